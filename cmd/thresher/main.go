@@ -1,0 +1,84 @@
+// Command thresher estimates panel threshold models (Hansen 1999) and runs
+// their bootstraps on a cluster of workers.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand of the binary.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"xthreg", "estimate a panel threshold model and bootstrap its tests", runXthreg},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+	_, err := fmt.Fprintf(stdout, "thresher %s\n", version)
+	return err
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "thresher: panel threshold models (Hansen 1999) at cluster scale.\n\nUsage: thresher <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'thresher <command> --help' for the flags of a command.\n")
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and maps errors to exit codes: 0 success,
+// 1 failure (bad data, failed job), 2 command-line mistake.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "thresher %s: %v\nRun 'thresher %s --help' for usage.\n", c.name, err, c.name)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "thresher %s: error: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "thresher: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const investCSV = "../../testdata/hansen1999/invest.csv"
+
+func hansenArgs(extra ...string) []string {
+	return append([]string{"xthreg", "--data", investCSV, "--id", "id", "--time", "year", "--depvar", "i",
+		"--indep", "L.q,L.q^2,L.q^3,L.d,L.q*L.d", "--rx", "L.c", "--qx", "L.d", "--thnum", "3",
+		"--grid", "400", "--trim", "0.01,0.01,0.05", "--convention", "hansen"}, extra...)
+}
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errw bytes.Buffer
+	code = run(context.Background(), args, &out, &errw)
+	return code, out.String(), errw.String()
+}
+
+// TestXthregHansenJSON runs the quick-start model and checks the JSON
+// schema, the published numbers and byte-identical reruns.
+func TestXthregHansenJSON(t *testing.T) {
+	code, out, stderr := runCLI(t, hansenArgs("--bs", "50", "--format", "json", "--seed", "7")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Convention string  `json:"convention"`
+		NUnits     int     `json:"n_units"`
+		NPeriods   int     `json:"n_periods"`
+		NObsUsed   int     `json:"n_obs_used"`
+		Seed       uint64  `json:"seed"`
+		LinearRSS  float64 `json:"linear_rss"`
+		Stages     []struct {
+			K          int       `json:"k"`
+			Thresholds []float64 `json:"thresholds"`
+			RSS        float64   `json:"rss"`
+			FStat      float64   `json:"f_stat"`
+			Bootstrap  *struct {
+				Reps   int     `json:"reps"`
+				PValue float64 `json:"p_value"`
+			} `json:"bootstrap"`
+			Intervals []struct{ Threshold, Lower, Upper float64 } `json:"intervals"`
+			LRCurves  []struct {
+				Threshold float64      `json:"threshold"`
+				Points    [][2]float64 `json:"points"`
+			} `json:"lr_curves"`
+		} `json:"stages"`
+		Coefficients []struct {
+			Name   string `json:"name"`
+			Regime *int   `json:"regime"`
+		} `json:"coefficients"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Convention != "hansen" || res.NUnits != 565 || res.NPeriods != 14 || res.NObsUsed != 7345 || res.Seed != 7 {
+		t.Errorf("header %+v", res)
+	}
+	if len(res.Stages) != 3 || res.Stages[1].Thresholds[1] != 0.53616 || res.Stages[2].Bootstrap.Reps != 50 {
+		t.Fatalf("stages %+v", res.Stages)
+	}
+	if n := len(res.Stages[0].LRCurves[0].Points); n != 393 {
+		t.Errorf("stage 1 LR curve has %d points, want 393", n)
+	}
+	if len(res.Coefficients) != 9 || res.Coefficients[0].Regime != nil || *res.Coefficients[8].Regime != 3 {
+		t.Errorf("coefficients %+v", res.Coefficients)
+	}
+	if !strings.Contains(stderr, "Bootstrap for the triple threshold model") {
+		t.Errorf("no progress on stderr: %q", stderr)
+	}
+	_, again, _ := runCLI(t, hansenArgs("--bs", "50", "--format", "json", "--seed", "7", "--workers", "1")...)
+	if again != out {
+		t.Error("rerun with the same seed and one worker gave different JSON")
+	}
+}
+
+// TestXthregTextAndOutputFile checks the text report's four parts and --output.
+func TestXthregTextAndOutputFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.txt")
+	code, out, stderr := runCLI(t, hansenArgs("--bs", "0", "--thnum", "2", "--trim", "0.01", "--output", path)...)
+	if code != 0 || out != "" {
+		t.Fatalf("exit %d, stdout %q: %s", code, out, stderr)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Threshold estimator (level = 95)", "Th-22", "0.53616", "Threshold effect test", "16.459979", "L.c (regime 2)"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("report lacks %q:\n%s", want, raw)
+		}
+	}
+}
+
+// TestXthregErrors checks exit codes, messages and that a failed run writes
+// no output.
+func TestXthregErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("id,year,i,c,d\n1,1,0.1,0.2,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.json")
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"xthreg", "--data", bad, "--depvar", "i", "--rx", "c", "--qx", "d", "--output", out}, 1, `column "d", line 2: missing value`},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "nope", "--output", out}, 1, `unknown column "nope"`},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--grid", "1"}, 2, "grid"},
+		{[]string{"xthreg", "--depvar", "i"}, 2, "--data is required"},
+		{[]string{"xthreg", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"nosuch"}, 2, "unknown command"},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, c.code, c.msg)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed run left %s behind", out)
+	}
+}
+
+// TestEnvironmentFlags checks that THRESHER_* variables fill flags not given
+// on the command line.
+func TestEnvironmentFlags(t *testing.T) {
+	t.Setenv("THRESHER_FORMAT", "json")
+	t.Setenv("THRESHER_BS", "0")
+	code, out, stderr := runCLI(t, hansenArgs("--thnum", "1", "--trim", "0.01")...)
+	if code != 0 || !strings.HasPrefix(out, "{") {
+		t.Fatalf("exit %d, stdout %.40q: %s", code, out, stderr)
+	}
+	t.Setenv("THRESHER_THNUM", "x")
+	if code, _, stderr := runCLI(t, "xthreg", "--data", investCSV); code != 2 || !strings.Contains(stderr, "THRESHER_THNUM") {
+		t.Errorf("bad environment value: exit %d, %q", code, stderr)
+	}
+}

@@ -1,0 +1,11 @@
+// Package estimators groups the numerics of thresher. Its subpackages are
+// pure Go on gonum and import no network, etcd or Prometheus package, so
+// they can be read, tested and benchmarked alone:
+//
+//	panel      CSV panels, Stata-style variable lists with lags, validation
+//	within     the fixed-effect transformation in Stata's and Hansen's forms
+//	ols        least squares with classical, White and clustered errors
+//	stream     per-replication random streams for deterministic bootstraps
+//	threshold  Hansen's (1999) panel threshold model: grids, the reference
+//	           and fast kernels, bootstrap tests, LR confidence intervals
+package estimators

@@ -1,0 +1,159 @@
+package ols
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// ErrCollinear reports a regressor that is constant (all zero) or an exact
+// linear combination of the regressors before it.
+var ErrCollinear = errors.New("collinear regressors")
+
+// ErrTooFewRows reports fewer observations than regressors.
+var ErrTooFewRows = errors.New("too few observations")
+
+// CollinearTolerance is the relative size below which a QR pivot counts as
+// zero: |R_jj| < CollinearTolerance * ||x_j|| means x_j lies (numerically)
+// in the span of x_1..x_{j-1}.
+const CollinearTolerance = 1e-9
+
+// Fit is a least-squares fit of y on the columns of X.
+type Fit struct {
+	Coef  []float64 // estimates, one per column of X
+	Resid []float64 // y - X beta
+	SSR   float64   // residual sum of squares e'e
+	// Pivots holds |R_jj| / ||x_j||: the norm of the part of column j not
+	// explained by the columns before it, relative to the column's norm.
+	Pivots []float64
+	x      *mat.Dense
+	xtxi   *mat.Dense // (X'X)^{-1}
+}
+
+// Regress fits y on the columns of x by least squares. names label the
+// columns in error messages (nil uses column numbers).
+func Regress(x *mat.Dense, y []float64, names []string) (*Fit, error) {
+	n, k := x.Dims()
+	if n != len(y) {
+		panic(fmt.Sprintf("ols: %d rows in X but %d in y", n, len(y)))
+	}
+	if n < k || k == 0 {
+		return nil, fmt.Errorf("%w: %d observations for %d regressors", ErrTooFewRows, n, k)
+	}
+	var qr mat.QR
+	qr.Factorize(x)
+	var r mat.Dense
+	qr.RTo(&r)
+	pivots := make([]float64, k)
+	for j := 0; j < k; j++ {
+		norm := mat.Norm(x.ColView(j), 2)
+		if norm == 0 {
+			return nil, fmt.Errorf("%w: regressor %s is zero after the transformation (constant within every unit, or absorbed by the fixed effects)", ErrCollinear, label(names, j))
+		}
+		pivots[j] = math.Abs(r.At(j, j)) / norm
+		if pivots[j] < CollinearTolerance {
+			return nil, fmt.Errorf("%w: regressor %s is a linear combination of the regressors before it (%s)", ErrCollinear, label(names, j), labels(names[:min(j, len(names))]))
+		}
+	}
+	yv := mat.NewVecDense(n, y)
+	var beta mat.VecDense
+	if err := qr.SolveVecTo(&beta, false, yv); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCollinear, err)
+	}
+	fit := &Fit{Coef: make([]float64, k), Resid: make([]float64, n), Pivots: pivots, x: x}
+	copy(fit.Coef, beta.RawVector().Data)
+	var fitted mat.VecDense
+	fitted.MulVec(x, &beta)
+	for i := range y {
+		e := y[i] - fitted.AtVec(i)
+		fit.Resid[i] = e
+		fit.SSR += e * e
+	}
+	// (X'X)^{-1} = R^{-1} R^{-T}.
+	rk := mat.NewTriDense(k, mat.Upper, nil)
+	for i := 0; i < k; i++ {
+		for j := i; j < k; j++ {
+			rk.SetTri(i, j, r.At(i, j))
+		}
+	}
+	var rinv mat.TriDense
+	if err := rinv.InverseTri(rk); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCollinear, err)
+	}
+	fit.xtxi = mat.NewDense(k, k, nil)
+	fit.xtxi.Mul(&rinv, rinv.T())
+	return fit, nil
+}
+
+// Classical returns s^2 (X'X)^{-1} with s^2 = SSR/df.
+func (f *Fit) Classical(df float64) *mat.Dense {
+	var v mat.Dense
+	v.Scale(f.SSR/df, f.xtxi)
+	return &v
+}
+
+// White returns scale * (X'X)^{-1} (sum_r e_r^2 x_r x_r') (X'X)^{-1}.
+func (f *Fit) White(scale float64) *mat.Dense {
+	n, _ := f.x.Dims()
+	groups := make([]int, n)
+	for i := range groups {
+		groups[i] = i
+	}
+	return f.Cluster(groups, scale)
+}
+
+// Cluster returns scale * (X'X)^{-1} (sum_g s_g s_g') (X'X)^{-1} with
+// s_g = sum over rows r of group g of x_r e_r. group[r] is row r's group,
+// numbered from 0.
+func (f *Fit) Cluster(group []int, scale float64) *mat.Dense {
+	n, k := f.x.Dims()
+	if len(group) != n {
+		panic("ols: cluster groups do not match the rows")
+	}
+	ngroups := 0
+	for _, g := range group {
+		ngroups = max(ngroups, g+1)
+	}
+	scores := mat.NewDense(ngroups, k, nil)
+	for r := 0; r < n; r++ {
+		row := scores.RawRowView(group[r])
+		e := f.Resid[r]
+		for j := 0; j < k; j++ {
+			row[j] += f.x.At(r, j) * e
+		}
+	}
+	var meat, tmp, v mat.Dense
+	meat.Mul(scores.T(), scores)
+	tmp.Mul(f.xtxi, &meat)
+	v.Mul(&tmp, f.xtxi)
+	v.Scale(scale, &v)
+	return &v
+}
+
+// StdErrors returns the square roots of the diagonal of v.
+func StdErrors(v *mat.Dense) []float64 {
+	k, _ := v.Dims()
+	se := make([]float64, k)
+	for j := range se {
+		se[j] = math.Sqrt(v.At(j, j))
+	}
+	return se
+}
+
+func label(names []string, j int) string {
+	if j < len(names) {
+		return fmt.Sprintf("%q", names[j])
+	}
+	return fmt.Sprintf("%d", j+1)
+}
+
+func labels(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(quoted, ", ")
+}

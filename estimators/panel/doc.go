@@ -1,0 +1,28 @@
+// Package panel reads panel data sets and builds the columns a regression needs.
+//
+// A data set is a CSV file with a header. Two of its columns name the unit
+// (individual, firm, province) and the period (an integer, e.g. a year). Every
+// other column may be used in a variable list.
+//
+// Variable lists use Stata's notation for time-series operators and a small
+// expression language for derived terms:
+//
+//	x         the column x
+//	L.x       x lagged one period within its unit (Stata: L.x)
+//	L2.x      x lagged two periods (Stata: L2.x)
+//	L.q^2     the square of the lag of q
+//	L.q*L.d   a product of two terms
+//	(L.q)^3   parentheses group a term
+//	L.q^2/100 division by a number scales a term
+//
+// As in Stata, a lag exists only when the unit is observed in the period
+// exactly k periods earlier; rows where some lag does not exist are dropped
+// from the estimation sample. Missing or non-numeric values in a column that a
+// variable list uses are errors, never silently dropped rows.
+//
+// Build returns a Panel: units in a fixed order (numeric order when every
+// unit label is an integer, string order otherwise), rows sorted by unit and
+// period, and one float64 column per term. Validation errors name the
+// column, row, unit or period at fault and can be matched with errors.Is
+// against the sentinel errors of this package.
+package panel

@@ -1,0 +1,102 @@
+package stream
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"slices"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden file")
+
+type goldenCase struct {
+	Seed    uint64  `json:"seed"`
+	Purpose Purpose `json:"purpose"`
+	Stage   int     `json:"stage"`
+	Rep     int     `json:"rep"`
+	N       int     `json:"n"`
+	Draws   []int   `json:"draws"`
+}
+
+// TestGolden pins the draws of a few streams: a change of key derivation,
+// generator or bounded-integer method changes every published bootstrap and
+// must be deliberate.
+func TestGolden(t *testing.T) {
+	cases := []goldenCase{
+		{Seed: 1, Purpose: ThresholdBootstrap, Stage: 1, Rep: 0, N: 565},
+		{Seed: 1, Purpose: ThresholdBootstrap, Stage: 1, Rep: 1, N: 565},
+		{Seed: 1, Purpose: ThresholdBootstrap, Stage: 2, Rep: 0, N: 565},
+		{Seed: 2, Purpose: ThresholdBootstrap, Stage: 1, Rep: 0, N: 565},
+		{Seed: 1, Purpose: MediationBootstrap, Stage: 1, Rep: 0, N: 30},
+		{Seed: 18446744073709551615, Purpose: ThresholdBootstrap, Stage: 3, Rep: 999999, N: 7},
+	}
+	for i := range cases {
+		s := New(cases[i].Seed, cases[i].Purpose, cases[i].Stage, cases[i].Rep)
+		for j := 0; j < 8; j++ {
+			cases[i].Draws = append(cases[i].Draws, s.IntN(cases[i].N))
+		}
+	}
+	const path = "testdata/golden.json"
+	if *update {
+		raw, _ := json.MarshalIndent(cases, "", "  ")
+		if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []goldenCase
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != len(cases) {
+		t.Fatalf("golden file has %d cases, test has %d", len(want), len(cases))
+	}
+	for i := range cases {
+		if !slices.Equal(cases[i].Draws, want[i].Draws) {
+			t.Errorf("%+v: draws %v, golden %v", want[i], cases[i].Draws, want[i].Draws)
+		}
+	}
+}
+
+// TestIntNUniform checks range and rough uniformity of the bounded draws.
+func TestIntNUniform(t *testing.T) {
+	s := New(3, ThresholdBootstrap, 1, 0)
+	const n, draws = 7, 70000
+	counts := make([]int, n)
+	for i := 0; i < draws; i++ {
+		v := s.IntN(n)
+		if v < 0 || v >= n {
+			t.Fatalf("IntN(%d) = %d", n, v)
+		}
+		counts[v]++
+	}
+	// Chi-square with 6 df: 22.46 is its 99.9% quantile.
+	chi := 0.0
+	for _, c := range counts {
+		d := float64(c) - draws/n
+		chi += d * d / (draws / n)
+	}
+	if chi > 22.46 {
+		t.Errorf("chi-square %.2f over 7 cells: counts %v", chi, counts)
+	}
+}
+
+// TestStreamsDiffer checks that keys separate streams.
+func TestStreamsDiffer(t *testing.T) {
+	first := func(s *Stream) [4]int {
+		return [4]int{s.IntN(1 << 30), s.IntN(1 << 30), s.IntN(1 << 30), s.IntN(1 << 30)}
+	}
+	base := first(New(1, ThresholdBootstrap, 1, 0))
+	for _, s := range []*Stream{New(2, ThresholdBootstrap, 1, 0), New(1, MediationBootstrap, 1, 0), New(1, ThresholdBootstrap, 2, 0), New(1, ThresholdBootstrap, 1, 1)} {
+		if first(s) == base {
+			t.Error("two different keys produced the same stream")
+		}
+	}
+	if first(New(1, ThresholdBootstrap, 1, 0)) != base {
+		t.Error("the same key produced different streams")
+	}
+}

@@ -1,0 +1,105 @@
+package threshold
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/thresher/thresher/estimators/stream"
+)
+
+// bootstrapPlan is everything a replication of stage k needs: the null
+// model's fitted values and the residuals to resample, both in transformed
+// rows. Regressors, threshold variable and grid stay fixed (Hansen 1999,
+// §4.1).
+type bootstrapPlan struct {
+	stage  int     // k, 1-based
+	trim   float64 // the stage's trim, for exclusion windows
+	seed   uint64
+	fitted []float64
+	resid  []float64
+}
+
+// BootstrapSetup identifies the bootstrap of one stage: its null thresholds
+// (k-1 values, in the order they were estimated) and, for alternative
+// residuals, the k-th threshold. Coordinators ship it to workers.
+type BootstrapSetup struct {
+	Stage int       `json:"stage"`
+	Null  []float64 `json:"null"`
+	Added float64   `json:"added"`
+}
+
+// plan fits the null model of a stage and returns its bootstrap plan.
+func (p *Problem) plan(s BootstrapSetup) (*bootstrapPlan, error) {
+	if s.Stage < 1 || s.Stage > p.spec.Thresholds || len(s.Null) != s.Stage-1 {
+		return nil, fmt.Errorf("%w: bootstrap stage %d with %d null thresholds", ErrSpec, s.Stage, len(s.Null))
+	}
+	null, err := p.fitAt(p.yT, s.Null)
+	if err != nil {
+		return nil, fmt.Errorf("stage %d null model: %w", s.Stage, err)
+	}
+	resid := null.Resid
+	if p.spec.Residuals == AlternativeResiduals {
+		alt, err := p.fitAt(p.yT, append(slices.Clone(s.Null), s.Added))
+		if err != nil {
+			return nil, fmt.Errorf("stage %d alternative model: %w", s.Stage, err)
+		}
+		resid = alt.Resid
+	}
+	fitted := make([]float64, len(p.yT))
+	for r := range fitted {
+		fitted[r] = p.yT[r] - null.Resid[r]
+	}
+	return &bootstrapPlan{stage: s.Stage, trim: p.spec.Trim[s.Stage-1], seed: p.spec.Seed, fitted: fitted, resid: resid}, nil
+}
+
+// draws returns the units whose residual blocks replication rep uses: unit
+// i receives the block of draws[i]. n units are drawn uniformly with
+// replacement from the replication's own stream (GAUSS: ceil(rndu(n,1)*n)).
+func (p *Problem) draws(plan *bootstrapPlan, rep int) []int {
+	s := stream.New(plan.seed, stream.ThresholdBootstrap, plan.stage, rep)
+	d := make([]int, len(p.units))
+	for i := range d {
+		d[i] = s.IntN(len(d))
+	}
+	return d
+}
+
+// drawY writes replication rep's bootstrap response y* = fitted + resampled
+// residual blocks into y. y* is in transformed rows and is not transformed
+// again (GAUSS model()).
+func (p *Problem) drawY(plan *bootstrapPlan, rep int, y []float64) {
+	for i, src := range p.draws(plan, rep) {
+		lo, hi := p.tr.Block(i)
+		slo, _ := p.tr.Block(src)
+		for r := lo; r < hi; r++ {
+			y[r] = plan.fitted[r] + plan.resid[slo+r-lo]
+		}
+	}
+}
+
+// BootstrapSummary is the test of one stage from its replications.
+type BootstrapSummary struct {
+	Reps   int     `json:"reps"`
+	PValue float64 `json:"p_value"`
+	Crit10 float64 `json:"crit10"`
+	Crit5  float64 `json:"crit5"`
+	Crit1  float64 `json:"crit1"`
+}
+
+// Summarize computes the p-value, the share of F* strictly above F, and the
+// 10%, 5% and 1% critical values as the order statistics ceil(0.90 B),
+// ceil(0.95 B) and ceil(0.99 B) of the sorted F* (1-based; GAUSS model()).
+// The ceilings are taken in integer arithmetic.
+func Summarize(f float64, stats []float64) BootstrapSummary {
+	b := len(stats)
+	sorted := slices.Sorted(slices.Values(stats))
+	exceed := 0
+	for _, s := range stats {
+		if s > f {
+			exceed++
+		}
+	}
+	order := func(percent int) float64 { return sorted[(percent*b+99)/100-1] }
+	return BootstrapSummary{Reps: b, PValue: float64(exceed) / float64(b),
+		Crit10: order(90), Crit5: order(95), Crit1: order(99)}
+}

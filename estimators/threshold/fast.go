@@ -1,0 +1,600 @@
+package threshold
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/thresher/thresher/estimators/ols"
+)
+
+// fastKernel evaluates every candidate threshold with one sorted sweep over
+// the observations instead of one regression per candidate.
+//
+// # Algebra
+//
+// Write the design at fixed thresholds F as A = T[Z, X, X∘1_f (f in F)] (p_A
+// columns, T the within transform) and the columns a candidate g adds as
+// B_g = T(X∘1_g) (m columns; 1_g marks the lower regime of g). By
+// Frisch–Waugh–Lovell, with A = Q_A R_A,
+//
+//	S(g) = S_A - v_g' S_g^{-1} v_g,            S_A = y'y - w'w,  w = R_A^{-T} A'y,
+//	v_g  = B_g'y - R_g'w,                      R_g = R_A^{-T} A'B_g,
+//	S_g  = B_g'B_g - R_g'R_g                   (the Schur complement).
+//
+// Every cross product with B_g is a prefix sum over the observations in
+// increasing order of q, because 1_g switches observations on one at a time:
+// with M = T'T (package within),
+//
+//	A'B_g   = sum_{o in lower(g)} (M A_lev)_o x_o'
+//	B_g'y   = sum_{o in lower(g)} x_o (T'y)_o
+//	B_g'B_g = sum_{o in lower(g)} x_o x_o' - sum_i sum_j phi_ij(g) phi_ij(g)'
+//
+// where phi_ij(g) = sum_{o of unit i in lower(g)} c_j(o) x_o are the unit
+// functionals of the transform (one for demeaning, a second when the last
+// period is dropped). Adding observation o of unit i changes phi_ij by
+// c_j(o) x_o, a rank-2 update of the last sum. A sweep over all candidates
+// therefore costs O(N (p_A m + m^2) + G (p_A^2 m + m^3)) instead of
+// O(G N p^2), for N observations and G candidates.
+//
+// # Bootstrap
+//
+// Replications hold the regressors fixed (Hansen 1999, §4.1), so R_A, R_g
+// and the Cholesky factor of S_g depend only on the fixed thresholds: they
+// form a sweep, built once and cached by the set F. Per replication only
+// T'y*, the prefix sums B_g'y* and w are new: O(N m) plus O(G (p_A m + m^2))
+// per search. Replications are processed in batches whose responses are the
+// columns of one matrix, so that the prefix sums are vector updates and
+// V = P - R W, the v_g of all candidates and replications, is one matrix
+// product. Every number a replication produces is computed by the same
+// sequence of floating-point operations whatever the batch it is in, so
+// results do not depend on batching, tasks or workers.
+//
+// # Numerics
+//
+// R_A comes from a Householder QR of the transformed design. The Schur
+// complement S_g is formed from cross products and so loses digits when a
+// candidate's columns are nearly explained by A; its Cholesky pivots are
+// checked against identTolerance, and a candidate whose relative pivot falls
+// below it is reported as not identified rather than given a garbage SSR.
+type fastKernel struct {
+	p     *Problem
+	m, p0 int   // regime-dependent regressors; columns of [Z X]
+	nfun  int   // unit functionals of the transform
+	cut   []int // cut[j]: observations (in q order) in the lower regime of candidate j
+	xs    []float64
+	units []int
+	loads []float64
+	// baseGram holds (M [Z X])_o in q order (N x p0); baseLev holds [Z X]
+	// in level order (N x p0).
+	baseGram []float64
+	baseLev  []float64
+	baseT    *mat.Dense // T [Z X]
+	cache    *sweepCache
+}
+
+// sweepCacheBytes bounds the memory of cached sweeps per problem.
+const sweepCacheBytes = 64 << 20
+
+// batchBytes bounds the per-batch prefix table and responses.
+const batchBytes = 32 << 20
+
+// maxBatch bounds the replications of a batch.
+const maxBatch = 512
+
+func (p *Problem) fastKernel() kernel {
+	p.fastOnce.Do(func() { p.fast = newFastKernel(p) })
+	return p.fast
+}
+
+func newFastKernel(p *Problem) *fastKernel {
+	n := len(p.q)
+	k := &fastKernel{p: p, m: len(p.x), p0: len(p.z) + len(p.x), nfun: p.tr.Functionals(),
+		cache: newSweepCache(sweepCacheBytes)}
+	k.cut = make([]int, len(p.grid.values))
+	for j, g := range p.grid.values {
+		k.cut[j] = p.lowerCount(g)
+	}
+	k.xs = make([]float64, n*k.m)
+	k.units = make([]int, n)
+	k.loads = make([]float64, n*k.nfun)
+	unitOf := make([]int, n)
+	for i := 0; i < p.tr.Units(); i++ {
+		lo, hi := p.tr.LevelBlock(i)
+		for r := lo; r < hi; r++ {
+			unitOf[r] = i
+		}
+	}
+	for pos, r := range p.order {
+		for b, x := range p.x {
+			k.xs[pos*k.m+b] = x[r]
+		}
+		k.units[pos] = unitOf[r]
+		p.tr.Loading(k.loads[pos*k.nfun:(pos+1)*k.nfun], unitOf[r], r)
+	}
+	base := append(slices.Clone(p.z), p.x...)
+	k.baseGram = k.gramSorted(base)
+	k.baseLev = make([]float64, n*k.p0)
+	for a, c := range base {
+		for r, v := range c {
+			k.baseLev[r*k.p0+a] = v
+		}
+	}
+	k.baseT = p.baseDesign()
+	return k
+}
+
+// lowerCount returns the number of observations in the lower regime of g.
+func (p *Problem) lowerCount(g float64) int {
+	if p.spec.Convention == Hansen { // q < g
+		i, _ := slices.BinarySearch(p.sortedQ, g)
+		return i
+	}
+	// q <= g: first index with sortedQ > g
+	i, found := slices.BinarySearch(p.sortedQ, g)
+	for found && i < len(p.sortedQ) && p.sortedQ[i] == g {
+		i++
+	}
+	return i
+}
+
+// gramSorted returns M c for level columns c, row-major in q order.
+func (k *fastKernel) gramSorted(cols [][]float64) []float64 {
+	n, w := len(k.p.q), len(cols)
+	out := make([]float64, n*w)
+	tmp := make([]float64, n)
+	for a, c := range cols {
+		k.p.tr.Gram(tmp, c)
+		for pos, r := range k.p.order {
+			out[pos*w+a] = tmp[r]
+		}
+	}
+	return out
+}
+
+// sweep holds everything about the candidates given fixed thresholds that
+// does not depend on the response.
+type sweep struct {
+	fixed []float64 // sorted
+	pA, m int
+	rA    []float64 // pA x pA upper triangular, row-major
+	// rg holds R_g' row by row: row j*m+b is column b of R_g (pA values).
+	rg []float64
+	// chol holds the Cholesky factor L of S_g (m x m, lower, row-major) with
+	// the reciprocal of its diagonal in place of the diagonal.
+	chol       []float64
+	identified []bool
+}
+
+func (s *sweep) bytes() int { return 8 * (len(s.rg) + len(s.chol) + len(s.rA)) }
+
+// sweepFor returns the (cached) sweep of a set of fixed thresholds.
+func (k *fastKernel) sweepFor(fixed []float64) (*sweep, error) {
+	sorted := slices.Sorted(slices.Values(fixed))
+	if s := k.cache.get(sorted); s != nil {
+		return s, nil
+	}
+	s, err := k.buildSweep(sorted)
+	if err != nil {
+		return nil, err
+	}
+	k.cache.put(s)
+	return s, nil
+}
+
+func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
+	p, m := k.p, k.m
+	pA := k.p0 + m*len(fixed)
+	s := &sweep{fixed: fixed, pA: pA, m: m}
+
+	// A_lev's extra columns, their Gram columns in q order, and T A for R_A.
+	var extra [][]float64
+	for _, f := range fixed {
+		for _, x := range p.x {
+			extra = append(extra, p.indicator(x, f))
+		}
+	}
+	extraGram := k.gramSorted(extra)
+	at := mat.NewDense(p.tr.Rows(), pA, nil)
+	at.Slice(0, p.tr.Rows(), 0, k.p0).(*mat.Dense).Copy(k.baseT)
+	for e, c := range extra {
+		at.SetCol(k.p0+e, p.transform(c))
+	}
+	var qr mat.QR
+	qr.Factorize(at)
+	var r mat.Dense
+	qr.RTo(&r)
+	s.rA = make([]float64, pA*pA)
+	for a := 0; a < pA; a++ {
+		if math.Abs(r.At(a, a)) < ols.CollinearTolerance*mat.Norm(at.ColView(a), 2) {
+			return nil, fmt.Errorf("%w: the model at fixed thresholds %v is not identified (regressor %d)", ErrData, fixed, a+1)
+		}
+		for b := a; b < pA; b++ {
+			s.rA[a*pA+b] = r.At(a, b)
+		}
+	}
+
+	G := len(p.grid.values)
+	s.rg = make([]float64, G*m*pA)
+	s.chol = make([]float64, G*m*m)
+	s.identified = make([]bool, G)
+	g1 := make([]float64, pA*m) // A'B_g
+	g2 := make([]float64, m*m)  // sum x x'
+	phiSum := make([]float64, m*m)
+	phi := make([]float64, p.tr.Units()*k.nfun*m)
+	rg := make([]float64, pA*m)
+	schur := make([]float64, m*m)
+	ne := len(extra)
+	pos := 0
+	for j := range p.grid.values {
+		for ; pos < k.cut[j]; pos++ {
+			x := k.xs[pos*m : (pos+1)*m]
+			gb := k.baseGram[pos*k.p0 : (pos+1)*k.p0]
+			for a, ga := range gb {
+				for b, xb := range x {
+					g1[a*m+b] += ga * xb
+				}
+			}
+			for a := 0; a < ne; a++ {
+				ga := extraGram[pos*ne+a]
+				for b, xb := range x {
+					g1[(k.p0+a)*m+b] += ga * xb
+				}
+			}
+			for b, xb := range x {
+				for c, xc := range x {
+					g2[b*m+c] += xb * xc
+				}
+			}
+			u := k.units[pos]
+			for f := 0; f < k.nfun; f++ {
+				cf := k.loads[pos*k.nfun+f]
+				ph := phi[(u*k.nfun+f)*m : (u*k.nfun+f+1)*m]
+				for b, xb := range x {
+					for c, xc := range x {
+						phiSum[b*m+c] += cf*(ph[b]*xc+xb*ph[c]) + cf*cf*xb*xc
+					}
+				}
+				for b, xb := range x {
+					ph[b] += cf * xb
+				}
+			}
+		}
+		s.identified[j] = s.factor(j, g1, g2, phiSum, rg, schur)
+	}
+	return s, nil
+}
+
+// factor computes R_g and the Cholesky factor of S_g for candidate j from
+// the running sums and reports whether the candidate is identified.
+func (s *sweep) factor(j int, g1, g2, phiSum, rg, schur []float64) bool {
+	pA, m := s.pA, s.m
+	// R_g = R_A^{-T} A'B_g by forward substitution (R_A' is lower).
+	for b := 0; b < m; b++ {
+		for a := 0; a < pA; a++ {
+			v := g1[a*m+b]
+			for l := 0; l < a; l++ {
+				v -= s.rA[l*pA+a] * rg[l*m+b]
+			}
+			rg[a*m+b] = v / s.rA[a*pA+a]
+		}
+	}
+	// S_g = B'B - R_g'R_g.
+	for b := 0; b < m; b++ {
+		for c := 0; c < m; c++ {
+			v := g2[b*m+c] - phiSum[b*m+c]
+			for a := 0; a < pA; a++ {
+				v -= rg[a*m+b] * rg[a*m+c]
+			}
+			schur[b*m+c] = v
+		}
+	}
+	chol := s.chol[j*m*m : (j+1)*m*m]
+	for b := 0; b < m; b++ {
+		btb := g2[b*m+b] - phiSum[b*m+b]
+		d := schur[b*m+b]
+		for l := 0; l < b; l++ {
+			d -= chol[b*m+l] * chol[b*m+l]
+		}
+		if !(btb > 0) || !(d >= identTolerance*identTolerance*btb) {
+			return false
+		}
+		inv := 1 / math.Sqrt(d)
+		chol[b*m+b] = inv
+		for c := b + 1; c < m; c++ {
+			v := schur[c*m+b]
+			for l := 0; l < b; l++ {
+				v -= chol[c*m+l] * chol[b*m+l]
+			}
+			chol[c*m+b] = v * inv
+		}
+	}
+	for b := 0; b < m; b++ {
+		row := s.rg[(j*m+b)*pA : (j*m+b+1)*pA]
+		for a := 0; a < pA; a++ {
+			row[a] = rg[a*m+b]
+		}
+	}
+	return true
+}
+
+// batch holds nb responses in the forms the sweeps consume.
+type batch struct {
+	nb     int
+	yy     []float64 // y'y per response
+	adj    []float64 // T'y, level rows x nb
+	prefix []float64 // B_g'y: (G*m) x nb
+	base   []float64 // [Z X]'T'y: p0 x nb
+}
+
+// newBatch computes prefix sums and base projections from adj and yy.
+func (k *fastKernel) fill(b *batch) {
+	m, nb, G := k.m, b.nb, len(k.p.grid.values)
+	b.prefix = make([]float64, G*m*nb)
+	run := make([]float64, m*nb)
+	pos := 0
+	for j := 0; j < G; j++ {
+		for ; pos < k.cut[j]; pos++ {
+			row := b.adj[k.p.order[pos]*nb : (k.p.order[pos]+1)*nb]
+			for c := 0; c < m; c++ {
+				axpy(k.xs[pos*m+c], row, run[c*nb:(c+1)*nb])
+			}
+		}
+		copy(b.prefix[j*m*nb:(j+1)*m*nb], run)
+	}
+	b.base = make([]float64, k.p0*nb)
+	for r := 0; r < len(k.p.q); r++ {
+		row := b.adj[r*nb : (r+1)*nb]
+		for a := 0; a < k.p0; a++ {
+			axpy(k.baseLev[r*k.p0+a], row, b.base[a*nb:(a+1)*nb])
+		}
+	}
+}
+
+func axpy(alpha float64, x, y []float64) {
+	if alpha == 0 {
+		return
+	}
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// project computes, for the responses cols of the batch, S_A (the SSR at
+// sw's fixed thresholds) and v_g = B_g'y - R_g'w for every candidate g, laid
+// out as (G*m) x len(cols). fixedProj writes B_f'y of response col for the
+// fixed thresholds into out (m values per threshold, in sw.fixed order).
+func (k *fastKernel) project(sw *sweep, b *batch, cols []int, fixedProj func(col int, out []float64)) (ssrA, v []float64) {
+	m, pA, nb, G := k.m, sw.pA, len(cols), len(k.p.grid.values)
+	// A'y and w = R_A^{-T} A'y, one column per response.
+	w := make([]float64, pA*nb)
+	ay := make([]float64, pA)
+	ssrA = make([]float64, nb)
+	for c, col := range cols {
+		for a := 0; a < k.p0; a++ {
+			ay[a] = b.base[a*b.nb+col]
+		}
+		fixedProj(col, ay[k.p0:])
+		ww := 0.0
+		for a := 0; a < pA; a++ {
+			t := ay[a]
+			for l := 0; l < a; l++ {
+				t -= sw.rA[l*pA+a] * w[l*nb+c]
+			}
+			t /= sw.rA[a*pA+a]
+			w[a*nb+c] = t
+			ww += t * t
+		}
+		ssrA[c] = b.yy[col] - ww
+	}
+	// V = P - R'W for every candidate and response: one matrix product.
+	v = make([]float64, G*m*nb)
+	for r := 0; r < G*m; r++ {
+		src := b.prefix[r*b.nb : (r+1)*b.nb]
+		dst := v[r*nb : (r+1)*nb]
+		for c, col := range cols {
+			dst[c] = src[col]
+		}
+	}
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, -1,
+		blas64.General{Rows: G * m, Cols: pA, Stride: pA, Data: sw.rg},
+		blas64.General{Rows: pA, Cols: nb, Stride: nb, Data: w},
+		1, blas64.General{Rows: G * m, Cols: nb, Stride: nb, Data: v})
+	return ssrA, v
+}
+
+// reduction returns v'S_g^{-1}v = |L^{-1}v|^2, the SSR reduction of
+// candidate j for response c of a projection with nb responses. z is
+// scratch of length m.
+func (s *sweep) reduction(v []float64, j, c, nb int, z []float64) float64 {
+	m := s.m
+	chol := s.chol[j*m*m : (j+1)*m*m]
+	red := 0.0
+	for e := 0; e < m; e++ {
+		t := v[(j*m+e)*nb+c]
+		for l := 0; l < e; l++ {
+			t -= chol[e*m+l] * z[l]
+		}
+		t *= chol[e*m+e]
+		z[e] = t
+		red += t * t
+	}
+	return red
+}
+
+// search returns, per response, S_A, the best admissible identified
+// candidate (-1 if none; the first on ties) and its SSR.
+func (k *fastKernel) search(sw *sweep, b *batch, cols []int, fixedProj func(int, []float64), admissible []bool) (ssrA []float64, best []int, bestSSR []float64) {
+	ssrA, v := k.project(sw, b, cols, fixedProj)
+	nb := len(cols)
+	best = make([]int, nb)
+	bestSSR = make([]float64, nb)
+	for c := range bestSSR {
+		best[c] = -1
+		bestSSR[c] = math.Inf(1)
+	}
+	z := make([]float64, k.m)
+	for j := range k.p.grid.values {
+		if !admissible[j] || !sw.identified[j] {
+			continue
+		}
+		for c := 0; c < nb; c++ {
+			if s := ssrA[c] - sw.reduction(v, j, c, nb, z); s < bestSSR[c] {
+				best[c], bestSSR[c] = j, s
+			}
+		}
+	}
+	return ssrA, best, bestSSR
+}
+
+func (k *fastKernel) profile(y []float64, fixed []float64, admissible []bool) ([]float64, error) {
+	p := k.p
+	sw, err := k.sweepFor(fixed)
+	if err != nil {
+		return nil, err
+	}
+	b := &batch{nb: 1, yy: []float64{dot(y, y)}, adj: make([]float64, len(p.q))}
+	p.tr.Adjoint(b.adj, y)
+	k.fill(b)
+	fixedProj := func(_ int, out []float64) {
+		for i, f := range sw.fixed {
+			n := p.lowerCount(f)
+			for c := 0; c < k.m; c++ {
+				s := 0.0
+				for pos := 0; pos < n; pos++ {
+					s += k.xs[pos*k.m+c] * b.adj[p.order[pos]]
+				}
+				out[i*k.m+c] = s
+			}
+		}
+	}
+	ssrA, v := k.project(sw, b, []int{0}, fixedProj)
+	z := make([]float64, k.m)
+	out := make([]float64, len(p.grid.values))
+	for j := range out {
+		switch {
+		case !admissible[j]:
+			out[j] = math.Inf(1)
+		case !sw.identified[j]:
+			out[j] = math.NaN()
+		default:
+			out[j] = ssrA[0] - sw.reduction(v, j, 0, 1, z)
+		}
+	}
+	return out, nil
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+func (k *fastKernel) bootstrap(plan *bootstrapPlan, r0, r1 int) ([]float64, error) {
+	p := k.p
+	fittedAdj := make([]float64, len(p.q))
+	residAdj := make([]float64, len(p.q))
+	p.tr.Adjoint(fittedAdj, plan.fitted)
+	p.tr.Adjoint(residAdj, plan.resid)
+	G := len(p.grid.values)
+	size := min(max(batchBytes/(8*(2*G*k.m+len(p.q))), 1), maxBatch)
+	out := make([]float64, 0, r1-r0)
+	for s := r0; s < r1; s += size {
+		f, err := k.bootstrapBatch(plan, fittedAdj, residAdj, s, min(s+size, r1))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f...)
+	}
+	return out, nil
+}
+
+// bootstrapBatch runs replications r0..r1-1 as the columns of one batch:
+// the sequential searches of each replication, grouped at every step by the
+// thresholds the replications have fixed so far.
+func (k *fastKernel) bootstrapBatch(plan *bootstrapPlan, fittedAdj, residAdj []float64, r0, r1 int) ([]float64, error) {
+	p, m, nb := k.p, k.m, r1-r0
+	b := &batch{nb: nb, yy: make([]float64, nb), adj: make([]float64, len(p.q)*nb)}
+	for c := 0; c < nb; c++ {
+		// T'y* = T'fitted + the blocks of T'resid: T' acts on each unit alike
+		// in a balanced panel, so it commutes with moving whole blocks.
+		for i, src := range p.draws(plan, r0+c) {
+			lo, hi := p.tr.LevelBlock(i)
+			slo, _ := p.tr.LevelBlock(src)
+			for r := lo; r < hi; r++ {
+				b.adj[r*nb+c] = fittedAdj[r] + residAdj[slo+r-lo]
+			}
+			tlo, thi := p.tr.Block(i)
+			tslo, _ := p.tr.Block(src)
+			for r := tlo; r < thi; r++ {
+				y := plan.fitted[r] + plan.resid[tslo+r-tlo]
+				b.yy[c] += y * y
+			}
+		}
+	}
+	k.fill(b)
+
+	stats := make([]float64, nb)
+	fixed := make([][]int, nb) // grid indices fixed so far, per replication
+	groups := [][]int{make([]int, nb)}
+	for c := range groups[0] {
+		groups[0][c] = c
+	}
+	for step := 1; step <= plan.stage; step++ {
+		for _, cols := range groups {
+			values := make([]float64, 0, step-1)
+			for _, j := range fixed[cols[0]] {
+				values = append(values, p.grid.values[j])
+			}
+			sw, err := k.sweepFor(values)
+			if err != nil {
+				return nil, err
+			}
+			// sw.fixed is sorted, as is every replication's fixed index list.
+			fixedProj := func(col int, out []float64) {
+				for i, j := range fixed[col] {
+					for e := 0; e < m; e++ {
+						out[i*m+e] = b.prefix[(j*m+e)*nb+col]
+					}
+				}
+			}
+			ssrA, best, bestSSR := k.search(sw, b, cols, fixedProj, p.grid.admissible(values, plan.trim))
+			for c, col := range cols {
+				if best[c] < 0 {
+					return nil, fmt.Errorf("%w: stage %d replication %d: no identified candidate for threshold %d", ErrData, plan.stage, r0+col, step)
+				}
+				if step == plan.stage {
+					stats[col] = fStat(ssrA[c], bestSSR[c], p.sigmaDF)
+				}
+				fixed[col] = append(fixed[col], best[c])
+				slices.Sort(fixed[col])
+			}
+		}
+		groups = groupByFixed(fixed)
+	}
+	return stats, nil
+}
+
+// groupByFixed groups replications by the grid indices they have fixed, in
+// order of first appearance.
+func groupByFixed(fixed [][]int) [][]int {
+	index := map[string]int{}
+	var groups [][]int
+	for col, f := range fixed {
+		key := fmt.Sprint(f)
+		g, ok := index[key]
+		if !ok {
+			g = len(groups)
+			index[key] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], col)
+	}
+	return groups
+}

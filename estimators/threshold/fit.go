@@ -1,0 +1,163 @@
+package threshold
+
+import (
+	"fmt"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/thresher/thresher/estimators/ols"
+)
+
+// designAt returns the transformed design of the model with the given
+// thresholds in GAUSS's cumulative form (thr_sse): [Z, X, X∘1(q ≲ t_1), ...,
+// X∘1(q ≲ t_k)], each column transformed after the product is formed, with
+// the threshold columns in the order given. It spans the same space as the
+// regime-specific form, so the SSR is the same, and the QR pivots of the last
+// threshold's columns measure how well that threshold is identified.
+func (p *Problem) designAt(thresholds []float64) *mat.Dense {
+	m := len(p.x)
+	cols := len(p.z) + m*(1+len(thresholds))
+	d := mat.NewDense(p.tr.Rows(), cols, nil)
+	j := 0
+	set := func(level []float64) {
+		d.SetCol(j, p.transform(level))
+		j++
+	}
+	for _, c := range p.z {
+		set(c)
+	}
+	for _, c := range p.x {
+		set(c)
+	}
+	for _, t := range thresholds {
+		for _, c := range p.x {
+			set(p.indicator(c, t))
+		}
+	}
+	return d
+}
+
+// fitAt fits the model at the given thresholds (in any order) by QR.
+func (p *Problem) fitAt(y []float64, thresholds []float64) (*ols.Fit, error) {
+	fit, err := ols.Regress(p.designAt(thresholds), y, p.cumulativeNames(thresholds))
+	if err != nil {
+		return nil, p.regimeError(thresholds, err)
+	}
+	return fit, nil
+}
+
+func (p *Problem) cumulativeNames(thresholds []float64) []string {
+	names := append(slices.Clone(p.zNames), p.xNames...)
+	for _, t := range thresholds {
+		for _, x := range p.xNames {
+			names = append(names, fmt.Sprintf("%s*1(%s %s %.6g)", x, p.qName, p.spec.Convention.lowerOp(), t))
+		}
+	}
+	return names
+}
+
+// regimeError explains a failed fit at thresholds: an empty regime or an
+// unidentified regime-dependent slope, else the underlying error.
+func (p *Problem) regimeError(thresholds []float64, err error) error {
+	sorted := slices.Sorted(slices.Values(thresholds))
+	for k, n := range p.regimeCounts(sorted) {
+		if n == 0 {
+			return fmt.Errorf("%w: thresholds %v leave regime %d (%s) without observations; check the thresholds or increase the trim",
+				ErrData, sorted, k+1, p.regimeLabel(sorted, k))
+		}
+	}
+	return fmt.Errorf("%w: at thresholds %v: %w", ErrData, sorted, err)
+}
+
+// Coefficient is one slope of the final regression with its standard errors.
+type Coefficient struct {
+	Name string `json:"name"`
+	// Regime is nil for a regime-independent regressor, else the regime
+	// index 0..K counted from below (xthreg's _cat).
+	Regime    *int    `json:"regime"`
+	Estimate  float64 `json:"estimate"`
+	SE        float64 `json:"se"`
+	SERobust  float64 `json:"se_robust"`
+	SECluster float64 `json:"se_cluster"`
+}
+
+// coefficients fits the model at the sorted thresholds in regime-specific
+// form [Z, X∘1(regime 0), ..., X∘1(regime K)] and reports the slopes with
+// three standard errors, K being the number of slopes, N the rows of the
+// transformed regression and n the units:
+//
+//	            se (classical)        se_robust (White)        se_cluster (by unit)
+//	hansen      df = N - n - K        HC0, no df factor        n/(n-1) (N-1)/(N-K)
+//	xthreg      df = N - n - K        (N-1)/(N-n-K)            n/(n-1) (N-1)/(N-K-1)
+//
+// Hansen's GAUSS program computes the first two columns exactly so (its df
+// subtracts n although the transform already dropped n rows; reference spec
+// §8). For xthreg, se is xtreg, fe's; se_robust is areg, absorb(unit)
+// vce(robust)'s; se_cluster is xtreg, fe vce(cluster unit)'s, whose K counts
+// the constant. Hansen's program has no clustered errors; thresher applies
+// Stata's factor without the constant, since Hansen's regression has none.
+func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
+	sorted := slices.Sorted(slices.Values(thresholds))
+	m := len(p.x)
+	k := len(p.z) + m*(len(sorted)+1)
+	d := mat.NewDense(p.tr.Rows(), k, nil)
+	var names []string
+	var regimes []*int
+	j := 0
+	for i, c := range p.z {
+		d.SetCol(j, p.transform(c))
+		names, regimes = append(names, p.zNames[i]), append(regimes, nil)
+		j++
+	}
+	for reg := 0; reg <= len(sorted); reg++ {
+		for i, c := range p.x {
+			level := make([]float64, len(c))
+			for r, v := range c {
+				if p.regimeOf(p.q[r], sorted) == reg {
+					level[r] = v
+				}
+			}
+			d.SetCol(j, p.transform(level))
+			names = append(names, p.xNames[i])
+			regimes = append(regimes, &reg)
+			j++
+		}
+	}
+	fit, err := ols.Regress(d, p.yT, names)
+	if err != nil {
+		return nil, p.regimeError(sorted, err)
+	}
+	nRows, nUnits, nk := float64(p.tr.Rows()), float64(len(p.units)), float64(k)
+	group := make([]int, p.tr.Rows())
+	for i := range p.units {
+		lo, hi := p.tr.Block(i)
+		for r := lo; r < hi; r++ {
+			group[r] = i
+		}
+	}
+	clusterScale := nUnits / (nUnits - 1) * (nRows - 1) / (nRows - nk)
+	robustScale := 1.0
+	if p.spec.Convention == Xthreg {
+		clusterScale = nUnits / (nUnits - 1) * (nRows - 1) / (nRows - nk - 1)
+		robustScale = (nRows - 1) / (nRows - nUnits - nk)
+	}
+	se := ols.StdErrors(fit.Classical(nRows - nUnits - nk))
+	seRobust := ols.StdErrors(fit.White(robustScale))
+	seCluster := ols.StdErrors(fit.Cluster(group, clusterScale))
+	out := make([]Coefficient, k)
+	for i := range out {
+		out[i] = Coefficient{Name: names[i], Regime: regimes[i], Estimate: fit.Coef[i],
+			SE: se[i], SERobust: seRobust[i], SECluster: seCluster[i]}
+	}
+	return out, nil
+}
+
+// regimeOf returns the regime 0..len(sorted) of threshold value q.
+func (p *Problem) regimeOf(q float64, sorted []float64) int {
+	k := 0
+	for k < len(sorted) && !p.spec.Convention.inLower(q, sorted[k]) {
+		k++
+	}
+	return k
+}

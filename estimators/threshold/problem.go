@@ -1,0 +1,266 @@
+package threshold
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/thresher/thresher/estimators/ols"
+	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/within"
+)
+
+// ErrData reports data that cannot support the requested model.
+var ErrData = errors.New("invalid data for the model")
+
+// Problem is a validated threshold model on a balanced panel: the columns in
+// levels and after the within transformation, the candidate grid and the
+// linear (no-threshold) fit. A Problem is immutable after Prepare and safe
+// for concurrent use.
+type Problem struct {
+	spec    Spec
+	units   []string
+	periods []int
+	tr      *within.Transform
+
+	yName, qName   string
+	zNames, xNames []string
+	y, q           []float64   // levels
+	z, x           [][]float64 // level columns
+	yT             []float64   // T y
+
+	distinct []float64 // sorted distinct values of q
+	grid     *grid
+	order    []int     // level rows sorted by q, ties by row
+	sortedQ  []float64 // q[order]
+	given    []float64 // Spec.Given snapped to data values
+
+	// sigmaDF divides an SSR into the sigma^2 of F and LR statistics.
+	sigmaDF float64
+	linear  *ols.Fit
+
+	fastOnce sync.Once
+	fast     *fastKernel
+}
+
+// Prepare validates the specification against the data and builds the
+// problem. Every failure names the option, column, unit or value at fault.
+func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
+	if err := spec.Normalize(); err != nil {
+		return nil, err
+	}
+	terms, err := parseTerms(spec)
+	if err != nil {
+		return nil, err
+	}
+	pn, err := panel.Build(t, panel.Layout{ID: spec.ID, Time: spec.Time}, terms)
+	if err != nil {
+		return nil, err
+	}
+	if err := pn.CheckBalanced(); err != nil {
+		return nil, fmt.Errorf("%w (unbalanced panels are not supported yet)", err)
+	}
+	p := &Problem{spec: spec, units: pn.Units, periods: pn.Periods()}
+	if len(p.units) < 2 {
+		return nil, fmt.Errorf("%w: the sample has %d unit; a panel threshold model needs at least 2", ErrData, len(p.units))
+	}
+	if len(p.periods) < 2 {
+		return nil, fmt.Errorf("%w: the sample has a single period (%d) after lags; fixed effects need at least 2 periods per unit", ErrData, p.periods[0])
+	}
+	if spec.Convention.dropLast() && len(p.periods) < 3 {
+		return nil, fmt.Errorf("%w: the hansen convention drops each unit's last period and needs at least 3 periods; the sample has %d", ErrData, len(p.periods))
+	}
+	p.tr = within.New(pn.UnitStarts(), spec.Convention.dropLast())
+
+	// Columns: y, z..., x..., q in the order parseTerms produced them.
+	col := 0
+	next := func() []float64 { c := pn.Values[col]; col++; return c }
+	p.yName, p.y = spec.Depvar, next()
+	for _, name := range spec.Indep {
+		p.zNames, p.z = append(p.zNames, name), append(p.z, next())
+	}
+	for _, name := range spec.Rx {
+		p.xNames, p.x = append(p.xNames, name), append(p.x, next())
+	}
+	p.qName, p.q = spec.Qx, next()
+
+	if err := p.checkTimeVarying(pn); err != nil {
+		return nil, err
+	}
+	p.yT = p.transform(p.y)
+	names := append(slices.Clone(p.zNames), p.xNames...)
+	p.linear, err = ols.Regress(p.baseDesign(), p.yT, names)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrData, err)
+	}
+	p.sigmaDF = p.sigmaDivisor()
+
+	p.order = make([]int, len(p.q))
+	for i := range p.order {
+		p.order[i] = i
+	}
+	sort.SliceStable(p.order, func(a, b int) bool { return p.q[p.order[a]] < p.q[p.order[b]] })
+	p.sortedQ = make([]float64, len(p.q))
+	for i, r := range p.order {
+		p.sortedQ[i] = p.q[r]
+	}
+	p.distinct = slices.Compact(slices.Clone(p.sortedQ))
+	if p.grid, err = newGrid(p.distinct, spec.Convention, spec.Grid, spec.Trim[0]); err != nil {
+		return nil, err
+	}
+	if spec.Given != nil {
+		if p.given, err = p.snapGiven(spec.Given); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// parseTerms parses the variable lists in the order y, indep, rx, qx.
+func parseTerms(s Spec) ([]panel.Term, error) {
+	var terms []panel.Term
+	add := func(option string, names ...string) error {
+		for _, n := range names {
+			t, err := panel.ParseTerm(n)
+			if err != nil {
+				return fmt.Errorf("%s: %w", option, err)
+			}
+			terms = append(terms, t)
+		}
+		return nil
+	}
+	for _, l := range []struct {
+		option string
+		names  []string
+	}{{"depvar", []string{s.Depvar}}, {"indep", s.Indep}, {"rx", s.Rx}, {"qx", []string{s.Qx}}} {
+		if err := add(l.option, l.names...); err != nil {
+			return nil, err
+		}
+	}
+	return terms, nil
+}
+
+// checkTimeVarying rejects a threshold variable or regime-dependent
+// regressor that never changes within a unit (Hansen 1999, §2; xthreg).
+func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
+	starts := pn.UnitStarts()
+	varies := func(v []float64) bool {
+		for i := 0; i+1 < len(starts); i++ {
+			for r := starts[i] + 1; r < starts[i+1]; r++ {
+				if v[r] != v[starts[i]] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if !varies(p.q) {
+		return fmt.Errorf("%w: the threshold variable %q is time-invariant (constant within every unit)", ErrData, p.qName)
+	}
+	for j, x := range p.x {
+		if !varies(x) {
+			return fmt.Errorf("%w: the regime-dependent regressor %q is time-invariant (constant within every unit)", ErrData, p.xNames[j])
+		}
+	}
+	return nil
+}
+
+// sigmaDivisor returns the divisor of sigma^2 = S/divisor in F and LR:
+// n(T-1), the transformed rows, for Hansen (eq. 9); T(N-1) for xthreg
+// (reference spec §4, verified on Wang's MSE).
+func (p *Problem) sigmaDivisor() float64 {
+	if p.spec.Convention == Hansen {
+		return float64(p.tr.Rows())
+	}
+	return float64(len(p.periods) * (len(p.units) - 1))
+}
+
+// snapGiven replaces each given threshold within 1e-6 (relative) of a
+// distinct value of q by that value: printed thresholds are rounded and
+// xthreg's data store float32.
+func (p *Problem) snapGiven(given []float64) ([]float64, error) {
+	out := make([]float64, len(given))
+	for i, g := range given {
+		out[i] = g
+		j := sort.SearchFloat64s(p.distinct, g)
+		for _, c := range []int{j - 1, j} {
+			if c >= 0 && c < len(p.distinct) {
+				v := p.distinct[c]
+				if math.Abs(v-g) <= 1e-6*math.Max(math.Abs(v), math.Abs(g)) {
+					out[i] = v
+				}
+			}
+		}
+	}
+	for i := range out {
+		for j := 0; j < i; j++ {
+			if out[i] == out[j] {
+				return nil, fmt.Errorf("%w: given thresholds %d and %d are both %v", ErrSpec, j+1, i+1, out[i])
+			}
+		}
+	}
+	return out, nil
+}
+
+// transform returns T v for a level column.
+func (p *Problem) transform(v []float64) []float64 {
+	out := make([]float64, p.tr.Rows())
+	p.tr.Apply(out, v)
+	return out
+}
+
+// baseDesign returns the transformed [Z X] of the linear model.
+func (p *Problem) baseDesign() *mat.Dense {
+	cols := append(slices.Clone(p.z), p.x...)
+	d := mat.NewDense(p.tr.Rows(), len(cols), nil)
+	for j, c := range cols {
+		d.SetCol(j, p.transform(c))
+	}
+	return d
+}
+
+// indicator returns x∘1(q in lower regime of g) in levels.
+func (p *Problem) indicator(x []float64, g float64) []float64 {
+	out := make([]float64, len(x))
+	for r, v := range x {
+		if p.spec.Convention.inLower(p.q[r], g) {
+			out[r] = v
+		}
+	}
+	return out
+}
+
+// regimeCounts returns the number of observations in each of the regimes
+// that the sorted thresholds define.
+func (p *Problem) regimeCounts(thresholds []float64) []int {
+	counts := make([]int, len(thresholds)+1)
+	for _, qv := range p.q {
+		counts[p.regimeOf(qv, thresholds)]++
+	}
+	return counts
+}
+
+// regimeLabel describes regime k of the sorted thresholds, e.g.
+// "0.0157 <= L.d < 0.5362".
+func (p *Problem) regimeLabel(thresholds []float64, k int) string {
+	op := p.spec.Convention.lowerOp()
+	upper := map[string]string{"<": "<=", "<=": "<"}[op]
+	var parts []string
+	if k > 0 {
+		parts = append(parts, fmt.Sprintf("%.6g %s", thresholds[k-1], upper))
+	}
+	parts = append(parts, p.qName)
+	if k < len(thresholds) {
+		parts = append(parts, fmt.Sprintf("%s %.6g", op, thresholds[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Spec returns the normalised specification.
+func (p *Problem) Spec() Spec { return p.spec }

@@ -1,0 +1,79 @@
+package threshold
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/thresher/thresher/estimators/ols"
+)
+
+// referenceKernel is the plain implementation: one QR regression on the full
+// transformed design per candidate, exactly as GAUSS thr_sse does, and a
+// loop of such searches per bootstrap replication. It is the oracle the fast
+// kernel is tested against; its cost is O(G N p^2) per search.
+type referenceKernel struct{ p *Problem }
+
+func (k referenceKernel) profile(y []float64, fixed []float64, admissible []bool) ([]float64, error) {
+	p := k.p
+	// The null model must be identified before candidates are compared.
+	if _, err := p.fitAt(y, fixed); err != nil {
+		return nil, err
+	}
+	m := len(p.x)
+	out := make([]float64, len(p.grid.values))
+	for j, c := range p.grid.values {
+		if !admissible[j] {
+			out[j] = math.Inf(1)
+			continue
+		}
+		ths := append(slices.Clone(fixed), c)
+		fit, err := ols.Regress(p.designAt(ths), y, nil)
+		switch {
+		case errors.Is(err, ols.ErrCollinear):
+			out[j] = math.NaN()
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out[j] = fit.SSR
+		for _, piv := range fit.Pivots[len(fit.Pivots)-m:] {
+			if piv < identTolerance {
+				out[j] = math.NaN()
+			}
+		}
+	}
+	return out, nil
+}
+
+func (k referenceKernel) bootstrap(plan *bootstrapPlan, r0, r1 int) ([]float64, error) {
+	p := k.p
+	out := make([]float64, 0, r1-r0)
+	y := make([]float64, len(p.yT))
+	for r := r0; r < r1; r++ {
+		p.drawY(plan, r, y)
+		linear, err := p.fitAt(y, nil)
+		if err != nil {
+			return nil, err
+		}
+		prev := linear.SSR
+		var fixed []float64
+		for j := 1; j <= plan.stage; j++ {
+			ssr, err := k.profile(y, fixed, p.grid.admissible(fixed, plan.trim))
+			if err != nil {
+				return nil, fmt.Errorf("replication %d: %w", r, err)
+			}
+			best, ok := argmin(ssr)
+			if !ok {
+				return nil, fmt.Errorf("%w: stage %d replication %d: no identified candidate for threshold %d", ErrData, plan.stage, r, j)
+			}
+			if j == plan.stage {
+				out = append(out, fStat(prev, ssr[best], p.sigmaDF))
+			}
+			prev = ssr[best]
+			fixed = append(fixed, p.grid.values[best])
+		}
+	}
+	return out, nil
+}

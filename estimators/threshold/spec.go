@@ -1,0 +1,164 @@
+package threshold
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ErrSpec reports an invalid model specification.
+var ErrSpec = errors.New("invalid specification")
+
+// Residuals selects the residuals the bootstrap resamples.
+type Residuals int
+
+const (
+	// NullResiduals resamples the residuals of the null model (k-1
+	// thresholds), as Hansen's GAUSS, MATLAB and R programs do. Default.
+	NullResiduals Residuals = iota
+	// AlternativeResiduals resamples the residuals of the alternative model
+	// (k thresholds), as the text of Hansen (1999, §5.2) and Wang (2015, §2.2)
+	// describe. y* is built from the null model's fitted values either way.
+	AlternativeResiduals
+)
+
+// ParseResiduals parses "null" or "alternative".
+func ParseResiduals(s string) (Residuals, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "null", "h0":
+		return NullResiduals, nil
+	case "alternative", "alt", "h1":
+		return AlternativeResiduals, nil
+	}
+	return 0, fmt.Errorf("%w: unknown residuals %q (want null or alternative)", ErrSpec, s)
+}
+
+func (r Residuals) String() string {
+	if r == AlternativeResiduals {
+		return "alternative"
+	}
+	return "null"
+}
+
+// Grid selects the candidate thresholds. Points == 0 means every distinct
+// value of the threshold variable inside the trim (the exact search).
+type Grid struct {
+	Points int
+}
+
+// ParseGrid parses "all" or a number of grid points.
+func ParseGrid(s string) (Grid, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "all") || strings.EqualFold(s, "exact") {
+		return Grid{}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 2 {
+		return Grid{}, fmt.Errorf("%w: grid %q must be \"all\" or an integer >= 2", ErrSpec, s)
+	}
+	return Grid{Points: n}, nil
+}
+
+func (g Grid) String() string {
+	if g.Points == 0 {
+		return "all"
+	}
+	return strconv.Itoa(g.Points)
+}
+
+// Spec is a panel threshold model and the inference to run on it.
+type Spec struct {
+	Convention Convention
+	// ID and Time name the unit and period columns.
+	ID, Time string
+	// Depvar, Indep, Rx and Qx are variable-list terms (see package panel):
+	// dependent variable, regime-independent regressors (xthreg indepvars),
+	// regime-dependent regressors (rx) and the threshold variable (qx).
+	Depvar string
+	Indep  []string
+	Rx     []string
+	Qx     string
+	// Thresholds is the number K >= 1 of thresholds.
+	Thresholds int
+	Grid       Grid
+	// Trim holds one trimming proportion per stage, each in (0, 0.5).
+	Trim []float64
+	// Reps holds the bootstrap replications of each stage (0: no test).
+	Reps []int
+	// Level is the confidence level of the threshold intervals, in (0, 1).
+	Level float64
+	// Seed keys the bootstrap streams.
+	Seed uint64
+	// Given, when set, fixes the thresholds (xthreg's thgiven), in the
+	// order the stages add them: stage k uses Given[:k].
+	Given     []float64
+	Residuals Residuals
+}
+
+// Normalize fills defaults, broadcasts a single trim or replication count to
+// every stage, and checks the specification.
+func (s *Spec) Normalize() error {
+	if s.Thresholds < 1 {
+		return fmt.Errorf("%w: the number of thresholds must be at least 1, not %d", ErrSpec, s.Thresholds)
+	}
+	if s.ID == "" || s.Time == "" {
+		return fmt.Errorf("%w: the unit (--id) and time (--time) columns are required", ErrSpec)
+	}
+	if s.Depvar == "" || s.Qx == "" || len(s.Rx) == 0 {
+		return fmt.Errorf("%w: a dependent variable, at least one regime-dependent regressor (rx) and a threshold variable (qx) are required", ErrSpec)
+	}
+	k := s.Thresholds
+	var err error
+	if s.Trim, err = perStage("trim", s.Trim, k, 0.01); err != nil {
+		return err
+	}
+	for i, t := range s.Trim {
+		if !(t > 0 && t < 0.5) {
+			return fmt.Errorf("%w: trim %v for stage %d must lie strictly between 0 and 0.5", ErrSpec, t, i+1)
+		}
+	}
+	if s.Reps, err = perStage("bootstrap replications", s.Reps, k, 300); err != nil {
+		return err
+	}
+	for i, b := range s.Reps {
+		if b < 0 {
+			return fmt.Errorf("%w: bootstrap replications %d for stage %d must not be negative", ErrSpec, b, i+1)
+		}
+	}
+	if s.Level == 0 {
+		s.Level = 0.95
+	}
+	if !(s.Level > 0 && s.Level < 1) {
+		return fmt.Errorf("%w: confidence level %v must lie strictly between 0 and 1 (e.g. 0.95)", ErrSpec, s.Level)
+	}
+	if s.Given != nil && len(s.Given) != k {
+		return fmt.Errorf("%w: %d given thresholds for %d thresholds (give one per stage)", ErrSpec, len(s.Given), k)
+	}
+	for _, g := range s.Given {
+		if math.IsNaN(g) || math.IsInf(g, 0) {
+			return fmt.Errorf("%w: given threshold %v is not finite", ErrSpec, g)
+		}
+	}
+	return nil
+}
+
+// perStage broadcasts one value to k stages, fills a default when empty and
+// rejects other lengths.
+func perStage[T any](what string, v []T, k int, def T) ([]T, error) {
+	switch len(v) {
+	case 0:
+		v = []T{def}
+		fallthrough
+	case 1:
+		out := make([]T, k)
+		for i := range out {
+			out[i] = v[0]
+		}
+		return out, nil
+	case k:
+		return v, nil
+	}
+	return nil, fmt.Errorf("%w: %d values of %s for %d thresholds (give one, or one per threshold)", ErrSpec, len(v), what, k)
+}

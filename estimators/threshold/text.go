@@ -1,0 +1,128 @@
+package threshold
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// StageName returns xthreg's name of the model with k thresholds.
+func StageName(k int) string {
+	names := []string{"Single", "Double", "Triple", "Quadruple", "Quintuple"}
+	if k >= 1 && k <= len(names) {
+		return names[k-1]
+	}
+	return fmt.Sprintf("%d-fold", k)
+}
+
+// VCE selects the standard errors of the text report's regression table.
+type VCE int
+
+const (
+	// Conventional standard errors (xtreg, fe; Hansen's "OLS SE").
+	Conventional VCE = iota
+	// Robust: White heteroskedasticity-robust standard errors.
+	Robust
+	// Cluster: clustered by unit.
+	Cluster
+)
+
+// ParseVCE parses "conventional", "robust" or "cluster".
+func ParseVCE(s string) (VCE, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "conventional", "ols", "":
+		return Conventional, nil
+	case "robust", "white":
+		return Robust, nil
+	case "cluster":
+		return Cluster, nil
+	}
+	return 0, fmt.Errorf("%w: unknown vce %q (want conventional, robust or cluster)", ErrSpec, s)
+}
+
+func (v VCE) se(c Coefficient) float64 {
+	switch v {
+	case Robust:
+		return c.SERobust
+	case Cluster:
+		return c.SECluster
+	}
+	return c.SE
+}
+
+func (v VCE) String() string {
+	return [...]string{"conventional", "robust", "cluster"}[v]
+}
+
+// WriteText writes the report in the layout of Stata's xthreg: the
+// threshold estimates with their confidence intervals, the bootstrap tests
+// and the fixed-effect regression of the final model.
+func (r *Result) WriteText(out io.Writer, vce VCE) error {
+	w := bufio.NewWriter(out)
+	line := strings.Repeat("-", 78)
+	fmt.Fprintf(w, "Panel threshold model (%s convention), %s on %s with threshold variable %s\n",
+		r.Convention, r.Model.Depvar, strings.Join(append(append([]string{}, r.Model.Indep...), r.Model.Rx...), " "), r.Model.Qx)
+	fmt.Fprintf(w, "Units %d, periods %d, observations %d; grid %s (%d candidates), trim %v, seed %d\n\n",
+		r.NUnits, r.NPeriods, r.NObsUsed, r.Model.Grid, r.Model.Candidates, r.Model.Trim, r.Seed)
+
+	fmt.Fprintf(w, "Threshold estimator (level = %g):\n%s\n", 100*r.Model.Level, line)
+	fmt.Fprintf(w, "%10s | %14s %14s %14s\n%s\n", "model", "Threshold", "Lower", "Upper", line)
+	for _, st := range r.Stages {
+		for i, in := range st.Intervals {
+			name := fmt.Sprintf("Th-%d", st.K)
+			if len(st.Intervals) > 1 {
+				name = fmt.Sprintf("Th-%d%d", st.K, i+1)
+			}
+			fmt.Fprintf(w, "%10s | %14.6g %14.6g %14.6g\n", name, in.Threshold, in.Lower, in.Upper)
+		}
+	}
+	fmt.Fprintf(w, "%s\n\n", line)
+
+	fmt.Fprintf(w, "Threshold effect test (bootstrap = %s):\n%s\n", intsString(r.Model.Reps), line)
+	fmt.Fprintf(w, "%10s | %10s %9s %9s %7s %9s %9s %9s\n%s\n", "Threshold", "RSS", "MSE", "Fstat", "Prob", "Crit10", "Crit5", "Crit1", line)
+	for _, st := range r.Stages {
+		fmt.Fprintf(w, "%10s | %10.6f %9.6f %9.4f", StageName(st.K), st.RSS, st.Sigma2, st.FStat)
+		if b := st.Bootstrap; b != nil {
+			fmt.Fprintf(w, " %7.4f %9.4f %9.4f %9.4f\n", b.PValue, b.Crit10, b.Crit5, b.Crit1)
+		} else {
+			fmt.Fprintf(w, " %7s\n", "-")
+		}
+	}
+	fmt.Fprintf(w, "%s\n", line)
+	fmt.Fprintf(w, "Linear model RSS %.6f; MSE = RSS/%s\n\n", r.LinearRSS, map[string]string{"hansen": "(n(T-1))", "xthreg": "(T(N-1))"}[r.Convention])
+
+	last := r.Stages[len(r.Stages)-1]
+	df := float64(r.NObsUsed - r.NUnits - len(last.Coefficients))
+	fmt.Fprintf(w, "Fixed-effects regression with %d threshold(s) %v; %s standard errors\n", last.K, last.Thresholds, vce)
+	fmt.Fprintf(w, "Number of obs %d, groups %d, R-sq within %.4f, residual df %.0f\n%s\n", r.NObsUsed, r.NUnits, last.R2Within, df, line)
+	fmt.Fprintf(w, "%24s | %11s %11s %8s %7s %23s\n%s\n", r.Model.Depvar, "Coef.", "Std. Err.", "t", "P>|t|", "[95% Conf. Interval]", line)
+	tdist := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}
+	tcrit := tdist.Quantile(0.975)
+	for _, c := range last.Coefficients {
+		name := c.Name
+		if c.Regime != nil {
+			name = fmt.Sprintf("%s (regime %d)", c.Name, *c.Regime)
+		}
+		se := vce.se(c)
+		t := c.Estimate / se
+		p := 2 * tdist.Survival(math.Abs(t))
+		fmt.Fprintf(w, "%24s | %11.7f %11.7f %8.2f %7.3f %11.7f %11.7f\n", name, c.Estimate, se, t, p, c.Estimate-tcrit*se, c.Estimate+tcrit*se)
+	}
+	fmt.Fprintf(w, "%s\n", line)
+	for i, label := range last.Regimes {
+		fmt.Fprintf(w, "regime %d: %s\n", i, label)
+	}
+	return w.Flush()
+}
+
+func intsString(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, " ")
+}
