@@ -23,6 +23,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"xthreg", "estimate a panel threshold model and bootstrap its tests", runXthreg},
+		{"bench", "time the fast and the reference kernel on a named scenario", runBench},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -9,11 +9,16 @@ import (
 // sweepCache keeps recently used sweeps, keyed by their sorted fixed
 // thresholds, within a memory budget. Later bootstrap stages condition on
 // each replication's own estimates, which repeat across replications.
+type cached struct {
+	key   string
+	sweep *sweep
+}
+
 type sweepCache struct {
 	mu     sync.Mutex
 	budget int
 	used   int
-	lru    *list.List // front: most recent; values *sweep
+	lru    *list.List // front: most recent; values cached
 	index  map[string]*list.Element
 }
 
@@ -28,25 +33,26 @@ func (c *sweepCache) get(fixed []float64) *sweep {
 	defer c.mu.Unlock()
 	if e, ok := c.index[sweepKey(fixed)]; ok {
 		c.lru.MoveToFront(e)
-		return e.Value.(*sweep)
+		return e.Value.(cached).sweep
 	}
 	return nil
 }
 
-func (c *sweepCache) put(s *sweep) {
+// put stores the sweep of the sorted thresholds fixed.
+func (c *sweepCache) put(fixed []float64, s *sweep) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	key := sweepKey(s.fixed)
+	key := sweepKey(fixed)
 	if _, ok := c.index[key]; ok {
 		return
 	}
-	c.index[key] = c.lru.PushFront(s)
+	c.index[key] = c.lru.PushFront(cached{key, s})
 	c.used += s.bytes()
 	for c.used > c.budget && c.lru.Len() > 1 {
 		old := c.lru.Back()
 		c.lru.Remove(old)
-		os := old.Value.(*sweep)
-		delete(c.index, sweepKey(os.fixed))
-		c.used -= os.bytes()
+		entry := old.Value.(cached)
+		delete(c.index, entry.key)
+		c.used -= entry.sweep.bytes()
 	}
 }

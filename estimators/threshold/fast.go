@@ -8,8 +8,6 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
-
-	"github.com/thresher/thresher/estimators/ols"
 )
 
 // fastKernel evaluates every candidate threshold with one sorted sweep over
@@ -156,172 +154,6 @@ func (k *fastKernel) gramSorted(cols [][]float64) []float64 {
 	return out
 }
 
-// sweep holds everything about the candidates given fixed thresholds that
-// does not depend on the response.
-type sweep struct {
-	fixed []float64 // sorted
-	pA, m int
-	rA    []float64 // pA x pA upper triangular, row-major
-	// rg holds R_g' row by row: row j*m+b is column b of R_g (pA values).
-	rg []float64
-	// chol holds the Cholesky factor L of S_g (m x m, lower, row-major) with
-	// the reciprocal of its diagonal in place of the diagonal.
-	chol       []float64
-	identified []bool
-}
-
-func (s *sweep) bytes() int { return 8 * (len(s.rg) + len(s.chol) + len(s.rA)) }
-
-// sweepFor returns the (cached) sweep of a set of fixed thresholds.
-func (k *fastKernel) sweepFor(fixed []float64) (*sweep, error) {
-	sorted := slices.Sorted(slices.Values(fixed))
-	if s := k.cache.get(sorted); s != nil {
-		return s, nil
-	}
-	s, err := k.buildSweep(sorted)
-	if err != nil {
-		return nil, err
-	}
-	k.cache.put(s)
-	return s, nil
-}
-
-func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
-	p, m := k.p, k.m
-	pA := k.p0 + m*len(fixed)
-	s := &sweep{fixed: fixed, pA: pA, m: m}
-
-	// A_lev's extra columns, their Gram columns in q order, and T A for R_A.
-	var extra [][]float64
-	for _, f := range fixed {
-		for _, x := range p.x {
-			extra = append(extra, p.indicator(x, f))
-		}
-	}
-	extraGram := k.gramSorted(extra)
-	at := mat.NewDense(p.tr.Rows(), pA, nil)
-	at.Slice(0, p.tr.Rows(), 0, k.p0).(*mat.Dense).Copy(k.baseT)
-	for e, c := range extra {
-		at.SetCol(k.p0+e, p.transform(c))
-	}
-	var qr mat.QR
-	qr.Factorize(at)
-	var r mat.Dense
-	qr.RTo(&r)
-	s.rA = make([]float64, pA*pA)
-	for a := 0; a < pA; a++ {
-		if math.Abs(r.At(a, a)) < ols.CollinearTolerance*mat.Norm(at.ColView(a), 2) {
-			return nil, fmt.Errorf("%w: the model at fixed thresholds %v is not identified (regressor %d)", ErrData, fixed, a+1)
-		}
-		for b := a; b < pA; b++ {
-			s.rA[a*pA+b] = r.At(a, b)
-		}
-	}
-
-	G := len(p.grid.values)
-	s.rg = make([]float64, G*m*pA)
-	s.chol = make([]float64, G*m*m)
-	s.identified = make([]bool, G)
-	g1 := make([]float64, pA*m) // A'B_g
-	g2 := make([]float64, m*m)  // sum x x'
-	phiSum := make([]float64, m*m)
-	phi := make([]float64, p.tr.Units()*k.nfun*m)
-	rg := make([]float64, pA*m)
-	schur := make([]float64, m*m)
-	ne := len(extra)
-	pos := 0
-	for j := range p.grid.values {
-		for ; pos < k.cut[j]; pos++ {
-			x := k.xs[pos*m : (pos+1)*m]
-			gb := k.baseGram[pos*k.p0 : (pos+1)*k.p0]
-			for a, ga := range gb {
-				for b, xb := range x {
-					g1[a*m+b] += ga * xb
-				}
-			}
-			for a := 0; a < ne; a++ {
-				ga := extraGram[pos*ne+a]
-				for b, xb := range x {
-					g1[(k.p0+a)*m+b] += ga * xb
-				}
-			}
-			for b, xb := range x {
-				for c, xc := range x {
-					g2[b*m+c] += xb * xc
-				}
-			}
-			u := k.units[pos]
-			for f := 0; f < k.nfun; f++ {
-				cf := k.loads[pos*k.nfun+f]
-				ph := phi[(u*k.nfun+f)*m : (u*k.nfun+f+1)*m]
-				for b, xb := range x {
-					for c, xc := range x {
-						phiSum[b*m+c] += cf*(ph[b]*xc+xb*ph[c]) + cf*cf*xb*xc
-					}
-				}
-				for b, xb := range x {
-					ph[b] += cf * xb
-				}
-			}
-		}
-		s.identified[j] = s.factor(j, g1, g2, phiSum, rg, schur)
-	}
-	return s, nil
-}
-
-// factor computes R_g and the Cholesky factor of S_g for candidate j from
-// the running sums and reports whether the candidate is identified.
-func (s *sweep) factor(j int, g1, g2, phiSum, rg, schur []float64) bool {
-	pA, m := s.pA, s.m
-	// R_g = R_A^{-T} A'B_g by forward substitution (R_A' is lower).
-	for b := 0; b < m; b++ {
-		for a := 0; a < pA; a++ {
-			v := g1[a*m+b]
-			for l := 0; l < a; l++ {
-				v -= s.rA[l*pA+a] * rg[l*m+b]
-			}
-			rg[a*m+b] = v / s.rA[a*pA+a]
-		}
-	}
-	// S_g = B'B - R_g'R_g.
-	for b := 0; b < m; b++ {
-		for c := 0; c < m; c++ {
-			v := g2[b*m+c] - phiSum[b*m+c]
-			for a := 0; a < pA; a++ {
-				v -= rg[a*m+b] * rg[a*m+c]
-			}
-			schur[b*m+c] = v
-		}
-	}
-	chol := s.chol[j*m*m : (j+1)*m*m]
-	for b := 0; b < m; b++ {
-		btb := g2[b*m+b] - phiSum[b*m+b]
-		d := schur[b*m+b]
-		for l := 0; l < b; l++ {
-			d -= chol[b*m+l] * chol[b*m+l]
-		}
-		if !(btb > 0) || !(d >= identTolerance*identTolerance*btb) {
-			return false
-		}
-		inv := 1 / math.Sqrt(d)
-		chol[b*m+b] = inv
-		for c := b + 1; c < m; c++ {
-			v := schur[c*m+b]
-			for l := 0; l < b; l++ {
-				v -= chol[c*m+l] * chol[b*m+l]
-			}
-			chol[c*m+b] = v * inv
-		}
-	}
-	for b := 0; b < m; b++ {
-		row := s.rg[(j*m+b)*pA : (j*m+b+1)*pA]
-		for a := 0; a < pA; a++ {
-			row[a] = rg[a*m+b]
-		}
-	}
-	return true
-}
-
 // batch holds nb responses in the forms the sweeps consume.
 type batch struct {
 	nb     int
@@ -346,22 +178,17 @@ func (k *fastKernel) fill(b *batch) {
 		}
 		copy(b.prefix[j*m*nb:(j+1)*m*nb], run)
 	}
+	// [Z X]'T'y for every response: one matrix product.
 	b.base = make([]float64, k.p0*nb)
-	for r := 0; r < len(k.p.q); r++ {
-		row := b.adj[r*nb : (r+1)*nb]
-		for a := 0; a < k.p0; a++ {
-			axpy(k.baseLev[r*k.p0+a], row, b.base[a*nb:(a+1)*nb])
-		}
-	}
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1,
+		blas64.General{Rows: len(k.p.q), Cols: k.p0, Stride: k.p0, Data: k.baseLev},
+		blas64.General{Rows: len(k.p.q), Cols: nb, Stride: nb, Data: b.adj},
+		0, blas64.General{Rows: k.p0, Cols: nb, Stride: nb, Data: b.base})
 }
 
+// axpy adds alpha x to y with gonum's vectorised kernel.
 func axpy(alpha float64, x, y []float64) {
-	if alpha == 0 {
-		return
-	}
-	for i, v := range x {
-		y[i] += alpha * v
-	}
+	blas64.Axpy(alpha, blas64.Vector{N: len(x), Inc: 1, Data: x}, blas64.Vector{N: len(y), Inc: 1, Data: y})
 }
 
 // project computes, for the responses cols of the batch, S_A (the SSR at
@@ -391,7 +218,8 @@ func (k *fastKernel) project(sw *sweep, b *batch, cols []int, fixedProj func(col
 		}
 		ssrA[c] = b.yy[col] - ww
 	}
-	// V = P - R'W for every candidate and response: one matrix product.
+	// V = P - R'W for every candidate and response: one matrix product per
+	// segment of R, accumulated in column order.
 	v = make([]float64, G*m*nb)
 	for r := 0; r < G*m; r++ {
 		src := b.prefix[r*b.nb : (r+1)*b.nb]
@@ -400,10 +228,14 @@ func (k *fastKernel) project(sw *sweep, b *batch, cols []int, fixedProj func(col
 			dst[c] = src[col]
 		}
 	}
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, -1,
-		blas64.General{Rows: G * m, Cols: pA, Stride: pA, Data: sw.rg},
-		blas64.General{Rows: pA, Cols: nb, Stride: nb, Data: w},
-		1, blas64.General{Rows: G * m, Cols: nb, Stride: nb, Data: v})
+	off := 0
+	for _, t := range sw.chain() {
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, -1,
+			blas64.General{Rows: G * m, Cols: t.segCols, Stride: t.segCols, Data: t.seg},
+			blas64.General{Rows: t.segCols, Cols: nb, Stride: nb, Data: w[off*nb:]},
+			1, blas64.General{Rows: G * m, Cols: nb, Stride: nb, Data: v})
+		off += t.segCols
+	}
 	return ssrA, v
 }
 
@@ -413,13 +245,14 @@ func (k *fastKernel) project(sw *sweep, b *batch, cols []int, fixedProj func(col
 func (s *sweep) reduction(v []float64, j, c, nb int, z []float64) float64 {
 	m := s.m
 	chol := s.chol[j*m*m : (j+1)*m*m]
+	inv := s.invDiag[j*m : (j+1)*m]
 	red := 0.0
 	for e := 0; e < m; e++ {
 		t := v[(j*m+e)*nb+c]
 		for l := 0; l < e; l++ {
 			t -= chol[e*m+l] * z[l]
 		}
-		t *= chol[e*m+e]
+		t *= inv[e]
 		z[e] = t
 		red += t * t
 	}
@@ -521,20 +354,31 @@ func (k *fastKernel) bootstrap(plan *bootstrapPlan, r0, r1 int) ([]float64, erro
 func (k *fastKernel) bootstrapBatch(plan *bootstrapPlan, fittedAdj, residAdj []float64, r0, r1 int) ([]float64, error) {
 	p, m, nb := k.p, k.m, r1-r0
 	b := &batch{nb: nb, yy: make([]float64, nb), adj: make([]float64, len(p.q)*nb)}
-	for c := 0; c < nb; c++ {
-		// T'y* = T'fitted + the blocks of T'resid: T' acts on each unit alike
-		// in a balanced panel, so it commutes with moving whole blocks.
-		for i, src := range p.draws(plan, r0+c) {
-			lo, hi := p.tr.LevelBlock(i)
-			slo, _ := p.tr.LevelBlock(src)
-			for r := lo; r < hi; r++ {
-				b.adj[r*nb+c] = fittedAdj[r] + residAdj[slo+r-lo]
-			}
-			tlo, thi := p.tr.Block(i)
-			tslo, _ := p.tr.Block(src)
+	draws := make([][]int, nb)
+	for c := range draws {
+		draws[c] = p.draws(plan, r0+c)
+	}
+	// T'y* = T'fitted + the blocks of T'resid: T' acts on each unit alike in
+	// a balanced panel, so it commutes with moving whole blocks. Rows of adj
+	// are written whole, one replication per column.
+	srcLevel := make([]int, nb) // first level row of each replication's drawn unit
+	for i := 0; i < p.tr.Units(); i++ {
+		lo, hi := p.tr.LevelBlock(i)
+		tlo, thi := p.tr.Block(i)
+		for c := range draws {
+			srcLevel[c], _ = p.tr.LevelBlock(draws[c][i])
+			tslo, _ := p.tr.Block(draws[c][i])
+			yy := 0.0
 			for r := tlo; r < thi; r++ {
 				y := plan.fitted[r] + plan.resid[tslo+r-tlo]
-				b.yy[c] += y * y
+				yy += y * y
+			}
+			b.yy[c] += yy
+		}
+		for r := lo; r < hi; r++ {
+			row, fit := b.adj[r*nb:(r+1)*nb], fittedAdj[r]
+			for c, s := range srcLevel {
+				row[c] = fit + residAdj[s+r-lo]
 			}
 		}
 	}
@@ -556,9 +400,13 @@ func (k *fastKernel) bootstrapBatch(plan *bootstrapPlan, fittedAdj, residAdj []f
 			if err != nil {
 				return nil, err
 			}
-			// sw.fixed is sorted, as is every replication's fixed index list.
+			// The fixed thresholds are grid values: their B_f'y are prefix rows.
+			fixedIdx := make([]int, len(sw.fixed))
+			for i, f := range sw.fixed {
+				fixedIdx[i], _ = slices.BinarySearch(p.grid.values, f)
+			}
 			fixedProj := func(col int, out []float64) {
-				for i, j := range fixed[col] {
+				for i, j := range fixedIdx {
 					for e := 0; e < m; e++ {
 						out[i*m+e] = b.prefix[(j*m+e)*nb+col]
 					}

@@ -58,8 +58,19 @@ type StageResult struct {
 }
 
 // Assemble combines point estimates and bootstrap statistics (stats[k-1]
-// holds stage k's replications in replication order) into the result.
+// holds stage k's replications in replication order) into the result. Every
+// stage must have exactly its specified number of replications.
 func (p *Problem) Assemble(est *Estimates, stats [][]float64) (*Result, error) {
+	return p.assemble(est, stats, true)
+}
+
+// AssemblePoint assembles the point estimates alone: every stage's
+// bootstrap is null.
+func (p *Problem) AssemblePoint(est *Estimates) (*Result, error) {
+	return p.assemble(est, nil, false)
+}
+
+func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool) (*Result, error) {
 	s := p.spec
 	res := &Result{
 		Convention: s.Convention.String(),
@@ -84,7 +95,7 @@ func (p *Problem) Assemble(est *Estimates, stats [][]float64) (*Result, error) {
 		for _, c := range st.Curves {
 			sr.Intervals = append(sr.Intervals, c.interval(crit))
 		}
-		if b := s.Reps[k]; b > 0 {
+		if b := s.Reps[k]; b > 0 && withBootstrap {
 			if k >= len(stats) || len(stats[k]) != b {
 				return nil, fmt.Errorf("stage %d: %d bootstrap statistics for %d replications", k+1, lenAt(stats, k), b)
 			}
@@ -140,16 +151,18 @@ func (p *Problem) Estimate(opts Options) (*Result, error) {
 	}
 	stats := make([][]float64, len(est.Stages))
 	for k, st := range est.Stages {
-		if stats[k], err = p.bootstrapLocal(opts, st.Setup(), p.spec.Reps[k]); err != nil {
+		if stats[k], err = p.BootstrapParallel(opts, st.Setup(), 0, p.spec.Reps[k]); err != nil {
 			return nil, err
 		}
 	}
 	return p.Assemble(est, stats)
 }
 
-// bootstrapLocal spreads the replications of one stage over goroutines.
-func (p *Problem) bootstrapLocal(opts Options, setup BootstrapSetup, reps int) ([]float64, error) {
-	if reps == 0 {
+// BootstrapParallel computes replications r0..r1-1 of a stage on
+// opts.Workers goroutines. The result equals Bootstrap's for the same range.
+func (p *Problem) BootstrapParallel(opts Options, setup BootstrapSetup, r0, r1 int) ([]float64, error) {
+	reps := r1 - r0
+	if reps <= 0 {
 		return nil, nil
 	}
 	plan, err := p.plan(setup)
@@ -172,7 +185,7 @@ func (p *Problem) bootstrapLocal(opts Options, setup BootstrapSetup, reps int) (
 	next := make(chan int)
 	go func() {
 		defer close(next)
-		for r := 0; r < reps; r += block {
+		for r := r0; r < r1; r += block {
 			next <- r
 		}
 	}()
@@ -180,16 +193,16 @@ func (p *Problem) bootstrapLocal(opts Options, setup BootstrapSetup, reps int) (
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for r0 := range next {
-				r1 := min(r0+block, reps)
-				f, err := kern.bootstrap(plan, r0, r1)
+			for lo := range next {
+				hi := min(lo+block, r1)
+				f, err := kern.bootstrap(plan, lo, hi)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
 				if err == nil {
-					copy(out[r0:r1], f)
-					done += r1 - r0
+					copy(out[lo-r0:hi-r0], f)
+					done += hi - lo
 					if opts.Progress != nil {
 						opts.Progress(setup.Stage, done, reps)
 					}
