@@ -9,7 +9,13 @@ HANSEN_ARGS := --data testdata/hansen1999/invest.csv --id id --time year \
 	--depvar i --indep 'L.q,L.q^2,L.q^3,L.d,L.q*L.d' --rx L.c --qx L.d \
 	--thnum 3 --grid 400 --trim 0.01,0.01,0.05 --bs 300 --convention hansen
 
-.PHONY: help build test example vet
+# Pinned protobuf generators (generated code is committed; `make proto`
+# regenerates it).
+PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+TOOLS              := $(CURDIR)/bin/tools
+
+.PHONY: help build test example vet proto
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,3 +32,10 @@ vet: ## go vet and gofmt
 
 test: vet ## run every test (unit, property, integration)
 	$(GO) test -count=1 ./...
+
+proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plugins when missing)
+	@command -v protoc >/dev/null || { apt-get update && apt-get install -y protobuf-compiler libprotobuf-dev; }
+	GOBIN=$(TOOLS) $(GO) install $(PROTOC_GEN_GO)
+	GOBIN=$(TOOLS) $(GO) install $(PROTOC_GEN_GO_GRPC)
+	PATH="$(TOOLS):$$PATH" protoc --go_out=. --go_opt=paths=source_relative \
+		--go-grpc_out=. --go-grpc_opt=paths=source_relative proto/thresherv1/thresher.proto

@@ -24,6 +24,9 @@ func commands() []command {
 	return []command{
 		{"xthreg", "estimate a panel threshold model and bootstrap its tests", runXthreg},
 		{"bench", "time the fast and the reference kernel on a named scenario", runBench},
+		{"etcd", "run a standalone embedded etcd for a local cluster", runEtcd},
+		{"coordinator", "run a coordinator: job API, leader election, task scheduling", runCoordinator},
+		{"worker", "run a worker that executes tasks", runWorker},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -74,7 +74,7 @@ func TestXthregHansenJSON(t *testing.T) {
 	if len(res.Coefficients) != 9 || res.Coefficients[0].Regime != nil || *res.Coefficients[8].Regime != 3 {
 		t.Errorf("coefficients %+v", res.Coefficients)
 	}
-	if !strings.Contains(stderr, "Bootstrap for the triple threshold model") {
+	if !strings.Contains(stderr, "triple 50/50") {
 		t.Errorf("no progress on stderr: %q", stderr)
 	}
 	_, again, _ := runCLI(t, hansenArgs("--bs", "50", "--format", "json", "--seed", "7", "--workers", "1")...)

@@ -7,10 +7,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"strings"
 
+	"github.com/thresher/thresher/cluster/client"
+	"github.com/thresher/thresher/cluster/local"
+	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
+	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
 // xthregConfig holds the flags of `thresher xthreg`.
@@ -32,8 +38,9 @@ type xthregConfig struct {
 	algorithm  string
 	vce        string
 	format     string
-	output     string
-	workers    int
+	output      string
+	workers     int
+	coordinator listFlag
 }
 
 const xthregSynopsis = `Estimates a Hansen (1999) fixed-effect panel threshold model and tests the
@@ -68,7 +75,8 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.vce, "vce", "conventional", "standard errors shown in the text report: conventional, robust or cluster")
 	fs.StringVar(&c.format, "format", "text", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
-	fs.IntVar(&c.workers, "workers", 0, "goroutines for bootstrap replications (0: number of CPUs)")
+	fs.IntVar(&c.workers, "workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	fs.Var(&c.coordinator, "coordinator", "submit to the cluster of these coordinators HOST:PORT[,...] instead of running in-process")
 }
 
 // spec turns the flags into a model specification.
@@ -122,53 +130,92 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.format != "text" && c.format != "json" {
 		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, c.format)
 	}
-	table, err := panel.ReadCSVFile(c.data)
+	data, err := os.ReadFile(c.data)
 	if err != nil {
-		return err
+		return fmt.Errorf("open data: %w", err)
 	}
-	problem, err := threshold.Prepare(table, spec)
-	if err != nil {
-		return err
+	// Read locally first: file-level errors name the file, as they would
+	// without a cluster.
+	if _, err := panel.ReadCSV(bytes.NewReader(data)); err != nil {
+		return fmt.Errorf("%s: %w", c.data, err)
 	}
-	progress := newProgressLog(stderr, problem.Spec())
-	res, err := problem.Estimate(threshold.Options{Algorithm: alg, Workers: c.workers, Progress: progress.replications})
+	results, err := runJob(ctx, c.coordinator, c.workers, data,
+		[]*pb.Specification{{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}},
+		newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
 	if c.format == "json" {
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := json.Indent(&buf, results[0], "", "  "); err != nil {
 			return err
 		}
-	} else if err := res.WriteText(&buf, vce); err != nil {
-		return err
+		buf.WriteByte('\n')
+	} else {
+		var res threshold.Result
+		if err := json.Unmarshal(results[0], &res); err != nil {
+			return err
+		}
+		if err := res.WriteText(&buf, vce); err != nil {
+			return err
+		}
 	}
 	return writeOutput(c.output, stdout, buf.Bytes())
 }
 
-// progressLog prints xthreg-style progress: one dot per 1% of a stage's
-// replications.
+// runJob runs specifications on the cluster of coordinators addrs or, when
+// there are none, on an in-process cluster of `workers` workers, and returns
+// one JSON result per specification.
+func runJob(ctx context.Context, addrs []string, workers int, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+	if len(addrs) == 0 {
+		if workers <= 0 {
+			workers = runtime.NumCPU()
+		}
+		lc, err := local.Start(ctx, local.Options{Workers: workers})
+		if err != nil {
+			return nil, fmt.Errorf("start the in-process cluster: %w", err)
+		}
+		defer lc.Close()
+		addrs = []string{lc.Addr()}
+	}
+	cl, err := client.New(addrs)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	return cl.Run(ctx, data, specs, progress.event)
+}
+
+// progressLog prints the job's messages (e.g. that it waits for workers)
+// and a line of bootstrap progress whenever a stage passes another tenth of
+// its replications.
 type progressLog struct {
 	w       io.Writer
-	reps    []int
-	printed map[int]int
+	message string
+	tenths  map[int32]int64
 }
 
-func newProgressLog(w io.Writer, s threshold.Spec) *progressLog {
-	return &progressLog{w: w, reps: s.Reps, printed: map[int]int{}}
+func newProgressLog(w io.Writer) *progressLog {
+	return &progressLog{w: w, tenths: map[int32]int64{}}
 }
 
-func (p *progressLog) replications(stage, done, total int) {
-	dots := 50 * done / total
-	if p.printed[stage] == 0 && dots > 0 {
-		fmt.Fprintf(p.w, "Bootstrap for the %s threshold model (%d replications)\n", strings.ToLower(threshold.StageName(stage)), total)
+func (p *progressLog) event(ev *pb.JobEvent) {
+	if ev.Message != p.message && ev.State == pb.JobState_JOB_STATE_RUNNING {
+		p.message = ev.Message
+		fmt.Fprintf(p.w, "thresher: %s\n", ev.Message)
 	}
-	for ; p.printed[stage] < dots; p.printed[stage]++ {
-		fmt.Fprint(p.w, ".")
+	advanced := false
+	var parts []string
+	for _, st := range ev.Progress {
+		if st.Stage == 0 || st.Total == 0 {
+			continue
+		}
+		if t := 10 * st.Done / st.Total; t > p.tenths[st.Stage] {
+			p.tenths[st.Stage], advanced = t, true
+		}
+		parts = append(parts, fmt.Sprintf("%s %d/%d", strings.ToLower(threshold.StageName(int(st.Stage))), st.Done, st.Total))
 	}
-	if done == total {
-		fmt.Fprintln(p.w, " Done")
+	if advanced {
+		fmt.Fprintf(p.w, "thresher: bootstrap %s\n", strings.Join(parts, ", "))
 	}
 }

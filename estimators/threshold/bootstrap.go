@@ -28,8 +28,27 @@ type BootstrapSetup struct {
 	Added float64   `json:"added"`
 }
 
-// plan fits the null model of a stage and returns its bootstrap plan.
+// plan returns the bootstrap plan of a stage, fitting its null model once
+// per setup.
 func (p *Problem) plan(s BootstrapSetup) (*bootstrapPlan, error) {
+	key := fmt.Sprint(s)
+	p.plansMu.Lock()
+	defer p.plansMu.Unlock()
+	if pl, ok := p.plans[key]; ok {
+		return pl, nil
+	}
+	pl, err := p.newPlan(s)
+	if err != nil {
+		return nil, err
+	}
+	if p.plans == nil {
+		p.plans = map[string]*bootstrapPlan{}
+	}
+	p.plans[key] = pl
+	return pl, nil
+}
+
+func (p *Problem) newPlan(s BootstrapSetup) (*bootstrapPlan, error) {
 	if s.Stage < 1 || s.Stage > p.spec.Thresholds || len(s.Null) != s.Stage-1 {
 		return nil, fmt.Errorf("%w: bootstrap stage %d with %d null thresholds", ErrSpec, s.Stage, len(s.Null))
 	}

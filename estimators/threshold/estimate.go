@@ -39,21 +39,53 @@ type Estimates struct {
 	Stages    []StageEstimate `json:"stages"`
 }
 
-// PointEstimates runs Hansen's sequential procedure (reference spec §7.1):
+// Profiler returns, for the observed response, the SSR of the model with
+// thresholds fixed ∪ {c} at every grid candidate c, with the stage's trim
+// setting the exclusion windows: +Inf for excluded candidates, NaN for
+// unidentified ones. Problem.Profile computes ranges of it; a coordinator
+// may assemble it from ranges computed elsewhere.
+type Profiler func(fixed []float64, trim float64) ([]float64, error)
+
+// PointEstimates runs PointEstimatesWith on this process's kernel.
+func (p *Problem) PointEstimates(alg Algorithm) (*Estimates, error) {
+	return p.PointEstimatesWith(func(fixed []float64, trim float64) ([]float64, error) {
+		return p.Profile(alg, fixed, trim, 0, len(p.grid.values))
+	})
+}
+
+// Profile returns the profile's values for grid candidates first..last-1.
+func (p *Problem) Profile(alg Algorithm, fixed []float64, trim float64, first, last int) ([]float64, error) {
+	if first < 0 || last > len(p.grid.values) || first > last {
+		return nil, fmt.Errorf("%w: candidate range [%d, %d) outside the %d candidates", ErrSpec, first, last, len(p.grid.values))
+	}
+	admissible := p.grid.admissible(fixed, trim)
+	for j := range admissible {
+		admissible[j] = admissible[j] && j >= first && j < last
+	}
+	ssr, err := p.kernel(alg).profile(p.yT, fixed, admissible)
+	if err != nil {
+		return nil, err
+	}
+	return ssr[first:last], nil
+}
+
+// Candidates returns the number of grid candidates.
+func (p *Problem) Candidates() int { return len(p.grid.values) }
+
+// PointEstimatesWith runs Hansen's sequential procedure (reference spec §7.1):
 // stage 1 searches g1; stage 2 fixes g1, searches g2 and then re-searches g1
 // given g2 (the refinement, which replaces g1); every later stage k fixes
 // the k-1 current estimates and searches g_k; candidates inside the stage's
 // exclusion windows are skipped. With given thresholds the stages use them
 // instead of searching and nothing is refined.
-func (p *Problem) PointEstimates(alg Algorithm) (*Estimates, error) {
-	kern := p.kernel(alg)
+func (p *Problem) PointEstimatesWith(profiler Profiler) (*Estimates, error) {
 	est := &Estimates{LinearRSS: p.linear.SSR}
 	var current []float64 // estimates in the order they were added
 	nullSSR := p.linear.SSR
 	for k := 1; k <= p.spec.Thresholds; k++ {
 		trim := p.spec.Trim[k-1]
 		null := slices.Clone(current)
-		profile, err := kern.profile(p.yT, null, p.grid.admissible(null, trim))
+		profile, err := profiler(null, trim)
 		if err != nil {
 			return nil, fmt.Errorf("stage %d: %w", k, err)
 		}
@@ -75,7 +107,7 @@ func (p *Problem) PointEstimates(alg Algorithm) (*Estimates, error) {
 		if k == 2 && p.given == nil {
 			// Refinement (Bai 1997; Hansen 1999 eqs. 19-20): re-search g1 given g2.
 			fixed := current[1:2]
-			profile, err := kern.profile(p.yT, fixed, p.grid.admissible(fixed, trim))
+			profile, err := profiler(fixed, trim)
 			if err != nil {
 				return nil, fmt.Errorf("stage 2 refinement: %w", err)
 			}

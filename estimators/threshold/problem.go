@@ -47,6 +47,8 @@ type Problem struct {
 
 	fastOnce sync.Once
 	fast     *fastKernel
+	plansMu  sync.Mutex
+	plans    map[string]*bootstrapPlan // by BootstrapSetup
 }
 
 // Prepare validates the specification against the data and builds the

@@ -1,6 +1,8 @@
 package threshold
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"slices"
@@ -216,4 +218,17 @@ func (p *Problem) BootstrapParallel(opts Options, setup BootstrapSetup, r0, r1 i
 		return nil, fmt.Errorf("stage %d bootstrap: %w", setup.Stage, firstErr)
 	}
 	return out, nil
+}
+
+// JSON returns the canonical compact encoding of the result, the bytes a
+// cluster ships and compares: encoding/json without HTML escaping, so that
+// regime labels keep their "<".
+func (r *Result) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -1,0 +1,209 @@
+// Package client submits jobs to a thresher cluster and follows them to
+// their results. It survives coordinator failures: it retries every call
+// against the coordinators it knows, re-attaches to its job by id after a
+// broken watch, and relies on Submit being idempotent per job id.
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+// Client talks to one or more coordinators.
+type Client struct {
+	addrs []string
+	conns []*grpc.ClientConn
+	next  int
+	// Patience bounds how long the client keeps retrying while no
+	// coordinator answers (default 5 min).
+	Patience time.Duration
+}
+
+// New returns a client of the coordinators at addrs (HOST:PORT). Without
+// dial options the connections are plaintext.
+func New(addrs []string, opts ...grpc.DialOption) (*Client, error) {
+	if len(addrs) == 0 {
+		return nil, errors.New("client: no coordinator address")
+	}
+	if len(opts) == 0 {
+		opts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	}
+	opts = append(opts, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<30)))
+	c := &Client{addrs: addrs, Patience: 5 * time.Minute}
+	for _, a := range addrs {
+		cc, err := grpc.NewClient(a, opts...)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("client: %s: %w", a, err)
+		}
+		c.conns = append(c.conns, cc)
+	}
+	return c, nil
+}
+
+// Close closes the connections.
+func (c *Client) Close() {
+	for _, cc := range c.conns {
+		cc.Close()
+	}
+}
+
+// transient reports whether a call failed because no coordinator could
+// answer it (retry elsewhere or later) rather than because it was refused.
+func transient(err error) bool {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.Internal, codes.Unknown:
+		return true
+	}
+	return false
+}
+
+// plain turns a refused call into an error carrying the server's message
+// alone, so that the command line prints what the local command prints.
+func plain(err error) error {
+	if err == nil {
+		return nil
+	}
+	if s, ok := status.FromError(err); ok {
+		return errors.New(s.Message())
+	}
+	return err
+}
+
+// call runs op against the coordinators in turn until it succeeds, fails
+// for good, or no coordinator has answered for Patience.
+func (c *Client) call(ctx context.Context, op func(pb.JobsClient) error) error {
+	deadline := time.Now().Add(c.Patience)
+	backoff := 100 * time.Millisecond
+	for {
+		err := op(pb.NewJobsClient(c.conns[c.next]))
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no coordinator answered for %v (last error: %v)", c.Patience, plain(err))
+		}
+		c.next = (c.next + 1) % len(c.conns)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// Upload stores a dataset and returns its SHA-256.
+func (c *Client) Upload(ctx context.Context, data []byte) (string, error) {
+	var ref *pb.DatasetRef
+	err := c.call(ctx, func(jc pb.JobsClient) error {
+		stream, err := jc.UploadDataset(ctx)
+		if err != nil {
+			return err
+		}
+		for off := 0; off < len(data) || off == 0; off += 1 << 20 {
+			if err := stream.Send(&pb.DatasetChunk{Data: data[off:min(off+1<<20, len(data))]}); err != nil {
+				_, err = stream.CloseAndRecv()
+				return err
+			}
+			if len(data) == 0 {
+				break
+			}
+		}
+		ref, err = stream.CloseAndRecv()
+		return err
+	})
+	if err != nil {
+		return "", plain(err)
+	}
+	return ref.Sha256, nil
+}
+
+// NewJobID returns a random job id.
+func NewJobID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Submit submits a job under the given id; retrying is safe.
+func (c *Client) Submit(ctx context.Context, id string, spec *pb.JobSpec) error {
+	err := c.call(ctx, func(jc pb.JobsClient) error {
+		_, err := jc.Submit(ctx, &pb.SubmitRequest{JobId: id, Spec: spec})
+		return err
+	})
+	return plain(err)
+}
+
+// Wait follows a job until it ends and returns its results, calling onEvent
+// (if set) with every event. A broken watch is re-established, on another
+// coordinator if need be.
+func (c *Client) Wait(ctx context.Context, id string, onEvent func(*pb.JobEvent)) ([][]byte, error) {
+	var final *pb.JobEvent
+	err := c.call(ctx, func(jc pb.JobsClient) error {
+		stream, err := jc.Watch(ctx, &pb.WatchRequest{JobId: id})
+		if err != nil {
+			return err
+		}
+		for {
+			ev, err := stream.Recv()
+			if err != nil {
+				return err
+			}
+			if onEvent != nil {
+				onEvent(ev)
+			}
+			switch ev.State {
+			case pb.JobState_JOB_STATE_SUCCEEDED, pb.JobState_JOB_STATE_FAILED, pb.JobState_JOB_STATE_CANCELLED:
+				final = ev
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		return nil, plain(err)
+	}
+	switch final.State {
+	case pb.JobState_JOB_STATE_FAILED:
+		return nil, errors.New(final.Error)
+	case pb.JobState_JOB_STATE_CANCELLED:
+		return nil, fmt.Errorf("job %s was cancelled", id)
+	}
+	return final.Results, nil
+}
+
+// Cancel cancels a job.
+func (c *Client) Cancel(ctx context.Context, id string) error {
+	return plain(c.call(ctx, func(jc pb.JobsClient) error {
+		_, err := jc.Cancel(ctx, &pb.CancelRequest{JobId: id})
+		return err
+	}))
+}
+
+// Run uploads the dataset, submits a job of the specifications and waits for
+// its results.
+func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification, onEvent func(*pb.JobEvent)) ([][]byte, error) {
+	sha, err := c.Upload(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	id := NewJobID()
+	if err := c.Submit(ctx, id, &pb.JobSpec{DatasetSha256: sha, Specs: specs}); err != nil {
+		return nil, err
+	}
+	return c.Wait(ctx, id, onEvent)
+}

@@ -1,0 +1,4 @@
+// Package etcdserver runs an embedded etcd server
+// (go.etcd.io/etcd/server/v3/embed): the standalone `thresher etcd`, the
+// in-process cluster of the local default, and the tests.
+package etcdserver

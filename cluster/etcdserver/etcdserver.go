@@ -1,0 +1,101 @@
+package etcdserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+)
+
+// Config configures an embedded single-member etcd.
+type Config struct {
+	// Name of the member; default "thresher".
+	Name string
+	// DataDir holds the member's data; a restart with the same directory
+	// keeps every key.
+	DataDir string
+	// Listen is the client address HOST:PORT; port 0 picks a free port.
+	Listen string
+	// Fast shortens heartbeats and elections (10 ms / 100 ms) for tests and
+	// the in-process cluster.
+	Fast bool
+	// Logger receives etcd's log; nil discards it (fatal errors still
+	// reach Err and Start's error).
+	Logger *zap.Logger
+}
+
+// Server is a running embedded etcd.
+type Server struct {
+	etcd      *embed.Etcd
+	endpoint  string
+	closeOnce sync.Once
+}
+
+// Start starts the server and waits until it serves clients.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("etcd: a data directory is required")
+	}
+	if cfg.Name == "" {
+		cfg.Name = "thresher"
+	}
+	host, _, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: listen address %q: %w", cfg.Listen, err)
+	}
+	client, err := url.Parse("http://" + cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: listen address %q: %w", cfg.Listen, err)
+	}
+	peer, _ := url.Parse("http://" + net.JoinHostPort(host, "0"))
+	ec := embed.NewConfig()
+	ec.Name = cfg.Name
+	ec.Dir = cfg.DataDir
+	ec.ListenClientUrls = []url.URL{*client}
+	ec.AdvertiseClientUrls = []url.URL{*client}
+	ec.ListenPeerUrls = []url.URL{*peer}
+	ec.AdvertisePeerUrls = []url.URL{*peer}
+	ec.InitialCluster = ec.InitialClusterFromName(cfg.Name)
+	ec.MaxRequestBytes = 8 << 20
+	if cfg.Fast {
+		ec.TickMs, ec.ElectionMs = 10, 100
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
+	e, err := embed.StartEtcd(ec)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: start: %w", err)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+	case err := <-e.Err():
+		e.Close()
+		return nil, fmt.Errorf("etcd: %w", err)
+	case <-time.After(60 * time.Second):
+		e.Close()
+		return nil, errors.New("etcd: not ready after 60 s")
+	case <-ctx.Done():
+		e.Close()
+		return nil, ctx.Err()
+	}
+	return &Server{etcd: e, endpoint: e.Clients[0].Addr().String()}, nil
+}
+
+// Endpoint returns the client address HOST:PORT actually listened on.
+func (s *Server) Endpoint() string { return s.endpoint }
+
+// Err reports a fatal server error.
+func (s *Server) Err() <-chan error { return s.etcd.Err() }
+
+// Close stops the server; further calls do nothing (embed.Etcd.Close
+// panics when called twice).
+func (s *Server) Close() { s.closeOnce.Do(s.etcd.Close) }

@@ -1,0 +1,76 @@
+// Package specconv converts model specifications between the estimator
+// types and their protobuf form. A round trip is exact, so a model run on a
+// cluster is the model the client specified, float for float.
+package specconv
+
+import (
+	"fmt"
+
+	"github.com/thresher/thresher/estimators/threshold"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+// ThresholdToProto converts a threshold model and its algorithm.
+func ThresholdToProto(s threshold.Spec, alg threshold.Algorithm) *pb.ThresholdSpec {
+	out := &pb.ThresholdSpec{
+		Id: s.ID, Time: s.Time, Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx,
+		Thresholds: int32(s.Thresholds), GridPoints: int32(s.Grid.Points), Trim: s.Trim,
+		Level: s.Level, Seed: s.Seed, Given: s.Given,
+	}
+	if s.Convention == threshold.Hansen {
+		out.Convention = pb.Convention_CONVENTION_HANSEN
+	}
+	if s.Residuals == threshold.AlternativeResiduals {
+		out.Residuals = pb.Residuals_RESIDUALS_ALTERNATIVE
+	}
+	if alg == threshold.Reference {
+		out.Algorithm = pb.Algorithm_ALGORITHM_REFERENCE
+	}
+	for _, r := range s.Reps {
+		out.Reps = append(out.Reps, int32(r))
+	}
+	return out
+}
+
+// ThresholdFromProto converts back.
+func ThresholdFromProto(p *pb.ThresholdSpec) (threshold.Spec, threshold.Algorithm, error) {
+	if p == nil {
+		return threshold.Spec{}, 0, fmt.Errorf("%w: missing threshold specification", threshold.ErrSpec)
+	}
+	s := threshold.Spec{
+		ID: p.Id, Time: p.Time, Depvar: p.Depvar, Indep: p.Indep, Rx: p.Rx, Qx: p.Qx,
+		Thresholds: int(p.Thresholds), Grid: threshold.Grid{Points: int(p.GridPoints)}, Trim: p.Trim,
+		Level: p.Level, Seed: p.Seed, Given: p.Given,
+	}
+	switch p.Convention {
+	case pb.Convention_CONVENTION_XTHREG:
+		s.Convention = threshold.Xthreg
+	case pb.Convention_CONVENTION_HANSEN:
+		s.Convention = threshold.Hansen
+	default:
+		return s, 0, fmt.Errorf("%w: unknown convention %v", threshold.ErrSpec, p.Convention)
+	}
+	switch p.Residuals {
+	case pb.Residuals_RESIDUALS_NULL:
+		s.Residuals = threshold.NullResiduals
+	case pb.Residuals_RESIDUALS_ALTERNATIVE:
+		s.Residuals = threshold.AlternativeResiduals
+	default:
+		return s, 0, fmt.Errorf("%w: unknown residuals %v", threshold.ErrSpec, p.Residuals)
+	}
+	alg := threshold.Fast
+	switch p.Algorithm {
+	case pb.Algorithm_ALGORITHM_FAST:
+	case pb.Algorithm_ALGORITHM_REFERENCE:
+		alg = threshold.Reference
+	default:
+		return s, 0, fmt.Errorf("%w: unknown algorithm %v", threshold.ErrSpec, p.Algorithm)
+	}
+	if p.GridPoints < 0 {
+		return s, 0, fmt.Errorf("%w: negative grid points %d", threshold.ErrSpec, p.GridPoints)
+	}
+	for _, r := range p.Reps {
+		s.Reps = append(s.Reps, int(r))
+	}
+	return s, alg, nil
+}

@@ -1,0 +1,364 @@
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/thresher/thresher/cluster/datastore"
+	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/estimators/panel"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+// Config configures a coordinator. Zero values take the defaults shown.
+type Config struct {
+	// Listen is the gRPC address HOST:PORT of the Jobs API; port 0 picks a
+	// free port.
+	Listen string
+	// Advertise is the address other processes use; default the address
+	// actually listened on.
+	Advertise string
+	Etcd      *clientv3.Client
+	Prefix    keys.Prefix
+	// SessionTTL is the lease of the leadership session (default 5 s): a
+	// standby takes over this long after the leader dies.
+	SessionTTL time.Duration
+	// TaskTarget is the duration a bootstrap task should take (default 1 s).
+	TaskTarget time.Duration
+	// InitialTaskReps sizes a family's first tasks (default 16) and
+	// MaxTaskReps bounds every task (default 100,000).
+	InitialTaskReps, MaxTaskReps int
+	// ProfileShard is the number of candidates per profile task; 0 gives
+	// the fast kernel the whole grid in one task and the reference kernel
+	// shards of 32.
+	ProfileShard int
+	// InitialTaskDeadline applies while a family's speed is unknown
+	// (default 2 min); afterwards a task may take 10 times its expected
+	// time, and at least MinTaskDeadline (default 30 s).
+	InitialTaskDeadline, MinTaskDeadline time.Duration
+	// MaxAttempts bounds the tries of a task that fails transiently
+	// (default 5).
+	MaxAttempts int
+	// MaxDatasetBytes bounds uploaded datasets (default 256 MiB).
+	MaxDatasetBytes int
+	// ProgressInterval spaces progress updates (default 250 ms).
+	ProgressInterval time.Duration
+	Registerer       prometheus.Registerer
+	Logger           *slog.Logger
+	// ServerOptions are added to the gRPC server's; DialOptions are used
+	// to reach workers (default: plaintext).
+	ServerOptions []grpc.ServerOption
+	DialOptions   []grpc.DialOption
+}
+
+func (cfg *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defInt := func(d *int, v int) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = keys.Default
+	}
+	def(&cfg.SessionTTL, 5*time.Second)
+	def(&cfg.TaskTarget, time.Second)
+	def(&cfg.InitialTaskDeadline, 2*time.Minute)
+	def(&cfg.MinTaskDeadline, 30*time.Second)
+	def(&cfg.ProgressInterval, 250*time.Millisecond)
+	defInt(&cfg.InitialTaskReps, 16)
+	defInt(&cfg.MaxTaskReps, 100000)
+	defInt(&cfg.MaxAttempts, 5)
+	defInt(&cfg.MaxDatasetBytes, 256<<20)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Registerer == nil {
+		cfg.Registerer = prometheus.NewRegistry()
+	}
+	if cfg.DialOptions == nil {
+		cfg.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	}
+	cfg.DialOptions = append(cfg.DialOptions, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20)))
+}
+
+// Coordinator serves the Jobs API and, while it leads, runs jobs.
+type Coordinator struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	lis     net.Listener
+	srv     *grpc.Server
+	health  *health.Server
+	addr    string
+}
+
+// New listens on cfg.Listen; Run serves.
+func New(cfg Config) (*Coordinator, error) {
+	if cfg.Etcd == nil {
+		return nil, errors.New("coordinator: an etcd client is required")
+	}
+	cfg.setDefaults()
+	lis, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: listen: %w", err)
+	}
+	c := &Coordinator{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer), lis: lis, health: health.NewServer()}
+	c.addr = cfg.Advertise
+	if c.addr == "" {
+		c.addr = lis.Addr().String()
+	}
+	c.srv = grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, cfg.ServerOptions...)...)
+	pb.RegisterJobsServer(c.srv, &jobsService{c: c})
+	healthpb.RegisterHealthServer(c.srv, c.health)
+	return c, nil
+}
+
+// Addr returns the advertised address of the Jobs API.
+func (c *Coordinator) Addr() string { return c.addr }
+
+// Run serves the Jobs API and campaigns for leadership until ctx ends.
+// Shutdown order: stop leading (runners and worker streams end; finished
+// tasks are already in etcd), resign so that a standby takes over at once,
+// then stop the gRPC server, letting open calls finish for up to 5 s.
+func (c *Coordinator) Run(ctx context.Context) error {
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- c.srv.Serve(c.lis) }()
+	c.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	campaignDone := make(chan struct{})
+	go func() {
+		defer close(campaignDone)
+		c.campaign(ctx)
+	}()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("coordinator: serve: %w", err)
+	}
+	<-campaignDone
+	c.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	stopped := make(chan struct{})
+	go func() { c.srv.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		c.srv.Stop()
+	}
+	return err
+}
+
+// campaign takes part in the leader election until ctx ends, leading
+// whenever elected.
+func (c *Coordinator) campaign(ctx context.Context) {
+	for ctx.Err() == nil {
+		sess, err := concurrency.NewSession(c.cfg.Etcd, concurrency.WithTTL(max(int(c.cfg.SessionTTL/time.Second), 1)),
+			concurrency.WithContext(ctx))
+		if err != nil {
+			c.log.Warn("etcd session", "err", err)
+			sleep(ctx, time.Second)
+			continue
+		}
+		el := concurrency.NewElection(sess, c.cfg.Prefix.Election())
+		if err := el.Campaign(ctx, c.addr); err != nil {
+			sess.Close()
+			if ctx.Err() == nil {
+				c.log.Warn("election", "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		c.log.Info("leading", "address", c.addr)
+		c.lead(ctx, sess)
+		if ctx.Err() != nil {
+			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			el.Resign(rctx)
+			cancel()
+			sess.Close()
+			return
+		}
+		c.metrics.sessionLosses.Inc()
+		c.log.Warn("leadership session lost; campaigning again")
+		sess.Close()
+	}
+}
+
+// lead schedules tasks and runs jobs until ctx ends or the session is lost.
+func (c *Coordinator) lead(ctx context.Context, sess *concurrency.Session) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-sess.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	c.metrics.leader.Set(1)
+	defer c.metrics.leader.Set(0)
+	sched := newScheduler(c)
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		sched.run(ctx)
+	}()
+	c.manageJobs(ctx, sched)
+	<-schedDone
+}
+
+// manageJobs starts a runner for every job that is queued or running and
+// stops runners of cancelled jobs, until ctx ends.
+func (c *Coordinator) manageJobs(ctx context.Context, sched *scheduler) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	running := map[string]context.CancelFunc{}
+	states := map[string]pb.JobState{}
+	apply := func(key string, value []byte, deleted bool) {
+		id := strings.TrimPrefix(key, c.cfg.Prefix.States())
+		ev := &pb.JobEvent{}
+		if !deleted && proto.Unmarshal(value, ev) != nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if deleted {
+			delete(states, id)
+		} else {
+			states[id] = ev.State
+		}
+		cancel, isRunning := running[id]
+		switch {
+		case (deleted || terminal(ev.State)) && isRunning:
+			cancel()
+			delete(running, id)
+		case !deleted && !terminal(ev.State) && !isRunning:
+			jctx, jcancel := context.WithCancel(ctx)
+			running[id] = jcancel
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.runJob(jctx, sched, id)
+			}()
+		}
+		counts := map[string]int{}
+		for _, s := range states {
+			counts[strings.ToLower(strings.TrimPrefix(s.String(), "JOB_STATE_"))]++
+		}
+		for _, s := range []string{"queued", "running", "succeeded", "failed", "cancelled"} {
+			c.metrics.jobs.WithLabelValues(s).Set(float64(counts[s]))
+		}
+	}
+	for ctx.Err() == nil {
+		resp, err := c.cfg.Etcd.Get(ctx, c.cfg.Prefix.States(), clientv3.WithPrefix())
+		if err != nil {
+			sleep(ctx, time.Second)
+			continue
+		}
+		for _, kv := range resp.Kvs {
+			apply(string(kv.Key), kv.Value, false)
+		}
+		for wr := range c.cfg.Etcd.Watch(ctx, c.cfg.Prefix.States(), clientv3.WithPrefix(), clientv3.WithRev(resp.Header.Revision+1)) {
+			if wr.Err() != nil {
+				break
+			}
+			for _, ev := range wr.Events {
+				apply(string(ev.Kv.Key), ev.Kv.Value, ev.Type == clientv3.EventTypeDelete)
+			}
+		}
+	}
+	mu.Lock()
+	for _, cancel := range running {
+		cancel()
+	}
+	mu.Unlock()
+}
+
+// runJob runs one job to its end and records the outcome. When ctx ends
+// first (cancellation, lost leadership) it records nothing: the next leader
+// resumes the job from its checkpoints.
+func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
+	results, progress, err := c.execute(ctx, sched, id)
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		c.log.Info("job failed", "job", id, "err", err)
+		c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_FAILED, Error: err.Error()})
+		return
+	}
+	if err := c.writeResults(ctx, id, results); err != nil {
+		return
+	}
+	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_SUCCEEDED, Message: "done", Progress: progress})
+	c.log.Info("job succeeded", "job", id)
+}
+
+func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) ([][]byte, []*pb.StageProgress, error) {
+	var spec *pb.JobSpec
+	var data []byte
+	var done map[string][]float64
+	if err := retry(ctx, func(ctx context.Context) (err error) {
+		if spec, err = c.readSpec(ctx, id); err != nil {
+			return err
+		}
+		if data, err = datastore.Get(ctx, c.cfg.Etcd, c.cfg.Prefix, spec.DatasetSha256); errors.Is(err, datastore.ErrNotFound) {
+			return final{err}
+		} else if err != nil {
+			return err
+		}
+		done, err = c.loadCheckpoints(ctx, id)
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	table, err := panel.ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &runner{c: c, sched: sched, id: id, spec: spec, table: table, done: done}
+	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_RUNNING, Message: "starting"})
+	results, err := r.run(ctx)
+	return results, r.snapshot(), err
+}
+
+// profileShard is the number of candidates per profile task.
+func (c *Coordinator) profileShard(alg pb.Algorithm) int {
+	switch {
+	case c.cfg.ProfileShard > 0:
+		return c.cfg.ProfileShard
+	case alg == pb.Algorithm_ALGORITHM_REFERENCE:
+		return 32
+	}
+	return 1 << 30
+}
+
+// Ready reports whether etcd answers; a coordinator without etcd can
+// neither accept jobs nor lead.
+func (c *Coordinator) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := c.cfg.Etcd.Get(ctx, c.cfg.Prefix.Election(), clientv3.WithCountOnly())
+	return err
+}

@@ -1,0 +1,86 @@
+package coordinator
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Task outcomes counted by thresher_tasks_total.
+const (
+	outcomeOK        = "ok"        // a task's first successful result
+	outcomeFailed    = "failed"    // a result reporting an error
+	outcomeRequeued  = "requeued"  // sent again after lease loss, stream error, deadline or a transient error
+	outcomeDuplicate = "duplicate" // a further result for a finished task (identical values)
+	outcomeConflict  = "conflict"  // a further result whose values differ: a determinism bug
+)
+
+// metrics are the coordinator's Prometheus series.
+type metrics struct {
+	replications  *prometheus.CounterVec
+	candidates    prometheus.Counter
+	tasks         *prometheus.CounterVec
+	taskDuration  prometheus.Histogram
+	queued        prometheus.Gauge
+	inFlight      prometheus.Gauge
+	workers       prometheus.Gauge
+	jobs          *prometheus.GaugeVec
+	progress      *prometheus.GaugeVec
+	sessionLosses prometheus.Counter
+	leader        prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		replications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "thresher_replications_completed_total",
+			Help: "Bootstrap replications merged into jobs, by stage (each replication counted once).",
+		}, []string{"stage"}),
+		candidates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "thresher_grid_candidates_evaluated_total",
+			Help: "Candidate thresholds evaluated for point estimates and LR curves.",
+		}),
+		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "thresher_tasks_total",
+			Help: "Task results and dispatches by outcome: ok, failed, requeued, duplicate, conflict.",
+		}, []string{"outcome"}),
+		taskDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "thresher_task_duration_seconds",
+			Help:    "Time from dispatching a task to receiving its result.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 14),
+		}),
+		queued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "thresher_tasks_queued",
+			Help: "Tasks waiting for a worker slot.",
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "thresher_tasks_in_flight",
+			Help: "Tasks dispatched and not yet answered.",
+		}),
+		workers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "thresher_workers_registered",
+			Help: "Workers registered in etcd and connected to the leading coordinator.",
+		}),
+		jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "thresher_jobs",
+			Help: "Jobs known to the leading coordinator, by state.",
+		}, []string{"state"}),
+		progress: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "thresher_job_progress_ratio",
+			Help: "Share of a running job's tasks (candidates and replications) that are done.",
+		}, []string{"job"}),
+		sessionLosses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "thresher_etcd_session_losses_total",
+			Help: "Leadership sessions lost because their etcd lease expired.",
+		}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "thresher_coordinator_leader",
+			Help: "1 while this coordinator leads, else 0.",
+		}),
+	}
+	reg.MustRegister(m.replications, m.candidates, m.tasks, m.taskDuration, m.queued, m.inFlight,
+		m.workers, m.jobs, m.progress, m.sessionLosses, m.leader)
+	for _, o := range []string{outcomeOK, outcomeFailed, outcomeRequeued, outcomeDuplicate, outcomeConflict} {
+		m.tasks.WithLabelValues(o)
+	}
+	for _, s := range []string{"queued", "running", "succeeded", "failed", "cancelled"} {
+		m.jobs.WithLabelValues(s)
+	}
+	return m
+}

@@ -1,0 +1,375 @@
+package coordinator
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/threshold"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+// errTask wraps a task's permanent failure: the job fails with its message.
+type errTask struct{ msg string }
+
+func (e errTask) Error() string { return e.msg }
+
+// runner runs one job on the leader.
+type runner struct {
+	c     *Coordinator
+	sched *scheduler
+	id    string
+	spec  *pb.JobSpec
+	table *panel.Table
+	done  map[string][]float64 // finished tasks found at start
+
+	mu       sync.Mutex
+	progress []*pb.StageProgress
+	dirty    bool
+}
+
+// run computes every specification of the job concurrently and returns their
+// JSON results in order. The first failure cancels the rest.
+func (r *runner) run(ctx context.Context) ([][]byte, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go r.reportProgress(ctx)
+	results := make([][]byte, len(r.spec.Specs))
+	errs := make([]error, len(r.spec.Specs))
+	var wg sync.WaitGroup
+	for i, item := range r.spec.Specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if results[i], errs[i] = r.runItem(ctx, i, item); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	var first error
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		if len(r.spec.Specs) > 1 {
+			err = fmt.Errorf("specification %s: %w", label(r.spec.Specs[i], i), err)
+		}
+		// A real failure explains the cancellation of the others.
+		if first == nil || errors.Is(first, context.Canceled) {
+			first = err
+		}
+	}
+	return results, first
+}
+
+func label(s *pb.Specification, i int) string {
+	if s.Label != "" {
+		return fmt.Sprintf("%d (%s)", i+1, s.Label)
+	}
+	return fmt.Sprint(i + 1)
+}
+
+func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]byte, error) {
+	switch m := item.Model.(type) {
+	case *pb.Specification_Threshold:
+		return r.runThreshold(ctx, i, m.Threshold)
+	}
+	return nil, fmt.Errorf("specification %d: unsupported model %T", i+1, item.Model)
+}
+
+// runThreshold runs Hansen's procedure with profiles and bootstraps as tasks.
+func (r *runner) runThreshold(ctx context.Context, i int, ts *pb.ThresholdSpec) ([]byte, error) {
+	spec, _, err := specconv.ThresholdFromProto(ts)
+	if err != nil {
+		return nil, err
+	}
+	prob, err := threshold.Prepare(r.table, spec)
+	if err != nil {
+		return nil, err
+	}
+	item := r.spec.Specs[i]
+	est, err := prob.PointEstimatesWith(func(fixed []float64, trim float64) ([]float64, error) {
+		return r.cover(ctx, coverWork{
+			spec: i, family: fmt.Sprintf("s%d/p%s", i, profileKey(fixed, trim)), n: prob.Candidates(),
+			shard: r.c.profileShard(ts.Algorithm),
+			work: func(t *pb.Task, first, last int) {
+				t.Work = &pb.Task_Profile{Profile: &pb.ProfileWork{Fixed: fixed, Trim: trim, First: int32(first), Last: int32(last)}}
+			},
+		}, item)
+	})
+	if err != nil {
+		return nil, err
+	}
+	reps := prob.Spec().Reps
+	stats := make([][]float64, len(est.Stages))
+	errs := make([]error, len(est.Stages))
+	var wg sync.WaitGroup
+	for k, st := range est.Stages {
+		if reps[k] == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stats[k], errs[k] = r.cover(ctx, coverWork{
+				spec: i, stage: st.K, family: fmt.Sprintf("s%d/k%d", i, st.K), n: reps[k],
+				work: func(t *pb.Task, first, last int) {
+					t.Work = &pb.Task_Bootstrap{Bootstrap: &pb.BootstrapWork{Stage: int32(st.K), Null: st.Null,
+						Added: st.Added, First: int64(first), Last: int64(last)}}
+				},
+			}, item)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	res, err := prob.Assemble(est, stats)
+	if err != nil {
+		return nil, err
+	}
+	return res.JSON()
+}
+
+// profileKey names a profile by its fixed thresholds and trim, bit-exact.
+func profileKey(fixed []float64, trim float64) string {
+	h := sha256.New()
+	for _, v := range append(fixed, trim) {
+		binary.Write(h, binary.LittleEndian, math.Float64bits(v))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// coverWork is a family of tasks that together compute values 0..n-1:
+// candidates of a profile or replications of a bootstrap.
+type coverWork struct {
+	spec   int
+	stage  int    // 0 for point estimates
+	family string // checkpoint family, unique within the job
+	n      int
+	shard  int                               // fixed task size; 0 sizes tasks from observed speed
+	work   func(t *pb.Task, first, last int) // sets the task's work
+}
+
+type outcome struct {
+	d           delivery
+	first, last int
+}
+
+// cover runs the tasks of a family, skipping what checkpoints already hold,
+// and returns the n values. Every first result is checkpointed in etcd
+// before it is used.
+func (r *runner) cover(ctx context.Context, w coverWork, item *pb.Specification) ([]float64, error) {
+	s := newSlots(w.n)
+	for key, vals := range r.done {
+		if fam, a, b, ok := parseRangeKey(key); ok && fam == w.family && b <= w.n && b-a == len(vals) {
+			s.fill(a, vals)
+		}
+	}
+	r.addProgress(w, w.n, w.n-s.remaining)
+	todo := s.gaps()
+	results := make(chan outcome, 64)
+	rate := &rateEstimate{}
+	inflight := 0
+	for s.remaining > 0 {
+		window := max(2, 2*r.sched.capacity())
+		for inflight < window && len(todo) > 0 {
+			size := w.shard
+			if size == 0 {
+				size = rate.size(r.c.cfg, s.remaining, r.sched.capacity())
+			}
+			first := todo[0][0]
+			last := min(first+size, todo[0][1])
+			if todo[0][0] = last; last == todo[0][1] {
+				todo = todo[1:]
+			}
+			task := &pb.Task{TaskId: r.id + "/" + rangeKey(w.family, first, last), JobId: r.id,
+				DatasetSha256: r.spec.DatasetSha256, Spec: item}
+			w.work(task, first, last)
+			r.sched.submit(ctx, task, rate.expected(last-first), func(d delivery) {
+				select {
+				case results <- outcome{d, first, last}:
+				case <-ctx.Done():
+				}
+			})
+			inflight++
+		}
+		select {
+		case o := <-results:
+			if o.d.first {
+				inflight--
+			}
+			if err := r.accept(ctx, w, s, rate, o); err != nil {
+				return nil, err
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.values, nil
+}
+
+// accept checkpoints and merges one result.
+func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEstimate, o outcome) error {
+	res := o.d.result
+	if res.Error != "" {
+		if o.d.first {
+			return errTask{res.Error}
+		}
+		return nil
+	}
+	if len(res.Values) != o.last-o.first {
+		return fmt.Errorf("task %s returned %d values for %d slots", res.TaskId, len(res.Values), o.last-o.first)
+	}
+	if o.d.first {
+		key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.family, o.first, o.last)
+		if err := retry(ctx, func(ctx context.Context) error {
+			_, err := r.c.cfg.Etcd.Put(ctx, key, string(encodeValues(res.Values)))
+			return err
+		}); err != nil {
+			return err
+		}
+		rate.observe(o.last-o.first, res.Seconds)
+	}
+	fresh, dups, conflicts := s.fill(o.first, res.Values)
+	if dups > 0 {
+		r.c.metrics.tasks.WithLabelValues(outcomeDuplicate).Inc()
+	}
+	if conflicts > 0 {
+		r.c.metrics.tasks.WithLabelValues(outcomeConflict).Inc()
+		r.c.log.Error("a duplicate result differs from the first one", "task", res.TaskId, "slots", conflicts)
+	}
+	if w.stage > 0 {
+		r.c.metrics.replications.WithLabelValues(fmt.Sprint(w.stage)).Add(float64(fresh))
+	} else {
+		r.c.metrics.candidates.Add(float64(fresh))
+	}
+	r.addProgress(w, 0, fresh)
+	return nil
+}
+
+// rateEstimate tracks a family's speed in values per second per slot.
+type rateEstimate struct {
+	perSecond float64
+	observed  bool
+}
+
+func (e *rateEstimate) observe(n int, seconds float64) {
+	if seconds <= 0 || n == 0 {
+		return
+	}
+	r := float64(n) / seconds
+	if !e.observed {
+		e.perSecond, e.observed = r, true
+		return
+	}
+	e.perSecond = 0.7*e.perSecond + 0.3*r
+}
+
+// size returns the next task's size: what a slot computes in TaskTarget,
+// at most an even share of the remaining work over the slots.
+func (e *rateEstimate) size(cfg Config, remaining, capacity int) int {
+	n := cfg.InitialTaskReps
+	if e.observed {
+		n = int(e.perSecond * cfg.TaskTarget.Seconds())
+	}
+	share := (remaining + max(capacity, 1) - 1) / max(capacity, 1)
+	return max(1, min(n, cfg.MaxTaskReps, share))
+}
+
+func (e *rateEstimate) expected(n int) time.Duration {
+	if !e.observed || e.perSecond <= 0 {
+		return 0
+	}
+	return time.Duration(float64(n) / e.perSecond * float64(time.Second))
+}
+
+// addProgress adds to the totals and counts of a family's progress entry.
+func (r *runner) addProgress(w coverWork, total, done int) {
+	phase := "point estimates"
+	if w.stage > 0 {
+		phase = "bootstrap"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dirty = true
+	for _, p := range r.progress {
+		if p.Spec == int32(w.spec) && p.Stage == int32(w.stage) {
+			p.Total += int64(total)
+			p.Done += int64(done)
+			return
+		}
+	}
+	r.progress = append(r.progress, &pb.StageProgress{Spec: int32(w.spec), Stage: int32(w.stage), Phase: phase,
+		Total: int64(total), Done: int64(done)})
+}
+
+// snapshot copies the progress entries.
+func (r *runner) snapshot() []*pb.StageProgress {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*pb.StageProgress, len(r.progress))
+	for i, p := range r.progress {
+		out[i] = &pb.StageProgress{Spec: p.Spec, Stage: p.Stage, Phase: p.Phase, Done: p.Done, Total: p.Total}
+	}
+	slices.SortFunc(out, func(a, b *pb.StageProgress) int {
+		return cmp.Or(cmp.Compare(a.Spec, b.Spec), cmp.Compare(a.Stage, b.Stage))
+	})
+	return out
+}
+
+// reportProgress writes the job's state whenever progress changed, at most
+// every ProgressInterval, with what it waits for.
+func (r *runner) reportProgress(ctx context.Context) {
+	t := time.NewTicker(r.c.cfg.ProgressInterval)
+	defer t.Stop()
+	lastMsg := ""
+	for {
+		select {
+		case <-ctx.Done():
+			r.c.metrics.progress.DeleteLabelValues(r.id)
+			return
+		case <-t.C:
+		}
+		workers := r.sched.workerCount()
+		msg := fmt.Sprintf("running on %d worker(s)", workers)
+		switch {
+		case workers == 0:
+			msg = "waiting for workers: none registered"
+		case r.sched.capacity() == 0:
+			msg = "waiting for workers: none ready (connecting or draining)"
+		}
+		r.mu.Lock()
+		if !r.dirty && msg == lastMsg {
+			r.mu.Unlock()
+			continue
+		}
+		r.dirty = false
+		r.mu.Unlock()
+		ev := &pb.JobEvent{JobId: r.id, State: pb.JobState_JOB_STATE_RUNNING, Message: msg, Workers: int32(workers),
+			Progress: r.snapshot()}
+		var done, total int64
+		for _, p := range ev.Progress {
+			done += p.Done
+			total += p.Total
+		}
+		lastMsg = msg
+		if total > 0 {
+			r.c.metrics.progress.WithLabelValues(r.id).Set(float64(done) / float64(total))
+		}
+		if err := r.c.writeState(ctx, ev); err != nil && ctx.Err() == nil {
+			r.c.log.Warn("writing job progress", "job", r.id, "err", err)
+		}
+	}
+}
