@@ -61,7 +61,6 @@ func (p Prefix) JobResult(id string, i int) string {
 	return p.join("jobs", id, "result", fmt.Sprintf("%04d", i))
 }
 
-
 // WorkerInfo is the value of a worker's registration.
 type WorkerInfo struct {
 	// Address is where the worker serves gRPC, HOST:PORT.

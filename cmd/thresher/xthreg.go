@@ -21,23 +21,23 @@ import (
 
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
-	data       string
-	id, time   string
-	depvar     string
-	indep, rx  listFlag
-	qx         string
-	thnum      int
-	grid       string
-	trim       floatsFlag
-	bs         intsFlag
-	level      float64
-	seed       uint64
-	convention string
-	residuals  string
-	thresholds floatsFlag
-	algorithm  string
-	vce        string
-	format     string
+	data        string
+	id, time    string
+	depvar      string
+	indep, rx   listFlag
+	qx          string
+	thnum       int
+	grid        string
+	trim        floatsFlag
+	bs          intsFlag
+	level       float64
+	seed        uint64
+	convention  string
+	residuals   string
+	thresholds  floatsFlag
+	algorithm   string
+	vce         string
+	format      string
 	output      string
 	workers     int
 	coordinator listFlag
