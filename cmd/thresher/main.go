@@ -23,6 +23,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"xthreg", "estimate a panel threshold model and bootstrap its tests", runXthreg},
+		{"sweep", "run several threshold models on one dataset as one job", runSweep},
 		{"bench", "time the fast and the reference kernel on a named scenario", runBench},
 		{"etcd", "run a standalone embedded etcd for a local cluster", runEtcd},
 		{"coordinator", "run a coordinator: job API, leader election, task scheduling", runCoordinator},

@@ -19,23 +19,35 @@ import (
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
+// modelConfig holds the fields of a threshold model, from flags
+// (`thresher xthreg`) or from a sweep file (`thresher sweep`).
+type modelConfig struct {
+	ID         string     `yaml:"id"`
+	Time       string     `yaml:"time"`
+	Depvar     string     `yaml:"depvar"`
+	Indep      listFlag   `yaml:"indep"`
+	Rx         listFlag   `yaml:"rx"`
+	Qx         string     `yaml:"qx"`
+	Thnum      int        `yaml:"thnum"`
+	Grid       string     `yaml:"grid"`
+	Trim       floatsFlag `yaml:"trim"`
+	Bs         intsFlag   `yaml:"bs"`
+	Level      float64    `yaml:"level"`
+	Seed       uint64     `yaml:"seed"`
+	Convention string     `yaml:"convention"`
+	Residuals  string     `yaml:"residuals"`
+	Thresholds floatsFlag `yaml:"thresholds"`
+	Algorithm  string     `yaml:"algorithm"`
+}
+
+// defaultModel holds the defaults of every model field.
+var defaultModel = modelConfig{ID: "id", Time: "year", Thnum: 1, Grid: "all", Level: 95, Seed: 1,
+	Convention: "xthreg", Residuals: "null", Algorithm: "fast"}
+
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
+	modelConfig
 	data        string
-	id, time    string
-	depvar      string
-	indep, rx   listFlag
-	qx          string
-	thnum       int
-	grid        string
-	trim        floatsFlag
-	bs          intsFlag
-	level       float64
-	seed        uint64
-	convention  string
-	residuals   string
-	thresholds  floatsFlag
-	algorithm   string
 	vce         string
 	format      string
 	output      string
@@ -55,23 +67,24 @@ to stdout (or --output), progress to stderr; --format json writes a stable
 JSON document that is byte-identical across runs with the same seed.`
 
 func (c *xthregConfig) register(fs *flag.FlagSet) {
+	d := defaultModel
 	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
-	fs.StringVar(&c.id, "id", "id", "column naming the unit (panel variable)")
-	fs.StringVar(&c.time, "time", "year", "column holding the integer period")
-	fs.StringVar(&c.depvar, "depvar", "", "dependent variable (required)")
-	fs.Var(&c.indep, "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
-	fs.Var(&c.rx, "rx", "regime-dependent regressors, comma-separated (required)")
-	fs.StringVar(&c.qx, "qx", "", "threshold variable (required)")
-	fs.IntVar(&c.thnum, "thnum", 1, "number of thresholds K >= 1")
-	fs.StringVar(&c.grid, "grid", "all", `candidate grid: "all" (every distinct value inside the trim) or a number of points`)
-	fs.Var(&c.trim, "trim", "trimming proportion per threshold, comma-separated (default 0.01 each)")
-	fs.Var(&c.bs, "bs", "bootstrap replications per threshold, comma-separated; 0 skips a test (default 300 each)")
-	fs.Float64Var(&c.level, "level", 95, "confidence level of the threshold intervals, in percent")
-	fs.Uint64Var(&c.seed, "seed", 1, "seed of the bootstrap streams")
-	fs.StringVar(&c.convention, "convention", "xthreg", "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
-	fs.StringVar(&c.residuals, "residuals", "null", "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
-	fs.Var(&c.thresholds, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), in the order the stages add them")
-	fs.StringVar(&c.algorithm, "algorithm", "fast", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
+	fs.StringVar(&c.ID, "id", d.ID, "column naming the unit (panel variable)")
+	fs.StringVar(&c.Time, "time", d.Time, "column holding the integer period")
+	fs.StringVar(&c.Depvar, "depvar", "", "dependent variable (required)")
+	fs.Var(&c.Indep, "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
+	fs.Var(&c.Rx, "rx", "regime-dependent regressors, comma-separated (required)")
+	fs.StringVar(&c.Qx, "qx", "", "threshold variable (required)")
+	fs.IntVar(&c.Thnum, "thnum", d.Thnum, "number of thresholds K >= 1")
+	fs.StringVar(&c.Grid, "grid", d.Grid, `candidate grid: "all" (every distinct value inside the trim) or a number of points`)
+	fs.Var(&c.Trim, "trim", "trimming proportion per threshold, comma-separated (default 0.01 each)")
+	fs.Var(&c.Bs, "bs", "bootstrap replications per threshold, comma-separated; 0 skips a test (default 300 each)")
+	fs.Float64Var(&c.Level, "level", d.Level, "confidence level of the threshold intervals, in percent")
+	fs.Uint64Var(&c.Seed, "seed", d.Seed, "seed of the bootstrap streams")
+	fs.StringVar(&c.Convention, "convention", d.Convention, "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
+	fs.StringVar(&c.Residuals, "residuals", d.Residuals, "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
+	fs.Var(&c.Thresholds, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), in the order the stages add them")
+	fs.StringVar(&c.Algorithm, "algorithm", d.Algorithm, "kernel: fast (sorted sweep) or reference (one regression per candidate)")
 	fs.StringVar(&c.vce, "vce", "conventional", "standard errors shown in the text report: conventional, robust or cluster")
 	fs.StringVar(&c.format, "format", "text", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
@@ -79,33 +92,34 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.Var(&c.coordinator, "coordinator", "submit to the cluster of these coordinators HOST:PORT[,...] instead of running in-process")
 }
 
-// spec turns the flags into a model specification.
-func (c *xthregConfig) spec() (threshold.Spec, error) {
+// spec turns the fields into a model specification and its kernel.
+func (m *modelConfig) spec() (threshold.Spec, threshold.Algorithm, error) {
 	var s threshold.Spec
 	var err error
-	if c.data == "" {
-		return s, fmt.Errorf("%w: --data is required", errUsage)
+	if s.Convention, err = threshold.ParseConvention(m.Convention); err != nil {
+		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if s.Convention, err = threshold.ParseConvention(c.convention); err != nil {
-		return s, fmt.Errorf("%w: %v", errUsage, err)
+	if s.Grid, err = threshold.ParseGrid(m.Grid); err != nil {
+		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if s.Grid, err = threshold.ParseGrid(c.grid); err != nil {
-		return s, fmt.Errorf("%w: %v", errUsage, err)
+	if s.Residuals, err = threshold.ParseResiduals(m.Residuals); err != nil {
+		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if s.Residuals, err = threshold.ParseResiduals(c.residuals); err != nil {
-		return s, fmt.Errorf("%w: %v", errUsage, err)
+	alg, err := threshold.ParseAlgorithm(m.Algorithm)
+	if err != nil {
+		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	s.ID, s.Time = c.id, c.time
-	s.Depvar, s.Indep, s.Rx, s.Qx = c.depvar, c.indep, c.rx, c.qx
-	s.Thresholds, s.Trim, s.Reps, s.Seed = c.thnum, c.trim, c.bs, c.seed
-	s.Level = c.level
+	s.ID, s.Time = m.ID, m.Time
+	s.Depvar, s.Indep, s.Rx, s.Qx = m.Depvar, m.Indep, m.Rx, m.Qx
+	s.Thresholds, s.Trim, s.Reps, s.Seed = m.Thnum, m.Trim, m.Bs, m.Seed
+	s.Level = m.Level
 	if s.Level > 1 {
 		s.Level /= 100
 	}
-	if len(c.thresholds) > 0 {
-		s.Given = c.thresholds
+	if len(m.Thresholds) > 0 {
+		s.Given = m.Thresholds
 	}
-	return s, nil
+	return s, alg, nil
 }
 
 func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -115,13 +129,12 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	spec, err := c.spec()
+	if c.data == "" {
+		return fmt.Errorf("%w: --data is required", errUsage)
+	}
+	spec, alg, err := c.spec()
 	if err != nil {
 		return err
-	}
-	alg, err := threshold.ParseAlgorithm(c.algorithm)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	vce, err := threshold.ParseVCE(c.vce)
 	if err != nil {
@@ -130,14 +143,9 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.format != "text" && c.format != "json" {
 		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, c.format)
 	}
-	data, err := os.ReadFile(c.data)
+	data, err := readData(c.data)
 	if err != nil {
-		return fmt.Errorf("open data: %w", err)
-	}
-	// Read locally first: file-level errors name the file, as they would
-	// without a cluster.
-	if _, err := panel.ReadCSV(bytes.NewReader(data)); err != nil {
-		return fmt.Errorf("%s: %w", c.data, err)
+		return err
 	}
 	results, err := runJob(ctx, c.coordinator, c.workers, data,
 		[]*pb.Specification{{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}},
@@ -147,20 +155,37 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var buf bytes.Buffer
 	if c.format == "json" {
-		if err := json.Indent(&buf, results[0], "", "  "); err != nil {
-			return err
-		}
+		err = json.Indent(&buf, results[0], "", "  ")
 		buf.WriteByte('\n')
 	} else {
-		var res threshold.Result
-		if err := json.Unmarshal(results[0], &res); err != nil {
-			return err
-		}
-		if err := res.WriteText(&buf, vce); err != nil {
-			return err
-		}
+		err = writeText(&buf, results[0], vce)
+	}
+	if err != nil {
+		return err
 	}
 	return writeOutput(c.output, stdout, buf.Bytes())
+}
+
+// readData reads a CSV dataset and checks it locally first, so that
+// file-level errors name the file as they would without a cluster.
+func readData(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open data: %w", err)
+	}
+	if _, err := panel.ReadCSV(bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
+}
+
+// writeText writes the text report of a JSON result.
+func writeText(w io.Writer, result []byte, vce threshold.VCE) error {
+	var res threshold.Result
+	if err := json.Unmarshal(result, &res); err != nil {
+		return err
+	}
+	return res.WriteText(w, vce)
 }
 
 // runJob runs specifications on the cluster of coordinators addrs or, when
