@@ -40,8 +40,8 @@ func TestParseSweep(t *testing.T) {
 	}
 	for bad, msg := range map[string]string{
 		"specs:\n  - {qx: d, tresholds: 2}\n": "tresholds",
-		"defaults: {depvar: i}\n":            "no specs",
-		"data: x\nspecs: 3\n":                "cannot unmarshal",
+		"defaults: {depvar: i}\n":             "no specs",
+		"data: x\nspecs: 3\n":                 "cannot unmarshal",
 	} {
 		if _, _, err := parseSweep([]byte(bad)); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: error %v, want %q", bad, err, msg)
