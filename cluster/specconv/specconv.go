@@ -15,7 +15,7 @@ func ThresholdToProto(s threshold.Spec, alg threshold.Algorithm) *pb.ThresholdSp
 	out := &pb.ThresholdSpec{
 		Id: s.ID, Time: s.Time, Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx,
 		Thresholds: int32(s.Thresholds), GridPoints: int32(s.Grid.Points), Trim: s.Trim,
-		Level: s.Level, Seed: s.Seed, Given: s.Given,
+		Level: s.Level, Seed: s.Seed, Given: s.Given, Bootstrap: s.Bootstrap.String(),
 	}
 	if s.Convention == threshold.Hansen {
 		out.Convention = pb.Convention_CONVENTION_HANSEN
@@ -65,6 +65,10 @@ func ThresholdFromProto(p *pb.ThresholdSpec) (threshold.Spec, threshold.Algorith
 		alg = threshold.Reference
 	default:
 		return s, 0, fmt.Errorf("%w: unknown algorithm %v", threshold.ErrSpec, p.Algorithm)
+	}
+	var err error
+	if s.Bootstrap, err = threshold.ParseBootstrap(p.Bootstrap); p.Bootstrap != "" && err != nil {
+		return s, 0, err
 	}
 	if p.GridPoints < 0 {
 		return s, 0, fmt.Errorf("%w: negative grid points %d", threshold.ErrSpec, p.GridPoints)

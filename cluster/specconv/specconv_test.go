@@ -16,7 +16,7 @@ func TestThresholdRoundTrip(t *testing.T) {
 		Indep: []string{"L.q", "L.q^2"}, Rx: []string{"L.c"}, Qx: "L.d", Thresholds: 3,
 		Grid: threshold.Grid{Points: 400}, Trim: []float64{0.01, 0.01, 0.05}, Reps: []int{300, 0, 1000000},
 		Level: 0.95, Seed: 18446744073709551615, Given: []float64{0.1 + 0.2, 0.5418000221252441, 1e-300},
-		Residuals: threshold.AlternativeResiduals}
+		Residuals: threshold.AlternativeResiduals, Bootstrap: threshold.WildWebb}
 	raw, err := proto.Marshal(ThresholdToProto(spec, threshold.Reference))
 	if err != nil {
 		t.Fatal(err)

@@ -38,11 +38,12 @@ type modelConfig struct {
 	Residuals  string     `yaml:"residuals"`
 	Thresholds floatsFlag `yaml:"thresholds"`
 	Algorithm  string     `yaml:"algorithm"`
+	Bootstrap  string     `yaml:"bootstrap"`
 }
 
 // defaultModel holds the defaults of every model field.
 var defaultModel = modelConfig{ID: "id", Time: "year", Thnum: 1, Grid: "all", Level: 95, Seed: 1,
-	Convention: "xthreg", Residuals: "null", Algorithm: "fast"}
+	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto"}
 
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
@@ -83,6 +84,7 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "seed of the bootstrap streams")
 	fs.StringVar(&c.Convention, "convention", d.Convention, "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
 	fs.StringVar(&c.Residuals, "residuals", d.Residuals, "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
+	fs.StringVar(&c.Bootstrap, "bootstrap", d.Bootstrap, "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
 	fs.Var(&c.Thresholds, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), in the order the stages add them")
 	fs.StringVar(&c.Algorithm, "algorithm", d.Algorithm, "kernel: fast (sorted sweep) or reference (one regression per candidate)")
 	fs.StringVar(&c.vce, "vce", "conventional", "standard errors shown in the text report: conventional, robust or cluster")
@@ -103,6 +105,9 @@ func (m *modelConfig) spec() (threshold.Spec, threshold.Algorithm, error) {
 		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if s.Residuals, err = threshold.ParseResiduals(m.Residuals); err != nil {
+		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if s.Bootstrap, err = threshold.ParseBootstrap(m.Bootstrap); err != nil {
 		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	alg, err := threshold.ParseAlgorithm(m.Algorithm)

@@ -154,6 +154,41 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 	return p, nil
 }
 
+// DropUnitsBelow removes the rows of units with fewer than min rows and
+// returns the labels of the units removed. Fixed-effect estimators drop such
+// units (a unit observed once has no within variation).
+func (p *Panel) DropUnitsBelow(min int) []string {
+	starts := p.UnitStarts()
+	var dropped []string
+	keep := make([]bool, len(p.Units))
+	for u := range p.Units {
+		keep[u] = starts[u+1]-starts[u] >= min
+		if !keep[u] {
+			dropped = append(dropped, p.Units[u])
+		}
+	}
+	if len(dropped) == 0 {
+		return nil
+	}
+	out := 0
+	for r := range p.Unit {
+		if !keep[p.Unit[r]] {
+			continue
+		}
+		p.Unit[out], p.Period[out], p.Line[out] = p.Unit[r], p.Period[r], p.Line[r]
+		for i := range p.Values {
+			p.Values[i][out] = p.Values[i][r]
+		}
+		out++
+	}
+	p.Unit, p.Period, p.Line = p.Unit[:out], p.Period[:out], p.Line[:out]
+	for i := range p.Values {
+		p.Values[i] = p.Values[i][:out]
+	}
+	p.dropUnusedUnits()
+	return dropped
+}
+
 // dropUnusedUnits removes units left without rows (e.g. units observed in a
 // single period when a lag is used) and renumbers the rest.
 func (p *Panel) dropUnusedUnits() {

@@ -132,3 +132,17 @@ func TestCheckBalanced(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestDropUnitsBelow(t *testing.T) {
+	p, err := build(t, "id,t,x\n1,1,1\n1,2,2\n2,1,5\n3,1,7\n3,2,8\n3,3,9\n", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := p.DropUnitsBelow(2)
+	if len(dropped) != 1 || dropped[0] != "2" {
+		t.Fatalf("dropped %v, want [2]", dropped)
+	}
+	if p.Len() != 5 || len(p.Units) != 2 || p.Units[1] != "3" || p.Unit[4] != 1 || p.Values[0][2] != 7 {
+		t.Errorf("after dropping: units %v, unit %v, x %v", p.Units, p.Unit, p.Values[0])
+	}
+}

@@ -64,3 +64,7 @@ func (s *Stream) IntN(n int) int {
 	}
 	return int(hi)
 }
+
+// Float64 returns a uniform number in [0, 1) built from the top 53 bits of
+// one 64-bit output.
+func (s *Stream) Float64() float64 { return float64(s.src.Uint64()>>11) / (1 << 53) }

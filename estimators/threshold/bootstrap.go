@@ -15,6 +15,7 @@ type bootstrapPlan struct {
 	stage  int     // k, 1-based
 	trim   float64 // the stage's trim, for exclusion windows
 	seed   uint64
+	kind   BootstrapKind
 	fitted []float64
 	resid  []float64
 }
@@ -68,30 +69,45 @@ func (p *Problem) newPlan(s BootstrapSetup) (*bootstrapPlan, error) {
 	for r := range fitted {
 		fitted[r] = p.yT[r] - null.Resid[r]
 	}
-	return &bootstrapPlan{stage: s.Stage, trim: p.spec.Trim[s.Stage-1], seed: p.spec.Seed, fitted: fitted, resid: resid}, nil
+	return &bootstrapPlan{stage: s.Stage, trim: p.spec.Trim[s.Stage-1], seed: p.spec.Seed, kind: p.spec.Bootstrap,
+		fitted: fitted, resid: resid}, nil
 }
 
-// draws returns the units whose residual blocks replication rep uses: unit
-// i receives the block of draws[i]. n units are drawn uniformly with
-// replacement from the replication's own stream (GAUSS: ceil(rndu(n,1)*n)).
-func (p *Problem) draws(plan *bootstrapPlan, rep int) []int {
+// perturbation says how replication rep builds y*: unit i receives the
+// residual block of unit src[i] multiplied by weight[i].
+type perturbation struct {
+	src    []int
+	weight []float64
+}
+
+// perturb draws replication rep's perturbation from its own stream. The
+// residual bootstrap draws n units uniformly with replacement (GAUSS:
+// ceil(rndu(n,1)*n)) and weights 1; the wild bootstrap keeps each unit's own
+// block and draws one weight per unit.
+func (p *Problem) perturb(plan *bootstrapPlan, rep int) perturbation {
 	s := stream.New(plan.seed, stream.ThresholdBootstrap, plan.stage, rep)
-	d := make([]int, len(p.units))
-	for i := range d {
-		d[i] = s.IntN(len(d))
+	n := len(p.units)
+	pt := perturbation{src: make([]int, n), weight: make([]float64, n)}
+	for i := range pt.src {
+		if plan.kind.wild() {
+			pt.src[i], pt.weight[i] = i, plan.kind.weight(s)
+		} else {
+			pt.src[i], pt.weight[i] = s.IntN(n), 1
+		}
 	}
-	return d
+	return pt
 }
 
-// drawY writes replication rep's bootstrap response y* = fitted + resampled
-// residual blocks into y. y* is in transformed rows and is not transformed
-// again (GAUSS model()).
+// drawY writes replication rep's bootstrap response y* = fitted + perturbed
+// residuals into y. y* is in transformed rows and is not transformed again
+// (GAUSS model()).
 func (p *Problem) drawY(plan *bootstrapPlan, rep int, y []float64) {
-	for i, src := range p.draws(plan, rep) {
+	pt := p.perturb(plan, rep)
+	for i, src := range pt.src {
 		lo, hi := p.tr.Block(i)
 		slo, _ := p.tr.Block(src)
 		for r := lo; r < hi; r++ {
-			y[r] = plan.fitted[r] + plan.resid[slo+r-lo]
+			y[r] = plan.fitted[r] + pt.weight[i]*plan.resid[slo+r-lo]
 		}
 	}
 }

@@ -354,23 +354,27 @@ func (k *fastKernel) bootstrap(plan *bootstrapPlan, r0, r1 int) ([]float64, erro
 func (k *fastKernel) bootstrapBatch(plan *bootstrapPlan, fittedAdj, residAdj []float64, r0, r1 int) ([]float64, error) {
 	p, m, nb := k.p, k.m, r1-r0
 	b := &batch{nb: nb, yy: make([]float64, nb), adj: make([]float64, len(p.q)*nb)}
-	draws := make([][]int, nb)
-	for c := range draws {
-		draws[c] = p.draws(plan, r0+c)
+	perturbs := make([]perturbation, nb)
+	for c := range perturbs {
+		perturbs[c] = p.perturb(plan, r0+c)
 	}
-	// T'y* = T'fitted + the blocks of T'resid: T' acts on each unit alike in
-	// a balanced panel, so it commutes with moving whole blocks. Rows of adj
-	// are written whole, one replication per column.
-	srcLevel := make([]int, nb) // first level row of each replication's drawn unit
+	// T'y* = T'fitted + the weighted blocks of T'resid: T' acts on each unit
+	// alike in a balanced panel, so it commutes with moving whole blocks, and
+	// it is linear, so it commutes with a unit's weight. Rows of adj are
+	// written whole, one replication per column.
+	srcLevel := make([]int, nb) // first level row of each replication's source unit
+	weight := make([]float64, nb)
 	for i := 0; i < p.tr.Units(); i++ {
 		lo, hi := p.tr.LevelBlock(i)
 		tlo, thi := p.tr.Block(i)
-		for c := range draws {
-			srcLevel[c], _ = p.tr.LevelBlock(draws[c][i])
-			tslo, _ := p.tr.Block(draws[c][i])
+		for c, pt := range perturbs {
+			src, w := pt.src[i], pt.weight[i]
+			srcLevel[c], _ = p.tr.LevelBlock(src)
+			weight[c] = w
+			tslo, _ := p.tr.Block(src)
 			yy := 0.0
 			for r := tlo; r < thi; r++ {
-				y := plan.fitted[r] + plan.resid[tslo+r-tlo]
+				y := plan.fitted[r] + w*plan.resid[tslo+r-tlo]
 				yy += y * y
 			}
 			b.yy[c] += yy
@@ -378,7 +382,7 @@ func (k *fastKernel) bootstrapBatch(plan *bootstrapPlan, fittedAdj, residAdj []f
 		for r := lo; r < hi; r++ {
 			row, fit := b.adj[r*nb:(r+1)*nb], fittedAdj[r]
 			for c, s := range srcLevel {
-				row[c] = fit + residAdj[s+r-lo]
+				row[c] = fit + weight[c]*residAdj[s+r-lo]
 			}
 		}
 	}

@@ -24,10 +24,12 @@ var ErrData = errors.New("invalid data for the model")
 // linear (no-threshold) fit. A Problem is immutable after Prepare and safe
 // for concurrent use.
 type Problem struct {
-	spec    Spec
-	units   []string
-	periods []int
-	tr      *within.Transform
+	spec         Spec
+	units        []string
+	periods      []int
+	balanced     bool
+	droppedUnits []string // units with a single observation
+	tr           *within.Transform
 
 	yName, qName   string
 	zNames, xNames []string
@@ -65,18 +67,24 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := pn.CheckBalanced(); err != nil {
-		return nil, fmt.Errorf("%w (unbalanced panels are not supported yet)", err)
+	// A unit observed once has no within variation: fixed-effect
+	// estimators drop it (and Hansen's transform would leave it no row).
+	dropped := pn.DropUnitsBelow(2)
+	balanced := pn.CheckBalanced()
+	switch {
+	case spec.Bootstrap == AutoBootstrap && balanced == nil:
+		spec.Bootstrap = ResidualBootstrap
+	case spec.Bootstrap == AutoBootstrap:
+		spec.Bootstrap = WildRademacher
+	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
+		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel; use the wild bootstrap)", balanced)
 	}
-	p := &Problem{spec: spec, units: pn.Units, periods: pn.Periods()}
-	if len(p.units) < 2 {
-		return nil, fmt.Errorf("%w: the sample has %d unit; a panel threshold model needs at least 2", ErrData, len(p.units))
-	}
-	if len(p.periods) < 2 {
-		return nil, fmt.Errorf("%w: the sample has a single period (%d) after lags; fixed effects need at least 2 periods per unit", ErrData, p.periods[0])
-	}
-	if spec.Convention.dropLast() && len(p.periods) < 3 {
-		return nil, fmt.Errorf("%w: the hansen convention drops each unit's last period and needs at least 3 periods; the sample has %d", ErrData, len(p.periods))
+	p := &Problem{spec: spec, units: pn.Units, periods: pn.Periods(), balanced: balanced == nil, droppedUnits: dropped}
+	switch {
+	case len(p.units) == 0:
+		return nil, fmt.Errorf("%w: every unit has a single observation (after lags); fixed effects need at least 2 observations per unit", ErrData)
+	case len(p.units) < 2:
+		return nil, fmt.Errorf("%w: the sample has 1 unit with at least 2 observations; a panel threshold model needs at least 2 units", ErrData)
 	}
 	p.tr = within.New(pn.UnitStarts(), spec.Convention.dropLast())
 
@@ -174,13 +182,15 @@ func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
 }
 
 // sigmaDivisor returns the divisor of sigma^2 = S/divisor in F and LR:
-// n(T-1), the transformed rows, for Hansen (eq. 9); T(N-1) for xthreg
-// (reference spec §4, verified on Wang's MSE).
+// the transformed rows n(T-1) for Hansen (eq. 9); T(N-1) = NT - T for xthreg
+// (reference spec §4, verified on Wang's MSE), which for an unbalanced panel
+// thresher generalises to N - N/n with N observations and n units.
 func (p *Problem) sigmaDivisor() float64 {
 	if p.spec.Convention == Hansen {
 		return float64(p.tr.Rows())
 	}
-	return float64(len(p.periods) * (len(p.units) - 1))
+	obs, units := float64(p.tr.Rows()), float64(len(p.units))
+	return obs - obs/units
 }
 
 // snapGiven replaces each given threshold within 1e-6 (relative) of a

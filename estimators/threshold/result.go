@@ -17,6 +17,8 @@ type Result struct {
 	NUnits       int           `json:"n_units"`
 	NPeriods     int           `json:"n_periods"`
 	NObsUsed     int           `json:"n_obs_used"`
+	Balanced     bool          `json:"balanced"`
+	DroppedUnits []string      `json:"dropped_units,omitempty"`
 	Seed         uint64        `json:"seed"`
 	LinearRSS    float64       `json:"linear_rss"`
 	Stages       []StageResult `json:"stages"`
@@ -37,6 +39,7 @@ type Model struct {
 	Reps       []int     `json:"bs"`
 	Level      float64   `json:"level"`
 	Residuals  string    `json:"residuals"`
+	Bootstrap  string    `json:"bootstrap"`
 	Given      []float64 `json:"given,omitempty"`
 }
 
@@ -75,15 +78,17 @@ func (p *Problem) AssemblePoint(est *Estimates) (*Result, error) {
 func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool) (*Result, error) {
 	s := p.spec
 	res := &Result{
-		Convention: s.Convention.String(),
-		NUnits:     len(p.units),
-		NPeriods:   len(p.periods),
-		NObsUsed:   p.tr.Rows(),
-		Seed:       s.Seed,
-		LinearRSS:  est.LinearRSS,
+		Convention:   s.Convention.String(),
+		NUnits:       len(p.units),
+		NPeriods:     len(p.periods),
+		NObsUsed:     p.tr.Rows(),
+		Balanced:     p.balanced,
+		DroppedUnits: p.droppedUnits,
+		Seed:         s.Seed,
+		LinearRSS:    est.LinearRSS,
 		Model: Model{Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thresholds: s.Thresholds,
 			Grid: s.Grid.String(), Candidates: len(p.grid.values), Trim: s.Trim, Reps: s.Reps,
-			Level: s.Level, Residuals: s.Residuals.String(), Given: p.given},
+			Level: s.Level, Residuals: s.Residuals.String(), Bootstrap: s.Bootstrap.String(), Given: p.given},
 	}
 	crit := LRCritical(s.Level)
 	tss := dot(p.yT, p.yT)

@@ -95,6 +95,9 @@ type Spec struct {
 	// order the stages add them: stage k uses Given[:k].
 	Given     []float64
 	Residuals Residuals
+	// Bootstrap selects the residual (Hansen) or wild cluster bootstrap;
+	// Prepare resolves AutoBootstrap from the panel's balance.
+	Bootstrap BootstrapKind
 }
 
 // Normalize fills defaults, broadcasts a single trim or replication count to

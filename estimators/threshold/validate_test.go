@@ -52,8 +52,9 @@ func TestValidationErrors(t *testing.T) {
 			panel.ErrNotNumeric, []string{`column "z", line 6`}},
 		{"duplicate observation", edit(func(r []string) []string { r[2] = strings.Replace(r[2], "1,2,", "1,1,", 1); return r }), nil,
 			panel.ErrDuplicate, []string{`unit "1", period 1 appears on lines 2 and 3`}},
-		{"unbalanced", edit(func(r []string) []string { return append(r[:7], r[8:]...) }), nil,
-			panel.ErrUnbalanced, []string{`unit "2" lacks 2`, "not supported yet"}},
+		{"residual bootstrap on an unbalanced panel", edit(func(r []string) []string { return append(r[:7], r[8:]...) }),
+			func(s *Spec) { s.Bootstrap = ResidualBootstrap; s.Reps = []int{10} },
+			panel.ErrUnbalanced, []string{`unit "2" lacks 2`, "needs a balanced panel"}},
 		{"unknown column", edit(same), func(s *Spec) { s.Indep = []string{"zz"} },
 			panel.ErrUnknownColumn, []string{`unknown column "zz"`, "the file has: id, t, y, z, c, x, q"}},
 		{"bad term", edit(same), func(s *Spec) { s.Rx = []string{"L.x^"} },
@@ -77,9 +78,9 @@ func TestValidationErrors(t *testing.T) {
 			}
 			return out
 		}), func(s *Spec) { s.Depvar = "L.y" },
-			ErrData, []string{"single period"}},
+			ErrData, []string{"every unit has a single observation"}},
 		{"one unit", edit(func(r []string) []string { return r[:6] }), nil,
-			ErrData, []string{"1 unit"}},
+			ErrData, []string{"needs at least 2 units"}},
 		{"trim out of range", edit(same), func(s *Spec) { s.Trim = []float64{0.5} },
 			ErrSpec, []string{"trim 0.5 for stage 1"}},
 		{"trim count", edit(same), func(s *Spec) { s.Thresholds = 3; s.Trim = []float64{0.1, 0.1} },

@@ -237,14 +237,16 @@ type ThresholdSpec struct {
 	Qx         string                 `protobuf:"bytes,7,opt,name=qx,proto3" json:"qx,omitempty"`
 	Thresholds int32                  `protobuf:"varint,8,opt,name=thresholds,proto3" json:"thresholds,omitempty"`
 	// Number of grid points; 0 searches every distinct value inside the trim.
-	GridPoints    int32     `protobuf:"varint,9,opt,name=grid_points,json=gridPoints,proto3" json:"grid_points,omitempty"`
-	Trim          []float64 `protobuf:"fixed64,10,rep,packed,name=trim,proto3" json:"trim,omitempty"`
-	Reps          []int32   `protobuf:"varint,11,rep,packed,name=reps,proto3" json:"reps,omitempty"`
-	Level         float64   `protobuf:"fixed64,12,opt,name=level,proto3" json:"level,omitempty"`
-	Seed          uint64    `protobuf:"varint,13,opt,name=seed,proto3" json:"seed,omitempty"`
-	Given         []float64 `protobuf:"fixed64,14,rep,packed,name=given,proto3" json:"given,omitempty"`
-	Residuals     Residuals `protobuf:"varint,15,opt,name=residuals,proto3,enum=thresher.v1.Residuals" json:"residuals,omitempty"`
-	Algorithm     Algorithm `protobuf:"varint,16,opt,name=algorithm,proto3,enum=thresher.v1.Algorithm" json:"algorithm,omitempty"`
+	GridPoints int32     `protobuf:"varint,9,opt,name=grid_points,json=gridPoints,proto3" json:"grid_points,omitempty"`
+	Trim       []float64 `protobuf:"fixed64,10,rep,packed,name=trim,proto3" json:"trim,omitempty"`
+	Reps       []int32   `protobuf:"varint,11,rep,packed,name=reps,proto3" json:"reps,omitempty"`
+	Level      float64   `protobuf:"fixed64,12,opt,name=level,proto3" json:"level,omitempty"`
+	Seed       uint64    `protobuf:"varint,13,opt,name=seed,proto3" json:"seed,omitempty"`
+	Given      []float64 `protobuf:"fixed64,14,rep,packed,name=given,proto3" json:"given,omitempty"`
+	Residuals  Residuals `protobuf:"varint,15,opt,name=residuals,proto3,enum=thresher.v1.Residuals" json:"residuals,omitempty"`
+	Algorithm  Algorithm `protobuf:"varint,16,opt,name=algorithm,proto3,enum=thresher.v1.Algorithm" json:"algorithm,omitempty"`
+	// Bootstrap is auto, residual, wild-rademacher, wild-mammen or wild-webb.
+	Bootstrap     string `protobuf:"bytes,17,opt,name=bootstrap,proto3" json:"bootstrap,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -389,6 +391,13 @@ func (x *ThresholdSpec) GetAlgorithm() Algorithm {
 		return x.Algorithm
 	}
 	return Algorithm_ALGORITHM_FAST
+}
+
+func (x *ThresholdSpec) GetBootstrap() string {
+	if x != nil {
+		return x.Bootstrap
+	}
+	return ""
 }
 
 // MediationSpec is a mediation analysis with a unit-cluster bootstrap of the
@@ -1869,7 +1878,7 @@ var File_proto_thresherv1_thresher_proto protoreflect.FileDescriptor
 
 const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\n" +
-	"\x1fproto/thresherv1/thresher.proto\x12\vthresher.v1\"\xcf\x03\n" +
+	"\x1fproto/thresherv1/thresher.proto\x12\vthresher.v1\"\xed\x03\n" +
 	"\rThresholdSpec\x127\n" +
 	"\n" +
 	"convention\x18\x01 \x01(\x0e2\x17.thresher.v1.ConventionR\n" +
@@ -1892,7 +1901,8 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\x04seed\x18\r \x01(\x04R\x04seed\x12\x14\n" +
 	"\x05given\x18\x0e \x03(\x01R\x05given\x124\n" +
 	"\tresiduals\x18\x0f \x01(\x0e2\x16.thresher.v1.ResidualsR\tresiduals\x124\n" +
-	"\talgorithm\x18\x10 \x01(\x0e2\x16.thresher.v1.AlgorithmR\talgorithm\"\x84\x02\n" +
+	"\talgorithm\x18\x10 \x01(\x0e2\x16.thresher.v1.AlgorithmR\talgorithm\x12\x1c\n" +
+	"\tbootstrap\x18\x11 \x01(\tR\tbootstrap\"\x84\x02\n" +
 	"\rMediationSpec\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04time\x18\x02 \x01(\tR\x04time\x12\x18\n" +
