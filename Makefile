@@ -30,7 +30,7 @@ vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-test: vet ## run every test (unit, property, integration)
+test: vet promtool-check ## run every test (unit, property, integration)
 	$(GO) test -count=1 ./...
 
 proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plugins when missing)
@@ -39,3 +39,15 @@ proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plu
 	GOBIN=$(TOOLS) $(GO) install $(PROTOC_GEN_GO_GRPC)
 	PATH="$(TOOLS):$$PATH" protoc --go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative proto/thresherv1/thresher.proto
+
+# --- deploy/ and k8s/ ------------------------------------------------------
+
+IMAGE ?= ghcr.io/thresher/thresher:latest
+
+.PHONY: promtool-check
+
+promtool-check: ## check deploy/prometheus with promtool and run the rule unit tests (installs Debian's prometheus when missing)
+	@deploy/ensure-prometheus.sh; rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "promtool-check: SKIPPED: promtool is missing and cannot be installed without root"; exit 0; fi; \
+	[ $$rc -eq 0 ] || exit $$rc; \
+	cd deploy/prometheus && promtool check config prometheus.yml && promtool check rules rules.yml && promtool test rules rules_test.yml
