@@ -7,7 +7,7 @@ import (
 // benchProblem prepares Hansen's model with the given grid.
 func benchProblem(b *testing.B, grid Grid) (*Problem, *Estimates) {
 	b.Helper()
-	spec := hansenSpec(0)
+	spec := hansenSpec(100)
 	spec.Grid = grid
 	p := prepareFile(b, "invest.csv", spec)
 	est, err := p.PointEstimates(Fast)

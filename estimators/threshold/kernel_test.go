@@ -157,7 +157,7 @@ func checkProfiles(t *testing.T, p *Problem, fixed []float64, stage int) {
 // TestFastMatchesReferenceHansen compares the kernels on the Hansen data in
 // both conventions, including the bootstrap of every stage.
 func TestFastMatchesReferenceHansen(t *testing.T) {
-	for _, spec := range []Spec{hansenSpec(0), func() Spec { s := hansenSpec(0); s.Convention = Xthreg; return s }()} {
+	for _, spec := range []Spec{hansenSpec(2), func() Spec { s := hansenSpec(2); s.Convention = Xthreg; return s }()} {
 		t.Run(spec.Convention.String(), func(t *testing.T) {
 			p := prepareFile(t, "invest.csv", spec)
 			est, err := p.PointEstimates(Fast)
@@ -187,7 +187,7 @@ func TestFastMatchesReferenceHansen(t *testing.T) {
 // TestBootstrapSplitInvariance checks that replication r's statistic does
 // not depend on the range or batch that computes it.
 func TestBootstrapSplitInvariance(t *testing.T) {
-	p := prepareFile(t, "invest.csv", hansenSpec(0))
+	p := prepareFile(t, "invest.csv", hansenSpec(40))
 	est, err := p.PointEstimates(Fast)
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +206,20 @@ func TestBootstrapSplitInvariance(t *testing.T) {
 			if v != whole[split[0]+i] {
 				t.Fatalf("replication %d: %v in range %v, %v in the whole run", split[0]+i, v, split, whole[split[0]+i])
 			}
+		}
+	}
+}
+
+// TestBootstrapRangeChecked rejects replications outside the stage's count.
+func TestBootstrapRangeChecked(t *testing.T) {
+	p := prepareFile(t, "invest.csv", hansenSpec(5))
+	est, err := p.PointEstimates(Fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]int{{-1, 2}, {3, 2}, {0, 6}} {
+		if _, err := p.Bootstrap(Fast, est.Stages[0].Setup(), r[0], r[1]); !errors.Is(err, ErrSpec) {
+			t.Errorf("range %v: error %v", r, err)
 		}
 	}
 }

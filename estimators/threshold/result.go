@@ -135,6 +135,9 @@ func (p *Problem) Bootstrap(alg Algorithm, setup BootstrapSetup, r0, r1 int) ([]
 	if err != nil {
 		return nil, err
 	}
+	if r0 < 0 || r1 < r0 || r1 > p.spec.Reps[setup.Stage-1] {
+		return nil, fmt.Errorf("%w: replications [%d, %d) outside stage %d's %d", ErrSpec, r0, r1, setup.Stage, p.spec.Reps[setup.Stage-1])
+	}
 	return p.kernel(alg).bootstrap(plan, r0, r1)
 }
 

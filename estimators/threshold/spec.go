@@ -100,11 +100,22 @@ type Spec struct {
 	Bootstrap BootstrapKind
 }
 
+// Limits that keep a single request from exhausting memory: replications
+// and grid points each cost a float64 slot per stage on the coordinator.
+const (
+	MaxThresholds = 64
+	MaxReps       = 10_000_000
+	MaxGridPoints = 10_000_000
+)
+
 // Normalize fills defaults, broadcasts a single trim or replication count to
 // every stage, and checks the specification.
 func (s *Spec) Normalize() error {
-	if s.Thresholds < 1 {
-		return fmt.Errorf("%w: the number of thresholds must be at least 1, not %d", ErrSpec, s.Thresholds)
+	if s.Thresholds < 1 || s.Thresholds > MaxThresholds {
+		return fmt.Errorf("%w: the number of thresholds must be between 1 and %d, not %d", ErrSpec, MaxThresholds, s.Thresholds)
+	}
+	if s.Grid.Points > MaxGridPoints {
+		return fmt.Errorf("%w: %d grid points exceed the limit of %d", ErrSpec, s.Grid.Points, MaxGridPoints)
 	}
 	if s.ID == "" || s.Time == "" {
 		return fmt.Errorf("%w: the unit (--id) and time (--time) columns are required", ErrSpec)
@@ -126,9 +137,12 @@ func (s *Spec) Normalize() error {
 		return err
 	}
 	for i, b := range s.Reps {
-		if b < 0 {
-			return fmt.Errorf("%w: bootstrap replications %d for stage %d must not be negative", ErrSpec, b, i+1)
+		if b < 0 || b > MaxReps {
+			return fmt.Errorf("%w: bootstrap replications %d for stage %d must be between 0 and %d", ErrSpec, b, i+1, MaxReps)
 		}
+	}
+	if s.Grid.Points < 0 || s.Grid.Points == 1 {
+		return fmt.Errorf("%w: a grid needs 0 (every distinct value) or at least 2 points, not %d", ErrSpec, s.Grid.Points)
 	}
 	if s.Level == 0 {
 		s.Level = 0.95

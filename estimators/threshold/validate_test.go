@@ -30,13 +30,17 @@ func validSpec() Spec {
 		Thresholds: 1, Grid: Grid{}, Trim: []float64{0.2}, Reps: []int{0}}
 }
 
-// TestValidationErrors asserts the message and sentinel of every validation
-// error of the estimator core, and that nothing panics.
+// TestValidationErrors is the malformed-input table: every case asserts its
+// sentinel error and message, and nothing may panic.
 func TestValidationErrors(t *testing.T) {
 	edit := func(f func(rows []string) []string) string {
 		return strings.Join(f(smallPanel()), "\n") + "\n"
 	}
 	same := func(rows []string) []string { return rows }
+	set := func(f func(rows []string) []string) string { return strings.Join(f(smallPanel()), "\n") + "\n" }
+	row := func(i int, line string) string {
+		return edit(func(r []string) []string { r[i] = line; return r })
+	}
 	cases := []struct {
 		name string
 		csv  string
@@ -44,21 +48,52 @@ func TestValidationErrors(t *testing.T) {
 		is   error
 		msg  []string
 	}{
-		{"missing value", edit(func(r []string) []string { r[3] = "1,3,,1,1,1,0.5"; return r }), nil,
+		// The file.
+		{"empty file", "", nil, panel.ErrEmpty, []string{"the file is empty"}},
+		{"header only", "id,t,y,z,c,x,q\n", nil, panel.ErrEmpty, []string{"no data rows"}},
+		{"duplicate columns", strings.Replace(edit(same), "id,t,y,z,c,x,q", "id,t,y,z,c,x,x", 1), nil,
+			panel.ErrHeader, []string{`"x" appears twice`}},
+		{"empty column name", strings.Replace(edit(same), "id,t,y,z,c,x,q", "id,t,,z,c,x,q", 1), nil,
+			panel.ErrHeader, []string{"column 3 has an empty name"}},
+		{"not UTF-8", row(3, "1,3,\xff,1,1,1,0.5"), nil, panel.ErrFormat, []string{"not valid UTF-8"}},
+		{"ragged row", row(3, "1,3,2"), nil, panel.ErrFormat, []string{"wrong number of fields"}},
+		// Cells.
+		{"missing value", row(3, "1,3,,1,1,1,0.5"), nil,
 			panel.ErrMissingValue, []string{`column "y", line 4`, "missing value"}},
-		{"non-numeric", edit(func(r []string) []string { r[5] = "1,5,2,abc,1,1,0.5"; return r }), nil,
-			panel.ErrNotNumeric, []string{`column "z", line 6`, `"abc"`}},
-		{"infinite", edit(func(r []string) []string { r[5] = "1,5,2,1e999,1,1,0.5"; return r }), nil,
-			panel.ErrNotNumeric, []string{`column "z", line 6`}},
+		{"NA value", row(3, "1,3,NA,1,1,1,0.5"), nil, panel.ErrMissingValue, []string{`column "y", line 4`}},
+		{"NaN value", row(3, "1,3,NaN,1,1,1,0.5"), nil, panel.ErrMissingValue, []string{`column "y", line 4`}},
+		{"infinite value", row(5, "1,5,2,Inf,1,1,0.5"), nil, panel.ErrNotNumeric, []string{`column "z", line 6`, `"Inf"`}},
+		{"huge number", row(5, "1,5,2,1e999,1,1,0.5"), nil, panel.ErrNotNumeric, []string{`column "z", line 6`, `"1e999"`}},
+		{"non-numeric", row(5, "1,5,2,abc,1,1,0.5"), nil, panel.ErrNotNumeric, []string{`column "z", line 6`, `"abc"`}},
+		{"non-integer period", row(2, "1,2.5,2,1,1,1,0.5"), nil, panel.ErrBadPeriod, []string{`time column "t", line 3`}},
+		{"missing period", row(2, "1,,2,1,1,1,0.5"), nil, panel.ErrMissingValue, []string{`time column "t", line 3`}},
+		{"missing unit", row(2, ",2,2,1,1,1,0.5"), nil, panel.ErrMissingValue, []string{`unit column "id", line 3`}},
 		{"duplicate observation", edit(func(r []string) []string { r[2] = strings.Replace(r[2], "1,2,", "1,1,", 1); return r }), nil,
 			panel.ErrDuplicate, []string{`unit "1", period 1 appears on lines 2 and 3`}},
+		{"division by zero", edit(same), func(s *Spec) { s.Indep = []string{"z/(0*x)"} },
+			panel.ErrNotFinite, []string{`"z/(0*x)" is -Inf at line 2 (unit "1", period 1)`}},
+		// Variable lists.
+		{"unknown column", edit(same), func(s *Spec) { s.Indep = []string{"zz"} },
+			panel.ErrUnknownColumn, []string{`unknown column "zz"`, "the file has: id, t, y, z, c, x, q"}},
+		{"unknown unit column", edit(same), func(s *Spec) { s.ID = "firm" }, panel.ErrUnknownColumn, []string{`unknown column "firm"`}},
+		{"bad term", edit(same), func(s *Spec) { s.Rx = []string{"L.x^"} },
+			panel.ErrSyntax, []string{"rx:", `"L.x^"`, "exponent"}},
+		{"lag longer than the panel", edit(same), func(s *Spec) { s.Qx = "L9.q" },
+			panel.ErrTooFewRows, []string{"no row has every lag"}},
+		// The panel.
 		{"residual bootstrap on an unbalanced panel", edit(func(r []string) []string { return append(r[:7], r[8:]...) }),
 			func(s *Spec) { s.Bootstrap = ResidualBootstrap; s.Reps = []int{10} },
 			panel.ErrUnbalanced, []string{`unit "2" lacks 2`, "needs a balanced panel"}},
-		{"unknown column", edit(same), func(s *Spec) { s.Indep = []string{"zz"} },
-			panel.ErrUnknownColumn, []string{`unknown column "zz"`, "the file has: id, t, y, z, c, x, q"}},
-		{"bad term", edit(same), func(s *Spec) { s.Rx = []string{"L.x^"} },
-			panel.ErrSyntax, []string{"rx:", `"L.x^"`, "exponent"}},
+		{"one period after lags", set(func(r []string) []string {
+			out := r[:1]
+			for _, row := range r[1:] {
+				if period := strings.Split(row, ",")[1]; period == "4" || period == "5" {
+					out = append(out, row)
+				}
+			}
+			return out
+		}), func(s *Spec) { s.Depvar = "L.y" }, ErrData, []string{"every unit has a single observation"}},
+		{"one unit", edit(func(r []string) []string { return r[:6] }), nil, ErrData, []string{"needs at least 2 units"}},
 		{"time-invariant threshold variable", edit(same), func(s *Spec) { s.Qx = "c" },
 			ErrData, []string{`threshold variable "c" is time-invariant`}},
 		{"time-invariant regime-dependent regressor", edit(same), func(s *Spec) { s.Rx = []string{"c"} },
@@ -67,28 +102,32 @@ func TestValidationErrors(t *testing.T) {
 			ols.ErrCollinear, []string{`regressor "c" is zero after the transformation`}},
 		{"collinear regressors", edit(same), func(s *Spec) { s.Indep = []string{"z", "2*z"} },
 			ols.ErrCollinear, []string{`regressor "2*z" is a linear combination`, `"z"`}},
+		{"regressor both independent and regime-dependent", edit(same), func(s *Spec) { s.Indep = []string{"z", "x"} },
+			ols.ErrCollinear, []string{`regressor "x" is a linear combination`}},
+		{"more regressors than observations", set(func(r []string) []string {
+			return []string{r[0], r[1], r[2], r[6], r[7]} // units 1 and 2, periods 1 and 2
+		}), func(s *Spec) { s.Indep = []string{"z", "z^2", "z^3", "z^4"} },
+			ols.ErrTooFewRows, []string{"4 observations for 5 regressors"}},
+		// Regimes.
 		{"too few observations in a regime", edit(same), func(s *Spec) { s.Convention = Hansen; s.Trim = []float64{0.01} },
 			ErrData, []string{"not identified", "too few observations in a regime for trim 0.01"}},
-		{"one period after lags", edit(func(r []string) []string {
-			out := r[:1]
-			for _, row := range r[1:] {
-				if period := strings.Split(row, ",")[1]; period == "4" || period == "5" {
-					out = append(out, row)
-				}
-			}
-			return out
-		}), func(s *Spec) { s.Depvar = "L.y" },
-			ErrData, []string{"every unit has a single observation"}},
-		{"one unit", edit(func(r []string) []string { return r[:6] }), nil,
-			ErrData, []string{"needs at least 2 units"}},
-		{"trim out of range", edit(same), func(s *Spec) { s.Trim = []float64{0.5} },
-			ErrSpec, []string{"trim 0.5 for stage 1"}},
+		{"all observations in one regime", edit(same), func(s *Spec) { s.Given = []float64{-5} },
+			ErrData, []string{"regime 1", "without observations"}},
+		{"given thresholds equal", edit(same), func(s *Spec) { s.Thresholds = 2; s.Given = []float64{0.5, 0.5}; s.Trim = []float64{0.1} },
+			ErrSpec, []string{"given thresholds 1 and 2 are both 0.5"}},
+		// The specification.
+		{"no rx", edit(same), func(s *Spec) { s.Rx = nil }, ErrSpec, []string{"regime-dependent regressor"}},
+		{"no threshold", edit(same), func(s *Spec) { s.Thresholds = 0 }, ErrSpec, []string{"between 1 and 64, not 0"}},
+		{"trim out of range", edit(same), func(s *Spec) { s.Trim = []float64{0.5} }, ErrSpec, []string{"trim 0.5 for stage 1"}},
 		{"trim count", edit(same), func(s *Spec) { s.Thresholds = 3; s.Trim = []float64{0.1, 0.1} },
 			ErrSpec, []string{"2 values of trim for 3 thresholds"}},
-		{"given thresholds leave a regime empty", edit(same), func(s *Spec) { s.Given = []float64{-5} },
-			ErrData, []string{"regime 1", "without observations"}},
-		{"no rx", edit(same), func(s *Spec) { s.Rx = nil },
-			ErrSpec, []string{"regime-dependent regressor"}},
+		{"negative replications", edit(same), func(s *Spec) { s.Reps = []int{-1} }, ErrSpec, []string{"replications -1 for stage 1 must be between 0 and 10000000"}},
+		{"level out of range", edit(same), func(s *Spec) { s.Level = 1.5 }, ErrSpec, []string{"confidence level 1.5"}},
+		{"one-point grid", edit(same), func(s *Spec) { s.Grid = Grid{Points: 1} }, ErrSpec, []string{"not 1"}},
+		{"given count", edit(same), func(s *Spec) { s.Given = []float64{0.1, 0.2} }, ErrSpec, []string{"2 given thresholds for 1"}},
+	}
+	if len(cases) < 30 {
+		t.Fatalf("the malformed-input table has %d cases; keep at least 30", len(cases))
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,86 @@
+package coordinator
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/thresher/thresher/cluster/datastore"
+	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/estimators/threshold"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+// FuzzJobsAPI sends arbitrary Submit requests, then Watch and Cancel for the
+// same job, to a coordinator's Jobs API over real gRPC, backed by an
+// embedded etcd. Requests may be refused; the server must never panic. The
+// coordinator does not campaign, so accepted jobs stay queued.
+func FuzzJobsAPI(f *testing.F) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := etcdserver.Start(ctx, etcdserver.Config{DataDir: f.TempDir(), Listen: "127.0.0.1:0", Fast: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer srv.Close()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{srv.Endpoint()}, Logger: zap.NewNop()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer cli.Close()
+	data, err := os.ReadFile("../testdata/hansen1999/hansen1999_xthreg.csv")
+	if err != nil {
+		f.Fatal(err)
+	}
+	sha, err := datastore.Put(ctx, cli, keys.Default, data)
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli})
+	if err != nil {
+		f.Fatal(err)
+	}
+	go c.srv.Serve(c.lis)
+	defer c.srv.Stop()
+	cc, err := grpc.NewClient(c.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer cc.Close()
+	jobs := pb.NewJobsClient(cc)
+
+	valid := &pb.SubmitRequest{JobId: "seed", Spec: &pb.JobSpec{Specs: []*pb.Specification{{Model: &pb.Specification_Threshold{
+		Threshold: specconv.ThresholdToProto(threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"},
+			Rx: []string{"c1"}, Qx: "d1", Thresholds: 1, Grid: threshold.Grid{Points: 50}, Reps: []int{10}}, threshold.Fast)}}}}}
+	raw, _ := proto.Marshal(valid)
+	f.Add(raw)
+	f.Add([]byte{})
+	f.Add([]byte("\x0a\x03a/b\x12\x00"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		req := &pb.SubmitRequest{}
+		if proto.Unmarshal(raw, req) != nil {
+			return
+		}
+		if req.Spec != nil && req.Spec.DatasetSha256 == "" {
+			req.Spec.DatasetSha256 = sha
+		}
+		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		defer ccancel()
+		jobs.Submit(cctx, req)
+		wctx, wcancel := context.WithTimeout(cctx, 20*time.Millisecond)
+		if stream, err := jobs.Watch(wctx, &pb.WatchRequest{JobId: req.JobId}); err == nil {
+			stream.Recv()
+		}
+		wcancel()
+		jobs.Cancel(cctx, &pb.CancelRequest{JobId: req.JobId})
+	})
+}
