@@ -44,10 +44,18 @@ proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plu
 
 IMAGE ?= ghcr.io/thresher/thresher:latest
 
-.PHONY: promtool-check
+.PHONY: promtool-check image
 
 promtool-check: ## check deploy/prometheus with promtool and run the rule unit tests (installs Debian's prometheus when missing)
 	@deploy/ensure-prometheus.sh; rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "promtool-check: SKIPPED: promtool is missing and cannot be installed without root"; exit 0; fi; \
 	[ $$rc -eq 0 ] || exit $$rc; \
 	cd deploy/prometheus && promtool check config prometheus.yml && promtool check rules rules.yml && promtool test rules rules_test.yml
+
+image: ## build the container image $(IMAGE) with Docker (deploy/Dockerfile)
+	@if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then \
+		echo "make image: no Docker engine available here (docker missing or 'docker info' fails)."; \
+		echo "  On a machine with Docker run: DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile -t $(IMAGE) ."; \
+		exit 1; \
+	fi
+	DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) -t $(IMAGE) .
