@@ -1,0 +1,118 @@
+package mediation
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/twfe"
+)
+
+// MaxDraws bounds the resamples one bootstrap replication may draw before
+// giving up (see the package documentation).
+const MaxDraws = 100
+
+// Problem is a validated mediation model on its estimation sample. It is
+// immutable after Prepare and safe for concurrent use.
+type Problem struct {
+	spec     Spec
+	data     sample
+	starts   []int // rows of unit i are starts[i]:starts[i+1]
+	periods  int
+	maxDraws int
+}
+
+// sample holds the columns of an estimation sample, rows of a unit
+// contiguous.
+type sample struct {
+	y, x, m  []float64
+	controls [][]float64
+	unit     []int
+	period   []int
+}
+
+// Steps are the three fitted equations.
+type Steps struct {
+	// Total is eq. (1), Y on X and the controls.
+	Total *twfe.Result `json:"total"`
+	// Mediator is eq. (2), M on X and the controls.
+	Mediator *twfe.Result `json:"mediator"`
+	// Outcome is eq. (3), Y on X, M and the controls.
+	Outcome *twfe.Result `json:"outcome"`
+}
+
+// Prepare validates the specification against the data and builds the
+// estimation sample: the rows on which every variable (and every lag a
+// term uses) exists. Unknown columns wrap panel.ErrUnknownColumn and a
+// sample with fewer than two units wraps twfe.ErrFewUnits.
+func Prepare(table *panel.Table, layout panel.Layout, spec Spec) (*Problem, error) {
+	if err := spec.normalize(); err != nil {
+		return nil, err
+	}
+	names := spec.variables()
+	terms := make([]panel.Term, len(names))
+	for i, name := range names {
+		t, err := panel.ParseTerm(name)
+		if err != nil {
+			return nil, fmt.Errorf("mediation variable %q: %w", name, err)
+		}
+		if j := slices.IndexFunc(terms[:i], func(u panel.Term) bool { return u.Name == t.Name }); j >= 0 {
+			return nil, fmt.Errorf("%w: %q appears twice among the outcome, treatment, mediator and controls", ErrSpec, t.Name)
+		}
+		terms[i] = t
+	}
+	// Name variables as the terms do (without spaces), as coefficients are.
+	spec.Outcome, spec.Treatment, spec.Mediator = terms[0].Name, terms[1].Name, terms[2].Name
+	spec.Controls = nil
+	for _, t := range terms[3:] {
+		spec.Controls = append(spec.Controls, t.Name)
+	}
+	pn, err := panel.Build(table, layout, terms)
+	if err != nil {
+		return nil, err
+	}
+	if len(pn.Units) < 2 {
+		return nil, fmt.Errorf("%w: the sample has only unit %q", twfe.ErrFewUnits, pn.Units[0])
+	}
+	p := &Problem{spec: spec, starts: pn.UnitStarts(), periods: len(pn.Periods()), maxDraws: MaxDraws,
+		data: sample{y: pn.Values[0], x: pn.Values[1], m: pn.Values[2], controls: pn.Values[3:], unit: pn.Unit, period: pn.Period}}
+	return p, nil
+}
+
+// Spec returns the normalised specification.
+func (p *Problem) Spec() Spec { return p.spec }
+
+// Steps fits the three equations on the estimation sample.
+func (p *Problem) Steps() (*Steps, error) {
+	total, err := p.fit(&p.data, 1)
+	if err != nil {
+		return nil, err
+	}
+	mediator, err := p.fit(&p.data, 2)
+	if err != nil {
+		return nil, err
+	}
+	outcome, err := p.fit(&p.data, 3)
+	if err != nil {
+		return nil, err
+	}
+	return &Steps{Total: total, Mediator: mediator, Outcome: outcome}, nil
+}
+
+// fit fits equation eq (1, 2 or 3) on s.
+func (p *Problem) fit(s *sample, eq int) (*twfe.Result, error) {
+	dep, depName := s.y, p.spec.Outcome
+	cols, names := [][]float64{s.x}, []string{p.spec.Treatment}
+	switch eq {
+	case 2:
+		dep, depName = s.m, p.spec.Mediator
+	case 3:
+		cols, names = append(cols, s.m), append(names, p.spec.Mediator)
+	}
+	cols, names = append(cols, s.controls...), append(names, p.spec.Controls...)
+	res, err := twfe.Fit(dep, cols, names, s.unit, s.period, twfe.Options{PeriodEffects: p.spec.PeriodEffects})
+	if err != nil {
+		return nil, fmt.Errorf("equation (%d), %s on %v: %w", eq, depName, names, err)
+	}
+	return res, nil
+}
