@@ -11,11 +11,16 @@ import (
 
 // Sentinel errors; every error of this package wraps one of them.
 var (
-	ErrDimension  = errors.New("dimensions do not match")
-	ErrInvalid    = errors.New("invalid value")
+	// ErrDimension reports inputs whose dimensions disagree.
+	ErrDimension = errors.New("dimensions do not match")
+	// ErrInvalid reports a negative or non-finite value.
+	ErrInvalid = errors.New("invalid value")
+	// ErrZeroOutput reports a sector with zero total output.
 	ErrZeroOutput = errors.New("zero total output")
-	ErrNoExports  = errors.New("no exports")
-	ErrSingular   = errors.New("input-output matrix is singular")
+	// ErrNoExports reports a table whose exports are all zero.
+	ErrNoExports = errors.New("no exports")
+	// ErrSingular reports an I - A that cannot be inverted reliably.
+	ErrSingular = errors.New("input-output matrix is singular")
 )
 
 // MaxCondition is the largest condition number (1-norm estimate) of I - A

@@ -15,11 +15,16 @@ import (
 // Sentinel errors; every error of this package wraps one of them or an
 // error of package panel.
 var (
+	// ErrTooFewIndicators reports fewer than two indicators.
 	ErrTooFewIndicators = errors.New("fewer than 2 indicators")
-	ErrTooFewRows       = errors.New("fewer than 2 observations")
-	ErrNotFinite        = errors.New("value is not finite")
-	ErrConstant         = errors.New("constant indicator")
-	ErrNoComponent      = errors.New("no component has an eigenvalue above 1")
+	// ErrTooFewRows reports fewer than two observations.
+	ErrTooFewRows = errors.New("fewer than 2 observations")
+	// ErrNotFinite reports a NaN or infinite value.
+	ErrNotFinite = errors.New("value is not finite")
+	// ErrConstant reports an indicator with one value in every observation.
+	ErrConstant = errors.New("constant indicator")
+	// ErrNoComponent reports that VarianceShare has no component to keep.
+	ErrNoComponent = errors.New("no component has an eigenvalue above 1")
 )
 
 // Rule selects how components are weighted into the index.

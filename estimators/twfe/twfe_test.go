@@ -103,24 +103,19 @@ func randomPanel(rng *rand.Rand, n, k int) (y []float64, x [][]float64, unit, pe
 		}
 	}
 	perm := rng.Perm(len(y))
-	shuffle := func(v []float64) []float64 {
-		out := make([]float64, len(v))
-		for i, p := range perm {
-			out[i] = v[p]
-		}
-		return out
-	}
-	shuffleInt := func(v []int) []int {
-		out := make([]int, len(v))
-		for i, p := range perm {
-			out[i] = v[p]
-		}
-		return out
-	}
 	for j := range x {
-		x[j] = shuffle(x[j])
+		x[j] = permute(x[j], perm)
 	}
-	return shuffle(y), x, shuffleInt(unit), shuffleInt(period)
+	return permute(y, perm), x, permute(unit, perm), permute(period, perm)
+}
+
+// permute returns v[perm[0]], v[perm[1]], ...
+func permute[T any](v []T, perm []int) []T {
+	out := make([]T, len(v))
+	for i, p := range perm {
+		out[i] = v[p]
+	}
+	return out
 }
 
 // lsdv is an independent least-squares dummy-variable fit: explicit unit and
