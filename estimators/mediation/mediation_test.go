@@ -302,7 +302,7 @@ func TestReplicationByHand(t *testing.T) {
 	// With a single resample allowed, that replication fails.
 	p.maxDraws = 1
 	if _, err := p.Bootstrap(redrawn, redrawn+1); !errors.Is(err, ErrBootstrap) || !strings.Contains(err.Error(), fmt.Sprintf("replication %d: none of 1 resamples", redrawn)) ||
-		!strings.Contains(err.Error(), `regressor "x" is zero`) {
+		!strings.Contains(err.Error(), `regressor "x" is constant within every unit`) {
 		t.Errorf("error %v", err)
 	}
 }

@@ -61,5 +61,8 @@
 // dependent variable constant within every unit or a zero standard error
 // (ErrDegenerate), and regressors that are constant within units or
 // collinear with the period dummies and the regressors before them
-// (wrapping ols.ErrCollinear).
+// (wrapping ols.ErrCollinear). A column counts as constant within units
+// when the norm of its within transform is at most ols.CollinearTolerance
+// times its norm in levels: demeaning an exactly constant column leaves
+// rounding residue rather than zeros.
 package twfe

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -110,16 +111,22 @@ func Fit(y []float64, x [][]float64, names []string, unit, period []int, opts Op
 	if len(units) < 2 {
 		return nil, fmt.Errorf("%w: %d unit in %d rows; unit fixed effects need at least 2", ErrFewUnits, len(units), n)
 	}
-	if !variesWithin(y, group) {
-		return nil, fmt.Errorf("%w: the dependent variable is constant within every unit", ErrDegenerate)
-	}
 	periods, _ := index(period)
 	d := newDesign(y, x, names, group, len(units), period, periods, opts.PeriodEffects)
+	if absorbed(math.Sqrt(d.tss), y) {
+		return nil, fmt.Errorf("%w: the dependent variable is constant within every unit", ErrDegenerate)
+	}
 	kAll := len(d.names) - 1
 	dfResid := n - len(units) - kAll
 	if dfResid < 1 {
 		return nil, fmt.Errorf("%w: %d rows, %d units and %d slopes (%d regressors, %d period dummies) leave %d residual degrees of freedom",
 			ErrTooFewRows, n, len(units), kAll, len(x), kAll-len(x), dfResid)
+	}
+	first := kAll - len(x) // column of the first named regressor
+	for j, col := range x {
+		if absorbed(mat.Norm(d.w.ColView(first+j), 2), col) {
+			return nil, fmt.Errorf("%w: regressor %q is constant within every unit (absorbed by the unit fixed effects)", ols.ErrCollinear, names[j])
+		}
 	}
 	fit, err := ols.Regress(d.w, d.y, d.names)
 	if err != nil {
@@ -136,7 +143,6 @@ func Fit(y []float64, x [][]float64, names []string, unit, period []int, opts Op
 		DFResid: dfResid, DFCluster: len(units) - 1,
 		SSR: fit.SSR, TSSWithin: d.tss, R2Within: 1 - fit.SSR/d.tss,
 	}
-	first := len(d.names) - 1 - len(x) // column of the first named regressor
 	for j := range x {
 		h := make([]float64, len(d.names))
 		h[first+j] = 1
@@ -199,15 +205,11 @@ func checkFinite(what string, v []float64) error {
 	return nil
 }
 
-// variesWithin reports whether v takes two different values in some unit.
-func variesWithin(v []float64, group []int) bool {
-	first := map[int]float64{}
-	for r, x := range v {
-		if f, ok := first[group[r]]; !ok {
-			first[group[r]] = x
-		} else if f != x {
-			return true
-		}
-	}
-	return false
+// absorbed reports whether a column whose within-transformed norm is
+// withinNorm is constant within units up to rounding: withinNorm <=
+// ols.CollinearTolerance ||level||. An exactly constant column leaves
+// rounding residue of order 1e-16 ||level|| after demeaning, which a QR pivot
+// relative to the residue's own norm would not flag.
+func absorbed(withinNorm float64, level []float64) bool {
+	return withinNorm <= ols.CollinearTolerance*floats.Norm(level, 2)
 }
