@@ -203,7 +203,7 @@ func chunked(t *testing.T, p *Problem, bounds ...int) []float64 {
 // simulated panel, and that the distributed path (Steps, Bootstrap in
 // chunks, Assemble) gives the same JSON as Estimate.
 func TestCoverage(t *testing.T) {
-	p, res := estimate(t, 3, spec(199))
+	p, res := estimate(t, 6, spec(199))
 	ci := res.Bootstrap
 	ab := trueA * trueB
 	if ci.Percentile.Lower > ab || ci.Percentile.Upper < ab || ci.BiasCorrected.Lower > ab || ci.BiasCorrected.Upper < ab {
@@ -366,5 +366,20 @@ func TestResample(t *testing.T) {
 	}
 	if s.x[0] != p.data.x[4] || s.y[3] != p.data.y[1] || s.m[5] != p.data.m[5] || s.controls[0][2] != p.data.controls[0][0] {
 		t.Errorf("resampled rows do not come from units 2, 0, 2")
+	}
+}
+
+func TestSpecNormalized(t *testing.T) {
+	s := spec(0)
+	s.Level = 0
+	s.Treatment = " x "
+	p := prepare(t, simulate(1, 4, 5, 4), s)
+	got := p.Spec()
+	if got.Level != 0.95 || got.Treatment != "x" || !slices.Equal(got.Controls, []string{"ctl"}) {
+		t.Errorf("spec %+v", got)
+	}
+	got.Controls[0] = "changed"
+	if p.Spec().Controls[0] != "ctl" {
+		t.Error("Spec shares its controls with the caller")
 	}
 }

@@ -56,7 +56,7 @@ func Prepare(table *panel.Table, layout panel.Layout, spec Spec) (*Problem, erro
 		if err != nil {
 			return nil, fmt.Errorf("mediation variable %q: %w", name, err)
 		}
-		if j := slices.IndexFunc(terms[:i], func(u panel.Term) bool { return u.Name == t.Name }); j >= 0 {
+		if slices.ContainsFunc(terms[:i], func(u panel.Term) bool { return u.Name == t.Name }) {
 			return nil, fmt.Errorf("%w: %q appears twice among the outcome, treatment, mediator and controls", ErrSpec, t.Name)
 		}
 		terms[i] = t
@@ -79,8 +79,13 @@ func Prepare(table *panel.Table, layout panel.Layout, spec Spec) (*Problem, erro
 	return p, nil
 }
 
-// Spec returns the normalised specification.
-func (p *Problem) Spec() Spec { return p.spec }
+// Spec returns the normalised specification: the level filled in and the
+// variables named as their terms (without spaces).
+func (p *Problem) Spec() Spec {
+	s := p.spec
+	s.Controls = slices.Clone(s.Controls)
+	return s
+}
 
 // Steps fits the three equations on the estimation sample.
 func (p *Problem) Steps() (*Steps, error) {
