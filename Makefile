@@ -44,7 +44,7 @@ proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plu
 
 IMAGE ?= ghcr.io/thresher/thresher:latest
 
-.PHONY: promtool-check image
+.PHONY: promtool-check image demo
 
 promtool-check: ## check deploy/prometheus with promtool and run the rule unit tests (installs Debian's prometheus when missing)
 	@deploy/ensure-prometheus.sh; rc=$$?; \
@@ -59,3 +59,6 @@ image: ## build the container image $(IMAGE) with Docker (deploy/Dockerfile)
 		exit 1; \
 	fi
 	DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
+demo: build ## local cluster (etcd, coordinator, 2 workers) + Prometheus, a long bootstrap job; Ctrl-C stops
+	deploy/demo.sh
