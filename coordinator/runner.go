@@ -348,7 +348,7 @@ func (r *runner) reportProgress(ctx context.Context) {
 		case workers == 0:
 			msg = "waiting for workers: none registered"
 		case r.sched.capacity() == 0:
-			msg = "waiting for workers: none ready (connecting or draining)"
+			msg = fmt.Sprintf("waiting for workers: %d registered, none reachable and ready (connecting, refused or draining)", workers)
 		}
 		r.mu.Lock()
 		if !r.dirty && msg == lastMsg {

@@ -63,11 +63,16 @@ type scheduler struct {
 	conns    map[string]*workerConn
 	open     map[string]*pending // unfinished tasks by id
 	inFlight int
+	// registered holds the workers present in etcd, connected or not;
+	// failures counts each one's failed streams since its last good one.
+	registered map[string]bool
+	failures   map[string]int
 }
 
 func newScheduler(c *Coordinator) *scheduler {
 	return &scheduler{etcd: c.cfg.Etcd, prefix: c.cfg.Prefix, dial: c.cfg.DialOptions, cfg: c.cfg, log: c.log,
-		metrics: c.metrics, wake: make(chan struct{}, 1), conns: map[string]*workerConn{}, open: map[string]*pending{}}
+		metrics: c.metrics, wake: make(chan struct{}, 1), conns: map[string]*workerConn{}, open: map[string]*pending{},
+		registered: map[string]bool{}, failures: map[string]int{}}
 }
 
 // run watches the worker registrations and dispatches until ctx ends.
@@ -144,11 +149,11 @@ func (s *scheduler) capacity() int {
 	return n
 }
 
-// workerCount returns the number of registered workers.
+// workerCount returns the number of workers registered in etcd.
 func (s *scheduler) workerCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	return len(s.registered)
 }
 
 func (s *scheduler) dispatch() {
@@ -300,6 +305,7 @@ func (s *scheduler) watchWorkers(ctx context.Context) {
 			s.addWorker(ctx, id, kv.Value)
 		}
 		s.mu.Lock()
+		s.registered = present
 		for id, w := range s.conns {
 			if !present[id] {
 				s.dropLocked(w, "registration gone")
@@ -313,14 +319,18 @@ func (s *scheduler) watchWorkers(ctx context.Context) {
 			}
 			for _, ev := range wr.Events {
 				id := strings.TrimPrefix(string(ev.Kv.Key), s.prefix.Workers())
+				s.mu.Lock()
 				if ev.Type == clientv3.EventTypeDelete {
-					s.mu.Lock()
+					delete(s.registered, id)
+					delete(s.failures, id)
 					if w, ok := s.conns[id]; ok {
 						s.dropLocked(w, "registration deleted (lease lost or worker left)")
 					}
 					s.mu.Unlock()
 					continue
 				}
+				s.registered[id] = true
+				s.mu.Unlock()
 				s.addWorker(ctx, id, ev.Kv.Value)
 			}
 		}
@@ -378,10 +388,13 @@ func (s *scheduler) serve(ctx context.Context, w *workerConn) {
 	}
 	s.mu.Lock()
 	s.dropLocked(w, "stream ended: "+errString(err))
+	s.failures[w.id]++
+	pause := min(time.Second<<min(s.failures[w.id]-1, 5), 30*time.Second)
 	s.mu.Unlock()
 	// The worker may still be registered (e.g. it restarted on the same
-	// id): reconnect after a pause if so.
-	sleep(ctx, time.Second)
+	// id, or its TLS handshake fails): reconnect after a pause that grows
+	// with each failure, if so.
+	sleep(ctx, pause)
 	if ctx.Err() != nil {
 		return
 	}
@@ -421,6 +434,7 @@ func (s *scheduler) stream(ctx context.Context, w *workerConn) error {
 	}
 	s.mu.Lock()
 	w.ready = true
+	delete(s.failures, w.id)
 	s.mu.Unlock()
 	s.poke()
 	for {

@@ -32,10 +32,10 @@ run_job() {
 	"$bin" etcd --data-dir "$work/etcd-$n" --listen "$etcd" >"$work/etcd-$n.log" 2>&1 &
 	pids+=($!)
 	sleep 1
-	"$bin" coordinator --etcd "$etcd" --listen "$coord" --metrics-listen "" --log-level warn 2>"$work/coord-$n.log" &
+	"$bin" coordinator --insecure --etcd "$etcd" --listen "$coord" --metrics-listen "" --log-level warn 2>"$work/coord-$n.log" &
 	pids+=($!)
 	for i in $(seq 1 "$n"); do
-		GOMAXPROCS=1 "$bin" worker --etcd "$etcd" --slots 1 --id "w$i" --metrics-listen "" --log-level warn 2>"$work/worker-$n-$i.log" &
+		GOMAXPROCS=1 "$bin" worker --insecure --listen 127.0.0.1:0 --etcd "$etcd" --slots 1 --id "w$i" --metrics-listen "" --log-level warn 2>"$work/worker-$n-$i.log" &
 		pids+=($!)
 	done
 	sleep 2

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -17,9 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
 
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/worker"
 )
@@ -32,6 +35,11 @@ type commonFlags struct {
 	metricsListen string
 	prefix        string
 	logLevel      string
+	tls           security.TLSFiles
+	insecure      bool
+	etcdTLS       security.TLSFiles
+	etcdUser      string
+	etcdPassword  string // file holding the password
 }
 
 func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
@@ -42,6 +50,33 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", metrics, "HTTP address of /metrics, /healthz and /readyz (empty: none)")
 	fs.StringVar(&f.prefix, "prefix", string(keys.Default), "etcd key prefix of the cluster")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.tls.Cert, "tls-cert", "", "PEM certificate of this process (see 'thresher certs')")
+	fs.StringVar(&f.tls.Key, "tls-key", "", "PEM key of --tls-cert")
+	fs.StringVar(&f.tls.CA, "tls-ca", "", "PEM CA bundle that signs the cluster's certificates")
+	fs.BoolVar(&f.insecure, "insecure", false, "plaintext gRPC without TLS or tokens; only allowed on a loopback --listen address")
+	fs.StringVar(&f.etcdTLS.CA, "etcd-cacert", "", "PEM CA bundle of the etcd servers (enables TLS to etcd)")
+	fs.StringVar(&f.etcdTLS.Cert, "etcd-cert", "", "PEM client certificate for etcd")
+	fs.StringVar(&f.etcdTLS.Key, "etcd-key", "", "PEM key of --etcd-cert")
+	fs.StringVar(&f.etcdUser, "etcd-user", "", "etcd user name")
+	fs.StringVar(&f.etcdPassword, "etcd-password-file", "", "file holding the etcd user's password")
+}
+
+// security checks the transport settings: TLS files, or --insecure on a
+// loopback address.
+func (f *commonFlags) security() error {
+	switch {
+	case f.tls.Enabled() && f.insecure:
+		return fmt.Errorf("%w: --insecure and --tls-* exclude each other", errUsage)
+	case f.tls.Enabled():
+		if f.tls.Cert == "" || f.tls.Key == "" || f.tls.CA == "" {
+			return fmt.Errorf("%w: TLS needs --tls-cert, --tls-key and --tls-ca", errUsage)
+		}
+	case !f.insecure:
+		return fmt.Errorf("%w: TLS is required: set --tls-cert, --tls-key and --tls-ca (see 'thresher certs'), or --insecure on a loopback address", errUsage)
+	case !security.IsLoopback(f.listen):
+		return fmt.Errorf("%w: --insecure is only allowed on a loopback listen address, not %q", errUsage, f.listen)
+	}
+	return nil
 }
 
 func (f *commonFlags) logger(stderr io.Writer) (*slog.Logger, error) {
@@ -53,7 +88,22 @@ func (f *commonFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 }
 
 func (f *commonFlags) etcdClient() (*clientv3.Client, error) {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: f.etcd, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	cfg := clientv3.Config{Endpoints: f.etcd, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), Username: f.etcdUser}
+	if f.etcdTLS.Enabled() {
+		tc, err := f.etcdTLS.Config()
+		if err != nil {
+			return nil, fmt.Errorf("etcd TLS: %w", err)
+		}
+		cfg.TLS = tc
+	}
+	if f.etcdPassword != "" {
+		raw, err := os.ReadFile(f.etcdPassword)
+		if err != nil {
+			return nil, fmt.Errorf("etcd password: %w", err)
+		}
+		cfg.Password = strings.TrimSpace(string(raw))
+	}
+	cli, err := clientv3.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("etcd client: %w", err)
 	}
@@ -140,8 +190,35 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	f.register(fs, "127.0.0.1:7070", "127.0.0.1:9470")
 	taskTarget := fs.Duration("task-target", time.Second, "duration a bootstrap task should take")
 	sessionTTL := fs.Duration("session-ttl", 5*time.Second, "leadership lease: a standby takes over this long after the leader dies")
+	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line (required with TLS)")
+	workerName := fs.String("worker-server-name", "thresher-worker", "name the workers' certificates are verified under")
+	maxDataset := fs.Int("max-dataset-bytes", 256<<20, "largest dataset a client may upload")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := f.security(); err != nil {
+		return err
+	}
+	var serverOpts []grpc.ServerOption
+	var dialOpts []grpc.DialOption
+	if !f.insecure {
+		if *tokenFile == "" {
+			return fmt.Errorf("%w: --token-file is required with TLS", errUsage)
+		}
+		tokens, err := security.LoadTokens(*tokenFile)
+		if err != nil {
+			return err
+		}
+		server, err := f.tls.Server(false)
+		if err != nil {
+			return err
+		}
+		client, err := f.tls.Client(*workerName)
+		if err != nil {
+			return err
+		}
+		serverOpts = append(tokens.ServerOptions(), grpc.Creds(server))
+		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(client)}
 	}
 	log, err := f.logger(stderr)
 	if err != nil {
@@ -154,7 +231,8 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	defer cli.Close()
 	reg := newRegistry()
 	co, err := coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
-		Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log})
+		Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
+		MaxDatasetBytes: *maxDataset, ServerOptions: serverOpts, DialOptions: dialOpts})
 	if err != nil {
 		return err
 	}
@@ -186,6 +264,19 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := f.security(); err != nil {
+		return err
+	}
+	var serverOpts []grpc.ServerOption
+	if !f.insecure {
+		// Mutual TLS: only coordinators with a certificate of the cluster's
+		// CA may send tasks.
+		server, err := f.tls.Server(true)
+		if err != nil {
+			return err
+		}
+		serverOpts = []grpc.ServerOption{grpc.Creds(server)}
+	}
 	log, err := f.logger(stderr)
 	if err != nil {
 		return err
@@ -197,7 +288,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer cli.Close()
 	reg := newRegistry()
 	w, err := worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
-		Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version})
+		Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
+		ServerOptions: serverOpts})
 	if err != nil {
 		return err
 	}
@@ -209,4 +301,32 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	log.Info("worker started", "id", w.ID(), "address", w.Addr(), "metrics", maddr)
 	return w.Run(ctx)
+}
+
+const certsSynopsis = `Creates a development CA, one certificate it signs for every coordinator
+and worker (server and client use; names localhost, 127.0.0.1, ::1,
+thresher-coordinator, thresher-worker, coordinator and --hosts) and a file
+with one random bearer token, in --dir:
+
+  ca.pem ca-key.pem node.pem node-key.pem tokens.txt
+
+Then: coordinator --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem
+--token-file tokens.txt; worker --tls-cert node.pem --tls-key node-key.pem
+--tls-ca ca.pem; client --tls-ca ca.pem --tls-server-name thresher-coordinator
+--token-file tokens.txt. For production, use your own PKI.`
+
+func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("certs", certsSynopsis, stderr)
+	dir := fs.String("dir", "thresher-certs", "directory to create the files in")
+	var hosts listFlag
+	fs.Var(&hosts, "hosts", "extra DNS names or IPs for the certificate, comma-separated")
+	validity := fs.Duration("validity", 365*24*time.Hour, "validity of the certificates")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := security.WriteDevCerts(*dir, hosts, *validity); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "wrote a development CA, a node certificate and a token file to %s\n", *dir)
+	return err
 }

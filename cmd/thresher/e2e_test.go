@@ -169,19 +169,44 @@ func reference(t *testing.T) string {
 	return referenceJSON
 }
 
-// cluster is an etcd, coordinators and workers as processes.
+// cluster is an etcd, coordinators and workers as processes, secured with
+// TLS, mutual TLS between coordinators and workers, and a bearer token.
 type cluster struct {
 	t        *testing.T
 	etcdAddr string
 	etcdDir  string
+	certs    string
 	etcd     *proc
 	workers  int
 }
 
 func newCluster(t *testing.T) *cluster {
-	c := &cluster{t: t, etcdAddr: freePort(t), etcdDir: t.TempDir()}
+	c := &cluster{t: t, etcdAddr: freePort(t), etcdDir: t.TempDir(), certs: makeCerts(t)}
 	c.startEtcd()
 	return c
+}
+
+// makeCerts runs 'thresher certs' into a new directory.
+func makeCerts(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "certs")
+	if out, err := exec.Command(binary(t), "certs", "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("certs: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// tlsFlags are the TLS flags of a coordinator or worker with the
+// certificates in dir.
+func tlsFlags(dir string) []string {
+	return []string{"--tls-cert", filepath.Join(dir, "node.pem"), "--tls-key", filepath.Join(dir, "node-key.pem"),
+		"--tls-ca", filepath.Join(dir, "ca.pem")}
+}
+
+// clientFlags are a client's flags for the cluster, with a token file.
+func (c *cluster) clientFlags(tokenFile string) []string {
+	return []string{"--tls-ca", filepath.Join(c.certs, "ca.pem"), "--tls-server-name", "thresher-coordinator",
+		"--token-file", tokenFile}
 }
 
 func (c *cluster) startEtcd() {
@@ -197,24 +222,34 @@ func (c *cluster) startEtcd() {
 
 // coordinator starts a coordinator on addr and waits until it serves.
 func (c *cluster) coordinator(addr string) *proc {
-	p := startProc(c.t, "coordinator "+addr, "coordinator", "--etcd", c.etcdAddr, "--listen", addr,
-		"--metrics-listen", "127.0.0.1:0", "--session-ttl", "2s")
+	p := startProc(c.t, "coordinator "+addr, append([]string{"coordinator", "--etcd", c.etcdAddr, "--listen", addr,
+		"--metrics-listen", "127.0.0.1:0", "--session-ttl", "2s", "--token-file", filepath.Join(c.certs, "tokens.txt")},
+		tlsFlags(c.certs)...)...)
 	p.waitFor(c.t, `coordinator started`, 30*time.Second)
 	return p
 }
 
 // worker starts a worker with one slot and waits until it is registered.
-func (c *cluster) worker() *proc {
+func (c *cluster) worker() *proc { return c.workerWithCerts(c.certs) }
+
+// workerWithCerts starts a worker presenting the certificates in dir.
+func (c *cluster) workerWithCerts(dir string) *proc {
 	c.workers++
-	p := startProc(c.t, fmt.Sprintf("worker %d", c.workers), "worker", "--etcd", c.etcdAddr, "--listen", "127.0.0.1:0",
-		"--metrics-listen", "127.0.0.1:0", "--slots", "1", "--id", fmt.Sprintf("w%d", c.workers), "--log-level", "info")
+	p := startProc(c.t, fmt.Sprintf("worker %d", c.workers), append([]string{"worker", "--etcd", c.etcdAddr,
+		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--slots", "1", "--id", fmt.Sprintf("w%d", c.workers)},
+		tlsFlags(dir)...)...)
 	p.waitFor(c.t, `worker registered`, 30*time.Second)
 	return p
 }
 
 // submit starts the client of the job against coordinators.
 func (c *cluster) submit(coordinators ...string) *proc {
-	return startProc(c.t, "client", e2eJob("--coordinator", strings.Join(coordinators, ","))...)
+	return c.submitWithToken(filepath.Join(c.certs, "tokens.txt"), coordinators...)
+}
+
+func (c *cluster) submitWithToken(tokenFile string, coordinators ...string) *proc {
+	return startProc(c.t, "client", e2eJob(append([]string{"--coordinator", strings.Join(coordinators, ",")},
+		c.clientFlags(tokenFile)...)...)...)
 }
 
 // result waits for the client and returns its stdout.
@@ -345,5 +380,48 @@ func TestE2EEtcdRestart(t *testing.T) {
 	stillRunning(t, client)
 	time.Sleep(time.Second)
 	c.startEtcd()
+	sameJSON(t, c.result(client), want)
+}
+
+// TestE2EClientWithoutValidToken checks that the job API refuses a client
+// without a token and one with a wrong token.
+func TestE2EClientWithoutValidToken(t *testing.T) {
+	skipShort(t)
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	wrong := filepath.Join(t.TempDir(), "wrong.txt")
+	if err := os.WriteFile(wrong, []byte("not-the-cluster-token-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, args := range map[string][]string{
+		"no token":    e2eJob("--coordinator", addr, "--tls-ca", filepath.Join(c.certs, "ca.pem"), "--tls-server-name", "thresher-coordinator"),
+		"wrong token": e2eJob(append([]string{"--coordinator", addr}, c.clientFlags(wrong)...)...),
+	} {
+		client := startProc(t, "client "+name, args...)
+		client.wait(time.Minute)
+		if code := client.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(client.stderr.String(), "a valid bearer token is required") {
+			t.Errorf("%s: exit %d, stderr %q", name, code, client.stderr.String())
+		}
+	}
+}
+
+// TestE2EWorkerWithoutValidCertificate registers a worker whose certificate
+// another CA signed: the coordinator never gives it a task (the job waits
+// and says so) until a worker of the cluster joins.
+func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
+	skipShort(t)
+	want := reference(t)
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	c.workerWithCerts(makeCerts(t))
+	client := c.submit(addr)
+	client.waitFor(t, `waiting for workers: 1 registered, none reachable`, time.Minute)
+	time.Sleep(2 * time.Second)
+	if strings.Contains(client.stderr.String(), "bootstrap") {
+		t.Fatalf("the job progressed with only a worker of another CA:\n%s", client.stderr.String())
+	}
+	c.worker()
 	sameJSON(t, c.result(client), want)
 }

@@ -28,6 +28,7 @@ func commands() []command {
 		{"etcd", "run a standalone embedded etcd for a local cluster", runEtcd},
 		{"coordinator", "run a coordinator: job API, leader election, task scheduling", runCoordinator},
 		{"worker", "run a worker that executes tasks", runWorker},
+		{"certs", "create a development CA, certificates and a token for a cluster", runCerts},
 		{"version", "print the version", runVersion},
 	}
 }

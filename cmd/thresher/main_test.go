@@ -121,6 +121,9 @@ func TestXthregErrors(t *testing.T) {
 		{[]string{"xthreg", "--depvar", "i"}, 2, "--data is required"},
 		{[]string{"xthreg", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"nosuch"}, 2, "unknown command"},
+		{[]string{"coordinator", "--insecure", "--listen", "0.0.0.0:0"}, 2, "only allowed on a loopback listen address"},
+		{[]string{"worker", "--listen", "127.0.0.1:0"}, 2, "TLS is required"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--coordinator", "10.0.0.1:7070"}, 2, "give --tls-ca"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)

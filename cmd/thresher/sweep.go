@@ -92,8 +92,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	format := fs.String("format", "text", "output format: text or json")
 	output := fs.String("output", "", "write the report to this file instead of stdout")
 	workers := fs.Int("workers", 0, "workers of the in-process cluster (default: number of CPUs)")
-	var coordinators listFlag
-	fs.Var(&coordinators, "coordinator", "submit to the cluster of these coordinators HOST:PORT[,...] instead of running in-process")
+	var remote remoteFlags
+	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		specs[i] = &pb.Specification{Label: e.Label, Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}
 	}
-	results, err := runJob(ctx, coordinators, *workers, data, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, *workers, data, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}

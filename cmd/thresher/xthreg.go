@@ -11,8 +11,12 @@ import (
 	"runtime"
 	"strings"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
 	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/cluster/local"
+	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
@@ -48,12 +52,57 @@ var defaultModel = modelConfig{ID: "id", Time: "year", Thnum: 1, Grid: "all", Le
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
 	modelConfig
-	data        string
-	vce         string
-	format      string
-	output      string
-	workers     int
+	data    string
+	vce     string
+	format  string
+	output  string
+	workers int
+	remote  remoteFlags
+}
+
+// remoteFlags say how to reach a cluster.
+type remoteFlags struct {
 	coordinator listFlag
+	caFile      string
+	serverName  string
+	tokenFile   string
+}
+
+func (r *remoteFlags) register(fs *flag.FlagSet) {
+	fs.Var(&r.coordinator, "coordinator", "submit to the cluster of these coordinators HOST:PORT[,...] instead of running in-process")
+	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
+	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
+	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
+}
+
+// dialOptions returns the transport credentials and token of a remote
+// cluster. Plaintext is only used when every coordinator is on loopback and
+// no CA is given.
+func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
+	var opts []grpc.DialOption
+	secure := r.caFile != ""
+	if secure {
+		creds, err := security.TLSFiles{CA: r.caFile}.Client(r.serverName)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, grpc.WithTransportCredentials(creds))
+	} else {
+		for _, a := range r.coordinator {
+			if !security.IsLoopback(a) {
+				return nil, fmt.Errorf("%w: coordinator %s is not on loopback: give --tls-ca to connect with TLS", errUsage, a)
+			}
+		}
+		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	if r.tokenFile != "" {
+		token, err := security.ReadToken(r.tokenFile)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, grpc.WithPerRPCCredentials(security.BearerToken{Token: token, Secure: secure}))
+	}
+	return opts, nil
 }
 
 const xthregSynopsis = `Estimates a Hansen (1999) fixed-effect panel threshold model and tests the
@@ -91,7 +140,7 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.format, "format", "text", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
 	fs.IntVar(&c.workers, "workers", 0, "workers of the in-process cluster (default: number of CPUs)")
-	fs.Var(&c.coordinator, "coordinator", "submit to the cluster of these coordinators HOST:PORT[,...] instead of running in-process")
+	c.remote.register(fs)
 }
 
 // spec turns the fields into a model specification and its kernel.
@@ -152,7 +201,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, c.coordinator, c.workers, data,
+	results, err := runJob(ctx, &c.remote, c.workers, data,
 		[]*pb.Specification{{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}},
 		newProgressLog(stderr))
 	if err != nil {
@@ -193,10 +242,15 @@ func writeText(w io.Writer, result []byte, vce threshold.VCE) error {
 	return res.WriteText(w, vce)
 }
 
-// runJob runs specifications on the cluster of coordinators addrs or, when
-// there are none, on an in-process cluster of `workers` workers, and returns
-// one JSON result per specification.
-func runJob(ctx context.Context, addrs []string, workers int, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+// runJob runs specifications on the remote cluster or, when no coordinator
+// is given, on an in-process cluster of `workers` workers, and returns one
+// JSON result per specification.
+func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+	addrs := remote.coordinator
+	opts, err := remote.dialOptions()
+	if err != nil {
+		return nil, err
+	}
 	if len(addrs) == 0 {
 		if workers <= 0 {
 			workers = runtime.NumCPU()
@@ -208,7 +262,7 @@ func runJob(ctx context.Context, addrs []string, workers int, data []byte, specs
 		defer lc.Close()
 		addrs = []string{lc.Addr()}
 	}
-	cl, err := client.New(addrs)
+	cl, err := client.New(addrs, opts...)
 	if err != nil {
 		return nil, err
 	}

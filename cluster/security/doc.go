@@ -1,0 +1,15 @@
+// Package security configures the protection of a thresher cluster:
+//
+//   - TLS for every gRPC connection: clients verify the coordinators'
+//     certificates; coordinators and workers authenticate each other with
+//     mutual TLS, so that a worker whose certificate the cluster's CA did not
+//     sign is never sent a task, and a coordinator without such a
+//     certificate cannot send one.
+//   - Bearer tokens for the Jobs API: tokens are read from a file, one per
+//     line, and compared in constant time with every configured token.
+//   - A development CA and certificates (WriteDevCerts) for local clusters.
+//
+// Plaintext is allowed only on loopback addresses and only when asked for
+// explicitly (IsLoopback lets commands enforce that). Nothing here logs a
+// token, a key or a password.
+package security

@@ -1,0 +1,93 @@
+package security
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+
+	"google.golang.org/grpc/credentials"
+)
+
+// TLSFiles names a PEM certificate, its key and the CA bundle that signs the
+// cluster's certificates.
+type TLSFiles struct {
+	Cert, Key, CA string
+}
+
+// Enabled reports whether any file is set.
+func (f TLSFiles) Enabled() bool { return f.Cert != "" || f.Key != "" || f.CA != "" }
+
+func (f TLSFiles) load(needPair bool) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if f.Cert != "" || f.Key != "" {
+		pair, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+		if err != nil {
+			return nil, fmt.Errorf("tls: certificate %s and key %s: %w", f.Cert, f.Key, err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	} else if needPair {
+		return nil, errors.New("tls: a certificate and its key are required")
+	}
+	if f.CA != "" {
+		pem, err := os.ReadFile(f.CA)
+		if err != nil {
+			return nil, fmt.Errorf("tls: CA bundle: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls: CA bundle %s holds no PEM certificate", f.CA)
+		}
+		cfg.RootCAs, cfg.ClientCAs = pool, pool
+	}
+	return cfg, nil
+}
+
+// Server returns server credentials; with mutual, clients must present a
+// certificate signed by the CA.
+func (f TLSFiles) Server(mutual bool) (credentials.TransportCredentials, error) {
+	cfg, err := f.load(true)
+	if err != nil {
+		return nil, err
+	}
+	if mutual {
+		if cfg.ClientCAs == nil {
+			return nil, errors.New("tls: mutual TLS needs a CA bundle to verify clients")
+		}
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return credentials.NewTLS(cfg), nil
+}
+
+// Client returns client credentials that verify the server against the CA
+// (or the system roots when none is set) under serverName (empty: the
+// host dialled), presenting the certificate when one is set.
+func (f TLSFiles) Client(serverName string) (credentials.TransportCredentials, error) {
+	cfg, err := f.load(false)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ServerName = serverName
+	return credentials.NewTLS(cfg), nil
+}
+
+// IsLoopback reports whether a HOST:PORT address names a loopback interface
+// (127.0.0.0/8, ::1 or localhost). An empty host, which listens everywhere,
+// is not loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Config returns a client tls.Config (for clients that are not gRPC, such
+// as the etcd client).
+func (f TLSFiles) Config() (*tls.Config, error) { return f.load(false) }
