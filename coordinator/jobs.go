@@ -15,6 +15,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -110,6 +111,13 @@ func validate(table *panel.Table, item *pb.Specification) error {
 			return err
 		}
 		_, err = threshold.Prepare(table, spec)
+		return err
+	case *pb.Specification_Mediation:
+		layout, spec, err := specconv.MediationFromProto(m.Mediation)
+		if err != nil {
+			return err
+		}
+		_, err = mediation.Prepare(table, layout, spec)
 		return err
 	}
 	return fmt.Errorf("unsupported model %T", item.Model)

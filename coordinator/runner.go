@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -84,6 +86,8 @@ func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]
 	switch m := item.Model.(type) {
 	case *pb.Specification_Threshold:
 		return r.runThreshold(ctx, i, m.Threshold)
+	case *pb.Specification_Mediation:
+		return r.runMediation(ctx, i, m.Mediation)
 	}
 	return nil, fmt.Errorf("specification %d: unsupported model %T", i+1, item.Model)
 }
@@ -101,7 +105,7 @@ func (r *runner) runThreshold(ctx context.Context, i int, ts *pb.ThresholdSpec) 
 	item := r.spec.Specs[i]
 	est, err := prob.PointEstimatesWith(func(fixed []float64, trim float64) ([]float64, error) {
 		return r.cover(ctx, coverWork{
-			spec: i, family: fmt.Sprintf("s%d/p%s", i, profileKey(fixed, trim)), n: prob.Candidates(),
+			spec: i, phase: "point estimates", family: fmt.Sprintf("s%d/p%s", i, profileKey(fixed, trim)), n: prob.Candidates(),
 			shard: r.c.profileShard(ts.Algorithm),
 			work: func(t *pb.Task, first, last int) {
 				t.Work = &pb.Task_Profile{Profile: &pb.ProfileWork{Fixed: fixed, Trim: trim, First: int32(first), Last: int32(last)}}
@@ -124,6 +128,7 @@ func (r *runner) runThreshold(ctx context.Context, i int, ts *pb.ThresholdSpec) 
 			defer wg.Done()
 			stats[k], errs[k] = r.cover(ctx, coverWork{
 				spec: i, stage: st.K, family: fmt.Sprintf("s%d/k%d", i, st.K), n: reps[k],
+				phase: "bootstrap", metric: fmt.Sprint(st.K),
 				work: func(t *pb.Task, first, last int) {
 					t.Work = &pb.Task_Bootstrap{Bootstrap: &pb.BootstrapWork{Stage: int32(st.K), Null: st.Null,
 						Added: st.Added, First: int64(first), Last: int64(last)}}
@@ -142,6 +147,40 @@ func (r *runner) runThreshold(ctx context.Context, i int, ts *pb.ThresholdSpec) 
 	return res.JSON()
 }
 
+// runMediation fits the mediation steps here and runs the bootstrap of the
+// indirect effect as tasks.
+func (r *runner) runMediation(ctx context.Context, i int, ms *pb.MediationSpec) ([]byte, error) {
+	layout, spec, err := specconv.MediationFromProto(ms)
+	if err != nil {
+		return nil, err
+	}
+	prob, err := mediation.Prepare(r.table, layout, spec)
+	if err != nil {
+		return nil, err
+	}
+	steps, err := prob.Steps()
+	if err != nil {
+		return nil, err
+	}
+	var draws []float64
+	if n := prob.Spec().Reps; n > 0 {
+		draws, err = r.cover(ctx, coverWork{spec: i, stage: 1, phase: "mediation bootstrap", metric: "mediation",
+			family: fmt.Sprintf("s%d/m", i), n: n,
+			work: func(t *pb.Task, first, last int) {
+				t.Work = &pb.Task_Mediation{Mediation: &pb.MediationWork{First: int64(first), Last: int64(last)}}
+			},
+		}, r.spec.Specs[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	res, err := prob.Assemble(steps, draws)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
 // profileKey names a profile by its fixed thresholds and trim, bit-exact.
 func profileKey(fixed []float64, trim float64) string {
 	h := sha256.New()
@@ -156,6 +195,8 @@ func profileKey(fixed []float64, trim float64) string {
 type coverWork struct {
 	spec   int
 	stage  int    // 0 for point estimates
+	phase  string // progress label: point estimates, bootstrap, mediation bootstrap
+	metric string // stage label of thresher_replications_completed_total; "" counts candidates
 	family string // checkpoint family, unique within the job
 	n      int
 	shard  int                               // fixed task size; 0 sizes tasks from observed speed
@@ -250,8 +291,8 @@ func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEs
 		r.c.metrics.tasks.WithLabelValues(outcomeConflict).Inc()
 		r.c.log.Error("a duplicate result differs from the first one", "task", res.TaskId, "slots", conflicts)
 	}
-	if w.stage > 0 {
-		r.c.metrics.replications.WithLabelValues(fmt.Sprint(w.stage)).Add(float64(fresh))
+	if w.metric != "" {
+		r.c.metrics.replications.WithLabelValues(w.metric).Add(float64(fresh))
 	} else {
 		r.c.metrics.candidates.Add(float64(fresh))
 	}
@@ -297,10 +338,7 @@ func (e *rateEstimate) expected(n int) time.Duration {
 
 // addProgress adds to the totals and counts of a family's progress entry.
 func (r *runner) addProgress(w coverWork, total, done int) {
-	phase := "point estimates"
-	if w.stage > 0 {
-		phase = "bootstrap"
-	}
+	phase := w.phase
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.dirty = true

@@ -13,6 +13,7 @@ import (
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -36,11 +37,12 @@ const cancelCheckReps = 64
 
 // executor runs tasks with cached datasets and prepared models.
 type executor struct {
-	etcd     *clientv3.Client
-	prefix   keys.Prefix
-	datasets *lru[*panel.Table]
-	models   *lru[*threshold.Problem]
-	metrics  *metrics
+	etcd       *clientv3.Client
+	prefix     keys.Prefix
+	datasets   *lru[*panel.Table]
+	models     *lru[*threshold.Problem]
+	mediations *lru[*mediation.Problem]
+	metrics    *metrics
 }
 
 func (x *executor) dataset(ctx context.Context, sha string) (*panel.Table, error) {
@@ -96,6 +98,49 @@ func (x *executor) thresholdModel(ctx context.Context, task *pb.Task) (*threshol
 	return p, alg, err
 }
 
+// mediationModel returns the prepared mediation model of a task.
+func (x *executor) mediationModel(ctx context.Context, task *pb.Task) (*mediation.Problem, error) {
+	layout, spec, err := specconv.MediationFromProto(task.Spec.GetMediation())
+	if err != nil {
+		return nil, permanentError{err}
+	}
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(task.Spec.GetMediation())
+	if err != nil {
+		return nil, permanentError{err}
+	}
+	p, hit, err := x.mediations.get(task.DatasetSha256+"/"+string(raw), func() (*mediation.Problem, error) {
+		t, err := x.dataset(ctx, task.DatasetSha256)
+		if err != nil {
+			return nil, err
+		}
+		p, err := mediation.Prepare(t, layout, spec)
+		if err != nil {
+			return nil, permanentError{err}
+		}
+		return p, nil
+	})
+	x.count("model", hit)
+	return p, err
+}
+
+// chunked computes values first..last-1 in chunks of cancelCheckReps,
+// checking ctx between chunks, and counts them under a stage label.
+func (x *executor) chunked(ctx context.Context, first, last int, stage string, compute func(a, b int) ([]float64, error)) ([]float64, error) {
+	var out []float64
+	for r := first; r < last; r += cancelCheckReps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		v, err := compute(r, min(r+cancelCheckReps, last))
+		if err != nil {
+			return nil, permanentError{err}
+		}
+		out = append(out, v...)
+		x.metrics.replications.WithLabelValues(stage).Add(float64(len(v)))
+	}
+	return out, nil
+}
+
 // run executes one task and returns its values.
 func (x *executor) run(ctx context.Context, task *pb.Task) ([]float64, error) {
 	switch w := task.Work.(type) {
@@ -119,19 +164,15 @@ func (x *executor) run(ctx context.Context, task *pb.Task) ([]float64, error) {
 		}
 		b := w.Bootstrap
 		setup := threshold.BootstrapSetup{Stage: int(b.Stage), Null: b.Null, Added: b.Added}
-		var out []float64
-		for r := int(b.First); r < int(b.Last); r += cancelCheckReps {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			v, err := p.Bootstrap(alg, setup, r, min(r+cancelCheckReps, int(b.Last)))
-			if err != nil {
-				return nil, permanentError{err}
-			}
-			out = append(out, v...)
-			x.metrics.replications.WithLabelValues(strconv.Itoa(int(b.Stage))).Add(float64(len(v)))
+		return x.chunked(ctx, int(b.First), int(b.Last), strconv.Itoa(int(b.Stage)), func(r0, r1 int) ([]float64, error) {
+			return p.Bootstrap(alg, setup, r0, r1)
+		})
+	case *pb.Task_Mediation:
+		p, err := x.mediationModel(ctx, task)
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		return x.chunked(ctx, int(w.Mediation.First), int(w.Mediation.Last), "mediation", p.Bootstrap)
 	}
 	return nil, permanentError{fmt.Errorf("task %s: unknown kind of work %T", task.TaskId, task.Work)}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -43,7 +44,7 @@ func FuzzTask(f *testing.F) {
 		f.Fatal(err)
 	}
 	x := &executor{etcd: cli, prefix: keys.Default, metrics: newMetrics(prometheus.NewRegistry()),
-		datasets: newLRU[*panel.Table](2), models: newLRU[*threshold.Problem](4)}
+		datasets: newLRU[*panel.Table](2), models: newLRU[*threshold.Problem](4), mediations: newLRU[*mediation.Problem](4)}
 
 	spec := &pb.Specification{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(threshold.Spec{
 		ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"}, Rx: []string{"c1"}, Qx: "d1", Thresholds: 2,

@@ -21,6 +21,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -102,7 +103,7 @@ func New(cfg Config) (*Worker, error) {
 	w := &Worker{cfg: cfg, lis: lis, addr: addr, health: health.NewServer()}
 	w.svc = &service{
 		exec: &executor{etcd: cfg.Etcd, prefix: cfg.Prefix, metrics: m,
-			datasets: newLRU[*panel.Table](8), models: newLRU[*threshold.Problem](32)},
+			datasets: newLRU[*panel.Table](8), models: newLRU[*threshold.Problem](32), mediations: newLRU[*mediation.Problem](32)},
 		slots: make(chan struct{}, cfg.Slots), log: cfg.Logger, metrics: m,
 		streams: map[*workStream]struct{}{}, stopped: make(chan struct{}),
 	}

@@ -3,13 +3,16 @@ package local
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -69,5 +72,65 @@ func TestLocalClusterMatchesDirect(t *testing.T) {
 	}
 	if events < 2 {
 		t.Errorf("%d events, want progress before the result", events)
+	}
+}
+
+// TestLocalSweepWithMediation runs a sweep of a threshold model and a
+// mediation analysis as one job and compares each result with its direct
+// computation.
+func TestLocalSweepWithMediation(t *testing.T) {
+	data := simulate.ThresholdPanel{Units: 40, Periods: 6, Seed: 9}.CSV()
+	tab, err := panel.ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := panel.Layout{ID: "id", Time: "t"}
+	th := threshold.Spec{ID: "id", Time: "t", Depvar: "y", Indep: []string{"z1", "z2"}, Rx: []string{"x1"}, Qx: "q",
+		Thresholds: 2, Grid: threshold.Grid{Points: 50}, Trim: []float64{0.05}, Reps: []int{30}, Seed: 4}
+	med := mediation.Spec{Outcome: "y", Treatment: "x1", Mediator: "z1", Controls: []string{"z2"}, PeriodEffects: true, Reps: 40, Seed: 4}
+
+	p, err := threshold.Prepare(tab, th)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := p.Estimate(threshold.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantThreshold, _ := tr.JSON()
+	m, err := mediation.Prepare(tab, layout, med)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr, err := m.Estimate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMediation, _ := json.Marshal(mr)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := client.New([]string{c.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	results, err := cl.Run(ctx, data, []*pb.Specification{
+		{Label: "threshold", Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(th, threshold.Fast)}},
+		{Label: "mediation", Model: &pb.Specification_Mediation{Mediation: specconv.MediationToProto(layout, med)}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(results[0], wantThreshold) {
+		t.Error("the threshold result differs from its direct estimation")
+	}
+	if !bytes.Equal(results[1], wantMediation) {
+		t.Errorf("the mediation result differs from its direct estimation:\n%s\n%s", results[1], wantMediation)
 	}
 }

@@ -6,6 +6,8 @@ package specconv
 import (
 	"fmt"
 
+	"github.com/thresher/thresher/estimators/mediation"
+	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -15,7 +17,7 @@ func ThresholdToProto(s threshold.Spec, alg threshold.Algorithm) *pb.ThresholdSp
 	out := &pb.ThresholdSpec{
 		Id: s.ID, Time: s.Time, Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx,
 		Thresholds: int32(s.Thresholds), GridPoints: int32(s.Grid.Points), Trim: s.Trim,
-		Level: s.Level, Seed: s.Seed, Given: s.Given, Bootstrap: s.Bootstrap.String(),
+		Level: s.Level, Seed: s.Seed, Given: s.Given, Bootstrap: s.Bootstrap.String(), KeepDraws: s.KeepDraws,
 	}
 	if s.Convention == threshold.Hansen {
 		out.Convention = pb.Convention_CONVENTION_HANSEN
@@ -40,7 +42,7 @@ func ThresholdFromProto(p *pb.ThresholdSpec) (threshold.Spec, threshold.Algorith
 	s := threshold.Spec{
 		ID: p.Id, Time: p.Time, Depvar: p.Depvar, Indep: p.Indep, Rx: p.Rx, Qx: p.Qx,
 		Thresholds: int(p.Thresholds), Grid: threshold.Grid{Points: int(p.GridPoints)}, Trim: p.Trim,
-		Level: p.Level, Seed: p.Seed, Given: p.Given,
+		Level: p.Level, Seed: p.Seed, Given: p.Given, KeepDraws: p.KeepDraws,
 	}
 	switch p.Convention {
 	case pb.Convention_CONVENTION_XTHREG:
@@ -77,4 +79,21 @@ func ThresholdFromProto(p *pb.ThresholdSpec) (threshold.Spec, threshold.Algorith
 		s.Reps = append(s.Reps, int(r))
 	}
 	return s, alg, nil
+}
+
+// MediationToProto converts a mediation model and the panel's layout.
+func MediationToProto(layout panel.Layout, s mediation.Spec) *pb.MediationSpec {
+	return &pb.MediationSpec{Id: layout.ID, Time: layout.Time, Outcome: s.Outcome, Treatment: s.Treatment,
+		Mediator: s.Mediator, Controls: s.Controls, YearEffects: s.PeriodEffects, Reps: int32(s.Reps),
+		Level: s.Level, Seed: s.Seed}
+}
+
+// MediationFromProto converts back.
+func MediationFromProto(p *pb.MediationSpec) (panel.Layout, mediation.Spec, error) {
+	if p == nil {
+		return panel.Layout{}, mediation.Spec{}, fmt.Errorf("%w: missing mediation specification", mediation.ErrSpec)
+	}
+	return panel.Layout{ID: p.Id, Time: p.Time}, mediation.Spec{Outcome: p.Outcome, Treatment: p.Treatment,
+		Mediator: p.Mediator, Controls: p.Controls, PeriodEffects: p.YearEffects, Reps: int(p.Reps),
+		Level: p.Level, Seed: p.Seed}, nil
 }

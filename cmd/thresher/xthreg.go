@@ -43,6 +43,7 @@ type modelConfig struct {
 	Thresholds floatsFlag `yaml:"thresholds"`
 	Algorithm  string     `yaml:"algorithm"`
 	Bootstrap  string     `yaml:"bootstrap"`
+	SaveDraws  bool       `yaml:"save_draws"`
 }
 
 // defaultModel holds the defaults of every model field.
@@ -134,6 +135,7 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Convention, "convention", d.Convention, "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
 	fs.StringVar(&c.Residuals, "residuals", d.Residuals, "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
 	fs.StringVar(&c.Bootstrap, "bootstrap", d.Bootstrap, "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
+	fs.BoolVar(&c.SaveDraws, "save-draws", false, "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
 	fs.Var(&c.Thresholds, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), in the order the stages add them")
 	fs.StringVar(&c.Algorithm, "algorithm", d.Algorithm, "kernel: fast (sorted sweep) or reference (one regression per candidate)")
 	fs.StringVar(&c.vce, "vce", "conventional", "standard errors shown in the text report: conventional, robust or cluster")
@@ -173,6 +175,7 @@ func (m *modelConfig) spec() (threshold.Spec, threshold.Algorithm, error) {
 	if len(m.Thresholds) > 0 {
 		s.Given = m.Thresholds
 	}
+	s.KeepDraws = m.SaveDraws
 	return s, alg, nil
 }
 
@@ -290,14 +293,26 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	}
 	advanced := false
 	var parts []string
+	specs := map[int32]bool{}
+	for _, st := range ev.Progress {
+		specs[st.Spec] = true
+	}
 	for _, st := range ev.Progress {
 		if st.Stage == 0 || st.Total == 0 {
 			continue
 		}
-		if t := 10 * st.Done / st.Total; t > p.tenths[st.Stage] {
-			p.tenths[st.Stage], advanced = t, true
+		key := st.Spec<<8 | st.Stage
+		if t := 10 * st.Done / st.Total; t > p.tenths[key] {
+			p.tenths[key], advanced = t, true
 		}
-		parts = append(parts, fmt.Sprintf("%s %d/%d", strings.ToLower(threshold.StageName(int(st.Stage))), st.Done, st.Total))
+		name := st.Phase
+		if st.Phase == "bootstrap" {
+			name = strings.ToLower(threshold.StageName(int(st.Stage)))
+		}
+		if len(specs) > 1 {
+			name = fmt.Sprintf("#%d %s", st.Spec+1, name)
+		}
+		parts = append(parts, fmt.Sprintf("%s %d/%d", name, st.Done, st.Total))
 	}
 	if advanced {
 		fmt.Fprintf(p.w, "thresher: bootstrap %s\n", strings.Join(parts, ", "))

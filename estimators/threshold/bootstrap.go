@@ -119,6 +119,9 @@ type BootstrapSummary struct {
 	Crit10 float64 `json:"crit10"`
 	Crit5  float64 `json:"crit5"`
 	Crit1  float64 `json:"crit1"`
+	// Draws holds F* of every replication, in replication order, when the
+	// specification keeps them.
+	Draws []float64 `json:"draws,omitempty"`
 }
 
 // Summarize computes the p-value, the share of F* strictly above F, and the

@@ -107,6 +107,9 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 				return nil, fmt.Errorf("stage %d: %d bootstrap statistics for %d replications", k+1, lenAt(stats, k), b)
 			}
 			summary := Summarize(st.F, stats[k])
+			if s.KeepDraws {
+				summary.Draws = slices.Clone(stats[k])
+			}
 			sr.Bootstrap = &summary
 		}
 		coefs, err := p.coefficients(st.Thresholds)

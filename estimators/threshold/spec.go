@@ -98,6 +98,9 @@ type Spec struct {
 	// Bootstrap selects the residual (Hansen) or wild cluster bootstrap;
 	// Prepare resolves AutoBootstrap from the panel's balance.
 	Bootstrap BootstrapKind
+	// KeepDraws adds every stage's bootstrap statistics F* to the result
+	// (to plot their distribution).
+	KeepDraws bool
 }
 
 // Limits that keep a single request from exhausting memory: replications

@@ -246,7 +246,9 @@ type ThresholdSpec struct {
 	Residuals  Residuals `protobuf:"varint,15,opt,name=residuals,proto3,enum=thresher.v1.Residuals" json:"residuals,omitempty"`
 	Algorithm  Algorithm `protobuf:"varint,16,opt,name=algorithm,proto3,enum=thresher.v1.Algorithm" json:"algorithm,omitempty"`
 	// Bootstrap is auto, residual, wild-rademacher, wild-mammen or wild-webb.
-	Bootstrap     string `protobuf:"bytes,17,opt,name=bootstrap,proto3" json:"bootstrap,omitempty"`
+	Bootstrap string `protobuf:"bytes,17,opt,name=bootstrap,proto3" json:"bootstrap,omitempty"`
+	// KeepDraws adds every bootstrap statistic to the result.
+	KeepDraws     bool `protobuf:"varint,18,opt,name=keep_draws,json=keepDraws,proto3" json:"keep_draws,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -398,6 +400,13 @@ func (x *ThresholdSpec) GetBootstrap() string {
 		return x.Bootstrap
 	}
 	return ""
+}
+
+func (x *ThresholdSpec) GetKeepDraws() bool {
+	if x != nil {
+		return x.KeepDraws
+	}
+	return false
 }
 
 // MediationSpec is a mediation analysis with a unit-cluster bootstrap of the
@@ -1878,7 +1887,7 @@ var File_proto_thresherv1_thresher_proto protoreflect.FileDescriptor
 
 const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\n" +
-	"\x1fproto/thresherv1/thresher.proto\x12\vthresher.v1\"\xed\x03\n" +
+	"\x1fproto/thresherv1/thresher.proto\x12\vthresher.v1\"\x8c\x04\n" +
 	"\rThresholdSpec\x127\n" +
 	"\n" +
 	"convention\x18\x01 \x01(\x0e2\x17.thresher.v1.ConventionR\n" +
@@ -1902,7 +1911,9 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\x05given\x18\x0e \x03(\x01R\x05given\x124\n" +
 	"\tresiduals\x18\x0f \x01(\x0e2\x16.thresher.v1.ResidualsR\tresiduals\x124\n" +
 	"\talgorithm\x18\x10 \x01(\x0e2\x16.thresher.v1.AlgorithmR\talgorithm\x12\x1c\n" +
-	"\tbootstrap\x18\x11 \x01(\tR\tbootstrap\"\x84\x02\n" +
+	"\tbootstrap\x18\x11 \x01(\tR\tbootstrap\x12\x1d\n" +
+	"\n" +
+	"keep_draws\x18\x12 \x01(\bR\tkeepDraws\"\x84\x02\n" +
 	"\rMediationSpec\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04time\x18\x02 \x01(\tR\x04time\x12\x18\n" +
