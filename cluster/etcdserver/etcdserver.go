@@ -13,10 +13,18 @@ import (
 	"go.uber.org/zap"
 )
 
-// Config configures an embedded single-member etcd.
+// Config configures an embedded etcd member.
 type Config struct {
 	// Name of the member; default "thresher".
 	Name string
+	// PeerListen is the peer address HOST:PORT (default: the client host,
+	// any free port). A member of a multi-member cluster needs a fixed one.
+	PeerListen string
+	// InitialCluster lists the members as name=http://host:port,...; empty
+	// starts a single-member cluster. InitialClusterState is "new" (default)
+	// or "existing".
+	InitialCluster      string
+	InitialClusterState string
 	// DataDir holds the member's data; a restart with the same directory
 	// keeps every key.
 	DataDir string
@@ -53,7 +61,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("etcd: listen address %q: %w", cfg.Listen, err)
 	}
-	peer, _ := url.Parse("http://" + net.JoinHostPort(host, "0"))
+	peerAddr := cfg.PeerListen
+	if peerAddr == "" {
+		peerAddr = net.JoinHostPort(host, "0")
+	}
+	peer, err := url.Parse("http://" + peerAddr)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: peer address %q: %w", peerAddr, err)
+	}
 	ec := embed.NewConfig()
 	ec.Name = cfg.Name
 	ec.Dir = cfg.DataDir
@@ -62,6 +77,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	ec.ListenPeerUrls = []url.URL{*peer}
 	ec.AdvertisePeerUrls = []url.URL{*peer}
 	ec.InitialCluster = ec.InitialClusterFromName(cfg.Name)
+	if cfg.InitialCluster != "" {
+		ec.InitialCluster = cfg.InitialCluster
+	}
+	if cfg.InitialClusterState != "" {
+		ec.ClusterState = cfg.InitialClusterState
+	}
 	ec.MaxRequestBytes = 8 << 20
 	if cfg.Fast {
 		ec.TickMs, ec.ElectionMs = 10, 100

@@ -151,18 +151,23 @@ func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, re
 	return lis.Addr().String(), nil
 }
 
-const etcdSynopsis = `Runs a standalone single-member etcd server (embedded) for a local cluster.
-Stop it with SIGINT or SIGTERM; its data stay in --data-dir.`
+const etcdSynopsis = `Runs an embedded etcd server for a local cluster: a single member by default,
+or one member of a multi-member cluster with --peer-listen and
+--initial-cluster. Stop it with SIGINT or SIGTERM; its data stay in --data-dir.`
 
 func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("etcd", etcdSynopsis, stderr)
 	dataDir := fs.String("data-dir", "thresher-etcd", "data directory")
 	listen := fs.String("listen", "127.0.0.1:2379", "client address HOST:PORT (port 0: any free port)")
 	name := fs.String("name", "thresher", "member name")
+	peer := fs.String("peer-listen", "", "peer address HOST:PORT (required for a multi-member cluster)")
+	initial := fs.String("initial-cluster", "", "members name=http://HOST:PEERPORT,... of a multi-member cluster (empty: single member)")
+	state := fs.String("initial-cluster-state", "new", "new, or existing to join a running cluster")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	srv, err := etcdserver.Start(ctx, etcdserver.Config{Name: *name, DataDir: *dataDir, Listen: *listen})
+	srv, err := etcdserver.Start(ctx, etcdserver.Config{Name: *name, DataDir: *dataDir, Listen: *listen,
+		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state})
 	if err != nil {
 		return err
 	}
