@@ -425,3 +425,17 @@ func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 	c.worker()
 	sameJSON(t, c.result(client), want)
 }
+
+// TestE2ENoWorkersYet submits a job to a cluster without workers: the job
+// waits and says so, then runs when a worker registers.
+func TestE2ENoWorkersYet(t *testing.T) {
+	skipShort(t)
+	want := reference(t)
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	client := c.submit(addr)
+	client.waitFor(t, `waiting for workers: none registered`, time.Minute)
+	c.worker()
+	sameJSON(t, c.result(client), want)
+}
