@@ -44,7 +44,7 @@ proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plu
 
 IMAGE ?= ghcr.io/thresher/thresher:latest
 
-.PHONY: promtool-check image demo
+.PHONY: promtool-check image demo sync-dashboard
 
 promtool-check: ## check deploy/prometheus with promtool and run the rule unit tests (installs Debian's prometheus when missing)
 	@deploy/ensure-prometheus.sh; rc=$$?; \
@@ -62,3 +62,6 @@ image: ## build the container image $(IMAGE) with Docker (deploy/Dockerfile)
 
 demo: build ## local cluster (etcd, coordinator, 2 workers) + Prometheus, a long bootstrap job; Ctrl-C stops
 	deploy/demo.sh
+
+sync-dashboard: ## copy deploy/grafana/dashboard.json into the kustomize tree (k8s/base/grafana/)
+	cp deploy/grafana/dashboard.json k8s/base/grafana/thresher-dashboard.json
