@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-
-	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/etcdtest"
 	"github.com/thresher/thresher/cluster/keys"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 	"github.com/thresher/thresher/worker"
@@ -22,16 +19,7 @@ func startScheduler(tb testing.TB, n int) *scheduler {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.Cleanup(cancel)
-	srv, err := etcdserver.Start(ctx, etcdserver.Config{DataDir: tb.TempDir(), Listen: "127.0.0.1:0", Fast: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(srv.Close)
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{srv.Endpoint()}, Logger: zap.NewNop()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { cli.Close() })
+	cli := etcdtest.Start(tb)
 	for i := 0; i < n; i++ {
 		w, err := worker.New(worker.Config{ID: fmt.Sprintf("w%d", i), Listen: "127.0.0.1:0", Etcd: cli, Slots: 1})
 		if err != nil {

@@ -6,12 +6,10 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/thresher/thresher/cluster/datastore"
-	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/etcdtest"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/mediation"
@@ -25,16 +23,7 @@ import (
 func FuzzTask(f *testing.F) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := etcdserver.Start(ctx, etcdserver.Config{DataDir: f.TempDir(), Listen: "127.0.0.1:0", Fast: true})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer srv.Close()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{srv.Endpoint()}, Logger: zap.NewNop()})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer cli.Close()
+	cli := etcdtest.Start(f)
 	data, err := os.ReadFile("../testdata/hansen1999/hansen1999_xthreg.csv")
 	if err != nil {
 		f.Fatal(err)

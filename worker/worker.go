@@ -221,7 +221,7 @@ func (w *Worker) keepRegistered(ctx context.Context, key, value string, lease ch
 }
 
 // Ready reports whether the worker is registered in etcd and not draining.
-func (w *Worker) Ready() error {
+func (w *Worker) Ready(context.Context) error {
 	if !w.registered.Load() {
 		return errors.New("not registered in etcd")
 	}

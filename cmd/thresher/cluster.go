@@ -225,6 +225,25 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		serverOpts = append(tokens.ServerOptions(), grpc.Creds(server))
 		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(client)}
 	}
+	return f.serve(ctx, stderr, "coordinator", func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
+		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
+			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
+			MaxDatasetBytes: *maxDataset, ServerOptions: serverOpts, DialOptions: dialOpts})
+	})
+}
+
+// service is a long-running coordinator or worker.
+type service interface {
+	Run(context.Context) error
+	Ready(context.Context) error
+	Addr() string
+}
+
+// serve opens the log and the etcd client, builds the service with them and
+// a registry, serves its metrics and runs it until ctx ends; the metrics
+// server stops, then the etcd client closes.
+func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string,
+	build func(*slog.Logger, *clientv3.Client, prometheus.Registerer) (service, error)) error {
 	log, err := f.logger(stderr)
 	if err != nil {
 		return err
@@ -235,20 +254,18 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	defer cli.Close()
 	reg := newRegistry()
-	co, err := coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
-		Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
-		MaxDatasetBytes: *maxDataset, ServerOptions: serverOpts, DialOptions: dialOpts})
+	svc, err := build(log, cli, reg)
 	if err != nil {
 		return err
 	}
 	metricsCtx, stopMetrics := context.WithCancel(context.Background())
 	defer stopMetrics()
-	maddr, err := serveMetrics(metricsCtx, f.metricsListen, reg, co.Ready, log)
+	maddr, err := serveMetrics(metricsCtx, f.metricsListen, reg, svc.Ready, log)
 	if err != nil {
 		return err
 	}
-	log.Info("coordinator started", "address", co.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","))
-	return co.Run(ctx)
+	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","))
+	return svc.Run(ctx)
 }
 
 const workerSynopsis = `Runs a worker: it registers in etcd under a lease and executes the tasks the
@@ -282,30 +299,11 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		serverOpts = []grpc.ServerOption{grpc.Creds(server)}
 	}
-	log, err := f.logger(stderr)
-	if err != nil {
-		return err
-	}
-	cli, err := f.etcdClient()
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
-	reg := newRegistry()
-	w, err := worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
-		Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
-		ServerOptions: serverOpts})
-	if err != nil {
-		return err
-	}
-	metricsCtx, stopMetrics := context.WithCancel(context.Background())
-	defer stopMetrics()
-	maddr, err := serveMetrics(metricsCtx, f.metricsListen, reg, func(context.Context) error { return w.Ready() }, log)
-	if err != nil {
-		return err
-	}
-	log.Info("worker started", "id", w.ID(), "address", w.Addr(), "metrics", maddr)
-	return w.Run(ctx)
+	return f.serve(ctx, stderr, "worker", func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
+		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
+			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
+			ServerOptions: serverOpts})
+	})
 }
 
 const certsSynopsis = `Creates a development CA, one certificate it signs for every coordinator
