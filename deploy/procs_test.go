@@ -187,7 +187,8 @@ func startCluster(t *testing.T) *localCluster {
 	}
 	co := start(t, "coordinator", bin, "coordinator", "--etcd", etcdAddr, "--listen", c.coordinator,
 		"--metrics-listen", c.coordMetrics, "--session-ttl", "2s")
-	w := start(t, "worker", bin, "worker", "--etcd", etcdAddr, "--id", "deploy-test-worker", "--slots", "2",
+	// One slot: go test runs other packages' tests beside these.
+	w := start(t, "worker", bin, "worker", "--etcd", etcdAddr, "--id", "deploy-test-worker", "--slots", "1",
 		"--metrics-listen", c.wkMetrics, "--drain-timeout", "5s")
 	// Ready: the coordinator reaches etcd; the worker is registered.
 	waitHTTP(t, co, "http://"+c.coordMetrics+"/readyz", 30*time.Second)
