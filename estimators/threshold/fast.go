@@ -11,54 +11,8 @@ import (
 )
 
 // fastKernel evaluates every candidate threshold with one sorted sweep over
-// the observations instead of one regression per candidate.
-//
-// # Algebra
-//
-// Write the design at fixed thresholds F as A = T[Z, X, X∘1_f (f in F)] (p_A
-// columns, T the within transform) and the columns a candidate g adds as
-// B_g = T(X∘1_g) (m columns; 1_g marks the lower regime of g). By
-// Frisch–Waugh–Lovell, with A = Q_A R_A,
-//
-//	S(g) = S_A - v_g' S_g^{-1} v_g,            S_A = y'y - w'w,  w = R_A^{-T} A'y,
-//	v_g  = B_g'y - R_g'w,                      R_g = R_A^{-T} A'B_g,
-//	S_g  = B_g'B_g - R_g'R_g                   (the Schur complement).
-//
-// Every cross product with B_g is a prefix sum over the observations in
-// increasing order of q, because 1_g switches observations on one at a time:
-// with M = T'T (package within),
-//
-//	A'B_g   = sum_{o in lower(g)} (M A_lev)_o x_o'
-//	B_g'y   = sum_{o in lower(g)} x_o (T'y)_o
-//	B_g'B_g = sum_{o in lower(g)} x_o x_o' - sum_i sum_j phi_ij(g) phi_ij(g)'
-//
-// where phi_ij(g) = sum_{o of unit i in lower(g)} c_j(o) x_o are the unit
-// functionals of the transform (one for demeaning, a second when the last
-// period is dropped). Adding observation o of unit i changes phi_ij by
-// c_j(o) x_o, a rank-2 update of the last sum. A sweep over all candidates
-// therefore costs O(N (p_A m + m^2) + G (p_A^2 m + m^3)) instead of
-// O(G N p^2), for N observations and G candidates.
-//
-// # Bootstrap
-//
-// Replications hold the regressors fixed (Hansen 1999, §4.1), so R_A, R_g
-// and the Cholesky factor of S_g depend only on the fixed thresholds: they
-// form a sweep, built once and cached by the set F. Per replication only
-// T'y*, the prefix sums B_g'y* and w are new: O(N m) plus O(G (p_A m + m^2))
-// per search. Replications are processed in batches whose responses are the
-// columns of one matrix, so that the prefix sums are vector updates and
-// V = P - R W, the v_g of all candidates and replications, is one matrix
-// product. Every number a replication produces is computed by the same
-// sequence of floating-point operations whatever the batch it is in, so
-// results do not depend on batching, tasks or workers.
-//
-// # Numerics
-//
-// R_A comes from a Householder QR of the transformed design. The Schur
-// complement S_g is formed from cross products and so loses digits when a
-// candidate's columns are nearly explained by A; its Cholesky pivots are
-// checked against identTolerance, and a candidate whose relative pivot falls
-// below it is reported as not identified rather than given a garbage SSR.
+// the observations instead of one regression per candidate; the package
+// documentation gives the algebra.
 type fastKernel struct {
 	p     *Problem
 	m, p0 int   // regime-dependent regressors; columns of [Z X]
