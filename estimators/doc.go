@@ -8,4 +8,9 @@
 //	stream     per-replication random streams for deterministic bootstraps
 //	threshold  Hansen's (1999) panel threshold model: grids, the reference
 //	           and fast kernels, bootstrap tests, LR confidence intervals
+//	twfe       two-way fixed-effects regressions (Stata xtreg, fe i.year)
+//	mediation  Baron-Kenny mediation, Sobel-type tests, cluster bootstrap
+//	pca        composite indices by principal components
+//	ioc        input-output export-implied carbon intensity
+//	simulate   synthetic panels with known effects
 package estimators
