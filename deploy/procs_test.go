@@ -28,6 +28,15 @@ var (
 	promErr  error
 )
 
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // thresherBinary builds cmd/thresher once per test run.
 func thresherBinary(t *testing.T) string {
 	t.Helper()

@@ -23,6 +23,15 @@ var (
 	helps   = map[string]map[string]string{}
 )
 
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // binaryFlags returns the flags of `thresher <sub>` (name -> environment
 // variable), read from the --help of the binary built from this tree.
 func binaryFlags(t *testing.T, sub string) map[string]string {
