@@ -52,7 +52,7 @@ promtool-check: ## check deploy/prometheus with promtool and run the rule unit t
 	[ $$rc -eq 0 ] || exit $$rc; \
 	cd deploy/prometheus && promtool check config prometheus.yml && promtool check rules rules.yml && promtool test rules rules_test.yml
 
-image: ## build the container image $(IMAGE) with Docker (deploy/Dockerfile)
+image: ## build the container image with Docker (deploy/Dockerfile; IMAGE=ghcr.io/thresher/thresher:latest)
 	@if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then \
 		echo "make image: no Docker engine available here (docker missing or 'docker info' fails)."; \
 		echo "  On a machine with Docker run: DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile -t $(IMAGE) ."; \
