@@ -26,6 +26,7 @@ var (
 
 	promOnce sync.Once
 	promErr  error
+	promOut  bytes.Buffer
 )
 
 // TestMain removes the binary built for the tests.
@@ -62,10 +63,9 @@ func thresherBinary(t *testing.T) string {
 // and we may (ensure-prometheus.sh), and skips the test when we may not.
 func needPrometheus(t *testing.T) {
 	t.Helper()
-	var out bytes.Buffer
 	promOnce.Do(func() {
 		cmd := exec.Command("./ensure-prometheus.sh")
-		cmd.Stdout, cmd.Stderr = &out, &out
+		cmd.Stdout, cmd.Stderr = &promOut, &promOut
 		promErr = cmd.Run()
 	})
 	var exit *exec.ExitError
@@ -74,7 +74,7 @@ func needPrometheus(t *testing.T) {
 	case errors.As(promErr, &exit) && exit.ExitCode() == 3:
 		t.Skip("SKIPPED: prometheus/promtool are not installed and cannot be installed here (needs root and apt-get)")
 	default:
-		t.Fatalf("installing prometheus: %v\n%s", promErr, out.String())
+		t.Fatalf("installing prometheus: %v\n%s", promErr, promOut.String())
 	}
 }
 
