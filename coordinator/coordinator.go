@@ -216,7 +216,7 @@ func (c *Coordinator) lead(ctx context.Context, sess *concurrency.Session) {
 		}
 	}()
 	c.metrics.leader.Set(1)
-	defer c.metrics.leader.Set(0)
+	defer c.metrics.stopLeading()
 	sched := newScheduler(c)
 	schedDone := make(chan struct{})
 	go func() {
@@ -266,7 +266,7 @@ func (c *Coordinator) manageJobs(ctx context.Context, sched *scheduler) {
 		for _, s := range states {
 			counts[strings.ToLower(strings.TrimPrefix(s.String(), "JOB_STATE_"))]++
 		}
-		for _, s := range []string{"queued", "running", "succeeded", "failed", "cancelled"} {
+		for _, s := range jobStates {
 			c.metrics.jobs.WithLabelValues(s).Set(float64(counts[s]))
 		}
 	}

@@ -17,6 +17,7 @@ type metrics struct {
 	candidates    prometheus.Counter
 	tasks         *prometheus.CounterVec
 	taskDuration  prometheus.Histogram
+	queueWait     prometheus.Histogram
 	queued        prometheus.Gauge
 	inFlight      prometheus.Gauge
 	workers       prometheus.Gauge
@@ -64,7 +65,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		progress: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "thresher_job_progress_ratio",
 			Help: "Share of a running job's tasks (candidates and replications) that are done.",
-		}, []string{"job"}),
+		}, []string{"job_id"}),
+		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "thresher_task_queue_wait_seconds",
+			Help:    "Time tasks wait in the queue for a worker slot, from submission or requeue to dispatch.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 3, 14),
+		}),
 		sessionLosses: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "thresher_etcd_session_losses_total",
 			Help: "Leadership sessions lost because their etcd lease expired.",
@@ -74,13 +80,26 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "1 while this coordinator leads, else 0.",
 		}),
 	}
-	reg.MustRegister(m.replications, m.candidates, m.tasks, m.taskDuration, m.queued, m.inFlight,
+	reg.MustRegister(m.replications, m.candidates, m.tasks, m.taskDuration, m.queueWait, m.queued, m.inFlight,
 		m.workers, m.jobs, m.progress, m.sessionLosses, m.leader)
 	for _, o := range []string{outcomeOK, outcomeFailed, outcomeRequeued, outcomeDuplicate, outcomeConflict} {
 		m.tasks.WithLabelValues(o)
 	}
-	for _, s := range []string{"queued", "running", "succeeded", "failed", "cancelled"} {
+	for _, s := range jobStates {
 		m.jobs.WithLabelValues(s)
 	}
 	return m
+}
+
+// jobStates are the values of thresher_jobs{state}.
+var jobStates = []string{"queued", "running", "succeeded", "failed", "cancelled"}
+
+// stopLeading zeroes the series only the leader keeps, so that a standby
+// does not report stale jobs.
+func (m *metrics) stopLeading() {
+	m.leader.Set(0)
+	for _, s := range jobStates {
+		m.jobs.WithLabelValues(s).Set(0)
+	}
+	m.progress.Reset()
 }

@@ -32,6 +32,7 @@ type pending struct {
 	attempts int
 	finished bool
 	owner    *workerConn // the worker it is assigned to; nil while queued
+	queuedAt time.Time
 	sentAt   time.Time
 	deadline time.Time
 }
@@ -110,7 +111,7 @@ func (s *scheduler) poke() {
 // submit queues a task; every result is passed to deliver. The task is
 // abandoned when ctx ends.
 func (s *scheduler) submit(ctx context.Context, task *pb.Task, expected time.Duration, deliver func(delivery)) {
-	p := &pending{task: task, ctx: ctx, expected: expected, deliver: deliver}
+	p := &pending{task: task, ctx: ctx, expected: expected, deliver: deliver, queuedAt: time.Now()}
 	s.mu.Lock()
 	s.open[task.TaskId] = p
 	s.queue = append(s.queue, p)
@@ -171,6 +172,7 @@ func (s *scheduler) dispatch() {
 		}
 		s.queue = s.queue[1:]
 		now := time.Now()
+		s.metrics.queueWait.Observe(now.Sub(p.queuedAt).Seconds())
 		p.owner, p.sentAt, p.deadline = w, now, now.Add(s.deadline(p))
 		w.inflight[p.task.TaskId] = p
 		s.inFlight++
@@ -227,6 +229,7 @@ func (s *scheduler) checkDeadlines() {
 func (s *scheduler) requeueLocked(p *pending) {
 	p.owner = nil
 	p.attempts++
+	p.queuedAt = time.Now()
 	if p.finished {
 		return
 	}

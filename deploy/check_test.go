@@ -154,7 +154,7 @@ func TestCheckerCatchesMistakes(t *testing.T) {
 		`thresher_tasks_total{outcome=~"ok|requeud"}`:                       `never has the value "requeud"`,
 		`up{job="thresher-coordinater"}`:                                    `never has the value "thresher-coordinater"`,
 		`sum by (stages) (rate(thresher_replications_completed_total[1m]))`: `label "stages"`,
-		`max by (job_id) (thresher_job_progress_ratio)`:                     `label "job_id"`,
+		`max by (exported_job) (thresher_job_progress_ratio)`:               `label "exported_job"`,
 	} {
 		problems := c.check(expr)
 		if len(problems) == 0 || !strings.Contains(strings.Join(problems, "\n"), want) {
@@ -163,7 +163,7 @@ func TestCheckerCatchesMistakes(t *testing.T) {
 	}
 	for _, ok := range []string{
 		`histogram_quantile(0.99, sum by (le) (rate(thresher_task_duration_seconds_bucket[5m])))`,
-		`max by (exported_job) (thresher_job_progress_ratio)`,
+		`max by (job_id) (thresher_job_progress_ratio)`,
 		`sum by (job, stage) (job_stage:thresher_replications_completed:rate1m{stage="9"})`,
 		`count(up{job="thresher-worker"} == 1)`,
 	} {

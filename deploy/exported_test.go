@@ -207,7 +207,7 @@ func TestExportedSeries(t *testing.T) {
 	s := exportedSeries(t)
 	for name, label := range map[string]string{
 		"thresher_replications_completed_total": "stage",
-		"thresher_job_progress_ratio":           "exported_job",
+		"thresher_job_progress_ratio":           "job_id",
 		"thresher_worker_tasks_total":           "kind",
 		"thresher_worker_replications_total":    "stage",
 		"thresher_task_duration_seconds_bucket": "le",

@@ -12,6 +12,8 @@ type metrics struct {
 	cacheHits    *prometheus.CounterVec
 	cacheMisses  *prometheus.CounterVec
 	sessionLoss  prometheus.Counter
+	slots        prometheus.Gauge
+	draining     prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -50,7 +52,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Registrations lost because the etcd lease expired or its keep-alive failed.",
 		}),
 	}
-	reg.MustRegister(m.tasks, m.duration, m.inFlight, m.replications, m.candidates, m.cacheHits, m.cacheMisses, m.sessionLoss)
+	m.slots = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "thresher_worker_slots",
+		Help: "Tasks this worker runs at once.",
+	})
+	m.draining = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "thresher_worker_draining",
+		Help: "1 while the worker drains (refuses new tasks before leaving), else 0.",
+	})
+	reg.MustRegister(m.tasks, m.duration, m.inFlight, m.replications, m.candidates, m.cacheHits, m.cacheMisses,
+		m.sessionLoss, m.slots, m.draining)
 	for _, c := range []string{"dataset", "model"} {
 		m.cacheHits.WithLabelValues(c)
 		m.cacheMisses.WithLabelValues(c)

@@ -204,6 +204,7 @@ func (s *service) execute(ctx context.Context, task *pb.Task) *pb.TaskResult {
 func (s *service) drain(ctx context.Context) bool {
 	s.mu.Lock()
 	s.draining = true
+	s.metrics.draining.Set(1)
 	for ws := range s.streams {
 		select {
 		case ws.out <- &pb.Report{Kind: &pb.Report_Status{Status: &pb.WorkerStatus{Draining: true}}}:

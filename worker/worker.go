@@ -100,6 +100,7 @@ func New(cfg Config) (*Worker, error) {
 		addr = lis.Addr().String()
 	}
 	m := newMetrics(cfg.Registerer)
+	m.slots.Set(float64(cfg.Slots))
 	w := &Worker{cfg: cfg, lis: lis, addr: addr, health: health.NewServer()}
 	w.svc = &service{
 		exec: &executor{etcd: cfg.Etcd, prefix: cfg.Prefix, metrics: m,
