@@ -15,10 +15,16 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 TOOLS              := $(CURDIR)/bin/tools
 
-.PHONY: help build test example vet proto
+# Fuzz targets, as package:function; `make fuzz` runs each for FUZZTIME.
+FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseTerm \
+	./estimators/threshold:FuzzEstimate ./cmd/thresher:FuzzSweepFile \
+	./coordinator:FuzzJobsAPI ./worker:FuzzTask
+FUZZTIME ?= 60s
+
+.PHONY: help build test example vet proto fuzz bench bench-cluster chaos load
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build the binary bin/thresher
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/thresher
@@ -32,6 +38,25 @@ vet: ## go vet and gofmt
 
 test: vet promtool-check ## run every test (unit, property, integration)
 	$(GO) test -count=1 ./...
+
+fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+bench: build ## kernel benchmarks: go test -bench, then 'thresher bench' on hansen-grid400 with one core
+	$(GO) test ./estimators/threshold -run '^$$' -bench . -benchtime 5x
+	GOMAXPROCS=1 $(BIN) bench --scenario hansen-grid400
+
+bench-cluster: ## cluster scaling (1 vs 2 workers) and dispatch rate (scripts/bench-cluster.sh)
+	scripts/bench-cluster.sh
+
+chaos: ## chaos test, ROUNDS rounds (default 10; scripts/chaos.sh)
+	scripts/chaos.sh $(or $(ROUNDS),10)
+
+load: ## load test: 50 concurrent jobs on one cluster (scripts/load.sh)
+	scripts/load.sh 50
 
 proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plugins when missing)
 	@command -v protoc >/dev/null || { apt-get update && apt-get install -y protobuf-compiler libprotobuf-dev; }
