@@ -1,0 +1,19 @@
+// Package plots draws the figures of a panel threshold model's result
+// (package threshold) with gonum.org/v1/plot:
+//
+//   - LRCurve: the classic figure of Hansen (1999, Figure 1): the profile
+//     likelihood ratio LR(g) = (S(g) - S(ghat)) / sigma^2 of a threshold over
+//     the candidates its stage searched, the horizontal line at the critical
+//     value c(a) = -2 ln(1 - sqrt(a)) (threshold.LRCritical) of the result's
+//     confidence level a, and the estimate ghat marked on the axis, where
+//     LR(ghat) = 0. The confidence set is the candidates below the line.
+//   - BootstrapF: the histogram of a stage's bootstrap statistics F* with
+//     the observed F marked; the p-value is the share of F* above it. The
+//     draws are in the result only when its specification kept them
+//     (threshold.Spec.KeepDraws, bootstrap.draws in the JSON).
+//
+// Stages are numbered as in the result (k = 1 for the single-threshold
+// model), curves as in the stage's lr_curves (0: the threshold the stage
+// added; at stage 2, 1: the refined first threshold). Save writes PNG or
+// SVG by the file's extension; All writes every figure of a result.
+package plots
