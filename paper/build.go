@@ -60,9 +60,8 @@ func BuildPanel(raw *panel.Table, spec Spec) (*Dataset, error) {
 		cells = append(cells, v)
 	}
 	for r, label := range cells[2] {
-		if !slices.Contains(spec.Region.Labels, label) {
-			return nil, fmt.Errorf("paper: %w: %q in column %s, line %d (the specification has %q)",
-				ErrRegion, label, spec.Region.Column, raw.Line(r), spec.Region.Labels)
+		if err := spec.Region.check(label, raw.Line(r)); err != nil {
+			return nil, fmt.Errorf("paper: %w", err)
 		}
 	}
 	ds := &Dataset{Layout: panel.Layout{ID: spec.Unit, Time: spec.Time}}

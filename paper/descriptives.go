@@ -21,8 +21,8 @@ type Descriptives struct {
 
 // Describe holds the summary statistics of one variable.
 type Describe struct {
-	Variable string  `json:"variable"`
-	N        int     `json:"n"`
+	Variable string  `json:"variable"` // the term
+	N        int     `json:"n"`        // observations
 	Mean     float64 `json:"mean"`
 	SD       float64 `json:"sd"`
 	Min      float64 `json:"min"`
@@ -34,6 +34,9 @@ type Describe struct {
 // rows where all of them exist: N, mean, standard deviation (divisor
 // N - 1), minimum and maximum.
 func Table2(ds *Dataset, spec Spec) (*Descriptives, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
 	vars := spec.variables()
 	p, err := buildSample(ds, vars)
 	if err != nil {

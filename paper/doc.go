@@ -27,9 +27,9 @@
 // with F the first component's scores (or the variance-share index) and
 // center 4.93, scale 1.05 by default, Table 2's mean and SD of lndig. The
 // paper names the index "lndig" without saying how a PCA score, which has
-// mean 0, was made positive for its logarithm; an affine map to Table 2's
-// moments is the transform that keeps the index's information and its
-// scale comparable to the paper's coefficients. The outcome, when the data
+// mean 0, was made positive for its logarithm. We map it affinely to
+// Table 2's moments, which keeps the index's information and puts its
+// coefficients on the paper's scale. The outcome, when the data
 // lack it, is ln(C / sum_j EX_j), the log of the carbon embodied in exports
 // per unit of exports, eqs. (5)-(6) (package ioc), of each row's
 // input-output columns (see Carbon). Both reproduce the process of

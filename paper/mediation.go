@@ -11,7 +11,9 @@ import (
 // Indirect is the indirect effect a*b through a mediator, with its
 // normal-theory tests and bootstrap intervals (see package mediation).
 type Indirect struct {
-	Mediator string  `json:"mediator"`
+	Mediator string `json:"mediator"`
+	// A is the treatment's slope in the mediator equation, B the
+	// mediator's in the outcome equation, Estimate their product.
 	A        float64 `json:"a"`
 	B        float64 `json:"b"`
 	Estimate float64 `json:"estimate"`
@@ -26,6 +28,9 @@ type Indirect struct {
 // specification's order. A problem's Spec() with ds.CSV and ds.Layout is
 // what a cluster needs to compute its bootstrap draws.
 func PrepareMediation(ds *Dataset, spec Spec) ([]*mediation.Problem, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
 	var out []*mediation.Problem
 	for _, m := range spec.Mediators {
 		p, err := mediation.Prepare(ds.Table, ds.Layout, mediation.Spec{Outcome: spec.Outcome, Treatment: spec.Treatment,

@@ -15,10 +15,10 @@ import (
 // Coefficient is an estimate with its unit-clustered standard error and
 // two-sided p-value.
 type Coefficient struct {
-	Name     string  `json:"-"`
+	Name     string  `json:"-"` // the term, or "_cons"
 	Estimate float64 `json:"estimate"`
-	SE       float64 `json:"se"`
-	P        float64 `json:"p_value"`
+	SE       float64 `json:"se"`      // clustered by unit
+	P        float64 `json:"p_value"` // Student's t, G - 1 degrees of freedom
 }
 
 // Coefficients are a regression's coefficients in model order, the
@@ -52,10 +52,10 @@ func (cs Coefficients) MarshalJSON() ([]byte, error) {
 
 // Column is one regression of Tables 3, 4 and 5.
 type Column struct {
-	Label        string       `json:"label"`
-	Depvar       string       `json:"depvar"`
-	Sample       string       `json:"sample"`
-	N            int          `json:"n"`
+	Label        string       `json:"label"`  // "(1)", or the subsample
+	Depvar       string       `json:"depvar"` // the dependent variable
+	Sample       string       `json:"sample"` // "all", or the subsample's rule
+	N            int          `json:"n"`      // observations used
 	R2Within     float64      `json:"r2_within"`
 	Coefficients Coefficients `json:"coefficients"`
 	// Equation names Table 5's step: "total", "mediator" or "outcome".
@@ -77,6 +77,9 @@ type RegressionTable struct {
 // the treatment, and column (k+1) adds the first k controls, each with
 // unit (and period) fixed effects and unit-clustered errors.
 func Table3(ds *Dataset, spec Spec) (*RegressionTable, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
 	t := &RegressionTable{Name: "table3", Title: "Table 3. Benchmark regressions (two-way fixed effects)",
 		Notes: regressionNotes(spec)}
 	for k := 0; k <= len(spec.Controls); k++ {
@@ -100,12 +103,15 @@ func Table3(ds *Dataset, spec Spec) (*RegressionTable, error) {
 // high and a low treatment, split at the median. A subsample with fewer
 // than two units is an ErrFewUnits error naming it.
 func Table4(ds *Dataset, spec Spec) (*RegressionTable, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
 	x := append([]string{spec.Treatment}, spec.Controls...)
 	p, err := buildSample(ds, append([]string{spec.Outcome}, x...))
 	if err != nil {
 		return nil, err
 	}
-	regions, err := rowRegions(ds, p, spec.Region.Column)
+	regions, err := rowRegions(ds, p, spec.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -195,13 +201,16 @@ func column(label, sample, depvar string, res *twfe.Result) Column {
 }
 
 // rowRegions returns the region label of each row of the panel.
-func rowRegions(ds *Dataset, p *panel.Panel, col string) ([]string, error) {
-	labels, err := ds.Table.Strings(col)
+func rowRegions(ds *Dataset, p *panel.Panel, reg Region) ([]string, error) {
+	labels, err := ds.Table.Strings(reg.Column)
 	if err != nil {
 		return nil, fmt.Errorf("paper: %w", err)
 	}
 	byLine := make(map[int]string, len(labels))
 	for r, l := range labels {
+		if err := reg.check(l, ds.Table.Line(r)); err != nil {
+			return nil, fmt.Errorf("paper: table 4: %w", err)
+		}
 		byLine[ds.Table.Line(r)] = l
 	}
 	out := make([]string, p.Len())

@@ -63,14 +63,15 @@ const (
 // Region names the region column and its labels, in the order of Table 4's
 // columns.
 type Region struct {
-	Column string   `yaml:"column"`
-	Labels []string `yaml:"labels"`
+	Column string   `yaml:"column"` // the column of region labels
+	Labels []string `yaml:"labels"` // every label the column may hold
 }
 
 // Digital builds the treatment as a principal-component index of the
 // indicators: treatment = Center + Scale F / sd(F), F the index of Rule
 // (its scores have mean 0) and sd its sample SD.
 type Digital struct {
+	// Indicators are the columns of the raw indicators.
 	Indicators []string `yaml:"indicators"`
 	// Rule is "first_component" or "variance_share" (see package pca).
 	Rule   string  `yaml:"rule"`
@@ -88,15 +89,15 @@ type Digital struct {
 //
 // for i, j in Sectors and k in Sources.
 type Carbon struct {
-	Sectors []string `yaml:"sectors"`
-	Sources []Source `yaml:"sources"`
+	Sectors []string `yaml:"sectors"` // the <i> and <j> of the columns
+	Sources []Source `yaml:"sources"` // the energy sources and their factors
 }
 
 // Source is an energy source and its CO2 emission factor (tonnes of CO2
 // per unit of the source's column).
 type Source struct {
-	Name   string  `yaml:"name"`
-	Factor float64 `yaml:"factor"`
+	Name   string  `yaml:"name"`   // the <k> of the columns e_<i>_<k>
+	Factor float64 `yaml:"factor"` // tonnes of CO2 per unit
 }
 
 // Bootstrap is the unit-cluster bootstrap of the mediation analysis (see
@@ -104,8 +105,8 @@ type Source struct {
 type Bootstrap struct {
 	// Reps is 0 for none, else at least 2.
 	Reps  int     `yaml:"reps"`
-	Seed  uint64  `yaml:"seed"`
-	Level float64 `yaml:"level"`
+	Seed  uint64  `yaml:"seed"`  // keys the replications' random streams
+	Level float64 `yaml:"level"` // confidence level of the intervals
 }
 
 // Threshold describes the threshold models of Table 6: one per threshold
@@ -113,19 +114,20 @@ type Bootstrap struct {
 // controls (and period dummies) as regime-independent regressors, and unit
 // fixed effects (see package threshold).
 type Threshold struct {
+	// Variables are the threshold variables, one model each.
 	Variables []string `yaml:"variables"`
 	// Regressor is the regime-dependent regressor; empty means the
 	// treatment.
 	Regressor string `yaml:"regressor"`
 	// Thresholds is the largest number of thresholds tested, 1 to 3.
 	Thresholds int     `yaml:"thresholds"`
-	Trim       float64 `yaml:"trim"`
+	Trim       float64 `yaml:"trim"` // trimming proportion of every stage
 	// Grid is the number of grid points; 0 searches every distinct value.
 	Grid int `yaml:"grid"`
 	// Reps is the number of bootstrap replications of each stage.
 	Reps  int     `yaml:"bs"`
-	Seed  uint64  `yaml:"seed"`
-	Level float64 `yaml:"level"`
+	Seed  uint64  `yaml:"seed"`  // keys the bootstrap streams
+	Level float64 `yaml:"level"` // confidence level of the threshold sets
 	// Select is the significance level of the sequential tests that
 	// choose the number of thresholds.
 	Select float64 `yaml:"select"`
@@ -278,6 +280,14 @@ func (t Threshold) validate(bad func(string, ...any) error) error {
 		return bad("threshold.convention: %v", err)
 	}
 	return nil
+}
+
+// check returns an ErrRegion error unless label is one of the labels.
+func (r Region) check(label string, line int) error {
+	if slices.Contains(r.Labels, label) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q in column %s, line %d (the specification has %q)", ErrRegion, label, r.Column, line, r.Labels)
 }
 
 // rule parses the index rule.

@@ -180,6 +180,11 @@ func TestTable4Errors(t *testing.T) {
 		!strings.Contains(err.Error(), "fewer than 2 units in subsample north") {
 		t.Errorf("empty region: %v", err)
 	}
+	narrow := testSpec()
+	narrow.Region.Labels = []string{"east", "central"}
+	if _, err := Table4(dataset(t, testSpec()), narrow); !errors.Is(err, ErrRegion) || !strings.Contains(err.Error(), `"west"`) {
+		t.Errorf("label outside the spec: %v", err)
+	}
 	// Every western province but Xinjiang moves to the centre.
 	raw := editCSV(t, func(header []string, rows [][]string) ([]string, [][]string) {
 		j, p := index(t, header, "region"), index(t, header, "province")

@@ -155,6 +155,9 @@ type Regime struct {
 // Spec.Threshold.Select; the table reports the model with that many
 // thresholds.
 func Table6(results []*threshold.Result, spec Spec) (*ThresholdTable, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
 	byQx := map[string]*threshold.Result{}
 	for _, r := range results {
 		m := r.Model

@@ -108,7 +108,7 @@ import (
 //
 // to rounding.
 type Provinces struct {
-	Seed uint64
+	Seed uint64 // keys the random stream; equal seeds give equal data
 }
 
 // ProvinceTruth holds the true parameters of the Provinces process.
@@ -158,9 +158,9 @@ func (p ProvinceTruth) indirect() float64 { return p.IndA*p.IndB + p.TecA*p.TecB
 
 // ProvinceRow is one province-year of the Provinces panel.
 type ProvinceRow struct {
-	Province string
-	Region   string
-	Year     int
+	Province string // e.g. "Beijing"
+	Region   string // east, central or west
+	Year     int    // 2008 to 2020
 	// Indicators are the raw digital indicators in ProvinceIndicators order.
 	Indicators [5]float64
 	// LnPGDP, LnOpen, LnES and LnCap are the controls; LnInd and LnTec the
