@@ -79,9 +79,10 @@ import (
 // # Raw digital indicators
 //
 // Indicator j has z-score z_j = sqrt(0.8) d + U_j and value
-// x_j = mean_j + sd_j z_j (see ProvinceIndicators for names, units, means and
-// SDs; every value is positive). The noise U (N x 5) is constructed
-// orthogonal to the constant and to d, with rows summing to zero and
+// x_j = mean_j + sd_j z_j (see ProvinceIndicators for names, units, means
+// and SDs; every mean is at least 5.5 SDs above zero, so every value is
+// positive). The noise U (N x 5) is constructed orthogonal to the constant
+// and to d, with rows summing to zero and
 // U'U/(N-1) = 0.25 (I - 11'/5); so each z_j has mean 0 and variance 1
 // exactly, the indicators' correlation matrix is 0.8 11' + 0.25 (I - 11'/5)
 // (eigenvalues 4 and 0.25), and the first principal component of the five
