@@ -74,7 +74,7 @@ func PrepareThresholds(ds *Dataset, spec Spec) (*ThresholdModels, error) {
 	th := spec.Threshold
 	m := &ThresholdModels{CSV: data, Table: table}
 	for _, q := range th.Variables {
-		s := threshold.Spec{Convention: conv, ID: spec.Unit, Time: spec.Time, Depvar: spec.Outcome, Indep: indep,
+		s := threshold.Spec{Convention: conv, ID: spec.Unit, Time: spec.Time, Depvar: spec.Outcome, Indep: slices.Clone(indep),
 			Rx: []string{spec.regressor()}, Qx: q, Thresholds: th.Thresholds, Grid: threshold.Grid{Points: th.Grid},
 			Trim: []float64{th.Trim}, Reps: []int{th.Reps}, Level: th.Level, Seed: th.Seed, KeepDraws: true}
 		if err := s.Normalize(); err != nil {
