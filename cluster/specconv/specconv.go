@@ -82,7 +82,7 @@ func ThresholdFromProto(p *pb.ThresholdSpec) (threshold.Spec, threshold.Algorith
 func MediationToProto(layout panel.Layout, s mediation.Spec) *pb.MediationSpec {
 	return &pb.MediationSpec{Id: layout.ID, Time: layout.Time, Outcome: s.Outcome, Treatment: s.Treatment,
 		Mediator: s.Mediator, Controls: s.Controls, YearEffects: s.PeriodEffects, Reps: int32(s.Reps),
-		Level: s.Level, Seed: s.Seed}
+		Level: s.Level, Seed: s.Seed, KeepDraws: s.KeepDraws}
 }
 
 // MediationFromProto converts back.
@@ -92,5 +92,5 @@ func MediationFromProto(p *pb.MediationSpec) (panel.Layout, mediation.Spec, erro
 	}
 	return panel.Layout{ID: p.Id, Time: p.Time}, mediation.Spec{Outcome: p.Outcome, Treatment: p.Treatment,
 		Mediator: p.Mediator, Controls: p.Controls, PeriodEffects: p.YearEffects, Reps: int(p.Reps),
-		Level: p.Level, Seed: p.Seed}, nil
+		Level: p.Level, Seed: p.Seed, KeepDraws: p.KeepDraws}, nil
 }

@@ -40,7 +40,7 @@ func TestThresholdRoundTrip(t *testing.T) {
 func TestMediationRoundTrip(t *testing.T) {
 	layout := panel.Layout{ID: "province", Time: "year"}
 	spec := mediation.Spec{Outcome: "lncie", Treatment: "lndig", Mediator: "lnind", Controls: []string{"lnpgdp", "L.lnopen"},
-		PeriodEffects: true, Reps: 499, Level: 0.9, Seed: 7}
+		PeriodEffects: true, Reps: 499, Level: 0.9, Seed: 7, KeepDraws: true}
 	raw, err := proto.Marshal(MediationToProto(layout, spec))
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,9 @@ func commands() []command {
 	return []command{
 		{"xthreg", "estimate a panel threshold model and bootstrap its tests", runXthreg},
 		{"sweep", "run several threshold models on one dataset as one job", runSweep},
+		{"paper", "run the applied paper's workflow: Tables 2-6 and figures", runPaper},
+		{"simulate", "write a synthetic data set (provinces, threshold)", runSimulate},
+		{"plot", "draw the LR curves and bootstrap distributions of a saved result", runPlot},
 		{"bench", "time the fast and the reference kernel on a named scenario", runBench},
 		{"etcd", "run a standalone embedded etcd for a local cluster", runEtcd},
 		{"coordinator", "run a coordinator: job API, leader election, task scheduling", runCoordinator},

@@ -29,6 +29,9 @@ type CI struct {
 	Z0            *float64  `json:"z0"`
 	BiasCorrected *Interval `json:"bias_corrected"`
 	Note          string    `json:"note,omitempty"`
+	// Draws holds a*b of every replication, in replication order, when the
+	// specification keeps them (Spec.KeepDraws).
+	Draws []float64 `json:"draws,omitempty"`
 }
 
 // Summarize computes the percentile and bias-corrected intervals of the

@@ -3,6 +3,7 @@ package mediation
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -70,6 +71,9 @@ func (p *Problem) Assemble(steps *Steps, draws []float64) (*Result, error) {
 	res.Tests = indirectTests(res.Effects)
 	if p.spec.Reps > 0 {
 		ci := Summarize(res.Effects.Indirect, draws, p.spec.Level)
+		if p.spec.KeepDraws {
+			ci.Draws = slices.Clone(draws)
+		}
 		res.Bootstrap = &ci
 	}
 	return res, nil

@@ -25,6 +25,8 @@ type Spec struct {
 	Level float64 `json:"level"`
 	// Seed keys the replications' random streams.
 	Seed uint64 `json:"seed"`
+	// KeepDraws adds every replication's a*b to the result.
+	KeepDraws bool `json:"keep_draws,omitempty"`
 }
 
 // normalize fills the default level and checks the specification.

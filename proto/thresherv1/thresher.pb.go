@@ -412,17 +412,19 @@ func (x *ThresholdSpec) GetKeepDraws() bool {
 // MediationSpec is a mediation analysis with a unit-cluster bootstrap of the
 // indirect effect (estimators/mediation).
 type MediationSpec struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Time          string                 `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
-	Outcome       string                 `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
-	Treatment     string                 `protobuf:"bytes,4,opt,name=treatment,proto3" json:"treatment,omitempty"`
-	Mediator      string                 `protobuf:"bytes,5,opt,name=mediator,proto3" json:"mediator,omitempty"`
-	Controls      []string               `protobuf:"bytes,6,rep,name=controls,proto3" json:"controls,omitempty"`
-	YearEffects   bool                   `protobuf:"varint,7,opt,name=year_effects,json=yearEffects,proto3" json:"year_effects,omitempty"`
-	Reps          int32                  `protobuf:"varint,8,opt,name=reps,proto3" json:"reps,omitempty"`
-	Level         float64                `protobuf:"fixed64,9,opt,name=level,proto3" json:"level,omitempty"`
-	Seed          uint64                 `protobuf:"varint,10,opt,name=seed,proto3" json:"seed,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Time        string                 `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	Outcome     string                 `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	Treatment   string                 `protobuf:"bytes,4,opt,name=treatment,proto3" json:"treatment,omitempty"`
+	Mediator    string                 `protobuf:"bytes,5,opt,name=mediator,proto3" json:"mediator,omitempty"`
+	Controls    []string               `protobuf:"bytes,6,rep,name=controls,proto3" json:"controls,omitempty"`
+	YearEffects bool                   `protobuf:"varint,7,opt,name=year_effects,json=yearEffects,proto3" json:"year_effects,omitempty"`
+	Reps        int32                  `protobuf:"varint,8,opt,name=reps,proto3" json:"reps,omitempty"`
+	Level       float64                `protobuf:"fixed64,9,opt,name=level,proto3" json:"level,omitempty"`
+	Seed        uint64                 `protobuf:"varint,10,opt,name=seed,proto3" json:"seed,omitempty"`
+	// KeepDraws adds every replication's a*b to the result.
+	KeepDraws     bool `protobuf:"varint,11,opt,name=keep_draws,json=keepDraws,proto3" json:"keep_draws,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -525,6 +527,13 @@ func (x *MediationSpec) GetSeed() uint64 {
 		return x.Seed
 	}
 	return 0
+}
+
+func (x *MediationSpec) GetKeepDraws() bool {
+	if x != nil {
+		return x.KeepDraws
+	}
+	return false
 }
 
 // Specification is one item of a job.
@@ -1913,7 +1922,7 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\talgorithm\x18\x10 \x01(\x0e2\x16.thresher.v1.AlgorithmR\talgorithm\x12\x1c\n" +
 	"\tbootstrap\x18\x11 \x01(\tR\tbootstrap\x12\x1d\n" +
 	"\n" +
-	"keep_draws\x18\x12 \x01(\bR\tkeepDraws\"\x84\x02\n" +
+	"keep_draws\x18\x12 \x01(\bR\tkeepDraws\"\xa3\x02\n" +
 	"\rMediationSpec\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04time\x18\x02 \x01(\tR\x04time\x12\x18\n" +
@@ -1925,7 +1934,9 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\x04reps\x18\b \x01(\x05R\x04reps\x12\x14\n" +
 	"\x05level\x18\t \x01(\x01R\x05level\x12\x12\n" +
 	"\x04seed\x18\n" +
-	" \x01(\x04R\x04seed\"\xa6\x01\n" +
+	" \x01(\x04R\x04seed\x12\x1d\n" +
+	"\n" +
+	"keep_draws\x18\v \x01(\bR\tkeepDraws\"\xa6\x01\n" +
 	"\rSpecification\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12:\n" +
 	"\tthreshold\x18\x02 \x01(\v2\x1a.thresher.v1.ThresholdSpecH\x00R\tthreshold\x12:\n" +
