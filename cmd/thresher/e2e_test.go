@@ -74,9 +74,18 @@ type proc struct {
 
 func startProc(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
+	return startProcEnv(t, name, nil, args...)
+}
+
+// startProcEnv starts the binary with extra environment variables.
+func startProcEnv(t *testing.T, name string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{name: name, cmd: exec.Command(binary(t), args...), stdout: &syncBuffer{}, stderr: &syncBuffer{},
 		done: make(chan error, 1)}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -230,12 +239,13 @@ func (c *cluster) coordinator(addr string) *proc {
 }
 
 // worker starts a worker with one slot and waits until it is registered.
-func (c *cluster) worker() *proc { return c.workerWithCerts(c.certs) }
+func (c *cluster) worker() *proc { return c.workerWithCerts(c.certs, nil) }
 
-// workerWithCerts starts a worker presenting the certificates in dir.
-func (c *cluster) workerWithCerts(dir string) *proc {
+// workerWithCerts starts a worker presenting the certificates in dir, with
+// extra environment variables.
+func (c *cluster) workerWithCerts(dir string, env []string) *proc {
 	c.workers++
-	p := startProc(c.t, fmt.Sprintf("worker %d", c.workers), append([]string{"worker", "--etcd", c.etcdAddr,
+	p := startProcEnv(c.t, fmt.Sprintf("worker %d", c.workers), env, append([]string{"worker", "--etcd", c.etcdAddr,
 		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--slots", "1", "--id", fmt.Sprintf("w%d", c.workers)},
 		tlsFlags(dir)...)...)
 	p.waitFor(c.t, `worker registered`, 30*time.Second)
@@ -415,7 +425,7 @@ func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 	c := newCluster(t)
 	addr := freePort(t)
 	c.coordinator(addr)
-	c.workerWithCerts(makeCerts(t))
+	c.workerWithCerts(makeCerts(t), nil)
 	client := c.submit(addr)
 	client.waitFor(t, `waiting for workers: 1 registered, none reachable`, time.Minute)
 	time.Sleep(2 * time.Second)

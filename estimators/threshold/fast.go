@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
@@ -36,7 +35,7 @@ const sweepCacheBytes = 64 << 20
 const batchBytes = 32 << 20
 
 // maxBatch bounds the replications of a batch.
-const maxBatch = 512
+const maxBatch = 64
 
 func (p *Problem) fastKernel() kernel {
 	p.fastOnce.Do(func() { p.fast = newFastKernel(p) })
@@ -132,12 +131,28 @@ func (k *fastKernel) fill(b *batch) {
 		}
 		copy(b.prefix[j*m*nb:(j+1)*m*nb], run)
 	}
-	// [Z X]'T'y for every response: one matrix product.
+	// [Z X]'T'y for every response.
 	b.base = make([]float64, k.p0*nb)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1,
-		blas64.General{Rows: len(k.p.q), Cols: k.p0, Stride: k.p0, Data: k.baseLev},
-		blas64.General{Rows: len(k.p.q), Cols: nb, Stride: nb, Data: b.adj},
-		0, blas64.General{Rows: k.p0, Cols: nb, Stride: nb, Data: b.base})
+	for r := range k.p.q {
+		row := b.adj[r*nb : (r+1)*nb]
+		for a, z := range k.baseLev[r*k.p0 : (r+1)*k.p0] {
+			axpy(z, row, b.base[a*nb:(a+1)*nb])
+		}
+	}
+}
+
+// subtractProduct computes V -= R W for row-major R (rows x k), W (k x nb)
+// and V (rows x nb), row by row with vectorised updates: every element is
+// updated in the same order whatever nb is, and the work stays on the
+// calling goroutine (a parallel BLAS would compete with the goroutines that
+// already split the replications).
+func subtractProduct(v, r, w []float64, k, nb int) {
+	for i := 0; i < len(r)/k; i++ {
+		vi := v[i*nb : (i+1)*nb]
+		for l, x := range r[i*k : (i+1)*k] {
+			axpy(-x, w[l*nb:(l+1)*nb], vi)
+		}
+	}
 }
 
 // axpy adds alpha x to y with gonum's vectorised kernel.
@@ -184,10 +199,7 @@ func (k *fastKernel) project(sw *sweep, b *batch, cols []int, fixedProj func(col
 	}
 	off := 0
 	for _, t := range sw.chain() {
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, -1,
-			blas64.General{Rows: G * m, Cols: t.segCols, Stride: t.segCols, Data: t.seg},
-			blas64.General{Rows: t.segCols, Cols: nb, Stride: nb, Data: w[off*nb:]},
-			1, blas64.General{Rows: G * m, Cols: nb, Stride: nb, Data: v})
+		subtractProduct(v, t.seg, w[off*nb:(off+t.segCols)*nb], t.segCols, nb)
 		off += t.segCols
 	}
 	return ssrA, v

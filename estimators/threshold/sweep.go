@@ -77,15 +77,7 @@ func (s *sweep) rgColumn(j, b int, dst []float64) {
 // derived from the sweep of the set without one threshold, or built.
 func (k *fastKernel) sweepFor(fixed []float64) (*sweep, error) {
 	sorted := slices.Sorted(slices.Values(fixed))
-	if s := k.cache.get(sorted); s != nil {
-		return s, nil
-	}
-	s, err := k.newSweep(sorted)
-	if err != nil {
-		return nil, err
-	}
-	k.cache.put(sorted, s)
-	return s, nil
+	return k.cache.getOrBuild(sorted, func() (*sweep, error) { return k.newSweep(sorted) })
 }
 
 func (k *fastKernel) newSweep(sorted []float64) (*sweep, error) {
