@@ -17,10 +17,10 @@ type cached struct {
 type sweepCache struct {
 	mu       sync.Mutex
 	building map[string]*build // sweeps being built, so that each is built once
-	budget int
-	used   int
-	lru    *list.List // front: most recent; values cached
-	index  map[string]*list.Element
+	budget   int
+	used     int
+	lru      *list.List // front: most recent; values cached
+	index    map[string]*list.Element
 }
 
 // build is a sweep under construction; done closes when it is ready.
