@@ -5,25 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/thresher/thresher/internal/proctest"
 )
 
 // Helpers of the integration tests: the real binary and Prometheus run as
 // processes on 127.0.0.1.
 
 var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-
 	promOnce sync.Once
 	promErr  error
 	promOut  bytes.Buffer
@@ -32,31 +27,8 @@ var (
 // TestMain removes the binary built for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	proctest.RemoveBinary()
 	os.Exit(code)
-}
-
-// thresherBinary builds cmd/thresher once per test run.
-func thresherBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "thresher-deploy-bin-*")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "thresher")
-		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/thresher").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
 }
 
 // needPrometheus installs Debian's prometheus package when it is missing
@@ -78,80 +50,16 @@ func needPrometheus(t *testing.T) {
 	}
 }
 
-// syncBuffer collects a process's output for concurrent reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type proc = proctest.Proc
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan error
-}
-
-// start runs a process until the test ends: then it gets SIGTERM (a clean
-// shutdown: workers drain, coordinators resign) and, 10 s later, SIGKILL.
-// Cleanups run in reverse order, so processes stop in reverse start order.
+// start runs a process until the test ends (see proctest.Start). Plaintext
+// gRPC is for loopback only, where the binary accepts it with --insecure.
 func start(t *testing.T, name, path string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(path, args...), out: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	// Plaintext gRPC is for loopback only; binaries that require TLS
-	// accept it there with --insecure, older ones ignore the variable.
-	p.cmd.Env = append(os.Environ(), "THRESHER_INSECURE=true")
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, p.out.String())
-		}
-	})
-	return p
+	return proctest.Start(t, name, path, []string{"THRESHER_INSECURE=true"}, args...)
 }
 
-// exited reports whether the process has ended, and how.
-func (p *proc) exited() (bool, error) {
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return true, err
-	default:
-		return false, nil
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+var freeAddr = proctest.FreeAddr
 
 // waitHTTP waits until GET url answers 200, failing early if p exits.
 func waitHTTP(t *testing.T, p *proc, url string, timeout time.Duration) {
@@ -165,12 +73,12 @@ func waitHTTP(t *testing.T, p *proc, url string, timeout time.Duration) {
 				return
 			}
 		}
-		if done, err := p.exited(); done {
-			t.Fatalf("%s exited (%v) before %s answered:\n%s", p.name, err, url, p.out.String())
+		if done, err := p.Exited(); done {
+			t.Fatalf("%s exited (%v) before %s answered:\n%s", p.Name, err, url, p.Output())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s did not answer within %v:\n%s", url, timeout, p.out.String())
+	t.Fatalf("%s did not answer within %v:\n%s", url, timeout, p.Output())
 }
 
 // localCluster is an etcd, a coordinator and a worker, each a process of
@@ -183,14 +91,14 @@ type localCluster struct {
 
 func startCluster(t *testing.T) *localCluster {
 	t.Helper()
-	bin := thresherBinary(t)
+	bin := proctest.Binary(t)
 	c := &localCluster{bin: bin, coordinator: freeAddr(t), coordMetrics: freeAddr(t), wkMetrics: freeAddr(t)}
 	etcdAddr := freeAddr(t)
 	etcd := start(t, "etcd", bin, "etcd", "--data-dir", t.TempDir(), "--listen", etcdAddr)
 	deadline := time.Now().Add(30 * time.Second)
-	for !bytes.Contains([]byte(etcd.out.String()), []byte("etcd serving")) {
-		if done, err := etcd.exited(); done || time.Now().After(deadline) {
-			t.Fatalf("etcd did not start (%v):\n%s", err, etcd.out.String())
+	for !bytes.Contains([]byte(etcd.Output()), []byte("etcd serving")) {
+		if done, err := etcd.Exited(); done || time.Now().After(deadline) {
+			t.Fatalf("etcd did not start (%v):\n%s", err, etcd.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -101,8 +101,8 @@ func TestPrometheusMeasuresThroughput(t *testing.T) {
 			t.Logf("throughput %.0f replications/s (recorded over 1m: %.0f/s)", tp[0], rec[0])
 			break
 		}
-		if done, err := job.exited(); done {
-			t.Fatalf("the job ended (%v) before Prometheus saw throughput:\n%s", err, job.out.String())
+		if done, err := job.Exited(); done {
+			t.Fatalf("the job ended (%v) before Prometheus saw throughput:\n%s", err, job.Output())
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no positive throughput after 45 s: %s = %v, %s = %v", throughput, tp, recorded, rec)
@@ -126,14 +126,8 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	needPrometheus(t)
 	c := startCluster(t)
 	job := c.submit(t, 50)
-	select {
-	case err := <-job.done:
-		job.done <- err
-		if err != nil {
-			t.Fatalf("job: %v\n%s", err, job.out.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("the job did not finish within 60 s")
+	if err := job.Wait(60 * time.Second); err != nil {
+		t.Fatalf("job: %v\n%s", err, job.Output())
 	}
 	for name, addr := range map[string]string{"coordinator": c.coordMetrics, "worker": c.wkMetrics} {
 		resp, err := http.Get("http://" + addr + "/metrics")

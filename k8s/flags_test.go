@@ -2,33 +2,28 @@ package k8s
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/thresher/thresher/internal/proctest"
 )
 
 // A subcommand's flags as its --help lists them: "  --name  [THRESHER_NAME]".
 var helpFlag = regexp.MustCompile(`(?m)^  --([a-z0-9-]+)  \[(THRESHER_[A-Z0-9_]+)\]$`)
 
 var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	helpMu  sync.Mutex
-	helps   = map[string]map[string]string{}
+	helpMu sync.Mutex
+	helps  = map[string]map[string]string{}
 )
 
 // TestMain removes the binary built for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	proctest.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -36,20 +31,7 @@ func TestMain(m *testing.M) {
 // variable), read from the --help of the binary built from this tree.
 func binaryFlags(t *testing.T, sub string) map[string]string {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "thresher-k8s-bin-*")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "thresher")
-		if out, err := exec.Command("go", "build", "-o", binPath, "../cmd/thresher").CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
+	binPath := proctest.Binary(t)
 	helpMu.Lock()
 	defer helpMu.Unlock()
 	if flags, ok := helps[sub]; ok {

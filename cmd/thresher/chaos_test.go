@@ -66,9 +66,9 @@ func (e *etcdCluster) start(i int, initial string) *proc {
 
 func (e *etcdCluster) waitServing(m *proc) {
 	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(m.stdout.String(), "etcd serving") {
+	for !strings.Contains(m.Stdout.String(), "etcd serving") {
 		if time.Now().After(deadline) {
-			e.t.Fatalf("%s did not start:\n%s", m.name, m.stderr.String())
+			e.t.Fatalf("%s did not start:\n%s", m.Name, m.Stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -76,7 +76,7 @@ func (e *etcdCluster) waitServing(m *proc) {
 
 // restart kills member i and starts it again on its data: it rejoins.
 func (e *etcdCluster) restart(i int) {
-	e.members[i].kill(e.t)
+	e.members[i].Kill()
 	time.Sleep(300 * time.Millisecond)
 	var initial []string
 	for j := range e.peers {
@@ -114,7 +114,7 @@ func (c *chaosCluster) startCoordinator(i int) *proc {
 	p := startProc(c.t, fmt.Sprintf("coordinator %d", i), append([]string{"coordinator", "--etcd", c.etcdAddr,
 		"--listen", c.coordAddrs[i], "--metrics-listen", c.coordMetrics[i], "--session-ttl", "2s",
 		"--token-file", filepath.Join(c.certs, "tokens.txt")}, tlsFlags(c.certs)...)...)
-	p.waitFor(c.t, `coordinator started`, 30*time.Second)
+	p.WaitFor(c.t, `coordinator started`, 30*time.Second)
 	return p
 }
 
@@ -149,7 +149,7 @@ func TestChaos(t *testing.T) {
 		var events []string
 		done := make(chan struct{})
 		go func() {
-			client.wait(10 * time.Minute)
+			client.Wait(10 * time.Minute)
 			close(done)
 		}()
 		waitProgress(t, client)
@@ -163,12 +163,12 @@ func TestChaos(t *testing.T) {
 			switch step % 3 {
 			case 0:
 				i := rng.IntN(len(c.workers))
-				c.workers[i].kill(t)
+				c.workers[i].Kill()
 				c.workers[i] = c.workerNamed(fmt.Sprintf("w%d", i+1))
 				events = append(events, fmt.Sprintf("worker w%d", i+1))
 			case 1:
 				if i := c.leader(); i >= 0 {
-					c.coords[i].kill(t)
+					c.coords[i].Kill()
 					c.coords[i] = c.startCoordinator(i)
 					events = append(events, fmt.Sprintf("leader %d", i))
 				}
@@ -195,7 +195,7 @@ func TestChaos(t *testing.T) {
 func (c *chaosCluster) workerNamed(id string) *proc {
 	p := startProc(c.t, "worker "+id, append([]string{"worker", "--etcd", c.etcdAddr, "--listen", "127.0.0.1:0",
 		"--metrics-listen", "127.0.0.1:0", "--slots", "1", "--id", id}, tlsFlags(c.certs)...)...)
-	p.waitFor(c.t, `worker registered`, time.Minute)
+	p.WaitFor(c.t, `worker registered`, time.Minute)
 	return p
 }
 
@@ -224,10 +224,10 @@ func TestLoad(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			p := startProc(t, fmt.Sprintf("alone %d", j), append(loadJob(j), "--workers", "1")...)
-			if err := p.wait(5 * time.Minute); err != nil {
-				t.Errorf("job %d alone: %v\n%s", j, err, p.stderr.String())
+			if err := p.Wait(5 * time.Minute); err != nil {
+				t.Errorf("job %d alone: %v\n%s", j, err, p.Stderr.String())
 			}
-			want[j] = p.stdout.String()
+			want[j] = p.Stdout.String()
 		}()
 	}
 	wg.Wait()
@@ -254,8 +254,8 @@ func TestLoad(t *testing.T) {
 			t0 := time.Now()
 			p := startProc(t, fmt.Sprintf("client %d", j),
 				append(loadJob(j), append([]string{"--coordinator", addr}, c.clientFlags(filepath.Join(c.certs, "tokens.txt"))...)...)...)
-			err := p.wait(10 * time.Minute)
-			results <- outcome{j, time.Since(t0).Seconds(), p.stdout.String(), err}
+			err := p.Wait(10 * time.Minute)
+			results <- outcome{j, time.Since(t0).Seconds(), p.Stdout.String(), err}
 		}()
 	}
 	var times []float64

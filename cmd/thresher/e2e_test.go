@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/thresher/thresher/internal/proctest"
 )
 
 // The end-to-end tests run the real binary as separate processes: an etcd,
@@ -20,134 +18,28 @@ import (
 // them with SIGKILL. They check that the job's JSON is byte-identical to the
 // in-process default's, whatever happens.
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// binary builds cmd/thresher once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "thresher-e2e-*")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "thresher")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+// TestMain removes the binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	proctest.RemoveBinary()
+	os.Exit(code)
 }
 
-// syncBuffer collects a process's output for concurrent reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type proc = proctest.Proc
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-type proc struct {
-	name           string
-	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
-	done           chan error
-}
-
+// startProc runs the thresher binary until the test ends.
 func startProc(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
-	return startProcEnv(t, name, nil, args...)
+	return proctest.Start(t, name, proctest.Binary(t), nil, args...)
 }
 
-// startProcEnv starts the binary with extra environment variables.
+// startProcEnv runs the thresher binary with extra environment variables.
 func startProcEnv(t *testing.T, name string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(binary(t), args...), stdout: &syncBuffer{}, stderr: &syncBuffer{},
-		done: make(chan error, 1)}
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	if env != nil {
-		p.cmd.Env = append(os.Environ(), env...)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", name, p.stderr.String())
-		}
-	})
-	return p
+	return proctest.Start(t, name, proctest.Binary(t), env, args...)
 }
 
-// waitFor waits until the process's stderr matches re and returns the first
-// submatch (or the whole match).
-func (p *proc) waitFor(t *testing.T, re string, timeout time.Duration) string {
-	t.Helper()
-	rx := regexp.MustCompile(re)
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if m := rx.FindStringSubmatch(p.stderr.String()); m != nil {
-			return m[len(m)-1]
-		}
-		select {
-		case err := <-p.done:
-			p.done <- err
-			t.Fatalf("%s exited (%v) before printing %q:\n%s", p.name, err, re, p.stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("%s did not print %q within %v:\n%s", p.name, re, timeout, p.stderr.String())
-	return ""
-}
-
-func (p *proc) kill(t *testing.T) {
-	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-	p.done <- nil
-}
-
-// wait waits for the process to exit and returns its error.
-func (p *proc) wait(timeout time.Duration) error {
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return err
-	case <-time.After(timeout):
-		return fmt.Errorf("%s still running after %v", p.name, timeout)
-	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+var freePort = proctest.FreeAddr
 
 // e2eJob is the acceptance job: the Hansen model with 3 thresholds on the
 // exact grid, B = 2,000 per stage, fixed seed.
@@ -167,10 +59,10 @@ func reference(t *testing.T) string {
 	t.Helper()
 	referenceOnce.Do(func() {
 		p := startProc(t, "in-process", e2eJob()...)
-		if err := p.wait(5 * time.Minute); err != nil {
-			t.Fatalf("in-process run: %v\n%s", err, p.stderr.String())
+		if err := p.Wait(5 * time.Minute); err != nil {
+			t.Fatalf("in-process run: %v\n%s", err, p.Stderr.String())
 		}
-		referenceJSON = p.stdout.String()
+		referenceJSON = p.Stdout.String()
 	})
 	if referenceJSON == "" {
 		t.Fatal("no reference result")
@@ -199,7 +91,7 @@ func newCluster(t *testing.T) *cluster {
 func makeCerts(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "certs")
-	if out, err := exec.Command(binary(t), "certs", "--dir", dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(proctest.Binary(t), "certs", "--dir", dir).CombinedOutput(); err != nil {
 		t.Fatalf("certs: %v\n%s", err, out)
 	}
 	return dir
@@ -221,9 +113,9 @@ func (c *cluster) clientFlags(tokenFile string) []string {
 func (c *cluster) startEtcd() {
 	c.etcd = startProc(c.t, "etcd", "etcd", "--data-dir", c.etcdDir, "--listen", c.etcdAddr)
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(c.etcd.stdout.String(), "etcd serving") {
+	for !strings.Contains(c.etcd.Stdout.String(), "etcd serving") {
 		if time.Now().After(deadline) {
-			c.t.Fatalf("etcd did not start:\n%s", c.etcd.stderr.String())
+			c.t.Fatalf("etcd did not start:\n%s", c.etcd.Stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -234,7 +126,7 @@ func (c *cluster) coordinator(addr string) *proc {
 	p := startProc(c.t, "coordinator "+addr, append([]string{"coordinator", "--etcd", c.etcdAddr, "--listen", addr,
 		"--metrics-listen", "127.0.0.1:0", "--session-ttl", "2s", "--token-file", filepath.Join(c.certs, "tokens.txt")},
 		tlsFlags(c.certs)...)...)
-	p.waitFor(c.t, `coordinator started`, 30*time.Second)
+	p.WaitFor(c.t, `coordinator started`, 30*time.Second)
 	return p
 }
 
@@ -248,7 +140,7 @@ func (c *cluster) workerWithCerts(dir string, env []string) *proc {
 	p := startProcEnv(c.t, fmt.Sprintf("worker %d", c.workers), env, append([]string{"worker", "--etcd", c.etcdAddr,
 		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--slots", "1", "--id", fmt.Sprintf("w%d", c.workers)},
 		tlsFlags(dir)...)...)
-	p.waitFor(c.t, `worker registered`, 30*time.Second)
+	p.WaitFor(c.t, `worker registered`, 30*time.Second)
 	return p
 }
 
@@ -265,10 +157,10 @@ func (c *cluster) submitWithToken(tokenFile string, coordinators ...string) *pro
 // result waits for the client and returns its stdout.
 func (c *cluster) result(client *proc) string {
 	c.t.Helper()
-	if err := client.wait(5 * time.Minute); err != nil {
-		c.t.Fatalf("client: %v\n%s", err, client.stderr.String())
+	if err := client.Wait(5 * time.Minute); err != nil {
+		c.t.Fatalf("client: %v\n%s", err, client.Stderr.String())
 	}
-	return client.stdout.String()
+	return client.Stdout.String()
 }
 
 func sameJSON(t *testing.T, got, want string) {
@@ -287,14 +179,14 @@ func skipShort(t *testing.T) {
 // waitProgress waits until the client reports bootstrap progress, so that
 // a failure injected next happens mid-job.
 func waitProgress(t *testing.T, client *proc) {
-	client.waitFor(t, `bootstrap .*[1-9][0-9]*/2000`, 2*time.Minute)
+	client.WaitFor(t, `bootstrap .*[1-9][0-9]*/2000`, 2*time.Minute)
 }
 
 // stillRunning fails the test when the job already printed its result: the
 // failure just injected would have tested nothing.
 func stillRunning(t *testing.T, client *proc) {
 	t.Helper()
-	if client.stdout.String() != "" {
+	if client.Stdout.String() != "" {
 		t.Fatal("the job finished before the failure was injected; make it longer")
 	}
 }
@@ -329,7 +221,7 @@ func TestE2EWorkerKilledAndLateJoiner(t *testing.T) {
 	}
 	client := c.submit(addr)
 	waitProgress(t, client)
-	ws[1].kill(t)
+	ws[1].Kill()
 	stillRunning(t, client)
 	c.worker()
 	sameJSON(t, c.result(client), want)
@@ -347,7 +239,7 @@ func TestE2ECoordinatorKilledAndRestarted(t *testing.T) {
 	c.worker()
 	client := c.submit(addr)
 	waitProgress(t, client)
-	co.kill(t)
+	co.Kill()
 	stillRunning(t, client)
 	time.Sleep(500 * time.Millisecond)
 	c.coordinator(addr)
@@ -362,15 +254,15 @@ func TestE2ECoordinatorReplacedByStandby(t *testing.T) {
 	c := newCluster(t)
 	first, second := freePort(t), freePort(t)
 	leader := c.coordinator(first)
-	leader.waitFor(t, `leading`, 30*time.Second)
+	leader.WaitFor(t, `leading`, 30*time.Second)
 	standby := c.coordinator(second)
 	c.worker()
 	c.worker()
 	client := c.submit(first, second)
 	waitProgress(t, client)
-	leader.kill(t)
+	leader.Kill()
 	stillRunning(t, client)
-	standby.waitFor(t, `leading`, 30*time.Second)
+	standby.WaitFor(t, `leading`, 30*time.Second)
 	sameJSON(t, c.result(client), want)
 }
 
@@ -386,7 +278,7 @@ func TestE2EEtcdRestart(t *testing.T) {
 	c.worker()
 	client := c.submit(addr)
 	waitProgress(t, client)
-	c.etcd.kill(t)
+	c.etcd.Kill()
 	stillRunning(t, client)
 	time.Sleep(time.Second)
 	c.startEtcd()
@@ -409,9 +301,9 @@ func TestE2EClientWithoutValidToken(t *testing.T) {
 		"wrong token": e2eJob(append([]string{"--coordinator", addr}, c.clientFlags(wrong)...)...),
 	} {
 		client := startProc(t, "client "+name, args...)
-		client.wait(time.Minute)
-		if code := client.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(client.stderr.String(), "a valid bearer token is required") {
-			t.Errorf("%s: exit %d, stderr %q", name, code, client.stderr.String())
+		client.Wait(time.Minute)
+		if code := client.Cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(client.Stderr.String(), "a valid bearer token is required") {
+			t.Errorf("%s: exit %d, stderr %q", name, code, client.Stderr.String())
 		}
 	}
 }
@@ -427,10 +319,10 @@ func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 	c.coordinator(addr)
 	c.workerWithCerts(makeCerts(t), nil)
 	client := c.submit(addr)
-	client.waitFor(t, `waiting for workers: 1 registered, none reachable`, time.Minute)
+	client.WaitFor(t, `waiting for workers: 1 registered, none reachable`, time.Minute)
 	time.Sleep(2 * time.Second)
-	if strings.Contains(client.stderr.String(), "bootstrap") {
-		t.Fatalf("the job progressed with only a worker of another CA:\n%s", client.stderr.String())
+	if strings.Contains(client.Stderr.String(), "bootstrap") {
+		t.Fatalf("the job progressed with only a worker of another CA:\n%s", client.Stderr.String())
 	}
 	c.worker()
 	sameJSON(t, c.result(client), want)
@@ -445,7 +337,7 @@ func TestE2ENoWorkersYet(t *testing.T) {
 	addr := freePort(t)
 	c.coordinator(addr)
 	client := c.submit(addr)
-	client.waitFor(t, `waiting for workers: none registered`, time.Minute)
+	client.WaitFor(t, `waiting for workers: none registered`, time.Minute)
 	c.worker()
 	sameJSON(t, c.result(client), want)
 }

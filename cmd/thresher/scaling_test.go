@@ -48,7 +48,7 @@ func scalingRun(t *testing.T, n int) (wall, steady float64, out string) {
 	addr, metrics := freePort(t), freePort(t)
 	startProc(t, "coordinator", append([]string{"coordinator", "--etcd", c.etcdAddr, "--listen", addr,
 		"--metrics-listen", metrics, "--token-file", c.certs + "/tokens.txt"}, tlsFlags(c.certs)...)...).
-		waitFor(t, "coordinator started", 30*time.Second)
+		WaitFor(t, "coordinator started", 30*time.Second)
 	for i := 0; i < n; i++ {
 		c.workerWithCerts(c.certs, []string{"GOMAXPROCS=1"})
 	}
@@ -63,13 +63,13 @@ func scalingRun(t *testing.T, n int) (wall, steady float64, out string) {
 	start := time.Now()
 	client := startProc(t, "client", job...)
 	finished := make(chan error, 1)
-	go func() { finished <- client.wait(time.Hour) }()
+	go func() { finished <- client.Wait(time.Hour) }()
 poll:
 	for {
 		select {
 		case err := <-finished:
 			if err != nil {
-				t.Fatalf("client: %v\n%s", err, client.stderr.String())
+				t.Fatalf("client: %v\n%s", err, client.Stderr.String())
 			}
 			break poll
 		case <-time.After(100 * time.Millisecond):
@@ -91,7 +91,7 @@ poll:
 	if first == nil || last == nil || !last.at.After(first.at) {
 		t.Fatalf("the job was too short to measure a steady throughput (%d samples)", len(samples))
 	}
-	return wall, (last.done - first.done) / last.at.Sub(first.at).Seconds(), client.stdout.String()
+	return wall, (last.done - first.done) / last.at.Sub(first.at).Seconds(), client.Stdout.String()
 }
 
 // TestScaling measures the replication throughput of one and two workers
