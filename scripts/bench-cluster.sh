@@ -4,15 +4,17 @@
 #      and on 2 workers (each a process with GOMAXPROCS=1 and one slot), with
 #      a real etcd and coordinator on loopback (TestScaling: wall time, and
 #      the steady rate read from the coordinator's metrics between 10% and 90%
-#      of the replications);
+#      of the replications), in ROUNDS rounds of one run on each, with the
+#      medians over rounds;
 #   2. dispatch: no-op tasks per second from the scheduler to 32 workers over
 #      real gRPC streams (BenchmarkDispatchNoop).
-# Usage: scripts/bench-cluster.sh [replications per stage, default 10000] [grid, default all]
+# Usage: scripts/bench-cluster.sh [replications per stage, default 10000] [grid, default all] [rounds, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-10000}
 grid=${2:-all}
-go test ./cmd/thresher -run '^TestScaling$' -count=1 -v -timeout 60m \
-	-args -scaling.reps="$reps" -scaling.grid="$grid" | grep -E 'scaling|worker|speed-up|FAIL|^ok'
+rounds=${3:-3}
+go test ./cmd/thresher -run '^TestScaling$' -count=1 -v -timeout 120m \
+	-args -scaling.reps="$reps" -scaling.grid="$grid" -scaling.rounds="$rounds" | grep -E 'scaling|round|median|best|FAIL|^ok'
 echo "dispatch: no-op tasks to 32 workers"
 go test ./coordinator -run '^$' -bench DispatchNoop -benchtime 3x | grep -E 'tasks/s'
