@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -10,9 +9,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/etcdtest"
-	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -26,14 +23,7 @@ func FuzzJobsAPI(f *testing.F) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cli := etcdtest.Start(f)
-	data, err := os.ReadFile("../testdata/hansen1999/hansen1999_xthreg.csv")
-	if err != nil {
-		f.Fatal(err)
-	}
-	sha, err := datastore.Put(ctx, cli, keys.Default, data)
-	if err != nil {
-		f.Fatal(err)
-	}
+	sha := etcdtest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli})
 	if err != nil {
 		f.Fatal(err)

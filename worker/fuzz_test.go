@@ -2,13 +2,11 @@ package worker
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/etcdtest"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/specconv"
@@ -24,14 +22,7 @@ func FuzzTask(f *testing.F) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cli := etcdtest.Start(f)
-	data, err := os.ReadFile("../testdata/hansen1999/hansen1999_xthreg.csv")
-	if err != nil {
-		f.Fatal(err)
-	}
-	sha, err := datastore.Put(ctx, cli, keys.Default, data)
-	if err != nil {
-		f.Fatal(err)
-	}
+	sha := etcdtest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	x := &executor{etcd: cli, prefix: keys.Default, metrics: newMetrics(prometheus.NewRegistry()),
 		datasets: newLRU[*panel.Table](2), models: newLRU[*threshold.Problem](4), mediations: newLRU[*mediation.Problem](4)}
 

@@ -2,12 +2,15 @@ package etcdtest
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/keys"
 )
 
 // Start starts a member and returns a client of it.
@@ -24,4 +27,19 @@ func Start(tb testing.TB) *clientv3.Client {
 	}
 	tb.Cleanup(func() { cli.Close() })
 	return cli
+}
+
+// PutDataset stores the file at path as a dataset under the default prefix
+// and returns its SHA-256.
+func PutDataset(tb testing.TB, cli *clientv3.Client, path string) string {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sha, err := datastore.Put(context.Background(), cli, keys.Default, data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sha
 }
