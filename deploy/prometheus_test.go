@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -120,32 +121,138 @@ func TestPrometheusMeasuresThroughput(t *testing.T) {
 	}
 }
 
-// TestPromtoolCheckMetrics runs a small job to completion, scrapes the
-// coordinator's and the worker's /metrics and lints them with promtool.
-func TestPromtoolCheckMetrics(t *testing.T) {
+// TestMetricsAfterJob runs a job on a local cluster of one coordinator and
+// one worker, scrapes both, and checks that the exposition passes
+// `promtool check metrics` and that the counters account for the job: the
+// merged replications equal B per stage, the worker's equal the
+// coordinator's, every task the coordinator counts as ok is one the worker
+// counts as ok, and nothing failed, was requeued or was duplicated.
+func TestMetricsAfterJob(t *testing.T) {
 	needPrometheus(t)
+	const bs = 50
 	c := startCluster(t)
-	job := c.submit(t, 50)
+	job := c.submit(t, bs)
 	if err := job.Wait(60 * time.Second); err != nil {
 		t.Fatalf("job: %v\n%s", err, job.Output())
 	}
-	for name, addr := range map[string]string{"coordinator": c.coordMetrics, "worker": c.wkMetrics} {
-		resp, err := http.Get("http://" + addr + "/metrics")
-		if err != nil {
-			t.Fatal(err)
+	coord := scrape(t, c.coordMetrics)
+	deadline := time.Now().Add(10 * time.Second)
+	for coord.sum("thresher_jobs", "state", "succeeded") != 1 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		coord = scrape(t, c.coordMetrics)
+	}
+	worker := scrape(t, c.wkMetrics)
+
+	stages := coord.series("thresher_replications_completed_total")
+	if len(stages) != 3 {
+		t.Errorf("replications_completed_total has %d stage series, want 3: %v", len(stages), stages)
+	}
+	for stage, v := range stages {
+		if v != bs {
+			t.Errorf("replications_completed_total%s = %v, want %d", stage, v, bs)
 		}
-		text, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
+	}
+	for _, check := range []struct {
+		what      string
+		got, want float64
+	}{
+		{"coordinator replications", coord.sum("thresher_replications_completed_total", "", ""), 3 * bs},
+		{"worker replications", worker.sum("thresher_worker_replications_total", "", ""), 3 * bs},
+		{"worker grid candidates", worker.sum("thresher_worker_grid_candidates_total", "", ""),
+			coord.sum("thresher_grid_candidates_evaluated_total", "", "")},
+		{"worker ok tasks", worker.sum("thresher_worker_tasks_total", "outcome", "ok"),
+			coord.sum("thresher_tasks_total", "outcome", "ok")},
+		{"task durations observed", coord.sum("thresher_task_duration_seconds_count", "", ""),
+			coord.sum("thresher_tasks_total", "outcome", "ok")},
+		{"failed tasks", coord.sum("thresher_tasks_total", "outcome", "failed"), 0},
+		{"requeued tasks", coord.sum("thresher_tasks_total", "outcome", "requeued"), 0},
+		{"duplicate tasks", coord.sum("thresher_tasks_total", "outcome", "duplicate"), 0},
+		{"conflicting tasks", coord.sum("thresher_tasks_total", "outcome", "conflict"), 0},
+		{"worker tasks not ok", worker.sum("thresher_worker_tasks_total", "", "") - worker.sum("thresher_worker_tasks_total", "outcome", "ok"), 0},
+		{"tasks queued", coord.sum("thresher_tasks_queued", "", ""), 0},
+		{"tasks in flight", coord.sum("thresher_tasks_in_flight", "", ""), 0},
+		{"succeeded jobs", coord.sum("thresher_jobs", "state", "succeeded"), 1},
+	} {
+		if check.got != check.want {
+			t.Errorf("%s: %v, want %v", check.what, check.got, check.want)
 		}
-		if !bytes.Contains(text, []byte("thresher_")) {
-			t.Fatalf("%s /metrics has no thresher_ series", name)
-		}
+	}
+	if coord.sum("thresher_grid_candidates_evaluated_total", "", "") == 0 {
+		t.Error("no grid candidates counted")
+	}
+
+	for name, m := range map[string]scraped{"coordinator": coord, "worker": worker} {
 		cmd := exec.Command("promtool", "check", "metrics")
-		cmd.Stdin = bytes.NewReader(text)
+		cmd.Stdin = bytes.NewReader(m.text)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("promtool check metrics on the %s's /metrics: %v\n%s", name, err, out)
 		}
 	}
+}
+
+// scraped is one /metrics exposition, as text and as samples.
+type scraped struct {
+	text    []byte
+	samples []sample
+}
+
+// sample is one line of an exposition: metric name, labels, value.
+type sample struct {
+	name   string
+	labels string // as exposed, e.g. {outcome="ok",stage="single"}
+	value  float64
+}
+
+// scrape reads http://addr/metrics.
+func scrape(t *testing.T, addr string) scraped {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := scraped{text: text}
+	for _, line := range strings.Split(string(text), "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		sp := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[sp+1:], 64)
+		if err != nil {
+			t.Fatalf("%s: bad sample %q", addr, line)
+		}
+		name, labels := line[:sp], ""
+		if b := strings.IndexByte(name, '{'); b >= 0 {
+			name, labels = name[:b], name[b:]
+		}
+		s.samples = append(s.samples, sample{name, labels, v})
+	}
+	return s
+}
+
+// sum adds the samples of metric name whose label key has value (every
+// sample when key is empty).
+func (s scraped) sum(name, key, value string) float64 {
+	total := 0.0
+	for _, x := range s.samples {
+		if x.name == name && (key == "" || strings.Contains(x.labels, key+"=\""+value+"\"")) {
+			total += x.value
+		}
+	}
+	return total
+}
+
+// series returns the samples of metric name by their labels.
+func (s scraped) series(name string) map[string]float64 {
+	out := map[string]float64{}
+	for _, x := range s.samples {
+		if x.name == name {
+			out[x.labels] = x.value
+		}
+	}
+	return out
 }
