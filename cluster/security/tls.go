@@ -1,6 +1,7 @@
 package security
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -86,6 +87,17 @@ func IsLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// DialLoopbackOnly dials addr only if it is a loopback address: the
+// dialer of plaintext connections, so that an insecure process never sends
+// unencrypted traffic off the machine, whatever address a peer registered.
+func DialLoopbackOnly(ctx context.Context, addr string) (net.Conn, error) {
+	if !IsLoopback(addr) {
+		return nil, fmt.Errorf("refusing a plaintext connection to %q: without TLS only loopback addresses are dialled", addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
 }
 
 // Config returns a client tls.Config (for clients that are not gRPC, such

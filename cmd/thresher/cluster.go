@@ -20,6 +20,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
@@ -63,7 +64,7 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 }
 
 // security checks the transport settings: TLS files, or --insecure on a
-// loopback address.
+// loopback listen and advertised address.
 func (f *commonFlags) security() error {
 	switch {
 	case f.tls.Enabled() && f.insecure:
@@ -76,6 +77,8 @@ func (f *commonFlags) security() error {
 		return fmt.Errorf("%w: TLS is required: set --tls-cert, --tls-key and --tls-ca (see 'thresher certs'), or --insecure on a loopback address", errUsage)
 	case !security.IsLoopback(f.listen):
 		return fmt.Errorf("%w: --insecure is only allowed on a loopback listen address, not %q", errUsage, f.listen)
+	case f.advertise != "" && !security.IsLoopback(f.advertise):
+		return fmt.Errorf("%w: --insecure is only allowed with a loopback --advertise address, not %q", errUsage, f.advertise)
 	}
 	return nil
 }
@@ -213,7 +216,8 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	var serverOpts []grpc.ServerOption
-	var dialOpts []grpc.DialOption
+	dialOpts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(security.DialLoopbackOnly)}
 	if !f.insecure {
 		if *tokenFile == "" {
 			return fmt.Errorf("%w: --token-file is required with TLS", errUsage)
