@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/thresher/thresher/estimators/ols"
 )
@@ -70,7 +71,12 @@ func (p *Problem) regimeError(thresholds []float64, err error) error {
 	return fmt.Errorf("%w: at thresholds %v: %w", ErrData, sorted, err)
 }
 
-// Coefficient is one slope of the final regression with its standard errors.
+// ConstantName names the constant of the final regression in xthreg
+// convention, as Stata does.
+const ConstantName = "_cons"
+
+// Coefficient is one slope (or, in xthreg convention, the constant) of the
+// final regression with its standard errors.
 type Coefficient struct {
 	Name string `json:"name"`
 	// Regime is nil for a regime-independent regressor, else the regime
@@ -97,18 +103,44 @@ type Coefficient struct {
 // vce(robust)'s; se_cluster is xtreg, fe vce(cluster unit)'s, whose K counts
 // the constant. Hansen's program has no clustered errors; thresher applies
 // Stata's factor without the constant, since Hansen's regression has none.
+//
+// In xthreg convention the last coefficient is xtreg, fe's _cons, the mean
+// fixed effect: the regression is run as Stata runs it, of y_it - ybar_i +
+// ybar on x_it - xbar_i + xbar and a constant (grand means over the
+// estimation sample). Its slopes and their errors are those of the within
+// regression, since (X'X)^{-1} of that design has S^{-1} as its slope block
+// (S = the within cross products), and _cons = ybar - xbar'b with classical
+// variance s^2/N + xbar'V xbar.
 func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 	sorted := slices.Sorted(slices.Values(thresholds))
 	m := len(p.x)
 	k := len(p.z) + m*(len(sorted)+1)
-	d := mat.NewDense(p.tr.Rows(), k, nil)
+	withConstant := p.spec.Convention == Xthreg
+	cols := k
+	if withConstant {
+		cols++
+	}
+	d := mat.NewDense(p.tr.Rows(), cols, nil)
+	y := p.yT
 	var names []string
 	var regimes []*int
 	j := 0
-	for i, c := range p.z {
-		d.SetCol(j, p.transform(c))
-		names, regimes = append(names, p.zNames[i]), append(regimes, nil)
+	// set stores the transformed level column, plus its grand mean when
+	// the regression has a constant.
+	set := func(level []float64) {
+		col := p.transform(level)
+		if withConstant {
+			mean := stat.Mean(level, nil)
+			for r := range col {
+				col[r] += mean
+			}
+		}
+		d.SetCol(j, col)
 		j++
+	}
+	for i, c := range p.z {
+		set(c)
+		names, regimes = append(names, p.zNames[i]), append(regimes, nil)
 	}
 	for reg := 0; reg <= len(sorted); reg++ {
 		for i, c := range p.x {
@@ -118,13 +150,23 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 					level[r] = v
 				}
 			}
-			d.SetCol(j, p.transform(level))
+			set(level)
 			names = append(names, p.xNames[i])
 			regimes = append(regimes, &reg)
-			j++
 		}
 	}
-	fit, err := ols.Regress(d, p.yT, names)
+	if withConstant {
+		for r := 0; r < p.tr.Rows(); r++ {
+			d.Set(r, j, 1)
+		}
+		names, regimes = append(names, ConstantName), append(regimes, nil)
+		y = slices.Clone(p.yT)
+		mean := stat.Mean(p.y, nil)
+		for r := range y {
+			y[r] += mean
+		}
+	}
+	fit, err := ols.Regress(d, y, names)
 	if err != nil {
 		return nil, p.regimeError(sorted, err)
 	}
@@ -145,7 +187,7 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 	se := ols.StdErrors(fit.Classical(nRows - nUnits - nk))
 	seRobust := ols.StdErrors(fit.White(robustScale))
 	seCluster := ols.StdErrors(fit.Cluster(group, clusterScale))
-	out := make([]Coefficient, k)
+	out := make([]Coefficient, cols)
 	for i := range out {
 		out[i] = Coefficient{Name: names[i], Regime: regimes[i], Estimate: fit.Coef[i],
 			SE: se[i], SERobust: seRobust[i], SECluster: seCluster[i]}

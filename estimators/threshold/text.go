@@ -96,7 +96,14 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 	fmt.Fprintf(w, "Linear model RSS %.6f; MSE = RSS/%s\n\n", r.LinearRSS, map[string]string{"hansen": "(n(T-1))", "xthreg": "(T(N-1))"}[r.Convention])
 
 	last := r.Stages[len(r.Stages)-1]
-	df := float64(r.NObsUsed - r.NUnits - len(last.Coefficients))
+	// Residual df as xtreg, fe: N - n - slopes; the constant is absorbed.
+	slopes := 0
+	for _, c := range last.Coefficients {
+		if c.Name != ConstantName {
+			slopes++
+		}
+	}
+	df := float64(r.NObsUsed - r.NUnits - slopes)
 	fmt.Fprintf(w, "Fixed-effects regression with %d threshold(s) %v; %s standard errors\n", last.K, last.Thresholds, vce)
 	fmt.Fprintf(w, "Number of obs %d, groups %d, R-sq within %.4f, residual df %.0f\n%s\n", r.NObsUsed, r.NUnits, last.R2Within, df, line)
 	fmt.Fprintf(w, "%24s | %11s %11s %8s %7s %23s\n%s\n", r.Model.Depvar, "Coef.", "Std. Err.", "t", "P>|t|", "[95% Conf. Interval]", line)
