@@ -403,7 +403,8 @@ func checkMountedFile(t *testing.T, b *bundle, where, path string, c corev1.Cont
 }
 
 // checkGrace checks that Kubernetes waits long enough for a clean stop:
-// the preStop hook, then (workers) the drain.
+// the preStop hook, then (workers) the drain, which a worker's preStop hook
+// starts through /drain.
 func checkGrace(t *testing.T, w workload, where string, c corev1.Container, sub string, set map[string]string) {
 	need := 5 * time.Second // coordinators: resign, let API calls finish
 	if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
@@ -412,6 +413,10 @@ func checkGrace(t *testing.T, w workload, where string, c corev1.Container, sub 
 		}
 	}
 	if sub == "worker" {
+		if h := c.Lifecycle; h == nil || h.PreStop == nil || h.PreStop.HTTPGet == nil ||
+			h.PreStop.HTTPGet.Path != "/drain" || h.PreStop.HTTPGet.Port.String() != "metrics" {
+			t.Errorf("%s: the worker needs a preStop hook GET /drain on its metrics port", where)
+		}
 		drain := 30 * time.Second // the binary's default
 		if v, ok := set["drain-timeout"]; ok {
 			var err error

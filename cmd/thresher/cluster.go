@@ -129,8 +129,10 @@ func newRegistry() *prometheus.Registry {
 }
 
 // serveMetrics serves /metrics, /healthz (liveness: the process answers)
-// and /readyz (ready() succeeds) until ctx ends.
-func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, ready func(context.Context) error, log *slog.Logger) (string, error) {
+// and /readyz (ready() succeeds) until ctx ends, and, when drain is not nil,
+// /drain: it calls drain and answers once drain returns (a Kubernetes preStop
+// hook, so that the pod is deregistered before it is sent SIGTERM).
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, ready, drain func(context.Context) error, log *slog.Logger) (string, error) {
 	if addr == "" {
 		return "", nil
 	}
@@ -148,6 +150,16 @@ func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, re
 		}
 		io.WriteString(w, "ok\n")
 	})
+	if drain != nil {
+		mux.HandleFunc("/drain", func(w http.ResponseWriter, r *http.Request) {
+			log.Info("drain requested", "remote", r.RemoteAddr)
+			if err := drain(r.Context()); err != nil {
+				http.Error(w, "drain: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			io.WriteString(w, "drained\n")
+		})
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -237,7 +249,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		serverOpts = append(tokens.ServerOptions(), grpc.Creds(server))
 		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(client)}
 	}
-	return f.serve(ctx, stderr, "coordinator", func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
+	return f.serve(ctx, stderr, "coordinator", false, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
 			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
 			MaxDatasetBytes: *maxDataset, ServerOptions: serverOpts, DialOptions: dialOpts})
@@ -254,7 +266,10 @@ type service interface {
 // serve opens the log and the etcd client, builds the service with them and
 // a registry, serves its metrics and runs it until ctx ends; the metrics
 // server stops, then the etcd client closes.
-func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string,
+//
+// With drainEndpoint, /drain on the metrics address ends Run as SIGTERM
+// would and answers when Run has returned.
+func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, drainEndpoint bool,
 	build func(*slog.Logger, *clientv3.Client, prometheus.Registerer) (service, error)) error {
 	log, err := f.logger(stderr)
 	if err != nil {
@@ -270,23 +285,40 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string,
 	if err != nil {
 		return err
 	}
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	ran := make(chan struct{})
+	var drain func(context.Context) error
+	if drainEndpoint {
+		drain = func(req context.Context) error {
+			stopRun()
+			select {
+			case <-ran:
+				return nil
+			case <-req.Done():
+				return req.Err()
+			}
+		}
+	}
 	metricsCtx, stopMetrics := context.WithCancel(context.Background())
 	defer stopMetrics()
-	maddr, err := serveMetrics(metricsCtx, f.metricsListen, reg, svc.Ready, log)
+	maddr, err := serveMetrics(metricsCtx, f.metricsListen, reg, svc.Ready, drain, log)
 	if err != nil {
 		return err
 	}
 	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","))
-	return svc.Run(ctx)
+	defer close(ran)
+	return svc.Run(runCtx)
 }
 
 const workerSynopsis = `Runs a worker: it registers in etcd under a lease and executes the tasks the
 leading coordinator sends.
 
-Shutdown on SIGINT/SIGTERM drains: refuse new tasks and tell the coordinator,
-let running tasks finish (--drain-timeout), hand back the rest, delete the
-registration, stop the gRPC server, stop the metrics server, close the etcd
-client.`
+Shutdown on SIGINT/SIGTERM, or a request to /drain on --metrics-listen (the
+Kubernetes preStop hook; it answers when draining is over), drains: refuse
+new tasks and tell the coordinator, let running tasks finish
+(--drain-timeout), hand back the rest, delete the registration, stop the
+gRPC server, stop the metrics server, close the etcd client.`
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f commonFlags
@@ -311,7 +343,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		serverOpts = []grpc.ServerOption{grpc.Creds(server)}
 	}
-	return f.serve(ctx, stderr, "worker", func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
+	return f.serve(ctx, stderr, "worker", true, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
 			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
 			ServerOptions: serverOpts})

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/internal/proctest"
 )
 
@@ -224,6 +231,48 @@ func TestE2EWorkerKilledAndLateJoiner(t *testing.T) {
 	ws[1].Kill()
 	stillRunning(t, client)
 	c.worker()
+	sameJSON(t, c.result(client), want)
+}
+
+// TestE2EWorkerDrained drains one of two workers mid-stage through /drain,
+// as the Kubernetes preStop hook does: the request answers once the worker
+// has handed back its work and deregistered, the process exits cleanly, and
+// the job's result is unchanged.
+func TestE2EWorkerDrained(t *testing.T) {
+	skipShort(t)
+	want := reference(t)
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	w := c.worker()
+	metrics := w.WaitFor(t, `worker started.*metrics=(\S+)`, 10*time.Second)
+	c.worker()
+	client := c.submit(addr)
+	waitProgress(t, client)
+	resp, err := http.Get("http://" + metrics + "/drain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(body) != "drained\n" {
+		t.Fatalf("/drain: %s %q", resp.Status, body)
+	}
+	stillRunning(t, client)
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.etcdAddr}, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if got, err := cli.Get(context.Background(), keys.Default.Worker("w1")); err != nil || got.Count != 0 {
+		t.Errorf("after /drain the worker is still registered (%v)", err)
+	}
+	if err := w.Wait(10 * time.Second); err != nil {
+		t.Errorf("drained worker: %v\n%s", err, w.Output())
+	}
+	if !strings.Contains(w.Output(), "worker draining") {
+		t.Errorf("the worker did not log its drain:\n%s", w.Output())
+	}
 	sameJSON(t, c.result(client), want)
 }
 
