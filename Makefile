@@ -17,7 +17,8 @@ TOOLS              := $(CURDIR)/bin/tools
 
 # Fuzz targets, as package:function; `make fuzz` runs each for FUZZTIME.
 FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseTerm \
-	./estimators/threshold:FuzzEstimate ./cmd/thresher:FuzzSweepFile \
+	./estimators/panel:FuzzParseList ./estimators/threshold:FuzzEstimate ./cmd/thresher:FuzzSweepFile \
+	./paper:FuzzParseSpec \
 	./coordinator:FuzzJobsAPI ./worker:FuzzTask
 FUZZTIME ?= 60s
 

@@ -3,6 +3,7 @@ package panel
 import (
 	"bytes"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -71,5 +72,36 @@ func FuzzParseTerm(f *testing.F) {
 			t.Fatalf("the name %q of a parsed term does not parse back: %v", term.Name, err)
 		}
 		term.Eval(func(Ref) float64 { return 1.5 })
+	})
+}
+
+// FuzzParseList parses arbitrary variable lists: a parsed list has one term
+// per comma-separated part, and the names joined by commas parse back to
+// the same names.
+func FuzzParseList(f *testing.F) {
+	for _, s := range []string{"", "x", "L.q,L.q^2,L.q^3,L.d,L.q*L.d", " x , L2.y ", "x,,y", "a,(b", "L.q*L.d,c^2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		terms, err := ParseList(s)
+		if err != nil {
+			return
+		}
+		if strings.TrimSpace(s) != "" && len(terms) != strings.Count(s, ",")+1 {
+			t.Fatalf("%q parsed into %d terms", s, len(terms))
+		}
+		names := make([]string, len(terms))
+		for i, term := range terms {
+			names[i] = term.Name
+		}
+		again, err := ParseList(strings.Join(names, ","))
+		if err != nil || len(again) != len(terms) {
+			t.Fatalf("the names %q do not parse back: %v", names, err)
+		}
+		for i := range again {
+			if again[i].Name != names[i] {
+				t.Fatalf("term %d: %q parsed back as %q", i, names[i], again[i].Name)
+			}
+		}
 	})
 }
