@@ -74,6 +74,7 @@ IMAGE ?= ghcr.io/thresher/thresher:latest
 
 promtool-check: ## check deploy/prometheus with promtool and run the rule unit tests (installs Debian's prometheus when missing)
 	@deploy/ensure-prometheus.sh; rc=$$?; \
+	if [ $$rc -eq 3 ] && [ -n "$$THRESHER_REQUIRE_PROMETHEUS" ]; then echo "promtool-check: promtool is missing and THRESHER_REQUIRE_PROMETHEUS is set"; exit 1; fi; \
 	if [ $$rc -eq 3 ]; then echo "promtool-check: SKIPPED: promtool is missing and cannot be installed without root"; exit 0; fi; \
 	[ $$rc -eq 0 ] || exit $$rc; \
 	cd deploy/prometheus && promtool check config prometheus.yml && promtool check rules rules.yml && promtool test rules rules_test.yml

@@ -43,6 +43,8 @@ func needPrometheus(t *testing.T) {
 	var exit *exec.ExitError
 	switch {
 	case promErr == nil:
+	case errors.As(promErr, &exit) && exit.ExitCode() == 3 && os.Getenv("THRESHER_REQUIRE_PROMETHEUS") != "":
+		t.Fatalf("prometheus/promtool are missing and THRESHER_REQUIRE_PROMETHEUS is set:\n%s", promOut.String())
 	case errors.As(promErr, &exit) && exit.ExitCode() == 3:
 		t.Skip("SKIPPED: prometheus/promtool are not installed and cannot be installed here (needs root and apt-get)")
 	default:
