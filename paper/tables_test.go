@@ -336,6 +336,16 @@ func TestTable5(t *testing.T) {
 	if !slices.Equal(cols[0].Coefficients, t3.Columns[4].Coefficients) {
 		t.Error("the total effect differs from Table 3's column (5)")
 	}
+	// Every mediation step against an independent LSDV fit: the mediator
+	// on the treatment and controls, the outcome on both and the controls.
+	d := readColumns(t, ds, spec)
+	all := func(int) bool { return true }
+	for i, med := range []string{"lnind", "lntec"} {
+		x := append([]string{"lndig"}, spec.Controls...)
+		compareColumn(t, cols[1+2*i], x, d.fit(all, med, x))
+		x = append([]string{"lndig", med}, spec.Controls...)
+		compareColumn(t, cols[2+2*i], x, d.fit(all, "lncie", x))
+	}
 	truth := simulate.ProvinceParameters()
 	for i, m := range []struct {
 		name string
