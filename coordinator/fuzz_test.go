@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/thresher/thresher/cluster/etcdtest"
@@ -24,18 +22,7 @@ func FuzzJobsAPI(f *testing.F) {
 	defer cancel()
 	cli := etcdtest.Start(f)
 	sha := etcdtest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli})
-	if err != nil {
-		f.Fatal(err)
-	}
-	go c.srv.Serve(c.lis)
-	defer c.srv.Stop()
-	cc, err := grpc.NewClient(c.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer cc.Close()
-	jobs := pb.NewJobsClient(cc)
+	jobs := serveJobs(f, Config{Listen: "127.0.0.1:0", Etcd: cli})
 
 	valid := &pb.SubmitRequest{JobId: "seed", Spec: &pb.JobSpec{Specs: []*pb.Specification{{Model: &pb.Specification_Threshold{
 		Threshold: specconv.ThresholdToProto(threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"},

@@ -1,0 +1,61 @@
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/thresher/thresher/cluster/etcdtest"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+// serveJobs serves a coordinator's Jobs API over real gRPC on loopback until
+// the test ends; the coordinator does not campaign, so it runs no jobs.
+func serveJobs(tb testing.TB, cfg Config) pb.JobsClient {
+	tb.Helper()
+	c, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	go c.srv.Serve(c.lis)
+	tb.Cleanup(c.srv.Stop)
+	cc, err := grpc.NewClient(c.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cc.Close() })
+	return pb.NewJobsClient(cc)
+}
+
+// TestUploadDatasetLimit checks that a dataset above --max-dataset-bytes is
+// refused with ResourceExhausted and a message giving the limit, and that
+// one within it is stored.
+func TestUploadDatasetLimit(t *testing.T) {
+	jobs := serveJobs(t, Config{Listen: "127.0.0.1:0", Etcd: etcdtest.Start(t), MaxDatasetBytes: 1000})
+	upload := func(chunks ...int) (*pb.DatasetRef, error) {
+		stream, err := jobs.UploadDataset(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range chunks {
+			if err := stream.Send(&pb.DatasetChunk{Data: bytes.Repeat([]byte("x"), n)}); err != nil {
+				break // the server may close the stream early; CloseAndRecv reports why
+			}
+		}
+		return stream.CloseAndRecv()
+	}
+	_, err := upload(600, 600)
+	if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "the limit is 1000 bytes") {
+		t.Errorf("1,200 bytes: %v, want ResourceExhausted giving the limit", err)
+	}
+	ref, err := upload(500, 500)
+	if err != nil || ref.Size != 1000 || len(ref.Sha256) != 64 {
+		t.Errorf("1,000 bytes: %v, %v", ref, err)
+	}
+}
