@@ -340,7 +340,7 @@ func TestE2EClientWithoutValidToken(t *testing.T) {
 	skipShort(t)
 	c := newCluster(t)
 	addr := freePort(t)
-	c.coordinator(addr)
+	co := c.coordinator(addr)
 	wrong := filepath.Join(t.TempDir(), "wrong.txt")
 	if err := os.WriteFile(wrong, []byte("not-the-cluster-token-0123456789\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -353,6 +353,32 @@ func TestE2EClientWithoutValidToken(t *testing.T) {
 		client.Wait(time.Minute)
 		if code := client.Cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(client.Stderr.String(), "a valid bearer token is required") {
 			t.Errorf("%s: exit %d, stderr %q", name, code, client.Stderr.String())
+		}
+	}
+	// No token, valid or not, reaches the coordinator's log or metrics.
+	metrics := co.WaitFor(t, `coordinator started.*metrics=(\S+)`, time.Second)
+	resp, err := http.Get("http://" + metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposed, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	valid, err := os.ReadFile(filepath.Join(c.certs, "tokens.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := []string{"not-the-cluster-token-0123456789"}
+	for _, line := range strings.Split(string(valid), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			tokens = append(tokens, line)
+		}
+	}
+	if len(tokens) != 2 {
+		t.Fatalf("tokens.txt holds %d tokens, want 1", len(tokens)-1)
+	}
+	for _, token := range tokens {
+		if strings.Contains(co.Output(), token) || strings.Contains(string(exposed), token) {
+			t.Errorf("a token appears in the coordinator's log or metrics")
 		}
 	}
 }
