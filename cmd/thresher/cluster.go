@@ -176,7 +176,10 @@ func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, re
 
 const etcdSynopsis = `Runs an embedded etcd server for a local cluster: a single member by default,
 or one member of a multi-member cluster with --peer-listen and
---initial-cluster. Stop it with SIGINT or SIGTERM; its data stay in --data-dir.`
+--initial-cluster. Clients are served in plaintext unless --tls-cert and
+--tls-key are given (then coordinators and workers connect with --etcd-cacert,
+and with --etcd-cert/--etcd-key when --tls-ca requires client certificates).
+Stop it with SIGINT or SIGTERM; its data stay in --data-dir.`
 
 func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("etcd", etcdSynopsis, stderr)
@@ -186,11 +189,15 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	peer := fs.String("peer-listen", "", "peer address HOST:PORT (required for a multi-member cluster)")
 	initial := fs.String("initial-cluster", "", "members name=http://HOST:PEERPORT,... of a multi-member cluster (empty: single member)")
 	state := fs.String("initial-cluster-state", "new", "new, or existing to join a running cluster")
+	var clientTLS security.TLSFiles
+	fs.StringVar(&clientTLS.Cert, "tls-cert", "", "PEM certificate: serve clients over TLS (with --tls-key)")
+	fs.StringVar(&clientTLS.Key, "tls-key", "", "PEM key of --tls-cert")
+	fs.StringVar(&clientTLS.CA, "tls-ca", "", "PEM CA bundle: require client certificates it signed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	srv, err := etcdserver.Start(ctx, etcdserver.Config{Name: *name, DataDir: *dataDir, Listen: *listen,
-		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state})
+		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state, ClientTLS: clientTLS})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/internal/proctest"
 )
 
@@ -415,4 +416,69 @@ func TestE2ENoWorkersYet(t *testing.T) {
 	client.WaitFor(t, `waiting for workers: none registered`, time.Minute)
 	c.worker()
 	sameJSON(t, c.result(client), want)
+}
+
+// TestE2EEtcdTLSAndAuth runs a job on a cluster whose etcd serves clients
+// over TLS, requires client certificates and has authentication enabled:
+// the coordinator and the worker connect with --etcd-cacert, --etcd-cert,
+// --etcd-key, --etcd-user and --etcd-password-file, and the result equals
+// the in-process run's. A coordinator without the password is refused by
+// etcd and never leads.
+func TestE2EEtcdTLSAndAuth(t *testing.T) {
+	skipShort(t)
+	certs := makeCerts(t)
+	etcdAddr := freePort(t)
+	etcd := startProc(t, "etcd", append([]string{"etcd", "--data-dir", t.TempDir(), "--listen", etcdAddr}, tlsFlags(certs)...)...)
+	etcd.WaitFor(t, "etcd serving", 30*time.Second)
+
+	tlsFiles := security.TLSFiles{Cert: filepath.Join(certs, "node.pem"), Key: filepath.Join(certs, "node-key.pem"), CA: filepath.Join(certs, "ca.pem")}
+	tc, err := tlsFiles.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{etcdAddr}, TLS: tc, Logger: zap.NewNop(), DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx := context.Background()
+	const password = "etcd-root-password-for-the-test"
+	if _, err := cli.UserAdd(ctx, "root", password); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.UserGrantRole(ctx, "root", "root"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.AuthEnable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pwFile := filepath.Join(t.TempDir(), "etcd-password")
+	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	etcdFlags := []string{"--etcd", etcdAddr, "--etcd-cacert", tlsFiles.CA, "--etcd-cert", tlsFiles.Cert,
+		"--etcd-key", tlsFiles.Key, "--etcd-user", "root"}
+
+	// Without the password etcd refuses the coordinator.
+	denied := startProc(t, "coordinator without password", append(append([]string{"coordinator", "--listen", freePort(t),
+		"--metrics-listen", "127.0.0.1:0", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs)...)...)
+	denied.WaitFor(t, `msg=election err="etcdserver: permission denied"`, 30*time.Second)
+	denied.Kill()
+	if strings.Contains(denied.Output(), "leading") {
+		t.Error("a coordinator without the etcd password took the lead")
+	}
+
+	etcdFlags = append(etcdFlags, "--etcd-password-file", pwFile)
+	addr := freePort(t)
+	startProc(t, "coordinator", append(append([]string{"coordinator", "--listen", addr, "--metrics-listen", "127.0.0.1:0",
+		"--session-ttl", "2s", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs)...)...).
+		WaitFor(t, "leading", 30*time.Second)
+	startProc(t, "worker", append(append([]string{"worker", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+		"--slots", "1", "--id", "w1"}, etcdFlags...), tlsFlags(certs)...)...).
+		WaitFor(t, "worker registered", 30*time.Second)
+
+	local := startProc(t, "in-process", e2eJob("--bs", "100")...)
+	c := &cluster{t: t, certs: certs}
+	client := startProc(t, "client", append(e2eJob("--bs", "100", "--coordinator", addr), c.clientFlags(filepath.Join(certs, "tokens.txt"))...)...)
+	sameJSON(t, c.result(client), c.result(local))
 }
