@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 
@@ -130,10 +131,7 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 	set := func(level []float64) {
 		col := p.transform(level)
 		if withConstant {
-			mean := stat.Mean(level, nil)
-			for r := range col {
-				col[r] += mean
-			}
+			floats.AddConst(stat.Mean(level, nil), col)
 		}
 		d.SetCol(j, col)
 		j++
@@ -161,10 +159,7 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 		}
 		names, regimes = append(names, ConstantName), append(regimes, nil)
 		y = slices.Clone(p.yT)
-		mean := stat.Mean(p.y, nil)
-		for r := range y {
-			y[r] += mean
-		}
+		floats.AddConst(stat.Mean(p.y, nil), y)
 	}
 	fit, err := ols.Regress(d, y, names)
 	if err != nil {
