@@ -240,6 +240,13 @@ func (s Spec) Validate() error {
 			return bad("write the variable %q without spaces, as %q", v, t.Name)
 		}
 	}
+	outcome, _ := panel.ParseTerm(s.Outcome) // parsed above
+	for _, v := range slices.Concat(vars[1:], s.Threshold.Variables, []string{s.regressor()}) {
+		if t, _ := panel.ParseTerm(v); outcome.Overlaps(t) {
+			return bad("the variable %q contains the outcome %q and would fit it exactly; remove it (lags such as L.%s are allowed)",
+				v, outcome.Name, outcome.Refs()[0].Column)
+		}
+	}
 	if hasDuplicate(vars) {
 		return bad("the outcome, treatment, controls and mediators %q must be distinct", vars)
 	}

@@ -21,6 +21,11 @@ var ErrTooFewRows = errors.New("too few observations")
 // in the span of x_1..x_{j-1}.
 const CollinearTolerance = 1e-9
 
+// ExactFitShare is the share of the total sum of squares at or below which
+// a residual sum of squares counts as zero: real data leave far more, while
+// rounding leaves about 1e-25 of an exact fit.
+const ExactFitShare = 1e-10
+
 // Fit is a least-squares fit of y on the columns of X.
 type Fit struct {
 	Coef  []float64 // estimates, one per column of X
@@ -32,6 +37,10 @@ type Fit struct {
 	x      *mat.Dense
 	xtxi   *mat.Dense // (X'X)^{-1}
 }
+
+// Exact reports whether the fit explains y exactly, given y's total sum of
+// squares tss: variances, F and t statistics are then meaningless.
+func (f *Fit) Exact(tss float64) bool { return f.SSR <= ExactFitShare*tss }
 
 // Regress fits y on the columns of x by least squares. names label the
 // columns in error messages (nil uses column numbers).

@@ -99,6 +99,9 @@ func (p *Problem) PointEstimatesWith(profiler Profiler) (*Estimates, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stage %d: %w", k, err)
 		}
+		if err := p.checkFit(fmt.Sprintf("stage %d: the model with thresholds %v", k, append(slices.Clone(null), added)), fit); err != nil {
+			return nil, err
+		}
 		st := StageEstimate{K: k, Null: null, Added: added, NullRSS: nullSSR, RSS: fit.SSR,
 			Sigma2: fit.SSR / p.sigmaDF, F: fStat(nullSSR, fit.SSR, p.sigmaDF)}
 		st.Curves = append(st.Curves, p.lrCurve(profile, added, fit.SSR, st.Sigma2))
@@ -117,6 +120,9 @@ func (p *Problem) PointEstimatesWith(profiler Profiler) (*Estimates, error) {
 			refit, err := p.fitAt(p.yT, current)
 			if err != nil {
 				return nil, fmt.Errorf("stage 2 refinement: %w", err)
+			}
+			if err := p.checkFit(fmt.Sprintf("stage 2 refinement: the model with thresholds %v", current), refit); err != nil {
+				return nil, err
 			}
 			st.Curves = append(st.Curves, p.lrCurve(profile, current[0], refit.SSR, refit.SSR/p.sigmaDF))
 			nullSSR = refit.SSR
