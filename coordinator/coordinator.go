@@ -23,6 +23,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -58,6 +59,9 @@ type Config struct {
 	MaxAttempts int
 	// MaxDatasetBytes bounds uploaded datasets (default 256 MiB).
 	MaxDatasetBytes int
+	// MaxWork bounds a job's estimated work (specconv.Work; default
+	// specconv.DefaultMaxWork).
+	MaxWork float64
 	// ProgressInterval spaces progress updates (default 250 ms).
 	ProgressInterval time.Duration
 	Registerer       prometheus.Registerer
@@ -91,6 +95,9 @@ func (cfg *Config) setDefaults() {
 	defInt(&cfg.MaxTaskReps, 100000)
 	defInt(&cfg.MaxAttempts, 5)
 	defInt(&cfg.MaxDatasetBytes, 256<<20)
+	if cfg.MaxWork <= 0 {
+		cfg.MaxWork = specconv.DefaultMaxWork
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -72,6 +72,13 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
+	if err := specconv.CheckWork(req.Spec.Specs, table.Len(), s.c.cfg.MaxWork, "the coordinator's --max-work"); err != nil {
+		code := codes.InvalidArgument
+		if errors.Is(err, specconv.ErrTooMuchWork) {
+			code = codes.ResourceExhausted
+		}
+		return nil, status.Error(code, err.Error())
+	}
 	for i, item := range req.Spec.Specs {
 		if err := validate(table, item); err != nil {
 			if len(req.Spec.Specs) > 1 {

@@ -25,6 +25,7 @@ import (
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
+	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/worker"
 )
@@ -228,6 +229,8 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line (required with TLS)")
 	workerName := fs.String("worker-server-name", "thresher-worker", "name the workers' certificates are verified under")
 	maxDataset := fs.Int("max-dataset-bytes", 256<<20, "largest dataset a client may upload")
+	maxWork := workFlag(specconv.DefaultMaxWork)
+	fs.Var(&maxWork, "max-work", "refuse at submission a job whose estimated work exceeds this many units (see 'thresher xthreg --help')")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -259,7 +262,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	return f.serve(ctx, stderr, "coordinator", false, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
 			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
-			MaxDatasetBytes: *maxDataset, ServerOptions: serverOpts, DialOptions: dialOpts})
+			MaxDatasetBytes: *maxDataset, MaxWork: float64(maxWork), ServerOptions: serverOpts, DialOptions: dialOpts})
 	})
 }
 

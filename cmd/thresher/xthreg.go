@@ -18,6 +18,7 @@ import (
 	"github.com/thresher/thresher/cluster/local"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -67,6 +68,8 @@ type remoteFlags struct {
 	caFile      string
 	serverName  string
 	tokenFile   string
+	// maxWork bounds the job's estimated work, on either path.
+	maxWork workFlag
 }
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
@@ -74,6 +77,9 @@ func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
 	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
 	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
+	r.maxWork = specconv.DefaultMaxWork
+	fs.Var(&r.maxWork, "max-work", "refuse, before any work, a job whose estimated work exceeds this many units "+
+		"(an observation or candidate threshold visited once; each bootstrap replication and point estimate visits them all)")
 }
 
 // dialOptions returns the transport credentials and token of a remote
@@ -254,11 +260,15 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 	if err != nil {
 		return nil, err
 	}
+	if err := specconv.CheckWork(specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)"); err != nil {
+		return nil, err
+	}
 	if len(addrs) == 0 {
 		if workers <= 0 {
 			workers = runtime.NumCPU()
 		}
-		lc, err := local.Start(ctx, local.Options{Workers: workers})
+		lc, err := local.Start(ctx, local.Options{Workers: workers,
+			Coordinator: func(c *coordinator.Config) { c.MaxWork = float64(remote.maxWork) }})
 		if err != nil {
 			return nil, fmt.Errorf("start the in-process cluster: %w", err)
 		}
