@@ -15,6 +15,7 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/pca"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // Spec is the analysis: the variables, the construction of the treatment
@@ -228,7 +229,7 @@ func (s Spec) Validate() error {
 		}
 	}
 	if len(s.Region.Labels) == 0 || hasDuplicate(s.Region.Labels) || slices.Contains(s.Region.Labels, "") {
-		return bad("region.labels %q must be distinct and non-empty", s.Region.Labels)
+		return bad("region.labels [%s] must be distinct and non-empty", shortlist.Quote(s.Region.Labels))
 	}
 	vars := s.modelTerms()
 	for _, v := range s.variables() {
@@ -248,7 +249,7 @@ func (s Spec) Validate() error {
 		}
 	}
 	if hasDuplicate(vars) {
-		return bad("the outcome, treatment, controls and mediators %q must be distinct", vars)
+		return bad("the outcome, treatment, controls and mediators [%s] must be distinct", shortlist.Quote(vars))
 	}
 	if s.Split != SplitUnitMean && s.Split != SplitObservation {
 		return bad("split %q is neither %q nor %q", s.Split, SplitUnitMean, SplitObservation)
@@ -273,7 +274,7 @@ func (s Spec) Validate() error {
 func (t Threshold) validate(bad func(string, ...any) error) error {
 	switch {
 	case len(t.Variables) == 0 || hasDuplicate(t.Variables):
-		return bad("threshold.variables %q must be distinct and at least one", t.Variables)
+		return bad("threshold.variables [%s] must be distinct and at least one", shortlist.Quote(t.Variables))
 	case t.Thresholds < 1 || t.Thresholds > MaxThresholds:
 		return bad("threshold.thresholds %d is outside 1..%d", t.Thresholds, MaxThresholds)
 	case !(t.Trim > 0 && t.Trim < 0.5):
@@ -294,7 +295,7 @@ func (r Region) check(label string, line int) error {
 	if slices.Contains(r.Labels, label) {
 		return nil
 	}
-	return fmt.Errorf("%w: %q in column %s, line %d (the specification has %q)", ErrRegion, label, r.Column, line, r.Labels)
+	return fmt.Errorf("%w: %q in column %s, line %d (the specification has [%s])", ErrRegion, label, r.Column, line, shortlist.Quote(r.Labels))
 }
 
 // rule parses the index rule.

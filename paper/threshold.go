@@ -12,6 +12,7 @@ import (
 
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // ThresholdModels are Table 6's threshold models and the data they run on.
@@ -163,8 +164,8 @@ func Table6(results []*threshold.Result, spec Spec) (*ThresholdTable, error) {
 		m := r.Model
 		if !slices.Contains(spec.Threshold.Variables, m.Qx) || byQx[m.Qx] != nil || m.Depvar != spec.Outcome ||
 			!slices.Equal(m.Rx, []string{spec.regressor()}) {
-			return nil, fmt.Errorf("paper: table 6: %w: a model of %s on %v with threshold variable %s is not one of the "+
-				"specification's, or is given twice", ErrResults, m.Depvar, m.Rx, m.Qx)
+			return nil, fmt.Errorf("paper: table 6: %w: a model of %s on %s with threshold variable %s is not one of the "+
+				"specification's, or is given twice", ErrResults, m.Depvar, shortlist.Join(m.Rx), m.Qx)
 		}
 		byQx[m.Qx] = r
 	}

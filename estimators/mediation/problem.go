@@ -6,6 +6,7 @@ import (
 
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/twfe"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // MaxDraws bounds the resamples one bootstrap replication may draw before
@@ -140,7 +141,7 @@ func (p *Problem) fit(s *sample, eq int) (*twfe.Result, error) {
 	cols, names = append(cols, s.controls...), append(names, p.spec.Controls...)
 	res, err := twfe.Fit(dep, cols, names, s.unit, s.period, twfe.Options{PeriodEffects: p.spec.PeriodEffects})
 	if err != nil {
-		return nil, fmt.Errorf("equation (%d), %s on %v: %w", eq, depName, names, err)
+		return nil, fmt.Errorf("equation (%d), %s on %s: %w", eq, depName, shortlist.Join(names), err)
 	}
 	return res, nil
 }

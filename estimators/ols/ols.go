@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // ErrCollinear reports a regressor that is constant (all zero) or an exact
@@ -64,7 +65,7 @@ func Regress(x *mat.Dense, y []float64, names []string) (*Fit, error) {
 		}
 		pivots[j] = math.Abs(r.At(j, j)) / norm
 		if pivots[j] < CollinearTolerance {
-			return nil, fmt.Errorf("%w: regressor %s is a linear combination of the regressors before it (%s)", ErrCollinear, label(names, j), labels(names[:min(j, len(names))]))
+			return nil, fmt.Errorf("%w: regressor %s is a linear combination of the regressors before it (%s)", ErrCollinear, label(names, j), shortlist.Quote(names[:min(j, len(names))]))
 		}
 	}
 	yv := mat.NewVecDense(n, y)
@@ -157,12 +158,4 @@ func label(names []string, j int) string {
 		return fmt.Sprintf("%q", names[j])
 	}
 	return fmt.Sprintf("%d", j+1)
-}
-
-func labels(names []string) string {
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(quoted, ", ")
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // StageEstimate is the point estimation of stage k: the model with k
@@ -99,7 +101,7 @@ func (p *Problem) PointEstimatesWith(profiler Profiler) (*Estimates, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stage %d: %w", k, err)
 		}
-		if err := p.checkFit(fmt.Sprintf("stage %d: the model with thresholds %v", k, append(slices.Clone(null), added)), fit); err != nil {
+		if err := p.checkFit(fmt.Sprintf("stage %d: the model with thresholds [%s]", k, shortlist.Values(append(slices.Clone(null), added))), fit); err != nil {
 			return nil, err
 		}
 		st := StageEstimate{K: k, Null: null, Added: added, NullRSS: nullSSR, RSS: fit.SSR,
@@ -121,7 +123,7 @@ func (p *Problem) PointEstimatesWith(profiler Profiler) (*Estimates, error) {
 			if err != nil {
 				return nil, fmt.Errorf("stage 2 refinement: %w", err)
 			}
-			if err := p.checkFit(fmt.Sprintf("stage 2 refinement: the model with thresholds %v", current), refit); err != nil {
+			if err := p.checkFit(fmt.Sprintf("stage 2 refinement: the model with thresholds [%s]", shortlist.Values(current)), refit); err != nil {
 				return nil, err
 			}
 			st.Curves = append(st.Curves, p.lrCurve(profile, current[0], refit.SSR, refit.SSR/p.sigmaDF))
@@ -142,14 +144,14 @@ func (p *Problem) best(profile []float64, fixed []float64, k int) (float64, erro
 		if math.IsNaN(s) {
 			ths := slices.Sorted(slices.Values(append(slices.Clone(fixed), p.grid.values[j])))
 			counts := p.regimeCounts(ths)
-			return 0, fmt.Errorf("%w: stage %d: at candidate threshold %.6g the regime-dependent slopes are not identified (observations per regime: %v); too few observations in a regime for trim %v, increase --trim",
-				ErrData, k, p.grid.values[j], counts, p.spec.Trim[k-1])
+			return 0, fmt.Errorf("%w: stage %d: at candidate threshold %.6g the regime-dependent slopes are not identified (observations per regime: [%s]); too few observations in a regime for trim %v, increase --trim",
+				ErrData, k, p.grid.values[j], shortlist.Values(counts), p.spec.Trim[k-1])
 		}
 	}
 	j, ok := argmin(profile)
 	if !ok {
-		return 0, fmt.Errorf("%w: stage %d: no candidate threshold is left outside the exclusion windows of %v (trim %v); use fewer thresholds or a smaller trim",
-			ErrData, k, fixed, p.spec.Trim[k-1])
+		return 0, fmt.Errorf("%w: stage %d: no candidate threshold is left outside the exclusion windows of [%s] (trim %v); use fewer thresholds or a smaller trim",
+			ErrData, k, shortlist.Values(fixed), p.spec.Trim[k-1])
 	}
 	return p.grid.values[j], nil
 }

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/thresher/thresher/estimators/ols"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // designAt returns the transformed design of the model with the given
@@ -65,11 +66,11 @@ func (p *Problem) regimeError(thresholds []float64, err error) error {
 	sorted := slices.Sorted(slices.Values(thresholds))
 	for k, n := range p.regimeCounts(sorted) {
 		if n == 0 {
-			return fmt.Errorf("%w: thresholds %v leave regime %d (%s) without observations; check the thresholds or increase the trim",
-				ErrData, sorted, k+1, p.regimeLabel(sorted, k))
+			return fmt.Errorf("%w: thresholds [%s] leave regime %d (%s) without observations; check the thresholds or increase the trim",
+				ErrData, shortlist.Values(sorted), k+1, p.regimeLabel(sorted, k))
 		}
 	}
-	return fmt.Errorf("%w: at thresholds %v: %w", ErrData, sorted, err)
+	return fmt.Errorf("%w: at thresholds [%s]: %w", ErrData, shortlist.Values(sorted), err)
 }
 
 // ConstantName names the constant of the final regression in xthreg
