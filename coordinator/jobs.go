@@ -99,7 +99,7 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	for i, item := range req.Spec.Specs {
 		if err := validate(table, item); err != nil {
 			if len(req.Spec.Specs) > 1 {
-				err = fmt.Errorf("specification %s: %w", label(item, i), err)
+				err = fmt.Errorf("specification %s: %w", specconv.Label(item, i), err)
 			}
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}

@@ -65,7 +65,7 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 			continue
 		}
 		if len(r.spec.Specs) > 1 {
-			err = fmt.Errorf("specification %s: %w", label(r.spec.Specs[i], i), err)
+			err = fmt.Errorf("specification %s: %w", specconv.Label(r.spec.Specs[i], i), err)
 		}
 		// A real failure explains the cancellation of the others.
 		if first == nil || errors.Is(first, context.Canceled) {
@@ -73,13 +73,6 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 		}
 	}
 	return results, first
-}
-
-func label(s *pb.Specification, i int) string {
-	if s.Label != "" {
-		return fmt.Sprintf("%d (%s)", i+1, s.Label)
-	}
-	return fmt.Sprint(i + 1)
 }
 
 func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]byte, error) {

@@ -24,7 +24,7 @@ func Work(specs []*pb.Specification, rows int) (float64, error) {
 		w, err := itemWork(item, rows)
 		if err != nil {
 			if len(specs) > 1 {
-				err = fmt.Errorf("specification %d: %w", i+1, err)
+				err = fmt.Errorf("specification %s: %w", Label(item, i), err)
 			}
 			return 0, err
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -53,5 +55,28 @@ func TestDataRows(t *testing.T) {
 		if got := dataRows([]byte(c.data)); got != c.want {
 			t.Errorf("%q: %d rows, want %d", c.data, got, c.want)
 		}
+	}
+}
+
+// TestSweepWork checks that a sweep's limit applies to the sum of its
+// models and that an invalid model is named by its label before any work.
+func TestSweepWork(t *testing.T) {
+	dir := t.TempDir()
+	write := func(yaml string) string {
+		path := filepath.Join(dir, "sweep.yaml")
+		if err := os.WriteFile(path, []byte(strings.Replace(yaml, "../../testdata", mustAbs(t, "../../testdata"), 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	// 83 and 41 passes over 8475 rows and 400 candidates: 736,625 and
+	// 363,875 units, 1,100,500 in all.
+	code, _, stderr := runCLI(t, "sweep", "--spec", write(sweepYAML), "--max-work", "1e6")
+	if code != 1 || !strings.Contains(stderr, "its estimated work is 1.1e+06 units on 8475 observations, above the limit of 1e+06") {
+		t.Errorf("sweep above the limit: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "sweep", "--spec", write(sweepYAML+"  - {label: bad, qx: L.d, indep: [i]}\n"))
+	if code != 1 || !strings.Contains(stderr, `specification 3 (bad): invalid specification: indep term "i" contains the dependent variable "i"`) {
+		t.Errorf("invalid model: exit %d, %s", code, stderr)
 	}
 }
