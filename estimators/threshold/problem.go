@@ -104,9 +104,6 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	}
 	p.yT = p.transform(p.y)
 	p.tss = centredSS(p.yT)
-	if p.tss == 0 {
-		return nil, fmt.Errorf("%w: the dependent variable %q is time-invariant (constant within every unit); the fixed effects leave nothing to explain", ErrData, p.yName)
-	}
 	names := append(slices.Clone(p.zNames), p.xNames...)
 	p.linear, err = ols.Regress(p.baseDesign(), p.yT, names)
 	if err != nil {
@@ -162,8 +159,9 @@ func parseTerms(s Spec) ([]panel.Term, error) {
 	return terms, nil
 }
 
-// checkTimeVarying rejects a threshold variable or regime-dependent
-// regressor that never changes within a unit (Hansen 1999, §2; xthreg).
+// checkTimeVarying rejects a dependent variable, threshold variable or
+// regime-dependent regressor that never changes within a unit (Hansen 1999,
+// §2; xthreg).
 func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
 	starts := pn.UnitStarts()
 	varies := func(v []float64) bool {
@@ -175,6 +173,9 @@ func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
 			}
 		}
 		return false
+	}
+	if !varies(p.y) {
+		return fmt.Errorf("%w: the dependent variable %q is time-invariant (constant within every unit); the fixed effects leave nothing to explain", ErrData, p.yName)
 	}
 	if !varies(p.q) {
 		return fmt.Errorf("%w: the threshold variable %q is time-invariant (constant within every unit)", ErrData, p.qName)

@@ -99,6 +99,8 @@ func TestValidationErrors(t *testing.T) {
 			ErrSpec, []string{`indep term "L.y^2" contains the dependent variable "L.y"`}},
 		{"time-invariant dependent variable", edit(same), func(s *Spec) { s.Depvar = "c" },
 			ErrData, []string{`dependent variable "c" is time-invariant`}},
+		{"time-invariant dependent variable that does not round to 0", edit(same), func(s *Spec) { s.Depvar = "c/30" },
+			ErrData, []string{`dependent variable "c/30" is time-invariant`}},
 		{"exact linear fit", edit(same), func(s *Spec) { s.Indep = []string{"z", "q"} },
 			ErrData, []string{`the linear model (no threshold) fits the dependent variable "y" exactly`, "meaningless"}},
 		{"exact threshold fit", exactThresholdPanel(), nil,
