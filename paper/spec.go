@@ -242,10 +242,14 @@ func (s Spec) Validate() error {
 		}
 	}
 	outcome, _ := panel.ParseTerm(s.Outcome) // parsed above
-	for _, v := range slices.Concat(vars[1:], s.Threshold.Variables, []string{s.regressor()}) {
+	for _, v := range slices.Concat(vars[1:], []string{s.regressor()}, s.Threshold.Variables) {
 		if t, _ := panel.ParseTerm(v); outcome.Overlaps(t) {
-			return bad("the variable %q contains the outcome %q and would fit it exactly; remove it (lags such as L.%s are allowed)",
-				v, outcome.Name, outcome.Refs()[0].Column)
+			effect := "would fit it exactly"
+			if slices.Contains(s.Threshold.Variables, v) {
+				effect = "would split the threshold models' regimes on it"
+			}
+			return bad("the variable %q contains the outcome %q and %s; remove it (lags such as L.%s are allowed)",
+				v, outcome.Name, effect, outcome.Refs()[0].Column)
 		}
 	}
 	if hasDuplicate(vars) {

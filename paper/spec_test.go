@@ -101,7 +101,7 @@ func TestParseSpecErrors(t *testing.T) {
 		{"mediator among controls", "mediators: [lnpgdp]\n", "must be distinct"},
 		{"outcome among controls", "controls: [lnpgdp, 2*lncie]\n", `"2*lncie" contains the outcome "lncie" and would fit it exactly`},
 		{"outcome as mediator", "mediators: [lncie^2]\n", `"lncie^2" contains the outcome`},
-		{"outcome as threshold variable", "threshold:\n  variables: [lndig, lncie]\n", `"lncie" contains the outcome`},
+		{"outcome as threshold variable", "threshold:\n  variables: [lndig, lncie]\n", `"lncie" contains the outcome "lncie" and would split the threshold models' regimes on it`},
 		{"outcome as threshold regressor", "threshold:\n  regressor: lncie/100\n", `"lncie/100" contains the outcome`},
 		{"spaces in a term", "controls: [L. lnpgdp]\n", `as "L.lnpgdp"`},
 		{"bad term", "controls: [2x]\n", `variable "2x"`},

@@ -135,23 +135,24 @@ func (s *Spec) normalize() ([]panel.Term, error) {
 
 // checkDepvar refuses a regressor or threshold variable that contains the
 // dependent variable (y, 2*y, y^2, y*x for y): the model would fit y by
-// construction and report an RSS of 0 with meaningless statistics. Lags of
-// y are other periods and legitimate dynamic regressors.
+// construction and report an RSS of 0 with meaningless statistics, or split
+// the sample on y itself. Lags of y are other periods and legitimate dynamic
+// regressors.
 func (s *Spec) checkDepvar(terms []panel.Term) error {
 	dep := terms[0]
 	for i, t := range terms[1:] {
 		if !dep.Overlaps(t) {
 			continue
 		}
-		option := "qx"
+		option, effect := "qx", "would split the regimes on it"
 		switch {
 		case i < len(s.Indep):
-			option = "indep"
+			option, effect = "indep", "would fit it exactly"
 		case i < len(s.Indep)+len(s.Rx):
-			option = "rx"
+			option, effect = "rx", "would fit it exactly"
 		}
-		return fmt.Errorf("%w: %s term %q contains the dependent variable %q and would fit it exactly; "+
-			"remove it (lags such as L.%s are allowed)", ErrSpec, option, t.Name, dep.Name, dep.Refs()[0].Column)
+		return fmt.Errorf("%w: %s term %q contains the dependent variable %q and %s; remove it (lags such as L.%s are allowed)",
+			ErrSpec, option, t.Name, dep.Name, effect, dep.Refs()[0].Column)
 	}
 	return nil
 }

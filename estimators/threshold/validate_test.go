@@ -94,7 +94,7 @@ func TestValidationErrors(t *testing.T) {
 		{"dependent variable as rx", edit(same), func(s *Spec) { s.Rx = []string{"x", "y"} },
 			ErrSpec, []string{`rx term "y" contains the dependent variable "y"`}},
 		{"dependent variable as qx", edit(same), func(s *Spec) { s.Qx = "y" },
-			ErrSpec, []string{`qx term "y" contains the dependent variable "y"`}},
+			ErrSpec, []string{`qx term "y" contains the dependent variable "y" and would split the regimes on it`}},
 		{"lagged dependent variable and its lag", edit(same), func(s *Spec) { s.Depvar = "L.y"; s.Indep = []string{"L.y^2"} },
 			ErrSpec, []string{`indep term "L.y^2" contains the dependent variable "L.y"`}},
 		{"time-invariant dependent variable", edit(same), func(s *Spec) { s.Depvar = "c" },
