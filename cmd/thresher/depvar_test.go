@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -45,5 +46,30 @@ func TestDependentVariableRefused(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, args("--indep", "q,L.i", "--rx", "c", "--qx", "d")...); code != 0 {
 		t.Errorf("the lag L.i as a regressor: exit %d: %s", code, stderr)
+	}
+}
+
+// TestExactFitRefused runs a dependent variable that other columns
+// determine exactly, j = 2 i + c: the linear model's RSS is 0.
+func TestExactFitRefused(t *testing.T) {
+	raw, err := os.ReadFile(investCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	lines[0] += ",j"
+	for r, line := range lines[1:] {
+		f := strings.Split(line, ",") // id,year,i,q,c,d
+		i, _ := strconv.ParseFloat(f[2], 64)
+		c, _ := strconv.ParseFloat(f[4], 64)
+		lines[r+1] += "," + strconv.FormatFloat(2*i+c, 'g', -1, 64)
+	}
+	data := filepath.Join(t.TempDir(), "exact.csv")
+	if err := os.WriteFile(data, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "xthreg", "--data", data, "--depvar", "j", "--indep", "i", "--rx", "c", "--qx", "d", "--bs", "0")
+	if want := `the linear model (no threshold) fits the dependent variable "j" exactly`; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, stderr, want)
 	}
 }
