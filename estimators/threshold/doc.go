@@ -70,6 +70,14 @@
 // falls below identTolerance (relative) are reported as not identified
 // rather than given an SSR that rounding has destroyed.
 //
+// # Cost
+//
+// Spec.Work estimates a job's cost from the number of rows and the options
+// alone, before any work: the passes over the data (one per point search
+// and per bootstrap replication) times N + G, the leading terms of the
+// sweep's cost above (N G for the reference kernel). Clients and
+// coordinators refuse jobs above a limit with it.
+//
 // # Determinism
 //
 // Replication r of stage k draws from its own stream (package stream), keyed
