@@ -89,7 +89,8 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	if err := specconv.CheckWork(req.Spec.Specs, table.Len(), s.c.cfg.MaxWork, "the coordinator's --max-work"); err != nil {
+	work, err := specconv.CheckWork(req.Spec.Specs, table.Len(), s.c.cfg.MaxWork, "the coordinator's --max-work")
+	if err != nil {
 		code := codes.InvalidArgument
 		if errors.Is(err, specconv.ErrTooMuchWork) {
 			code = codes.ResourceExhausted
@@ -122,7 +123,7 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 			return nil, status.Errorf(codes.AlreadyExists, "job %s exists with another specification", req.JobId)
 		}
 	}
-	s.c.log.Info("job submitted", "job", req.JobId, "specifications", len(req.Spec.Specs))
+	s.c.log.Info("job submitted", "job", req.JobId, "specifications", len(req.Spec.Specs), "estimated_work", work)
 	return &pb.SubmitResponse{JobId: req.JobId}, nil
 }
 

@@ -51,18 +51,15 @@ func itemWork(item *pb.Specification, rows int) (float64, error) {
 	return 0, fmt.Errorf("unsupported model %T", item.Model)
 }
 
-// CheckWork refuses a job whose estimated work on rows observations exceeds
-// max, with a message giving the estimate and naming the setting of the
-// limit (e.g. "--max-work (THRESHER_MAX_WORK)").
-func CheckWork(specs []*pb.Specification, rows int, max float64, setting string) error {
+// CheckWork returns the estimated work of a job on rows observations and
+// refuses the job when it exceeds max, with a message giving the estimate
+// and naming the setting of the limit (e.g. "--max-work (THRESHER_MAX_WORK)").
+func CheckWork(specs []*pb.Specification, rows int, max float64, setting string) (float64, error) {
 	w, err := Work(specs, rows)
-	if err != nil {
-		return err
+	if err != nil || w <= max {
+		return w, err
 	}
-	if w <= max {
-		return nil
-	}
-	return fmt.Errorf("%w: its estimated work is %.3g units on %d observations, above the limit of %.3g set by %s "+
+	return w, fmt.Errorf("%w: its estimated work is %.3g units on %d observations, above the limit of %.3g set by %s "+
 		"(a unit is an observation or candidate threshold visited once; each bootstrap replication and point estimate visits them all); "+
 		"reduce the replications, grid points or thresholds, or raise the limit", ErrTooMuchWork, w, rows, max, setting)
 }

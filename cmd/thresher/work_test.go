@@ -9,7 +9,8 @@ import (
 
 // TestMaxWork checks that the client refuses a job above --max-work (or
 // THRESHER_MAX_WORK) before starting any cluster, with the estimate and the
-// flag in the message, and runs one within it on the in-process cluster.
+// flag in the message, and runs one within it on the in-process cluster,
+// stating its estimate.
 func TestMaxWork(t *testing.T) {
 	// Hansen's example with 50 replications: (3 + 150 + 1) passes over
 	// 8475 rows and 400 candidates = 1,366,750 units.
@@ -25,7 +26,8 @@ func TestMaxWork(t *testing.T) {
 			[]string{"job too large: its estimated work is 1.08e+13 units on 8475 observations", "above the limit of 1e+11 set by --max-work (THRESHER_MAX_WORK)"}},
 		{"below the example", "", hansenArgs("--bs", "50", "--max-work", "1366749"), 1, []string{"1.37e+06 units", "limit of 1.37e+06"}},
 		{"from the environment", "1e6", hansenArgs("--bs", "50"), 1, []string{"above the limit of 1e+06"}},
-		{"the flag wins", "1e6", hansenArgs("--bs", "50", "--max-work", "1366750"), 0, nil},
+		{"the flag wins", "1e6", hansenArgs("--bs", "50", "--max-work", "1366750"), 0,
+			[]string{"thresher: estimated work 1.37e+06 units (limit 1.37e+06, --max-work)"}},
 		{"not positive", "", hansenArgs("--max-work", "-1"), 2, []string{`"-1" is not a positive number`}},
 		{"not a number", "", hansenArgs("--max-work", "lots"), 2, []string{`"lots" is not a positive number`}},
 	}

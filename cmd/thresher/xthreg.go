@@ -260,9 +260,11 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 	if err != nil {
 		return nil, err
 	}
-	if err := specconv.CheckWork(specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)"); err != nil {
+	work, err := specconv.CheckWork(specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
+	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
 	if len(addrs) == 0 {
 		if workers <= 0 {
 			workers = runtime.NumCPU()
