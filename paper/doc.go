@@ -15,7 +15,7 @@
 //	models := PrepareThresholds(ds, spec)            threshold.Spec per variable
 //	res    := EstimateThresholds(models, opts) or a cluster
 //	tables := Compute(ds, spec, draws, res)          Tables 2-6
-//	WriteAll(dir, tables.List()...)                  table2.md ... table6.json
+//	WriteAll(ctx, dir, tables.List()...)             table2.md ... table6.json
 //
 // # Construction (BuildPanel)
 //

@@ -18,6 +18,7 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/outfile"
 )
 
 const benchSynopsis = `Runs a named scenario with the fast and the reference kernel in this process
@@ -117,6 +118,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *refReps != -2 {
 		sc.referenceReps = *refReps
 	}
+	if *cpuProfile != "" {
+		if err := outfile.Check(*cpuProfile); err != nil {
+			return fmt.Errorf("%w: --cpuprofile %v", errUsage, err)
+		}
+	}
 	tab, err := sc.table(*data)
 	if err != nil {
 		return err
@@ -129,13 +135,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rep := benchReport{Scenario: sc.name, Machine: machine(), Reps: spec.Reps}
 
 	fmt.Fprintf(stderr, "bench %s: fast kernel...\n", sc.name)
+	var profile bytes.Buffer
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
+		if err := pprof.StartCPUProfile(&profile); err != nil {
 			return err
 		}
 	}
@@ -143,6 +145,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pprof.StopCPUProfile()
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		if err := outfile.Write(ctx, *cpuProfile, profile.Bytes(), outfile.Perm); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
 	}
 	fastRun.PeakRSSMB = peakRSSMB()
 	rep.Fast = fastRun

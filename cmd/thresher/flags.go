@@ -1,14 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/thresher/thresher/internal/outfile"
 )
 
 // errUsage marks command-line mistakes; main exits with status 2 on them.
@@ -126,28 +128,35 @@ func (l *intsFlag) Set(s string) error {
 	return nil
 }
 
-// writeOutput writes data to path atomically (a temporary file renamed
-// into place), or to stdout when path is empty or "-".
-func writeOutput(path string, stdout io.Writer, data []byte) error {
+// checkOutput checks, before a job runs, that writeOutput can write path.
+func checkOutput(path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	if err := outfile.Check(path); err != nil {
+		return fmt.Errorf("%w: --output %v", errUsage, err)
+	}
+	return nil
+}
+
+// checkOutDir checks, before a job runs, that files can be written into
+// dir, the value of the flag named by flagName.
+func checkOutDir(flagName, dir string) error {
+	if err := outfile.CheckDir(dir); err != nil {
+		return fmt.Errorf("%w: --%s %v", errUsage, flagName, err)
+	}
+	return nil
+}
+
+// writeOutput writes data to path with package outfile (a regular file is
+// replaced atomically, a device, FIFO or link target written through), or
+// to stdout when path is empty or "-".
+func writeOutput(ctx context.Context, path string, stdout io.Writer, data []byte) error {
 	if path == "" || path == "-" {
 		_, err := stdout.Write(data)
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".thresher-*")
-	if err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write output: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write output: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := outfile.Write(ctx, path, data, outfile.Perm); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
 	return nil

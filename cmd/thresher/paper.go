@@ -30,7 +30,7 @@ const simulateSynopsis = `Writes a synthetic data set with a documented data-gen
   thresher simulate threshold --units N --periods T --seed S --out DIR
       a balanced panel with thresholds at 0.3 and 0.7: DIR/threshold.csv`
 
-func runSimulate(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintf(stderr, "Usage: thresher simulate provinces|threshold [flags]\n\n%s\n", simulateSynopsis)
 		return fmt.Errorf("%w: name the data set: provinces or threshold", errUsage)
@@ -44,29 +44,32 @@ func runSimulate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	switch kind {
-	case "provinces":
-		if err := (simulate.Provinces{Seed: *seed}).Write(*out); err != nil {
+	if kind != "provinces" && kind != "threshold" {
+		return fmt.Errorf("%w: unknown data set %q (want provinces or threshold)", errUsage, kind)
+	}
+	if kind == "threshold" && (*units < 2 || *periods < 2) {
+		return fmt.Errorf("%w: --units and --periods must be at least 2", errUsage)
+	}
+	if err := checkOutDir("out", *out); err != nil {
+		return err
+	}
+	if kind == "provinces" {
+		if err := (simulate.Provinces{Seed: *seed}).Write(ctx, *out); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "provinces.csv"), filepath.Join(*out, "provinces_truth.csv"))
 		return err
-	case "threshold":
-		if *units < 2 || *periods < 2 {
-			return fmt.Errorf("%w: --units and --periods must be at least 2", errUsage)
-		}
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
-		}
-		path := filepath.Join(*out, "threshold.csv")
-		data := simulate.ThresholdPanel{Units: *units, Periods: *periods, Seed: *seed}.CSV()
-		if err := writeOutput(path, stdout, data); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(stdout, "wrote %s\n", path)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: unknown data set %q (want provinces or threshold)", errUsage, kind)
+	path := filepath.Join(*out, "threshold.csv")
+	data := simulate.ThresholdPanel{Units: *units, Periods: *periods, Seed: *seed}.CSV()
+	if err := writeOutput(ctx, path, stdout, data); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "wrote %s\n", path)
+	return err
 }
 
 const paperSynopsis = `Runs the applied paper's workflow on a provincial panel and writes its tables:
@@ -103,6 +106,9 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *dataPath == "" || *out == "" {
 		return fmt.Errorf("%w: --data and --out are required", errUsage)
+	}
+	if err := checkOutDir("out", *out); err != nil {
+		return err
 	}
 	spec := paper.DefaultSpec()
 	if *specPath != "" {
@@ -162,7 +168,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			thresholds = append(thresholds, &res)
 			name = "threshold_" + fileStem(res.Model.Qx)
-			figures, err := plots.All(res, *out, name)
+			figures, err := plots.All(ctx, res, *out, name)
 			if err != nil {
 				return err
 			}
@@ -181,7 +187,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		json.Indent(&pretty, r, "", "  ")
 		pretty.WriteByte('\n')
 		path := filepath.Join(*out, name+".json")
-		if err := writeOutput(path, stdout, pretty.Bytes()); err != nil {
+		if err := writeOutput(ctx, path, stdout, pretty.Bytes()); err != nil {
 			return err
 		}
 		written = append(written, path)
@@ -190,7 +196,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := paper.WriteAll(*out, tables.List()...); err != nil {
+	if err := paper.WriteAll(ctx, *out, tables.List()...); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "wrote tables 2-6 (md, tex, csv, json) and %d result and figure files to %s\n", len(written), *out)
@@ -212,7 +218,7 @@ the LR(g) curve of every estimated threshold with the critical value c(a),
 and, when the result kept its bootstrap draws (--save-draws), the
 distribution of F* with the observed F, as PNG and SVG.`
 
-func runPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", plotSynopsis, stderr)
 	resultPath := fs.String("result", "", "JSON result of thresher xthreg (required)")
 	out := fs.String("out", ".", "directory for the figures")
@@ -222,6 +228,9 @@ func runPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *resultPath == "" {
 		return fmt.Errorf("%w: --result is required", errUsage)
+	}
+	if err := checkOutDir("out", *out); err != nil {
+		return err
 	}
 	raw, err := os.ReadFile(*resultPath)
 	if err != nil {
@@ -234,7 +243,7 @@ func runPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(res.Stages) == 0 {
 		return fmt.Errorf("%s: not a threshold result: no stages", *resultPath)
 	}
-	paths, err := plots.All(res, *out, *prefix)
+	paths, err := plots.All(ctx, res, *out, *prefix)
 	if err != nil {
 		return err
 	}

@@ -103,6 +103,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, *format)
 	}
+	if err := checkOutput(*output); err != nil {
+		return err
+	}
 	raw, err := os.ReadFile(*specPath)
 	if err != nil {
 		return err
@@ -160,5 +163,5 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			buf.WriteByte('\n')
 		}
 	}
-	return writeOutput(*output, stdout, buf.Bytes())
+	return writeOutput(ctx, *output, stdout, buf.Bytes())
 }

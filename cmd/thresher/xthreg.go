@@ -200,6 +200,9 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.format != "text" && c.format != "json" {
 		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, c.format)
 	}
+	if err := checkOutput(c.output); err != nil {
+		return err
+	}
 	data, err := readData(c.data)
 	if err != nil {
 		return err
@@ -220,7 +223,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return writeOutput(c.output, stdout, buf.Bytes())
+	return writeOutput(ctx, c.output, stdout, buf.Bytes())
 }
 
 // readData reads a CSV dataset and checks it locally first, so that

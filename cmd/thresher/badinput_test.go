@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/thresher/thresher/internal/proctest"
+)
+
+// binaryCase is a run of the real binary on hostile input: its exit code,
+// a part of its stderr, and the files of its temporary directory that it
+// may change (every other file must stay as it was).
+type binaryCase struct {
+	name string
+	// args returns the command line, given the test's directory.
+	args func(t *testing.T, dir string) []string
+	code int
+	msg  string
+	// changed lists the files, relative to the directory, the run may
+	// create or change.
+	changed []string
+	// after inspects the directory once the run ended.
+	after func(t *testing.T, dir string)
+}
+
+// quickJob is a small job on Hansen's data (no bootstrap).
+func quickJob(extra ...string) []string {
+	return append([]string{"xthreg", "--data", abs(investCSV), "--depvar", "i", "--indep", "L.q", "--rx", "L.c",
+		"--qx", "L.d", "--grid", "20", "--bs", "0", "--format", "json"}, extra...)
+}
+
+func abs(path string) string {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// TestBadInputBinary runs the binary on hostile destinations and options:
+// devices, FIFOs and links are written through, never replaced, and nothing
+// beyond the requested output changes.
+func TestBadInputBinary(t *testing.T) {
+	runBinaryCases(t, outputCases())
+}
+
+func outputCases() []binaryCase {
+	file := func(t *testing.T, dir, name string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("keep me\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	return []binaryCase{
+		{name: "output to a new file", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", filepath.Join(dir, "out.json"))
+		}, changed: []string{"out.json"}, after: func(t *testing.T, dir string) {
+			if fi, err := os.Stat(filepath.Join(dir, "out.json")); err != nil || fi.Mode() != 0o644&^umask() {
+				t.Errorf("out.json: %v, want mode %v", err, 0o644&^umask())
+			}
+		}},
+		{name: "output replaces a regular file, keeping its mode", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", file(t, dir, "out.json"))
+		}, changed: []string{"out.json"}, after: func(t *testing.T, dir string) {
+			if fi, err := os.Stat(filepath.Join(dir, "out.json")); err != nil || fi.Mode() != 0o600 || fi.Size() < 100 {
+				t.Errorf("out.json: %v, want mode 0600 and the result", err)
+			}
+		}},
+		{name: "output directory missing", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", filepath.Join(dir, "missing", "out.json"))
+		}, code: 2, msg: "missing does not exist"},
+		{name: "output checked before the data are read", args: func(t *testing.T, dir string) []string {
+			return []string{"xthreg", "--data", filepath.Join(dir, "no.csv"), "--depvar", "i", "--rx", "c", "--qx", "d",
+				"--output", filepath.Join(dir, "missing", "out.json")}
+		}, code: 2, msg: "--output " + "%DIR%/missing/out.json: directory %DIR%/missing does not exist"},
+		{name: "output is a directory", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", dir)
+		}, code: 2, msg: "is a directory"},
+		{name: "output in a read-only directory", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", filepath.Join(readOnlyDir(t, dir), "out.json"))
+		}, code: 2, msg: "cannot create files in directory"},
+		{name: "output to a FIFO with a reader", args: func(t *testing.T, dir string) []string {
+			fifo := filepath.Join(dir, "fifo")
+			if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+				t.Skip(err)
+			}
+			read := make(chan []byte, 1)
+			go func() {
+				f, err := os.Open(fifo)
+				if err != nil {
+					read <- nil
+					return
+				}
+				b, _ := io.ReadAll(f)
+				f.Close()
+				read <- b
+			}()
+			t.Cleanup(func() {
+				select {
+				case b := <-read:
+					if !bytes.Contains(b, []byte(`"stages"`)) {
+						t.Errorf("the FIFO's reader got %.80q", b)
+					}
+				case <-time.After(time.Minute):
+					t.Error("the FIFO's reader got nothing")
+				}
+			})
+			return quickJob("--output", fifo)
+		}, after: func(t *testing.T, dir string) { wantType(t, filepath.Join(dir, "fifo"), fs.ModeNamedPipe) }},
+		{name: "output through a chain of links", args: func(t *testing.T, dir string) []string {
+			file(t, dir, "target.json")
+			os.Symlink("target.json", filepath.Join(dir, "link2"))
+			os.Symlink("link2", filepath.Join(dir, "link1"))
+			return quickJob("--output", filepath.Join(dir, "link1"))
+		}, changed: []string{"target.json"}, after: func(t *testing.T, dir string) {
+			wantType(t, filepath.Join(dir, "link1"), fs.ModeSymlink)
+			wantType(t, filepath.Join(dir, "link2"), fs.ModeSymlink)
+		}},
+		{name: "output to a null device", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", mknod(t, dir, "null", 1, 3))
+		}, after: func(t *testing.T, dir string) {
+			wantType(t, filepath.Join(dir, "null"), fs.ModeCharDevice|fs.ModeDevice)
+		}},
+		{name: "output to a full device", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", mknod(t, dir, "full", 1, 7))
+		}, code: 1, msg: "no space left on device", after: func(t *testing.T, dir string) {
+			wantType(t, filepath.Join(dir, "full"), fs.ModeCharDevice|fs.ModeDevice)
+		}},
+		{name: "sweep output is a directory", args: func(t *testing.T, dir string) []string {
+			return []string{"sweep", "--spec", filepath.Join(dir, "none.yaml"), "--output", dir}
+		}, code: 2, msg: "is a directory"},
+		{name: "paper output directory is a file", args: func(t *testing.T, dir string) []string {
+			return []string{"paper", "--data", filepath.Join(dir, "none.csv"), "--out", file(t, dir, "results")}
+		}, code: 2, msg: "--out " + "%DIR%/results: %DIR%/results is not a directory"},
+		{name: "plot output directory under a file", args: func(t *testing.T, dir string) []string {
+			return []string{"plot", "--result", filepath.Join(dir, "none.json"), "--out", filepath.Join(file(t, dir, "f"), "figs")}
+		}, code: 2, msg: "is not a directory"},
+		{name: "simulate into a read-only directory", args: func(t *testing.T, dir string) []string {
+			return []string{"simulate", "threshold", "--out", readOnlyDir(t, dir)}
+		}, code: 2, msg: "cannot create files in directory"},
+		{name: "certs directory is a file", args: func(t *testing.T, dir string) []string {
+			return []string{"certs", "--dir", file(t, dir, "certs")}
+		}, code: 2, msg: "is not a directory"},
+		{name: "bench profile into a missing directory", args: func(t *testing.T, dir string) []string {
+			return []string{"bench", "--cpuprofile", filepath.Join(dir, "no", "cpu.out")}
+		}, code: 2, msg: "does not exist"},
+	}
+}
+
+// runBinaryCases runs each case's command line with the binary in a fresh
+// directory and checks its exit code, its stderr, and that only the files
+// the case names changed.
+func runBinaryCases(t *testing.T, cases []binaryCase) {
+	bin := proctest.Binary(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := c.args(t, dir)
+			before := snapshot(t, dir)
+			p := proctest.Start(t, "thresher", bin, nil, args...)
+			p.Wait(5 * time.Minute)
+			code := p.Cmd.ProcessState.ExitCode()
+			msg := strings.ReplaceAll(c.msg, "%DIR%", dir)
+			if code != c.code || !strings.Contains(p.Stderr.String(), msg) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, p.Stderr.String(), c.code, msg)
+			}
+			after := snapshot(t, dir)
+			for _, name := range c.changed {
+				delete(before, name)
+				delete(after, name)
+			}
+			for name, st := range after {
+				if before[name] != st {
+					t.Errorf("%s changed or appeared: %+v, was %+v", name, st, before[name])
+				}
+				delete(before, name)
+			}
+			for name := range before {
+				t.Errorf("%s disappeared", name)
+			}
+			if c.after != nil {
+				c.after(t, dir)
+			}
+		})
+	}
+}
+
+// fileState is what a run must not change about a file.
+type fileState struct {
+	mode fs.FileMode
+	size int64
+	sum  [sha256.Size]byte
+}
+
+// snapshot records every file under dir (not following links, not
+// reading devices or FIFOs).
+func snapshot(t *testing.T, dir string) map[string]fileState {
+	t.Helper()
+	files := map[string]fileState{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		st := fileState{mode: fi.Mode(), size: fi.Size()}
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			st.sum = sha256.Sum256(b)
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files[rel] = st
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// readOnlyDir returns a directory the binary cannot create files in: a
+// 0555 directory, or for root, who ignores the bits, /sys (sysfs refuses
+// new files to everyone).
+func readOnlyDir(t *testing.T, dir string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		return ro
+	}
+	if f, err := os.CreateTemp("/sys", "probe"); err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		t.Skip("running as root with a writable /sys: no directory refuses root")
+	}
+	return "/sys"
+}
+
+// mknod creates the character device major:minor in dir, or skips the test
+// when the process may not (only root may).
+func mknod(t *testing.T, dir, name string, major, minor int) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if os.Geteuid() != 0 {
+		t.Skip("creating device nodes needs root")
+	}
+	if err := syscall.Mknod(path, syscall.S_IFCHR|0o666, major<<8|minor); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+	return path
+}
+
+func wantType(t *testing.T, path string, typ fs.FileMode) {
+	t.Helper()
+	if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != typ {
+		t.Errorf("%s: %v, want type %v", path, err, typ)
+	}
+}
+
+// umask returns the process's umask, which the binary inherits.
+func umask() fs.FileMode {
+	m := syscall.Umask(0)
+	syscall.Umask(m)
+	return fs.FileMode(m)
+}
