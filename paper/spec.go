@@ -7,7 +7,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
+	"regexp"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -208,12 +211,69 @@ func ParseSpec(r io.Reader) (Spec, error) {
 		return Spec{}, fmt.Errorf("paper spec: %w", err)
 	}
 	spec := DefaultSpec()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
+	}
+	if err := checkIntegers(&doc, reflect.TypeOf(spec), ""); err != nil {
+		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&spec); err != nil && !errors.Is(err, io.EOF) {
 		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
 	return spec, spec.Validate()
+}
+
+// integerRE is the grammar of an integer key: decimal digits only.
+var integerRE = regexp.MustCompile(`^[+-]?[0-9]+$`)
+
+// checkIntegers refuses, where t holds an integer, a value written
+// otherwise than in decimal digits: YAML would truncate 2.5 to 2 and read
+// 1e3 or 0x10 as numbers. path is the dotted key of n.
+func checkIntegers(n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind == yaml.DocumentNode {
+		for _, c := range n.Content {
+			if err := checkIntegers(c, t, path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			for j := range t.NumField() {
+				if f := t.Field(j); f.Tag.Get("yaml") == key {
+					if err := checkIntegers(n.Content[i+1], f.Type, strings.TrimPrefix(path+"."+key, ".")); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return nil
+		}
+		for i, c := range n.Content {
+			if err := checkIntegers(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Int, reflect.Int64, reflect.Uint64:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || !integerRE.MatchString(n.Value) {
+			return fmt.Errorf("line %d: %s: %q is not an integer", n.Line, path, n.Value)
+		}
+	}
+	return nil
 }
 
 // Validate checks the specification.

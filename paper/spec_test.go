@@ -113,6 +113,11 @@ func TestParseSpecErrors(t *testing.T) {
 		{"select", "threshold:\n  select: 1\n", "select 1"},
 		{"convention", "threshold:\n  convention: matlab\n", "convention"},
 		{"no threshold variable", "threshold:\n  variables: []\n", "at least one"},
+		{"fractional thresholds", "threshold:\n  thresholds: 2.5\n", `line 2: threshold.thresholds: "2.5" is not an integer`},
+		{"exponent for replications", "mediation:\n  reps: 1e3\n", `mediation.reps: "1e3" is not an integer`},
+		{"hexadecimal grid", "threshold:\n  grid: 0x10\n", `threshold.grid: "0x10" is not an integer`},
+		{"fractional seed", "threshold: &t\n  seed: 1.0\n", `threshold.seed: "1.0" is not an integer`},
+		{"quoted bs", "threshold:\n  bs: '300'\n", `threshold.bs: "300" is not an integer`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -49,7 +49,47 @@ func abs(path string) string {
 // devices, FIFOs and links are written through, never replaced, and nothing
 // beyond the requested output changes.
 func TestBadInputBinary(t *testing.T) {
-	runBinaryCases(t, outputCases())
+	runBinaryCases(t, append(outputCases(), optionCases()...))
+}
+
+// optionCases are option values out of range, in flags and in files.
+func optionCases() []binaryCase {
+	write := func(t *testing.T, dir, name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	flags := func(extra ...string) func(*testing.T, string) []string {
+		return func(*testing.T, string) []string { return quickJob(extra...) }
+	}
+	return []binaryCase{
+		{name: "level 0", args: flags("--level", "0"), code: 2, msg: `invalid value "0" for flag --level: 0 must lie between 10 and 99.99`},
+		{name: "level 100", args: flags("--level", "100"), code: 2, msg: "100 must lie between 10 and 99.99"},
+		{name: "trim outside (0, 0.5)", args: flags("--trim", "0.7"), code: 2, msg: "flag --trim: 0.7 must lie strictly between 0 and 0.5"},
+		{name: "grid not a number", args: flags("--grid", "many"), code: 2, msg: "flag --grid"},
+		{name: "fractional thnum in a sweep", args: func(t *testing.T, dir string) []string {
+			return []string{"sweep", "--spec", write(t, dir, "s.yaml", "data: d.csv\nspecs:\n  - {qx: d, thnum: 2.5}\n")}
+		}, code: 2, msg: `spec 1: line 3: thnum: invalid value "2.5": "2.5" is not an integer`},
+		{name: "duplicate sweep labels", args: func(t *testing.T, dir string) []string {
+			return []string{"sweep", "--spec", write(t, dir, "s.yaml", "specs: [{label: a, qx: d}, {label: a, qx: c}]\n")}
+		}, code: 2, msg: `specs 1 and 2 both have the label "a"`},
+		{name: "sweep with scalars for lists and data beside the sweep file", args: func(t *testing.T, dir string) []string {
+			if err := os.Symlink(abs(investCSV), filepath.Join(dir, "invest.csv")); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"sweep", "--spec", write(t, dir, "s.yaml", "data: invest.csv\ndefaults: {depvar: i, indep: L.q, rx: L.c, grid: 20, bs: 0}\n"+
+				"specs: [{qx: L.d, trim: 0.05}]\n"), "--output", filepath.Join(dir, "out.txt")}
+		}, changed: []string{"out.txt"}},
+		{name: "fractional thresholds in a paper spec", args: func(t *testing.T, dir string) []string {
+			return []string{"paper", "--data", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "results"),
+				"--spec", write(t, dir, "p.yaml", "threshold:\n  thresholds: 2.5\n")}
+		}, code: 2, msg: `threshold.thresholds: "2.5" is not an integer`},
+		{name: "fractional units", args: func(t *testing.T, dir string) []string {
+			return []string{"simulate", "threshold", "--units", "2.5", "--out", dir}
+		}, code: 2, msg: `invalid value "2.5" for flag --units`},
+	}
 }
 
 func outputCases() []binaryCase {

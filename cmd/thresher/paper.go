@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,24 +38,22 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	kind := args[0]
 	fs := newFlagSet("simulate "+kind, simulateSynopsis, stderr)
-	seed := fs.Uint64("seed", 1, "seed of the data-generating process")
+	seed, units, periods := uint64(1), 500, 10
+	fs.Var(seedValue{&seed}, "seed", "seed of the data-generating process")
 	out := fs.String("out", ".", "directory to write into")
-	units := fs.Int("units", 500, "units (threshold only)")
-	periods := fs.Int("periods", 10, "periods (threshold only)")
+	fs.Var(intValue{&units, 2, maxSimUnits}, "units", fmt.Sprintf("units, 2..%d (threshold only)", maxSimUnits))
+	fs.Var(intValue{&periods, 2, maxSimPeriods}, "periods", fmt.Sprintf("periods, 2..%d (threshold only)", maxSimPeriods))
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if kind != "provinces" && kind != "threshold" {
 		return fmt.Errorf("%w: unknown data set %q (want provinces or threshold)", errUsage, kind)
 	}
-	if kind == "threshold" && (*units < 2 || *periods < 2) {
-		return fmt.Errorf("%w: --units and --periods must be at least 2", errUsage)
-	}
 	if err := checkOutDir("out", *out); err != nil {
 		return err
 	}
 	if kind == "provinces" {
-		if err := (simulate.Provinces{Seed: *seed}).Write(ctx, *out); err != nil {
+		if err := (simulate.Provinces{Seed: seed}).Write(ctx, *out); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "provinces.csv"), filepath.Join(*out, "provinces_truth.csv"))
@@ -64,13 +63,19 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	path := filepath.Join(*out, "threshold.csv")
-	data := simulate.ThresholdPanel{Units: *units, Periods: *periods, Seed: *seed}.CSV()
+	data := simulate.ThresholdPanel{Units: units, Periods: periods, Seed: seed}.CSV()
 	if err := writeOutput(ctx, path, stdout, data); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(stdout, "wrote %s\n", path)
 	return err
 }
+
+// Sizes of 'thresher simulate threshold'.
+const (
+	maxSimUnits   = 1_000_000
+	maxSimPeriods = 1_000
+)
 
 const paperSynopsis = `Runs the applied paper's workflow on a provincial panel and writes its tables:
 Table 2 (descriptives), 3 (stepwise two-way fixed effects), 4 (regions and
@@ -98,7 +103,8 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataPath := fs.String("data", "", "provincial panel CSV (required)")
 	specPath := fs.String("spec", "", "YAML specification (default: the paper's)")
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
-	workers := fs.Int("workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	workers := 0
+	fs.Var(intValue{&workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d (default 0: number of CPUs)", maxWorkers))
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -113,7 +119,9 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	spec := paper.DefaultSpec()
 	if *specPath != "" {
 		var err error
-		if spec, err = paper.LoadSpec(*specPath); err != nil {
+		if spec, err = paper.LoadSpec(*specPath); errors.Is(err, paper.ErrSpec) {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		} else if err != nil {
 			return err
 		}
 	}
@@ -151,7 +159,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator,
 			Model: &pb.Specification_Mediation{Mediation: specconv.MediationToProto(ds.Layout, s)}})
 	}
-	results, err := runJob(ctx, &remote, *workers, models.CSV, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, workers, models.CSV, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
