@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Term is one parsed entry of a variable list, such as "L.q^2" or "L.q*L.d".
@@ -34,7 +35,7 @@ func ParseTerm(s string) (Term, error) {
 	p := &parser{src: name}
 	root, err := p.sum()
 	if err == nil && p.pos < len(p.src) {
-		err = p.errorf("unexpected %q", p.src[p.pos:])
+		err = p.unexpected(p.src[p.pos:])
 	}
 	if err != nil {
 		return Term{}, err
@@ -135,6 +136,16 @@ func (p *parser) errorf(format string, args ...any) error {
 	return fmt.Errorf("%w %q at position %d: %s", ErrSyntax, p.src, p.pos+1, fmt.Sprintf(format, args...))
 }
 
+// unexpected reports text that cannot continue the term at the parser's
+// position. A non-ASCII character gets the rule for column names, which
+// are ASCII.
+func (p *parser) unexpected(text string) error {
+	if r, _ := utf8.DecodeRuneInString(p.src[p.pos:]); r >= utf8.RuneSelf {
+		return p.errorf("%q: a column name in a variable list uses the ASCII letters, digits and _ only, and starts with a letter or _ (rename the column)", r)
+	}
+	return p.errorf("unexpected %q", text)
+}
+
 func (p *parser) peek() byte {
 	if p.pos < len(p.src) {
 		return p.src[p.pos]
@@ -209,7 +220,7 @@ func (p *parser) primary() (node, error) {
 	case c == 0:
 		return nil, p.errorf("unexpected end of term")
 	default:
-		return nil, p.errorf("unexpected %q", string(c))
+		return nil, p.unexpected(p.src[p.pos : p.pos+1])
 	}
 }
 
@@ -235,7 +246,9 @@ func (p *parser) variable() (node, error) {
 		}
 	}
 	nameStart := p.pos
-	if !isIdentStart(p.peek()) {
+	if c := p.peek(); c >= utf8.RuneSelf {
+		return nil, p.unexpected(p.src[p.pos:])
+	} else if !isIdentStart(c) {
 		return nil, p.errorf("expected a column name after the lag operator %q", p.src[start:p.pos])
 	}
 	for p.pos < len(p.src) && isIdentPart(p.src[p.pos]) {

@@ -63,7 +63,9 @@ func TestParseTermErrors(t *testing.T) {
 		"x+y":     `unexpected "+y"`,
 		"L9999.x": "out of range",
 		"x*":      "unexpected end",
-		"é":       "unexpected",
+		"é":       `'é': a column name in a variable list uses the ASCII letters, digits and _ only`,
+		"qé":      `position 2: 'é': a column name`,
+		"L.é":     "position 3: 'é': a column name",
 	}
 	for in, msg := range cases {
 		_, err := ParseTerm(in)
