@@ -35,6 +35,10 @@ field of 'thresher xthreg', and one entry per model that overrides them:
     - {label: debt, qx: L.d, thnum: 3, trim: [0.01, 0.01, 0.05]}
     - {label: cash flow, qx: L.c, thnum: 2}
 
+Keys are the flags of 'thresher xthreg' with _ for - (save_draws), parsed and
+range-checked as the flags are; a list key also takes a single value (bs: 5).
+Labels must differ. A relative data path is relative to the sweep file.
+
 --format json writes {"results": [{"label": ..., "result": {...}}, ...]}, each
 result exactly what 'thresher xthreg --format json' writes for that model.`
 
