@@ -24,6 +24,8 @@ type binaryCase struct {
 	args func(t *testing.T, dir string) []string
 	code int
 	msg  string
+	// stdout, when set, is a part of the standard output.
+	stdout string
 	// changed lists the files, relative to the directory, the run may
 	// create or change.
 	changed []string
@@ -169,6 +171,9 @@ func outputCases() []binaryCase {
 			wantType(t, filepath.Join(dir, "link1"), fs.ModeSymlink)
 			wantType(t, filepath.Join(dir, "link2"), fs.ModeSymlink)
 		}},
+		{name: "output to /dev/stdout, a pipe", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", "/dev/stdout")
+		}, stdout: `"stages"`},
 		{name: "output to a null device", args: func(t *testing.T, dir string) []string {
 			return quickJob("--output", mknod(t, dir, "null", 1, 3))
 		}, after: func(t *testing.T, dir string) {
@@ -214,8 +219,8 @@ func runBinaryCases(t *testing.T, cases []binaryCase) {
 			p.Wait(5 * time.Minute)
 			code := p.Cmd.ProcessState.ExitCode()
 			msg := strings.ReplaceAll(c.msg, "%DIR%", dir)
-			if code != c.code || !strings.Contains(p.Stderr.String(), msg) {
-				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, p.Stderr.String(), c.code, msg)
+			if code != c.code || !strings.Contains(p.Stderr.String(), msg) || !strings.Contains(p.Stdout.String(), c.stdout) {
+				t.Errorf("exit %d, stderr %q, stdout %.80q; want exit %d, %q and %q", code, p.Stderr.String(), p.Stdout.String(), c.code, msg, c.stdout)
 			}
 			after := snapshot(t, dir)
 			for _, name := range c.changed {

@@ -10,7 +10,9 @@
 // redirection would. A symbolic link is followed to its end (chains
 // included): a link to a regular file, or a dangling link, replaces or
 // creates the file it points to and keeps the link; a link to a device or
-// FIFO writes through. Directories and sockets are refused.
+// FIFO writes through, and so does a chain through /proc or /dev/fd
+// (/dev/stdout), which names an open descriptor. Directories and sockets
+// are refused.
 //
 // New files get the permission bits the caller asks for (results use Perm,
 // 0644) filtered by the process's umask, as the kernel applies it on

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -19,23 +20,59 @@ const Perm os.FileMode = 0o644
 // maxLinks bounds a chain of symbolic links, as the kernel's ELOOP does.
 const maxLinks = 40
 
-// resolve follows the symbolic links of path's last element and returns the
-// final path with its FileInfo (nil when nothing exists there).
-func resolve(path string) (string, os.FileInfo, error) {
+// destination is where Write puts data: a file to replace or create, or a
+// file to write through.
+type destination struct {
+	path    string
+	info    os.FileInfo // nil for a new file
+	through bool
+}
+
+// locate finds the destination of path. The kernel decides what path is
+// (os.Stat follows every link, /proc's included); only for a regular file
+// or a new one does locate follow the links itself, to replace the file at
+// the end of the chain rather than the link. A chain through /proc or
+// /dev/fd (/dev/stdout) is written through: it names an open descriptor.
+func locate(path string) (destination, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return destination{}, err
+	case err != nil || fi.Mode().IsRegular():
+	case fi.IsDir():
+		return destination{}, fmt.Errorf("%s is a directory; name a file", path)
+	case fi.Mode()&os.ModeSocket != 0:
+		return destination{}, fmt.Errorf("%s is a socket; name a file, device or FIFO", path)
+	default:
+		return destination{path: path, info: fi, through: true}, nil
+	}
+	target, descriptor, err := followLinks(path)
+	if err != nil {
+		return destination{}, err
+	}
+	if descriptor && fi != nil {
+		return destination{path: path, info: fi, through: true}, nil
+	}
+	return destination{path: target, info: fi}, nil
+}
+
+// followLinks follows the symbolic links of path's last element and
+// returns the final path, and whether the chain passed through /proc or
+// /dev/fd.
+func followLinks(path string) (string, bool, error) {
+	descriptor := false
 	for range maxLinks {
+		descriptor = descriptor || strings.HasPrefix(path, "/proc/") || strings.HasPrefix(path, "/dev/fd/")
 		fi, err := os.Lstat(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return path, nil, nil
+		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.Mode()&os.ModeSymlink == 0 {
+			return path, descriptor, nil
 		}
 		if err != nil {
-			return "", nil, err
-		}
-		if fi.Mode()&os.ModeSymlink == 0 {
-			return path, fi, nil
+			return "", false, err
 		}
 		target, err := os.Readlink(path)
 		if err != nil {
-			return "", nil, err
+			return "", false, err
 		}
 		if !filepath.IsAbs(target) {
 			// Not filepath.Join: cleaning "dir/../x" lexically is wrong
@@ -44,30 +81,25 @@ func resolve(path string) (string, os.FileInfo, error) {
 		}
 		path = target
 	}
-	return "", nil, fmt.Errorf("%s: more than %d symbolic links", path, maxLinks)
+	return "", false, fmt.Errorf("%s: more than %d symbolic links", path, maxLinks)
 }
 
 // Check reports whether Write can write path: the directory of a new or
 // regular file must exist and accept new files; a device or FIFO must be
 // writable; a directory or socket is refused. The error names path.
 func Check(path string) error {
-	target, fi, err := resolve(path)
+	d, err := locate(path)
 	if err != nil {
 		return err
 	}
-	switch {
-	case fi == nil || fi.Mode().IsRegular():
-		if err := probe(filepath.Dir(target)); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+	if d.through {
+		if err := syscall.Access(d.path, 2 /* W_OK */); err != nil {
+			return fmt.Errorf("%s: not writable: %w", path, err)
 		}
 		return nil
-	case fi.IsDir():
-		return fmt.Errorf("%s is a directory; name a file", path)
-	case fi.Mode()&os.ModeSocket != 0:
-		return fmt.Errorf("%s is a socket; name a file, device or FIFO", path)
 	}
-	if err := syscall.Access(target, 2 /* W_OK */); err != nil {
-		return fmt.Errorf("%s: not writable: %w", path, err)
+	if err := probe(filepath.Dir(d.path)); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }
@@ -131,19 +163,14 @@ func createTemp(dir, base string, perm os.FileMode) (*os.File, error) {
 // files get perm under the umask, replaced ones keep their mode), through
 // for a device or FIFO. Opening a FIFO waits for a reader until ctx ends.
 func Write(ctx context.Context, path string, data []byte, perm os.FileMode) error {
-	target, fi, err := resolve(path)
+	d, err := locate(path)
 	if err != nil {
 		return err
 	}
-	switch {
-	case fi == nil || fi.Mode().IsRegular():
-		return replace(target, data, perm, fi)
-	case fi.IsDir():
-		return fmt.Errorf("%s is a directory; name a file", path)
-	case fi.Mode()&os.ModeSocket != 0:
-		return fmt.Errorf("%s is a socket; name a file, device or FIFO", path)
+	if d.through {
+		return writeThrough(ctx, d.path, data)
 	}
-	return writeThrough(ctx, target, data)
+	return replace(d.path, data, perm, d.info)
 }
 
 // replace writes data to a temporary file beside path and renames it over

@@ -3,6 +3,7 @@ package outfile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -186,6 +187,40 @@ func TestWriteFIFO(t *testing.T) {
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("%s is no longer a FIFO: %v", fifo, err)
+	}
+	noTempFiles(t, dir)
+}
+
+// TestWriteDescriptor writes through /dev/fd/N and a link to
+// /proc/self/fd/N (what /dev/stdout is) when N is a pipe, instead of
+// looking for a directory to create a file in.
+func TestWriteDescriptor(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"/dev/fd/%d", "link"} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := fmt.Sprintf(name, w.Fd())
+		if name == "link" {
+			path = filepath.Join(dir, "stdout")
+			os.Remove(path)
+			symlink(t, fmt.Sprintf("/proc/self/fd/%d", w.Fd()), path)
+		}
+		if err := Check(path); err != nil {
+			t.Errorf("Check(%s): %v", path, err)
+		}
+		if err := Write(context.Background(), path, []byte("piped\n"), Perm); err != nil {
+			t.Errorf("Write(%s): %v", path, err)
+		}
+		w.Close()
+		if got, _ := io.ReadAll(r); string(got) != "piped\n" {
+			t.Errorf("%s: the pipe got %q", path, got)
+		}
+		r.Close()
 	}
 	noTempFiles(t, dir)
 }
