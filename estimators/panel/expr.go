@@ -3,6 +3,7 @@ package panel
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -22,6 +23,10 @@ type Ref struct {
 	Column string
 	Lag    int
 }
+
+// numberRE is the grammar of a number in a term: decimal, with an optional
+// exponent (1e-5, 2.5E+3).
+var numberRE = regexp.MustCompile(`^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?`)
 
 // maxLag bounds lag orders so that a typo cannot ask for absurd lags.
 const maxLag = 1000
@@ -205,15 +210,12 @@ func (p *parser) primary() (node, error) {
 		p.pos++
 		return inner, nil
 	case isDigit(c) || c == '.':
-		start := p.pos
-		for p.pos < len(p.src) && (isDigit(p.src[p.pos]) || p.src[p.pos] == '.' || p.src[p.pos] == 'e' || p.src[p.pos] == 'E') {
-			p.pos++
-		}
-		v, err := strconv.ParseFloat(p.src[start:p.pos], 64)
+		text := numberRE.FindString(p.src[p.pos:])
+		v, err := strconv.ParseFloat(text, 64)
 		if err != nil || math.IsInf(v, 0) {
-			p.pos = start
 			return nil, p.errorf("bad number")
 		}
+		p.pos += len(text)
 		return number(v), nil
 	case isIdentStart(c):
 		return p.variable()
