@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -327,4 +328,43 @@ func umask() fs.FileMode {
 	m := syscall.Umask(0)
 	syscall.Umask(m)
 	return fs.FileMode(m)
+}
+
+// TestOutputFIFOWithoutReaderInterrupted stops a run that waits for a
+// reader of its --output FIFO with SIGINT: the process ends within a
+// second and the FIFO stays a FIFO.
+func TestOutputFIFOWithoutReaderInterrupted(t *testing.T) {
+	if _, err := os.Stat("/proc/self/wchan"); err != nil {
+		t.Skip("no /proc/PID/wchan to see where the process waits")
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	p := proctest.Start(t, "thresher", proctest.Binary(t), nil, quickJob("--output", fifo)...)
+	// Wait until a thread sleeps in the kernel's FIFO open.
+	deadline := time.Now().Add(2 * time.Minute)
+	for !waitsForFIFO(p.Cmd.Process.Pid) {
+		if done, _ := p.Exited(); done || time.Now().After(deadline) {
+			t.Fatalf("the process never waited for a reader of the FIFO:\n%s", p.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.Cmd.Process.Signal(os.Interrupt)
+	if err := p.Wait(time.Second); err == nil || p.Cmd.ProcessState == nil {
+		t.Fatalf("not stopped within 1 s of SIGINT (%v):\n%s", err, p.Output())
+	}
+	wantType(t, fifo, fs.ModeNamedPipe)
+}
+
+// waitsForFIFO reports whether a thread of the process sleeps in the
+// kernel's FIFO open (wchan wait_for_partner).
+func waitsForFIFO(pid int) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, task := range tasks {
+		if b, err := os.ReadFile(task); err == nil && string(b) == "wait_for_partner" {
+			return true
+		}
+	}
+	return false
 }
