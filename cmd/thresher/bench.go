@@ -101,11 +101,16 @@ type benchReport struct {
 	Agreement benchAgreement `json:"agreement"`
 }
 
+// scenarioReps, the default of --reference-reps, keeps the scenario's
+// replications.
+const scenarioReps = -2
+
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchSynopsis, stderr)
 	name := fs.String("scenario", "hansen-grid400", "scenario: hansen-grid400, hansen-exact or large")
 	data := fs.String("hansen-data", "testdata/hansen1999/invest.csv", "Hansen's invest.csv")
-	refReps := fs.Int("reference-reps", -2, "bootstrap replications per stage for the reference kernel (-1: all; default: the scenario's)")
+	refReps := scenarioReps
+	fs.Var(intValue{&refReps, scenarioReps, threshold.MaxReps}, "reference-reps", fmt.Sprintf("bootstrap replications per stage for the reference kernel, 0..%d; -1: all; -2: the scenario's", threshold.MaxReps))
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the fast kernel's run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -115,8 +120,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: unknown scenario %q", errUsage, *name)
 	}
 	sc := benchScenarios()[i]
-	if *refReps != -2 {
-		sc.referenceReps = *refReps
+	if refReps != scenarioReps {
+		sc.referenceReps = refReps
 	}
 	if *cpuProfile != "" {
 		if err := outfile.Check(*cpuProfile); err != nil {
