@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -221,9 +222,43 @@ func ParseSpec(r io.Reader) (Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&spec); err != nil && !errors.Is(err, io.EOF) {
-		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
+		return Spec{}, fmt.Errorf("%w: %s", ErrSpec, plainYAMLError(err))
 	}
 	return spec, spec.Validate()
+}
+
+// The YAML decoder's messages that name Go types.
+var (
+	unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	wrongTypeRE    = regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `([^`]*)`)? into (\\S+)")
+)
+
+// plainYAMLError rewrites the decoder's messages in the words of the
+// specification: unknown keys and values of the wrong kind, without Go
+// type names.
+func plainYAMLError(err error) string {
+	msg := unknownFieldRE.ReplaceAllString(err.Error(), `unknown key "$1"`)
+	return wrongTypeRE.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := wrongTypeRE.FindStringSubmatch(m)
+		what := map[string]string{"seq": "a list", "map": "a mapping of keys"}[sub[1]]
+		if what == "" {
+			what = strconv.Quote(sub[2])
+		}
+		kind := "a mapping of keys"
+		switch t := sub[3]; {
+		case strings.HasPrefix(t, "[]"):
+			kind = "a list"
+		case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+			kind = "an integer"
+		case strings.HasPrefix(t, "float"):
+			kind = "a number"
+		case t == "bool":
+			kind = "true or false"
+		case t == "string":
+			kind = "a single value"
+		}
+		return fmt.Sprintf("%s is not %s", what, kind)
+	})
 }
 
 // integerRE is the grammar of an integer key: decimal digits only.

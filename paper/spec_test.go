@@ -93,9 +93,12 @@ func TestParseSpecErrors(t *testing.T) {
 	cases := []struct {
 		name, yaml, want string
 	}{
-		{"unknown key", "outcome: y\ncontrol: [a]\n", "field control not found"},
-		{"unknown nested key", "threshold:\n  reps: 10\n", "field reps not found"},
-		{"wrong type", "controls: lnpgdp\n", "cannot unmarshal"},
+		{"unknown key", "outcome: y\ncontrol: [a]\n", `line 2: unknown key "control"`},
+		{"unknown nested key", "threshold:\n  reps: 10\n", `unknown key "reps"`},
+		{"wrong type", "controls: lnpgdp\n", `line 1: "lnpgdp" is not a list`},
+		{"list for a number", "threshold:\n  trim: [0.1]\n", "is not a number"},
+		{"list for a section", "digital: [a]\n", "is not a mapping of keys"},
+		{"text for a switch", "period_effects: maybe\n", `"maybe" is not true or false`},
 		{"empty outcome", "outcome: ''\n", "outcome is empty"},
 		{"duplicate variable", "controls: [lnpgdp, lndig]\n", "must be distinct"},
 		{"mediator among controls", "mediators: [lnpgdp]\n", "must be distinct"},
@@ -124,6 +127,9 @@ func TestParseSpecErrors(t *testing.T) {
 			_, err := ParseSpec(strings.NewReader(c.yaml))
 			if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v, want ErrSpec mentioning %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "paper.") || strings.Contains(err.Error(), "[]string") {
+				t.Errorf("error %v names a Go type", err)
 			}
 		})
 	}
