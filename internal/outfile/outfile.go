@@ -24,7 +24,7 @@ const maxLinks = 40
 // file to write through.
 type destination struct {
 	path    string
-	info    os.FileInfo // nil for a new file
+	info    os.FileInfo // of the file to replace; nil for a new file
 	through bool
 }
 
@@ -39,19 +39,20 @@ func locate(path string) (destination, error) {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return destination{}, err
 	case err != nil || fi.Mode().IsRegular():
+		// Nothing there, or a regular file: follow the links below.
 	case fi.IsDir():
 		return destination{}, fmt.Errorf("%s is a directory; name a file", path)
 	case fi.Mode()&os.ModeSocket != 0:
 		return destination{}, fmt.Errorf("%s is a socket; name a file, device or FIFO", path)
 	default:
-		return destination{path: path, info: fi, through: true}, nil
+		return destination{path: path, through: true}, nil
 	}
 	target, descriptor, err := followLinks(path)
 	if err != nil {
 		return destination{}, err
 	}
 	if descriptor && fi != nil {
-		return destination{path: path, info: fi, through: true}, nil
+		return destination{path: path, through: true}, nil
 	}
 	return destination{path: target, info: fi}, nil
 }
