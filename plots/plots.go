@@ -1,6 +1,8 @@
 package plots
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -16,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/outfile"
 )
 
 // Sentinel errors; every error of this package wraps one of them or an
@@ -146,8 +149,9 @@ func headroom(p *plot.Plot, top float64) {
 }
 
 // Save writes the plot to path as PNG or SVG, chosen by the extension, at
-// Width x Height.
-func Save(p *plot.Plot, path string) error {
+// Width x Height, with package outfile: a regular file is replaced
+// atomically, a device or FIFO written through.
+func Save(ctx context.Context, p *plot.Plot, path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".png" && ext != ".svg" {
 		return fmt.Errorf("plots: %w %q (want .png or .svg)", ErrFormat, ext)
@@ -156,16 +160,12 @@ func Save(p *plot.Plot, path string) error {
 	if err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	_, err = w.WriteTo(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
 		return fmt.Errorf("plots: %s: %w", path, err)
+	}
+	if err := outfile.Write(ctx, path, buf.Bytes(), outfile.Perm); err != nil {
+		return fmt.Errorf("plots: %w", err)
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func Save(p *plot.Plot, path string) error {
 // All creates dir if needed and writes every figure of the result as PNG
 // and SVG: <prefix>_lr_k<k>_<c> for each LR curve and <prefix>_f_k<k> for
 // each stage whose draws were kept. It returns the paths written.
-func All(res threshold.Result, dir, prefix string) ([]string, error) {
+func All(ctx context.Context, res threshold.Result, dir, prefix string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("plots: %w", err)
 	}
@@ -181,7 +181,7 @@ func All(res threshold.Result, dir, prefix string) ([]string, error) {
 	save := func(p *plot.Plot, name string) error {
 		for _, ext := range []string{".png", ".svg"} {
 			path := filepath.Join(dir, name+ext)
-			if err := Save(p, path); err != nil {
+			if err := Save(ctx, p, path); err != nil {
 				return err
 			}
 			written = append(written, path)

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -118,7 +119,7 @@ func TestFigures(t *testing.T) {
 	}{{"lr", lr}, {"f", f}} {
 		for _, ext := range []string{".png", ".svg"} {
 			path := filepath.Join(dir, fig.name+ext)
-			if err := Save(fig.p, path); err != nil {
+			if err := Save(context.Background(), fig.p, path); err != nil {
 				t.Fatal(err)
 			}
 			checkImage(t, path)
@@ -129,7 +130,7 @@ func TestFigures(t *testing.T) {
 func TestAll(t *testing.T) {
 	res := testResult(t)
 	dir := filepath.Join(t.TempDir(), "figures")
-	paths, err := All(res, dir, "m")
+	paths, err := All(context.Background(), res, dir, "m")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestAll(t *testing.T) {
 	for i := range res.Stages {
 		res.Stages[i].Bootstrap = nil
 	}
-	paths, err = All(res, dir, "nodraws")
+	paths, err = All(context.Background(), res, dir, "nodraws")
 	if err != nil || len(paths) != 6 {
 		t.Errorf("without draws: %v, %d files", err, len(paths))
 	}
@@ -173,11 +174,11 @@ func TestErrors(t *testing.T) {
 		{"no draws", func() error { _, err := BootstrapF(noDraws, 1); return err }, ErrNoDraws},
 		{"pdf", func() error {
 			p, _ := LRCurve(res, 1, 0)
-			return Save(p, filepath.Join(t.TempDir(), "lr.pdf"))
+			return Save(context.Background(), p, filepath.Join(t.TempDir(), "lr.pdf"))
 		}, ErrFormat},
 		{"missing directory", func() error {
 			p, _ := LRCurve(res, 1, 0)
-			return Save(p, filepath.Join(t.TempDir(), "absent", "lr.png"))
+			return Save(context.Background(), p, filepath.Join(t.TempDir(), "absent", "lr.png"))
 		}, os.ErrNotExist},
 	}
 	for _, c := range cases {

@@ -381,6 +381,9 @@ func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkOutDir("dir", *dir); err != nil {
+		return err
+	}
 	if err := security.WriteDevCerts(*dir, hosts, *validity); err != nil {
 		return err
 	}

@@ -25,31 +25,75 @@ import (
 )
 
 // modelConfig holds the fields of a threshold model, from flags
-// (`thresher xthreg`) or from a sweep file (`thresher sweep`).
+// (`thresher xthreg`) or from a sweep file (`thresher sweep`); register
+// parses both.
 type modelConfig struct {
-	ID         string     `yaml:"id"`
-	Time       string     `yaml:"time"`
-	Depvar     string     `yaml:"depvar"`
-	Indep      listFlag   `yaml:"indep"`
-	Rx         listFlag   `yaml:"rx"`
-	Qx         string     `yaml:"qx"`
-	Thnum      int        `yaml:"thnum"`
-	Grid       string     `yaml:"grid"`
-	Trim       floatsFlag `yaml:"trim"`
-	Bs         intsFlag   `yaml:"bs"`
-	Level      float64    `yaml:"level"`
-	Seed       uint64     `yaml:"seed"`
-	Convention string     `yaml:"convention"`
-	Residuals  string     `yaml:"residuals"`
-	Thresholds floatsFlag `yaml:"thresholds"`
-	Algorithm  string     `yaml:"algorithm"`
-	Bootstrap  string     `yaml:"bootstrap"`
-	SaveDraws  bool       `yaml:"save_draws"`
+	ID         string
+	Time       string
+	Depvar     string
+	Indep      listFlag
+	Rx         listFlag
+	Qx         string
+	Thnum      int
+	Grid       string
+	Trim       []float64
+	Bs         []int
+	Level      float64 // percent
+	Seed       uint64
+	Convention string
+	Residuals  string
+	Thresholds []float64
+	Algorithm  string
+	Bootstrap  string
+	SaveDraws  bool
 }
 
 // defaultModel holds the defaults of every model field.
 var defaultModel = modelConfig{ID: "id", Time: "year", Thnum: 1, Grid: "all", Level: 95, Seed: 1,
 	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto"}
+
+// Ranges of the model options.
+var (
+	trimRange  = interval{lo: 0, hi: 0.5, open: true}
+	levelRange = interval{lo: 10, hi: 99.99}
+)
+
+// register adds the model's options to fs, with their current values as
+// defaults. A sweep file's keys are these names with "_" for "-".
+func (m *modelConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.ID, "id", m.ID, "column naming the unit (panel variable)")
+	fs.StringVar(&m.Time, "time", m.Time, "column holding the integer period")
+	fs.StringVar(&m.Depvar, "depvar", m.Depvar, "dependent variable (required)")
+	fs.Var(&m.Indep, "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
+	fs.Var(&m.Rx, "rx", "regime-dependent regressors, comma-separated (required)")
+	fs.StringVar(&m.Qx, "qx", m.Qx, "threshold variable (required)")
+	fs.Var(intValue{&m.Thnum, 1, threshold.MaxThresholds}, "thnum", fmt.Sprintf("number of thresholds K, 1..%d", threshold.MaxThresholds))
+	fs.Var(choiceValue{&m.Grid, checkGrid}, "grid", fmt.Sprintf(`candidate grid: "all" (every distinct value inside the trim) or a number of points, 2..%d`, threshold.MaxGridPoints))
+	fs.Var(floatsValue{&m.Trim, trimRange}, "trim", "trimming proportion per threshold, each strictly between 0 and 0.5, comma-separated; one value applies to all (default 0.01)")
+	fs.Var(intsValue{&m.Bs, 0, threshold.MaxReps}, "bs", fmt.Sprintf("bootstrap replications per threshold, 0..%d each, comma-separated; one value applies to all; 0 skips a test (default 300)", threshold.MaxReps))
+	fs.Var(floatValue{&m.Level, levelRange}, "level", "confidence level of the threshold intervals, in percent, 10..99.99 (as Stata's level)")
+	fs.Var(seedValue{&m.Seed}, "seed", "seed of the bootstrap streams")
+	fs.Var(choiceValue{&m.Convention, parsesAs(threshold.ParseConvention)}, "convention", "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
+	fs.Var(choiceValue{&m.Residuals, parsesAs(threshold.ParseResiduals)}, "residuals", "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
+	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
+	fs.Var(boolValue{&m.SaveDraws}, "save-draws", "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
+	fs.Var(floatsValue{&m.Thresholds, anyNumber}, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), one per threshold, in the order the stages add them")
+	fs.Var(choiceValue{&m.Algorithm, parsesAs(threshold.ParseAlgorithm)}, "algorithm", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
+}
+
+// parsesAs turns a parser of the threshold package into a check.
+func parsesAs[T any](parse func(string) (T, error)) func(string) error {
+	return func(s string) error { _, err := parse(s); return err }
+}
+
+// checkGrid checks a --grid value.
+func checkGrid(s string) error {
+	g, err := threshold.ParseGrid(s)
+	if err == nil && g.Points > threshold.MaxGridPoints {
+		err = fmt.Errorf("%d grid points exceed the limit of %d", g.Points, threshold.MaxGridPoints)
+	}
+	return err
+}
 
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
@@ -124,31 +168,26 @@ to stdout (or --output), progress to stderr; --format json writes a stable
 JSON document that is byte-identical across runs with the same seed.`
 
 func (c *xthregConfig) register(fs *flag.FlagSet) {
-	d := defaultModel
+	c.modelConfig = defaultModel
+	c.vce, c.format = "conventional", "text"
 	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
-	fs.StringVar(&c.ID, "id", d.ID, "column naming the unit (panel variable)")
-	fs.StringVar(&c.Time, "time", d.Time, "column holding the integer period")
-	fs.StringVar(&c.Depvar, "depvar", "", "dependent variable (required)")
-	fs.Var(&c.Indep, "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
-	fs.Var(&c.Rx, "rx", "regime-dependent regressors, comma-separated (required)")
-	fs.StringVar(&c.Qx, "qx", "", "threshold variable (required)")
-	fs.IntVar(&c.Thnum, "thnum", d.Thnum, "number of thresholds K >= 1")
-	fs.StringVar(&c.Grid, "grid", d.Grid, `candidate grid: "all" (every distinct value inside the trim) or a number of points`)
-	fs.Var(&c.Trim, "trim", "trimming proportion per threshold, comma-separated (default 0.01 each)")
-	fs.Var(&c.Bs, "bs", "bootstrap replications per threshold, comma-separated; 0 skips a test (default 300 each)")
-	fs.Float64Var(&c.Level, "level", d.Level, "confidence level of the threshold intervals, in percent")
-	fs.Uint64Var(&c.Seed, "seed", d.Seed, "seed of the bootstrap streams")
-	fs.StringVar(&c.Convention, "convention", d.Convention, "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
-	fs.StringVar(&c.Residuals, "residuals", d.Residuals, "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
-	fs.StringVar(&c.Bootstrap, "bootstrap", d.Bootstrap, "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
-	fs.BoolVar(&c.SaveDraws, "save-draws", false, "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
-	fs.Var(&c.Thresholds, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), in the order the stages add them")
-	fs.StringVar(&c.Algorithm, "algorithm", d.Algorithm, "kernel: fast (sorted sweep) or reference (one regression per candidate)")
-	fs.StringVar(&c.vce, "vce", "conventional", "standard errors shown in the text report: conventional, robust or cluster")
-	fs.StringVar(&c.format, "format", "text", "output format: text or json")
+	c.modelConfig.register(fs)
+	fs.Var(choiceValue{&c.vce, parsesAs(threshold.ParseVCE)}, "vce", "standard errors shown in the text report: conventional, robust or cluster")
+	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
-	fs.IntVar(&c.workers, "workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	fs.Var(intValue{&c.workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d (default 0: number of CPUs)", maxWorkers))
 	c.remote.register(fs)
+}
+
+// maxWorkers bounds the workers of an in-process cluster.
+const maxWorkers = 1024
+
+// checkFormat checks a --format value.
+func checkFormat(s string) error {
+	if s != "text" && s != "json" {
+		return fmt.Errorf("want text or json")
+	}
+	return nil
 }
 
 // spec turns the fields into a model specification and its kernel.
@@ -174,14 +213,17 @@ func (m *modelConfig) spec() (threshold.Spec, threshold.Algorithm, error) {
 	s.ID, s.Time = m.ID, m.Time
 	s.Depvar, s.Indep, s.Rx, s.Qx = m.Depvar, m.Indep, m.Rx, m.Qx
 	s.Thresholds, s.Trim, s.Reps, s.Seed = m.Thnum, m.Trim, m.Bs, m.Seed
-	s.Level = m.Level
-	if s.Level > 1 {
-		s.Level /= 100
-	}
+	s.Level = m.Level / 100
 	if len(m.Thresholds) > 0 {
 		s.Given = m.Thresholds
 	}
 	s.KeepDraws = m.SaveDraws
+	// The counts of the per-stage lists, and the required fields, are
+	// option errors too.
+	check := s
+	if err := check.Normalize(); err != nil {
+		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
+	}
 	return s, alg, nil
 }
 
@@ -203,8 +245,8 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if c.format != "text" && c.format != "json" {
-		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, c.format)
+	if err := checkOutput(c.output); err != nil {
+		return err
 	}
 	data, err := readData(c.data)
 	if err != nil {
@@ -226,7 +268,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return writeOutput(c.output, stdout, buf.Bytes())
+	return writeOutput(ctx, c.output, stdout, buf.Bytes())
 }
 
 // readData reads a CSV dataset and checks it locally first, so that

@@ -66,11 +66,26 @@ func (p *Problem) regimeError(thresholds []float64, err error) error {
 	sorted := slices.Sorted(slices.Values(thresholds))
 	for k, n := range p.regimeCounts(sorted) {
 		if n == 0 {
-			return fmt.Errorf("%w: thresholds [%s] leave regime %d (%s) without observations; check the thresholds or increase the trim",
-				ErrData, shortlist.Values(sorted), k+1, p.regimeLabel(sorted, k))
+			return fmt.Errorf("%w: thresholds [%s] leave regime %d (%s) without observations; %s",
+				ErrData, shortlist.Values(sorted), k+1, p.regimeLabel(sorted, k), p.emptyRegimeAdvice(sorted))
 		}
 	}
 	return fmt.Errorf("%w: at thresholds [%s]: %w", ErrData, shortlist.Values(sorted), err)
+}
+
+// emptyRegimeAdvice says how to avoid an empty regime: a given threshold
+// outside the range of q cannot be helped by the trim.
+func (p *Problem) emptyRegimeAdvice(sorted []float64) string {
+	if p.given == nil {
+		return "increase the trim"
+	}
+	lo, hi := p.distinct[0], p.distinct[len(p.distinct)-1]
+	for _, g := range sorted {
+		if g < lo || g > hi {
+			return fmt.Sprintf("the given threshold %.6g lies outside the range of %s in the estimation sample, %.6g to %.6g", g, p.qName, lo, hi)
+		}
+	}
+	return fmt.Sprintf("give thresholds inside the range of %s (%.6g to %.6g) with observations between them", p.qName, lo, hi)
 }
 
 // ConstantName names the constant of the final regression in xthreg

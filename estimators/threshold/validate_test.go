@@ -137,7 +137,7 @@ func TestValidationErrors(t *testing.T) {
 		{"too few observations in a regime", edit(same), func(s *Spec) { s.Convention = Hansen; s.Trim = []float64{0.01} },
 			ErrData, []string{"not identified", "too few observations in a regime for trim 0.01"}},
 		{"all observations in one regime", edit(same), func(s *Spec) { s.Given = []float64{-5} },
-			ErrData, []string{"regime 1", "without observations"}},
+			ErrData, []string{"regime 1", "without observations", "given threshold -5 lies outside the range of q in the estimation sample"}},
 		{"given thresholds equal", edit(same), func(s *Spec) { s.Thresholds = 2; s.Given = []float64{0.5, 0.5}; s.Trim = []float64{0.1} },
 			ErrSpec, []string{"given thresholds 1 and 2 are both 0.5"}},
 		// The specification.
