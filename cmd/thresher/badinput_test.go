@@ -91,7 +91,7 @@ func optionCases() []binaryCase {
 		}, code: 2, msg: `threshold.thresholds: "2.5" is not an integer`},
 		{name: "given threshold outside the data", args: flags("--thresholds", "99"), code: 1,
 			msg: "the given threshold 99 lies outside the range of L.d in the estimation sample, 0 to 4.67335"},
-		{name: "non-ASCII column name", args: flags("--indep", "qé"), code: 1,
+		{name: "non-ASCII column name", args: flags("--indep", "qé"), code: 2,
 			msg: "a column name in a variable list uses the ASCII letters, digits and _ only"},
 		{name: "fractional units", args: func(t *testing.T, dir string) []string {
 			return []string{"simulate", "threshold", "--units", "2.5", "--out", dir}

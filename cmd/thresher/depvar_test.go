@@ -11,7 +11,7 @@ import (
 // TestDependentVariableRefused runs the issue's inputs that returned RSS 0,
 // F = -3.8 and t-statistics of 1e16 with exit 0: the dependent variable, or
 // a transformation of it, among the regressors or as the threshold
-// variable. Each exits 1 with a message naming the term, and writes no
+// variable. They are option mistakes: each exits 2 with a message naming the term, and writes no
 // output; a lag of the dependent variable is a legitimate regressor.
 func TestDependentVariableRefused(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.json")
@@ -33,8 +33,8 @@ func TestDependentVariableRefused(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, c.args...)
-			if code != 1 || !strings.Contains(stderr, c.msg) || !strings.Contains(stderr, "lags such as L.i are allowed") {
-				t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, stderr, c.msg)
+			if code != 2 || !strings.Contains(stderr, c.msg) || !strings.Contains(stderr, "lags such as L.i are allowed") {
+				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr, c.msg)
 			}
 			if stdout != "" {
 				t.Errorf("stdout %q", stdout)
@@ -70,6 +70,6 @@ func TestExactFitRefused(t *testing.T) {
 	}
 	code, _, stderr := runCLI(t, "xthreg", "--data", data, "--depvar", "j", "--indep", "i", "--rx", "c", "--qx", "d", "--bs", "0")
 	if want := `the linear model (no threshold) fits the dependent variable "j" exactly`; code != 1 || !strings.Contains(stderr, want) {
-		t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, stderr, want)
+		t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr, want)
 	}
 }

@@ -78,7 +78,7 @@ func TestSweepWork(t *testing.T) {
 		t.Errorf("sweep above the limit: exit %d, %s", code, stderr)
 	}
 	code, _, stderr = runCLI(t, "sweep", "--spec", write(sweepYAML+"  - {label: bad, qx: L.d, indep: [i]}\n"))
-	if code != 1 || !strings.Contains(stderr, `specification 3 (bad): invalid specification: indep term "i" contains the dependent variable "i"`) {
+	if code != 2 || !strings.Contains(stderr, `spec 3 (bad): usage: invalid specification: indep term "i" contains the dependent variable "i"`) {
 		t.Errorf("invalid model: exit %d, %s", code, stderr)
 	}
 }
