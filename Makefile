@@ -22,7 +22,7 @@ FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseTerm 
 	./coordinator:FuzzJobsAPI ./worker:FuzzTask
 FUZZTIME ?= 60s
 
-.PHONY: help build test example vet proto fuzz bench bench-cluster chaos load
+.PHONY: help build test example check proto fuzz bench bench-cluster chaos load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,11 +33,12 @@ build: ## build the binary bin/thresher
 example: build ## estimate Hansen's (1999) three-threshold model with B = 300 bootstraps
 	$(BIN) xthreg $(HANSEN_ARGS)
 
-vet: ## go vet and gofmt
+check: ## go vet, gofmt and staticcheck (pinned by the tool directive in go.mod)
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) tool staticcheck ./...
 
-test: vet promtool-check ## run every test (unit, property, integration)
+test: check promtool-check ## run every test (unit, property, integration)
 	$(GO) test -count=1 ./...
 
 fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
