@@ -46,6 +46,33 @@ type Estimates struct {
 // may assemble it from ranges computed elsewhere.
 type Profiler func(fixed []float64, trim float64) ([]float64, error)
 
+// Options control a local estimation.
+type Options struct {
+	Algorithm Algorithm
+	// Workers is the number of goroutines for bootstrap replications
+	// (0: GOMAXPROCS).
+	Workers int
+	// Progress, when set, is called after each finished block of
+	// replications. Calls may come from several goroutines.
+	Progress func(stage, done, total int)
+}
+
+// Estimate runs the point estimation and every stage's bootstrap in this
+// process.
+func (p *Problem) Estimate(opts Options) (*Result, error) {
+	est, err := p.PointEstimates(opts.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	stats := make([][]float64, len(est.Stages))
+	for k, st := range est.Stages {
+		if stats[k], err = p.BootstrapParallel(opts, st.Setup(), 0, p.spec.Reps[k]); err != nil {
+			return nil, err
+		}
+	}
+	return p.Assemble(est, stats)
+}
+
 // PointEstimates runs PointEstimatesWith on this process's kernel.
 func (p *Problem) PointEstimates(alg Algorithm) (*Estimates, error) {
 	return p.PointEstimatesWith(func(fixed []float64, trim float64) ([]float64, error) {
