@@ -24,8 +24,17 @@
 // by step; docs/fast-kernel.md derives the fast kernel's algebra below.
 // Usage: Prepare a Problem from a panel.Table and a Spec, then Estimate in
 // this process, or PointEstimatesWith / Bootstrap / Assemble to spread the
-// work over a cluster. The examples show estimation, the bootstrap and the
-// intervals on Hansen's data.
+// work over a cluster.
+//
+// # Examples
+//
+// example_test.go runs on Hansen's data and checks its output (go test runs
+// it; go doc -http and pkg.go.dev show it beside the functions):
+// ExampleProblem_PointEstimates reproduces his thresholds and F statistics,
+// ExampleProblem_Estimate runs the whole model with 300 bootstrap
+// replications per stage, ExampleProblem_Bootstrap computes a stage's
+// replications in pieces and summarises them, and ExampleStageResult_intervals
+// reads the confidence sets of the thresholds.
 //
 // # Bootstrap
 //
