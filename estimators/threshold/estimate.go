@@ -99,7 +99,7 @@ func (p *Problem) Profile(alg Algorithm, fixed []float64, trim float64, first, l
 // Candidates returns the number of grid candidates.
 func (p *Problem) Candidates() int { return len(p.grid.values) }
 
-// PointEstimatesWith runs Hansen's sequential procedure (reference spec §7.1):
+// PointEstimatesWith runs Hansen's sequential procedure (docs/threshold-model.md §7.1):
 // stage 1 searches g1; stage 2 fixes g1, searches g2 and then re-searches g1
 // given g2 (the refinement, which replaces g1); every later stage k fixes
 // the k-1 current estimates and searches g_k; candidates inside the stage's
