@@ -93,6 +93,9 @@ type localCluster struct {
 
 func startCluster(t *testing.T) *localCluster {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("process-level cluster test")
+	}
 	bin := proctest.Binary(t)
 	c := &localCluster{bin: bin, coordinator: freeAddr(t), coordMetrics: freeAddr(t), wkMetrics: freeAddr(t)}
 	etcdAddr := freeAddr(t)

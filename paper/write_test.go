@@ -123,7 +123,7 @@ func TestEscapes(t *testing.T) {
 			t.Errorf("markdown %q = %q, want %q", c.in, got, c.markdown)
 		}
 	}
-	for v, want := range map[float64]string{-0.0001: "0.000", -0.0: "0.000", -0.0006: "-0.001", 0.1234: "0.123"} {
+	for v, want := range map[float64]string{-0.0001: "0.000", math.Copysign(0, -1): "0.000", -0.0006: "-0.001", 0.1234: "0.123"} {
 		if got := num(v, 3); got != want {
 			t.Errorf("num(%v) = %q, want %q", v, got, want)
 		}

@@ -48,6 +48,33 @@ type Estimates struct {
 // may assemble it from ranges computed elsewhere.
 type Profiler func(fixed []float64, trim float64) ([]float64, error)
 
+// Options control a local estimation.
+type Options struct {
+	Algorithm Algorithm
+	// Workers is the number of goroutines for bootstrap replications
+	// (0: GOMAXPROCS).
+	Workers int
+	// Progress, when set, is called after each finished block of
+	// replications. Calls may come from several goroutines.
+	Progress func(stage, done, total int)
+}
+
+// Estimate runs the point estimation and every stage's bootstrap in this
+// process.
+func (p *Problem) Estimate(opts Options) (*Result, error) {
+	est, err := p.PointEstimates(opts.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	stats := make([][]float64, len(est.Stages))
+	for k, st := range est.Stages {
+		if stats[k], err = p.BootstrapParallel(opts, st.Setup(), 0, p.spec.Reps[k]); err != nil {
+			return nil, err
+		}
+	}
+	return p.Assemble(est, stats)
+}
+
 // PointEstimates runs PointEstimatesWith on this process's kernel.
 func (p *Problem) PointEstimates(alg Algorithm) (*Estimates, error) {
 	return p.PointEstimatesWith(func(fixed []float64, trim float64) ([]float64, error) {
@@ -74,7 +101,7 @@ func (p *Problem) Profile(alg Algorithm, fixed []float64, trim float64, first, l
 // Candidates returns the number of grid candidates.
 func (p *Problem) Candidates() int { return len(p.grid.values) }
 
-// PointEstimatesWith runs Hansen's sequential procedure (reference spec §7.1):
+// PointEstimatesWith runs Hansen's sequential procedure (docs/threshold-model.md §7.1):
 // stage 1 searches g1; stage 2 fixes g1, searches g2 and then re-searches g1
 // given g2 (the refinement, which replaces g1); every later stage k fixes
 // the k-1 current estimates and searches g_k; candidates inside the stage's

@@ -115,7 +115,7 @@ type Coefficient struct {
 //	xthreg      df = N - n - K        (N-1)/(N-n-K)            n/(n-1) (N-1)/(N-K-1)
 //
 // Hansen's GAUSS program computes the first two columns exactly so (its df
-// subtracts n although the transform already dropped n rows; reference spec
+// subtracts n although the transform already dropped n rows; docs/threshold-model.md
 // §8). For xthreg, se is xtreg, fe's; se_robust is areg, absorb(unit)
 // vce(robust)'s; se_cluster is xtreg, fe vce(cluster unit)'s, whose K counts
 // the constant. Hansen's program has no clustered errors; thresher applies

@@ -211,7 +211,7 @@ func centredSS(v []float64) float64 {
 
 // sigmaDivisor returns the divisor of sigma^2 = S/divisor in F and LR:
 // the transformed rows n(T-1) for Hansen (eq. 9); T(N-1) = NT - T for xthreg
-// (reference spec §4, verified on Wang's MSE), which for an unbalanced panel
+// (docs/threshold-model.md §4, verified on Wang's MSE), which for an unbalanced panel
 // thresher generalises to N - N/n with N observations and n units.
 func (p *Problem) sigmaDivisor() float64 {
 	if p.spec.Convention == Hansen {
