@@ -15,6 +15,7 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/ctxio"
 	"github.com/thresher/thresher/paper"
 	"github.com/thresher/thresher/plots"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -111,7 +112,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	raw, err := readData(*dataPath)
+	raw, err := readData(ctx, *dataPath)
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ the LR(g) curve of every estimated threshold with the critical value c(a),
 and, when the result kept its bootstrap draws (--save-draws), the
 distribution of F* with the observed F, as PNG and SVG.`
 
-func runPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", plotSynopsis, stderr)
 	resultPath := fs.String("result", "", "JSON result of thresher xthreg (required)")
 	out := fs.String("out", ".", "directory for the figures")
@@ -223,7 +224,7 @@ func runPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *resultPath == "" {
 		return fmt.Errorf("%w: --result is required", errUsage)
 	}
-	raw, err := os.ReadFile(*resultPath)
+	raw, err := ctxio.ReadFile(ctx, *resultPath)
 	if err != nil {
 		return err
 	}

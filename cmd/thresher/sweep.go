@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -103,7 +103,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, *format)
 	}
-	raw, err := os.ReadFile(*specPath)
+	raw, err := ctxio.ReadFile(ctx, *specPath)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
-	data, err := readData(*dataPath)
+	data, err := readData(ctx, *dataPath)
 	if err != nil {
 		return err
 	}

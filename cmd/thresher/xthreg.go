@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -200,7 +200,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.format != "text" && c.format != "json" {
 		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, c.format)
 	}
-	data, err := readData(c.data)
+	data, err := readData(ctx, c.data)
 	if err != nil {
 		return err
 	}
@@ -224,13 +224,14 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // readData reads a CSV dataset and checks it locally first, so that
-// file-level errors name the file as they would without a cluster.
-func readData(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+// file-level errors name the file as they would without a cluster. Opening,
+// reading and parsing stop when ctx ends.
+func readData(ctx context.Context, path string) ([]byte, error) {
+	data, err := ctxio.ReadFile(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open data: %w", err)
 	}
-	if _, err := panel.ReadCSV(bytes.NewReader(data)); err != nil {
+	if _, err := panel.ReadCSV(ctxio.Reader(ctx, bytes.NewReader(data))); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return data, nil
