@@ -32,6 +32,12 @@ type Options struct {
 	Registerer prometheus.Registerer
 }
 
+// abandonTasks is the workers' drain timeout: when the cluster closes, its
+// jobs are over or abandoned (the command that started them was
+// interrupted), so running tasks are cancelled at once rather than
+// finished.
+const abandonTasks = time.Millisecond
+
 // Cluster is a running local cluster.
 type Cluster struct {
 	dir    string
@@ -132,7 +138,8 @@ func (c *Cluster) AddWorker() (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w, err := worker.New(worker.Config{ID: fmt.Sprintf("local-%d", len(c.workers)), Listen: "127.0.0.1:0",
-		Etcd: c.client, Prefix: keys.Default, Slots: c.opts.Slots, LeaseTTL: 2 * time.Second, Logger: c.opts.Logger})
+		Etcd: c.client, Prefix: keys.Default, Slots: c.opts.Slots, LeaseTTL: 2 * time.Second, Logger: c.opts.Logger,
+		DrainTimeout: abandonTasks})
 	if err != nil {
 		return "", err
 	}
@@ -143,9 +150,9 @@ func (c *Cluster) AddWorker() (string, error) {
 	return w.ID(), nil
 }
 
-// Close shuts the cluster down in order: workers drain and deregister, the
-// coordinator stops leading and serving, then the etcd client and server
-// close and the data directory is removed.
+// Close shuts the cluster down in order: workers cancel their running
+// tasks and deregister, the coordinator stops leading and serving, then the
+// etcd client and server close and the data directory is removed.
 func (c *Cluster) Close() error {
 	c.mu.Lock()
 	for _, w := range c.workers {
