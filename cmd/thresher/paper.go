@@ -163,7 +163,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			thresholds = append(thresholds, &res)
 			name = "threshold_" + fileStem(res.Model.Qx)
-			figures, err := plots.All(res, *out, name)
+			figures, err := plots.All(ctx, res, *out, name)
 			if err != nil {
 				return err
 			}
@@ -235,7 +235,8 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(res.Stages) == 0 {
 		return fmt.Errorf("%s: not a threshold result: no stages", *resultPath)
 	}
-	paths, err := plots.All(res, *out, *prefix)
+	fmt.Fprintf(stderr, "thresher: drawing the figures of %s\n", *resultPath)
+	paths, err := plots.All(ctx, res, *out, *prefix)
 	if err != nil {
 		return err
 	}
