@@ -275,16 +275,17 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 }
 
 // progressLog prints the job's messages (e.g. that it waits for workers)
-// and a line of bootstrap progress whenever a stage passes another tenth of
-// its replications.
+// and a line of bootstrap progress when a stage starts and whenever it
+// passes another tenth of its replications.
 type progressLog struct {
 	w       io.Writer
 	message string
 	tenths  map[int32]int64
+	started map[int32]bool
 }
 
 func newProgressLog(w io.Writer) *progressLog {
-	return &progressLog{w: w, tenths: map[int32]int64{}}
+	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}}
 }
 
 func (p *progressLog) event(ev *pb.JobEvent) {
@@ -303,8 +304,8 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 			continue
 		}
 		key := st.Spec<<8 | st.Stage
-		if t := 10 * st.Done / st.Total; t > p.tenths[key] {
-			p.tenths[key], advanced = t, true
+		if t, seen := 10*st.Done/st.Total, p.tenths[key]; t > seen || !p.started[key] {
+			p.tenths[key], p.started[key], advanced = t, true, true
 		}
 		name := st.Phase
 		if st.Phase == "bootstrap" {
