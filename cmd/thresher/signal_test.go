@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,5 +141,28 @@ specs:
 				}
 			}
 		})
+	}
+}
+
+// TestSecondSignalExits sends the test process SIGINT, then SIGTERM: the
+// first cancels the context with its cause, the second exits at once with
+// 143.
+func TestSecondSignalExits(t *testing.T) {
+	exited := make(chan int, 1)
+	ctx, stop := notifyContext(context.Background(), func(code int) { exited <- code })
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-ctx.Done()
+	var cause signalCause
+	if !errors.As(context.Cause(ctx), &cause) || cause.exitCode() != 130 || !errors.Is(ctx.Err(), context.Canceled) {
+		t.Errorf("cause %v, want SIGINT", context.Cause(ctx))
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-exited; code != 143 {
+		t.Errorf("second signal: exit %d, want 143", code)
 	}
 }
