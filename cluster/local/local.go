@@ -26,6 +26,9 @@ type Options struct {
 	Logger         *slog.Logger
 	// Coordinator adjusts the coordinator's configuration before it starts.
 	Coordinator func(*coordinator.Config)
+	// EtcdBackendBytes is the quota of the embedded etcd's database
+	// (default etcdserver.DefaultBackendBytes).
+	EtcdBackendBytes int64
 	// Registerer receives the coordinator's and workers' metrics; workers'
 	// series are identical across workers, so only the coordinator's are
 	// registered when set.
@@ -75,7 +78,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{dir: dir, opts: opts}
-	if c.etcd, err = etcdserver.Start(ctx, etcdserver.Config{DataDir: dir, Listen: "127.0.0.1:0", Fast: true}); err != nil {
+	if c.etcd, err = etcdserver.Start(ctx, etcdserver.Config{DataDir: dir, Listen: "127.0.0.1:0", Fast: true,
+		BackendBytes: opts.EtcdBackendBytes}); err != nil {
 		c.Close()
 		return nil, err
 	}

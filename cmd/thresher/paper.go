@@ -96,7 +96,8 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataPath := fs.String("data", "", "provincial panel CSV (required)")
 	specPath := fs.String("spec", "", "YAML specification (default: the paper's)")
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
-	workers := fs.Int("workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	var lf localFlags
+	lf.register(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -146,7 +147,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator,
 			Model: &pb.Specification_Mediation{Mediation: specconv.MediationToProto(ds.Layout, s)}})
 	}
-	results, err := runJob(ctx, &remote, *workers, models.CSV, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, lf, models.CSV, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}

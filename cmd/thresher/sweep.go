@@ -91,7 +91,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataPath := fs.String("data", "", "CSV file (default: the sweep file's data)")
 	format := fs.String("format", "text", "output format: text or json")
 	output := fs.String("output", "", "write the report to this file instead of stdout")
-	workers := fs.Int("workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	var lf localFlags
+	lf.register(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -129,7 +130,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		specs[i] = &pb.Specification{Label: e.Label, Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}
 	}
-	results, err := runJob(ctx, &remote, *workers, data, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, lf, data, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/client"
+	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/local"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/cluster/specconv"
@@ -53,12 +55,25 @@ var defaultModel = modelConfig{ID: "id", Time: "year", Thnum: 1, Grid: "all", Le
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
 	modelConfig
-	data    string
-	vce     string
-	format  string
-	output  string
-	workers int
-	remote  remoteFlags
+	data   string
+	vce    string
+	format string
+	output string
+	local  localFlags
+	remote remoteFlags
+}
+
+// localFlags configure the in-process cluster that runs a job when no
+// coordinator is given.
+type localFlags struct {
+	workers      int
+	backendBytes int64
+}
+
+func (l *localFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&l.workers, "workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	fs.Int64Var(&l.backendBytes, "etcd-backend-bytes", etcdserver.DefaultBackendBytes,
+		"database quota of the in-process cluster's etcd, at least 16 MiB; it maps 10% more of the address space that ulimit -v bounds")
 }
 
 // remoteFlags say how to reach a cluster.
@@ -141,7 +156,7 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.vce, "vce", "conventional", "standard errors shown in the text report: conventional, robust or cluster")
 	fs.StringVar(&c.format, "format", "text", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
-	fs.IntVar(&c.workers, "workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	c.local.register(fs)
 	c.remote.register(fs)
 }
 
@@ -204,7 +219,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, &c.remote, c.workers, data,
+	results, err := runJob(ctx, &c.remote, c.local, data,
 		[]*pb.Specification{{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}},
 		newProgressLog(stderr))
 	if err != nil {
@@ -247,19 +262,26 @@ func writeText(w io.Writer, result []byte, vce threshold.VCE) error {
 }
 
 // runJob runs specifications on the remote cluster or, when no coordinator
-// is given, on an in-process cluster of `workers` workers, and returns one
-// JSON result per specification.
-func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+// is given, on an in-process cluster, and returns one JSON result per
+// specification.
+func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
 	addrs := remote.coordinator
 	opts, err := remote.dialOptions()
 	if err != nil {
 		return nil, err
 	}
 	if len(addrs) == 0 {
+		workers := lf.workers
 		if workers <= 0 {
 			workers = runtime.NumCPU()
 		}
-		lc, err := local.Start(ctx, local.Options{Workers: workers})
+		if lf.backendBytes < 16<<20 {
+			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
+		}
+		lc, err := local.Start(ctx, local.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes})
+		if errors.Is(err, etcdserver.ErrAddressSpace) {
+			return nil, fmt.Errorf("start the in-process cluster: %w: lower --etcd-backend-bytes (%d) or raise ulimit -v", err, lf.backendBytes)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("start the in-process cluster: %w", err)
 		}
