@@ -10,6 +10,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -82,6 +83,7 @@ type remoteFlags struct {
 	caFile      string
 	serverName  string
 	tokenFile   string
+	dialTimeout time.Duration
 }
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
@@ -89,6 +91,24 @@ func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
 	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
 	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
+	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "time a coordinator has to answer first; a TLS mismatch fails at once")
+}
+
+// explain adds to an error of a first connection the flag that fixes it.
+func (r *remoteFlags) explain(err error) error {
+	switch {
+	case errors.Is(err, client.ErrUnknownAuthority):
+		return fmt.Errorf("%w: pass the cluster's CA with --tls-ca", err)
+	case errors.Is(err, client.ErrServerName):
+		return fmt.Errorf("%w: set --tls-server-name to a name in its certificate ('thresher certs' uses thresher-coordinator)", err)
+	case errors.Is(err, client.ErrNotTLS):
+		return fmt.Errorf("%w: it runs with --insecure (loopback only): drop --tls-ca, or give the coordinator --tls-cert, --tls-key and --tls-ca", err)
+	case errors.Is(err, client.ErrNoPreface) && r.caFile == "":
+		return fmt.Errorf("%w: a coordinator with TLS needs the cluster's CA in --tls-ca", err)
+	case errors.Is(err, client.ErrDial):
+		return fmt.Errorf("%w: check --coordinator, or raise --dial-timeout", err)
+	}
+	return err
 }
 
 // dialOptions returns the transport credentials and token of a remote
@@ -293,7 +313,9 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		return nil, err
 	}
 	defer cl.Close()
-	return cl.Run(ctx, data, specs, progress.event)
+	cl.DialTimeout = remote.dialTimeout
+	results, err := cl.Run(ctx, data, specs, progress.event)
+	return results, remote.explain(err)
 }
 
 // progressLog prints the job's messages (e.g. that it waits for workers)
