@@ -154,6 +154,23 @@ func (c *Cluster) AddWorker() (string, error) {
 	return w.ID(), nil
 }
 
+// Abandon ends the cluster of an interrupted command: it closes it as Close
+// does, but at most for d; then it removes the data directory and returns,
+// leaving what still runs (a model's preparation does not check for
+// cancellation) to the process's exit.
+func (c *Cluster) Abandon(d time.Duration) {
+	closed := make(chan struct{})
+	go func() {
+		c.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(d):
+		os.RemoveAll(c.dir)
+	}
+}
+
 // Close shuts the cluster down in order: workers cancel their running
 // tasks and deregister, the coordinator stops leading and serving, then the
 // etcd client and server close and the data directory is removed.

@@ -78,20 +78,29 @@ specs:
 		t.Fatal(stderr)
 	}
 	zigzag := zigzagResult(t, dir)
+	big := filepath.Join(dir, "big")
+	if code, _, stderr := runCLI(t, "simulate", "threshold", "--units", "100000", "--periods", "10", "--out", big); code != 0 {
+		t.Fatal(stderr)
+	}
 	const (
 		output = "OUTPUT"     // replaced by an output file
 		outDir = "OUTPUT_DIR" // replaced by an output directory
-		now    = ""           // no line to wait for: signal just after the start
 	)
 	xthreg := func(extra ...string) []string { return append(hansenArgs(extra...), "--output", output) }
+	// Without a line that shows the phase, the signal comes this long after
+	// the start: enough for the runtime to install its handler and, for a
+	// 64 MB file, to be parsing it.
+	const soon, parsing = "300ms", "1500ms"
 	cases := []struct {
 		phase string
 		args  []string
-		ready string // output that shows the phase has begun
+		ready string // output that shows the phase has begun, or a delay
 		sig   syscall.Signal
 	}{
-		{"opening a FIFO without a writer", xthreg("--data", fifo), now, syscall.SIGTERM},
-		{"reading /dev/zero", xthreg("--data", "/dev/zero"), now, syscall.SIGINT},
+		{"opening a FIFO without a writer", xthreg("--data", fifo), soon, syscall.SIGTERM},
+		{"reading /dev/zero", xthreg("--data", "/dev/zero"), soon, syscall.SIGINT},
+		{"parsing 64 MB", append(xthreg("--data", filepath.Join(big, "threshold.csv")), "--time", "t", "--depvar", "y",
+			"--indep", "z1", "--rx", "x1", "--qx", "q"), parsing, syscall.SIGINT},
 		{"point estimates", xthreg("--algorithm", "reference", "--grid", "all", "--bs", "0"), "running on", syscall.SIGINT},
 		{"bootstrap", xthreg("--bs", "20000"), "thresher: bootstrap", syscall.SIGTERM},
 		{"sweep bootstrap", []string{"sweep", "--spec", sweep, "--output", output}, "thresher: bootstrap", syscall.SIGINT},
@@ -112,9 +121,8 @@ specs:
 				}
 			}
 			p := proctest.Start(t, c.phase, bin, nil, args...)
-			if c.ready == now {
-				// Long enough for the runtime to install the signal handler.
-				time.Sleep(300 * time.Millisecond)
+			if delay, err := time.ParseDuration(c.ready); err == nil {
+				time.Sleep(delay)
 			} else {
 				p.WaitFor(t, c.ready, 2*time.Minute)
 			}

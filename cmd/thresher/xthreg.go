@@ -266,7 +266,10 @@ func readData(ctx context.Context, path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open data: %w", err)
 	}
-	if _, err := panel.ReadCSV(ctxio.Reader(ctx, bytes.NewReader(data))); err != nil {
+	if err := interruptible(ctx, func() error {
+		_, err := panel.ReadCSV(ctxio.Reader(ctx, bytes.NewReader(data)))
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return data, nil
@@ -280,6 +283,10 @@ func writeText(w io.Writer, result []byte, vce threshold.VCE) error {
 	}
 	return res.WriteText(w, vce)
 }
+
+// abandonWait bounds the shutdown of an interrupted command's in-process
+// cluster; a model's preparation does not check for cancellation.
+const abandonWait = 300 * time.Millisecond
 
 // runJob runs specifications on the remote cluster or, when no coordinator
 // is given, on an in-process cluster, and returns one JSON result per
@@ -305,7 +312,13 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		if err != nil {
 			return nil, fmt.Errorf("start the in-process cluster: %w", err)
 		}
-		defer lc.Close()
+		defer func() {
+			if ctx.Err() != nil {
+				lc.Abandon(abandonWait)
+			} else {
+				lc.Close()
+			}
+		}()
 		addrs = []string{lc.Addr()}
 	}
 	cl, err := client.New(addrs, opts...)
