@@ -108,9 +108,15 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	spec := paper.DefaultSpec()
 	if *specPath != "" {
-		var err error
-		if spec, err = paper.LoadSpec(*specPath); err != nil {
-			return err
+		// paper.LoadSpec, with an open and reads that stop on a signal.
+		f, err := ctxio.Open(ctx, *specPath)
+		if err != nil {
+			return fmt.Errorf("paper spec: %w", err)
+		}
+		spec, err = paper.ParseSpec(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *specPath, err)
 		}
 	}
 	raw, err := readData(ctx, *dataPath)

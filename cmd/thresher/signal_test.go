@@ -98,6 +98,8 @@ specs:
 		sig   syscall.Signal
 	}{
 		{"opening a FIFO without a writer", xthreg("--data", fifo), soon, syscall.SIGTERM},
+		{"opening a FIFO as the paper's spec", []string{"paper", "--data", filepath.Join(dir, "provinces.csv"), "--spec", fifo,
+			"--out", outDir}, soon, syscall.SIGINT},
 		{"reading /dev/zero", xthreg("--data", "/dev/zero"), soon, syscall.SIGINT},
 		{"parsing 64 MB", append(xthreg("--data", filepath.Join(big, "threshold.csv")), "--time", "t", "--depvar", "y",
 			"--indep", "z1", "--rx", "x1", "--qx", "q"), parsing, syscall.SIGINT},
