@@ -91,7 +91,7 @@ func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
 	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
 	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
-	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "time a coordinator has to answer first; a TLS mismatch fails at once")
+	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
 }
 
 // explain adds to an error of a first connection the flag that fixes it.
@@ -115,6 +115,9 @@ func (r *remoteFlags) explain(err error) error {
 // cluster. Plaintext is only used when every coordinator is on loopback and
 // no CA is given.
 func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
+	if r.dialTimeout <= 0 {
+		return nil, fmt.Errorf("%w: --dial-timeout must be positive, not %v", errUsage, r.dialTimeout)
+	}
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
 	if secure {
@@ -361,7 +364,7 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 			continue
 		}
 		key := st.Spec<<8 | st.Stage
-		if t, seen := 10*st.Done/st.Total, p.tenths[key]; t > seen || !p.started[key] {
+		if t := 10 * st.Done / st.Total; t > p.tenths[key] || !p.started[key] {
 			p.tenths[key], p.started[key], advanced = t, true, true
 		}
 		name := st.Phase
