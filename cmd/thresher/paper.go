@@ -31,7 +31,7 @@ const simulateSynopsis = `Writes a synthetic data set with a documented data-gen
   thresher simulate threshold --units N --periods T --seed S --out DIR
       a balanced panel with thresholds at 0.3 and 0.7: DIR/threshold.csv`
 
-func runSimulate(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintf(stderr, "Usage: thresher simulate provinces|threshold [flags]\n\n%s\n", simulateSynopsis)
 		return fmt.Errorf("%w: name the data set: provinces or threshold", errUsage)
@@ -60,7 +60,13 @@ func runSimulate(_ context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		path := filepath.Join(*out, "threshold.csv")
-		data := simulate.ThresholdPanel{Units: *units, Periods: *periods, Seed: *seed}.CSV()
+		var data []byte
+		if err := interruptible(ctx, func() error {
+			data = simulate.ThresholdPanel{Units: *units, Periods: *periods, Seed: *seed}.CSV()
+			return nil
+		}); err != nil {
+			return err
+		}
 		if err := writeOutput(path, stdout, data); err != nil {
 			return err
 		}

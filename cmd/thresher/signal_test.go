@@ -107,6 +107,7 @@ specs:
 		{"bootstrap", xthreg("--bs", "20000"), "thresher: bootstrap", syscall.SIGTERM},
 		{"sweep bootstrap", []string{"sweep", "--spec", sweep, "--output", output}, "thresher: bootstrap", syscall.SIGINT},
 		{"paper bootstrap", []string{"paper", "--data", filepath.Join(dir, "provinces.csv"), "--out", outDir}, "thresher: bootstrap", syscall.SIGTERM},
+		{"simulating", []string{"simulate", "threshold", "--units", "200000", "--out", outDir}, "1s", syscall.SIGTERM},
 		{"plotting", []string{"plot", "--result", zigzag, "--out", outDir}, "drawing the figures", syscall.SIGINT},
 	}
 	bin := proctest.Binary(t)
