@@ -222,8 +222,12 @@ func (c *Client) Cancel(ctx context.Context, id string) error {
 	}))
 }
 
+// cancelWait bounds the cancellation of a job whose caller gave up.
+const cancelWait = 300 * time.Millisecond
+
 // Run uploads the dataset, submits a job of the specifications and waits for
-// its results.
+// its results. When ctx ends first, it cancels the job (for at most
+// cancelWait) so that the cluster stops working for nobody.
 func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification, onEvent func(*pb.JobEvent)) ([][]byte, error) {
 	sha, err := c.Upload(ctx, data)
 	if err != nil {
@@ -233,5 +237,11 @@ func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification
 	if err := c.Submit(ctx, id, &pb.JobSpec{DatasetSha256: sha, Specs: specs}); err != nil {
 		return nil, err
 	}
-	return c.Wait(ctx, id, onEvent)
+	results, err := c.Wait(ctx, id, onEvent)
+	if ctx.Err() != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelWait)
+		c.Cancel(cctx, id)
+		cancel()
+	}
+	return results, err
 }
