@@ -190,6 +190,7 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	peer := fs.String("peer-listen", "", "peer address HOST:PORT (required for a multi-member cluster)")
 	initial := fs.String("initial-cluster", "", "members name=http://HOST:PEERPORT,... of a multi-member cluster (empty: single member)")
 	state := fs.String("initial-cluster-state", "new", "new, or existing to join a running cluster")
+	backend := fs.Int64("backend-bytes", etcdserver.DefaultBackendBytes, "database quota; the member maps 10% more of the address space that ulimit -v bounds")
 	var clientTLS security.TLSFiles
 	fs.StringVar(&clientTLS.Cert, "tls-cert", "", "PEM certificate: serve clients over TLS (with --tls-key)")
 	fs.StringVar(&clientTLS.Key, "tls-key", "", "PEM key of --tls-cert")
@@ -198,7 +199,10 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	srv, err := etcdserver.Start(ctx, etcdserver.Config{Name: *name, DataDir: *dataDir, Listen: *listen,
-		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state, ClientTLS: clientTLS})
+		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state, ClientTLS: clientTLS, BackendBytes: *backend})
+	if errors.Is(err, etcdserver.ErrAddressSpace) {
+		return fmt.Errorf("%w: lower --backend-bytes (%d) or raise ulimit -v", err, *backend)
+	}
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,8 @@ func TestXthregErrors(t *testing.T) {
 		{[]string{"worker", "--listen", "127.0.0.1:0"}, 2, "TLS is required"},
 		{[]string{"worker", "--insecure", "--listen", "127.0.0.1:0", "--advertise", "10.1.2.3:7071"}, 2, "only allowed with a loopback --advertise address"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--coordinator", "10.0.0.1:7070"}, 2, "give --tls-ca"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--dial-timeout", "0s"}, 2, "--dial-timeout must be positive"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--etcd-backend-bytes", "1000"}, 2, "at least 16 MiB"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)

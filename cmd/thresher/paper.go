@@ -16,6 +16,7 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/ctxio"
 	"github.com/thresher/thresher/paper"
 	"github.com/thresher/thresher/plots"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -63,7 +64,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	path := filepath.Join(*out, "threshold.csv")
-	data := simulate.ThresholdPanel{Units: units, Periods: periods, Seed: seed}.CSV()
+	var data []byte
+	if err := interruptible(ctx, func() error {
+		data = simulate.ThresholdPanel{Units: units, Periods: periods, Seed: seed}.CSV()
+		return nil
+	}); err != nil {
+		return err
+	}
 	if err := writeOutput(ctx, path, stdout, data); err != nil {
 		return err
 	}
@@ -103,8 +110,8 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataPath := fs.String("data", "", "provincial panel CSV (required)")
 	specPath := fs.String("spec", "", "YAML specification (default: the paper's)")
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
-	workers := 0
-	fs.Var(intValue{&workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d (default 0: number of CPUs)", maxWorkers))
+	var lf localFlags
+	lf.register(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -118,14 +125,20 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	spec := paper.DefaultSpec()
 	if *specPath != "" {
-		var err error
-		if spec, err = paper.LoadSpec(*specPath); errors.Is(err, paper.ErrSpec) {
-			return fmt.Errorf("%w: %v", errUsage, err)
+		// paper.LoadSpec, with an open and reads that stop on a signal.
+		f, err := ctxio.Open(ctx, *specPath)
+		if err != nil {
+			return fmt.Errorf("paper spec: %w", err)
+		}
+		spec, err = paper.ParseSpec(f)
+		f.Close()
+		if errors.Is(err, paper.ErrSpec) {
+			return fmt.Errorf("%w: %s: %v", errUsage, *specPath, err)
 		} else if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", *specPath, err)
 		}
 	}
-	raw, err := readData(*dataPath)
+	raw, err := readData(ctx, *dataPath)
 	if err != nil {
 		return err
 	}
@@ -159,7 +172,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator,
 			Model: &pb.Specification_Mediation{Mediation: specconv.MediationToProto(ds.Layout, s)}})
 	}
-	results, err := runJob(ctx, &remote, workers, models.CSV, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, lf, models.CSV, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -240,7 +253,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := checkOutDir("out", *out); err != nil {
 		return err
 	}
-	raw, err := os.ReadFile(*resultPath)
+	raw, err := ctxio.ReadFile(ctx, *resultPath)
 	if err != nil {
 		return err
 	}
@@ -251,6 +264,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(res.Stages) == 0 {
 		return fmt.Errorf("%s: not a threshold result: no stages", *resultPath)
 	}
+	fmt.Fprintf(stderr, "thresher: drawing the figures of %s\n", *resultPath)
 	paths, err := plots.All(ctx, res, *out, *prefix)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -205,10 +205,11 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("sweep", sweepSynopsis, stderr)
 	specPath := fs.String("spec", "", "sweep file (required)")
 	dataPath := fs.String("data", "", "CSV file (default: the sweep file's data)")
-	format, workers := "text", 0
+	format := "text"
 	fs.Var(choiceValue{&format, checkFormat}, "format", "output format: text or json")
 	output := fs.String("output", "", "write the report to this file instead of stdout")
-	fs.Var(intValue{&workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d (default 0: number of CPUs)", maxWorkers))
+	var lf localFlags
+	lf.register(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -220,7 +221,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkOutput(*output); err != nil {
 		return err
 	}
-	raw, err := os.ReadFile(*specPath)
+	raw, err := ctxio.ReadFile(ctx, *specPath)
 	if err != nil {
 		return err
 	}
@@ -234,7 +235,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
-	data, err := readData(*dataPath)
+	data, err := readData(ctx, *dataPath)
 	if err != nil {
 		return err
 	}
@@ -246,7 +247,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		specs[i] = &pb.Specification{Label: e.Label, Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}
 	}
-	results, err := runJob(ctx, &remote, workers, data, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, lf, data, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}

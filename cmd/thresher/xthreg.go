@@ -4,23 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/client"
+	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/local"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -98,12 +101,25 @@ func checkGrid(s string) error {
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
 	modelConfig
-	data    string
-	vce     string
-	format  string
-	output  string
-	workers int
-	remote  remoteFlags
+	data   string
+	vce    string
+	format string
+	output string
+	local  localFlags
+	remote remoteFlags
+}
+
+// localFlags configure the in-process cluster that runs a job when no
+// coordinator is given.
+type localFlags struct {
+	workers      int
+	backendBytes int64
+}
+
+func (l *localFlags) register(fs *flag.FlagSet) {
+	fs.Var(intValue{&l.workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d (default 0: number of CPUs)", maxWorkers))
+	fs.Int64Var(&l.backendBytes, "etcd-backend-bytes", etcdserver.DefaultBackendBytes,
+		"database quota of the in-process cluster's etcd, at least 16 MiB; it maps 10% more of the address space that ulimit -v bounds")
 }
 
 // remoteFlags say how to reach a cluster.
@@ -113,7 +129,8 @@ type remoteFlags struct {
 	serverName  string
 	tokenFile   string
 	// maxWork bounds the job's estimated work, on either path.
-	maxWork workFlag
+	maxWork     workFlag
+	dialTimeout time.Duration
 }
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
@@ -124,12 +141,33 @@ func (r *remoteFlags) register(fs *flag.FlagSet) {
 	r.maxWork = specconv.DefaultMaxWork
 	fs.Var(&r.maxWork, "max-work", "refuse, before any work, a job whose estimated work exceeds this many units "+
 		"(an observation or candidate threshold visited once; each bootstrap replication and point estimate visits them all)")
+	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
+}
+
+// explain adds to an error of a first connection the flag that fixes it.
+func (r *remoteFlags) explain(err error) error {
+	switch {
+	case errors.Is(err, client.ErrUnknownAuthority):
+		return fmt.Errorf("%w: pass the cluster's CA with --tls-ca", err)
+	case errors.Is(err, client.ErrServerName):
+		return fmt.Errorf("%w: set --tls-server-name to a name in its certificate ('thresher certs' uses thresher-coordinator)", err)
+	case errors.Is(err, client.ErrNotTLS):
+		return fmt.Errorf("%w: it runs with --insecure (loopback only): drop --tls-ca, or give the coordinator --tls-cert, --tls-key and --tls-ca", err)
+	case errors.Is(err, client.ErrNoPreface) && r.caFile == "":
+		return fmt.Errorf("%w: a coordinator with TLS needs the cluster's CA in --tls-ca", err)
+	case errors.Is(err, client.ErrDial):
+		return fmt.Errorf("%w: check --coordinator, or raise --dial-timeout", err)
+	}
+	return err
 }
 
 // dialOptions returns the transport credentials and token of a remote
 // cluster. Plaintext is only used when every coordinator is on loopback and
 // no CA is given.
 func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
+	if r.dialTimeout <= 0 {
+		return nil, fmt.Errorf("%w: --dial-timeout must be positive, not %v", errUsage, r.dialTimeout)
+	}
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
 	if secure {
@@ -175,7 +213,7 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.Var(choiceValue{&c.vce, parsesAs(threshold.ParseVCE)}, "vce", "standard errors shown in the text report: conventional, robust or cluster")
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
-	fs.Var(intValue{&c.workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d (default 0: number of CPUs)", maxWorkers))
+	c.local.register(fs)
 	c.remote.register(fs)
 }
 
@@ -248,11 +286,11 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkOutput(c.output); err != nil {
 		return err
 	}
-	data, err := readData(c.data)
+	data, err := readData(ctx, c.data)
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, &c.remote, c.workers, data,
+	results, err := runJob(ctx, &c.remote, c.local, data,
 		[]*pb.Specification{{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}},
 		newProgressLog(stderr))
 	if err != nil {
@@ -272,13 +310,17 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // readData reads a CSV dataset and checks it locally first, so that
-// file-level errors name the file as they would without a cluster.
-func readData(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+// file-level errors name the file as they would without a cluster. Opening,
+// reading and parsing stop when ctx ends.
+func readData(ctx context.Context, path string) ([]byte, error) {
+	data, err := ctxio.ReadFile(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open data: %w", err)
 	}
-	if _, err := panel.ReadCSV(bytes.NewReader(data)); err != nil {
+	if err := interruptible(ctx, func() error {
+		_, err := panel.ReadCSV(ctxio.Reader(ctx, bytes.NewReader(data)))
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return data, nil
@@ -293,10 +335,14 @@ func writeText(w io.Writer, result []byte, vce threshold.VCE) error {
 	return res.WriteText(w, vce)
 }
 
+// abandonWait bounds the shutdown of an interrupted command's in-process
+// cluster; a model's preparation does not check for cancellation.
+const abandonWait = 300 * time.Millisecond
+
 // runJob runs specifications on the remote cluster or, when no coordinator
-// is given, on an in-process cluster of `workers` workers, and returns one
-// JSON result per specification.
-func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+// is given, on an in-process cluster, and returns one JSON result per
+// specification.
+func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
 	addrs := remote.coordinator
 	opts, err := remote.dialOptions()
 	if err != nil {
@@ -308,15 +354,28 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 	}
 	fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
 	if len(addrs) == 0 {
+		workers := lf.workers
 		if workers <= 0 {
 			workers = runtime.NumCPU()
 		}
-		lc, err := local.Start(ctx, local.Options{Workers: workers,
+		if lf.backendBytes < 16<<20 {
+			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
+		}
+		lc, err := local.Start(ctx, local.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
 			Coordinator: func(c *coordinator.Config) { c.MaxWork = float64(remote.maxWork) }})
+		if errors.Is(err, etcdserver.ErrAddressSpace) {
+			return nil, fmt.Errorf("start the in-process cluster: %w: lower --etcd-backend-bytes (%d) or raise ulimit -v", err, lf.backendBytes)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("start the in-process cluster: %w", err)
 		}
-		defer lc.Close()
+		defer func() {
+			if ctx.Err() != nil {
+				lc.Abandon(abandonWait)
+			} else {
+				lc.Close()
+			}
+		}()
 		addrs = []string{lc.Addr()}
 	}
 	cl, err := client.New(addrs, opts...)
@@ -324,20 +383,23 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 		return nil, err
 	}
 	defer cl.Close()
-	return cl.Run(ctx, data, specs, progress.event)
+	cl.DialTimeout = remote.dialTimeout
+	results, err := cl.Run(ctx, data, specs, progress.event)
+	return results, remote.explain(err)
 }
 
 // progressLog prints the job's messages (e.g. that it waits for workers)
-// and a line of bootstrap progress whenever a stage passes another tenth of
-// its replications.
+// and a line of bootstrap progress when a stage starts and whenever it
+// passes another tenth of its replications.
 type progressLog struct {
 	w       io.Writer
 	message string
 	tenths  map[int32]int64
+	started map[int32]bool
 }
 
 func newProgressLog(w io.Writer) *progressLog {
-	return &progressLog{w: w, tenths: map[int32]int64{}}
+	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}}
 }
 
 func (p *progressLog) event(ev *pb.JobEvent) {
@@ -356,8 +418,8 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 			continue
 		}
 		key := st.Spec<<8 | st.Stage
-		if t := 10 * st.Done / st.Total; t > p.tenths[key] {
-			p.tenths[key], advanced = t, true
+		if t := 10 * st.Done / st.Total; t > p.tenths[key] || !p.started[key] {
+			p.tenths[key], p.started[key], advanced = t, true, true
 		}
 		name := st.Phase
 		if st.Phase == "bootstrap" {
