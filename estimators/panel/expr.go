@@ -125,6 +125,7 @@ func (p power) walk(f func(Ref)) { p.base.walk(f) }
 //	sum     := factor (('*' | '/') factor)*
 //	factor  := primary ('^' integer)?
 //	primary := number | variable | '(' sum ')'
+//	number  := a number of the data's grammar (number.go) without a sign
 //	variable:= [('L' | 'l') [digits] '.'] identifier
 type parser struct {
 	src string
@@ -194,15 +195,12 @@ func (p *parser) primary() (node, error) {
 		p.pos++
 		return inner, nil
 	case isDigit(c) || c == '.':
-		start := p.pos
-		for p.pos < len(p.src) && (isDigit(p.src[p.pos]) || p.src[p.pos] == '.' || p.src[p.pos] == 'e' || p.src[p.pos] == 'E') {
-			p.pos++
+		_, n := scanNumber(p.src[p.pos:])
+		v, err := strconv.ParseFloat(p.src[p.pos:p.pos+n], 64)
+		if n == 0 || err != nil {
+			return nil, p.errorf("bad number (a number is written like 100, 0.5, .5 or 1e-5)")
 		}
-		v, err := strconv.ParseFloat(p.src[start:p.pos], 64)
-		if err != nil || math.IsInf(v, 0) {
-			p.pos = start
-			return nil, p.errorf("bad number")
-		}
+		p.pos += n
 		return number(v), nil
 	case isIdentStart(c):
 		return p.variable()

@@ -26,6 +26,9 @@ func TestParseTerm(t *testing.T) {
 		{"L.q^2/100", "L.q^2/100", []Ref{{"q", 1}}, 0.04},
 		{"L.q*L.q*q", "L.q*L.q*q", []Ref{{"q", 1}, {"q", 0}}, 12},
 		{"2*L.d", "2*L.d", []Ref{{"d", 1}}, 10},
+		{"q*1e-5", "q*1e-5", []Ref{{"q", 0}}, 3e-5},
+		{"q/1E+2", "q/1E+2", []Ref{{"q", 0}}, 0.03},
+		{"q*.5", "q*.5", []Ref{{"q", 0}}, 1.5},
 	}
 	for _, c := range cases {
 		term, err := ParseTerm(c.in)
@@ -64,6 +67,11 @@ func TestParseTermErrors(t *testing.T) {
 		"L9999.x": "out of range",
 		"x*":      "unexpected end",
 		"é":       "unexpected",
+		"x*1e":    `unexpected "e"`,
+		"x*1e999": "bad number",
+		"x*0x1p3": `unexpected "x1p3"`,
+		"x*1.5.2": `unexpected ".2"`,
+		"x*1_000": `unexpected "_000"`,
 	}
 	for in, msg := range cases {
 		_, err := ParseTerm(in)
