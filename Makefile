@@ -16,7 +16,8 @@ PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 TOOLS              := $(CURDIR)/bin/tools
 
 # Fuzz targets, as package:function; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseTerm \
+FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseNumber \
+	./estimators/panel:FuzzParsePeriod ./estimators/panel:FuzzParseTerm \
 	./estimators/panel:FuzzParseList ./estimators/threshold:FuzzEstimate ./cmd/thresher:FuzzSweepFile \
 	./paper:FuzzParseSpec \
 	./coordinator:FuzzJobsAPI ./worker:FuzzTask
