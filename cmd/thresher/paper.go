@@ -96,6 +96,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	specPath := fs.String("spec", "", "YAML specification (default: the paper's)")
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
 	workers := fs.Int("workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	maxData := registerMaxDataset(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -111,7 +112,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	raw, err := readData(*dataPath)
+	raw, err := readData(*dataPath, *maxData)
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	format := fs.String("format", "text", "output format: text or json")
 	output := fs.String("output", "", "write the report to this file instead of stdout")
 	workers := fs.Int("workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	maxData := registerMaxDataset(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -117,7 +118,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
-	data, err := readData(*dataPath)
+	data, err := readData(*dataPath, *maxData)
 	if err != nil {
 		return err
 	}

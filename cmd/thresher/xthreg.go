@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 
@@ -18,7 +17,7 @@ import (
 	"github.com/thresher/thresher/cluster/local"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/cluster/specconv"
-	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -58,6 +57,7 @@ type xthregConfig struct {
 	format  string
 	output  string
 	workers int
+	maxData *int
 	remote  remoteFlags
 }
 
@@ -142,6 +142,7 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.format, "format", "text", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
 	fs.IntVar(&c.workers, "workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	c.maxData = registerMaxDataset(fs)
 	c.remote.register(fs)
 }
 
@@ -200,7 +201,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.format != "text" && c.format != "json" {
 		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, c.format)
 	}
-	data, err := readData(c.data)
+	data, err := readData(c.data, *c.maxData)
 	if err != nil {
 		return err
 	}
@@ -221,19 +222,6 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return writeOutput(c.output, stdout, buf.Bytes())
-}
-
-// readData reads a CSV dataset and checks it locally first, so that
-// file-level errors name the file as they would without a cluster.
-func readData(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("open data: %w", err)
-	}
-	if _, err := panel.ReadCSV(bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return data, nil
 }
 
 // writeText writes the text report of a JSON result.
@@ -258,7 +246,10 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 		if workers <= 0 {
 			workers = runtime.NumCPU()
 		}
-		lc, err := local.Start(ctx, local.Options{Workers: workers})
+		// The client has checked the dataset's size against its own limit.
+		lc, err := local.Start(ctx, local.Options{Workers: workers, Coordinator: func(cfg *coordinator.Config) {
+			cfg.MaxDatasetBytes = max(len(data), defaultMaxDatasetBytes)
+		}})
 		if err != nil {
 			return nil, fmt.Errorf("start the in-process cluster: %w", err)
 		}

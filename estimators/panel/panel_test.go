@@ -237,3 +237,21 @@ func TestUnitOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckCSV(t *testing.T) {
+	cases := []struct {
+		csv string
+		is  error
+	}{
+		{"id,t,x\n1,1,2\n", nil},
+		{"id,t,x\n1,1,not a number\n", nil}, // cells are parsed by Build
+		{"", ErrEmpty},
+		{"id,t,x\n1,1\n", ErrFormat},
+		{"id,t,t\n1,1,1\n", ErrHeader},
+	}
+	for _, c := range cases {
+		if err := CheckCSV(strings.NewReader(c.csv)); !errors.Is(err, c.is) || (err == nil) != (c.is == nil) {
+			t.Errorf("%q: error %v, want %v", c.csv, err, c.is)
+		}
+	}
+}

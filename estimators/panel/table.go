@@ -64,6 +64,17 @@ func ReadCSVFile(path string, keep ...string) (*Table, error) {
 // fields) whether kept or not. Fields are trimmed of surrounding white
 // space; a UTF-8 byte-order mark is ignored.
 func ReadCSV(r io.Reader, keep ...string) (*Table, error) {
+	return readCSV(r, keep, len(keep) == 0)
+}
+
+// CheckCSV reads CSV text as ReadCSV does and returns its error, keeping
+// no cell: it checks a file of any size in constant memory.
+func CheckCSV(r io.Reader) error {
+	_, err := readCSV(r, nil, false)
+	return err
+}
+
+func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
 		br.Discard(3)
@@ -107,7 +118,7 @@ func ReadCSV(r io.Reader, keep ...string) (*Table, error) {
 			keptAt = append(keptAt, j)
 		}
 	}
-	if len(keep) == 0 {
+	if all {
 		for j := range t.slot {
 			t.slot[j] = j
 			keptAt = append(keptAt, j)
