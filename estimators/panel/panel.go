@@ -108,7 +108,8 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 		}
 	}
 
-	p := &Panel{Units: labels, Terms: terms, Values: make([][]float64, len(terms))}
+	p := &Panel{Units: labels, Terms: terms, Values: make([][]float64, len(terms)),
+		Unit: make([]int, 0, t.rows), Period: make([]int, 0, t.rows), Line: make([]int, 0, t.rows)}
 	for i := range p.Values {
 		p.Values[i] = make([]float64, 0, t.rows)
 	}

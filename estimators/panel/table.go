@@ -14,19 +14,29 @@ import (
 
 // Table is a CSV file read once, as a stream, keeping the text of the
 // columns asked for and nothing of the others. The kept cells are stored
-// back to back in one string, row by row, with the end offset of each cell.
-// Cells are parsed when a model uses them, so that a bad cell in a column or
-// row no model uses is never an error.
+// row by row in blocks of about blockCells cells: each block is one string
+// holding its cells back to back and the end offset of each cell, allocated
+// once at its final size. Cells are parsed when a model uses them, so that a
+// bad cell in a column or row no model uses is never an error.
 type Table struct {
-	header []string
-	index  map[string]int // column name -> position in header
-	slot   []int          // position in header -> index among the kept columns, or -1
-	nkept  int
-	text   string   // the kept cells, row by row
-	ends   []uint32 // end of cell k of row r in text, at r*nkept+k
-	rows   int
-	line0  int   // file line of the first data row
-	lines  []int // file line of each data row; nil while row r is on line0+r
+	header    []string
+	index     map[string]int // column name -> position in header
+	slot      []int          // position in header -> index among the kept columns, or -1
+	nkept     int
+	blockRows int // rows per block
+	blocks    []block
+	rows      int
+	line0     int   // file line of the first data row
+	lines     []int // file line of each data row; nil while row r is on line0+r
+}
+
+// blockCells is the number of cells of a block, at least one row.
+const blockCells = 1 << 16
+
+// block holds the kept cells of blockRows consecutive rows.
+type block struct {
+	text string
+	ends []uint32 // end of cell k of the block's row i in text, at i*nkept+k
 }
 
 // column is a kept column.
@@ -36,12 +46,13 @@ type column struct {
 }
 
 func (c column) cell(r int) string {
-	i := r*c.t.nkept + c.slot
+	b := &c.t.blocks[r/c.t.blockRows]
+	i := r%c.t.blockRows*c.t.nkept + c.slot
 	start := uint32(0)
 	if i > 0 {
-		start = c.t.ends[i-1]
+		start = b.ends[i-1]
 	}
-	return c.t.text[start:c.t.ends[i]]
+	return b.text[start:b.ends[i]]
 }
 
 // ReadCSVFile reads a CSV file with a header row; see ReadCSV.
@@ -125,7 +136,15 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 		}
 	}
 	t.nkept = len(keptAt)
-	var text strings.Builder
+	t.blockRows = max(1, blockCells/max(1, t.nkept))
+	var text []byte // the text of the block being read
+	var ends []uint32
+	flush := func() {
+		if len(ends) > 0 {
+			t.blocks = append(t.blocks, block{text: string(text), ends: ends})
+			text, ends = text[:0], nil
+		}
+	}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -140,19 +159,27 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 				return nil, fmt.Errorf("%w: line %d, column %s: the field is not valid UTF-8 text", ErrFormat, line, quote(t.header[i]))
 			}
 		}
-		for _, j := range keptAt {
-			text.WriteString(strings.TrimSpace(rec[j]))
-			if text.Len() > math.MaxUint32 {
-				return nil, fmt.Errorf("%w: the columns read hold more than 4 GiB of text", ErrFormat)
+		if t.nkept > 0 {
+			if ends == nil {
+				ends = make([]uint32, 0, t.blockRows*t.nkept)
 			}
-			t.ends = append(t.ends, uint32(text.Len()))
+			for _, j := range keptAt {
+				text = append(text, strings.TrimSpace(rec[j])...)
+				if len(text) > math.MaxUint32 {
+					return nil, fmt.Errorf("%w: the rows from line %d hold more than 4 GiB of text", ErrFormat, line)
+				}
+				ends = append(ends, uint32(len(text)))
+			}
+			if len(ends) == cap(ends) {
+				flush()
+			}
 		}
 		t.addLine(line)
 	}
+	flush()
 	if t.rows == 0 {
 		return nil, fmt.Errorf("%w: the file has a header but no data rows", ErrEmpty)
 	}
-	t.text = text.String()
 	return t, nil
 }
 
