@@ -23,7 +23,7 @@ FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseNumbe
 	./coordinator:FuzzJobsAPI ./worker:FuzzTask
 FUZZTIME ?= 60s
 
-.PHONY: help build test example vet proto fuzz bench bench-cluster chaos load
+.PHONY: help build test example vet proto fuzz bench bench-memory bench-cluster chaos load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,9 @@ fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
 bench: build ## kernel benchmarks: go test -bench, then 'thresher bench' on hansen-grid400 with one core
 	$(GO) test ./estimators/threshold -run '^$$' -bench . -benchtime 5x
 	GOMAXPROCS=1 $(BIN) bench --scenario hansen-grid400
+
+bench-memory: build ## peak RSS of in-process xthreg on a generated 220 MB CSV and a 10^6-column one (scripts/bench-memory.sh)
+	BIN=$(BIN) scripts/bench-memory.sh
 
 bench-cluster: ## cluster scaling (1 vs 2 workers) and dispatch rate (scripts/bench-cluster.sh)
 	scripts/bench-cluster.sh
