@@ -27,11 +27,12 @@ const maxPeriodDigits = 15
 // maxExponent saturates exponents while scanning: far beyond any float64.
 const maxExponent = 1 << 30
 
-// decimal is a scanned number: value = ±digits × 10^scale.
+// decimal is a scanned number: value = ±(whole digits, then fraction
+// digits) × 10^scale.
 type decimal struct {
-	neg    bool
-	digits string // the mantissa's digits without the point
-	scale  int
+	neg             bool
+	whole, fraction string // the mantissa's digits before and after the point
+	scale           int
 }
 
 // scanNumber returns the longest prefix of s that is a number, and its
@@ -60,7 +61,7 @@ func scanNumber(s string) (d decimal, n int) {
 	if intDigits == "" && fracDigits == "" {
 		return decimal{}, 0
 	}
-	d.digits = intDigits + fracDigits
+	d.whole, d.fraction = intDigits, fracDigits
 	d.scale = -len(fracDigits)
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		j := i + 1
@@ -110,7 +111,11 @@ func parsePeriod(s string) (int, error) {
 	if n != len(s) {
 		return 0, ErrBadPeriod
 	}
-	digits := strings.TrimLeft(d.digits, "0")
+	digits := d.whole
+	if d.fraction != "" {
+		digits += d.fraction
+	}
+	digits = strings.TrimLeft(digits, "0")
 	if digits == "" {
 		return 0, nil
 	}

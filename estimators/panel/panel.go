@@ -115,6 +115,13 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 	}
 	source := make([]int, len(lags)) // the row each lag reads, for the current row
 	values := make([]float64, len(uses))
+	value := func(ref Ref) float64 { // every ref of a term is among uses
+		u := 0
+		for uses[u].ref != ref {
+			u++
+		}
+		return values[u]
+	}
 	for i, r := range order {
 		// A row stays only if every lag it needs exists: the row of its
 		// unit with period t-k is at most k rows before it.
@@ -143,9 +150,7 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 			}
 		}
 		for k, term := range terms {
-			v := term.Eval(func(ref Ref) float64 {
-				return values[slices.IndexFunc(uses, func(u use) bool { return u.ref == ref })]
-			})
+			v := term.Eval(value)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("%w: %q is %v at line %d (unit %s, period %d)",
 					ErrNotFinite, term.Name, v, t.Line(r), quote(labels[unitOf[r]]), periods[r])
