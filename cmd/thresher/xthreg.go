@@ -247,8 +247,10 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 			workers = runtime.NumCPU()
 		}
 		// The client has checked the dataset's size against its own limit.
+		// (The closure keeps the limit, not the data, alive.)
+		limit := max(len(data), defaultMaxDatasetBytes)
 		lc, err := local.Start(ctx, local.Options{Workers: workers, Coordinator: func(cfg *coordinator.Config) {
-			cfg.MaxDatasetBytes = max(len(data), defaultMaxDatasetBytes)
+			cfg.MaxDatasetBytes = limit
 		}})
 		if err != nil {
 			return nil, fmt.Errorf("start the in-process cluster: %w", err)
