@@ -16,7 +16,8 @@ PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 TOOLS              := $(CURDIR)/bin/tools
 
 # Fuzz targets, as package:function; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseTerm \
+FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseNumber \
+	./estimators/panel:FuzzParsePeriod ./estimators/panel:FuzzParseTerm \
 	./estimators/panel:FuzzParseList ./estimators/threshold:FuzzEstimate ./cmd/thresher:FuzzSweepFile \
 	./paper:FuzzParseSpec \
 	./coordinator:FuzzJobsAPI ./worker:FuzzTask
@@ -29,7 +30,7 @@ FUZZTIME ?= 60s
 # does not instrument, are skipped.
 RACE_PKGS := ./coordinator/... ./worker/... ./cluster/... ./estimators/threshold ./cmd/thresher
 
-.PHONY: help build test test-short example check proto fuzz bench bench-cluster chaos load
+.PHONY: help build test test-short example check proto fuzz bench bench-memory bench-cluster chaos load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +62,9 @@ fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
 bench: build ## kernel benchmarks: go test -bench, then 'thresher bench' on hansen-grid400 with one core
 	$(GO) test ./estimators/threshold -run '^$$' -bench . -benchtime 5x
 	GOMAXPROCS=1 $(BIN) bench --scenario hansen-grid400
+
+bench-memory: build ## peak RSS of in-process xthreg on a generated 220 MB CSV and a 10^6-column one (scripts/bench-memory.sh)
+	BIN=$(BIN) scripts/bench-memory.sh
 
 bench-cluster: ## cluster scaling (1 vs 2 workers) and dispatch rate (scripts/bench-cluster.sh)
 	scripts/bench-cluster.sh

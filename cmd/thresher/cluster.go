@@ -232,7 +232,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	sessionTTL := fs.Duration("session-ttl", 5*time.Second, "leadership lease: a standby takes over this long after the leader dies")
 	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line (required with TLS)")
 	workerName := fs.String("worker-server-name", "thresher-worker", "name the workers' certificates are verified under")
-	maxDataset := fs.Int("max-dataset-bytes", 256<<20, "largest dataset a client may upload")
+	maxDataset := fs.Int("max-dataset-bytes", defaultMaxDatasetBytes, "largest dataset a client may upload")
 	maxWork := workFlag(specconv.DefaultMaxWork)
 	fs.Var(&maxWork, "max-work", "refuse at submission a job whose estimated work exceeds this many units (see 'thresher xthreg --help')")
 	if err := parseFlags(fs, args); err != nil {

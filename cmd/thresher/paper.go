@@ -112,6 +112,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
 	var lf localFlags
 	lf.register(fs)
+	maxData := registerMaxDataset(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -138,7 +139,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%s: %w", *specPath, err)
 		}
 	}
-	raw, err := readData(ctx, *dataPath)
+	raw, err := readData(ctx, *dataPath, *maxData)
 	if err != nil {
 		return err
 	}

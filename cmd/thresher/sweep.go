@@ -210,6 +210,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	output := fs.String("output", "", "write the report to this file instead of stdout")
 	var lf localFlags
 	lf.register(fs)
+	maxData := registerMaxDataset(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -235,7 +236,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
-	data, err := readData(ctx, *dataPath)
+	data, err := readData(ctx, *dataPath, *maxData)
 	if err != nil {
 		return err
 	}

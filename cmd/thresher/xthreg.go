@@ -21,9 +21,7 @@ import (
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/coordinator"
-	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
-	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -101,12 +99,13 @@ func checkGrid(s string) error {
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
 	modelConfig
-	data   string
-	vce    string
-	format string
-	output string
-	local  localFlags
-	remote remoteFlags
+	data    string
+	vce     string
+	format  string
+	output  string
+	local   localFlags
+	maxData *int
+	remote  remoteFlags
 }
 
 // localFlags configure the in-process cluster that runs a job when no
@@ -214,6 +213,7 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
 	c.local.register(fs)
+	c.maxData = registerMaxDataset(fs)
 	c.remote.register(fs)
 }
 
@@ -286,7 +286,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkOutput(c.output); err != nil {
 		return err
 	}
-	data, err := readData(ctx, c.data)
+	data, err := readData(ctx, c.data, *c.maxData)
 	if err != nil {
 		return err
 	}
@@ -307,23 +307,6 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return writeOutput(ctx, c.output, stdout, buf.Bytes())
-}
-
-// readData reads a CSV dataset and checks it locally first, so that
-// file-level errors name the file as they would without a cluster. Opening,
-// reading and parsing stop when ctx ends.
-func readData(ctx context.Context, path string) ([]byte, error) {
-	data, err := ctxio.ReadFile(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open data: %w", err)
-	}
-	if err := interruptible(ctx, func() error {
-		_, err := panel.ReadCSV(ctxio.Reader(ctx, bytes.NewReader(data)))
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return data, nil
 }
 
 // writeText writes the text report of a JSON result.
@@ -361,8 +344,14 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		if lf.backendBytes < 16<<20 {
 			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
 		}
+		// The client has checked the dataset's size against its own limit.
+		// (The closure keeps the limit, not the data, alive.)
+		limit := max(len(data), defaultMaxDatasetBytes)
 		lc, err := local.Start(ctx, local.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
-			Coordinator: func(c *coordinator.Config) { c.MaxWork = float64(remote.maxWork) }})
+			Coordinator: func(c *coordinator.Config) {
+				c.MaxWork = float64(remote.maxWork)
+				c.MaxDatasetBytes = limit
+			}})
 		if errors.Is(err, etcdserver.ErrAddressSpace) {
 			return nil, fmt.Errorf("start the in-process cluster: %w: lower --etcd-backend-bytes (%d) or raise ulimit -v", err, lf.backendBytes)
 		}

@@ -4,6 +4,22 @@
 // (individual, firm, province) and the period (an integer, e.g. a year). Every
 // other column may be used in a variable list.
 //
+// Numeric cells are decimal numbers in plain or scientific notation and
+// nothing else: an optional sign, digits with an optional fraction (".5" and
+// "5." included) and an optional exponent ("1e-5", "2.5E+3"), finite as a
+// float64. Hexadecimal ("0x1p3"), "Inf", digit separators ("1_000", "1,5"),
+// non-ASCII digits and any other text are refused, and "", ".", "NA", "N/A",
+// "NaN", "nan", "NULL" and "null" are missing values. A period is such a
+// number whose value, read from its digits, is an integer below 10^15 in
+// absolute value (1974, 1974.0 or 1.974e3, never 1974.0000000000001), so
+// that lag arithmetic cannot overflow. Numbers in variable lists follow the
+// same grammar.
+//
+// ReadCSV streams the file and keeps only the text of the columns it is
+// asked for (all by default); Build parses the cells a model uses as it
+// builds the rows, so the memory of a table is about the kept text plus four
+// bytes per kept cell.
+//
 // Variable lists use Stata's notation for time-series operators and a small
 // expression language for derived terms:
 //

@@ -3,7 +3,6 @@ package panel
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -23,10 +22,6 @@ type Ref struct {
 	Column string
 	Lag    int
 }
-
-// numberRE is the grammar of a number in a term: decimal, with an optional
-// exponent (1e-5, 2.5E+3).
-var numberRE = regexp.MustCompile(`^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?`)
 
 // maxLag bounds lag orders so that a typo cannot ask for absurd lags.
 const maxLag = 1000
@@ -131,6 +126,7 @@ func (p power) walk(f func(Ref)) { p.base.walk(f) }
 //	sum     := factor (('*' | '/') factor)*
 //	factor  := primary ('^' integer)?
 //	primary := number | variable | '(' sum ')'
+//	number  := a number of the data's grammar (number.go) without a sign
 //	variable:= [('L' | 'l') [digits] '.'] identifier
 type parser struct {
 	src string
@@ -210,12 +206,12 @@ func (p *parser) primary() (node, error) {
 		p.pos++
 		return inner, nil
 	case isDigit(c) || c == '.':
-		text := numberRE.FindString(p.src[p.pos:])
-		v, err := strconv.ParseFloat(text, 64)
-		if err != nil || math.IsInf(v, 0) {
-			return nil, p.errorf("bad number")
+		_, n := scanNumber(p.src[p.pos:])
+		v, err := strconv.ParseFloat(p.src[p.pos:p.pos+n], 64)
+		if n == 0 || err != nil {
+			return nil, p.errorf("bad number (a number is written like 100, 0.5, .5 or 1e-5)")
 		}
-		p.pos += len(text)
+		p.pos += n
 		return number(v), nil
 	case isIdentStart(c):
 		return p.variable()

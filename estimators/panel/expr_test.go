@@ -29,6 +29,7 @@ func TestParseTerm(t *testing.T) {
 		{"q*1e-5", "q*1e-5", []Ref{{"q", 0}}, 3e-5},
 		{"q*2.5E+1", "q*2.5E+1", []Ref{{"q", 0}}, 75},
 		{"q/1e2", "q/1e2", []Ref{{"q", 0}}, 0.03},
+		{"q/1E+2", "q/1E+2", []Ref{{"q", 0}}, 0.03},
 		{"q*.5", "q*.5", []Ref{{"q", 0}}, 1.5},
 	}
 	for _, c := range cases {
@@ -70,6 +71,11 @@ func TestParseTermErrors(t *testing.T) {
 		"é":       `'é': a column name in a variable list uses the ASCII letters, digits and _ only`,
 		"qé":      `position 2: 'é': a column name`,
 		"L.é":     "position 3: 'é': a column name",
+		"x*1e":    `unexpected "e"`,
+		"x*1e999": "bad number",
+		"x*0x1p3": `unexpected "x1p3"`,
+		"x*1.5.2": `unexpected ".2"`,
+		"x*1_000": `unexpected "_000"`,
 	}
 	for in, msg := range cases {
 		_, err := ParseTerm(in)

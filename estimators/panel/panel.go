@@ -1,6 +1,7 @@
 package panel
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -33,119 +34,132 @@ type Layout struct {
 	Time string // column holding the integer period
 }
 
-type key struct {
-	unit   int
-	period int
-}
-
 // Build evaluates terms on the table and returns the estimation sample.
 // Rows for which some lag does not exist are dropped, as Stata does; any other
 // missing or non-numeric value that a term needs is an error. The same term
-// may appear in several lists; Build evaluates each distinct name once.
+// may appear in several lists. Cells are parsed as rows are built: Build
+// holds the sample and a few integers per row, not the parsed columns.
 func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
-	ids, err := t.Strings(layout.ID)
+	ids, err := t.column(layout.ID)
 	if err != nil {
 		return nil, fmt.Errorf("unit column: %w", err)
 	}
-	times, err := t.Strings(layout.Time)
+	times, err := t.column(layout.Time)
 	if err != nil {
 		return nil, fmt.Errorf("time column: %w", err)
 	}
-	labels, unitOf, err := orderUnits(ids, layout.ID, t)
+	labels, unitOf, err := orderUnits(t, ids, layout.ID)
 	if err != nil {
 		return nil, err
 	}
-	periods := make([]int, len(times))
-	for r, s := range times {
-		p, err := parsePeriod(s)
-		if err != nil {
-			return nil, fmt.Errorf("time column %q, line %d: %q: %w", layout.Time, t.lines[r], s, err)
+	periods := make([]int, t.rows)
+	for r := range periods {
+		s := times.cell(r)
+		if periods[r], err = parsePeriod(s); err != nil {
+			return nil, fmt.Errorf("time column %s, line %d: %s: %w", quote(layout.Time), t.Line(r), quote(s), err)
 		}
-		periods[r] = p
-	}
-	rowOf := make(map[key]int, len(ids))
-	for r := range ids {
-		k := key{unitOf[r], periods[r]}
-		if prev, dup := rowOf[k]; dup {
-			return nil, fmt.Errorf("%w: unit %q, period %d appears on lines %d and %d",
-				ErrDuplicate, labels[k.unit], k.period, t.lines[prev], t.lines[r])
-		}
-		rowOf[k] = r
 	}
 
-	// Parse every referenced column once.
-	type parsed struct {
-		values []float64
-		bad    map[int]error
+	// Every distinct reference of the terms, with the first term using it
+	// (for messages), its column and its lag.
+	type use struct {
+		ref  Ref
+		term string
+		col  column
+		lag  int // index into lags
 	}
-	cols := map[string]parsed{}
-	refs := make([][]Ref, len(terms))
-	for i, term := range terms {
-		refs[i] = term.Refs()
-		for _, ref := range refs[i] {
-			if _, ok := cols[ref.Column]; ok {
+	var uses []use
+	var lags []int
+	for _, term := range terms {
+		for _, ref := range term.Refs() {
+			if slices.ContainsFunc(uses, func(u use) bool { return u.ref == ref }) {
 				continue
 			}
-			v, bad, err := t.numbers(ref.Column)
+			c, err := t.column(ref.Column)
 			if err != nil {
 				return nil, fmt.Errorf("term %q: %w", term.Name, err)
 			}
-			cols[ref.Column] = parsed{v, bad}
+			if !slices.Contains(lags, ref.Lag) {
+				lags = append(lags, ref.Lag)
+			}
+			uses = append(uses, use{ref, term.Name, c, slices.Index(lags, ref.Lag)})
 		}
 	}
 
-	order := make([]int, len(ids))
+	// Rows sorted by unit and period (periods are below 10^15 and lags at
+	// most maxLag, so no arithmetic on them overflows).
+	byKey := func(a, b int) int {
+		if c := cmp.Compare(unitOf[a], unitOf[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(periods[a], periods[b])
+	}
+	order := make([]int, t.rows)
 	for r := range order {
 		order[r] = r
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		if unitOf[a] != unitOf[b] {
-			return unitOf[a] - unitOf[b]
+	if !slices.IsSortedFunc(order, byKey) {
+		slices.SortFunc(order, byKey)
+	}
+	for i := 1; i < len(order); i++ {
+		if a, b := order[i-1], order[i]; byKey(a, b) == 0 {
+			return nil, fmt.Errorf("%w: unit %s, period %d appears on lines %d and %d",
+				ErrDuplicate, quote(labels[unitOf[a]]), periods[a], min(t.Line(a), t.Line(b)), max(t.Line(a), t.Line(b)))
 		}
-		return periods[a] - periods[b]
-	})
+	}
 
-	p := &Panel{Units: labels, Terms: terms, Values: make([][]float64, len(terms))}
-	var evalErr error
-	for _, r := range order {
-		// A row stays only if every lag it needs exists.
-		source := func(ref Ref) (int, bool) {
-			s, ok := rowOf[key{unitOf[r], periods[r] - ref.Lag}]
-			return s, ok
+	p := &Panel{Units: labels, Terms: terms, Values: make([][]float64, len(terms)),
+		Unit: make([]int, 0, t.rows), Period: make([]int, 0, t.rows), Line: make([]int, 0, t.rows)}
+	for i := range p.Values {
+		p.Values[i] = make([]float64, 0, t.rows)
+	}
+	source := make([]int, len(lags)) // the row each lag reads, for the current row
+	values := make([]float64, len(uses))
+	value := func(ref Ref) float64 { // every ref of a term is among uses
+		u := 0
+		for uses[u].ref != ref {
+			u++
 		}
+		return values[u]
+	}
+	for i, r := range order {
+		// A row stays only if every lag it needs exists: the row of its
+		// unit with period t-k is at most k rows before it.
 		complete := true
-		for i := range terms {
-			for _, ref := range refs[i] {
-				if _, ok := source(ref); !ok {
-					complete = false
+		for l, k := range lags {
+			source[l] = -1
+			for j := i; j >= max(0, i-k); j-- {
+				s := order[j]
+				if unitOf[s] != unitOf[r] || periods[s] < periods[r]-k {
+					break
+				}
+				if periods[s] == periods[r]-k {
+					source[l] = s
+					break
 				}
 			}
+			complete = complete && source[l] >= 0
 		}
 		if !complete {
 			p.Dropped++
 			continue
 		}
-		for i, term := range terms {
-			v := term.Eval(func(ref Ref) float64 {
-				s, _ := source(ref)
-				c := cols[ref.Column]
-				if e, bad := c.bad[s]; bad && evalErr == nil {
-					evalErr = fmt.Errorf("term %q: %w", term.Name, e)
-				}
-				return c.values[s]
-			})
-			if evalErr != nil {
-				return nil, evalErr
+		for u, use := range uses {
+			if values[u], err = t.number(use.col, use.ref.Column, source[use.lag]); err != nil {
+				return nil, fmt.Errorf("term %q: %w", use.term, err)
 			}
+		}
+		for k, term := range terms {
+			v := term.Eval(value)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%w: %q is %v at line %d (unit %q, period %d)",
-					ErrNotFinite, term.Name, v, t.lines[r], labels[unitOf[r]], periods[r])
+				return nil, fmt.Errorf("%w: %q is %v at line %d (unit %s, period %d)",
+					ErrNotFinite, term.Name, v, t.Line(r), quote(labels[unitOf[r]]), periods[r])
 			}
-			p.Values[i] = append(p.Values[i], v)
+			p.Values[k] = append(p.Values[k], v)
 		}
 		p.Unit = append(p.Unit, unitOf[r])
 		p.Period = append(p.Period, periods[r])
-		p.Line = append(p.Line, t.lines[r])
+		p.Line = append(p.Line, t.Line(r))
 	}
 	if len(p.Unit) == 0 {
 		return nil, fmt.Errorf("%w: no row has every lag the variable lists need (%d rows dropped)", ErrTooFewRows, p.Dropped)
@@ -276,63 +290,49 @@ func (p *Panel) CheckBalanced() error {
 }
 
 // orderUnits assigns unit indices: numeric order when every label is an
-// integer, string order otherwise, so that the result does not depend on the
-// order of rows in the file.
-func orderUnits(ids []string, column string, t *Table) (labels []string, unitOf []int, err error) {
-	for r, s := range ids {
+// integer written canonically (no sign '+', no leading zero, so that two
+// labels never share a value), string order otherwise, so that the result
+// does not depend on the order of rows in the file.
+func orderUnits(t *Table, ids column, name string) (labels []string, unitOf []int, err error) {
+	index := map[string]int{}
+	unitOf = make([]int, t.rows)
+	for r := range unitOf {
+		s := ids.cell(r)
 		if missingTokens[s] {
-			return nil, nil, fmt.Errorf("unit column %q, line %d: %w", column, t.lines[r], ErrMissingValue)
+			return nil, nil, fmt.Errorf("unit column %s, line %d: %w", quote(name), t.Line(r), ErrMissingValue)
 		}
+		u, ok := index[s]
+		if !ok {
+			u = len(labels)
+			index[s] = u
+			labels = append(labels, strings.Clone(s)) // not the table's text
+		}
+		unitOf[r] = u
 	}
-	labels = slices.Clone(ids)
+	values := make([]int64, len(labels))
 	numeric := true
-	for _, s := range labels {
-		if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+	for i, s := range labels {
+		if values[i], err = strconv.ParseInt(s, 10, 64); err != nil || strconv.FormatInt(values[i], 10) != s {
 			numeric = false
 			break
 		}
 	}
+	rank := make([]int, len(labels))
+	for i := range rank {
+		rank[i] = i
+	}
 	if numeric {
-		slices.SortFunc(labels, func(a, b string) int {
-			x, _ := strconv.ParseInt(a, 10, 64)
-			y, _ := strconv.ParseInt(b, 10, 64)
-			return cmpInt64(x, y)
-		})
+		slices.SortFunc(rank, func(a, b int) int { return cmp.Compare(values[a], values[b]) })
 	} else {
-		slices.Sort(labels)
+		slices.SortFunc(rank, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
 	}
-	labels = slices.Compact(labels)
-	index := make(map[string]int, len(labels))
-	for i, l := range labels {
-		index[l] = i
+	sorted := make([]string, len(labels))
+	position := make([]int, len(labels))
+	for i, u := range rank {
+		sorted[i], position[u] = labels[u], i
 	}
-	unitOf = make([]int, len(ids))
-	for r, s := range ids {
-		unitOf[r] = index[s]
+	for r, u := range unitOf {
+		unitOf[r] = position[u]
 	}
-	return labels, unitOf, nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func parsePeriod(s string) (int, error) {
-	if missingTokens[s] {
-		return 0, ErrMissingValue
-	}
-	if p, err := strconv.Atoi(s); err == nil {
-		return p, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
-		return 0, ErrBadPeriod
-	}
-	return int(f), nil
+	return sorted, unitOf, nil
 }

@@ -2,6 +2,8 @@ package panel
 
 import (
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -108,7 +110,10 @@ func TestBuildErrors(t *testing.T) {
 		is        error
 		msg       string
 	}{
-		{"bad period", "id,t,x\n1,1.5,2\n", []string{"x"}, ErrBadPeriod, `time column "t", line 2`},
+		{"bad period", "id,t,x\n1,1.5,2\n", []string{"x"}, ErrBadPeriod, `time column "t", line 2: "1.5": not an integer`},
+		{"huge period", "id,t,x\n1,-9223372036854775808,2\n", []string{"x"}, ErrBadPeriod, "|t| < 10^15"},
+		{"hex cell", "id,t,x\n1,1,0x1p3\n", []string{"x"}, ErrNotNumeric, `"0x1p3" is not a finite number in decimal or scientific notation`},
+		{"duplicate", "id,t,x\n1,2,1\n2,1,1\n1,2.0,1\n", []string{"x"}, ErrDuplicate, `unit "1", period 2 appears on lines 2 and 4`},
 		{"missing unit", "id,t,x\n,1,2\n", []string{"x"}, ErrMissingValue, `unit column "id", line 2`},
 		{"unknown id column", "unit,t,x\n1,1,2\n", []string{"x"}, ErrUnknownColumn, `unknown column "id"`},
 		{"division by zero", "id,t,x\n1,1,0\n", []string{"1/x"}, ErrNotFinite, `"1/x" is +Inf at line 2`},
@@ -144,5 +149,109 @@ func TestDropUnitsBelow(t *testing.T) {
 	}
 	if p.Len() != 5 || len(p.Units) != 2 || p.Units[1] != "3" || p.Unit[4] != 1 || p.Values[0][2] != 7 {
 		t.Errorf("after dropping: units %v, unit %v, x %v", p.Units, p.Unit, p.Values[0])
+	}
+}
+
+// TestReadCSVKeep checks that a table keeps only the columns asked for,
+// still checks every row, and refuses unknown names with a short message.
+func TestReadCSVKeep(t *testing.T) {
+	csv := "id,t,x,junk\n1,1,2,a\n1,2,3,b\n"
+	tab, err := ReadCSV(strings.NewReader(csv), "x", "id", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x, err := tab.Numbers("x"); err != nil || len(x) != 2 || x[1] != 3 {
+		t.Errorf("x = %v, %v", x, err)
+	}
+	if id, err := tab.Strings("id"); err != nil || id[0] != "1" {
+		t.Errorf("id = %v, %v", id, err)
+	}
+	if _, err := tab.Strings("junk"); !errors.Is(err, ErrUnknownColumn) || !strings.Contains(err.Error(), "not among those read") {
+		t.Errorf("a column not kept: %v", err)
+	}
+	if !tab.Has("junk") {
+		t.Error("Has: the file has the column junk")
+	}
+	if _, err := ReadCSV(strings.NewReader("id,t,x\n1,1\n"), "x"); !errors.Is(err, ErrFormat) {
+		t.Errorf("a ragged row outside the kept columns: %v", err)
+	}
+	if _, err := ReadCSV(strings.NewReader("id,t,x\n1,1,\xff\n"), "id"); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `line 2, column "x"`) {
+		t.Errorf("bad UTF-8 outside the kept columns: %v", err)
+	}
+
+	// A header of a million columns: the error lists ten and counts the rest.
+	var header strings.Builder
+	for i := range 1_000_000 {
+		if i > 0 {
+			header.WriteByte(',')
+		}
+		header.WriteString("v" + strconv.Itoa(i))
+	}
+	wide := header.String() + "\n" + strings.Repeat("1,", 999_999) + "1\n"
+	_, err = ReadCSV(strings.NewReader(wide), "v0", "y")
+	if !errors.Is(err, ErrUnknownColumn) || len(err.Error()) > 200 || !strings.Contains(err.Error(), "v9, ... and 999,990 more") {
+		t.Errorf("unknown column of a wide file: %.300v", err)
+	}
+}
+
+// TestLines checks the line numbers in messages when a quoted field spans
+// lines and blank lines are skipped.
+func TestLines(t *testing.T) {
+	cases := []struct{ csv, msg string }{
+		{"id,t,x\n1,1,2\n1,2,oops\n", `column "x", line 3: "oops" is`},
+		{"id,t,x\n1,1,\"2\n\"\n\n1,2,oops\n", `column "x", line 5: "oops" is`},
+		{"id,t,x\n\n1,1,oops\n1,2,3\n", `column "x", line 3: "oops" is`},
+		{"id,t,x\n1,1,1\n1,2," + strings.Repeat("9", 100) + "x\n", `line 3: "` + strings.Repeat("9", 40) + `..." is`},
+	}
+	for _, c := range cases {
+		_, err := build(t, c.csv, "x")
+		if !errors.Is(err, ErrNotNumeric) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%q: error %v, want %q", c.csv, err, c.msg)
+		}
+	}
+}
+
+// TestUnitOrder checks that units are in numeric order only when every
+// label is a canonical integer, and in string order otherwise, whatever the
+// order of rows.
+func TestUnitOrder(t *testing.T) {
+	cases := []struct {
+		labels []string
+		want   []string
+	}{
+		{[]string{"10", "9", "-1"}, []string{"-1", "9", "10"}},
+		{[]string{"10", "9", "01"}, []string{"01", "10", "9"}},
+		{[]string{"1", "01", "+1"}, []string{"+1", "01", "1"}},
+		{[]string{"b", "a", "2"}, []string{"2", "a", "b"}},
+	}
+	for _, c := range cases {
+		for _, rows := range [][]string{c.labels, {c.labels[2], c.labels[1], c.labels[0]}} {
+			csv := "id,t,x\n"
+			for _, l := range rows {
+				csv += l + ",1,1\n"
+			}
+			p, err := build(t, csv, "x")
+			if err != nil || !slices.Equal(p.Units, c.want) {
+				t.Errorf("labels %v: units %v, %v; want %v", rows, p.Units, err, c.want)
+			}
+		}
+	}
+}
+
+func TestCheckCSV(t *testing.T) {
+	cases := []struct {
+		csv string
+		is  error
+	}{
+		{"id,t,x\n1,1,2\n", nil},
+		{"id,t,x\n1,1,not a number\n", nil}, // cells are parsed by Build
+		{"", ErrEmpty},
+		{"id,t,x\n1,1\n", ErrFormat},
+		{"id,t,t\n1,1,1\n", ErrHeader},
+	}
+	for _, c := range cases {
+		if err := CheckCSV(strings.NewReader(c.csv)); !errors.Is(err, c.is) || (err == nil) != (c.is == nil) {
+			t.Errorf("%q: error %v, want %v", c.csv, err, c.is)
+		}
 	}
 }

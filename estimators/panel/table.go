@@ -1,73 +1,149 @@
 package panel
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// Table is a CSV file held in memory as text. Cells are parsed on demand so
-// that a bad cell in a column no model uses is never an error.
+// Table is a CSV file read once, as a stream, keeping the text of the
+// columns asked for and nothing of the others. The kept cells are stored
+// row by row in blocks of about blockCells cells: each block is one string
+// holding its cells back to back and the end offset of each cell, allocated
+// once at its final size. Cells are parsed when a model uses them, so that a
+// bad cell in a column or row no model uses is never an error.
 type Table struct {
-	header  []string
-	index   map[string]int
-	records [][]string
-	lines   []int // file line of each record, for messages
+	header    []string
+	index     map[string]int // column name -> position in header
+	slot      []int          // position in header -> index among the kept columns, or -1
+	nkept     int
+	blockRows int // rows per block
+	blocks    []block
+	rows      int
+	line0     int   // file line of the first data row
+	lines     []int // file line of each data row; nil while row r is on line0+r
 }
 
-// ReadCSVFile reads a CSV file with a header row.
-func ReadCSVFile(path string) (*Table, error) {
+// blockCells is the number of cells of a block, at least one row.
+const blockCells = 1 << 16
+
+// block holds the kept cells of blockRows consecutive rows.
+type block struct {
+	text string
+	ends []uint32 // end of cell k of the block's row i in text, at i*nkept+k
+}
+
+// column is a kept column.
+type column struct {
+	t    *Table
+	slot int
+}
+
+func (c column) cell(r int) string {
+	b := &c.t.blocks[r/c.t.blockRows]
+	i := r%c.t.blockRows*c.t.nkept + c.slot
+	start := uint32(0)
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.text[start:b.ends[i]]
+}
+
+// ReadCSVFile reads a CSV file with a header row; see ReadCSV.
+func ReadCSVFile(path string, keep ...string) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open data: %w", err)
 	}
 	defer f.Close()
-	t, err := ReadCSV(f)
+	t, err := ReadCSV(f, keep...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
 }
 
-// ReadCSV reads CSV text with a header row. Fields are trimmed of
-// surrounding spaces; a UTF-8 byte-order mark is ignored.
-func ReadCSV(r io.Reader) (*Table, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read CSV: %w", err)
+// ReadCSV reads CSV text with a header row and keeps the columns named in
+// keep, or every column when keep is empty; a name in keep that the header
+// lacks is an ErrUnknownColumn error. Every row is checked (UTF-8, number of
+// fields) whether kept or not. Fields are trimmed of surrounding white
+// space; a UTF-8 byte-order mark is ignored.
+func ReadCSV(r io.Reader, keep ...string) (*Table, error) {
+	return readCSV(r, keep, len(keep) == 0)
+}
+
+// CheckCSV reads CSV text as ReadCSV does and returns its error, keeping
+// no cell: it checks a file of any size in constant memory.
+func CheckCSV(r io.Reader) error {
+	_, err := readCSV(r, nil, false)
+	return err
+}
+
+func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
+		br.Discard(3)
 	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(raw) {
-		return nil, fmt.Errorf("%w: the file is not valid UTF-8 text", ErrFormat)
-	}
-	cr := csv.NewReader(bytes.NewReader(raw))
+	cr := csv.NewReader(br)
 	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = false
+	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: the file is empty (a header row is required)", ErrEmpty)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		return nil, readError(err)
 	}
 	t := &Table{index: make(map[string]int, len(header))}
 	for i, name := range header {
 		name = strings.TrimSpace(name)
-		if name == "" {
+		switch j, dup := t.index[name]; {
+		case !utf8.ValidString(name):
+			return nil, fmt.Errorf("%w: line 1, column %d: the name is not valid UTF-8 text", ErrFormat, i+1)
+		case name == "":
 			return nil, fmt.Errorf("%w: column %d has an empty name", ErrHeader, i+1)
-		}
-		if j, dup := t.index[name]; dup {
-			return nil, fmt.Errorf("%w: column name %q appears twice (columns %d and %d)", ErrHeader, name, j+1, i+1)
+		case dup:
+			return nil, fmt.Errorf("%w: column name %s appears twice (columns %d and %d)", ErrHeader, quote(name), j+1, i+1)
 		}
 		t.index[name] = i
 		t.header = append(t.header, name)
+	}
+	t.slot = make([]int, len(header))
+	for j := range t.slot {
+		t.slot[j] = -1
+	}
+	var keptAt []int // positions in header, in slot order
+	for _, name := range keep {
+		j, ok := t.index[name]
+		if !ok {
+			return nil, t.unknown(name)
+		}
+		if t.slot[j] < 0 {
+			t.slot[j] = len(keptAt)
+			keptAt = append(keptAt, j)
+		}
+	}
+	if all {
+		for j := range t.slot {
+			t.slot[j] = j
+			keptAt = append(keptAt, j)
+		}
+	}
+	t.nkept = len(keptAt)
+	t.blockRows = max(1, blockCells/max(1, t.nkept))
+	var text []byte // the text of the block being read
+	var ends []uint32
+	flush := func() {
+		if len(ends) > 0 {
+			t.blocks = append(t.blocks, block{text: string(text), ends: ends})
+			text, ends = text[:0], nil
+		}
 	}
 	for {
 		rec, err := cr.Read()
@@ -75,52 +151,137 @@ func ReadCSV(r io.Reader) (*Table, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+			return nil, readError(err)
 		}
 		line, _ := cr.FieldPos(0)
-		for i := range rec {
-			rec[i] = strings.TrimSpace(rec[i])
+		for i, f := range rec {
+			if !utf8.ValidString(f) {
+				return nil, fmt.Errorf("%w: line %d, column %s: the field is not valid UTF-8 text", ErrFormat, line, quote(t.header[i]))
+			}
 		}
-		t.records = append(t.records, rec)
-		t.lines = append(t.lines, line)
+		if t.nkept > 0 {
+			if ends == nil {
+				ends = make([]uint32, 0, t.blockRows*t.nkept)
+			}
+			for _, j := range keptAt {
+				text = append(text, strings.TrimSpace(rec[j])...)
+				if len(text) > math.MaxUint32 {
+					return nil, fmt.Errorf("%w: the rows from line %d hold more than 4 GiB of text", ErrFormat, line)
+				}
+				ends = append(ends, uint32(len(text)))
+			}
+			if len(ends) == cap(ends) {
+				flush()
+			}
+		}
+		t.addLine(line)
 	}
-	if len(t.records) == 0 {
+	flush()
+	if t.rows == 0 {
 		return nil, fmt.Errorf("%w: the file has a header but no data rows", ErrEmpty)
 	}
 	return t, nil
+}
+
+// readError wraps an error of the CSV reader: a syntax error is ErrFormat,
+// anything else an error of the underlying reader.
+func readError(err error) error {
+	var parse *csv.ParseError
+	if errors.As(err, &parse) {
+		return fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	return fmt.Errorf("read CSV: %w", err)
+}
+
+// addLine records the file line of the next data row.
+func (t *Table) addLine(line int) {
+	switch {
+	case t.rows == 0:
+		t.line0 = line
+	case t.lines == nil && line != t.line0+t.rows:
+		t.lines = make([]int, t.rows, t.rows+1)
+		for r := range t.lines {
+			t.lines[r] = t.line0 + r
+		}
+	}
+	if t.lines != nil {
+		t.lines = append(t.lines, line)
+	}
+	t.rows++
 }
 
 // Columns returns the column names in file order.
 func (t *Table) Columns() []string { return append([]string(nil), t.header...) }
 
 // Len returns the number of data rows.
-func (t *Table) Len() int { return len(t.records) }
+func (t *Table) Len() int { return t.rows }
 
 // Line returns the file line of data row r (the header is line 1).
-func (t *Table) Line(r int) int { return t.lines[r] }
+func (t *Table) Line(r int) int {
+	if t.lines != nil {
+		return t.lines[r]
+	}
+	return t.line0 + r
+}
 
-// Has reports whether the table has a column of that name.
+// Has reports whether the file has a column of that name.
 func (t *Table) Has(name string) bool { _, ok := t.index[name]; return ok }
 
-func (t *Table) column(name string) (int, error) {
+// unknown is the error for a column the file lacks; it lists at most ten of
+// the file's columns.
+func (t *Table) unknown(name string) error {
+	return fmt.Errorf("%w %s (the file has: %s)", ErrUnknownColumn, quote(name), elide(t.header, 10))
+}
+
+// column returns a kept column.
+func (t *Table) column(name string) (column, error) {
 	j, ok := t.index[name]
 	if !ok {
-		return 0, fmt.Errorf("%w %q (the file has: %s)", ErrUnknownColumn, name, strings.Join(t.header, ", "))
+		return column{}, t.unknown(name)
 	}
-	return j, nil
+	if t.slot[j] < 0 {
+		return column{}, fmt.Errorf("%w %s: the column was not among those read", ErrUnknownColumn, quote(name))
+	}
+	return column{t, t.slot[j]}, nil
 }
 
 // Strings returns the cells of a column as text.
 func (t *Table) Strings(name string) ([]string, error) {
-	j, err := t.column(name)
+	c, err := t.column(name)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(t.records))
-	for r, rec := range t.records {
-		out[r] = rec[j]
+	out := make([]string, t.rows)
+	for r := range out {
+		out[r] = c.cell(r)
 	}
 	return out, nil
+}
+
+// Numbers parses a whole column and fails on the first cell that is missing
+// or not a finite number.
+func (t *Table) Numbers(name string) ([]float64, error) {
+	c, err := t.column(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, t.rows)
+	for r := range out {
+		if out[r], err = t.number(c, name, r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// number parses the cell of row r of a kept column.
+func (t *Table) number(c column, name string, r int) (float64, error) {
+	s := c.cell(r)
+	v, err := parseNumber(s)
+	if err != nil {
+		return 0, &cellError{column: name, line: t.Line(r), text: s, err: err}
+	}
+	return v, nil
 }
 
 // cellError describes why one cell could not be used as a number.
@@ -133,61 +294,13 @@ type cellError struct {
 
 func (e *cellError) Error() string {
 	if errors.Is(e.err, ErrMissingValue) {
-		return fmt.Sprintf("column %q, line %d: %v", e.column, e.line, e.err)
+		return fmt.Sprintf("column %s, line %d: %v", quote(e.column), e.line, e.err)
 	}
-	return fmt.Sprintf("column %q, line %d: %q is %v", e.column, e.line, e.text, e.err)
+	return fmt.Sprintf("column %s, line %d: %s is %v", quote(e.column), e.line, quote(e.text), e.err)
 }
 
 func (e *cellError) Unwrap() error { return e.err }
 
-// numbers parses a column. A cell that is not a finite number yields NaN in
-// values and an entry in bad; the caller decides whether the cell matters.
-func (t *Table) numbers(name string) (values []float64, bad map[int]error, err error) {
-	j, err := t.column(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	values = make([]float64, len(t.records))
-	for r, rec := range t.records {
-		v, perr := parseNumber(rec[j])
-		if perr != nil {
-			if bad == nil {
-				bad = make(map[int]error)
-			}
-			bad[r] = &cellError{column: name, line: t.lines[r], text: rec[j], err: perr}
-			v = math.NaN()
-		}
-		values[r] = v
-	}
-	return values, bad, nil
-}
-
-// Numbers parses a whole column and fails on the first cell that is missing
-// or not a finite number.
-func (t *Table) Numbers(name string) ([]float64, error) {
-	values, bad, err := t.numbers(name)
-	if err != nil {
-		return nil, err
-	}
-	for r := range values {
-		if e, ok := bad[r]; ok {
-			return nil, e
-		}
-	}
-	return values, nil
-}
-
 // missingTokens are the spellings of a missing value in CSV exports of
 // Stata, R, pandas and spreadsheets.
 var missingTokens = map[string]bool{"": true, ".": true, "NA": true, "N/A": true, "NaN": true, "nan": true, "NULL": true, "null": true}
-
-func parseNumber(s string) (float64, error) {
-	if missingTokens[s] {
-		return 0, ErrMissingValue
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, ErrNotNumeric
-	}
-	return v, nil
-}
