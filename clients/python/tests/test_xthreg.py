@@ -157,3 +157,9 @@ def test_reports(hansen, tmp_path):
     assert fig.axes[0].lines[-1].get_ydata()[0] == pytest.approx(7.35228, abs=1e-5)
     fig.savefig(tmp_path / "lr.png")
     assert (tmp_path / "lr.png").stat().st_size > 10000
+
+
+def test_save_draws(binary, invest):
+    fit = thresher.xthreg(invest, binary=binary, depvar="i", indep="L.q", rx="L.c", qx="L.d",
+                          grid=50, bs=5, save_draws=True)
+    assert len(fit.stages[0]["bootstrap"]["draws"]) == 5

@@ -79,7 +79,7 @@ def run(data, columns, flags, binary=None, timeout=None):
         args = [exe, "xthreg", "--data", path, "--format", "json"]
         for name, value in flags.items():
             if value is not None:
-                args += ["--" + name.replace("_", "-"), _flag_value(value)]
+                args.append(f"--{name.replace('_', '-')}={_flag_value(value)}")
         proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise ThresherError(message_of(proc.stderr), proc.returncode, proc.stderr)
