@@ -1,7 +1,8 @@
 # The thresher binary ($THRESHER_BINARY, else options(thresher.binary), else
 # thresher on PATH) and Hansen's (1999) data, found by walking up from the
 # working directory to the repository (or $THRESHER_REPO). Tests skip when
-# either is missing (R CMD check elsewhere); `make test-r` provides both.
+# either is missing (R CMD check elsewhere) unless the variables name them,
+# as `make test-r` does: then a missing one fails.
 
 repo_root <- function() {
   if (nzchar(Sys.getenv("THRESHER_REPO"))) return(Sys.getenv("THRESHER_REPO"))
@@ -15,6 +16,7 @@ repo_root <- function() {
 }
 
 test_binary <- function() {
+  if (nzchar(Sys.getenv("THRESHER_BINARY"))) return(thresher:::thresher_binary())
   path <- tryCatch(thresher:::thresher_binary(), error = function(e) NULL)
   if (is.null(path)) {
     root <- repo_root()
@@ -27,7 +29,9 @@ test_binary <- function() {
 invest_path <- function() {
   root <- repo_root()
   if (is.null(root)) skip("Hansen's data not found: set THRESHER_REPO")
-  file.path(root, "testdata", "hansen1999", "invest.csv")
+  path <- file.path(root, "testdata", "hansen1999", "invest.csv")
+  if (!file.exists(path)) stop("no ", path, " (THRESHER_REPO)")
+  path
 }
 
 # Hansen's three-threshold example (the README's), with few replications.

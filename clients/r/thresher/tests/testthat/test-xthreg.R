@@ -136,3 +136,14 @@ test_that("the CSV written for thresher keeps every digit", {
   expect_identical(back$x, d$x)
   expect_identical(readLines(path)[2], "\"a\",1,0.10000000000000001,")
 })
+
+test_that("THRESHER_* variables cannot change the model", {
+  invest <- read.csv(invest_path())
+  fit <- function() xthreg(invest, "i", "L.q", "L.c", "L.d", grid = 50, bs = 5, binary = test_binary())$json
+  want <- fit()
+  vars <- c(THRESHER_SEED = "7", THRESHER_GRID = "20", THRESHER_LEVEL = "90",
+            THRESHER_CONVENTION = "hansen", THRESHER_TRIM = "0.2")
+  do.call(Sys.setenv, as.list(vars))
+  on.exit(Sys.unsetenv(names(vars)))
+  expect_identical(fit(), want)
+})
