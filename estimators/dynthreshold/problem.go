@@ -141,9 +141,9 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		pr.off[j+1] = pr.off[j] + width
 	}
 	L := pr.off[pr.m]
-	if L < pr.p {
-		return nil, fmt.Errorf("%w: %d instruments for %d parameters at a fixed threshold; add instruments (--endo, --exog, --inst) or periods",
-			ErrIdentification, L, pr.p)
+	if L <= pr.p {
+		return nil, fmt.Errorf("%w: %d instruments for %d parameters (the threshold included); add instruments (--endo, --exog, --inst) or periods",
+			ErrIdentification, L, pr.p+1)
 	}
 	if pr.n <= L {
 		return nil, fmt.Errorf("%w: %d instruments need more than %d units for the second-step weight matrix, the panel has %d",
