@@ -1,6 +1,7 @@
 package dynthreshold
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -50,11 +51,14 @@ type Result struct {
 
 // fitGrid fits every grid point under w and returns the fits and the index
 // of the first minimum of J.
-func (pr *Problem) fitGrid(w *mat.SymDense, gbar1 *mat.VecDense) ([]gmmFit, []*mat.Dense, int, error) {
+func (pr *Problem) fitGrid(ctx context.Context, w *mat.SymDense, gbar1 *mat.VecDense) ([]gmmFit, []*mat.Dense, int, error) {
 	fits := make([]gmmFit, len(pr.grid))
 	g2s := make([]*mat.Dense, len(pr.grid))
 	best := 0
 	for k, g := range pr.grid {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, 0, err
+		}
 		g2s[k] = pr.g2(g)
 		f, err := gmm(w, g2s[k], gbar1, g)
 		if err != nil {
@@ -70,28 +74,31 @@ func (pr *Problem) fitGrid(w *mat.SymDense, gbar1 *mat.VecDense) ([]gmmFit, []*m
 
 // Estimate runs the two GMM steps over the grid and the variance at the
 // estimated threshold, and, when Spec.Boost > 0, the linearity test with the
-// fast bootstrap.
-func (pr *Problem) Estimate() (*Result, error) {
-	res, err := pr.estimate()
+// fast bootstrap. It returns ctx's error, between grid points or batches of
+// replications, once ctx is done.
+func (pr *Problem) Estimate(ctx context.Context) (*Result, error) {
+	res, err := pr.estimate(ctx)
 	if err != nil || pr.spec.Boost == 0 {
 		return res, err
 	}
-	setup, err := pr.linearitySetup()
+	setup, err := pr.linearitySetup(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res.Linearity = setup.test(pr.spec.Boost, pr.spec.Seed, setup.replicateFast)
+	if res.Linearity, err = setup.test(ctx, pr.spec.Boost, pr.spec.Seed, setup.replicateFast); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
 // estimate is Estimate without the linearity test.
-func (pr *Problem) estimate() (*Result, error) {
+func (pr *Problem) estimate(ctx context.Context) (*Result, error) {
 	gbar1 := pr.gbar1()
 	w1, err := pr.firstStepWeight()
 	if err != nil {
 		return nil, err
 	}
-	fits1, _, k1, err := pr.fitGrid(w1, gbar1)
+	fits1, _, k1, err := pr.fitGrid(ctx, w1, gbar1)
 	if err != nil {
 		return nil, fmt.Errorf("first step: %w", err)
 	}
@@ -101,7 +108,7 @@ func (pr *Problem) estimate() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fits2, g2s, k2, err := pr.fitGrid(w2, gbar1)
+	fits2, g2s, k2, err := pr.fitGrid(ctx, w2, gbar1)
 	if err != nil {
 		return nil, fmt.Errorf("second step: %w", err)
 	}

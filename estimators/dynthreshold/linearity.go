@@ -1,6 +1,7 @@
 package dynthreshold
 
 import (
+	"context"
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
@@ -52,7 +53,7 @@ func (pr *Problem) deltaRange() (from, to int) { return pr.k, pr.p }
 //	W(gamma)      = n delta' Sigma_delta^-1 delta
 //
 // and what its replications hold fixed.
-func (pr *Problem) linearitySetup() (*linearitySetup, error) {
+func (pr *Problem) linearitySetup(ctx context.Context) (*linearitySetup, error) {
 	gbar1 := pr.gbar1()
 	w1, err := pr.firstStepWeight()
 	if err != nil {
@@ -62,6 +63,9 @@ func (pr *Problem) linearitySetup() (*linearitySetup, error) {
 	kd := to - from
 	s := &linearitySetup{pr: pr}
 	for _, g := range pr.grid {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		g2 := pr.g2(g)
 		f1, err := gmm(w1, g2, gbar1, g)
 		if err != nil {
@@ -211,8 +215,8 @@ func (s *linearitySetup) replicateFast(seed uint64, from, to int) []float64 {
 const batch = 256
 
 // test returns the sup-Wald test with reps replications computed by
-// replicate.
-func (s *linearitySetup) test(reps int, seed uint64, replicate func(seed uint64, from, to int) []float64) *Linearity {
+// replicate, or ctx's error once ctx is done.
+func (s *linearitySetup) test(ctx context.Context, reps int, seed uint64, replicate func(seed uint64, from, to int) []float64) (*Linearity, error) {
 	l := &Linearity{Reps: reps, Seed: seed, Wald: s.wald}
 	for k, w := range s.wald {
 		if k == 0 || w > l.Statistic {
@@ -220,6 +224,9 @@ func (s *linearitySetup) test(reps int, seed uint64, replicate func(seed uint64,
 		}
 	}
 	for from := 0; from < reps; from += batch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		for _, w := range replicate(seed, from, min(from+batch, reps)) {
 			if w > l.Statistic {
 				l.Exceed++
@@ -227,5 +234,5 @@ func (s *linearitySetup) test(reps int, seed uint64, replicate func(seed uint64,
 		}
 	}
 	l.PValue = float64(l.Exceed) / float64(reps)
-	return l
+	return l, nil
 }

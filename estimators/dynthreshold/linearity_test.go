@@ -1,6 +1,7 @@
 package dynthreshold
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"reflect"
@@ -48,7 +49,7 @@ func TestFastEqualsReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := pr.linearitySetup()
+			s, err := pr.linearitySetup(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +63,14 @@ func TestFastEqualsReference(t *testing.T) {
 			if tail := s.replicateFast(p.spec.Seed, 30, reps); !reflect.DeepEqual(tail, fast[30:]) {
 				t.Errorf("replications 30..39 alone %v, in one batch %v", tail, fast[30:])
 			}
-			lr, lf := s.test(reps, p.spec.Seed, s.replicateReference), s.test(reps, p.spec.Seed, s.replicateFast)
+			lr, err := s.test(context.Background(), reps, p.spec.Seed, s.replicateReference)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lf, err := s.test(context.Background(), reps, p.spec.Seed, s.replicateFast)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if lr.Exceed != lf.Exceed || lr.Statistic != lf.Statistic {
 				t.Errorf("reference %+v, fast %+v", lr, lf)
 			}

@@ -1,6 +1,7 @@
 package dynthreshold
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -82,7 +83,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			pr, err := Prepare(readCSV(t, c.csv), c.spec)
 			if err == nil {
-				_, err = pr.Estimate()
+				_, err = pr.Estimate(context.Background())
 			}
 			if !errors.Is(err, c.err) || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("error %v, want %v containing %q", err, c.err, c.msg)
