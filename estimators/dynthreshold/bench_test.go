@@ -24,7 +24,7 @@ func BenchmarkReplication(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	s, err := pr.linearitySetup(context.Background())
+	s, err := pr.LinearitySetup(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}

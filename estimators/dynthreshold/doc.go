@@ -50,11 +50,13 @@
 //
 //	theta*(gamma) = (G2'W2 G2)^-1 G2'W2 n^-1 sum_i eta_i g_i(gamma)
 //
-// The p-value is #{supW* > supW}/B. replicateReference evaluates this
-// formula as written; replicateFast, the one Estimate uses, precomputes per
+// The p-value is #{supW* > supW}/B. The Reference algorithm evaluates this
+// formula as written; Fast, the one Estimate uses, precomputes per
 // grid point the k_delta x n matrix c = Lsigma^-1 R (G2'W2G2)^-1 G2'W2
 // [g_1 .. g_n]/n (Sigma_delta = Lsigma Lsigma') so that a batch of
 // replications is one product c E per grid point, E the n x batch matrix of
 // multipliers, and W* = n |column of c E|^2. Tests hold the two equal to
-// 1e-9 relative.
+// 1e-9 relative. LinearitySetup, Replicate and Test expose the steps, so
+// that replications can be computed in slices elsewhere (a cluster task, a
+// benchmark).
 package dynthreshold

@@ -81,11 +81,11 @@ func (pr *Problem) Estimate(ctx context.Context) (*Result, error) {
 	if err != nil || pr.spec.Boost == 0 {
 		return res, err
 	}
-	setup, err := pr.linearitySetup(ctx)
+	setup, err := pr.LinearitySetup(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if res.Linearity, err = setup.test(ctx, pr.spec.Boost, pr.spec.Seed, setup.replicateFast); err != nil {
+	if res.Linearity, err = setup.Test(ctx, pr.spec.Boost, pr.spec.Seed, Fast); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -28,11 +28,11 @@ type Linearity struct {
 // bootstrapStage is the stage of the streams of the linearity test.
 const bootstrapStage = 1
 
-// linearitySetup holds, per grid point gamma, what the bootstrap keeps
+// LinearitySetup holds, per grid point gamma, what the bootstrap keeps
 // fixed: the two-step fit with its own weight W2(gamma), the covariance
 // Sigma_delta(gamma) of the shift coefficients, and (fast path) the matrix
 // that maps a draw to the standardised shift.
-type linearitySetup struct {
+type LinearitySetup struct {
 	pr    *Problem
 	wald  []float64
 	fits  []gmmFit
@@ -46,14 +46,15 @@ type linearitySetup struct {
 // shift of the jump model; the kink slope of the kink model.
 func (pr *Problem) deltaRange() (from, to int) { return pr.k, pr.p }
 
-// linearitySetup computes the Wald statistic at every grid point:
+// LinearitySetup computes the Wald statistic at every grid point:
 //
 //	theta(gamma)  two-step GMM: W1, then W2(gamma) from the first step's residuals
 //	Sigma_delta   = R (G2' Omega(gamma)^-1 G2)^-1 R',  Omega(gamma) from the second step's residuals
 //	W(gamma)      = n delta' Sigma_delta^-1 delta
 //
-// and what its replications hold fixed.
-func (pr *Problem) linearitySetup(ctx context.Context) (*linearitySetup, error) {
+// and what its replications hold fixed. It returns ctx's error, checked
+// between grid points, once ctx is done.
+func (pr *Problem) LinearitySetup(ctx context.Context) (*LinearitySetup, error) {
 	gbar1 := pr.gbar1()
 	w1, err := pr.firstStepWeight()
 	if err != nil {
@@ -61,7 +62,7 @@ func (pr *Problem) linearitySetup(ctx context.Context) (*linearitySetup, error) 
 	}
 	from, to := pr.deltaRange()
 	kd := to - from
-	s := &linearitySetup{pr: pr}
+	s := &LinearitySetup{pr: pr}
 	for _, g := range pr.grid {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -131,7 +132,7 @@ func (pr *Problem) waldStat(sigma *mat.Cholesky, delta []float64) float64 {
 
 // multipliers returns replication rep's unit multipliers eta_i ~ N(0,1), in
 // unit order, from the replication's own stream.
-func (s *linearitySetup) multipliers(seed uint64, rep int) []float64 {
+func (s *LinearitySetup) multipliers(seed uint64, rep int) []float64 {
 	st := stream.New(seed, stream.DynamicThresholdBootstrap, bootstrapStage, rep)
 	eta := make([]float64, s.pr.n)
 	for i := range eta {
@@ -148,7 +149,7 @@ func (s *linearitySetup) multipliers(seed uint64, rep int) []float64 {
 //	W*      = n delta*' Sigma_delta(gamma)^-1 delta*  Sigma_delta held fixed
 //
 // and supW* = max over the grid.
-func (s *linearitySetup) replicateReference(seed uint64, from, to int) []float64 {
+func (s *LinearitySetup) replicateReference(seed uint64, from, to int) []float64 {
 	pr := s.pr
 	lo, hi := pr.deltaRange()
 	out := make([]float64, 0, to-from)
@@ -183,7 +184,7 @@ func (s *linearitySetup) replicateReference(seed uint64, from, to int) []float64
 // replicateFast computes the same supW* with the draws of a batch as the
 // columns of E (n x batch): at every grid point Y = c E (kdelta x batch),
 // and W* of column b is n |Y_b|^2.
-func (s *linearitySetup) replicateFast(seed uint64, from, to int) []float64 {
+func (s *LinearitySetup) replicateFast(seed uint64, from, to int) []float64 {
 	pr := s.pr
 	cols := to - from
 	e := mat.NewDense(pr.n, cols, nil)
@@ -214,9 +215,30 @@ func (s *linearitySetup) replicateFast(seed uint64, from, to int) []float64 {
 // batch is the number of replications computed together.
 const batch = 256
 
-// test returns the sup-Wald test with reps replications computed by
-// replicate, or ctx's error once ctx is done.
-func (s *linearitySetup) test(ctx context.Context, reps int, seed uint64, replicate func(seed uint64, from, to int) []float64) (*Linearity, error) {
+// Algorithm selects how replications are computed.
+type Algorithm int
+
+const (
+	// Fast batches replications as the columns of one matrix product per
+	// grid point.
+	Fast Algorithm = iota
+	// Reference evaluates the formulas replication by replication; it is
+	// the oracle of Fast.
+	Reference
+)
+
+// Replicate returns supW* of replications from..to-1 of the test keyed by
+// seed. Replication b's value does not depend on from and to.
+func (s *LinearitySetup) Replicate(alg Algorithm, seed uint64, from, to int) []float64 {
+	if alg == Reference {
+		return s.replicateReference(seed, from, to)
+	}
+	return s.replicateFast(seed, from, to)
+}
+
+// Test returns the sup-Wald test with reps replications, or ctx's error
+// once ctx is done (checked between batches).
+func (s *LinearitySetup) Test(ctx context.Context, reps int, seed uint64, alg Algorithm) (*Linearity, error) {
 	l := &Linearity{Reps: reps, Seed: seed, Wald: s.wald}
 	for k, w := range s.wald {
 		if k == 0 || w > l.Statistic {
@@ -227,7 +249,7 @@ func (s *linearitySetup) test(ctx context.Context, reps int, seed uint64, replic
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for _, w := range replicate(seed, from, min(from+batch, reps)) {
+		for _, w := range s.Replicate(alg, seed, from, min(from+batch, reps)) {
 			if w > l.Statistic {
 				l.Exceed++
 			}

@@ -49,7 +49,7 @@ func TestFastEqualsReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := pr.linearitySetup(context.Background())
+			s, err := pr.LinearitySetup(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,11 +63,11 @@ func TestFastEqualsReference(t *testing.T) {
 			if tail := s.replicateFast(p.spec.Seed, 30, reps); !reflect.DeepEqual(tail, fast[30:]) {
 				t.Errorf("replications 30..39 alone %v, in one batch %v", tail, fast[30:])
 			}
-			lr, err := s.test(context.Background(), reps, p.spec.Seed, s.replicateReference)
+			lr, err := s.Test(context.Background(), reps, p.spec.Seed, Reference)
 			if err != nil {
 				t.Fatal(err)
 			}
-			lf, err := s.test(context.Background(), reps, p.spec.Seed, s.replicateFast)
+			lf, err := s.Test(context.Background(), reps, p.spec.Seed, Fast)
 			if err != nil {
 				t.Fatal(err)
 			}
