@@ -22,7 +22,8 @@ and tests linearity by a multiplier bootstrap of the sup-Wald statistic:
 The lagged dependent variable is a regressor unless --static. Regressors of
 --indep are exogenous unless also listed in --endo; endogenous variables are
 instrumented by their levels at 1..t-2 (list the threshold variable in --endo
-when it is endogenous). The panel must be strongly balanced. Every bootstrap
+when it is endogenous). The panel must be strongly balanced unless
+--unbalanced. Every bootstrap
 replication draws from its own stream keyed by (--seed, replication), so the
 output is identical across runs with the same seed.
 
@@ -34,7 +35,7 @@ writes a stable JSON document with the GMM objective over the grid.`
 type xthenregConfig struct {
 	data, id, time, depvar, qx string
 	indep, endo, exog, inst    listFlag
-	static, kink               bool
+	static, kink, unbalanced   bool
 	grid                       int
 	trim, h0                   float64
 	boost                      int
@@ -55,6 +56,7 @@ func (c *xthenregConfig) register(fs *flag.FlagSet) {
 	fs.Var(&c.exog, "exog", "strictly exogenous variables (not regressors) whose levels at 1..t are instruments")
 	fs.Var(&c.inst, "inst", "extra instruments, each at its period-t value (write lags yourself, e.g. L2.w)")
 	fs.Var(boolValue{&c.static}, "static", "leave out the lagged dependent variable")
+	fs.Var(boolValue{&c.unbalanced}, "unbalanced", "allow units that lack periods: each unit has the equations whose variables it observes, unobserved instruments are 0 (xthenreg requires a strongly balanced panel)")
 	fs.Var(boolValue{&c.kink}, "kink", "fit the continuous kink model (one slope change in q) instead of the jump model")
 	fs.Var(intValue{&c.grid, 1, dynthreshold.MaxGridNum}, "grid", fmt.Sprintf("grid points, 1..%d, equally spaced between the quantiles trim/2 and 1-trim/2 of q (xthenreg grid_num)", dynthreshold.MaxGridNum))
 	fs.Var(floatValue{&c.trim, interval{lo: 0, hi: 1, open: true}}, "trim", "share of q's distribution left out of the grid, strictly between 0 and 1 (xthenreg trim_rate)")
@@ -67,7 +69,7 @@ func (c *xthenregConfig) register(fs *flag.FlagSet) {
 
 func (c *xthenregConfig) spec() (dynthreshold.Spec, error) {
 	s := dynthreshold.Spec{ID: c.id, Time: c.time, Depvar: c.depvar, Qx: c.qx,
-		Indep: c.indep, Endo: c.endo, Exog: c.exog, Inst: c.inst, Static: c.static, Kink: c.kink,
+		Indep: c.indep, Endo: c.endo, Exog: c.exog, Inst: c.inst, Static: c.static, Kink: c.kink, Unbalanced: c.unbalanced,
 		GridNum: c.grid, Trim: c.trim, H0: c.h0, Boost: c.boost, Seed: c.seed}
 	check := s
 	if err := check.Normalize(); err != nil {

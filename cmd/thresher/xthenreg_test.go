@@ -56,19 +56,25 @@ func TestXthenregHansen(t *testing.T) {
 	}
 }
 
-// TestXthenregErrors: usage mistakes exit 2, data errors exit 1, each with
-// a message naming the problem and no output.
-func TestXthenregErrors(t *testing.T) {
-	dir := t.TempDir()
-	unbalanced := filepath.Join(dir, "unbalanced.csv")
+// unbalancedInvest writes Hansen's data without firm 1's row of 1977.
+func unbalancedInvest(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "unbalanced.csv")
 	raw, err := os.ReadFile(investCSV)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.SplitAfter(string(raw), "\n")
-	if err := os.WriteFile(unbalanced, []byte(strings.Join(append(lines[:5], lines[6:]...), "")), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(strings.Join(append(lines[:5], lines[6:]...), "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+// TestXthenregErrors: usage mistakes exit 2, data errors exit 1, each with
+// a message naming the problem and no output.
+func TestXthenregErrors(t *testing.T) {
+	unbalanced := unbalancedInvest(t)
 	cases := []struct {
 		name string
 		args []string
@@ -91,5 +97,15 @@ func TestXthenregErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q, stdout %q; want exit %d with %q", code, stderr, out, c.code, c.msg)
 			}
 		})
+	}
+}
+
+// TestXthenregUnbalanced: with --unbalanced, the unit lacking 1977 loses the
+// dynamic equations of 1977, 1978 and 1979 (each needs y_1977) and the
+// model runs.
+func TestXthenregUnbalanced(t *testing.T) {
+	code, out, stderr := runCLI(t, "xthenreg", "--data", unbalancedInvest(t), "--depvar", "i", "--qx", "d", "--indep", "q,c,d", "--endo", "d", "--grid", "5", "--unbalanced")
+	if code != 0 || !strings.Contains(out, "Equations = 7342 (at most 13 per unit)") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, stderr, out)
 	}
 }

@@ -7,7 +7,9 @@
 //
 // # Model
 //
-// For units i = 1..n and periods t = 1..T of a strongly balanced panel,
+// For units i = 1..n and periods t = 1..T of a strongly balanced panel
+// (Spec.Unbalanced relaxes this: a unit has the equations whose variables it
+// observes, unobserved instruments are 0),
 //
 //	jump: y_it = x_it'beta + (1, x_it')'delta 1{q_it > gamma} + alpha_i + e_it
 //	kink: y_it = x_it'beta + delta (q_it - gamma) 1{q_it > gamma} + alpha_i + e_it

@@ -33,6 +33,11 @@ type Result struct {
 	LastPeriod  int    `json:"last_period"`
 	Equations   int    `json:"equations_per_unit"`
 	Instruments int    `json:"instruments"`
+	// Unbalanced panels: the equations of all units (Units*Equations when
+	// balanced) and the units left without one, dropped.
+	Unbalanced    bool `json:"unbalanced"`
+	EquationTotal int  `json:"equations"`
+	UnitsDropped  int  `json:"units_dropped"`
 	// Coefficients in xthenreg's order: the x slopes (_b), the shifts
 	// (_d; kink: kink_slope), then the threshold r.
 	Coefficients []Coefficient `json:"coefficients"`
@@ -125,7 +130,10 @@ func (pr *Problem) estimate(ctx context.Context) (*Result, error) {
 	res := &Result{Model: "jump", Dynamic: !pr.spec.Static, Depvar: pr.spec.Depvar, Qx: pr.spec.Qx,
 		Units: pr.n, Periods: len(pr.periods), FirstPeriod: pr.periods[0], LastPeriod: pr.periods[len(pr.periods)-1],
 		Equations: pr.m, Instruments: pr.L(), Threshold: gamma, FirstStepThreshold: g1, Bandwidth: pr.h,
-		J: fits2[k2].j, Grid: pr.grid}
+		J: fits2[k2].j, Grid: pr.grid, Unbalanced: pr.spec.Unbalanced, UnitsDropped: pr.dropped}
+	for _, d := range pr.dy {
+		res.EquationTotal += len(d)
+	}
 	if pr.spec.Kink {
 		res.Model = "kink"
 	}
@@ -170,9 +178,9 @@ func (pr *Problem) coefficientNames() []string {
 func (pr *Problem) variance(g2 *mat.Dense, omegaInv *mat.SymDense, g float64, theta []float64) (*mat.SymDense, error) {
 	L := pr.L()
 	gg := make([]float64, L)
-	e := make([]float64, pr.m)
 	delta := theta[pr.k:]
 	for i := 0; i < pr.n; i++ {
+		e := make([]float64, len(pr.dy[i]))
 		for j := range e {
 			qt, ql := pr.qt[i][j], pr.ql[i][j]
 			if pr.spec.Kink {

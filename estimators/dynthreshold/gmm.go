@@ -10,12 +10,13 @@ import (
 // beyond it the inverse has no correct digit worth reporting.
 const maxCond = 1e13
 
-// ztAdd adds scale * Z_i'v to out (length L): Z_i is block-diagonal, so
-// equation j's value multiplies its own block only.
+// ztAdd adds scale * Z_i'v to out (length L), v holding one value per
+// equation of unit i: Z_i is block-diagonal, so an equation's value
+// multiplies its own block only.
 func (pr *Problem) ztAdd(i int, v []float64, scale float64, out []float64) {
-	for j, b := range pr.z[i] {
-		s := scale * v[j]
-		o := out[pr.off[j]:]
+	for e, b := range pr.z[i] {
+		s := scale * v[e]
+		o := out[pr.off[pr.blk[i][e]]:]
 		for a, za := range b {
 			o[a] += s * za
 		}
@@ -39,10 +40,10 @@ func (pr *Problem) g2(g float64) *mat.Dense {
 	r := make([]float64, pr.p)
 	inv := 1 / float64(pr.n)
 	for i := 0; i < pr.n; i++ {
-		for j, b := range pr.z[i] {
-			pr.row(i, j, g, r)
+		for e, b := range pr.z[i] {
+			pr.row(i, e, g, r)
 			for a, za := range b {
-				dst := raw.Data[(pr.off[j]+a)*raw.Stride:]
+				dst := raw.Data[(pr.off[pr.blk[i][e]]+a)*raw.Stride:]
 				for c, rc := range r {
 					dst[c] += inv * za * rc
 				}
@@ -54,22 +55,28 @@ func (pr *Problem) g2(g float64) *mat.Dense {
 
 // firstStepWeight returns W1 = [n^-1 sum_i Z_i' H Z_i]^-1, H the m x m
 // matrix with 2 on the diagonal and -1 on the first off-diagonals: the
-// covariance, up to scale, of the differences of iid errors.
+// covariance, up to scale, of the differences of iid errors (-1 between the
+// equations of adjacent periods, in an unbalanced panel).
 func (pr *Problem) firstStepWeight() (*mat.SymDense, error) {
 	L := pr.L()
 	s := mat.NewSymDense(L, nil)
 	inv := 1 / float64(pr.n)
 	for i := 0; i < pr.n; i++ {
-		for j, bj := range pr.z[i] {
-			for l := max(j-1, 0); l <= min(j+1, pr.m-1); l++ {
-				h := -1.0
-				if l == j {
-					h = 2
+		blk := pr.blk[i]
+		for e, be := range pr.z[i] {
+			for f := max(e-1, 0); f <= min(e+1, len(blk)-1); f++ {
+				h := 2.0
+				switch {
+				case f == e:
+				case blk[f]-blk[e] == 1 || blk[e]-blk[f] == 1:
+					h = -1
+				default:
+					continue
 				}
-				bl := pr.z[i][l]
-				for a, za := range bj {
-					for c, zc := range bl {
-						r, col := pr.off[j]+a, pr.off[l]+c
+				bf := pr.z[i][f]
+				for a, za := range be {
+					for c, zc := range bf {
+						r, col := pr.off[blk[e]]+a, pr.off[blk[f]]+c
 						if r <= col {
 							s.SetSym(r, col, s.At(r, col)+inv*h*za*zc)
 						}
@@ -86,8 +93,8 @@ func (pr *Problem) firstStepWeight() (*mat.SymDense, error) {
 func (pr *Problem) residualMoments(g float64, theta []float64) *mat.Dense {
 	out := mat.NewDense(pr.n, pr.L(), nil)
 	r := make([]float64, pr.p)
-	e := make([]float64, pr.m)
 	for i := 0; i < pr.n; i++ {
+		e := make([]float64, len(pr.dy[i]))
 		for j := range e {
 			pr.row(i, j, g, r)
 			e[j] = pr.dy[i][j] - mat.Dot(mat.NewVecDense(pr.p, r), mat.NewVecDense(pr.p, theta))

@@ -154,7 +154,6 @@ func (s *LinearitySetup) replicateReference(seed uint64, from, to int) []float64
 	lo, hi := pr.deltaRange()
 	out := make([]float64, 0, to-from)
 	r := make([]float64, pr.p)
-	e := make([]float64, pr.m)
 	for rep := from; rep < to; rep++ {
 		eta := s.multipliers(seed, rep)
 		sup := 0.0
@@ -162,6 +161,7 @@ func (s *LinearitySetup) replicateReference(seed uint64, from, to int) []float64
 			theta := mat.NewVecDense(pr.p, s.fits[k].theta)
 			gstar := make([]float64, pr.L())
 			for i := 0; i < pr.n; i++ {
+				e := make([]float64, len(pr.dy[i]))
 				for j := range e {
 					pr.row(i, j, g, r)
 					e[j] = pr.dy[i][j] - mat.Dot(mat.NewVecDense(pr.p, r), theta)

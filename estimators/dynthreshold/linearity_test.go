@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/thresher/thresher/estimators/panel"
@@ -17,7 +18,8 @@ func agree(a, b, rel float64) bool {
 
 // TestFastEqualsReference: the fast bootstrap gives the reference's supW*
 // to 1e-9 relative, replication by replication, and the same test result,
-// on random panels (static and dynamic, jump and kink, seeds) and on
+// on random panels (static and dynamic, jump and kink, balanced and
+// unbalanced, seeds) and on
 // Hansen's investment data.
 func TestFastEqualsReference(t *testing.T) {
 	type problem struct {
@@ -35,6 +37,21 @@ func TestFastEqualsReference(t *testing.T) {
 					Static: model.static, Kink: model.kink, GridNum: 8, Seed: seed},
 			})
 		}
+	}
+	for _, model := range []struct{ static, kink bool }{{false, false}, {true, true}} {
+		// Every ninth row dropped.
+		var rows []string
+		for r, line := range strings.Split(csvOf(t, 90, 6, -1), "\n") {
+			if r%9 != 5 {
+				rows = append(rows, line)
+			}
+		}
+		problems = append(problems, problem{
+			name: fmt.Sprintf("unbalanced,static=%v,kink=%v", model.static, model.kink),
+			tab:  readCSV(t, strings.Join(rows, "\n")),
+			spec: Spec{ID: "id", Time: "t", Depvar: "y", Qx: "q", Indep: []string{"x"}, Endo: []string{"q"},
+				Static: model.static, Kink: model.kink, Unbalanced: true, GridNum: 8, Seed: 5},
+		})
 	}
 	hansen, err := panel.ReadCSVFile("../../testdata/hansen1999/invest.csv")
 	if err != nil {

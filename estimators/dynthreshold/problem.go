@@ -13,26 +13,31 @@ import (
 type Problem struct {
 	spec    Spec
 	units   []string
-	periods []int // the panel's periods; equations start at periods[first]
+	dropped int   // units without an equation (unbalanced panels)
+	periods []int // the panel's periods, consecutive; equations start at periods[first]
 	first   int
-	n, m    int      // units, equations per unit
+	n, m    int      // units, blocks (periods with an equation)
 	names   []string // regressors x: Lag_y unless static, then Indep
 	k       int      // len(names)
 	p       int      // parameters at a fixed threshold: k + k+1 (jump) or k+1 (kink)
 	qAll    []float64
-	dy      [][]float64   // [unit][equation]
-	dx      [][][]float64 // [unit][equation] first differences of x
-	xt, xl  [][][]float64 // [unit][equation] (1, x_it') and (1, x_i,t-1')
-	qt, ql  [][]float64   // q_it and q_i,t-1
-	z       [][][]float64 // [unit][equation] the equation's instrument block
-	off     []int         // column offset of each block; off[m] = L
-	grid    []float64
-	h       float64 // bandwidth of the kernel derivative
+	// Per unit and equation (in period order); blk is the equation's block,
+	// i.e. its period index minus first. A balanced panel has every block.
+	blk    [][]int
+	dy     [][]float64   // first difference of y
+	dx     [][][]float64 // first differences of x
+	xt, xl [][][]float64 // (1, x_it') and (1, x_i,t-1')
+	qt, ql [][]float64   // q_it and q_i,t-1
+	z      [][][]float64 // the equation's instrument block
+	off    []int         // column offset of each block; off[m] = L
+	grid   []float64
+	h      float64 // bandwidth of the kernel derivative
 }
 
-// Prepare reads the variables of spec from the table, checks that the panel
-// is strongly balanced with consecutive periods and long enough, builds the
-// differenced equations with their instruments, and the grid.
+// Prepare reads the variables of spec from the table, checks the panel
+// (strongly balanced with consecutive periods unless Spec.Unbalanced) and its
+// length, builds the differenced equations with their instruments, and the
+// grid.
 func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err := spec.Normalize(); err != nil {
 		return nil, err
@@ -57,17 +62,23 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := pan.CheckBalanced(); err != nil {
-		return nil, fmt.Errorf("the estimator needs a strongly balanced panel: %w", err)
-	}
-	periods := pan.Periods()
-	for j := 1; j < len(periods); j++ {
-		if periods[j] != periods[j-1]+1 {
-			return nil, fmt.Errorf("%w: no unit is observed in the periods between %d and %d: first differences need consecutive periods",
-				panel.ErrUnbalanced, periods[j-1], periods[j])
+	observed := pan.Periods()
+	if !spec.Unbalanced {
+		if err := pan.CheckBalanced(); err != nil {
+			return nil, fmt.Errorf("the estimator needs a strongly balanced panel unless unbalanced panels are allowed: %w", err)
+		}
+		for j := 1; j < len(observed); j++ {
+			if observed[j] != observed[j-1]+1 {
+				return nil, fmt.Errorf("%w: no unit is observed in the periods between %d and %d: first differences need consecutive periods",
+					panel.ErrUnbalanced, observed[j-1], observed[j])
+			}
 		}
 	}
-	pr := &Problem{spec: spec, units: pan.Units, periods: periods, n: len(pan.Units)}
+	T := observed[len(observed)-1] - observed[0] + 1
+	pr := &Problem{spec: spec}
+	for tau := 0; tau < T; tau++ {
+		pr.periods = append(pr.periods, observed[0]+tau)
+	}
 	if !spec.Static {
 		pr.first = 2
 		pr.names = append(pr.names, "Lag_y")
@@ -80,7 +91,6 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if spec.Kink {
 		pr.p = pr.k + 1
 	}
-	T := len(periods)
 	pr.m = T - pr.first
 	if pr.m < 1 {
 		model := "static"
@@ -88,15 +98,22 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 			model = "dynamic"
 		}
 		return nil, fmt.Errorf("%w: the %s model's first-differenced equations start in period %d of the panel, which has %d (%d..%d)",
-			ErrTooFewPeriods, model, pr.first+1, T, periods[0], periods[T-1])
+			ErrTooFewPeriods, model, pr.first+1, T, pr.periods[0], pr.periods[T-1])
 	}
 
-	// series[v][i][tau] is variable v of unit i in period tau (0-based).
+	// series(v)[u][tau] is variable v of unit u in period tau (0-based),
+	// NaN where the unit is not observed.
 	series := func(v string) [][]float64 {
 		col, _ := pan.Column(v)
-		out := make([][]float64, pr.n)
-		for i := range out {
-			out[i] = col[i*T : (i+1)*T]
+		out := make([][]float64, len(pan.Units))
+		for u := range out {
+			out[u] = make([]float64, T)
+			for tau := range out[u] {
+				out[u][tau] = math.NaN()
+			}
+		}
+		for r, u := range pan.Unit {
+			out[u][pan.Period[r]-observed[0]] = col[r]
 		}
 		return out
 	}
@@ -104,9 +121,9 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	x := make([][][]float64, pr.k) // the regressors' levels; Lag_y shifted
 	for c, v := range pr.names {
 		if v == "Lag_y" {
-			x[c] = make([][]float64, pr.n)
-			for i := range x[c] {
-				x[c][i] = append([]float64{math.NaN()}, y[i][:T-1]...)
+			x[c] = make([][]float64, len(y))
+			for u := range x[c] {
+				x[c][u] = append([]float64{math.NaN()}, y[u][:T-1]...)
 			}
 			continue
 		}
@@ -130,17 +147,70 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		inst = append(inst, series(v))
 	}
 
-	// Block of the equation of period tau (0-based; t = tau+1): a constant;
-	// y at 1..t-2; the difference at t of each exogenous regressor; each
-	// endogenous variable at 1..t-2; each exogenous instrument at 1..t; each
-	// extra instrument at t.
-	pr.off = make([]int, pr.m+1)
-	for j := 0; j < pr.m; j++ {
-		tau := pr.first + j
-		width := 1 + (tau - 1) + len(exoDiff) + len(endo)*(tau-1) + len(exog)*(tau+1) + len(inst)
-		pr.off[j+1] = pr.off[j] + width
+	// The equation of period tau (0-based; t = tau+1) exists where y, q and
+	// x are observed at t and t-1 (and y at t-2 when dynamic: the lag's
+	// difference). Its block: a constant; y at 1..t-2; the difference at t
+	// of each exogenous regressor; each endogenous variable at 1..t-2; each
+	// exogenous instrument at 1..t; each extra instrument at t. An
+	// instrument that is not observed is 0: the moment has no term for it.
+	for u := range pan.Units {
+		var blk []int
+		var dys, qts, qls []float64
+		var dxs, xts, xls, zs [][]float64
+		for j := 0; j < pr.m; j++ {
+			tau := pr.first + j
+			need := []float64{y[u][tau], y[u][tau-1], q[u][tau], q[u][tau-1]}
+			for c := range x {
+				need = append(need, x[c][u][tau], x[c][u][tau-1])
+			}
+			if slices.ContainsFunc(need, math.IsNaN) {
+				continue
+			}
+			blk = append(blk, j)
+			dys = append(dys, y[u][tau]-y[u][tau-1])
+			qts, qls = append(qts, q[u][tau]), append(qls, q[u][tau-1])
+			dx := make([]float64, pr.k)
+			xt, xl := []float64{1}, []float64{1}
+			for c := range x {
+				dx[c] = x[c][u][tau] - x[c][u][tau-1]
+				xt, xl = append(xt, x[c][u][tau]), append(xl, x[c][u][tau-1])
+			}
+			dxs, xts, xls = append(dxs, dx), append(xts, xt), append(xls, xl)
+			b := []float64{1}
+			b = append(b, y[u][:tau-1]...)
+			for _, v := range exoDiff {
+				b = append(b, v[u][tau]-v[u][tau-1])
+			}
+			for _, v := range endo {
+				b = append(b, v[u][:tau-1]...)
+			}
+			for _, v := range exog {
+				b = append(b, v[u][:tau+1]...)
+			}
+			for _, v := range inst {
+				b = append(b, v[u][tau])
+			}
+			for a := range b {
+				if math.IsNaN(b[a]) {
+					b[a] = 0
+				}
+			}
+			zs = append(zs, b)
+		}
+		if len(blk) == 0 {
+			pr.dropped++
+			continue
+		}
+		pr.units = append(pr.units, pan.Units[u])
+		pr.blk, pr.dy, pr.qt, pr.ql = append(pr.blk, blk), append(pr.dy, dys), append(pr.qt, qts), append(pr.ql, qls)
+		pr.dx, pr.xt, pr.xl, pr.z = append(pr.dx, dxs), append(pr.xt, xts), append(pr.xl, xls), append(pr.z, zs)
 	}
-	L := pr.off[pr.m]
+	pr.n = len(pr.units)
+	if pr.n == 0 {
+		return nil, fmt.Errorf("%w: no unit has two (static) or three (dynamic) consecutive periods with every variable", ErrTooFewPeriods)
+	}
+	pr.dropInstruments()
+	L := pr.L()
 	if L <= pr.p {
 		return nil, fmt.Errorf("%w: %d instruments for %d parameters (the threshold included); add instruments (--endo, --exog, --inst) or periods",
 			ErrIdentification, L, pr.p+1)
@@ -149,48 +219,59 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		return nil, fmt.Errorf("%w: %d instruments need more than %d units for the second-step weight matrix, the panel has %d",
 			ErrIdentification, L, L, pr.n)
 	}
-	for _, a := range []*[][]float64{&pr.dy, &pr.qt, &pr.ql} {
-		*a = make([][]float64, pr.n)
-	}
-	for _, a := range []*[][][]float64{&pr.dx, &pr.xt, &pr.xl, &pr.z} {
-		*a = make([][][]float64, pr.n)
-	}
-	for i := 0; i < pr.n; i++ {
-		for j := 0; j < pr.m; j++ {
-			tau := pr.first + j
-			pr.dy[i] = append(pr.dy[i], y[i][tau]-y[i][tau-1])
-			pr.qt[i] = append(pr.qt[i], q[i][tau])
-			pr.ql[i] = append(pr.ql[i], q[i][tau-1])
-			dx := make([]float64, pr.k)
-			xt, xl := []float64{1}, []float64{1}
-			for c := range x {
-				dx[c] = x[c][i][tau] - x[c][i][tau-1]
-				xt, xl = append(xt, x[c][i][tau]), append(xl, x[c][i][tau-1])
-			}
-			pr.dx[i] = append(pr.dx[i], dx)
-			pr.xt[i], pr.xl[i] = append(pr.xt[i], xt), append(pr.xl[i], xl)
-			b := []float64{1}
-			b = append(b, y[i][:tau-1]...)
-			for _, v := range exoDiff {
-				b = append(b, v[i][tau]-v[i][tau-1])
-			}
-			for _, v := range endo {
-				b = append(b, v[i][:tau-1]...)
-			}
-			for _, v := range exog {
-				b = append(b, v[i][:tau+1]...)
-			}
-			for _, v := range inst {
-				b = append(b, v[i][tau])
-			}
-			pr.z[i] = append(pr.z[i], b)
-		}
-	}
 	if pr.grid, err = pr.makeGrid(); err != nil {
 		return nil, err
 	}
 	pr.h = spec.H0 * 1.06 * math.Pow(float64(pr.n), -0.2) * sd(pr.qAll)
 	return pr, nil
+}
+
+// dropInstruments sets the block offsets. In an unbalanced panel it first
+// removes the instrument columns that are zero for every unit (e.g. y_i1
+// when no unit is observed in the first period, or the block of a period
+// without equations), which would make the weight matrices singular; a
+// balanced panel keeps every column, as xthenreg does.
+func (pr *Problem) dropInstruments() {
+	widths := make([]int, pr.m)
+	for u := range pr.z {
+		for e, b := range pr.z[u] {
+			widths[pr.blk[u][e]] = len(b)
+		}
+	}
+	keep := make([][]bool, pr.m)
+	for j := range keep {
+		keep[j] = make([]bool, widths[j])
+		for a := range keep[j] {
+			keep[j][a] = !pr.spec.Unbalanced
+		}
+	}
+	for u := range pr.z {
+		for e, b := range pr.z[u] {
+			for a, v := range b {
+				keep[pr.blk[u][e]][a] = keep[pr.blk[u][e]][a] || v != 0
+			}
+		}
+	}
+	for u := range pr.z {
+		for e, b := range pr.z[u] {
+			kept := b[:0]
+			for a, v := range b {
+				if keep[pr.blk[u][e]][a] {
+					kept = append(kept, v)
+				}
+			}
+			pr.z[u][e] = kept
+		}
+	}
+	pr.off = make([]int, pr.m+1)
+	for j := range keep {
+		pr.off[j+1] = pr.off[j]
+		for _, k := range keep[j] {
+			if k {
+				pr.off[j+1]++
+			}
+		}
+	}
 }
 
 // L returns the number of instruments.

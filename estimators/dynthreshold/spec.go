@@ -58,6 +58,12 @@ type Spec struct {
 	Inst []string
 	// Static drops the lagged dependent variable from the regressors.
 	Static bool
+	// Unbalanced allows panels where units lack periods (xthenreg requires a
+	// strongly balanced panel): a unit has the equations of the periods
+	// where the variables they need are observed, an instrument that is not
+	// observed is 0, and instrument columns that are 0 for every unit are
+	// dropped.
+	Unbalanced bool
 	// Kink fits the continuous kink model instead of the jump model.
 	Kink bool
 	// GridNum points, equally spaced between the quantiles Trim/2 and

@@ -18,8 +18,13 @@ func (r *Result) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "%s panel threshold model, first-difference GMM (Seo and Shin 2016), %s\n", kind, r.Model)
 	fmt.Fprintf(&b, "Dependent variable: %s   Threshold variable: %s\n", r.Depvar, r.Qx)
-	fmt.Fprintf(&b, "Units = %d   Periods = %d (%d..%d)   Equations per unit = %d   Instruments = %d\n",
-		r.Units, r.Periods, r.FirstPeriod, r.LastPeriod, r.Equations, r.Instruments)
+	if r.Unbalanced {
+		fmt.Fprintf(&b, "Units = %d (%d without an equation dropped)   Periods = %d (%d..%d)   Equations = %d (at most %d per unit)   Instruments = %d\n",
+			r.Units, r.UnitsDropped, r.Periods, r.FirstPeriod, r.LastPeriod, r.EquationTotal, r.Equations, r.Instruments)
+	} else {
+		fmt.Fprintf(&b, "Units = %d   Periods = %d (%d..%d)   Equations per unit = %d   Instruments = %d\n",
+			r.Units, r.Periods, r.FirstPeriod, r.LastPeriod, r.Equations, r.Instruments)
+	}
 	fmt.Fprintf(&b, "Grid = %d points   Bandwidth = %.6g   J = %.6g   First-step threshold = %.6g\n",
 		len(r.Grid), r.Bandwidth, r.J, r.FirstStepThreshold)
 	line := strings.Repeat("-", 13) + "+" + strings.Repeat("-", 74) + "\n"
