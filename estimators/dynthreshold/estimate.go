@@ -167,17 +167,32 @@ func (pr *Problem) coefficientNames() []string {
 }
 
 // variance returns V = (G' Omega^-1 G)^-1 / n with G = (G2, G_gamma), the
-// derivative of the moments with respect to (theta, gamma) up to sign:
+// derivative of the moments with respect to (theta, gamma) up to sign.
+func (pr *Problem) variance(g2 *mat.Dense, omegaInv *mat.SymDense, g float64, theta []float64) (*mat.SymDense, error) {
+	L := pr.L()
+	G := mat.NewDense(L, pr.p+1, nil)
+	G.Slice(0, L, 0, pr.p).(*mat.Dense).Copy(g2)
+	G.SetCol(pr.p, pr.gGamma(g, theta))
+	info, err := sandwich(G, omegaInv, fmt.Sprintf("G'Omega^-1 G at the threshold %v", g))
+	if err != nil {
+		return nil, err
+	}
+	info.ScaleSym(1/float64(pr.n), info)
+	return info, nil
+}
+
+// gGamma returns minus the derivative of the moments in the threshold g at
+// theta:
 //
 //	jump: G_gamma = (n h)^-1 sum_i Z_i' [(1, x_i,t-1') phi((g - q_i,t-1)/h)
 //	                                     - (1, x_it') phi((g - q_it)/h)] delta
 //	kink: G_gamma = -delta n^-1 sum_i Z_i' (1{q_it > g} - 1{q_i,t-1 > g})
 //
-// phi the standard normal density: the indicator smoothed by a normal
-// kernel of bandwidth h, differentiated.
-func (pr *Problem) variance(g2 *mat.Dense, omegaInv *mat.SymDense, g float64, theta []float64) (*mat.SymDense, error) {
-	L := pr.L()
-	gg := make([]float64, L)
+// phi the standard normal density: in the jump model 1{q > g} has no
+// derivative and is smoothed as Phi((q - g)/h), a normal kernel of
+// bandwidth h; the kink's term is differentiable as it is.
+func (pr *Problem) gGamma(g float64, theta []float64) []float64 {
+	out := make([]float64, pr.L())
 	delta := theta[pr.k:]
 	for i := 0; i < pr.n; i++ {
 		e := make([]float64, len(pr.dy[i]))
@@ -194,17 +209,9 @@ func (pr *Problem) variance(g2 *mat.Dense, omegaInv *mat.SymDense, g float64, th
 			}
 			e[j] = s / pr.h
 		}
-		pr.ztAdd(i, e, 1/float64(pr.n), gg)
+		pr.ztAdd(i, e, 1/float64(pr.n), out)
 	}
-	G := mat.NewDense(L, pr.p+1, nil)
-	G.Slice(0, L, 0, pr.p).(*mat.Dense).Copy(g2)
-	G.SetCol(pr.p, gg)
-	info, err := sandwich(G, omegaInv, fmt.Sprintf("G'Omega^-1 G at the threshold %v", g))
-	if err != nil {
-		return nil, err
-	}
-	info.ScaleSym(1/float64(pr.n), info)
-	return info, nil
+	return out
 }
 
 // sandwich returns (G' A G)^-1.
