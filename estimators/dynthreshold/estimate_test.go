@@ -66,8 +66,8 @@ func TestRecoversDynamicJump(t *testing.T) {
 	checkRecovery(t, res, append(append(append([]float64{}, d.beta...), d.delta...), d.gamma), mc)
 	// The slopes' standard errors estimate the Monte Carlo spread (their
 	// ratio was 0.93-1.06 on this panel). The threshold's is not checked:
-	// it overstated the spread 2.5 times, as Gong and Seo warn near weak
-	// identification.
+	// it overstated the spread 2.5 times here, and the ports' authors cite
+	// Gong and Seo on its unreliability.
 	for c := 0; c < len(res.Coefficients)-1; c++ {
 		if r := res.Coefficients[c].SE / mc.sd[c]; r < 0.5 || r > 2 {
 			t.Errorf("%s: SE %.4f, Monte Carlo sd %.4f", res.Coefficients[c].Name, res.Coefficients[c].SE, mc.sd[c])
