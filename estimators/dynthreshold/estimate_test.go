@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -366,5 +367,29 @@ func TestThresholdDerivative(t *testing.T) {
 				t.Errorf("kink %v, moment %d: G_gamma %.10g, finite difference %.10g", kink, a, got[a], fd)
 			}
 		}
+	}
+}
+
+// TestCancelled: a done context stops the estimate and the test.
+func TestCancelled(t *testing.T) {
+	pr, err := Prepare(randomTable(t, 80, 5, 51), Spec{ID: "id", Time: "t", Depvar: "y", Qx: "q", Indep: []string{"x"},
+		Endo: []string{"q"}, GridNum: 10, Boost: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := pr.Estimate(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Estimate: %v, want context.Canceled", err)
+	}
+	setup, err := pr.LinearitySetup(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Test(ctx, 10, 1, Fast); !errors.Is(err, context.Canceled) {
+		t.Errorf("Test: %v, want context.Canceled", err)
+	}
+	if _, err := pr.LinearitySetup(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("LinearitySetup: %v, want context.Canceled", err)
 	}
 }
