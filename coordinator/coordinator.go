@@ -1,7 +1,6 @@
 package coordinator
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +22,9 @@ import (
 
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -37,6 +39,12 @@ type Config struct {
 	Advertise string
 	Etcd      *clientv3.Client
 	Prefix    keys.Prefix
+	// Kinds are the model kinds the coordinator runs; default
+	// kinds.Builtin().
+	Kinds *model.Registry
+	// Cache holds datasets and prepared models; default a private one.
+	// An in-process cluster shares one with its workers.
+	Cache *prepared.Cache
 	// SessionTTL is the lease of the leadership session (default 5 s): a
 	// standby takes over this long after the leader dies.
 	SessionTTL time.Duration
@@ -45,10 +53,6 @@ type Config struct {
 	// InitialTaskReps sizes a family's first tasks (default 16) and
 	// MaxTaskReps bounds every task (default 100,000).
 	InitialTaskReps, MaxTaskReps int
-	// ProfileShard is the number of candidates per profile task; 0 gives
-	// the fast kernel the whole grid in one task and the reference kernel
-	// shards of 32.
-	ProfileShard int
 	// InitialTaskDeadline applies while a family's speed is unknown
 	// (default 2 min); afterwards a task may take 10 times its expected
 	// time, and at least MinTaskDeadline (default 30 s).
@@ -81,6 +85,12 @@ func (cfg *Config) setDefaults() {
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = keys.Default
+	}
+	if cfg.Kinds == nil {
+		cfg.Kinds = kinds.Builtin()
+	}
+	if cfg.Cache == nil {
+		cfg.Cache = prepared.New()
 	}
 	def(&cfg.SessionTTL, 5*time.Second)
 	def(&cfg.TaskTarget, time.Second)
@@ -317,13 +327,17 @@ func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
 
 func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) ([][]byte, []*pb.StageProgress, error) {
 	var spec *pb.JobSpec
-	var data []byte
+	var table *panel.Table
 	var done map[string][]float64
 	if err := retry(ctx, func(ctx context.Context) (err error) {
 		if spec, err = c.readSpec(ctx, id); err != nil {
 			return err
 		}
-		if data, err = datastore.Get(ctx, c.cfg.Etcd, c.cfg.Prefix, spec.DatasetSha256); errors.Is(err, datastore.ErrNotFound) {
+		table, _, err = c.cfg.Cache.Dataset(spec.DatasetSha256, func() ([]byte, error) {
+			return datastore.Get(ctx, c.cfg.Etcd, c.cfg.Prefix, spec.DatasetSha256)
+		})
+		var invalid prepared.InvalidError
+		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {
 			return final{err}
 		} else if err != nil {
 			return err
@@ -333,25 +347,10 @@ func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) 
 	}); err != nil {
 		return nil, nil, err
 	}
-	table, err := panel.ReadCSV(bytes.NewReader(data))
-	if err != nil {
-		return nil, nil, err
-	}
 	r := &runner{c: c, sched: sched, id: id, spec: spec, table: table, done: done}
 	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_RUNNING, Message: "starting"})
 	results, err := r.run(ctx)
 	return results, r.snapshot(), err
-}
-
-// profileShard is the number of candidates per profile task.
-func (c *Coordinator) profileShard(alg pb.Algorithm) int {
-	switch {
-	case c.cfg.ProfileShard > 0:
-		return c.cfg.ProfileShard
-	case alg == pb.Algorithm_ALGORITHM_REFERENCE:
-		return 32
-	}
-	return 1 << 30
 }
 
 // Ready reports whether etcd answers; a coordinator without etcd can

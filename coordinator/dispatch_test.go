@@ -55,7 +55,7 @@ func dispatchNoops(tb testing.TB, s *scheduler, n int) time.Duration {
 	all := make(chan struct{})
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		task := &pb.Task{TaskId: fmt.Sprintf("noop/%d", i), Work: &pb.Task_Noop{Noop: &pb.NoopWork{}}}
+		task := &pb.Task{TaskId: fmt.Sprintf("noop/%d", i), Noop: true}
 		s.submit(ctx, task, time.Second, func(d delivery) {
 			if d.first && done.Add(1) == int64(n) {
 				close(all)

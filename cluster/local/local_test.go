@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/thresher/thresher/cluster/client"
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
@@ -62,8 +61,8 @@ func TestLocalClusterMatchesDirect(t *testing.T) {
 	}
 	defer cl.Close()
 	events := 0
-	results, err := cl.Run(ctx, data, []*pb.Specification{{Model: &pb.Specification_Threshold{
-		Threshold: specconv.ThresholdToProto(spec, threshold.Fast)}}}, func(*pb.JobEvent) { events++ })
+	results, err := cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
+		Spec: threshold.ConfigOf(spec, threshold.Fast).Encode()}}, func(*pb.JobEvent) { events++ })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +120,8 @@ func TestLocalSweepWithMediation(t *testing.T) {
 	}
 	defer cl.Close()
 	results, err := cl.Run(ctx, data, []*pb.Specification{
-		{Label: "threshold", Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(th, threshold.Fast)}},
-		{Label: "mediation", Model: &pb.Specification_Mediation{Mediation: specconv.MediationToProto(layout, med)}},
+		{Label: "threshold", Kind: threshold.KindName, Spec: threshold.ConfigOf(th, threshold.Fast).Encode()},
+		{Label: "mediation", Kind: mediation.KindName, Spec: mediation.Config{ID: layout.ID, Time: layout.Time, Spec: med}.Encode()},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -17,38 +17,20 @@ import (
 	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/cluster/local"
 	"github.com/thresher/thresher/cluster/security"
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
 // modelConfig holds the fields of a threshold model, from flags
-// (`thresher xthreg`) or from a sweep file (`thresher sweep`).
+// (`thresher xthreg`) or from a sweep file (`thresher sweep`): the
+// threshold kind's Config, which the job carries as it is.
 type modelConfig struct {
-	ID         string     `yaml:"id"`
-	Time       string     `yaml:"time"`
-	Depvar     string     `yaml:"depvar"`
-	Indep      listFlag   `yaml:"indep"`
-	Rx         listFlag   `yaml:"rx"`
-	Qx         string     `yaml:"qx"`
-	Thnum      int        `yaml:"thnum"`
-	Grid       string     `yaml:"grid"`
-	Trim       floatsFlag `yaml:"trim"`
-	Bs         intsFlag   `yaml:"bs"`
-	Level      float64    `yaml:"level"`
-	Seed       uint64     `yaml:"seed"`
-	Convention string     `yaml:"convention"`
-	Residuals  string     `yaml:"residuals"`
-	Thresholds floatsFlag `yaml:"thresholds"`
-	Algorithm  string     `yaml:"algorithm"`
-	Bootstrap  string     `yaml:"bootstrap"`
-	SaveDraws  bool       `yaml:"save_draws"`
+	threshold.Config `yaml:",inline"`
 }
 
 // defaultModel holds the defaults of every model field.
-var defaultModel = modelConfig{ID: "id", Time: "year", Thnum: 1, Grid: "all", Level: 95, Seed: 1,
-	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto"}
+var defaultModel = modelConfig{threshold.DefaultConfig}
 
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
@@ -123,20 +105,20 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ID, "id", d.ID, "column naming the unit (panel variable)")
 	fs.StringVar(&c.Time, "time", d.Time, "column holding the integer period")
 	fs.StringVar(&c.Depvar, "depvar", "", "dependent variable (required)")
-	fs.Var(&c.Indep, "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
-	fs.Var(&c.Rx, "rx", "regime-dependent regressors, comma-separated (required)")
+	fs.Var((*listFlag)(&c.Indep), "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
+	fs.Var((*listFlag)(&c.Rx), "rx", "regime-dependent regressors, comma-separated (required)")
 	fs.StringVar(&c.Qx, "qx", "", "threshold variable (required)")
 	fs.IntVar(&c.Thnum, "thnum", d.Thnum, "number of thresholds K >= 1")
 	fs.StringVar(&c.Grid, "grid", d.Grid, `candidate grid: "all" (every distinct value inside the trim) or a number of points`)
-	fs.Var(&c.Trim, "trim", "trimming proportion per threshold, comma-separated (default 0.01 each)")
-	fs.Var(&c.Bs, "bs", "bootstrap replications per threshold, comma-separated; 0 skips a test (default 300 each)")
+	fs.Var((*floatsFlag)(&c.Trim), "trim", "trimming proportion per threshold, comma-separated (default 0.01 each)")
+	fs.Var((*intsFlag)(&c.Bs), "bs", "bootstrap replications per threshold, comma-separated; 0 skips a test (default 300 each)")
 	fs.Float64Var(&c.Level, "level", d.Level, "confidence level of the threshold intervals, in percent")
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "seed of the bootstrap streams")
 	fs.StringVar(&c.Convention, "convention", d.Convention, "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
 	fs.StringVar(&c.Residuals, "residuals", d.Residuals, "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
 	fs.StringVar(&c.Bootstrap, "bootstrap", d.Bootstrap, "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
 	fs.BoolVar(&c.SaveDraws, "save-draws", false, "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
-	fs.Var(&c.Thresholds, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), in the order the stages add them")
+	fs.Var((*floatsFlag)(&c.Thresholds), "thresholds", "fix the thresholds instead of searching (xthreg thgiven), in the order the stages add them")
 	fs.StringVar(&c.Algorithm, "algorithm", d.Algorithm, "kernel: fast (sorted sweep) or reference (one regression per candidate)")
 	fs.StringVar(&c.vce, "vce", "conventional", "standard errors shown in the text report: conventional, robust or cluster")
 	fs.StringVar(&c.format, "format", "text", "output format: text or json")
@@ -145,38 +127,18 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	c.remote.register(fs)
 }
 
-// spec turns the fields into a model specification and its kernel.
-func (m *modelConfig) spec() (threshold.Spec, threshold.Algorithm, error) {
-	var s threshold.Spec
-	var err error
-	if s.Convention, err = threshold.ParseConvention(m.Convention); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
+// spec checks that the fields make a model specification: a mistake is a
+// usage error. The data are checked when the job is submitted.
+func (m *modelConfig) spec() error {
+	if _, _, err := m.Config.Spec(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if s.Grid, err = threshold.ParseGrid(m.Grid); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if s.Residuals, err = threshold.ParseResiduals(m.Residuals); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if s.Bootstrap, err = threshold.ParseBootstrap(m.Bootstrap); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	alg, err := threshold.ParseAlgorithm(m.Algorithm)
-	if err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	s.ID, s.Time = m.ID, m.Time
-	s.Depvar, s.Indep, s.Rx, s.Qx = m.Depvar, m.Indep, m.Rx, m.Qx
-	s.Thresholds, s.Trim, s.Reps, s.Seed = m.Thnum, m.Trim, m.Bs, m.Seed
-	s.Level = m.Level
-	if s.Level > 1 {
-		s.Level /= 100
-	}
-	if len(m.Thresholds) > 0 {
-		s.Given = m.Thresholds
-	}
-	s.KeepDraws = m.SaveDraws
-	return s, alg, nil
+	return nil
+}
+
+// specification returns the job's specification of the model.
+func (m *modelConfig) specification(label string) *pb.Specification {
+	return &pb.Specification{Label: label, Kind: threshold.KindName, Spec: m.Encode()}
 }
 
 func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -189,8 +151,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.data == "" {
 		return fmt.Errorf("%w: --data is required", errUsage)
 	}
-	spec, alg, err := c.spec()
-	if err != nil {
+	if err := c.spec(); err != nil {
 		return err
 	}
 	vce, err := threshold.ParseVCE(c.vce)
@@ -204,9 +165,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, &c.remote, c.workers, data,
-		[]*pb.Specification{{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}},
-		newProgressLog(stderr))
+	results, err := runJob(ctx, &c.remote, c.workers, data, []*pb.Specification{c.specification("")}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -215,7 +174,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		err = json.Indent(&buf, results[0], "", "  ")
 		buf.WriteByte('\n')
 	} else {
-		err = writeText(&buf, results[0], vce)
+		err = threshold.Kind{VCE: vce}.WriteText(&buf, results[0])
 	}
 	if err != nil {
 		return err
@@ -234,15 +193,6 @@ func readData(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return data, nil
-}
-
-// writeText writes the text report of a JSON result.
-func writeText(w io.Writer, result []byte, vce threshold.VCE) error {
-	var res threshold.Result
-	if err := json.Unmarshal(result, &res); err != nil {
-		return err
-	}
-	return res.WriteText(w, vce)
 }
 
 // runJob runs specifications on the remote cluster or, when no coordinator
