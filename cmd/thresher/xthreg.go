@@ -15,10 +15,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/client"
-	"github.com/thresher/thresher/cluster/local"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/inprocess"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -208,7 +208,7 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 		if workers <= 0 {
 			workers = runtime.NumCPU()
 		}
-		lc, err := local.Start(ctx, local.Options{Workers: workers})
+		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers})
 		if err != nil {
 			return nil, fmt.Errorf("start the in-process cluster: %w", err)
 		}

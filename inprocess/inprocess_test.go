@@ -1,4 +1,4 @@
-package local
+package inprocess
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ func hansenSpec(reps int) threshold.Spec {
 // coordinator and two workers over loopback gRPC and compares the JSON with
 // the in-process estimation byte for byte.
 func TestLocalClusterMatchesDirect(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/hansen1999/invest.csv")
+	data, err := os.ReadFile("../testdata/hansen1999/invest.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
