@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/cluster/etcdtest"
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/internal/clustertest"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 	"github.com/thresher/thresher/worker"
 )
@@ -19,7 +19,7 @@ func startScheduler(tb testing.TB, n int) *scheduler {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.Cleanup(cancel)
-	cli := etcdtest.Start(tb)
+	cli := clustertest.Etcd(tb)
 	for i := 0; i < n; i++ {
 		w, err := worker.New(worker.Config{ID: fmt.Sprintf("w%d", i), Listen: "127.0.0.1:0", Etcd: cli, Slots: 1})
 		if err != nil {

@@ -7,8 +7,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/thresher/thresher/cluster/etcdtest"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/clustertest"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -19,8 +19,8 @@ import (
 func FuzzJobsAPI(f *testing.F) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cli := etcdtest.Start(f)
-	sha := etcdtest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
+	cli := clustertest.Etcd(f)
+	sha := clustertest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	jobs := serveJobs(f, Config{Listen: "127.0.0.1:0", Etcd: cli})
 
 	valid := &pb.SubmitRequest{JobId: "seed", Spec: &pb.JobSpec{Specs: []*pb.Specification{{Kind: threshold.KindName,

@@ -7,12 +7,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/thresher/thresher/cluster/etcdtest"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/clustertest"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -22,8 +22,8 @@ import (
 func FuzzTask(f *testing.F) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cli := etcdtest.Start(f)
-	sha := etcdtest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
+	cli := clustertest.Etcd(f)
+	sha := clustertest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	th := threshold.ConfigOf(threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"}, Rx: []string{"c1"},
 		Qx: "d1", Thresholds: 2, Grid: threshold.Grid{Points: 50}, Reps: []int{20}}, threshold.Fast)
 	med := mediation.Config{ID: "id", Time: "year", Spec: mediation.Spec{Outcome: "i", Treatment: "q1", Mediator: "c1", Reps: 10}}
