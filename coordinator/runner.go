@@ -96,24 +96,15 @@ type familyRunner struct {
 }
 
 func (f familyRunner) Run(ctx context.Context, fam model.Family) ([]float64, error) {
-	return f.r.cover(ctx, coverWork{spec: f.spec, stage: fam.Stage, phase: fam.Phase, metric: fam.Counter,
-		family: fmt.Sprintf("s%d/%s", f.spec, fam.Key), n: fam.N, shard: fam.Shard,
-		work: func(t *pb.Task, first, last int) {
-			t.Spec, t.Family, t.Work, t.Counter = int32(f.spec), fam.Name, fam.Work, fam.Counter
-			t.First, t.Last = int64(first), int64(last)
-		}})
+	return f.r.cover(ctx, coverWork{Family: fam, spec: f.spec, key: fmt.Sprintf("s%d/%s", f.spec, fam.Key)})
 }
 
-// coverWork is a family of tasks that together compute values 0..n-1.
+// coverWork is a family of tasks of specification spec that together
+// compute values 0..N-1; key names it among the job's checkpoints.
 type coverWork struct {
-	spec   int
-	stage  int    // 0 for point estimates
-	phase  string // progress label, e.g. point estimates, bootstrap
-	metric string // stage label of thresher_replications_completed_total; "" counts candidates
-	family string // checkpoint family, unique within the job
-	n      int
-	shard  int                               // fixed task size; 0 sizes tasks from observed speed
-	work   func(t *pb.Task, first, last int) // sets the task's specification, family, work and range
+	model.Family
+	spec int
+	key  string
 }
 
 type outcome struct {
@@ -125,13 +116,13 @@ type outcome struct {
 // and returns the n values. Every first result is checkpointed in etcd
 // before it is used.
 func (r *runner) cover(ctx context.Context, w coverWork) ([]float64, error) {
-	s := newSlots(w.n)
+	s := newSlots(w.N)
 	for key, vals := range r.done {
-		if fam, a, b, ok := parseRangeKey(key); ok && fam == w.family && b <= w.n && b-a == len(vals) {
+		if fam, a, b, ok := parseRangeKey(key); ok && fam == w.key && b <= w.N && b-a == len(vals) {
 			s.fill(a, vals)
 		}
 	}
-	r.addProgress(w, w.n, w.n-s.remaining)
+	r.addProgress(w, w.N, w.N-s.remaining)
 	todo := s.gaps()
 	results := make(chan outcome, 64)
 	rate := &rateEstimate{}
@@ -139,7 +130,7 @@ func (r *runner) cover(ctx context.Context, w coverWork) ([]float64, error) {
 	for s.remaining > 0 {
 		window := max(2, 2*r.sched.capacity())
 		for inflight < window && len(todo) > 0 {
-			size := w.shard
+			size := w.Shard
 			if size == 0 {
 				size = rate.size(r.c.cfg, s.remaining, r.sched.capacity())
 			}
@@ -148,8 +139,8 @@ func (r *runner) cover(ctx context.Context, w coverWork) ([]float64, error) {
 			if todo[0][0] = last; last == todo[0][1] {
 				todo = todo[1:]
 			}
-			task := &pb.Task{TaskId: r.id + "/" + rangeKey(w.family, first, last), JobId: r.id}
-			w.work(task, first, last)
+			task := &pb.Task{TaskId: r.id + "/" + rangeKey(w.key, first, last), JobId: r.id, Spec: int32(w.spec),
+				Family: w.Name, Work: w.Work, First: int64(first), Last: int64(last), Counter: w.Counter}
 			r.sched.submit(ctx, task, rate.expected(last-first), func(d delivery) {
 				select {
 				case results <- outcome{d, first, last}:
@@ -186,7 +177,7 @@ func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEs
 		return fmt.Errorf("task %s returned %d values for %d slots", res.TaskId, len(res.Values), o.last-o.first)
 	}
 	if o.d.first {
-		key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.family, o.first, o.last)
+		key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.key, o.first, o.last)
 		if err := retry(ctx, func(ctx context.Context) error {
 			_, err := r.c.cfg.Etcd.Put(ctx, key, string(encodeValues(res.Values)))
 			return err
@@ -203,8 +194,8 @@ func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEs
 		r.c.metrics.tasks.WithLabelValues(outcomeConflict).Inc()
 		r.c.log.Error("a duplicate result differs from the first one", "task", res.TaskId, "slots", conflicts)
 	}
-	if w.metric != "" {
-		r.c.metrics.replications.WithLabelValues(w.metric).Add(float64(fresh))
+	if w.Counter != "" {
+		r.c.metrics.replications.WithLabelValues(w.Counter).Add(float64(fresh))
 	} else {
 		r.c.metrics.candidates.Add(float64(fresh))
 	}
@@ -250,18 +241,17 @@ func (e *rateEstimate) expected(n int) time.Duration {
 
 // addProgress adds to the totals and counts of a family's progress entry.
 func (r *runner) addProgress(w coverWork, total, done int) {
-	phase := w.phase
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.dirty = true
 	for _, p := range r.progress {
-		if p.Spec == int32(w.spec) && p.Stage == int32(w.stage) {
+		if p.Spec == int32(w.spec) && p.Stage == int32(w.Stage) {
 			p.Total += int64(total)
 			p.Done += int64(done)
 			return
 		}
 	}
-	r.progress = append(r.progress, &pb.StageProgress{Spec: int32(w.spec), Stage: int32(w.stage), Phase: phase,
+	r.progress = append(r.progress, &pb.StageProgress{Spec: int32(w.spec), Stage: int32(w.Stage), Phase: w.Phase,
 		Total: int64(total), Done: int64(done)})
 }
 
