@@ -445,8 +445,9 @@ func (x *WatchRequest) GetJobId() string {
 type StageProgress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Spec  int32                  `protobuf:"varint,1,opt,name=spec,proto3" json:"spec,omitempty"`
-	// Stage of a threshold model (1-based); 0 for point estimation or a
-	// mediation bootstrap.
+	// Stage and phase group the progress of task families as the model kind
+	// sets them (estimators/model.Family): for a threshold model, stage k's
+	// bootstrap, or 0 for the point estimates.
 	Stage         int32  `protobuf:"varint,2,opt,name=stage,proto3" json:"stage,omitempty"`
 	Phase         string `protobuf:"bytes,3,opt,name=phase,proto3" json:"phase,omitempty"`
 	Done          int64  `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`
