@@ -42,7 +42,8 @@ type Config struct {
 	// Kinds are the model kinds the coordinator runs; default
 	// kinds.Builtin().
 	Kinds *model.Registry
-	// Cache holds datasets and prepared models; default a private one.
+	// Cache holds datasets and prepared models; default a private one of
+	// 2 datasets and 8 models.
 	// An in-process cluster shares one with its workers.
 	Cache *prepared.Cache
 	// SessionTTL is the lease of the leadership session (default 5 s): a
@@ -90,7 +91,9 @@ func (cfg *Config) setDefaults() {
 		cfg.Kinds = kinds.Builtin()
 	}
 	if cfg.Cache == nil {
-		cfg.Cache = prepared.New()
+		// Small: a running job holds its own model; the cache spares a
+		// job's run the preparation its submission did.
+		cfg.Cache = prepared.New(2, 8)
 	}
 	def(&cfg.SessionTTL, 5*time.Second)
 	def(&cfg.TaskTarget, time.Second)

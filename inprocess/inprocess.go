@@ -77,7 +77,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: dir, opts: opts, cache: prepared.New()}
+	c := &Cluster{dir: dir, opts: opts, cache: prepared.New(8, 32)}
 	if c.etcd, err = etcdserver.Start(ctx, etcdserver.Config{DataDir: dir, Listen: "127.0.0.1:0", Fast: true}); err != nil {
 		c.Close()
 		return nil, err

@@ -32,7 +32,7 @@ func FuzzTask(f *testing.F) {
 	if _, err := cli.Put(ctx, keys.Default.JobSpec("j"), string(raw)); err != nil {
 		f.Fatal(err)
 	}
-	x := &executor{etcd: cli, prefix: keys.Default, kinds: kinds.Builtin(), cache: prepared.New(),
+	x := &executor{etcd: cli, prefix: keys.Default, kinds: kinds.Builtin(), cache: prepared.New(2, 4),
 		jobs: prepared.NewLRU[*job](2), metrics: newMetrics(prometheus.NewRegistry())}
 
 	for _, task := range []*pb.Task{

@@ -40,7 +40,8 @@ type Config struct {
 	Prefix    keys.Prefix
 	// Kinds are the model kinds the worker runs; default kinds.Builtin().
 	Kinds *model.Registry
-	// Cache holds datasets and prepared models; default a private one.
+	// Cache holds datasets and prepared models; default a private one of
+	// 8 datasets and 32 models.
 	// An in-process cluster shares one with its coordinator.
 	Cache *prepared.Cache
 	// Slots is the number of tasks run at once; default the number of CPUs.
@@ -85,7 +86,7 @@ func New(cfg Config) (*Worker, error) {
 		cfg.Kinds = kinds.Builtin()
 	}
 	if cfg.Cache == nil {
-		cfg.Cache = prepared.New()
+		cfg.Cache = prepared.New(8, 32)
 	}
 	if cfg.Slots <= 0 {
 		cfg.Slots = runtime.NumCPU()

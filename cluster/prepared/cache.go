@@ -24,9 +24,9 @@ type Cache struct {
 	models   *LRU[model.Model]
 }
 
-// New returns a cache of 8 datasets and 32 models.
-func New() *Cache {
-	return &Cache{datasets: NewLRU[*panel.Table](8), models: NewLRU[model.Model](32)}
+// New returns a cache of the given numbers of datasets and models.
+func New(datasets, models int) *Cache {
+	return &Cache{datasets: NewLRU[*panel.Table](datasets), models: NewLRU[model.Model](models)}
 }
 
 // Dataset returns the parsed dataset of a SHA-256, fetching its bytes with

@@ -34,7 +34,7 @@ func (tableModel) Lead(context.Context, model.Runner) ([]byte, error)     { retu
 func (tableModel) Execute(context.Context, model.Task) ([]float64, error) { return nil, nil }
 
 func TestCache(t *testing.T) {
-	c := New()
+	c := New(8, 32)
 	fetches := 0
 	fetch := func() ([]byte, error) { fetches++; return []byte("id,year,y\na,1,2\n"), nil }
 	var wg sync.WaitGroup
