@@ -22,7 +22,14 @@ FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseTerm 
 	./coordinator:FuzzJobsAPI ./worker:FuzzTask
 FUZZTIME ?= 60s
 
-.PHONY: help build test example vet proto fuzz bench bench-cluster chaos load
+# Packages that start goroutines; `make test` runs their tests a second time
+# under the race detector. cmd/thresher runs there with -short: its in-process
+# tests (embedded etcd, coordinator and workers in the test process) are
+# checked, its process-level e2e tests, whose child processes the detector
+# does not instrument, are skipped.
+RACE_PKGS := ./coordinator/... ./worker/... ./inprocess/... ./cluster/... ./estimators/model ./estimators/threshold ./cmd/thresher
+
+.PHONY: help build test test-short example check proto fuzz bench bench-cluster chaos load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,12 +40,17 @@ build: ## build the binary bin/thresher
 example: build ## estimate Hansen's (1999) three-threshold model with B = 300 bootstraps
 	$(BIN) xthreg $(HANSEN_ARGS)
 
-vet: ## go vet and gofmt
+check: ## go vet, gofmt and staticcheck (pinned by the tool directive in go.mod)
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) tool staticcheck ./...
 
-test: vet promtool-check ## run every test (unit, property, integration)
+test: check promtool-check ## run every test (unit, property, integration, e2e), then RACE_PKGS under -race
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race -short $(RACE_PKGS)
+
+test-short: ## the fast tier: every test but the process-level e2e ones (go test -short ./...)
+	$(GO) test -count=1 -short ./...
 
 fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
 	@for t in $(FUZZ_TARGETS); do \

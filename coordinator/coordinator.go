@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/thresher/thresher/cluster/datastore"
+	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/estimators/kinds"
@@ -63,6 +64,9 @@ type Config struct {
 	MaxAttempts int
 	// MaxDatasetBytes bounds uploaded datasets (default 256 MiB).
 	MaxDatasetBytes int
+	// MaxWork bounds a job's estimated work (jobspec.Work; default
+	// jobspec.DefaultMaxWork).
+	MaxWork float64
 	// ProgressInterval spaces progress updates (default 250 ms).
 	ProgressInterval time.Duration
 	Registerer       prometheus.Registerer
@@ -104,6 +108,9 @@ func (cfg *Config) setDefaults() {
 	defInt(&cfg.MaxTaskReps, 100000)
 	defInt(&cfg.MaxAttempts, 5)
 	defInt(&cfg.MaxDatasetBytes, 256<<20)
+	if cfg.MaxWork <= 0 {
+		cfg.MaxWork = jobspec.DefaultMaxWork
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -34,8 +34,8 @@ func serveJobs(tb testing.TB, cfg Config) pb.JobsClient {
 }
 
 // TestUploadDatasetLimit checks that a dataset above --max-dataset-bytes is
-// refused with ResourceExhausted and a message giving the limit, and that
-// one within it is stored.
+// refused with ResourceExhausted as soon as it crosses the limit, with a
+// message giving the limit and the flag, and that one within it is stored.
 func TestUploadDatasetLimit(t *testing.T) {
 	jobs := serveJobs(t, Config{Listen: "127.0.0.1:0", Etcd: clustertest.Etcd(t), MaxDatasetBytes: 1000})
 	upload := func(chunks ...int) (*pb.DatasetRef, error) {
@@ -50,9 +50,11 @@ func TestUploadDatasetLimit(t *testing.T) {
 		}
 		return stream.CloseAndRecv()
 	}
-	_, err := upload(600, 600)
-	if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "the limit is 1000 bytes") {
-		t.Errorf("1,200 bytes: %v, want ResourceExhausted giving the limit", err)
+	// The upload is refused at the chunk that crosses the limit, whatever follows.
+	_, err := upload(600, 600, 600, 600, 600)
+	if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(),
+		"dataset too large: 1200 bytes received, above the limit of 1000 bytes (the coordinator's --max-dataset-bytes)") {
+		t.Errorf("3,000 bytes: %v, want ResourceExhausted at 1,200 bytes giving the limit", err)
 	}
 	ref, err := upload(500, 500)
 	if err != nil || ref.Size != 1000 || len(ref.Sha256) != 64 {

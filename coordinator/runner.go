@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -58,7 +59,7 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 			continue
 		}
 		if len(r.spec.Specs) > 1 {
-			err = fmt.Errorf("specification %s: %w", label(r.spec.Specs[i], i), err)
+			err = fmt.Errorf("specification %s: %w", jobspec.Label(r.spec.Specs[i], i), err)
 		}
 		// A real failure explains the cancellation of the others.
 		if first == nil || errors.Is(first, context.Canceled) {
@@ -66,13 +67,6 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 		}
 	}
 	return results, first
-}
-
-func label(s *pb.Specification, i int) string {
-	if s.Label != "" {
-		return fmt.Sprintf("%d (%s)", i+1, s.Label)
-	}
-	return fmt.Sprint(i + 1)
 }
 
 // runItem decodes and prepares specification i and runs its model's

@@ -27,7 +27,7 @@ func TestSlots(t *testing.T) {
 }
 
 func TestCheckpointCoding(t *testing.T) {
-	in := []float64{0, -0.0, 1.5, math.Inf(1), math.NaN(), 1e-310}
+	in := []float64{0, math.Copysign(0, -1), 1.5, math.Inf(1), math.NaN(), 1e-310}
 	out, err := decodeValues(encodeValues(in))
 	if err != nil {
 		t.Fatal(err)

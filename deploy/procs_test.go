@@ -93,6 +93,9 @@ type localCluster struct {
 
 func startCluster(t *testing.T) *localCluster {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("process-level cluster test")
+	}
 	c := &localCluster{bin: clustertest.Binary(t), coordinator: freeAddr(t), coordMetrics: freeAddr(t), wkMetrics: freeAddr(t)}
 	cl := clustertest.NewCluster(t, clustertest.Options{Env: []string{"THRESHER_INSECURE=true"}})
 	co := cl.Coordinator(c.coordinator, "--metrics-listen", c.coordMetrics)

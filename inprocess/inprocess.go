@@ -31,11 +31,20 @@ type Options struct {
 	Logger         *slog.Logger
 	// Coordinator adjusts the coordinator's configuration before it starts.
 	Coordinator func(*coordinator.Config)
+	// EtcdBackendBytes is the quota of the embedded etcd's database
+	// (default etcdserver.DefaultBackendBytes).
+	EtcdBackendBytes int64
 	// Registerer receives the coordinator's and workers' metrics; workers'
 	// series are identical across workers, so only the coordinator's are
 	// registered when set.
 	Registerer prometheus.Registerer
 }
+
+// abandonTasks is the workers' drain timeout: when the cluster closes, its
+// jobs are over or abandoned (the command that started them was
+// interrupted), so running tasks are cancelled at once rather than
+// finished.
+const abandonTasks = time.Millisecond
 
 // Cluster is a running in-process cluster.
 type Cluster struct {
@@ -78,7 +87,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{dir: dir, opts: opts, cache: prepared.New(8, 32)}
-	if c.etcd, err = etcdserver.Start(ctx, etcdserver.Config{DataDir: dir, Listen: "127.0.0.1:0", Fast: true}); err != nil {
+	if c.etcd, err = etcdserver.Start(ctx, etcdserver.Config{DataDir: dir, Listen: "127.0.0.1:0", Fast: true,
+		BackendBytes: opts.EtcdBackendBytes}); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -141,7 +151,8 @@ func (c *Cluster) AddWorker() (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w, err := worker.New(worker.Config{ID: fmt.Sprintf("local-%d", len(c.workers)), Listen: "127.0.0.1:0",
-		Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache, Slots: c.opts.Slots, LeaseTTL: 2 * time.Second, Logger: c.opts.Logger})
+		Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache, Slots: c.opts.Slots, LeaseTTL: 2 * time.Second,
+		Logger: c.opts.Logger, DrainTimeout: abandonTasks})
 	if err != nil {
 		return "", err
 	}
@@ -152,9 +163,26 @@ func (c *Cluster) AddWorker() (string, error) {
 	return w.ID(), nil
 }
 
-// Close shuts the cluster down in order: workers drain and deregister, the
-// coordinator stops leading and serving, then the etcd client and server
-// close and the data directory is removed.
+// Abandon ends the cluster of an interrupted command: it closes it as Close
+// does, but at most for d; then it removes the data directory and returns,
+// leaving what still runs (a model's preparation does not check for
+// cancellation) to the process's exit.
+func (c *Cluster) Abandon(d time.Duration) {
+	closed := make(chan struct{})
+	go func() {
+		c.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(d):
+		os.RemoveAll(c.dir)
+	}
+}
+
+// Close shuts the cluster down in order: workers cancel their running
+// tasks and deregister, the coordinator stops leading and serving, then the
+// etcd client and server close and the data directory is removed.
 func (c *Cluster) Close() error {
 	c.mu.Lock()
 	for _, w := range c.workers {

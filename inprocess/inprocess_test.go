@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,5 +133,43 @@ func TestLocalSweepWithMediation(t *testing.T) {
 	}
 	if !bytes.Equal(results[1], wantMediation) {
 		t.Errorf("the mediation result differs from its direct estimation:\n%s\n%s", results[1], wantMediation)
+	}
+}
+
+// TestAbandonedJobIsCancelled gives up on a long job once it runs: Run
+// cancels the job on its way out, so that the cluster stops working for
+// nobody and the job's state says so.
+func TestAbandonedJobIsCancelled(t *testing.T) {
+	data, err := os.ReadFile("../testdata/hansen1999/invest.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Start(context.Background(), Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := client.New([]string{c.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, giveUp := context.WithCancel(context.Background())
+	defer giveUp()
+	id := ""
+	_, err = cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
+		Spec: threshold.ConfigOf(hansenSpec(1000000), threshold.Fast).Encode()}}, func(ev *pb.JobEvent) {
+		id = ev.JobId
+		if ev.State == pb.JobState_JOB_STATE_RUNNING {
+			giveUp()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want the caller's cancellation", err)
+	}
+	wctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := cl.Wait(wctx, id, nil); err == nil || !strings.Contains(err.Error(), "was cancelled") {
+		t.Errorf("the abandoned job %s: %v, want cancelled", id, err)
 	}
 }

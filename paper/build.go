@@ -14,6 +14,7 @@ import (
 	"github.com/thresher/thresher/estimators/ioc"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/pca"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // Dataset is the analysis data set every table is computed from.
@@ -121,7 +122,7 @@ func (ds *Dataset) buildDigital(raw *panel.Table, spec Spec) ([]string, error) {
 	rule, _ := d.rule() // Validate checked the rule
 	res, err := pca.FromTable(raw, d.Indicators, rule)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s from the indicators %q: %w", ErrBuild, spec.Treatment, d.Indicators, err)
+		return nil, fmt.Errorf("%w %s from the indicators %s: %w", ErrBuild, spec.Treatment, shortlist.Quote(d.Indicators), err)
 	}
 	mean, sd := stat.MeanStdDev(res.Index, nil)
 	ds.Digital = res

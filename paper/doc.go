@@ -15,7 +15,7 @@
 //	models := PrepareThresholds(ds, spec)            threshold.Spec per variable
 //	res    := EstimateThresholds(models, opts) or a cluster
 //	tables := Compute(ds, spec, draws, res)          Tables 2-6
-//	WriteAll(dir, tables.List()...)                  table2.md ... table6.json
+//	WriteAll(ctx, dir, tables.List()...)             table2.md ... table6.json
 //
 // # Construction (BuildPanel)
 //
@@ -56,8 +56,9 @@
 //	         tests and its percentile and bias-corrected bootstrap intervals.
 //	Table 6  one Hansen (1999) threshold model per threshold variable
 //	         (package threshold): the regressor's slope by regime, the
-//	         controls and period dummies (_<time><period>) regime-independent,
-//	         unit fixed effects. The number of thresholds K is chosen
+//	         controls and period dummies (_<time><period>, one per period
+//	         after the first one the lags leave) regime-independent, unit
+//	         fixed effects. The number of thresholds K is chosen
 //	         sequentially: stage k is kept while its bootstrap p-value and
 //	         those of every earlier stage are below Threshold.Select (0.05);
 //	         K = 0 reports the tests alone. Thresholds carry the LR

@@ -7,7 +7,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -15,6 +19,7 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/pca"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // Spec is the analysis: the variables, the construction of the treatment
@@ -208,12 +213,103 @@ func ParseSpec(r io.Reader) (Spec, error) {
 		return Spec{}, fmt.Errorf("paper spec: %w", err)
 	}
 	spec := DefaultSpec()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
+	}
+	if err := checkIntegers(&doc, reflect.TypeOf(spec), ""); err != nil {
+		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&spec); err != nil && !errors.Is(err, io.EOF) {
-		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
+		return Spec{}, fmt.Errorf("%w: %s", ErrSpec, plainYAMLError(err))
 	}
 	return spec, spec.Validate()
+}
+
+// The YAML decoder's messages that name Go types.
+var (
+	unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	wrongTypeRE    = regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `([^`]*)`)? into (\\S+)")
+)
+
+// plainYAMLError rewrites the decoder's messages in the words of the
+// specification: unknown keys and values of the wrong kind, without Go
+// type names.
+func plainYAMLError(err error) string {
+	msg := unknownFieldRE.ReplaceAllString(err.Error(), `unknown key "$1"`)
+	return wrongTypeRE.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := wrongTypeRE.FindStringSubmatch(m)
+		what := map[string]string{"seq": "a list", "map": "a mapping of keys"}[sub[1]]
+		if what == "" {
+			what = strconv.Quote(sub[2])
+		}
+		kind := "a mapping of keys"
+		switch t := sub[3]; {
+		case strings.HasPrefix(t, "[]"):
+			kind = "a list"
+		case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+			kind = "an integer"
+		case strings.HasPrefix(t, "float"):
+			kind = "a number"
+		case t == "bool":
+			kind = "true or false"
+		case t == "string":
+			kind = "a single value"
+		}
+		return fmt.Sprintf("%s is not %s", what, kind)
+	})
+}
+
+// integerRE is the grammar of an integer key: decimal digits only.
+var integerRE = regexp.MustCompile(`^[+-]?[0-9]+$`)
+
+// checkIntegers refuses, where t holds an integer, a value written
+// otherwise than in decimal digits: YAML would truncate 2.5 to 2 and read
+// 1e3 or 0x10 as numbers. path is the dotted key of n.
+func checkIntegers(n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind == yaml.DocumentNode {
+		for _, c := range n.Content {
+			if err := checkIntegers(c, t, path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			for j := range t.NumField() {
+				if f := t.Field(j); f.Tag.Get("yaml") == key {
+					if err := checkIntegers(n.Content[i+1], f.Type, strings.TrimPrefix(path+"."+key, ".")); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return nil
+		}
+		for i, c := range n.Content {
+			if err := checkIntegers(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Int, reflect.Int64, reflect.Uint64:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || !integerRE.MatchString(n.Value) {
+			return fmt.Errorf("line %d: %s: %q is not an integer", n.Line, path, n.Value)
+		}
+	}
+	return nil
 }
 
 // Validate checks the specification.
@@ -228,7 +324,7 @@ func (s Spec) Validate() error {
 		}
 	}
 	if len(s.Region.Labels) == 0 || hasDuplicate(s.Region.Labels) || slices.Contains(s.Region.Labels, "") {
-		return bad("region.labels %q must be distinct and non-empty", s.Region.Labels)
+		return bad("region.labels [%s] must be distinct and non-empty", shortlist.Quote(s.Region.Labels))
 	}
 	vars := s.modelTerms()
 	for _, v := range s.variables() {
@@ -240,8 +336,19 @@ func (s Spec) Validate() error {
 			return bad("write the variable %q without spaces, as %q", v, t.Name)
 		}
 	}
+	outcome, _ := panel.ParseTerm(s.Outcome) // parsed above
+	for _, v := range slices.Concat(vars[1:], []string{s.regressor()}, s.Threshold.Variables) {
+		if t, _ := panel.ParseTerm(v); outcome.Overlaps(t) {
+			effect := "would fit it exactly"
+			if slices.Contains(s.Threshold.Variables, v) {
+				effect = "would split the threshold models' regimes on it"
+			}
+			return bad("the variable %q contains the outcome %q and %s; remove it (lags such as L.%s are allowed)",
+				v, outcome.Name, effect, outcome.Refs()[0].Column)
+		}
+	}
 	if hasDuplicate(vars) {
-		return bad("the outcome, treatment, controls and mediators %q must be distinct", vars)
+		return bad("the outcome, treatment, controls and mediators [%s] must be distinct", shortlist.Quote(vars))
 	}
 	if s.Split != SplitUnitMean && s.Split != SplitObservation {
 		return bad("split %q is neither %q nor %q", s.Split, SplitUnitMean, SplitObservation)
@@ -266,7 +373,7 @@ func (s Spec) Validate() error {
 func (t Threshold) validate(bad func(string, ...any) error) error {
 	switch {
 	case len(t.Variables) == 0 || hasDuplicate(t.Variables):
-		return bad("threshold.variables %q must be distinct and at least one", t.Variables)
+		return bad("threshold.variables [%s] must be distinct and at least one", shortlist.Quote(t.Variables))
 	case t.Thresholds < 1 || t.Thresholds > MaxThresholds:
 		return bad("threshold.thresholds %d is outside 1..%d", t.Thresholds, MaxThresholds)
 	case !(t.Trim > 0 && t.Trim < 0.5):
@@ -287,7 +394,7 @@ func (r Region) check(label string, line int) error {
 	if slices.Contains(r.Labels, label) {
 		return nil
 	}
-	return fmt.Errorf("%w: %q in column %s, line %d (the specification has %q)", ErrRegion, label, r.Column, line, r.Labels)
+	return fmt.Errorf("%w: %q in column %s, line %d (the specification has [%s])", ErrRegion, label, r.Column, line, shortlist.Quote(r.Labels))
 }
 
 // rule parses the index rule.
@@ -323,6 +430,18 @@ func (s Spec) variables() []string {
 		}
 	}
 	return vars
+}
+
+// maxLag returns the longest lag of the analysis' terms.
+func (s Spec) maxLag() int {
+	lag := 0
+	for _, v := range s.variables() {
+		t, _ := panel.ParseTerm(v) // Validate parsed every variable
+		for _, r := range t.Refs() {
+			lag = max(lag, r.Lag)
+		}
+	}
+	return lag
 }
 
 func hasDuplicate(v []string) bool {

@@ -93,12 +93,19 @@ func TestParseSpecErrors(t *testing.T) {
 	cases := []struct {
 		name, yaml, want string
 	}{
-		{"unknown key", "outcome: y\ncontrol: [a]\n", "field control not found"},
-		{"unknown nested key", "threshold:\n  reps: 10\n", "field reps not found"},
-		{"wrong type", "controls: lnpgdp\n", "cannot unmarshal"},
+		{"unknown key", "outcome: y\ncontrol: [a]\n", `line 2: unknown key "control"`},
+		{"unknown nested key", "threshold:\n  reps: 10\n", `unknown key "reps"`},
+		{"wrong type", "controls: lnpgdp\n", `line 1: "lnpgdp" is not a list`},
+		{"list for a number", "threshold:\n  trim: [0.1]\n", "is not a number"},
+		{"list for a section", "digital: [a]\n", "is not a mapping of keys"},
+		{"text for a switch", "period_effects: maybe\n", `"maybe" is not true or false`},
 		{"empty outcome", "outcome: ''\n", "outcome is empty"},
 		{"duplicate variable", "controls: [lnpgdp, lndig]\n", "must be distinct"},
 		{"mediator among controls", "mediators: [lnpgdp]\n", "must be distinct"},
+		{"outcome among controls", "controls: [lnpgdp, 2*lncie]\n", `"2*lncie" contains the outcome "lncie" and would fit it exactly`},
+		{"outcome as mediator", "mediators: [lncie^2]\n", `"lncie^2" contains the outcome`},
+		{"outcome as threshold variable", "threshold:\n  variables: [lndig, lncie]\n", `"lncie" contains the outcome "lncie" and would split the threshold models' regimes on it`},
+		{"outcome as threshold regressor", "threshold:\n  regressor: lncie/100\n", `"lncie/100" contains the outcome`},
 		{"spaces in a term", "controls: [L. lnpgdp]\n", `as "L.lnpgdp"`},
 		{"bad term", "controls: [2x]\n", `variable "2x"`},
 		{"split", "split: median\n", `split "median"`},
@@ -113,12 +120,20 @@ func TestParseSpecErrors(t *testing.T) {
 		{"select", "threshold:\n  select: 1\n", "select 1"},
 		{"convention", "threshold:\n  convention: matlab\n", "convention"},
 		{"no threshold variable", "threshold:\n  variables: []\n", "at least one"},
+		{"fractional thresholds", "threshold:\n  thresholds: 2.5\n", `line 2: threshold.thresholds: "2.5" is not an integer`},
+		{"exponent for replications", "mediation:\n  reps: 1e3\n", `mediation.reps: "1e3" is not an integer`},
+		{"hexadecimal grid", "threshold:\n  grid: 0x10\n", `threshold.grid: "0x10" is not an integer`},
+		{"fractional seed", "threshold: &t\n  seed: 1.0\n", `threshold.seed: "1.0" is not an integer`},
+		{"quoted bs", "threshold:\n  bs: '300'\n", `threshold.bs: "300" is not an integer`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ParseSpec(strings.NewReader(c.yaml))
 			if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v, want ErrSpec mentioning %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "paper.") || strings.Contains(err.Error(), "[]string") {
+				t.Errorf("error %v names a Go type", err)
 			}
 		})
 	}

@@ -12,13 +12,16 @@ import (
 
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // ThresholdModels are Table 6's threshold models and the data they run on.
 type ThresholdModels struct {
 	// CSV is the analysis data plus, with period effects, a dummy column
-	// for every period but the first, named "_" + time column + period
-	// (e.g. _year2009); Table is CSV parsed.
+	// for every period after the base, named "_" + time column + period
+	// (e.g. _year2009); Table is CSV parsed. The base is the first period
+	// the models can use: the first of the data, or with lags of up to L
+	// periods the first at least L periods after it.
 	CSV   []byte
 	Table *panel.Table
 	// Specs holds one model per threshold variable, in the specification's
@@ -47,7 +50,11 @@ func PrepareThresholds(ds *Dataset, spec Spec) (*ThresholdModels, error) {
 			return nil, fmt.Errorf("paper: %w", err)
 		}
 		periods := slices.Compact(slices.Sorted(slices.Values(times)))
-		for _, p := range periods[1:] {
+		// Rows before the first period plus the longest lag have no
+		// lagged values; a dummy for every period from there on would be
+		// collinear with the unit effects.
+		base, _ := slices.BinarySearch(periods, periods[0]+float64(spec.maxLag()))
+		for _, p := range periods[min(base+1, len(periods)):] {
 			name := "_" + spec.Time + strconv.FormatFloat(p, 'f', -1, 64)
 			if ds.Table.Has(name) {
 				return nil, fmt.Errorf("paper: %w: the data have a column %s, the name of a period dummy", ErrSpec, name)
@@ -163,8 +170,8 @@ func Table6(results []*threshold.Result, spec Spec) (*ThresholdTable, error) {
 		m := r.Model
 		if !slices.Contains(spec.Threshold.Variables, m.Qx) || byQx[m.Qx] != nil || m.Depvar != spec.Outcome ||
 			!slices.Equal(m.Rx, []string{spec.regressor()}) {
-			return nil, fmt.Errorf("paper: table 6: %w: a model of %s on %v with threshold variable %s is not one of the "+
-				"specification's, or is given twice", ErrResults, m.Depvar, m.Rx, m.Qx)
+			return nil, fmt.Errorf("paper: table 6: %w: a model of %s on %s with threshold variable %s is not one of the "+
+				"specification's, or is given twice", ErrResults, m.Depvar, shortlist.Join(m.Rx), m.Qx)
 		}
 		byQx[m.Qx] = r
 	}

@@ -56,6 +56,28 @@ func TestPrepareThresholds(t *testing.T) {
 	}
 }
 
+// TestPrepareThresholdsWithLags checks that lags move the base period:
+// with L.lnpgdp the first year has no rows, 2009 is the base, and the
+// models are identified (no dummy for every remaining year).
+func TestPrepareThresholdsWithLags(t *testing.T) {
+	spec := testSpec()
+	spec.Controls = []string{"L.lnpgdp", "lnopen"}
+	m, err := PrepareThresholds(dataset(t, spec), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if indep := m.Specs[0].Indep; indep[2] != "_year2010" || indep[len(indep)-1] != "_year2020" {
+		t.Errorf("regressors %q, want the controls and _year2010 to _year2020", indep)
+	}
+	p, err := threshold.Prepare(m.Table, m.Specs[0])
+	if err == nil {
+		_, err = p.PointEstimates(threshold.Fast)
+	}
+	if err != nil {
+		t.Errorf("lagged control: %v", err)
+	}
+}
+
 func floatsSum(v []float64) float64 {
 	s := 0.0
 	for _, x := range v {

@@ -2,6 +2,8 @@ package paper
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -9,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/thresher/thresher/internal/outfile"
 )
 
 // Formats are the file extensions WriteAll writes, with their writers.
@@ -18,33 +22,24 @@ var formats = []struct {
 }{{"md", WriteMarkdown}, {"tex", WriteLaTeX}, {"csv", WriteCSV}, {"json", WriteJSON}}
 
 // WriteAll creates dir if needed and writes every table in the four formats
-// as <stem>.md, <stem>.tex, <stem>.csv and <stem>.json.
-func WriteAll(dir string, tables ...Table) error {
+// as <stem>.md, <stem>.tex, <stem>.csv and <stem>.json, with package
+// outfile: a regular file is replaced atomically, a device or FIFO written
+// through.
+func WriteAll(ctx context.Context, dir string, tables ...Table) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("paper: %w", err)
 	}
 	for _, t := range tables {
 		for _, f := range formats {
-			if err := writeFile(filepath.Join(dir, t.Stem()+"."+f.ext), t, f.write); err != nil {
-				return err
+			path := filepath.Join(dir, t.Stem()+"."+f.ext)
+			var buf bytes.Buffer
+			if err := f.write(&buf, t); err != nil {
+				return fmt.Errorf("paper: %s: %w", path, err)
+			}
+			if err := outfile.Write(ctx, path, buf.Bytes(), outfile.Perm); err != nil {
+				return fmt.Errorf("paper: %w", err)
 			}
 		}
-	}
-	return nil
-}
-
-// writeFile writes one table to path.
-func writeFile(path string, t Table, write func(io.Writer, Table) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("paper: %w", err)
-	}
-	err = write(f, t)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("paper: %s: %w", path, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package paper
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"io"
 	"math"
@@ -61,12 +62,12 @@ func fixtures() []Table {
 func TestWritersGolden(t *testing.T) {
 	dir := filepath.Join("testdata", "golden")
 	if *update {
-		if err := WriteAll(dir, fixtures()...); err != nil {
+		if err := WriteAll(context.Background(), dir, fixtures()...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	out := t.TempDir()
-	if err := WriteAll(out, fixtures()...); err != nil {
+	if err := WriteAll(context.Background(), out, fixtures()...); err != nil {
 		t.Fatal(err)
 	}
 	for _, tab := range fixtures() {
@@ -101,7 +102,7 @@ func TestWriteErrors(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteAll(file, fixtures()...); err == nil {
+	if err := WriteAll(context.Background(), file, fixtures()...); err == nil {
 		t.Error("WriteAll into a regular file succeeded")
 	}
 }
@@ -122,7 +123,7 @@ func TestEscapes(t *testing.T) {
 			t.Errorf("markdown %q = %q, want %q", c.in, got, c.markdown)
 		}
 	}
-	for v, want := range map[float64]string{-0.0001: "0.000", -0.0: "0.000", -0.0006: "-0.001", 0.1234: "0.123"} {
+	for v, want := range map[float64]string{-0.0001: "0.000", math.Copysign(0, -1): "0.000", -0.0006: "-0.001", 0.1234: "0.123"} {
 		if got := num(v, 3); got != want {
 			t.Errorf("num(%v) = %q, want %q", v, got, want)
 		}

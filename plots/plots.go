@@ -1,6 +1,8 @@
 package plots
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -16,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/outfile"
 )
 
 // Sentinel errors; every error of this package wraps one of them or an
@@ -27,7 +30,19 @@ var (
 	ErrNoDraws = errors.New("no bootstrap draws")
 	// ErrFormat reports a file extension other than .png and .svg.
 	ErrFormat = errors.New("unsupported image format")
+	// ErrRange reports values no axis can span: infinite or NaN, or so far
+	// apart that the axis's width overflows (gonum's tick search never
+	// ends on such an axis).
+	ErrRange = errors.New("values outside the drawable range")
 )
+
+// span checks that an axis from lo to hi can be drawn.
+func span(what string, lo, hi float64) error {
+	if w := hi - lo; math.IsInf(w, 0) || math.IsNaN(w) {
+		return fmt.Errorf("plots: %w: %s from %g to %g", ErrRange, what, lo, hi)
+	}
+	return nil
+}
 
 // Width and Height are the size of saved figures.
 const (
@@ -66,6 +81,14 @@ func LRCurve(res threshold.Result, k, c int) (*plot.Plot, error) {
 	}
 	level := res.Model.Level
 	crit := threshold.LRCritical(level)
+	left, right, _, top := plotter.XYRange(pts)
+	top = 1.3 * max(top, crit) // headroom: the legend stays clear of the curve
+	if err := span(fmt.Sprintf("stage %d curve %d: threshold", k, c), min(left, curve.Threshold), max(right, curve.Threshold)); err != nil {
+		return nil, err
+	}
+	if err := span(fmt.Sprintf("stage %d curve %d: LR", k, c), 0, top); err != nil {
+		return nil, err
+	}
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s model: LR of threshold %.4g", strings.ToLower(threshold.StageName(k)), curve.Threshold)
 	p.X.Label.Text = res.Model.Qx
@@ -88,8 +111,7 @@ func LRCurve(res threshold.Result, k, c int) (*plot.Plot, error) {
 	estimate.Color = color.RGBA{B: 200, A: 255}
 	estimate.Radius = vg.Points(4)
 	p.Add(line, critical, estimate)
-	_, _, _, top := plotter.XYRange(pts)
-	headroom(p, max(top, crit))
+	p.Y.Min, p.Y.Max = 0, top
 	p.Legend.Add("LR(g)", line)
 	p.Legend.Add(fmt.Sprintf("c(%g) = %.4g", level, crit), critical)
 	p.Legend.Add(fmt.Sprintf("estimate %.4g", curve.Threshold), estimate)
@@ -109,11 +131,12 @@ func BootstrapF(res threshold.Result, k int) (*plot.Plot, error) {
 		return nil, fmt.Errorf("plots: %w for stage %d: run the model with the draws kept (threshold.Spec.KeepDraws)", ErrNoDraws, k)
 	}
 	draws := st.Bootstrap.Draws
-	bins := min(max(int(math.Sqrt(float64(len(draws)))), 5), 50)
-	hist, err := plotter.NewHist(plotter.Values(draws), bins)
-	if err != nil {
-		return nil, fmt.Errorf("plots: stage %d: %w", k, err)
+	lo, hi := min(slices.Min(draws), st.FStat), max(slices.Max(draws), st.FStat)
+	pad := 0.05 * (hi - lo)
+	if err := span(fmt.Sprintf("stage %d: F", k), lo-pad, hi+pad); err != nil {
+		return nil, err
 	}
+	hist := histogram(draws, min(max(int(math.Sqrt(float64(len(draws)))), 5), 50))
 	tallest := 0.0
 	for _, b := range hist.Bins {
 		tallest = max(tallest, b.Weight)
@@ -130,50 +153,86 @@ func BootstrapF(res threshold.Result, k int) (*plot.Plot, error) {
 	p.X.Label.Text = "F*"
 	p.Y.Label.Text = "count"
 	p.Add(hist, observed)
-	headroom(p, tallest)
-	lo, hi := min(slices.Min(draws), st.FStat), max(slices.Max(draws), st.FStat)
-	p.X.Min, p.X.Max = lo-0.05*(hi-lo), hi+0.05*(hi-lo)
+	// Headroom: 30% above the tallest bin keeps the legend clear of it.
+	p.Y.Min, p.Y.Max = 0, 1.3*tallest
+	p.X.Min, p.X.Max = lo-pad, hi+pad
 	p.Legend.Add("F*", hist)
 	p.Legend.Add("observed F", observed)
 	p.Legend.Top = true
 	return p, nil
 }
 
-// headroom extends the y axis from 0 to 30% above top, so that the legend
-// in the top right corner stays clear of the data.
-func headroom(p *plot.Plot, top float64) {
-	p.Y.Min, p.Y.Max = 0, 1.3*top
+// histogram counts finite values in n bins of equal width from their
+// minimum to their maximum, as plotter.NewHist does, except that a value
+// that rounding puts past the last bin (a range wide against the values'
+// precision) counts in the last bin instead of panicking.
+func histogram(values []float64, n int) *plotter.Histogram {
+	lo, hi := slices.Min(values), slices.Max(values)
+	if hi <= lo {
+		n = 1
+	}
+	w := (hi - lo) / float64(n)
+	if w == 0 {
+		w = 1
+	}
+	bins := make([]plotter.HistogramBin, n)
+	for i := range bins {
+		bins[i].Min, bins[i].Max = lo+float64(i)*w, lo+float64(i+1)*w
+	}
+	for _, v := range values {
+		bins[min(int((v-lo)/w), n-1)].Weight++
+	}
+	return &plotter.Histogram{Bins: bins, Width: w, FillColor: color.Gray{128}, LineStyle: plotter.DefaultLineStyle}
 }
 
 // Save writes the plot to path as PNG or SVG, chosen by the extension, at
-// Width x Height.
-func Save(p *plot.Plot, path string) error {
+// Width x Height, with package outfile: a regular file is replaced
+// atomically, a device or FIFO written through. The plot is drawn in
+// another goroutine: when ctx ends first, Save returns ctx's cause without
+// creating path, and the drawing is dropped when it is done.
+func Save(ctx context.Context, p *plot.Plot, path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".png" && ext != ".svg" {
 		return fmt.Errorf("plots: %w %q (want .png or .svg)", ErrFormat, ext)
 	}
-	w, err := p.WriterTo(Width, Height, ext[1:])
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
+	if ctx.Err() != nil {
+		return fmt.Errorf("plots: %s: %w", path, context.Cause(ctx))
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
+	type drawing struct {
+		data []byte
+		err  error
 	}
-	_, err = w.WriteTo(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	drawn := make(chan drawing, 1)
+	go func() {
+		w, err := p.WriterTo(Width, Height, ext[1:])
+		if err != nil {
+			drawn <- drawing{nil, err}
+			return
+		}
+		var buf bytes.Buffer
+		_, err = w.WriteTo(&buf)
+		drawn <- drawing{buf.Bytes(), err}
+	}()
+	var d drawing
+	select {
+	case d = <-drawn:
+	case <-ctx.Done():
+		return fmt.Errorf("plots: %s: %w", path, context.Cause(ctx))
 	}
-	if err != nil {
+	if err := d.err; err != nil {
 		return fmt.Errorf("plots: %s: %w", path, err)
+	}
+	if err := outfile.Write(ctx, path, d.data, outfile.Perm); err != nil {
+		return fmt.Errorf("plots: %w", err)
 	}
 	return nil
 }
 
 // All creates dir if needed and writes every figure of the result as PNG
 // and SVG: <prefix>_lr_k<k>_<c> for each LR curve and <prefix>_f_k<k> for
-// each stage whose draws were kept. It returns the paths written.
-func All(res threshold.Result, dir, prefix string) ([]string, error) {
+// each stage whose draws were kept. It returns the paths written; when ctx
+// ends it stops at the figure being drawn, which it does not write.
+func All(ctx context.Context, res threshold.Result, dir, prefix string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("plots: %w", err)
 	}
@@ -181,7 +240,7 @@ func All(res threshold.Result, dir, prefix string) ([]string, error) {
 	save := func(p *plot.Plot, name string) error {
 		for _, ext := range []string{".png", ".svg"} {
 			path := filepath.Join(dir, name+ext)
-			if err := Save(p, path); err != nil {
+			if err := Save(ctx, p, path); err != nil {
 				return err
 			}
 			written = append(written, path)

@@ -2,11 +2,13 @@ package plots
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,7 +120,7 @@ func TestFigures(t *testing.T) {
 	}{{"lr", lr}, {"f", f}} {
 		for _, ext := range []string{".png", ".svg"} {
 			path := filepath.Join(dir, fig.name+ext)
-			if err := Save(fig.p, path); err != nil {
+			if err := Save(context.Background(), fig.p, path); err != nil {
 				t.Fatal(err)
 			}
 			checkImage(t, path)
@@ -129,7 +131,7 @@ func TestFigures(t *testing.T) {
 func TestAll(t *testing.T) {
 	res := testResult(t)
 	dir := filepath.Join(t.TempDir(), "figures")
-	paths, err := All(res, dir, "m")
+	paths, err := All(context.Background(), res, dir, "m")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +150,7 @@ func TestAll(t *testing.T) {
 	for i := range res.Stages {
 		res.Stages[i].Bootstrap = nil
 	}
-	paths, err = All(res, dir, "nodraws")
+	paths, err = All(context.Background(), res, dir, "nodraws")
 	if err != nil || len(paths) != 6 {
 		t.Errorf("without draws: %v, %d files", err, len(paths))
 	}
@@ -173,11 +175,11 @@ func TestErrors(t *testing.T) {
 		{"no draws", func() error { _, err := BootstrapF(noDraws, 1); return err }, ErrNoDraws},
 		{"pdf", func() error {
 			p, _ := LRCurve(res, 1, 0)
-			return Save(p, filepath.Join(t.TempDir(), "lr.pdf"))
+			return Save(context.Background(), p, filepath.Join(t.TempDir(), "lr.pdf"))
 		}, ErrFormat},
 		{"missing directory", func() error {
 			p, _ := LRCurve(res, 1, 0)
-			return Save(p, filepath.Join(t.TempDir(), "absent", "lr.png"))
+			return Save(context.Background(), p, filepath.Join(t.TempDir(), "absent", "lr.png"))
 		}, os.ErrNotExist},
 	}
 	for _, c := range cases {
@@ -189,5 +191,82 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(t.TempDir(), "lr.pdf")); err == nil {
 		t.Error("a .pdf file was written")
+	}
+}
+
+// withStage1 returns a copy of the result in which edit changed the first
+// stage, its first curve's points and its draws; the shared result stays as
+// it was.
+func withStage1(res threshold.Result, edit func(points [][2]float64, st *threshold.StageResult)) threshold.Result {
+	res.Stages = slices.Clone(res.Stages)
+	st := &res.Stages[0]
+	st.LRCurves = slices.Clone(st.LRCurves)
+	st.LRCurves[0].Points = slices.Clone(st.LRCurves[0].Points)
+	b := *st.Bootstrap
+	b.Draws = slices.Clone(b.Draws)
+	st.Bootstrap = &b
+	edit(st.LRCurves[0].Points, st)
+	return res
+}
+
+// TestExtremeValues draws results with values near the largest float64:
+// an axis whose width overflows used to make gonum's tick search spin
+// forever, and a histogram whose range is wide against its values'
+// precision used to panic. Every figure is either drawn or refused with
+// ErrRange.
+func TestExtremeValues(t *testing.T) {
+	res := testResult(t)
+	last := len(res.Stages[0].LRCurves[0].Points) - 1
+	cases := []struct {
+		name string
+		edit func(points [][2]float64, st *threshold.StageResult)
+		want error
+	}{
+		{"candidates from -1e308 to 1e308", func(pts [][2]float64, _ *threshold.StageResult) {
+			pts[0][0], pts[last][0] = -1e308, 1e308
+		}, ErrRange},
+		{"LR of 1.5e308", func(pts [][2]float64, _ *threshold.StageResult) { pts[1][1] = 1.5e308 }, ErrRange},
+		{"LR of 1e308 at every other candidate", func(pts [][2]float64, _ *threshold.StageResult) {
+			for i := 0; i < len(pts); i += 2 {
+				pts[i][1] = 1e308
+			}
+		}, nil},
+		{"estimate at -1e308", func(_ [][2]float64, st *threshold.StageResult) {
+			st.LRCurves[0].Threshold = -1e308
+		}, nil},
+		{"draws from -1e308 to 1e308", func(_ [][2]float64, st *threshold.StageResult) {
+			st.Bootstrap.Draws[0], st.Bootstrap.Draws[1] = -1e308, 1e308
+		}, ErrRange},
+		{"a draw of -1e308", func(_ [][2]float64, st *threshold.StageResult) { st.Bootstrap.Draws[0] = -1e308 }, nil},
+		{"an infinite F", func(_ [][2]float64, st *threshold.StageResult) { st.FStat = math.Inf(1) }, ErrRange},
+		{"a NaN draw", func(_ [][2]float64, st *threshold.StageResult) { st.Bootstrap.Draws[2] = math.NaN() }, ErrRange},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			_, err := All(context.Background(), withStage1(res, c.edit), dir, "x")
+			if !errors.Is(err, c.want) {
+				t.Errorf("error %v, want %v", err, c.want)
+			}
+		})
+	}
+}
+
+// TestSaveCancelled checks that a cancelled Save returns the context's
+// cause and creates no file.
+func TestSaveCancelled(t *testing.T) {
+	p, err := LRCurve(testResult(t), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("stop")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(stop)
+	path := filepath.Join(t.TempDir(), "lr.png")
+	if err := Save(ctx, p, path); !errors.Is(err, stop) {
+		t.Errorf("Save = %v, want the context's cause", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a cancelled Save left %s: %v", path, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -22,8 +23,13 @@ type Client struct {
 	conns []*grpc.ClientConn
 	next  int
 	// Patience bounds how long the client keeps retrying while no
-	// coordinator answers (default 5 min).
+	// coordinator answers (default 5 min), once one has answered.
 	Patience time.Duration
+	// DialTimeout bounds the wait for a first connection to any
+	// coordinator (default 10 s); a TLS mismatch (ErrUnknownAuthority,
+	// ErrServerName, ErrNotTLS, ErrNoPreface) ends it sooner.
+	DialTimeout time.Duration
+	answered    bool
 }
 
 // New returns a client of the coordinators at addrs (HOST:PORT). Without
@@ -36,7 +42,7 @@ func New(addrs []string, opts ...grpc.DialOption) (*Client, error) {
 		opts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	}
 	opts = append(opts, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<30)))
-	c := &Client{addrs: addrs, Patience: 5 * time.Minute}
+	c := &Client{addrs: addrs, Patience: 5 * time.Minute, DialTimeout: 10 * time.Second}
 	for _, a := range addrs {
 		cc, err := grpc.NewClient(a, opts...)
 		if err != nil {
@@ -78,20 +84,46 @@ func plain(err error) error {
 }
 
 // call runs op against the coordinators in turn until it succeeds, fails
-// for good, or no coordinator has answered for Patience.
+// for good, or no coordinator has answered for Patience (DialTimeout
+// before the first answer).
 func (c *Client) call(ctx context.Context, op func(pb.JobsClient) error) error {
-	deadline := time.Now().Add(c.Patience)
+	start := time.Now()
 	backoff := 100 * time.Millisecond
+	var last string // the cause of the previous failed first connection
+	seen := 0       // attempts in a row that failed with it
 	for {
 		err := op(pb.NewJobsClient(c.conns[c.next]))
 		if err == nil || !transient(err) || ctx.Err() != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			c.answered = true
 			return err
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no coordinator answered for %v (last error: %v)", c.Patience, plain(err))
+		// A connection that is up carried the coordinator's own answer
+		// (such as etcd being unavailable): patience, not the dial timeout.
+		if c.conns[c.next].GetState() == connectivity.Ready {
+			c.answered = true
+		}
+		limit := c.Patience
+		if !c.answered {
+			limit = c.DialTimeout
+			cause, final := connectionCause(err)
+			if cause != nil && cause.Error() == last {
+				seen++
+			} else if cause != nil {
+				last, seen = cause.Error(), 1
+			}
+			switch {
+			case cause != nil && seen >= final:
+				return fmt.Errorf("%s: %w", c.addrs[c.next], cause)
+			case time.Since(start)+backoff > limit && cause != nil:
+				return fmt.Errorf("%w within %v: %s: %w", ErrDial, limit, c.addrs[c.next], cause)
+			case time.Since(start)+backoff > limit:
+				return fmt.Errorf("%w within %v (last error: %v)", ErrDial, limit, plain(err))
+			}
+		} else if time.Since(start)+backoff > limit {
+			return fmt.Errorf("no coordinator answered for %v (last error: %v)", limit, plain(err))
 		}
 		c.next = (c.next + 1) % len(c.conns)
 		select {
@@ -190,8 +222,12 @@ func (c *Client) Cancel(ctx context.Context, id string) error {
 	}))
 }
 
+// cancelWait bounds the cancellation of a job whose caller gave up.
+const cancelWait = 300 * time.Millisecond
+
 // Run uploads the dataset, submits a job of the specifications and waits for
-// its results.
+// its results. When ctx ends first, it cancels the job (for at most
+// cancelWait) so that the cluster stops working for nobody.
 func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification, onEvent func(*pb.JobEvent)) ([][]byte, error) {
 	sha, err := c.Upload(ctx, data)
 	if err != nil {
@@ -201,5 +237,11 @@ func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification
 	if err := c.Submit(ctx, id, &pb.JobSpec{DatasetSha256: sha, Specs: specs}); err != nil {
 		return nil, err
 	}
-	return c.Wait(ctx, id, onEvent)
+	results, err := c.Wait(ctx, id, onEvent)
+	if ctx.Err() != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelWait)
+		c.Cancel(cctx, id)
+		cancel()
+	}
+	return results, err
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/storage"
 	"go.uber.org/zap"
 
 	"github.com/thresher/thresher/cluster/security"
@@ -37,6 +38,11 @@ type Config struct {
 	// TLS (https); with a CA as well, clients must present a certificate
 	// that CA signed. Peer traffic is unchanged.
 	ClientTLS security.TLSFiles
+	// BackendBytes is the quota of the member's database (default
+	// DefaultBackendBytes); the member maps 10% more of address space for
+	// it, and Start fails with ErrAddressSpace when that does not fit under
+	// the process's ulimit -v.
+	BackendBytes int64
 	// Fast shortens heartbeats and elections (10 ms / 100 ms) for tests and
 	// the in-process cluster.
 	Fast bool
@@ -44,6 +50,11 @@ type Config struct {
 	// reach Err and Start's error).
 	Logger *zap.Logger
 }
+
+// DefaultBackendBytes is the default database quota: 1 GiB, mapped as
+// 1.1 GiB. (etcd's own default quota of 2 GiB maps 10 GiB, which fails
+// under the address-space limits of common batch systems.)
+const DefaultBackendBytes = 1 << 30
 
 // Server is a running embedded etcd.
 type Server struct {
@@ -102,6 +113,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			TrustedCAFile: cfg.ClientTLS.CA, ClientCertAuth: cfg.ClientTLS.CA != ""}
 	}
 	ec.MaxRequestBytes = 8 << 20
+	if ec.QuotaBackendBytes, err = backendQuota(cfg.BackendBytes); err != nil {
+		return nil, err
+	}
 	if cfg.Fast {
 		ec.TickMs, ec.ElectionMs = 10, 100
 	}
@@ -127,6 +141,25 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, ctx.Err()
 	}
 	return &Server{etcd: e, endpoint: e.Clients[0].Addr().String()}, nil
+}
+
+// backendQuota returns the quota to give etcd for a requested one, after
+// checking that its map fits in the address space.
+func backendQuota(bytes int64) (int64, error) {
+	switch {
+	case bytes == 0:
+		bytes = DefaultBackendBytes
+	case bytes < 0:
+		return 0, fmt.Errorf("etcd: negative backend quota %d", bytes)
+	case bytes == storage.DefaultQuotaBytes:
+		// etcd maps 10 GiB for exactly its default quota; one page less
+		// maps 10% more than the quota, as for any other.
+		bytes -= 4096
+	}
+	if err := checkAddressSpace(uint64(bytes + bytes/10)); err != nil {
+		return 0, fmt.Errorf("etcd: %w", err)
+	}
+	return bytes, nil
 }
 
 // Endpoint returns the client address HOST:PORT actually listened on.

@@ -1,6 +1,7 @@
 package security
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/thresher/thresher/internal/outfile"
 )
 
 // Names every development certificate carries besides the hosts given:
@@ -90,7 +93,7 @@ func WriteDevCerts(dir string, hosts []string, validity time.Duration) error {
 		{DevFiles.Tokens, []byte("# bearer tokens of the job API, one per line\n" + base64.RawURLEncoding.EncodeToString(token) + "\n"), 0o600},
 	}
 	for _, w := range writes {
-		if err := os.WriteFile(filepath.Join(dir, w.name), w.data, w.mode); err != nil {
+		if err := outfile.Write(context.Background(), filepath.Join(dir, w.name), w.data, w.mode); err != nil {
 			return err
 		}
 	}

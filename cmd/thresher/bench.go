@@ -18,6 +18,7 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/outfile"
 )
 
 const benchSynopsis = `Runs a named scenario with the fast and the reference kernel in this process
@@ -100,11 +101,16 @@ type benchReport struct {
 	Agreement benchAgreement `json:"agreement"`
 }
 
+// scenarioReps, the default of --reference-reps, keeps the scenario's
+// replications.
+const scenarioReps = -2
+
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchSynopsis, stderr)
 	name := fs.String("scenario", "hansen-grid400", "scenario: hansen-grid400, hansen-exact or large")
 	data := fs.String("hansen-data", "testdata/hansen1999/invest.csv", "Hansen's invest.csv")
-	refReps := fs.Int("reference-reps", -2, "bootstrap replications per stage for the reference kernel (-1: all; default: the scenario's)")
+	refReps := scenarioReps
+	fs.Var(intValue{&refReps, scenarioReps, threshold.MaxReps}, "reference-reps", fmt.Sprintf("bootstrap replications per stage for the reference kernel, 0..%d; -1: all; -2: the scenario's", threshold.MaxReps))
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the fast kernel's run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -114,8 +120,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: unknown scenario %q", errUsage, *name)
 	}
 	sc := benchScenarios()[i]
-	if *refReps != -2 {
-		sc.referenceReps = *refReps
+	if refReps != scenarioReps {
+		sc.referenceReps = refReps
+	}
+	if *cpuProfile != "" {
+		if err := outfile.Check(*cpuProfile); err != nil {
+			return fmt.Errorf("%w: --cpuprofile %v", errUsage, err)
+		}
 	}
 	tab, err := sc.table(*data)
 	if err != nil {
@@ -129,13 +140,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rep := benchReport{Scenario: sc.name, Machine: machine(), Reps: spec.Reps}
 
 	fmt.Fprintf(stderr, "bench %s: fast kernel...\n", sc.name)
+	var profile bytes.Buffer
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
+		if err := pprof.StartCPUProfile(&profile); err != nil {
 			return err
 		}
 	}
@@ -143,6 +150,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pprof.StopCPUProfile()
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		if err := outfile.Write(ctx, *cpuProfile, profile.Bytes(), outfile.Perm); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
 	}
 	fastRun.PeakRSSMB = peakRSSMB()
 	rep.Fast = fastRun

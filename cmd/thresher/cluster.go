@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/coordinator"
@@ -189,6 +190,7 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	peer := fs.String("peer-listen", "", "peer address HOST:PORT (required for a multi-member cluster)")
 	initial := fs.String("initial-cluster", "", "members name=http://HOST:PEERPORT,... of a multi-member cluster (empty: single member)")
 	state := fs.String("initial-cluster-state", "new", "new, or existing to join a running cluster")
+	backend := fs.Int64("backend-bytes", etcdserver.DefaultBackendBytes, "database quota; the member maps 10% more of the address space that ulimit -v bounds")
 	var clientTLS security.TLSFiles
 	fs.StringVar(&clientTLS.Cert, "tls-cert", "", "PEM certificate: serve clients over TLS (with --tls-key)")
 	fs.StringVar(&clientTLS.Key, "tls-key", "", "PEM key of --tls-cert")
@@ -197,7 +199,10 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	srv, err := etcdserver.Start(ctx, etcdserver.Config{Name: *name, DataDir: *dataDir, Listen: *listen,
-		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state, ClientTLS: clientTLS})
+		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state, ClientTLS: clientTLS, BackendBytes: *backend})
+	if errors.Is(err, etcdserver.ErrAddressSpace) {
+		return fmt.Errorf("%w: lower --backend-bytes (%d) or raise ulimit -v", err, *backend)
+	}
 	if err != nil {
 		return err
 	}
@@ -228,6 +233,8 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line (required with TLS)")
 	workerName := fs.String("worker-server-name", "thresher-worker", "name the workers' certificates are verified under")
 	maxDataset := fs.Int("max-dataset-bytes", 256<<20, "largest dataset a client may upload")
+	maxWork := workFlag(jobspec.DefaultMaxWork)
+	fs.Var(&maxWork, "max-work", "refuse at submission a job whose estimated work exceeds this many units (see 'thresher xthreg --help')")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -259,7 +266,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	return f.serve(ctx, stderr, "coordinator", false, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
 			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
-			MaxDatasetBytes: *maxDataset, ServerOptions: serverOpts, DialOptions: dialOpts})
+			MaxDatasetBytes: *maxDataset, MaxWork: float64(maxWork), ServerOptions: serverOpts, DialOptions: dialOpts})
 	})
 }
 
@@ -376,6 +383,9 @@ func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(&hosts, "hosts", "extra DNS names or IPs for the certificate, comma-separated")
 	validity := fs.Duration("validity", 365*24*time.Hour, "validity of the certificates")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkOutDir("dir", *dir); err != nil {
 		return err
 	}
 	if err := security.WriteDevCerts(*dir, hosts, *validity); err != nil {

@@ -125,6 +125,8 @@ func TestXthregErrors(t *testing.T) {
 		{[]string{"worker", "--listen", "127.0.0.1:0"}, 2, "TLS is required"},
 		{[]string{"worker", "--insecure", "--listen", "127.0.0.1:0", "--advertise", "10.1.2.3:7071"}, 2, "only allowed with a loopback --advertise address"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--coordinator", "10.0.0.1:7070"}, 2, "give --tls-ca"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--dial-timeout", "0s"}, 2, "--dial-timeout must be positive"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--etcd-backend-bytes", "1000"}, 2, "at least 16 MiB"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)
@@ -134,6 +136,76 @@ func TestXthregErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a failed run left %s behind", out)
+	}
+}
+
+// TestOptionErrors checks that every option's range is enforced at the
+// command line and in THRESHER_* variables, with exit status 2, a one-line
+// message naming the flag as --name, and no silent default or truncation.
+func TestOptionErrors(t *testing.T) {
+	base := []string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d"}
+	cases := []struct {
+		args []string
+		env  string // NAME=value
+		msg  string
+	}{
+		{args: []string{"--level", "0"}, msg: `invalid value "0" for flag --level: 0 must lie between 10 and 99.99`},
+		{args: []string{"--level", "100"}, msg: "100 must lie between 10 and 99.99"},
+		{args: []string{"--level", "0.95"}, msg: "0.95 must lie between 10 and 99.99"},
+		{args: []string{"--level", "NaN"}, msg: `"NaN" is not a number`},
+		{args: []string{"--thnum", "2.5"}, msg: `invalid value "2.5" for flag --thnum: "2.5" is not an integer`},
+		{args: []string{"--thnum", "0"}, msg: "0 is outside 1..64"},
+		{args: []string{"--trim", "0.5"}, msg: "flag --trim: 0.5 must lie strictly between 0 and 0.5"},
+		{args: []string{"--trim", "0x1p-4"}, msg: `"0x1p-4" is not a number`},
+		{args: []string{"--thnum", "3", "--trim", "0.1,0.1"}, msg: "2 values of trim for 3 thresholds"},
+		{args: []string{"--bs", "x"}, msg: `invalid value "x" for flag --bs: "x" is not a number`},
+		{args: []string{"--bs", "1e3"}, msg: `"1e3" is not an integer`},
+		{args: []string{"--bs", "20000000"}, msg: "20000000 is outside 0..10000000"},
+		{args: []string{"--bs"}, msg: "flag needs an argument: --bs"},
+		{args: []string{"--grid", "1"}, msg: "flag --grid"},
+		{args: []string{"--grid", "2.5"}, msg: `grid "2.5" must be "all" or an integer >= 2`},
+		{args: []string{"--seed", "-1"}, msg: "flag --seed"},
+		{args: []string{"--thresholds", "inf"}, msg: `"inf" is not a number`},
+		{args: []string{"--thresholds", "0.1,0.2"}, msg: "2 given thresholds for 1"},
+		{args: []string{"--workers", "-1"}, msg: "-1 is outside 0..1024"},
+		{args: []string{"--format", "xml"}, msg: `invalid value "xml" for flag --format: want text or json`},
+		{args: []string{"--vce", "hc3"}, msg: "flag --vce"},
+		{args: []string{"--convention", "r"}, msg: "flag --convention"},
+		{args: []string{"--save-draws=maybe"}, msg: "--save-draws"},
+		{args: []string{"--bogus"}, msg: "flag provided but not defined: --bogus"},
+		{env: "THRESHER_LEVEL=0", msg: `invalid value "0" for THRESHER_LEVEL (--level): 0 must lie between 10 and 99.99`},
+		{env: "THRESHER_THNUM=2.5", msg: `"2.5" is not an integer`},
+	}
+	for _, c := range cases {
+		if name, value, ok := strings.Cut(c.env, "="); ok {
+			t.Setenv(name, value)
+		}
+		code, _, stderr := runCLI(t, append(base, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v %s: exit %d, stderr %q; want exit 2 and %q", c.args, c.env, code, stderr, c.msg)
+		}
+		if strings.Contains(stderr, " -"+strings.TrimLeft(firstFlag(c.args), "-")) || strings.Contains(stderr, "Usage:") {
+			t.Errorf("%v: stderr names a flag with one dash or prints the usage: %q", c.args, stderr)
+		}
+		if name, _, ok := strings.Cut(c.env, "="); ok {
+			os.Unsetenv(name)
+		}
+	}
+}
+
+func firstFlag(args []string) string {
+	if len(args) == 0 {
+		return "--none"
+	}
+	flag, _, _ := strings.Cut(args[0], "=")
+	return flag
+}
+
+// TestLevelEcho checks that the report prints the level as given.
+func TestLevelEcho(t *testing.T) {
+	code, out, stderr := runCLI(t, hansenArgs("--bs", "0", "--thnum", "1", "--trim", "0.01", "--level", "12.51")...)
+	if code != 0 || !strings.Contains(out, "(level = 12.51)") {
+		t.Errorf("exit %d, report %.300q: %s", code, out, stderr)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/ctxio"
 	"github.com/thresher/thresher/paper"
 	"github.com/thresher/thresher/plots"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -29,44 +31,57 @@ const simulateSynopsis = `Writes a synthetic data set with a documented data-gen
   thresher simulate threshold --units N --periods T --seed S --out DIR
       a balanced panel with thresholds at 0.3 and 0.7: DIR/threshold.csv`
 
-func runSimulate(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintf(stderr, "Usage: thresher simulate provinces|threshold [flags]\n\n%s\n", simulateSynopsis)
 		return fmt.Errorf("%w: name the data set: provinces or threshold", errUsage)
 	}
 	kind := args[0]
 	fs := newFlagSet("simulate "+kind, simulateSynopsis, stderr)
-	seed := fs.Uint64("seed", 1, "seed of the data-generating process")
+	seed, units, periods := uint64(1), 500, 10
+	fs.Var(seedValue{&seed}, "seed", "seed of the data-generating process")
 	out := fs.String("out", ".", "directory to write into")
-	units := fs.Int("units", 500, "units (threshold only)")
-	periods := fs.Int("periods", 10, "periods (threshold only)")
+	fs.Var(intValue{&units, 2, maxSimUnits}, "units", fmt.Sprintf("units, 2..%d (threshold only)", maxSimUnits))
+	fs.Var(intValue{&periods, 2, maxSimPeriods}, "periods", fmt.Sprintf("periods, 2..%d (threshold only)", maxSimPeriods))
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	switch kind {
-	case "provinces":
-		if err := (simulate.Provinces{Seed: *seed}).Write(*out); err != nil {
+	if kind != "provinces" && kind != "threshold" {
+		return fmt.Errorf("%w: unknown data set %q (want provinces or threshold)", errUsage, kind)
+	}
+	if err := checkOutDir("out", *out); err != nil {
+		return err
+	}
+	if kind == "provinces" {
+		if err := (simulate.Provinces{Seed: seed}).Write(ctx, *out); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "provinces.csv"), filepath.Join(*out, "provinces_truth.csv"))
 		return err
-	case "threshold":
-		if *units < 2 || *periods < 2 {
-			return fmt.Errorf("%w: --units and --periods must be at least 2", errUsage)
-		}
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
-		}
-		path := filepath.Join(*out, "threshold.csv")
-		data := simulate.ThresholdPanel{Units: *units, Periods: *periods, Seed: *seed}.CSV()
-		if err := writeOutput(path, stdout, data); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(stdout, "wrote %s\n", path)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: unknown data set %q (want provinces or threshold)", errUsage, kind)
+	path := filepath.Join(*out, "threshold.csv")
+	var data []byte
+	if err := interruptible(ctx, func() error {
+		data = simulate.ThresholdPanel{Units: units, Periods: periods, Seed: seed}.CSV()
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := writeOutput(ctx, path, stdout, data); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "wrote %s\n", path)
+	return err
 }
+
+// Sizes of 'thresher simulate threshold'.
+const (
+	maxSimUnits   = 1_000_000
+	maxSimPeriods = 1_000
+)
 
 const paperSynopsis = `Runs the applied paper's workflow on a provincial panel and writes its tables:
 Table 2 (descriptives), 3 (stepwise two-way fixed effects), 4 (regions and
@@ -94,7 +109,8 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataPath := fs.String("data", "", "provincial panel CSV (required)")
 	specPath := fs.String("spec", "", "YAML specification (default: the paper's)")
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
-	workers := fs.Int("workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	var lf localFlags
+	lf.register(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -103,14 +119,25 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" || *out == "" {
 		return fmt.Errorf("%w: --data and --out are required", errUsage)
 	}
+	if err := checkOutDir("out", *out); err != nil {
+		return err
+	}
 	spec := paper.DefaultSpec()
 	if *specPath != "" {
-		var err error
-		if spec, err = paper.LoadSpec(*specPath); err != nil {
-			return err
+		// paper.LoadSpec, with an open and reads that stop on a signal.
+		f, err := ctxio.Open(ctx, *specPath)
+		if err != nil {
+			return fmt.Errorf("paper spec: %w", err)
+		}
+		spec, err = paper.ParseSpec(f)
+		f.Close()
+		if errors.Is(err, paper.ErrSpec) {
+			return fmt.Errorf("%w: %s: %v", errUsage, *specPath, err)
+		} else if err != nil {
+			return fmt.Errorf("%s: %w", *specPath, err)
 		}
 	}
-	raw, err := readData(*dataPath)
+	raw, err := readData(ctx, *dataPath)
 	if err != nil {
 		return err
 	}
@@ -144,7 +171,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator, Kind: mediation.KindName,
 			Spec: mediation.Config{ID: ds.Layout.ID, Time: ds.Layout.Time, Spec: s}.Encode()})
 	}
-	results, err := runJob(ctx, &remote, *workers, models.CSV, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, lf, models.CSV, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -161,7 +188,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			thresholds = append(thresholds, res)
 			name = "threshold_" + fileStem(res.Model.Qx)
-			figures, err := plots.All(*res, *out, name)
+			figures, err := plots.All(ctx, *res, *out, name)
 			if err != nil {
 				return err
 			}
@@ -180,7 +207,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		json.Indent(&pretty, r, "", "  ")
 		pretty.WriteByte('\n')
 		path := filepath.Join(*out, name+".json")
-		if err := writeOutput(path, stdout, pretty.Bytes()); err != nil {
+		if err := writeOutput(ctx, path, stdout, pretty.Bytes()); err != nil {
 			return err
 		}
 		written = append(written, path)
@@ -189,7 +216,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := paper.WriteAll(*out, tables.List()...); err != nil {
+	if err := paper.WriteAll(ctx, *out, tables.List()...); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "wrote tables 2-6 (md, tex, csv, json) and %d result and figure files to %s\n", len(written), *out)
@@ -211,7 +238,7 @@ the LR(g) curve of every estimated threshold with the critical value c(a),
 and, when the result kept its bootstrap draws (--save-draws), the
 distribution of F* with the observed F, as PNG and SVG.`
 
-func runPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", plotSynopsis, stderr)
 	resultPath := fs.String("result", "", "JSON result of thresher xthreg (required)")
 	out := fs.String("out", ".", "directory for the figures")
@@ -222,7 +249,10 @@ func runPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *resultPath == "" {
 		return fmt.Errorf("%w: --result is required", errUsage)
 	}
-	raw, err := os.ReadFile(*resultPath)
+	if err := checkOutDir("out", *out); err != nil {
+		return err
+	}
+	raw, err := ctxio.ReadFile(ctx, *resultPath)
 	if err != nil {
 		return err
 	}
@@ -233,7 +263,8 @@ func runPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(res.Stages) == 0 {
 		return fmt.Errorf("%s: not a threshold result: no stages", *resultPath)
 	}
-	paths, err := plots.All(res, *out, *prefix)
+	fmt.Fprintf(stderr, "thresher: drawing the figures of %s\n", *resultPath)
+	paths, err := plots.All(ctx, res, *out, *prefix)
 	if err != nil {
 		return err
 	}

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -31,66 +34,181 @@ field of 'thresher xthreg', and one entry per model that overrides them:
     - {label: debt, qx: L.d, thnum: 3, trim: [0.01, 0.01, 0.05]}
     - {label: cash flow, qx: L.c, thnum: 2}
 
+Keys are the flags of 'thresher xthreg' with _ for - (save_draws), parsed and
+range-checked as the flags are; a list key also takes a single value (bs: 5).
+Labels must differ. A relative data path is relative to the sweep file.
+
 --format json writes {"results": [{"label": ..., "result": {...}}, ...]}, each
 result exactly what 'thresher xthreg --format json' writes for that model.`
 
 // sweepEntry is one model of a sweep file.
 type sweepEntry struct {
-	Label       string `yaml:"label"`
-	modelConfig `yaml:",inline"`
+	Label string
+	modelConfig
 }
 
-// sweepFile is the layout of a sweep file, used to reject unknown keys.
-type sweepFile struct {
-	Data     string       `yaml:"data"`
-	Defaults modelConfig  `yaml:"defaults"`
-	Specs    []sweepEntry `yaml:"specs"`
-}
-
-// parseSweep reads a sweep file: every entry starts from the defaults.
+// parseSweep reads a sweep file: its data path as written, and its models,
+// each starting from the defaults. Every model key is parsed as the flag of
+// 'thresher xthreg' of the same name (with "_" for "-"): same ranges, same
+// messages; a key that takes a list also takes a single value.
 func parseSweep(raw []byte) (string, []sweepEntry, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	var strict sweepFile
-	if err := dec.Decode(&strict); err != nil {
-		return "", nil, fmt.Errorf("sweep file: %w", err)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return "", nil, err
 	}
-	var loose struct {
-		Defaults yaml.Node   `yaml:"defaults"`
-		Specs    []yaml.Node `yaml:"specs"`
+	if len(doc.Content) == 0 {
+		return "", nil, fmt.Errorf("empty; want the keys data, defaults and specs")
 	}
-	if err := yaml.Unmarshal(raw, &loose); err != nil {
-		return "", nil, fmt.Errorf("sweep file: %w", err)
+	root := deref(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		return "", nil, fmt.Errorf("line %d: want the keys data, defaults and specs", root.Line)
 	}
+	var data string
 	defaults := defaultModel
-	if !loose.Defaults.IsZero() {
-		if err := loose.Defaults.Decode(&defaults); err != nil {
-			return "", nil, fmt.Errorf("sweep file: defaults: %w", err)
+	var specs *yaml.Node
+	err := eachKey(root, func(k, v *yaml.Node) error {
+		switch k.Value {
+		case "data":
+			if v.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: data: want a file name", v.Line)
+			}
+			data = v.Value
+		case "defaults":
+			if err := applyModel(v, &defaults, nil); err != nil {
+				return fmt.Errorf("defaults: %w", err)
+			}
+		case "specs":
+			specs = v
+		default:
+			return fmt.Errorf("line %d: unknown key %q (want data, defaults or specs)", k.Line, k.Value)
 		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
 	}
-	if len(loose.Specs) == 0 {
-		return "", nil, fmt.Errorf("sweep file: no specs")
+	if specs == nil || specs.Kind == yaml.SequenceNode && len(specs.Content) == 0 {
+		return "", nil, fmt.Errorf("no specs")
 	}
-	entries := make([]sweepEntry, len(loose.Specs))
-	for i, node := range loose.Specs {
-		entries[i] = sweepEntry{modelConfig: defaults}
-		if err := node.Decode(&entries[i]); err != nil {
-			return "", nil, fmt.Errorf("sweep file: spec %d: %w", i+1, err)
+	if specs.Kind != yaml.SequenceNode {
+		return "", nil, fmt.Errorf("line %d: specs: want a list of models", specs.Line)
+	}
+	entries := make([]sweepEntry, len(specs.Content))
+	labels := map[string]int{}
+	for i, node := range specs.Content {
+		e := &entries[i]
+		e.modelConfig = defaults
+		if err := applyModel(deref(node), &e.modelConfig, &e.Label); err != nil {
+			return "", nil, fmt.Errorf("spec %d: %w", i+1, err)
 		}
-		if entries[i].Label == "" {
-			entries[i].Label = fmt.Sprintf("spec %d", i+1)
+		if e.Label == "" {
+			e.Label = fmt.Sprintf("spec %d", i+1)
 		}
+		if j, ok := labels[e.Label]; ok {
+			return "", nil, fmt.Errorf("specs %d and %d both have the label %q; labels name the results and must differ", j+1, i+1, e.Label)
+		}
+		labels[e.Label] = i
 	}
-	return strict.Data, entries, nil
+	return data, entries, nil
 }
+
+// deref returns the node an alias stands for.
+func deref(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// eachKey calls f for every key of a mapping, in order, with the key and
+// its value. Repeated keys and merge keys are refused.
+func eachKey(m *yaml.Node, f func(k, v *yaml.Node) error) error {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], deref(m.Content[i+1])
+		switch {
+		case k.Kind != yaml.ScalarNode:
+			return fmt.Errorf("line %d: a key must be a name", k.Line)
+		case k.Value == "<<":
+			return fmt.Errorf("line %d: merge keys (<<) are not supported; 'defaults' apply to every spec", k.Line)
+		case seen[k.Value]:
+			return fmt.Errorf("line %d: %s is given twice", k.Line, k.Value)
+		}
+		seen[k.Value] = true
+		if err := f(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyModel sets the model options of a mapping, through the flags of
+// 'thresher xthreg'; label, when not nil, receives the "label" key.
+func applyModel(n *yaml.Node, m *modelConfig, label *string) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want a mapping of model options", n.Line)
+	}
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	m.register(fs)
+	return eachKey(n, func(k, v *yaml.Node) error {
+		key := k.Value
+		f := fs.Lookup(strings.ReplaceAll(key, "_", "-"))
+		if key == "label" && label != nil {
+			f = &flag.Flag{Value: (*stringValue)(label)}
+		}
+		if f == nil || strings.Contains(key, "-") {
+			return fmt.Errorf("line %d: unknown key %q (the keys are the flags of 'thresher xthreg' with _ for -, and label)", k.Line, key)
+		}
+		text, err := scalarText(v, f.Value)
+		if err != nil {
+			return fmt.Errorf("line %d: %s: %w", k.Line, key, err)
+		}
+		if err := f.Value.Set(text); err != nil {
+			return fmt.Errorf("line %d: %s: invalid value %q: %w", k.Line, key, text, err)
+		}
+		return nil
+	})
+}
+
+// scalarText returns the text of a value: a scalar, or for a list option a
+// scalar or a sequence of scalars, joined with commas.
+func scalarText(v *yaml.Node, value flag.Value) (string, error) {
+	_, isList := value.(listValue)
+	switch {
+	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null":
+		return "", fmt.Errorf("no value")
+	case v.Kind == yaml.ScalarNode:
+		return v.Value, nil
+	case v.Kind == yaml.SequenceNode && isList:
+		items := make([]string, len(v.Content))
+		for i, it := range v.Content {
+			if it = deref(it); it.Kind != yaml.ScalarNode {
+				return "", fmt.Errorf("item %d is not a single value", i+1)
+			}
+			items[i] = it.Value
+		}
+		return strings.Join(items, ","), nil
+	case v.Kind == yaml.SequenceNode:
+		return "", fmt.Errorf("takes a single value, not a list")
+	}
+	return "", fmt.Errorf("want a value or a list of values")
+}
+
+// stringValue is a free-text option.
+type stringValue string
+
+func (s *stringValue) String() string     { return string(*s) }
+func (s *stringValue) Set(v string) error { *s = stringValue(v); return nil }
 
 func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep", sweepSynopsis, stderr)
 	specPath := fs.String("spec", "", "sweep file (required)")
 	dataPath := fs.String("data", "", "CSV file (default: the sweep file's data)")
-	format := fs.String("format", "text", "output format: text or json")
+	format := "text"
+	fs.Var(choiceValue{&format, checkFormat}, "format", "output format: text or json")
 	output := fs.String("output", "", "write the report to this file instead of stdout")
-	workers := fs.Int("workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	var lf localFlags
+	lf.register(fs)
 	var remote remoteFlags
 	remote.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -99,24 +217,24 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *specPath == "" {
 		return fmt.Errorf("%w: --spec is required", errUsage)
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, *format)
+	if err := checkOutput(*output); err != nil {
+		return err
 	}
-	raw, err := os.ReadFile(*specPath)
+	raw, err := ctxio.ReadFile(ctx, *specPath)
 	if err != nil {
 		return err
 	}
 	file, entries, err := parseSweep(raw)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %s: %v", errUsage, *specPath, err)
 	}
 	if *dataPath == "" {
-		*dataPath = file
+		*dataPath = sweepDataPath(*specPath, file)
 	}
 	if *dataPath == "" {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
-	data, err := readData(*dataPath)
+	data, err := readData(ctx, *dataPath)
 	if err != nil {
 		return err
 	}
@@ -127,12 +245,12 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		specs[i] = e.specification(e.Label)
 	}
-	results, err := runJob(ctx, &remote, *workers, data, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, lf, data, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if *format == "json" {
+	if format == "json" {
 		type labelled struct {
 			Label  string          `json:"label"`
 			Result json.RawMessage `json:"result"`
@@ -158,5 +276,14 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			buf.WriteByte('\n')
 		}
 	}
-	return writeOutput(*output, stdout, buf.Bytes())
+	return writeOutput(ctx, *output, stdout, buf.Bytes())
+}
+
+// sweepDataPath resolves a sweep file's data path: a relative one is
+// relative to the sweep file's directory.
+func sweepDataPath(specPath, data string) string {
+	if data == "" || filepath.IsAbs(data) {
+		return data
+	}
+	return filepath.Join(filepath.Dir(specPath), data)
 }

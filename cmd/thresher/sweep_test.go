@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -38,13 +39,62 @@ func TestParseSweep(t *testing.T) {
 	if entries[0].Thnum != 2 || len(entries[0].Trim) != 0 {
 		t.Errorf("entry 1: %+v", entries[0])
 	}
-	for bad, msg := range map[string]string{
-		"specs:\n  - {qx: d, tresholds: 2}\n": "tresholds",
-		"defaults: {depvar: i}\n":             "no specs",
-		"data: x\nspecs: 3\n":                 "cannot unmarshal",
-	} {
-		if _, _, err := parseSweep([]byte(bad)); err == nil || !strings.Contains(err.Error(), msg) {
-			t.Errorf("%q: error %v, want %q", bad, err, msg)
+	scalars, err := parseSweepEntries(t, "specs:\n  - {qx: d, bs: 5, trim: 0.05, thresholds: -1.5e-1, save_draws: true, level: 99.5}\n")
+	if e := scalars[0]; err != nil || !slices.Equal(e.Bs, []int{5}) || !slices.Equal(e.Trim, []float64{0.05}) ||
+		!slices.Equal(e.Thresholds, []float64{-0.15}) || !e.SaveDraws || e.Level != 99.5 {
+		t.Errorf("scalars for lists: %v, %+v", err, scalars)
+	}
+}
+
+func parseSweepEntries(t *testing.T, raw string) ([]sweepEntry, error) {
+	t.Helper()
+	_, entries, err := parseSweep([]byte(raw))
+	return entries, err
+}
+
+// TestParseSweepErrors checks that a sweep file's options are refused as
+// their flags would be, with the line, and never with a Go type name.
+func TestParseSweepErrors(t *testing.T) {
+	cases := []struct{ file, msg string }{
+		{"specs:\n  - {qx: d, tresholds: 2}\n", `line 2: unknown key "tresholds"`},
+		{"defaults: {depvar: i}\n", "no specs"},
+		{"", "empty"},
+		{"data: x\nspecs: 3\n", "line 2: specs: want a list of models"},
+		{"data: [x]\nspecs: [{qx: d}]\n", "data: want a file name"},
+		{"specs:\n  - qx: d\n    thnum: 2.5\n", `spec 1: line 3: thnum: invalid value "2.5": "2.5" is not an integer`},
+		{"defaults:\n  thnum: 1e1\nspecs: [{qx: d}]\n", `defaults: line 2: thnum: invalid value "1e1": "1e1" is not an integer`},
+		{"specs: [{qx: d, thnum: 65}]\n", "65 is outside 1..64"},
+		{"specs: [{qx: d, level: 0}]\n", "0 must lie between 10 and 99.99"},
+		{"specs: [{qx: d, level: 100}]\n", `invalid value "100": 100 must lie between 10 and 99.99`},
+		{"specs: [{qx: d, level: .nan}]\n", `".nan" is not a number`},
+		{"specs: [{qx: d, trim: 0.5}]\n", "0.5 must lie strictly between 0 and 0.5"},
+		{"specs: [{qx: d, trim: [0.1, 0x1p-3]}]\n", `"0x1p-3" is not a number`},
+		{"specs: [{qx: d, bs: [5, x]}]\n", `"x" is not a number`},
+		{"specs: [{qx: d, bs: -1}]\n", "-1 is outside 0..10000000"},
+		{"specs: [{qx: d, bs: [[5]]}]\n", "bs: item 1 is not a single value"},
+		{"specs: [{qx: d, thnum: [2]}]\n", "thnum: takes a single value, not a list"},
+		{"specs: [{qx: d, bs: }]\n", "bs: no value"},
+		{"specs: [{qx: d, indep: {a: b}}]\n", "indep: want a value or a list of values"},
+		{"specs: [{qx: d, seed: -1}]\n", "seed: invalid value"},
+		{"specs: [{qx: d, grid: 1}]\n", `grid "1" must be "all" or an integer >= 2`},
+		{"specs: [{qx: d, grid: 2.5}]\n", `grid "2.5"`},
+		{"specs: [{qx: d, convention: hansn}]\n", `unknown convention "hansn"`},
+		{"specs: [{qx: d, save_draws: yes}]\n", `"yes" is neither true nor false`},
+		{"specs: [{qx: d, save-draws: true}]\n", `unknown key "save-draws"`},
+		{"specs: [{qx: d, qx: e}]\n", "line 1: qx is given twice"},
+		{"specs: [{label: a, qx: d}, {label: a, qx: e}]\n", `specs 1 and 2 both have the label "a"`},
+		{"specs: [{qx: d}, {label: spec 1, qx: e}]\n", `specs 1 and 2 both have the label "spec 1"`},
+		{"defaults: &d {qx: d}\nspecs: [{<<: *d, thnum: 2}]\n", "merge keys (<<) are not supported"},
+		{"specs: [3]\n", "spec 1: line 1: want a mapping of model options"},
+	}
+	for _, c := range cases {
+		_, err := parseSweepEntries(t, c.file)
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%q: error %v, want %q", c.file, err, c.msg)
+			continue
+		}
+		if strings.Contains(err.Error(), "main.") || strings.Contains(err.Error(), "unmarshal") {
+			t.Errorf("%q: error names a Go type: %v", c.file, err)
 		}
 	}
 }

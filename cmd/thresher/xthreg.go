@@ -4,43 +4,106 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/client"
+	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/security"
+	"github.com/thresher/thresher/coordinator"
+	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/inprocess"
+	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
 // modelConfig holds the fields of a threshold model, from flags
 // (`thresher xthreg`) or from a sweep file (`thresher sweep`): the
-// threshold kind's Config, which the job carries as it is.
+// threshold kind's Config, which the job carries as it is; register parses
+// both.
 type modelConfig struct {
-	threshold.Config `yaml:",inline"`
+	threshold.Config
 }
 
 // defaultModel holds the defaults of every model field.
 var defaultModel = modelConfig{threshold.DefaultConfig}
 
+// Ranges of the model options.
+var (
+	trimRange  = interval{lo: 0, hi: 0.5, open: true}
+	levelRange = interval{lo: 10, hi: 99.99}
+)
+
+// register adds the model's options to fs, with their current values as
+// defaults. A sweep file's keys are these names with "_" for "-".
+func (m *modelConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.ID, "id", m.ID, "column naming the unit (panel variable)")
+	fs.StringVar(&m.Time, "time", m.Time, "column holding the integer period")
+	fs.StringVar(&m.Depvar, "depvar", m.Depvar, "dependent variable (required)")
+	fs.Var((*listFlag)(&m.Indep), "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
+	fs.Var((*listFlag)(&m.Rx), "rx", "regime-dependent regressors, comma-separated (required)")
+	fs.StringVar(&m.Qx, "qx", m.Qx, "threshold variable (required)")
+	fs.Var(intValue{&m.Thnum, 1, threshold.MaxThresholds}, "thnum", fmt.Sprintf("number of thresholds K, 1..%d", threshold.MaxThresholds))
+	fs.Var(choiceValue{&m.Grid, checkGrid}, "grid", fmt.Sprintf(`candidate grid: "all" (every distinct value inside the trim) or a number of points, 2..%d`, threshold.MaxGridPoints))
+	fs.Var(floatsValue{&m.Trim, trimRange}, "trim", "trimming proportion per threshold, each strictly between 0 and 0.5, comma-separated; one value applies to all (default 0.01)")
+	fs.Var(intsValue{&m.Bs, 0, threshold.MaxReps}, "bs", fmt.Sprintf("bootstrap replications per threshold, 0..%d each, comma-separated; one value applies to all; 0 skips a test (default 300)", threshold.MaxReps))
+	fs.Var(floatValue{&m.Level, levelRange}, "level", "confidence level of the threshold intervals, in percent, 10..99.99 (as Stata's level)")
+	fs.Var(seedValue{&m.Seed}, "seed", "seed of the bootstrap streams")
+	fs.Var(choiceValue{&m.Convention, parsesAs(threshold.ParseConvention)}, "convention", "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
+	fs.Var(choiceValue{&m.Residuals, parsesAs(threshold.ParseResiduals)}, "residuals", "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
+	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
+	fs.Var(boolValue{&m.SaveDraws}, "save-draws", "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
+	fs.Var(floatsValue{&m.Thresholds, anyNumber}, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), one per threshold, in the order the stages add them")
+	fs.Var(choiceValue{&m.Algorithm, parsesAs(threshold.ParseAlgorithm)}, "algorithm", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
+}
+
+// parsesAs turns a parser of the threshold package into a check.
+func parsesAs[T any](parse func(string) (T, error)) func(string) error {
+	return func(s string) error { _, err := parse(s); return err }
+}
+
+// checkGrid checks a --grid value.
+func checkGrid(s string) error {
+	g, err := threshold.ParseGrid(s)
+	if err == nil && g.Points > threshold.MaxGridPoints {
+		err = fmt.Errorf("%d grid points exceed the limit of %d", g.Points, threshold.MaxGridPoints)
+	}
+	return err
+}
+
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
 	modelConfig
-	data    string
-	vce     string
-	format  string
-	output  string
-	workers int
-	remote  remoteFlags
+	data   string
+	vce    string
+	format string
+	output string
+	local  localFlags
+	remote remoteFlags
+}
+
+// localFlags configure the in-process cluster that runs a job when no
+// coordinator is given.
+type localFlags struct {
+	workers      int
+	backendBytes int64
+}
+
+func (l *localFlags) register(fs *flag.FlagSet) {
+	fs.Var(intValue{&l.workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d (default 0: number of CPUs)", maxWorkers))
+	fs.Int64Var(&l.backendBytes, "etcd-backend-bytes", etcdserver.DefaultBackendBytes,
+		"database quota of the in-process cluster's etcd, at least 16 MiB; it maps 10% more of the address space that ulimit -v bounds")
 }
 
 // remoteFlags say how to reach a cluster.
@@ -49,6 +112,9 @@ type remoteFlags struct {
 	caFile      string
 	serverName  string
 	tokenFile   string
+	// maxWork bounds the job's estimated work, on either path.
+	maxWork     workFlag
+	dialTimeout time.Duration
 }
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
@@ -56,12 +122,36 @@ func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
 	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
 	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
+	r.maxWork = jobspec.DefaultMaxWork
+	fs.Var(&r.maxWork, "max-work", "refuse, before any work, a job whose estimated work exceeds this many units "+
+		"(an observation or candidate threshold visited once; each bootstrap replication and point estimate visits them all)")
+	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
+}
+
+// explain adds to an error of a first connection the flag that fixes it.
+func (r *remoteFlags) explain(err error) error {
+	switch {
+	case errors.Is(err, client.ErrUnknownAuthority):
+		return fmt.Errorf("%w: pass the cluster's CA with --tls-ca", err)
+	case errors.Is(err, client.ErrServerName):
+		return fmt.Errorf("%w: set --tls-server-name to a name in its certificate ('thresher certs' uses thresher-coordinator)", err)
+	case errors.Is(err, client.ErrNotTLS):
+		return fmt.Errorf("%w: it runs with --insecure (loopback only): drop --tls-ca, or give the coordinator --tls-cert, --tls-key and --tls-ca", err)
+	case errors.Is(err, client.ErrNoPreface) && r.caFile == "":
+		return fmt.Errorf("%w: a coordinator with TLS needs the cluster's CA in --tls-ca", err)
+	case errors.Is(err, client.ErrDial):
+		return fmt.Errorf("%w: check --coordinator, or raise --dial-timeout", err)
+	}
+	return err
 }
 
 // dialOptions returns the transport credentials and token of a remote
 // cluster. Plaintext is only used when every coordinator is on loopback and
 // no CA is given.
 func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
+	if r.dialTimeout <= 0 {
+		return nil, fmt.Errorf("%w: --dial-timeout must be positive, not %v", errUsage, r.dialTimeout)
+	}
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
 	if secure {
@@ -100,37 +190,37 @@ to stdout (or --output), progress to stderr; --format json writes a stable
 JSON document that is byte-identical across runs with the same seed.`
 
 func (c *xthregConfig) register(fs *flag.FlagSet) {
-	d := defaultModel
+	c.modelConfig = defaultModel
+	c.vce, c.format = "conventional", "text"
 	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
-	fs.StringVar(&c.ID, "id", d.ID, "column naming the unit (panel variable)")
-	fs.StringVar(&c.Time, "time", d.Time, "column holding the integer period")
-	fs.StringVar(&c.Depvar, "depvar", "", "dependent variable (required)")
-	fs.Var((*listFlag)(&c.Indep), "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
-	fs.Var((*listFlag)(&c.Rx), "rx", "regime-dependent regressors, comma-separated (required)")
-	fs.StringVar(&c.Qx, "qx", "", "threshold variable (required)")
-	fs.IntVar(&c.Thnum, "thnum", d.Thnum, "number of thresholds K >= 1")
-	fs.StringVar(&c.Grid, "grid", d.Grid, `candidate grid: "all" (every distinct value inside the trim) or a number of points`)
-	fs.Var((*floatsFlag)(&c.Trim), "trim", "trimming proportion per threshold, comma-separated (default 0.01 each)")
-	fs.Var((*intsFlag)(&c.Bs), "bs", "bootstrap replications per threshold, comma-separated; 0 skips a test (default 300 each)")
-	fs.Float64Var(&c.Level, "level", d.Level, "confidence level of the threshold intervals, in percent")
-	fs.Uint64Var(&c.Seed, "seed", d.Seed, "seed of the bootstrap streams")
-	fs.StringVar(&c.Convention, "convention", d.Convention, "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
-	fs.StringVar(&c.Residuals, "residuals", d.Residuals, "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
-	fs.StringVar(&c.Bootstrap, "bootstrap", d.Bootstrap, "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
-	fs.BoolVar(&c.SaveDraws, "save-draws", false, "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
-	fs.Var((*floatsFlag)(&c.Thresholds), "thresholds", "fix the thresholds instead of searching (xthreg thgiven), in the order the stages add them")
-	fs.StringVar(&c.Algorithm, "algorithm", d.Algorithm, "kernel: fast (sorted sweep) or reference (one regression per candidate)")
-	fs.StringVar(&c.vce, "vce", "conventional", "standard errors shown in the text report: conventional, robust or cluster")
-	fs.StringVar(&c.format, "format", "text", "output format: text or json")
+	c.modelConfig.register(fs)
+	fs.Var(choiceValue{&c.vce, parsesAs(threshold.ParseVCE)}, "vce", "standard errors shown in the text report: conventional, robust or cluster")
+	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
-	fs.IntVar(&c.workers, "workers", 0, "workers of the in-process cluster (default: number of CPUs)")
+	c.local.register(fs)
 	c.remote.register(fs)
 }
 
-// spec checks that the fields make a model specification: a mistake is a
-// usage error. The data are checked when the job is submitted.
+// maxWorkers bounds the workers of an in-process cluster.
+const maxWorkers = 1024
+
+// checkFormat checks a --format value.
+func checkFormat(s string) error {
+	if s != "text" && s != "json" {
+		return fmt.Errorf("want text or json")
+	}
+	return nil
+}
+
+// spec checks that the fields make a model specification: a mistake,
+// including the counts of the per-stage lists and the required fields, is
+// a usage error. The data are checked when the job is submitted.
 func (m *modelConfig) spec() error {
-	if _, _, err := m.Config.Spec(); err != nil {
+	s, _, err := m.Config.Spec()
+	if err == nil {
+		err = s.Normalize()
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return nil
@@ -158,14 +248,14 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if c.format != "text" && c.format != "json" {
-		return fmt.Errorf("%w: --format must be text or json, not %q", errUsage, c.format)
+	if err := checkOutput(c.output); err != nil {
+		return err
 	}
-	data, err := readData(c.data)
+	data, err := readData(ctx, c.data)
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, &c.remote, c.workers, data, []*pb.Specification{c.specification("")}, newProgressLog(stderr))
+	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{c.specification("")}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -179,40 +269,67 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return writeOutput(c.output, stdout, buf.Bytes())
+	return writeOutput(ctx, c.output, stdout, buf.Bytes())
 }
 
 // readData reads a CSV dataset and checks it locally first, so that
-// file-level errors name the file as they would without a cluster.
-func readData(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+// file-level errors name the file as they would without a cluster. Opening,
+// reading and parsing stop when ctx ends.
+func readData(ctx context.Context, path string) ([]byte, error) {
+	data, err := ctxio.ReadFile(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open data: %w", err)
 	}
-	if _, err := panel.ReadCSV(bytes.NewReader(data)); err != nil {
+	if err := interruptible(ctx, func() error {
+		_, err := panel.ReadCSV(ctxio.Reader(ctx, bytes.NewReader(data)))
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return data, nil
 }
 
+// abandonWait bounds the shutdown of an interrupted command's in-process
+// cluster; a model's preparation does not check for cancellation.
+const abandonWait = 300 * time.Millisecond
+
 // runJob runs specifications on the remote cluster or, when no coordinator
-// is given, on an in-process cluster of `workers` workers, and returns one
-// JSON result per specification.
-func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+// is given, on an in-process cluster, and returns one JSON result per
+// specification.
+func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
 	addrs := remote.coordinator
 	opts, err := remote.dialOptions()
 	if err != nil {
 		return nil, err
 	}
+	work, err := jobspec.CheckWork(kinds.Builtin(), specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
 	if len(addrs) == 0 {
+		workers := lf.workers
 		if workers <= 0 {
 			workers = runtime.NumCPU()
 		}
-		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers})
+		if lf.backendBytes < 16<<20 {
+			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
+		}
+		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
+			Coordinator: func(c *coordinator.Config) { c.MaxWork = float64(remote.maxWork) }})
+		if errors.Is(err, etcdserver.ErrAddressSpace) {
+			return nil, fmt.Errorf("start the in-process cluster: %w: lower --etcd-backend-bytes (%d) or raise ulimit -v", err, lf.backendBytes)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("start the in-process cluster: %w", err)
 		}
-		defer lc.Close()
+		defer func() {
+			if ctx.Err() != nil {
+				lc.Abandon(abandonWait)
+			} else {
+				lc.Close()
+			}
+		}()
 		addrs = []string{lc.Addr()}
 	}
 	cl, err := client.New(addrs, opts...)
@@ -220,20 +337,23 @@ func runJob(ctx context.Context, remote *remoteFlags, workers int, data []byte, 
 		return nil, err
 	}
 	defer cl.Close()
-	return cl.Run(ctx, data, specs, progress.event)
+	cl.DialTimeout = remote.dialTimeout
+	results, err := cl.Run(ctx, data, specs, progress.event)
+	return results, remote.explain(err)
 }
 
 // progressLog prints the job's messages (e.g. that it waits for workers)
-// and a line of bootstrap progress whenever a stage passes another tenth of
-// its replications.
+// and a line of bootstrap progress when a stage starts and whenever it
+// passes another tenth of its replications.
 type progressLog struct {
 	w       io.Writer
 	message string
 	tenths  map[int32]int64
+	started map[int32]bool
 }
 
 func newProgressLog(w io.Writer) *progressLog {
-	return &progressLog{w: w, tenths: map[int32]int64{}}
+	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}}
 }
 
 func (p *progressLog) event(ev *pb.JobEvent) {
@@ -252,8 +372,8 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 			continue
 		}
 		key := st.Spec<<8 | st.Stage
-		if t := 10 * st.Done / st.Total; t > p.tenths[key] {
-			p.tenths[key], advanced = t, true
+		if t := 10 * st.Done / st.Total; t > p.tenths[key] || !p.started[key] {
+			p.tenths[key], p.started[key], advanced = t, true, true
 		}
 		name := st.Phase
 		if st.Phase == "bootstrap" {

@@ -70,6 +70,9 @@ func (Kind) WriteText(w io.Writer, result []byte) error {
 	return res.WriteText(w)
 }
 
+// Config estimates its cost with Spec.Work.
+var _ model.Costed = Config{}
+
 // Prepare prepares the analysis on a dataset.
 func (c Config) Prepare(t *panel.Table) (model.Model, error) {
 	p, err := Prepare(t, panel.Layout{ID: c.ID, Time: c.Time}, c.Spec)

@@ -324,6 +324,11 @@ func TestErrors(t *testing.T) {
 		{"level", tab, func(s *Spec) { s.Level = 95 }, ErrSpec, "confidence level 95"},
 		{"duplicate", tab, func(s *Spec) { s.Controls = []string{"ctl", " x"} }, ErrSpec, `"x" appears twice`},
 		{"bad term", tab, func(s *Spec) { s.Controls = []string{"ctl+1"} }, panel.ErrSyntax, "ctl+1"},
+		{"outcome as control", tab, func(s *Spec) { s.Controls = []string{"ctl", "2*y"} }, ErrSpec,
+			`the control "2*y" contains the outcome "y" and would fit it exactly`},
+		{"outcome in the treatment", tab, func(s *Spec) { s.Treatment = "y/100" }, ErrSpec, `the treatment "y/100" contains the outcome "y"`},
+		{"outcome in the mediator", tab, func(s *Spec) { s.Mediator = "y^2" }, ErrSpec, `the mediator "y^2" contains the outcome "y"`},
+		{"mediator in a control", tab, func(s *Spec) { s.Controls = []string{"m*ctl"} }, ErrSpec, `the control "m*ctl" contains the mediator "m"`},
 	}
 	for _, c := range cases {
 		s := spec(0)
@@ -332,6 +337,11 @@ func TestErrors(t *testing.T) {
 		if !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
 		}
+	}
+	lagged := spec(0)
+	lagged.Controls = []string{"ctl", "L.y", "L.m"}
+	if _, err := Prepare(tab, layout, lagged); err != nil {
+		t.Errorf("lags of the outcome and mediator as controls: %v", err)
 	}
 	p := prepare(t, tab, spec(10))
 	for _, r := range [][2]int{{-1, 2}, {3, 2}, {5, 11}} {

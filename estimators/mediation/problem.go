@@ -6,6 +6,7 @@ import (
 
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/twfe"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // MaxDraws bounds the resamples one bootstrap replication may draw before
@@ -61,6 +62,9 @@ func Prepare(table *panel.Table, layout panel.Layout, spec Spec) (*Problem, erro
 		}
 		terms[i] = t
 	}
+	if err := checkDependent(terms); err != nil {
+		return nil, err
+	}
 	// Name variables as the terms do (without spaces), as coefficients are.
 	spec.Outcome, spec.Treatment, spec.Mediator = terms[0].Name, terms[1].Name, terms[2].Name
 	spec.Controls = nil
@@ -77,6 +81,26 @@ func Prepare(table *panel.Table, layout panel.Layout, spec Spec) (*Problem, erro
 	p := &Problem{spec: spec, starts: pn.UnitStarts(), periods: len(pn.Periods()), maxDraws: MaxDraws,
 		data: sample{y: pn.Values[0], x: pn.Values[1], m: pn.Values[2], controls: pn.Values[3:], unit: pn.Unit, period: pn.Period}}
 	return p, nil
+}
+
+// checkDependent refuses a regressor that contains the dependent variable of
+// its equation (y, 2*y, y^2 for y), which would fit it exactly: the outcome
+// among the treatment, mediator and controls, or the mediator among the
+// treatment and controls. Lags (L.y) are other periods and allowed. terms
+// are the outcome, treatment, mediator and controls.
+func checkDependent(terms []panel.Term) error {
+	roles := append([]string{"outcome", "treatment", "mediator"}, slices.Repeat([]string{"control"}, len(terms)-3)...)
+	// Equations (1) and (3) explain the outcome with every other term,
+	// equation (2) the mediator with the treatment and controls.
+	for _, dep := range []int{0, 2} {
+		for j := 1; j < len(terms); j++ {
+			if j != dep && terms[dep].Overlaps(terms[j]) {
+				return fmt.Errorf("%w: the %s %q contains the %s %q and would fit it exactly; remove it (lags such as L.%s are allowed)",
+					ErrSpec, roles[j], terms[j].Name, roles[dep], terms[dep].Name, terms[dep].Refs()[0].Column)
+			}
+		}
+	}
+	return nil
 }
 
 // Spec returns the normalised specification: the level filled in and the
@@ -117,7 +141,7 @@ func (p *Problem) fit(s *sample, eq int) (*twfe.Result, error) {
 	cols, names = append(cols, s.controls...), append(names, p.spec.Controls...)
 	res, err := twfe.Fit(dep, cols, names, s.unit, s.period, twfe.Options{PeriodEffects: p.spec.PeriodEffects})
 	if err != nil {
-		return nil, fmt.Errorf("equation (%d), %s on %v: %w", eq, depName, names, err)
+		return nil, fmt.Errorf("equation (%d), %s on %s: %w", eq, depName, shortlist.Join(names), err)
 	}
 	return res, nil
 }

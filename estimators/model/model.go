@@ -79,3 +79,12 @@ type Task struct {
 	Work        []byte
 	First, Last int
 }
+
+// Costed is implemented by a Spec that estimates its cost without doing any
+// of it: Work returns the work of the model on a dataset of rows
+// observations, in units of one observation or candidate threshold visited
+// once. A Spec that does not implement it counts as no work. An invalid
+// specification is an error.
+type Costed interface {
+	Work(rows int) (float64, error)
+}

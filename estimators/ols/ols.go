@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // ErrCollinear reports a regressor that is constant (all zero) or an exact
@@ -21,6 +22,11 @@ var ErrTooFewRows = errors.New("too few observations")
 // in the span of x_1..x_{j-1}.
 const CollinearTolerance = 1e-9
 
+// ExactFitShare is the share of the total sum of squares at or below which
+// a residual sum of squares counts as zero: real data leave far more, while
+// rounding leaves about 1e-25 of an exact fit.
+const ExactFitShare = 1e-10
+
 // Fit is a least-squares fit of y on the columns of X.
 type Fit struct {
 	Coef  []float64 // estimates, one per column of X
@@ -32,6 +38,10 @@ type Fit struct {
 	x      *mat.Dense
 	xtxi   *mat.Dense // (X'X)^{-1}
 }
+
+// Exact reports whether the fit explains y exactly, given y's total sum of
+// squares tss: variances, F and t statistics are then meaningless.
+func (f *Fit) Exact(tss float64) bool { return f.SSR <= ExactFitShare*tss }
 
 // Regress fits y on the columns of x by least squares. names label the
 // columns in error messages (nil uses column numbers).
@@ -55,7 +65,7 @@ func Regress(x *mat.Dense, y []float64, names []string) (*Fit, error) {
 		}
 		pivots[j] = math.Abs(r.At(j, j)) / norm
 		if pivots[j] < CollinearTolerance {
-			return nil, fmt.Errorf("%w: regressor %s is a linear combination of the regressors before it (%s)", ErrCollinear, label(names, j), labels(names[:min(j, len(names))]))
+			return nil, fmt.Errorf("%w: regressor %s is a linear combination of the regressors before it (%s)", ErrCollinear, label(names, j), shortlist.Quote(names[:min(j, len(names))]))
 		}
 	}
 	yv := mat.NewVecDense(n, y)
@@ -148,12 +158,4 @@ func label(names []string, j int) string {
 		return fmt.Sprintf("%q", names[j])
 	}
 	return fmt.Sprintf("%d", j+1)
-}
-
-func labels(names []string) string {
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(quoted, ", ")
 }

@@ -2,6 +2,7 @@ package ols
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -85,6 +86,20 @@ func TestCollinear(t *testing.T) {
 		if !errors.Is(err, ErrCollinear) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
 		}
+	}
+	// A long list of regressors before the collinear one is elided.
+	n := 100
+	x := mat.NewDense(n+1, n+1, nil)
+	names := make([]string, n+1)
+	for j := 0; j < n; j++ {
+		x.Set(j, j, 1)
+		names[j] = fmt.Sprintf("x%d", j+1)
+	}
+	x.Set(0, n, 1) // the last column repeats the first
+	names[n] = "copy"
+	_, err := Regress(x, make([]float64, n+1), names)
+	if want := `regressor "copy" is a linear combination of the regressors before it ("x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", ... and 92 more)`; err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("100 regressors: error %v, want %q", err, want)
 	}
 	if _, err := Regress(mat.NewDense(1, 2, []float64{1, 2}), []float64{1}, nil); !errors.Is(err, ErrTooFewRows) {
 		t.Errorf("1 row, 2 regressors: error %v", err)

@@ -3,9 +3,11 @@ package panel
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Term is one parsed entry of a variable list, such as "L.q^2" or "L.q*L.d".
@@ -22,6 +24,10 @@ type Ref struct {
 	Lag    int
 }
 
+// numberRE is the grammar of a number in a term: decimal, with an optional
+// exponent (1e-5, 2.5E+3).
+var numberRE = regexp.MustCompile(`^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?`)
+
 // maxLag bounds lag orders so that a typo cannot ask for absurd lags.
 const maxLag = 1000
 
@@ -34,7 +40,7 @@ func ParseTerm(s string) (Term, error) {
 	p := &parser{src: name}
 	root, err := p.sum()
 	if err == nil && p.pos < len(p.src) {
-		err = p.errorf("unexpected %q", p.src[p.pos:])
+		err = p.unexpected(p.src[p.pos:])
 	}
 	if err != nil {
 		return Term{}, err
@@ -135,6 +141,16 @@ func (p *parser) errorf(format string, args ...any) error {
 	return fmt.Errorf("%w %q at position %d: %s", ErrSyntax, p.src, p.pos+1, fmt.Sprintf(format, args...))
 }
 
+// unexpected reports text that cannot continue the term at the parser's
+// position. A non-ASCII character gets the rule for column names, which
+// are ASCII.
+func (p *parser) unexpected(text string) error {
+	if r, _ := utf8.DecodeRuneInString(p.src[p.pos:]); r >= utf8.RuneSelf {
+		return p.errorf("%q: a column name in a variable list uses the ASCII letters, digits and _ only, and starts with a letter or _ (rename the column)", r)
+	}
+	return p.errorf("unexpected %q", text)
+}
+
 func (p *parser) peek() byte {
 	if p.pos < len(p.src) {
 		return p.src[p.pos]
@@ -194,22 +210,19 @@ func (p *parser) primary() (node, error) {
 		p.pos++
 		return inner, nil
 	case isDigit(c) || c == '.':
-		start := p.pos
-		for p.pos < len(p.src) && (isDigit(p.src[p.pos]) || p.src[p.pos] == '.' || p.src[p.pos] == 'e' || p.src[p.pos] == 'E') {
-			p.pos++
-		}
-		v, err := strconv.ParseFloat(p.src[start:p.pos], 64)
+		text := numberRE.FindString(p.src[p.pos:])
+		v, err := strconv.ParseFloat(text, 64)
 		if err != nil || math.IsInf(v, 0) {
-			p.pos = start
 			return nil, p.errorf("bad number")
 		}
+		p.pos += len(text)
 		return number(v), nil
 	case isIdentStart(c):
 		return p.variable()
 	case c == 0:
 		return nil, p.errorf("unexpected end of term")
 	default:
-		return nil, p.errorf("unexpected %q", string(c))
+		return nil, p.unexpected(p.src[p.pos : p.pos+1])
 	}
 }
 
@@ -235,7 +248,9 @@ func (p *parser) variable() (node, error) {
 		}
 	}
 	nameStart := p.pos
-	if !isIdentStart(p.peek()) {
+	if c := p.peek(); c >= utf8.RuneSelf {
+		return nil, p.unexpected(p.src[p.pos:])
+	} else if !isIdentStart(c) {
 		return nil, p.errorf("expected a column name after the lag operator %q", p.src[start:p.pos])
 	}
 	for p.pos < len(p.src) && isIdentPart(p.src[p.pos]) {

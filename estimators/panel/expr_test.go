@@ -26,6 +26,10 @@ func TestParseTerm(t *testing.T) {
 		{"L.q^2/100", "L.q^2/100", []Ref{{"q", 1}}, 0.04},
 		{"L.q*L.q*q", "L.q*L.q*q", []Ref{{"q", 1}, {"q", 0}}, 12},
 		{"2*L.d", "2*L.d", []Ref{{"d", 1}}, 10},
+		{"q*1e-5", "q*1e-5", []Ref{{"q", 0}}, 3e-5},
+		{"q*2.5E+1", "q*2.5E+1", []Ref{{"q", 0}}, 75},
+		{"q/1e2", "q/1e2", []Ref{{"q", 0}}, 0.03},
+		{"q*.5", "q*.5", []Ref{{"q", 0}}, 1.5},
 	}
 	for _, c := range cases {
 		term, err := ParseTerm(c.in)
@@ -63,7 +67,9 @@ func TestParseTermErrors(t *testing.T) {
 		"x+y":     `unexpected "+y"`,
 		"L9999.x": "out of range",
 		"x*":      "unexpected end",
-		"é":       "unexpected",
+		"é":       `'é': a column name in a variable list uses the ASCII letters, digits and _ only`,
+		"qé":      `position 2: 'é': a column name`,
+		"L.é":     "position 3: 'é': a column name",
 	}
 	for in, msg := range cases {
 		_, err := ParseTerm(in)

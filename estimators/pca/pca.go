@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // Sentinel errors; every error of this package wraps one of them or an
@@ -135,7 +136,7 @@ func Index(x [][]float64, names []string, rule Rule) (*Result, error) {
 
 	res.Weights = weights(res.Eigenvalues, rule)
 	if len(res.Weights) == 0 {
-		return nil, fmt.Errorf("%w: the indicators %v are uncorrelated (the largest eigenvalue is %v)", ErrNoComponent, names, res.Eigenvalues[0])
+		return nil, fmt.Errorf("%w: the indicators %s are uncorrelated (the largest eigenvalue is %v)", ErrNoComponent, shortlist.Quote(names), res.Eigenvalues[0])
 	}
 	res.Coefficients = make([]float64, p)
 	for k, w := range res.Weights {

@@ -2,12 +2,15 @@ package simulate
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/thresher/thresher/internal/outfile"
 )
 
 // ProvinceColumns returns the header of provinces.csv, one row per
@@ -98,8 +101,9 @@ func writeRow(b *bytes.Buffer, fields []string, values []float64) {
 }
 
 // Write creates dir if needed and writes provinces.csv and
-// provinces_truth.csv into it.
-func (c Provinces) Write(dir string) error {
+// provinces_truth.csv into it with package outfile (a regular file is
+// replaced atomically, a device or FIFO written through).
+func (c Provinces) Write(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("simulate provinces: %w", err)
 	}
@@ -108,7 +112,7 @@ func (c Provinces) Write(dir string) error {
 		data []byte
 	}{{"provinces.csv", c.CSV()}, {"provinces_truth.csv", c.TruthCSV()}}
 	for _, f := range files {
-		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+		if err := outfile.Write(ctx, filepath.Join(dir, f.name), f.data, outfile.Perm); err != nil {
 			return fmt.Errorf("simulate provinces: %w", err)
 		}
 	}

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -266,7 +267,7 @@ func TestProvincesEffects(t *testing.T) {
 func TestProvincesWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	c := Provinces{Seed: 4}
-	if err := c.Write(dir); err != nil {
+	if err := c.Write(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string][]byte{"provinces.csv": c.CSV(), "provinces_truth.csv": c.TruthCSV()} {
@@ -279,7 +280,7 @@ func TestProvincesWrite(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Write(file); err == nil {
+	if err := c.Write(context.Background(), file); err == nil {
 		t.Error("writing into a regular file succeeded")
 	}
 }

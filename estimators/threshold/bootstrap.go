@@ -2,23 +2,16 @@ package threshold
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
-
-	"github.com/thresher/thresher/estimators/stream"
+	"sync"
 )
 
-// bootstrapPlan is everything a replication of stage k needs: the null
-// model's fitted values and the residuals to resample, both in transformed
-// rows. Regressors, threshold variable and grid stay fixed (Hansen 1999,
-// §4.1).
-type bootstrapPlan struct {
-	stage  int     // k, 1-based
-	trim   float64 // the stage's trim, for exclusion windows
-	seed   uint64
-	kind   BootstrapKind
-	fitted []float64
-	resid  []float64
-}
+// This file holds the public entry points of the bootstrap test of the
+// number of thresholds. One replication is defined by referenceKernel.bootstrap
+// (reference.go): draw y* (resample.go), fit the linear model, then search
+// thresholds 1..k sequentially and return F* of the last step. The fast
+// kernel (fast.go) computes the same statistics in batches.
 
 // BootstrapSetup identifies the bootstrap of one stage: its null thresholds
 // (k-1 values, in the order they were estimated) and, for alternative
@@ -29,87 +22,78 @@ type BootstrapSetup struct {
 	Added float64   `json:"added"`
 }
 
-// plan returns the bootstrap plan of a stage, fitting its null model once
-// per setup.
-func (p *Problem) plan(s BootstrapSetup) (*bootstrapPlan, error) {
-	key := fmt.Sprint(s)
-	p.plansMu.Lock()
-	defer p.plansMu.Unlock()
-	if pl, ok := p.plans[key]; ok {
-		return pl, nil
-	}
-	pl, err := p.newPlan(s)
+// Bootstrap returns F* of replications r0..r1-1 of a stage. The values
+// depend only on the problem, the setup and the replication numbers, never on
+// how a range is split.
+func (p *Problem) Bootstrap(alg Algorithm, setup BootstrapSetup, r0, r1 int) ([]float64, error) {
+	plan, err := p.plan(setup)
 	if err != nil {
 		return nil, err
 	}
-	if p.plans == nil {
-		p.plans = map[string]*bootstrapPlan{}
+	if r0 < 0 || r1 < r0 || r1 > p.spec.Reps[setup.Stage-1] {
+		return nil, fmt.Errorf("%w: replications [%d, %d) outside stage %d's %d", ErrSpec, r0, r1, setup.Stage, p.spec.Reps[setup.Stage-1])
 	}
-	p.plans[key] = pl
-	return pl, nil
+	return p.kernel(alg).bootstrap(plan, r0, r1)
 }
 
-func (p *Problem) newPlan(s BootstrapSetup) (*bootstrapPlan, error) {
-	if s.Stage < 1 || s.Stage > p.spec.Thresholds || len(s.Null) != s.Stage-1 {
-		return nil, fmt.Errorf("%w: bootstrap stage %d with %d null thresholds", ErrSpec, s.Stage, len(s.Null))
+// BootstrapParallel computes replications r0..r1-1 of a stage on
+// opts.Workers goroutines. The result equals Bootstrap's for the same range.
+func (p *Problem) BootstrapParallel(opts Options, setup BootstrapSetup, r0, r1 int) ([]float64, error) {
+	reps := r1 - r0
+	if reps <= 0 {
+		return nil, nil
 	}
-	null, err := p.fitAt(p.yT, s.Null)
+	plan, err := p.plan(setup)
 	if err != nil {
-		return nil, fmt.Errorf("stage %d null model: %w", s.Stage, err)
+		return nil, err
 	}
-	resid := null.Resid
-	if p.spec.Residuals == AlternativeResiduals {
-		alt, err := p.fitAt(p.yT, append(slices.Clone(s.Null), s.Added))
-		if err != nil {
-			return nil, fmt.Errorf("stage %d alternative model: %w", s.Stage, err)
+	kern := p.kernel(opts.Algorithm)
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	block := min(max((reps+workers-1)/workers, 1), 256)
+	out := make([]float64, reps)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		done     int
+		wg       sync.WaitGroup
+	)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for r := r0; r < r1; r += block {
+			next <- r
 		}
-		resid = alt.Resid
+	}()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := range next {
+				hi := min(lo+block, r1)
+				f, err := kern.bootstrap(plan, lo, hi)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if err == nil {
+					copy(out[lo-r0:hi-r0], f)
+					done += hi - lo
+					if opts.Progress != nil {
+						opts.Progress(setup.Stage, done, reps)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
 	}
-	fitted := make([]float64, len(p.yT))
-	for r := range fitted {
-		fitted[r] = p.yT[r] - null.Resid[r]
+	wg.Wait()
+	if firstErr != nil {
+		return nil, fmt.Errorf("stage %d bootstrap: %w", setup.Stage, firstErr)
 	}
-	return &bootstrapPlan{stage: s.Stage, trim: p.spec.Trim[s.Stage-1], seed: p.spec.Seed, kind: p.spec.Bootstrap,
-		fitted: fitted, resid: resid}, nil
-}
-
-// perturbation says how replication rep builds y*: unit i receives the
-// residual block of unit src[i] multiplied by weight[i].
-type perturbation struct {
-	src    []int
-	weight []float64
-}
-
-// perturb draws replication rep's perturbation from its own stream. The
-// residual bootstrap draws n units uniformly with replacement (GAUSS:
-// ceil(rndu(n,1)*n)) and weights 1; the wild bootstrap keeps each unit's own
-// block and draws one weight per unit.
-func (p *Problem) perturb(plan *bootstrapPlan, rep int) perturbation {
-	s := stream.New(plan.seed, stream.ThresholdBootstrap, plan.stage, rep)
-	n := len(p.units)
-	pt := perturbation{src: make([]int, n), weight: make([]float64, n)}
-	for i := range pt.src {
-		if plan.kind.wild() {
-			pt.src[i], pt.weight[i] = i, plan.kind.weight(s)
-		} else {
-			pt.src[i], pt.weight[i] = s.IntN(n), 1
-		}
-	}
-	return pt
-}
-
-// drawY writes replication rep's bootstrap response y* = fitted + perturbed
-// residuals into y. y* is in transformed rows and is not transformed again
-// (GAUSS model()).
-func (p *Problem) drawY(plan *bootstrapPlan, rep int, y []float64) {
-	pt := p.perturb(plan, rep)
-	for i, src := range pt.src {
-		lo, hi := p.tr.Block(i)
-		slo, _ := p.tr.Block(src)
-		for r := lo; r < hi; r++ {
-			y[r] = plan.fitted[r] + pt.weight[i]*plan.resid[slo+r-lo]
-		}
-	}
+	return out, nil
 }
 
 // BootstrapSummary is the test of one stage from its replications.

@@ -14,26 +14,26 @@ const ConfigVersion = 1
 // JSON by Encode, the specification a cluster carries. Spec parses it.
 type Config struct {
 	// Version is ConfigVersion; Encode sets it.
-	Version int       `json:"version" yaml:"-"`
-	ID      string    `json:"id" yaml:"id"`
-	Time    string    `json:"time" yaml:"time"`
-	Depvar  string    `json:"depvar" yaml:"depvar"`
-	Indep   []string  `json:"indep" yaml:"indep"`
-	Rx      []string  `json:"rx" yaml:"rx"`
-	Qx      string    `json:"qx" yaml:"qx"`
-	Thnum   int       `json:"thnum" yaml:"thnum"`
-	Grid    string    `json:"grid" yaml:"grid"`
-	Trim    []float64 `json:"trim" yaml:"trim"`
-	Bs      []int     `json:"bs" yaml:"bs"`
+	Version int       `json:"version"`
+	ID      string    `json:"id"`
+	Time    string    `json:"time"`
+	Depvar  string    `json:"depvar"`
+	Indep   []string  `json:"indep"`
+	Rx      []string  `json:"rx"`
+	Qx      string    `json:"qx"`
+	Thnum   int       `json:"thnum"`
+	Grid    string    `json:"grid"`
+	Trim    []float64 `json:"trim"`
+	Bs      []int     `json:"bs"`
 	// Level is in percent (95) or a fraction (0.95).
-	Level      float64   `json:"level" yaml:"level"`
-	Seed       uint64    `json:"seed" yaml:"seed"`
-	Convention string    `json:"convention" yaml:"convention"`
-	Residuals  string    `json:"residuals" yaml:"residuals"`
-	Thresholds []float64 `json:"thresholds" yaml:"thresholds"`
-	Algorithm  string    `json:"algorithm" yaml:"algorithm"`
-	Bootstrap  string    `json:"bootstrap" yaml:"bootstrap"`
-	SaveDraws  bool      `json:"save_draws" yaml:"save_draws"`
+	Level      float64   `json:"level"`
+	Seed       uint64    `json:"seed"`
+	Convention string    `json:"convention"`
+	Residuals  string    `json:"residuals"`
+	Thresholds []float64 `json:"thresholds"`
+	Algorithm  string    `json:"algorithm"`
+	Bootstrap  string    `json:"bootstrap"`
+	SaveDraws  bool      `json:"save_draws"`
 }
 
 // DefaultConfig holds the default of every field.

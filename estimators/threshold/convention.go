@@ -6,7 +6,7 @@ import (
 )
 
 // Convention selects one of the two reference programs whose arithmetic
-// thresher reproduces. They differ in five places (reference spec §9.1):
+// thresher reproduces. They differ in five places (docs/threshold-model.md §9.1):
 //
 //	                      Hansen                     Xthreg
 //	within transform      demean, drop last period   demean, keep all periods

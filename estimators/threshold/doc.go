@@ -19,10 +19,56 @@
 // threshold gets Hansen's likelihood-ratio confidence set (§4.2).
 //
 // Two conventions (Convention) reproduce Hansen's GAUSS program and Stata's
-// xthreg; the reference specification is ../shared/reference in the project
-// repository. Usage: Prepare a Problem from a panel.Table and a Spec, then
-// Estimate in this process, or PointEstimatesWith / Bootstrap / Assemble to
-// spread the work over a cluster.
+// xthreg. docs/threshold-model.md in the repository describes the model, both
+// conventions, the grid, the F test, the LR intervals and the bootstrap step
+// by step; docs/fast-kernel.md derives the fast kernel's algebra below.
+// Usage: Prepare a Problem from a panel.Table and a Spec, then Estimate in
+// this process, or PointEstimatesWith / Bootstrap / Assemble to spread the
+// work over a cluster.
+//
+// # Examples
+//
+// example_test.go runs on Hansen's data and checks its output (go test runs
+// it; go doc -http and pkg.go.dev show it beside the functions):
+// ExampleProblem_PointEstimates reproduces his thresholds and F statistics,
+// ExampleProblem_Estimate runs the whole model with 300 bootstrap
+// replications per stage, ExampleProblem_Bootstrap computes a stage's
+// replications in pieces and summarises them, and ExampleStageResult_intervals
+// reads the confidence sets of the thresholds.
+//
+// # Bootstrap
+//
+// The definition of one bootstrap replication is the loop of
+// referenceKernel.bootstrap in reference.go: draw y* for replication r
+// (Problem.drawY in resample.go: the null model's fitted values plus
+// resampled or reweighted unit blocks of residuals), fit the linear model to
+// y*, then search thresholds 1..k in turn on y*, each given the earlier ones
+// and with the stage's exclusion windows, and return
+// F* = (S*_{k-1} - S*_k) / (S*_k / df) of the last step. The fast kernel
+// returns the same numbers (to rounding, tested) for a batch of replications
+// at once. Problem.Bootstrap and Problem.BootstrapParallel (bootstrap.go)
+// are the public entry points; Summarize turns the F* of a stage into its
+// p-value and critical values.
+//
+// # Files
+//
+//	spec.go        Spec, Grid, Residuals: the specification and its checks
+//	convention.go  Convention: Hansen's GAUSS program or Stata's xthreg
+//	wild.go        BootstrapKind: residual or wild bootstrap weights
+//	problem.go     Prepare, Problem: data checks, within transform, linear fit
+//	grid.go        candidate thresholds and exclusion windows
+//	fit.go         the design at given thresholds; coefficients and standard errors
+//	estimate.go    Estimate, PointEstimates: the sequential search and refinement
+//	lr.go          LR curves, their critical value and confidence sets
+//	bootstrap.go   Bootstrap, BootstrapParallel, Summarize: the bootstrap test
+//	resample.go    the bootstrap plan of a stage and the draw of y*
+//	kernel.go      Algorithm, the kernel interface, argmin and the F statistic
+//	reference.go   the reference kernel: the definition of a search and a replication
+//	fast.go        the fast kernel: sorted sweep, batched replications
+//	sweep.go       per-fixed-thresholds factorisations of the fast kernel
+//	cache.go       the memory-bounded cache of those factorisations
+//	result.go      Result, Assemble and its canonical JSON
+//	text.go        the text report in xthreg's layout
 //
 // # Kernels
 //
@@ -69,6 +115,14 @@
 // results never depend on how work is split. Candidates whose Cholesky pivot
 // falls below identTolerance (relative) are reported as not identified
 // rather than given an SSR that rounding has destroyed.
+//
+// # Cost
+//
+// Spec.Work estimates a job's cost from the number of rows and the options
+// alone, before any work: the passes over the data (one per point search
+// and per bootstrap replication) times N + G, the leading terms of the
+// sweep's cost above (N G for the reference kernel). Clients and
+// coordinators refuse jobs above a limit with it.
 //
 // # Determinism
 //

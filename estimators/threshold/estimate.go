@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // StageEstimate is the point estimation of stage k: the model with k
@@ -46,6 +48,33 @@ type Estimates struct {
 // may assemble it from ranges computed elsewhere.
 type Profiler func(fixed []float64, trim float64) ([]float64, error)
 
+// Options control a local estimation.
+type Options struct {
+	Algorithm Algorithm
+	// Workers is the number of goroutines for bootstrap replications
+	// (0: GOMAXPROCS).
+	Workers int
+	// Progress, when set, is called after each finished block of
+	// replications. Calls may come from several goroutines.
+	Progress func(stage, done, total int)
+}
+
+// Estimate runs the point estimation and every stage's bootstrap in this
+// process.
+func (p *Problem) Estimate(opts Options) (*Result, error) {
+	est, err := p.PointEstimates(opts.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	stats := make([][]float64, len(est.Stages))
+	for k, st := range est.Stages {
+		if stats[k], err = p.BootstrapParallel(opts, st.Setup(), 0, p.spec.Reps[k]); err != nil {
+			return nil, err
+		}
+	}
+	return p.Assemble(est, stats)
+}
+
 // PointEstimates runs PointEstimatesWith on this process's kernel.
 func (p *Problem) PointEstimates(alg Algorithm) (*Estimates, error) {
 	return p.PointEstimatesWith(func(fixed []float64, trim float64) ([]float64, error) {
@@ -72,7 +101,7 @@ func (p *Problem) Profile(alg Algorithm, fixed []float64, trim float64, first, l
 // Candidates returns the number of grid candidates.
 func (p *Problem) Candidates() int { return len(p.grid.values) }
 
-// PointEstimatesWith runs Hansen's sequential procedure (reference spec §7.1):
+// PointEstimatesWith runs Hansen's sequential procedure (docs/threshold-model.md §7.1):
 // stage 1 searches g1; stage 2 fixes g1, searches g2 and then re-searches g1
 // given g2 (the refinement, which replaces g1); every later stage k fixes
 // the k-1 current estimates and searches g_k; candidates inside the stage's
@@ -99,6 +128,9 @@ func (p *Problem) PointEstimatesWith(profiler Profiler) (*Estimates, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stage %d: %w", k, err)
 		}
+		if err := p.checkFit(fmt.Sprintf("stage %d: the model with thresholds [%s]", k, shortlist.Values(append(slices.Clone(null), added))), fit); err != nil {
+			return nil, err
+		}
 		st := StageEstimate{K: k, Null: null, Added: added, NullRSS: nullSSR, RSS: fit.SSR,
 			Sigma2: fit.SSR / p.sigmaDF, F: fStat(nullSSR, fit.SSR, p.sigmaDF)}
 		st.Curves = append(st.Curves, p.lrCurve(profile, added, fit.SSR, st.Sigma2))
@@ -118,6 +150,9 @@ func (p *Problem) PointEstimatesWith(profiler Profiler) (*Estimates, error) {
 			if err != nil {
 				return nil, fmt.Errorf("stage 2 refinement: %w", err)
 			}
+			if err := p.checkFit(fmt.Sprintf("stage 2 refinement: the model with thresholds [%s]", shortlist.Values(current)), refit); err != nil {
+				return nil, err
+			}
 			st.Curves = append(st.Curves, p.lrCurve(profile, current[0], refit.SSR, refit.SSR/p.sigmaDF))
 			nullSSR = refit.SSR
 		}
@@ -136,14 +171,14 @@ func (p *Problem) best(profile []float64, fixed []float64, k int) (float64, erro
 		if math.IsNaN(s) {
 			ths := slices.Sorted(slices.Values(append(slices.Clone(fixed), p.grid.values[j])))
 			counts := p.regimeCounts(ths)
-			return 0, fmt.Errorf("%w: stage %d: at candidate threshold %.6g the regime-dependent slopes are not identified (observations per regime: %v); too few observations in a regime for trim %v, increase --trim",
-				ErrData, k, p.grid.values[j], counts, p.spec.Trim[k-1])
+			return 0, fmt.Errorf("%w: stage %d: at candidate threshold %.6g the regime-dependent slopes are not identified (observations per regime: [%s]); too few observations in a regime for trim %v, increase --trim",
+				ErrData, k, p.grid.values[j], shortlist.Values(counts), p.spec.Trim[k-1])
 		}
 	}
 	j, ok := argmin(profile)
 	if !ok {
-		return 0, fmt.Errorf("%w: stage %d: no candidate threshold is left outside the exclusion windows of %v (trim %v); use fewer thresholds or a smaller trim",
-			ErrData, k, fixed, p.spec.Trim[k-1])
+		return 0, fmt.Errorf("%w: stage %d: no candidate threshold is left outside the exclusion windows of [%s] (trim %v); use fewer thresholds or a smaller trim",
+			ErrData, k, shortlist.Values(fixed), p.spec.Trim[k-1])
 	}
 	return p.grid.values[j], nil
 }

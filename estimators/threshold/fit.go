@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/thresher/thresher/estimators/ols"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // designAt returns the transformed design of the model with the given
@@ -65,11 +66,26 @@ func (p *Problem) regimeError(thresholds []float64, err error) error {
 	sorted := slices.Sorted(slices.Values(thresholds))
 	for k, n := range p.regimeCounts(sorted) {
 		if n == 0 {
-			return fmt.Errorf("%w: thresholds %v leave regime %d (%s) without observations; check the thresholds or increase the trim",
-				ErrData, sorted, k+1, p.regimeLabel(sorted, k))
+			return fmt.Errorf("%w: thresholds [%s] leave regime %d (%s) without observations; %s",
+				ErrData, shortlist.Values(sorted), k+1, p.regimeLabel(sorted, k), p.emptyRegimeAdvice(sorted))
 		}
 	}
-	return fmt.Errorf("%w: at thresholds %v: %w", ErrData, sorted, err)
+	return fmt.Errorf("%w: at thresholds [%s]: %w", ErrData, shortlist.Values(sorted), err)
+}
+
+// emptyRegimeAdvice says how to avoid an empty regime: a given threshold
+// outside the range of q cannot be helped by the trim.
+func (p *Problem) emptyRegimeAdvice(sorted []float64) string {
+	if p.given == nil {
+		return "increase the trim"
+	}
+	lo, hi := p.distinct[0], p.distinct[len(p.distinct)-1]
+	for _, g := range sorted {
+		if g < lo || g > hi {
+			return fmt.Sprintf("the given threshold %.6g lies outside the range of %s in the estimation sample, %.6g to %.6g", g, p.qName, lo, hi)
+		}
+	}
+	return fmt.Sprintf("give thresholds inside the range of %s (%.6g to %.6g) with observations between them", p.qName, lo, hi)
 }
 
 // ConstantName names the constant of the final regression in xthreg
@@ -99,7 +115,7 @@ type Coefficient struct {
 //	xthreg      df = N - n - K        (N-1)/(N-n-K)            n/(n-1) (N-1)/(N-K-1)
 //
 // Hansen's GAUSS program computes the first two columns exactly so (its df
-// subtracts n although the transform already dropped n rows; reference spec
+// subtracts n although the transform already dropped n rows; docs/threshold-model.md
 // §8). For xthreg, se is xtreg, fe's; se_robust is areg, absorb(unit)
 // vce(robust)'s; se_cluster is xtreg, fe vce(cluster unit)'s, whose K counts
 // the constant. Hansen's program has no clustered errors; thresher applies

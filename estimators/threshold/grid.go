@@ -11,13 +11,13 @@ import (
 // grid is the ordered set of candidate thresholds and the width that turns a
 // stage's trim into an exclusion window.
 //
-// Hansen's GAUSS code (reference spec §3.1) takes, for qn grid points and
+// Hansen's GAUSS code (docs/threshold-model.md §3.1) takes, for qn grid points and
 // trim t, the distinct values dd (sorted, nd of them) at the 1-based indices
 //
 //	floor((qn*t + j) * nd / qn),  j = 0, 1, ..., qn - 2*qn*t,
 //
 // i.e. the quantiles t, t+1/qn, ..., 1-t of the distinct values. For xthreg
-// the construction is not published; the spec (§3.3) finds that N points at
+// the construction is not published; the same note (§3.3) finds that N points at
 // probabilities evenly spaced on [t, 1-t], indexed floor(p*nd), reproduce
 // Wang's first-stage estimate, and thresher uses that. The exact grid takes
 // every distinct value from index floor(t*nd) to floor((1-t)*nd), which is
@@ -75,7 +75,7 @@ func newGrid(distinct []float64, conv Convention, g Grid, trim float64) (*grid, 
 // admissible marks the candidates a stage may search: those outside every
 // exclusion window around the fixed thresholds and different from each fixed
 // threshold. Around a fixed threshold f with nn grid points below it, GAUSS
-// (r_est, reference spec §3.2) removes the 1-based indices
+// (r_est, docs/threshold-model.md §3.2) removes the 1-based indices
 // nn - qnt < i <= nn + qnt, qnt = qn*trim. Where windows overlap a
 // candidate stays excluded (MATLAB's rule; R's keeps it and fails).
 func (g *grid) admissible(fixed []float64, trim float64) []bool {

@@ -16,7 +16,7 @@ func countTrue(b []bool) int {
 }
 
 // TestHansenGrid pins the grid and exclusion windows of the GAUSS program on
-// the Hansen data (reference spec §3.1, §3.2 and §6): 393 quantiles of the
+// the Hansen data (docs/threshold-model.md §3.1, §3.2 and §6): 393 quantiles of the
 // 6747 distinct values from 0.00403 to 1.00593, the estimates at 1-based
 // grid points 13, 365 and 291, and stage sizes 393, 385, 385 and 321.
 func TestHansenGrid(t *testing.T) {
@@ -133,7 +133,7 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-// TestLRCritical pins c(a) = -2 ln(1 - sqrt(a)) (reference spec §6).
+// TestLRCritical pins c(a) = -2 ln(1 - sqrt(a)) (docs/threshold-model.md §6).
 func TestLRCritical(t *testing.T) {
 	for level, want := range map[float64]float64{0.90: 5.9395, 0.925: 6.5282, 0.95: 7.3523, 0.975: 8.7514, 0.99: 10.5916} {
 		if got := LRCritical(level); math.Abs(got-want) > 5e-5 {

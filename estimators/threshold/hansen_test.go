@@ -11,7 +11,7 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 )
 
-// hansenSpec is Hansen's (1999) application on invest.csv (reference spec §1).
+// hansenSpec is Hansen's (1999) application on invest.csv (docs/threshold-model.md §1).
 func hansenSpec(reps int) Spec {
 	return Spec{Convention: Hansen, ID: "id", Time: "year", Depvar: "i",
 		Indep: []string{"L.q", "L.q^2", "L.q^3", "L.d", "L.q*L.d"}, Rx: []string{"L.c"}, Qx: "L.d",

@@ -155,8 +155,14 @@ func checkProfiles(t *testing.T, p *Problem, fixed []float64, stage int) {
 }
 
 // TestFastMatchesReferenceHansen compares the kernels on the Hansen data in
-// both conventions, including the bootstrap of every stage.
+// both conventions, including the bootstrap of every stage. It is the
+// package's one slow test (the reference kernel on 7,910 observations, on
+// one goroutine), so the short tier skips it; TestFastMatchesReference runs
+// the same comparison on small random panels there.
 func TestFastMatchesReferenceHansen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the reference kernel on the full Hansen data; runs without -short")
+	}
 	for _, spec := range []Spec{hansenSpec(2), func() Spec { s := hansenSpec(2); s.Convention = Xthreg; return s }()} {
 		t.Run(spec.Convention.String(), func(t *testing.T) {
 			p := prepareFile(t, "invest.csv", spec)

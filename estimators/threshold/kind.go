@@ -85,6 +85,10 @@ type kindSpec struct {
 
 func (s kindSpec) Encode() []byte { return s.config.Encode() }
 
+// Work estimates the cost of the model on rows observations (see
+// Spec.Work), with its kernel: the threshold kind is model.Costed.
+func (s kindSpec) Work(rows int) (float64, error) { return s.spec.Work(rows, s.alg) }
+
 func (s kindSpec) Prepare(t *panel.Table) (model.Model, error) {
 	p, err := Prepare(t, s.spec)
 	if err != nil {

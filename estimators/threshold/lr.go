@@ -21,7 +21,7 @@ type LRCurve struct {
 
 // Interval is Hansen's confidence set for a threshold: the smallest and
 // largest searched candidate with LR(g) < c(a), the threshold itself
-// included. The set need not be contiguous (reference spec §6).
+// included. The set need not be contiguous (docs/threshold-model.md §6).
 type Interval struct {
 	Threshold float64 `json:"threshold"`
 	Lower     float64 `json:"lower"`

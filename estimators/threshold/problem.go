@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/thresher/thresher/estimators/ols"
@@ -36,6 +37,7 @@ type Problem struct {
 	y, q           []float64   // levels
 	z, x           [][]float64 // level columns
 	yT             []float64   // T y
+	tss            float64     // centred sum of squares of T y
 
 	distinct []float64 // sorted distinct values of q
 	grid     *grid
@@ -56,10 +58,7 @@ type Problem struct {
 // Prepare validates the specification against the data and builds the
 // problem. Every failure names the option, column, unit or value at fault.
 func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
-	if err := spec.Normalize(); err != nil {
-		return nil, err
-	}
-	terms, err := parseTerms(spec)
+	terms, err := spec.normalize()
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +103,14 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		return nil, err
 	}
 	p.yT = p.transform(p.y)
+	p.tss = centredSS(p.yT)
 	names := append(slices.Clone(p.zNames), p.xNames...)
 	p.linear, err = ols.Regress(p.baseDesign(), p.yT, names)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrData, err)
+	}
+	if err := p.checkFit("the linear model (no threshold)", p.linear); err != nil {
+		return nil, err
 	}
 	p.sigmaDF = p.sigmaDivisor()
 
@@ -156,8 +159,9 @@ func parseTerms(s Spec) ([]panel.Term, error) {
 	return terms, nil
 }
 
-// checkTimeVarying rejects a threshold variable or regime-dependent
-// regressor that never changes within a unit (Hansen 1999, §2; xthreg).
+// checkTimeVarying rejects a dependent variable, threshold variable or
+// regime-dependent regressor that never changes within a unit (Hansen 1999,
+// §2; xthreg).
 func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
 	starts := pn.UnitStarts()
 	varies := func(v []float64) bool {
@@ -170,6 +174,9 @@ func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
 		}
 		return false
 	}
+	if !varies(p.y) {
+		return fmt.Errorf("%w: the dependent variable %q is time-invariant (constant within every unit); the fixed effects leave nothing to explain", ErrData, p.yName)
+	}
 	if !varies(p.q) {
 		return fmt.Errorf("%w: the threshold variable %q is time-invariant (constant within every unit)", ErrData, p.qName)
 	}
@@ -181,9 +188,30 @@ func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
 	return nil
 }
 
+// checkFit refuses a model that fits the dependent variable exactly: sigma^2
+// would be 0, the F statistics infinite or undefined and the standard errors
+// zero.
+func (p *Problem) checkFit(model string, fit *ols.Fit) error {
+	if !fit.Exact(p.tss) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s fits the dependent variable %q exactly (residual sum of squares %.3g of a total %.3g), "+
+		"so its F statistics and standard errors are meaningless; remove the regressors that determine it", ErrData, model, p.yName, fit.SSR, p.tss)
+}
+
+// centredSS returns the sum of squared deviations of v from its mean.
+func centredSS(v []float64) float64 {
+	mean := floats.Sum(v) / float64(len(v))
+	var ss float64
+	for _, x := range v {
+		ss += (x - mean) * (x - mean)
+	}
+	return ss
+}
+
 // sigmaDivisor returns the divisor of sigma^2 = S/divisor in F and LR:
 // the transformed rows n(T-1) for Hansen (eq. 9); T(N-1) = NT - T for xthreg
-// (reference spec §4, verified on Wang's MSE), which for an unbalanced panel
+// (docs/threshold-model.md §4, verified on Wang's MSE), which for an unbalanced panel
 // thresher generalises to N - N/n with N observations and n units.
 func (p *Problem) sigmaDivisor() float64 {
 	if p.spec.Convention == Hansen {

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 )
 
 // Result is the complete output of a threshold model. Its JSON encoding is
@@ -128,107 +126,6 @@ func lenAt(stats [][]float64, k int) int {
 		return len(stats[k])
 	}
 	return 0
-}
-
-// Bootstrap returns F* of replications r0..r1-1 of a stage. The values
-// depend only on the problem, the setup and the replication numbers, never on
-// how a range is split.
-func (p *Problem) Bootstrap(alg Algorithm, setup BootstrapSetup, r0, r1 int) ([]float64, error) {
-	plan, err := p.plan(setup)
-	if err != nil {
-		return nil, err
-	}
-	if r0 < 0 || r1 < r0 || r1 > p.spec.Reps[setup.Stage-1] {
-		return nil, fmt.Errorf("%w: replications [%d, %d) outside stage %d's %d", ErrSpec, r0, r1, setup.Stage, p.spec.Reps[setup.Stage-1])
-	}
-	return p.kernel(alg).bootstrap(plan, r0, r1)
-}
-
-// Options control a local estimation.
-type Options struct {
-	Algorithm Algorithm
-	// Workers is the number of goroutines for bootstrap replications
-	// (0: GOMAXPROCS).
-	Workers int
-	// Progress, when set, is called after each finished block of
-	// replications. Calls may come from several goroutines.
-	Progress func(stage, done, total int)
-}
-
-// Estimate runs the point estimation and every stage's bootstrap in this
-// process.
-func (p *Problem) Estimate(opts Options) (*Result, error) {
-	est, err := p.PointEstimates(opts.Algorithm)
-	if err != nil {
-		return nil, err
-	}
-	stats := make([][]float64, len(est.Stages))
-	for k, st := range est.Stages {
-		if stats[k], err = p.BootstrapParallel(opts, st.Setup(), 0, p.spec.Reps[k]); err != nil {
-			return nil, err
-		}
-	}
-	return p.Assemble(est, stats)
-}
-
-// BootstrapParallel computes replications r0..r1-1 of a stage on
-// opts.Workers goroutines. The result equals Bootstrap's for the same range.
-func (p *Problem) BootstrapParallel(opts Options, setup BootstrapSetup, r0, r1 int) ([]float64, error) {
-	reps := r1 - r0
-	if reps <= 0 {
-		return nil, nil
-	}
-	plan, err := p.plan(setup)
-	if err != nil {
-		return nil, err
-	}
-	kern := p.kernel(opts.Algorithm)
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	block := min(max((reps+workers-1)/workers, 1), 256)
-	out := make([]float64, reps)
-	var (
-		mu       sync.Mutex
-		firstErr error
-		done     int
-		wg       sync.WaitGroup
-	)
-	next := make(chan int)
-	go func() {
-		defer close(next)
-		for r := r0; r < r1; r += block {
-			next <- r
-		}
-	}()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for lo := range next {
-				hi := min(lo+block, r1)
-				f, err := kern.bootstrap(plan, lo, hi)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if err == nil {
-					copy(out[lo-r0:hi-r0], f)
-					done += hi - lo
-					if opts.Progress != nil {
-						opts.Progress(setup.Stage, done, reps)
-					}
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, fmt.Errorf("stage %d bootstrap: %w", setup.Stage, firstErr)
-	}
-	return out, nil
 }
 
 // JSON returns the canonical compact encoding of the result, the bytes a

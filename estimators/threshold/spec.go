@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/thresher/thresher/estimators/panel"
 )
 
 // ErrSpec reports an invalid model specification.
@@ -114,6 +116,49 @@ const (
 // Normalize fills defaults, broadcasts a single trim or replication count to
 // every stage, and checks the specification.
 func (s *Spec) Normalize() error {
+	_, err := s.normalize()
+	return err
+}
+
+// normalize is Normalize, returning the parsed variable lists in the order
+// y, indep, rx, qx.
+func (s *Spec) normalize() ([]panel.Term, error) {
+	if err := s.checkOptions(); err != nil {
+		return nil, err
+	}
+	terms, err := parseTerms(*s)
+	if err != nil {
+		return nil, err
+	}
+	return terms, s.checkDepvar(terms)
+}
+
+// checkDepvar refuses a regressor or threshold variable that contains the
+// dependent variable (y, 2*y, y^2, y*x for y): the model would fit y by
+// construction and report an RSS of 0 with meaningless statistics, or split
+// the sample on y itself. Lags of y are other periods and legitimate dynamic
+// regressors.
+func (s *Spec) checkDepvar(terms []panel.Term) error {
+	dep := terms[0]
+	for i, t := range terms[1:] {
+		if !dep.Overlaps(t) {
+			continue
+		}
+		option, effect := "qx", "would split the regimes on it"
+		switch {
+		case i < len(s.Indep):
+			option, effect = "indep", "would fit it exactly"
+		case i < len(s.Indep)+len(s.Rx):
+			option, effect = "rx", "would fit it exactly"
+		}
+		return fmt.Errorf("%w: %s term %q contains the dependent variable %q and %s; remove it (lags such as L.%s are allowed)",
+			ErrSpec, option, t.Name, dep.Name, effect, dep.Refs()[0].Column)
+	}
+	return nil
+}
+
+// checkOptions checks and fills everything but the variable lists.
+func (s *Spec) checkOptions() error {
 	if s.Thresholds < 1 || s.Thresholds > MaxThresholds {
 		return fmt.Errorf("%w: the number of thresholds must be between 1 and %d, not %d", ErrSpec, MaxThresholds, s.Thresholds)
 	}

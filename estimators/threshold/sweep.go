@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/thresher/thresher/estimators/ols"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // sweep holds everything about the candidates given a set of fixed
@@ -135,7 +136,7 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 	s.rA = make([]float64, pA*pA)
 	for a := 0; a < pA; a++ {
 		if math.Abs(r.At(a, a)) < ols.CollinearTolerance*mat.Norm(at.ColView(a), 2) {
-			return nil, fmt.Errorf("%w: the model at fixed thresholds %v is not identified (regressor %d)", ErrData, fixed, a+1)
+			return nil, fmt.Errorf("%w: the model at fixed thresholds [%s] is not identified (regressor %d)", ErrData, shortlist.Values(fixed), a+1)
 		}
 		for b := a; b < pA; b++ {
 			s.rA[a*pA+b] = r.At(a, b)

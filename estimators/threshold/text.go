@@ -69,7 +69,8 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 	fmt.Fprintf(w, "Units %d, periods %d, observations %d; grid %s (%d candidates), trim %v, seed %d\n\n",
 		r.NUnits, r.NPeriods, r.NObsUsed, r.Model.Grid, r.Model.Candidates, r.Model.Trim, r.Seed)
 
-	fmt.Fprintf(w, "Threshold estimator (level = %g):\n%s\n", 100*r.Model.Level, line)
+	// 12 digits undo the rounding of level/100*100 (12.51, not 12.509999999999998).
+	fmt.Fprintf(w, "Threshold estimator (level = %.12g):\n%s\n", 100*r.Model.Level, line)
 	fmt.Fprintf(w, "%10s | %14s %14s %14s\n%s\n", "model", "Threshold", "Lower", "Upper", line)
 	for _, st := range r.Stages {
 		for i, in := range st.Intervals {

@@ -80,6 +80,31 @@ func TestValidationErrors(t *testing.T) {
 			panel.ErrSyntax, []string{"rx:", `"L.x^"`, "exponent"}},
 		{"lag longer than the panel", edit(same), func(s *Spec) { s.Qx = "L9.q" },
 			panel.ErrTooFewRows, []string{"no row has every lag"}},
+		// The dependent variable among the regressors, or an exact fit.
+		{"dependent variable among indep", edit(same), func(s *Spec) { s.Indep = []string{"q", "y"} },
+			ErrSpec, []string{`indep term "y" contains the dependent variable "y"`, "fit it exactly", "L.y are allowed"}},
+		{"dependent variable doubled", edit(same), func(s *Spec) { s.Indep = []string{"2*y"} },
+			ErrSpec, []string{`indep term "2*y" contains the dependent variable "y"`}},
+		{"dependent variable squared", edit(same), func(s *Spec) { s.Indep = []string{"z", "y^2"} },
+			ErrSpec, []string{`indep term "y^2" contains`}},
+		{"dependent variable scaled", edit(same), func(s *Spec) { s.Indep = []string{"y/100"} },
+			ErrSpec, []string{`indep term "y/100" contains`}},
+		{"dependent variable in an interaction", edit(same), func(s *Spec) { s.Indep = []string{"z*y"} },
+			ErrSpec, []string{`indep term "z*y" contains`}},
+		{"dependent variable as rx", edit(same), func(s *Spec) { s.Rx = []string{"x", "y"} },
+			ErrSpec, []string{`rx term "y" contains the dependent variable "y"`}},
+		{"dependent variable as qx", edit(same), func(s *Spec) { s.Qx = "y" },
+			ErrSpec, []string{`qx term "y" contains the dependent variable "y" and would split the regimes on it`}},
+		{"lagged dependent variable and its lag", edit(same), func(s *Spec) { s.Depvar = "L.y"; s.Indep = []string{"L.y^2"} },
+			ErrSpec, []string{`indep term "L.y^2" contains the dependent variable "L.y"`}},
+		{"time-invariant dependent variable", edit(same), func(s *Spec) { s.Depvar = "c" },
+			ErrData, []string{`dependent variable "c" is time-invariant`}},
+		{"time-invariant dependent variable that does not round to 0", edit(same), func(s *Spec) { s.Depvar = "c/30" },
+			ErrData, []string{`dependent variable "c/30" is time-invariant`}},
+		{"exact linear fit", edit(same), func(s *Spec) { s.Indep = []string{"z", "q"} },
+			ErrData, []string{`the linear model (no threshold) fits the dependent variable "y" exactly`, "meaningless"}},
+		{"exact threshold fit", exactThresholdPanel(), nil,
+			ErrData, []string{`stage 1: the model with thresholds [0.5] fits the dependent variable "y" exactly`}},
 		// The panel.
 		{"residual bootstrap on an unbalanced panel", edit(func(r []string) []string { return append(r[:7], r[8:]...) }),
 			func(s *Spec) { s.Bootstrap = ResidualBootstrap; s.Reps = []int{10} },
@@ -112,7 +137,7 @@ func TestValidationErrors(t *testing.T) {
 		{"too few observations in a regime", edit(same), func(s *Spec) { s.Convention = Hansen; s.Trim = []float64{0.01} },
 			ErrData, []string{"not identified", "too few observations in a regime for trim 0.01"}},
 		{"all observations in one regime", edit(same), func(s *Spec) { s.Given = []float64{-5} },
-			ErrData, []string{"regime 1", "without observations"}},
+			ErrData, []string{"regime 1", "without observations", "given threshold -5 lies outside the range of q in the estimation sample"}},
 		{"given thresholds equal", edit(same), func(s *Spec) { s.Thresholds = 2; s.Given = []float64{0.5, 0.5}; s.Trim = []float64{0.1} },
 			ErrSpec, []string{"given thresholds 1 and 2 are both 0.5"}},
 		// The specification.
@@ -158,17 +183,52 @@ func TestValidationErrors(t *testing.T) {
 	}
 }
 
-// TestSmallPanelEstimates is the valid baseline of the validation cases.
+// exactThresholdPanel is smallPanel with y a noise-free threshold model of
+// x at q <= 0.5 plus z and the unit's effect, which stage 1 fits exactly.
+func exactThresholdPanel() string {
+	rows := smallPanel()
+	for i, row := range rows[1:] {
+		f := strings.Split(row, ",")
+		var unit, z, x, q float64
+		fmt.Sscan(f[0], &unit)
+		fmt.Sscan(f[3], &z)
+		fmt.Sscan(f[5], &x)
+		fmt.Sscan(f[6], &q)
+		slope := 1.0
+		if q <= 0.5 {
+			slope = 3
+		}
+		f[2] = fmt.Sprint(slope*x + 0.5*z + unit)
+		rows[i+1] = strings.Join(f, ",")
+	}
+	return strings.Join(rows, "\n") + "\n"
+}
+
+// TestSmallPanelEstimates is the valid baseline of the validation cases,
+// with the specifications they must not refuse.
 func TestSmallPanelEstimates(t *testing.T) {
 	tab, err := panel.ReadCSV(strings.NewReader(strings.Join(smallPanel(), "\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Prepare(tab, validSpec())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Estimate(Options{}); err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		name string
+		spec func(*Spec)
+	}{
+		{"baseline", func(*Spec) {}},
+		{"lagged dependent variable", func(s *Spec) { s.Indep = []string{"z", "L.y"} }},
+		{"lagged dependent variable as threshold variable", func(s *Spec) { s.Qx = "L.y" }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			spec := validSpec()
+			c.spec(&spec)
+			p, err := Prepare(tab, spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Estimate(Options{}); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/thresher/thresher/estimators/ols"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // Sentinel errors. Errors returned by Fit wrap one of them, or
@@ -131,6 +132,10 @@ func Fit(y []float64, x [][]float64, names []string, unit, period []int, opts Op
 	fit, err := ols.Regress(d.w, d.y, d.names)
 	if err != nil {
 		return nil, fmt.Errorf("two-way fixed effects: %w", err)
+	}
+	if fit.Exact(d.tss) {
+		return nil, fmt.Errorf("%w: the regressors %s fit the dependent variable exactly (residual sum of squares %.3g of a total %.3g); "+
+			"its standard errors would be meaningless: remove the regressors that determine it", ErrDegenerate, shortlist.Quote(names), fit.SSR, d.tss)
 	}
 	g := float64(len(units))
 	scale := g / (g - 1) * float64(n-1) / float64(n-kAll-1)

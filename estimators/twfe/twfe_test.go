@@ -271,6 +271,8 @@ func TestErrors(t *testing.T) {
 		{"no degrees of freedom", h.Y, [][]float64{h.X, varying, h.Y, unitConst}, []string{"x", "v", "w", "u"}, h.Unit, pe, ErrTooFewRows, "leave 0 residual degrees of freedom"},
 		{"not finite", h.Y, [][]float64{{1, 2, 3, math.NaN(), 5, 6, 7, 8, 9}}, []string{"x"}, h.Unit, pe, ErrNotFinite, `regressor "x" is NaN in row 3`},
 		{"y constant within units", unitConst, [][]float64{h.X}, []string{"x"}, h.Unit, pe, ErrDegenerate, "constant within every unit"},
+		{"exact fit", h.Y, [][]float64{h.X, h.Y}, []string{"x", "y_copy"}, h.Unit, Options{}, ErrDegenerate,
+			`the regressors "x", "y_copy" fit the dependent variable exactly`},
 	}
 	for _, c := range cases {
 		_, err := Fit(c.y, c.x, c.names, c.unit, h.Period, c.opts)

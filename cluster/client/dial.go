@@ -1,0 +1,70 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/grpc/status"
+)
+
+// Causes of a failed first connection, recognized by the text of the TLS
+// or HTTP/2 error (see causes). A command line maps them to the flag that
+// fixes them.
+var (
+	// ErrUnknownAuthority: the coordinator's certificate is not signed by
+	// the CA the client trusts (a wrong or missing CA bundle).
+	ErrUnknownAuthority = errors.New("the coordinator's certificate is signed by an unknown authority")
+	// ErrServerName: the certificate does not name the server the client
+	// verifies it under.
+	ErrServerName = errors.New("the coordinator's certificate is not valid for the server name")
+	// ErrNotTLS: the client speaks TLS to a plaintext coordinator.
+	ErrNotTLS = errors.New("the coordinator does not speak TLS")
+	// ErrNoPreface: the coordinator closed the connection before speaking
+	// HTTP/2, as a TLS server does to a plaintext client.
+	ErrNoPreface = errors.New("the coordinator closed the connection before speaking gRPC")
+	// ErrDial: no coordinator answered within the dial timeout.
+	ErrDial = errors.New("no coordinator answered")
+)
+
+// causes lists the recognized causes. A cause is final once it is seen on
+// that many attempts in a row: a TLS mismatch at once; a connection closed
+// before the HTTP/2 preface (also a coordinator dying mid-handshake) after
+// three attempts, about 0.7 s. With quote, the cause quotes the error's
+// text, which says what the certificate names or how the connection ended.
+var causes = []struct {
+	err   error
+	text  string
+	final int
+	quote bool
+}{
+	{ErrUnknownAuthority, "certificate signed by unknown authority", 1, false},
+	{ErrServerName, "certificate is valid for", 1, true},
+	{ErrServerName, "certificate is not valid for any names", 1, true},
+	{ErrNotTLS, "first record does not look like a TLS handshake", 1, false},
+	{ErrNoPreface, "error reading server preface", 3, true},
+}
+
+// connectionCause returns the recognized cause of a failed connection, or
+// nil, and the attempts in a row that make it final.
+func connectionCause(err error) (error, int) {
+	msg := err.Error()
+	if s, ok := status.FromError(err); ok {
+		msg = s.Message()
+	}
+	for _, c := range causes {
+		i := strings.Index(msg, c.text)
+		switch {
+		case i < 0:
+			continue
+		case !c.quote:
+			return c.err, c.final
+		}
+		quote := msg[i:]
+		if end := strings.IndexAny(quote, `"\`); end > 0 {
+			quote = quote[:end]
+		}
+		return fmt.Errorf("%w: %s", c.err, quote), c.final
+	}
+	return nil, 0
+}

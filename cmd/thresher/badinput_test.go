@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/thresher/thresher/internal/clustertest"
+)
+
+// binaryCase is a run of the real binary on hostile input: its exit code,
+// a part of its stderr, and the files of its temporary directory that it
+// may change (every other file must stay as it was).
+type binaryCase struct {
+	name string
+	// args returns the command line, given the test's directory.
+	args func(t *testing.T, dir string) []string
+	code int
+	msg  string
+	// stdout, when set, is a part of the standard output.
+	stdout string
+	// changed lists the files, relative to the directory, the run may
+	// create or change.
+	changed []string
+	// after inspects the directory once the run ended.
+	after func(t *testing.T, dir string)
+}
+
+// quickJob is a small job on Hansen's data (no bootstrap).
+func quickJob(extra ...string) []string {
+	return append([]string{"xthreg", "--data", abs(investCSV), "--depvar", "i", "--indep", "L.q", "--rx", "L.c",
+		"--qx", "L.d", "--grid", "20", "--bs", "0", "--format", "json"}, extra...)
+}
+
+func abs(path string) string {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// TestBadInputBinary runs the binary on hostile destinations and options:
+// devices, FIFOs and links are written through, never replaced, and nothing
+// beyond the requested output changes.
+func TestBadInputBinary(t *testing.T) {
+	runBinaryCases(t, append(outputCases(), optionCases()...))
+}
+
+// optionCases are option values out of range, in flags and in files.
+func optionCases() []binaryCase {
+	write := func(t *testing.T, dir, name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	flags := func(extra ...string) func(*testing.T, string) []string {
+		return func(*testing.T, string) []string { return quickJob(extra...) }
+	}
+	return []binaryCase{
+		{name: "level 0", args: flags("--level", "0"), code: 2, msg: `invalid value "0" for flag --level: 0 must lie between 10 and 99.99`},
+		{name: "level 100", args: flags("--level", "100"), code: 2, msg: "100 must lie between 10 and 99.99"},
+		{name: "trim outside (0, 0.5)", args: flags("--trim", "0.7"), code: 2, msg: "flag --trim: 0.7 must lie strictly between 0 and 0.5"},
+		{name: "grid not a number", args: flags("--grid", "many"), code: 2, msg: "flag --grid"},
+		{name: "fractional thnum in a sweep", args: func(t *testing.T, dir string) []string {
+			return []string{"sweep", "--spec", write(t, dir, "s.yaml", "data: d.csv\nspecs:\n  - {qx: d, thnum: 2.5}\n")}
+		}, code: 2, msg: `spec 1: line 3: thnum: invalid value "2.5": "2.5" is not an integer`},
+		{name: "duplicate sweep labels", args: func(t *testing.T, dir string) []string {
+			return []string{"sweep", "--spec", write(t, dir, "s.yaml", "specs: [{label: a, qx: d}, {label: a, qx: c}]\n")}
+		}, code: 2, msg: `specs 1 and 2 both have the label "a"`},
+		{name: "sweep with scalars for lists and data beside the sweep file", args: func(t *testing.T, dir string) []string {
+			if err := os.Symlink(abs(investCSV), filepath.Join(dir, "invest.csv")); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"sweep", "--spec", write(t, dir, "s.yaml", "data: invest.csv\ndefaults: {depvar: i, indep: L.q, rx: L.c, grid: 20, bs: 0}\n"+
+				"specs: [{qx: L.d, trim: 0.05}]\n"), "--output", filepath.Join(dir, "out.txt")}
+		}, changed: []string{"out.txt"}},
+		{name: "fractional thresholds in a paper spec", args: func(t *testing.T, dir string) []string {
+			return []string{"paper", "--data", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "results"),
+				"--spec", write(t, dir, "p.yaml", "threshold:\n  thresholds: 2.5\n")}
+		}, code: 2, msg: `threshold.thresholds: "2.5" is not an integer`},
+		{name: "given threshold outside the data", args: flags("--thresholds", "99"), code: 1,
+			msg: "the given threshold 99 lies outside the range of L.d in the estimation sample, 0 to 4.67335"},
+		{name: "non-ASCII column name", args: flags("--indep", "qé"), code: 2,
+			msg: "a column name in a variable list uses the ASCII letters, digits and _ only"},
+		{name: "fractional units", args: func(t *testing.T, dir string) []string {
+			return []string{"simulate", "threshold", "--units", "2.5", "--out", dir}
+		}, code: 2, msg: `invalid value "2.5" for flag --units`},
+	}
+}
+
+func outputCases() []binaryCase {
+	file := func(t *testing.T, dir, name string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("keep me\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	return []binaryCase{
+		{name: "output to a new file", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", filepath.Join(dir, "out.json"))
+		}, changed: []string{"out.json"}, after: func(t *testing.T, dir string) {
+			if fi, err := os.Stat(filepath.Join(dir, "out.json")); err != nil || fi.Mode() != 0o644&^umask() {
+				t.Errorf("out.json: %v, want mode %v", err, 0o644&^umask())
+			}
+		}},
+		{name: "output replaces a regular file, keeping its mode", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", file(t, dir, "out.json"))
+		}, changed: []string{"out.json"}, after: func(t *testing.T, dir string) {
+			if fi, err := os.Stat(filepath.Join(dir, "out.json")); err != nil || fi.Mode() != 0o600 || fi.Size() < 100 {
+				t.Errorf("out.json: %v, want mode 0600 and the result", err)
+			}
+		}},
+		{name: "output directory missing", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", filepath.Join(dir, "missing", "out.json"))
+		}, code: 2, msg: "missing does not exist"},
+		{name: "output checked before the data are read", args: func(t *testing.T, dir string) []string {
+			return []string{"xthreg", "--data", filepath.Join(dir, "no.csv"), "--depvar", "i", "--rx", "c", "--qx", "d",
+				"--output", filepath.Join(dir, "missing", "out.json")}
+		}, code: 2, msg: "--output " + "%DIR%/missing/out.json: directory %DIR%/missing does not exist"},
+		{name: "output is a directory", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", dir)
+		}, code: 2, msg: "is a directory"},
+		{name: "output in a read-only directory", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", filepath.Join(readOnlyDir(t, dir), "out.json"))
+		}, code: 2, msg: "cannot create files in directory"},
+		{name: "output to a FIFO with a reader", args: func(t *testing.T, dir string) []string {
+			fifo := filepath.Join(dir, "fifo")
+			if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+				t.Skip(err)
+			}
+			read := make(chan []byte, 1)
+			go func() {
+				f, err := os.Open(fifo)
+				if err != nil {
+					read <- nil
+					return
+				}
+				b, _ := io.ReadAll(f)
+				f.Close()
+				read <- b
+			}()
+			t.Cleanup(func() {
+				select {
+				case b := <-read:
+					if !bytes.Contains(b, []byte(`"stages"`)) {
+						t.Errorf("the FIFO's reader got %.80q", b)
+					}
+				case <-time.After(time.Minute):
+					t.Error("the FIFO's reader got nothing")
+				}
+			})
+			return quickJob("--output", fifo)
+		}, after: func(t *testing.T, dir string) { wantType(t, filepath.Join(dir, "fifo"), fs.ModeNamedPipe) }},
+		{name: "output through a chain of links", args: func(t *testing.T, dir string) []string {
+			file(t, dir, "target.json")
+			os.Symlink("target.json", filepath.Join(dir, "link2"))
+			os.Symlink("link2", filepath.Join(dir, "link1"))
+			return quickJob("--output", filepath.Join(dir, "link1"))
+		}, changed: []string{"target.json"}, after: func(t *testing.T, dir string) {
+			wantType(t, filepath.Join(dir, "link1"), fs.ModeSymlink)
+			wantType(t, filepath.Join(dir, "link2"), fs.ModeSymlink)
+		}},
+		{name: "output to /dev/stdout, a pipe", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", "/dev/stdout")
+		}, stdout: `"stages"`},
+		{name: "output to a null device", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", mknod(t, dir, "null", 1, 3))
+		}, after: func(t *testing.T, dir string) {
+			wantType(t, filepath.Join(dir, "null"), fs.ModeCharDevice|fs.ModeDevice)
+		}},
+		{name: "output to a full device", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", mknod(t, dir, "full", 1, 7))
+		}, code: 1, msg: "no space left on device", after: func(t *testing.T, dir string) {
+			wantType(t, filepath.Join(dir, "full"), fs.ModeCharDevice|fs.ModeDevice)
+		}},
+		{name: "sweep output is a directory", args: func(t *testing.T, dir string) []string {
+			return []string{"sweep", "--spec", filepath.Join(dir, "none.yaml"), "--output", dir}
+		}, code: 2, msg: "is a directory"},
+		{name: "paper output directory is a file", args: func(t *testing.T, dir string) []string {
+			return []string{"paper", "--data", filepath.Join(dir, "none.csv"), "--out", file(t, dir, "results")}
+		}, code: 2, msg: "--out " + "%DIR%/results: %DIR%/results is not a directory"},
+		{name: "plot output directory under a file", args: func(t *testing.T, dir string) []string {
+			return []string{"plot", "--result", filepath.Join(dir, "none.json"), "--out", filepath.Join(file(t, dir, "f"), "figs")}
+		}, code: 2, msg: "is not a directory"},
+		{name: "simulate into a read-only directory", args: func(t *testing.T, dir string) []string {
+			return []string{"simulate", "threshold", "--out", readOnlyDir(t, dir)}
+		}, code: 2, msg: "cannot create files in directory"},
+		{name: "certs directory is a file", args: func(t *testing.T, dir string) []string {
+			return []string{"certs", "--dir", file(t, dir, "certs")}
+		}, code: 2, msg: "is not a directory"},
+		{name: "bench profile into a missing directory", args: func(t *testing.T, dir string) []string {
+			return []string{"bench", "--cpuprofile", filepath.Join(dir, "no", "cpu.out")}
+		}, code: 2, msg: "does not exist"},
+	}
+}
+
+// runBinaryCases runs each case's command line with the binary in a fresh
+// directory and checks its exit code, its stderr, and that only the files
+// the case names changed.
+func runBinaryCases(t *testing.T, cases []binaryCase) {
+	bin := clustertest.Binary(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := c.args(t, dir)
+			before := snapshot(t, dir)
+			p := clustertest.Start(t, "thresher", bin, nil, args...)
+			p.Wait(5 * time.Minute)
+			code := p.Cmd.ProcessState.ExitCode()
+			msg := strings.ReplaceAll(c.msg, "%DIR%", dir)
+			if code != c.code || !strings.Contains(p.Stderr.String(), msg) || !strings.Contains(p.Stdout.String(), c.stdout) {
+				t.Errorf("exit %d, stderr %q, stdout %.80q; want exit %d, %q and %q", code, p.Stderr.String(), p.Stdout.String(), c.code, msg, c.stdout)
+			}
+			after := snapshot(t, dir)
+			for _, name := range c.changed {
+				delete(before, name)
+				delete(after, name)
+			}
+			for name, st := range after {
+				if before[name] != st {
+					t.Errorf("%s changed or appeared: %+v, was %+v", name, st, before[name])
+				}
+				delete(before, name)
+			}
+			for name := range before {
+				t.Errorf("%s disappeared", name)
+			}
+			if c.after != nil {
+				c.after(t, dir)
+			}
+		})
+	}
+}
+
+// fileState is what a run must not change about a file.
+type fileState struct {
+	mode fs.FileMode
+	size int64
+	sum  [sha256.Size]byte
+}
+
+// snapshot records every file under dir (not following links, not
+// reading devices or FIFOs).
+func snapshot(t *testing.T, dir string) map[string]fileState {
+	t.Helper()
+	files := map[string]fileState{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		st := fileState{mode: fi.Mode(), size: fi.Size()}
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			st.sum = sha256.Sum256(b)
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files[rel] = st
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// readOnlyDir returns a directory the binary cannot create files in: a
+// 0555 directory, or for root, who ignores the bits, /sys (sysfs refuses
+// new files to everyone).
+func readOnlyDir(t *testing.T, dir string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		return ro
+	}
+	if f, err := os.CreateTemp("/sys", "probe"); err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		t.Skip("running as root with a writable /sys: no directory refuses root")
+	}
+	return "/sys"
+}
+
+// mknod creates the character device major:minor in dir, or skips the test
+// when the process may not (only root may).
+func mknod(t *testing.T, dir, name string, major, minor int) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if os.Geteuid() != 0 {
+		t.Skip("creating device nodes needs root")
+	}
+	if err := syscall.Mknod(path, syscall.S_IFCHR|0o666, major<<8|minor); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+	return path
+}
+
+func wantType(t *testing.T, path string, typ fs.FileMode) {
+	t.Helper()
+	if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != typ {
+		t.Errorf("%s: %v, want type %v", path, err, typ)
+	}
+}
+
+// umask returns the process's umask, which the binary inherits.
+func umask() fs.FileMode {
+	m := syscall.Umask(0)
+	syscall.Umask(m)
+	return fs.FileMode(m)
+}
+
+// TestOutputFIFOWithoutReaderInterrupted stops a run that waits for a
+// reader of its --output FIFO with SIGINT: the process ends within a
+// second and the FIFO stays a FIFO.
+func TestOutputFIFOWithoutReaderInterrupted(t *testing.T) {
+	if _, err := os.Stat("/proc/self/wchan"); err != nil {
+		t.Skip("no /proc/PID/wchan to see where the process waits")
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	p := clustertest.Start(t, "thresher", clustertest.Binary(t), nil, quickJob("--output", fifo)...)
+	// Wait until a thread sleeps in the kernel's FIFO open.
+	deadline := time.Now().Add(2 * time.Minute)
+	for !waitsForFIFO(p.Cmd.Process.Pid) {
+		if done, _ := p.Exited(); done || time.Now().After(deadline) {
+			t.Fatalf("the process never waited for a reader of the FIFO:\n%s", p.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.Cmd.Process.Signal(os.Interrupt)
+	if err := p.Wait(time.Second); err == nil || p.Cmd.ProcessState == nil {
+		t.Fatalf("not stopped within 1 s of SIGINT (%v):\n%s", err, p.Output())
+	}
+	wantType(t, fifo, fs.ModeNamedPipe)
+}
+
+// waitsForFIFO reports whether a thread of the process sleeps in the
+// kernel's FIFO open (wchan wait_for_partner).
+func waitsForFIFO(pid int) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, task := range tasks {
+		if b, err := os.ReadFile(task); err == nil && string(b) == "wait_for_partner" {
+			return true
+		}
+	}
+	return false
+}

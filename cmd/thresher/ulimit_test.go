@@ -1,0 +1,43 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/thresher/thresher/internal/clustertest"
+)
+
+// TestInProcessUnderAddressSpaceLimit runs the in-process default under
+// `ulimit -v` as batch systems set it: at 4 GiB the job succeeds (etcd's
+// own database map of 10 GiB once made it panic); at 2 GiB it fails at
+// once with one line that names the flag to lower.
+func TestInProcessUnderAddressSpaceLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	cases := []struct {
+		limitKB string
+		code    int
+		stderr  string
+	}{
+		{"4194304", 0, "thresher: bootstrap single 20/20\n"},
+		{"2097152", 1, "lower --etcd-backend-bytes (1073741824) or raise ulimit -v\n"},
+	}
+	bin := clustertest.Binary(t)
+	for _, c := range cases {
+		t.Run(c.limitKB+" KiB", func(t *testing.T) {
+			args := append([]string{"-c", `ulimit -v "$0" && exec "$@"`, c.limitKB, bin},
+				hansenArgs("--thnum", "1", "--trim", "0.01", "--bs", "20", "--format", "json")...)
+			p := clustertest.Start(t, "xthreg under ulimit -v", "bash", nil, args...)
+			p.Wait(2 * time.Minute)
+			stderr := p.Stderr.String()
+			if code := p.Cmd.ProcessState.ExitCode(); code != c.code || !strings.HasSuffix(stderr, c.stderr) {
+				t.Fatalf("exit %d, stderr %q; want exit %d and a stderr ending in %q", code, stderr, c.code, c.stderr)
+			}
+			if c.code != 0 && strings.Count(stderr, "\n") != 1 {
+				t.Errorf("the failure takes more than one line:\n%s", stderr)
+			}
+		})
+	}
+}
