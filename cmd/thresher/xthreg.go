@@ -306,7 +306,6 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
 	if len(addrs) == 0 {
 		workers := lf.workers
 		if workers <= 0 {
@@ -338,7 +337,16 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 	}
 	defer cl.Close()
 	cl.DialTimeout = remote.dialTimeout
-	results, err := cl.Run(ctx, data, specs, progress.event)
+	// The estimate is stated once the job is submitted: a failure to
+	// reach the cluster stays a one-line message.
+	submitted := false
+	results, err := cl.Run(ctx, data, specs, func(ev *pb.JobEvent) {
+		if !submitted {
+			submitted = true
+			fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
+		}
+		progress.event(ev)
+	})
 	return results, remote.explain(err)
 }
 
