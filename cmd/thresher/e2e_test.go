@@ -41,12 +41,6 @@ func startProc(t *testing.T, name string, args ...string) *proc {
 	return clustertest.Start(t, name, clustertest.Binary(t), nil, args...)
 }
 
-// startProcEnv runs the thresher binary with extra environment variables.
-func startProcEnv(t *testing.T, name string, env []string, args ...string) *proc {
-	t.Helper()
-	return clustertest.Start(t, name, clustertest.Binary(t), env, args...)
-}
-
 var freePort = clustertest.FreeAddr
 
 // e2eJob is the acceptance job: the Hansen model with 3 thresholds on the
