@@ -12,7 +12,10 @@
 //   - Model: the kind's procedure on the leader (Lead), which asks a Runner
 //     for task families: N values computed by tasks over ranges of slots
 //     and returned in slot order; and the computation of one task's values
-//     on a worker (Execute).
+//     on a worker (Execute);
+//   - optionally Costed, on its Spec: an estimate of the model's work on a
+//     dataset of a given size, which the client and the coordinator sum
+//     over a job's specifications and bound (--max-work) before any work.
 //
 // A task's values must depend only on the specification, the dataset, the
 // family's work and the slot numbers, never on how the slots are split into
