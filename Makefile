@@ -28,7 +28,7 @@ FUZZTIME ?= 60s
 # tests (embedded etcd, coordinator and workers in the test process) are
 # checked, its process-level e2e tests, whose child processes the detector
 # does not instrument, are skipped.
-RACE_PKGS := ./coordinator/... ./worker/... ./cluster/... ./estimators/threshold ./cmd/thresher
+RACE_PKGS := ./coordinator/... ./worker/... ./inprocess/... ./cluster/... ./estimators/model ./estimators/threshold ./cmd/thresher
 
 .PHONY: help build test test-short example check proto fuzz bench bench-memory bench-cluster chaos load
 

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
@@ -164,14 +163,14 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// on the threshold data (the analysis data plus period dummies).
 	var specs []*pb.Specification
 	for _, s := range models.Specs {
-		specs = append(specs, &pb.Specification{Label: "threshold " + s.Qx,
-			Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(s, threshold.Fast)}})
+		specs = append(specs, &pb.Specification{Label: "threshold " + s.Qx, Kind: threshold.KindName,
+			Spec: threshold.ConfigOf(s, threshold.Fast).Encode()})
 	}
 	for _, p := range problems {
 		s := p.Spec()
 		s.KeepDraws = true
-		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator,
-			Model: &pb.Specification_Mediation{Mediation: specconv.MediationToProto(ds.Layout, s)}})
+		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator, Kind: mediation.KindName,
+			Spec: mediation.Config{ID: ds.Layout.ID, Time: ds.Layout.Time, Spec: s}.Encode()})
 	}
 	results, err := runJob(ctx, &remote, lf, models.CSV, specs, newProgressLog(stderr))
 	if err != nil {
@@ -184,13 +183,13 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for i, r := range results {
 		var name string
 		if i < len(models.Specs) {
-			var res threshold.Result
-			if err := json.Unmarshal(r, &res); err != nil {
+			res, err := threshold.DecodeResult(r)
+			if err != nil {
 				return err
 			}
-			thresholds = append(thresholds, &res)
+			thresholds = append(thresholds, res)
 			name = "threshold_" + fileStem(res.Model.Qx)
-			figures, err := plots.All(ctx, res, *out, name)
+			figures, err := plots.All(ctx, *res, *out, name)
 			if err != nil {
 				return err
 			}

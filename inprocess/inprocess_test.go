@@ -1,4 +1,4 @@
-package local
+package inprocess
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/thresher/thresher/cluster/client"
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
@@ -29,7 +28,7 @@ func hansenSpec(reps int) threshold.Spec {
 // coordinator and two workers over loopback gRPC and compares the JSON with
 // the in-process estimation byte for byte.
 func TestLocalClusterMatchesDirect(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/hansen1999/invest.csv")
+	data, err := os.ReadFile("../testdata/hansen1999/invest.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +63,8 @@ func TestLocalClusterMatchesDirect(t *testing.T) {
 	}
 	defer cl.Close()
 	events := 0
-	results, err := cl.Run(ctx, data, []*pb.Specification{{Model: &pb.Specification_Threshold{
-		Threshold: specconv.ThresholdToProto(spec, threshold.Fast)}}}, func(*pb.JobEvent) { events++ })
+	results, err := cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
+		Spec: threshold.ConfigOf(spec, threshold.Fast).Encode()}}, func(*pb.JobEvent) { events++ })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +122,8 @@ func TestLocalSweepWithMediation(t *testing.T) {
 	}
 	defer cl.Close()
 	results, err := cl.Run(ctx, data, []*pb.Specification{
-		{Label: "threshold", Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(th, threshold.Fast)}},
-		{Label: "mediation", Model: &pb.Specification_Mediation{Mediation: specconv.MediationToProto(layout, med)}},
+		{Label: "threshold", Kind: threshold.KindName, Spec: threshold.ConfigOf(th, threshold.Fast).Encode()},
+		{Label: "mediation", Kind: mediation.KindName, Spec: mediation.Config{ID: layout.ID, Time: layout.Time, Spec: med}.Encode()},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +140,7 @@ func TestLocalSweepWithMediation(t *testing.T) {
 // cancels the job on its way out, so that the cluster stops working for
 // nobody and the job's state says so.
 func TestAbandonedJobIsCancelled(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/hansen1999/invest.csv")
+	data, err := os.ReadFile("../testdata/hansen1999/invest.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,8 +157,8 @@ func TestAbandonedJobIsCancelled(t *testing.T) {
 	ctx, giveUp := context.WithCancel(context.Background())
 	defer giveUp()
 	id := ""
-	_, err = cl.Run(ctx, data, []*pb.Specification{{Model: &pb.Specification_Threshold{
-		Threshold: specconv.ThresholdToProto(hansenSpec(1000000), threshold.Fast)}}}, func(ev *pb.JobEvent) {
+	_, err = cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
+		Spec: threshold.ConfigOf(hansenSpec(1000000), threshold.Fast).Encode()}}, func(ev *pb.JobEvent) {
 		id = ev.JobId
 		if ev.State == pb.JobState_JOB_STATE_RUNNING {
 			giveUp()

@@ -1,13 +1,13 @@
-package worker
+package prepared
 
 import (
 	"container/list"
 	"sync"
 )
 
-// lru is a small least-recently-used cache whose loads run once per key even
+// LRU is a small least-recently-used cache whose loads run once per key even
 // when several tasks ask for the same key at the same time.
-type lru[V any] struct {
+type LRU[V any] struct {
 	mu       sync.Mutex
 	capacity int
 	order    *list.List // front: most recent; values *entry[V]
@@ -21,14 +21,15 @@ type entry[V any] struct {
 	err   error
 }
 
-func newLRU[V any](capacity int) *lru[V] {
-	return &lru[V]{capacity: capacity, order: list.New(), index: map[string]*list.Element{}}
+// NewLRU returns a cache of capacity entries.
+func NewLRU[V any](capacity int) *LRU[V] {
+	return &LRU[V]{capacity: capacity, order: list.New(), index: map[string]*list.Element{}}
 }
 
-// get returns the cached value of key or loads it; hit reports whether the
+// Get returns the cached value of key or loads it; hit reports whether the
 // value was cached (or being loaded by another caller). A failed load is
 // not cached.
-func (c *lru[V]) get(key string, load func() (V, error)) (value V, hit bool, err error) {
+func (c *LRU[V]) Get(key string, load func() (V, error)) (value V, hit bool, err error) {
 	c.mu.Lock()
 	if el, ok := c.index[key]; ok {
 		c.order.MoveToFront(el)

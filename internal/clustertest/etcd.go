@@ -1,4 +1,4 @@
-package etcdtest
+package clustertest
 
 import (
 	"context"
@@ -13,8 +13,10 @@ import (
 	"github.com/thresher/thresher/cluster/keys"
 )
 
-// Start starts a member and returns a client of it.
-func Start(tb testing.TB) *clientv3.Client {
+// Etcd starts an embedded etcd member in the test's temporary directory on
+// 127.0.0.1, with fast elections, and returns a client of it; both stop
+// when the test ends.
+func Etcd(tb testing.TB) *clientv3.Client {
 	tb.Helper()
 	srv, err := etcdserver.Start(context.Background(), etcdserver.Config{DataDir: tb.TempDir(), Listen: "127.0.0.1:0", Fast: true})
 	if err != nil {

@@ -1,9 +1,10 @@
-package specconv
+package jobspec
 
 import (
 	"errors"
 	"fmt"
 
+	"github.com/thresher/thresher/estimators/model"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -16,12 +17,12 @@ const DefaultMaxWork = 1e11
 var ErrTooMuchWork = errors.New("job too large")
 
 // Work returns the estimated work of a job's specifications on a data set
-// of rows observations: the sum of threshold.Spec.Work and
-// mediation.Spec.Work.
-func Work(specs []*pb.Specification, rows int) (float64, error) {
+// of rows observations: the sum of the estimates of the specifications
+// whose kind estimates its work (model.Costed), each decoded with kinds.
+func Work(kinds *model.Registry, specs []*pb.Specification, rows int) (float64, error) {
 	var total float64
 	for i, item := range specs {
-		w, err := itemWork(item, rows)
+		w, err := itemWork(kinds, item, rows)
 		if err != nil {
 			if len(specs) > 1 {
 				err = fmt.Errorf("specification %s: %w", Label(item, i), err)
@@ -33,29 +34,22 @@ func Work(specs []*pb.Specification, rows int) (float64, error) {
 	return total, nil
 }
 
-func itemWork(item *pb.Specification, rows int) (float64, error) {
-	switch m := item.Model.(type) {
-	case *pb.Specification_Threshold:
-		spec, alg, err := ThresholdFromProto(m.Threshold)
-		if err != nil {
-			return 0, err
-		}
-		return spec.Work(rows, alg)
-	case *pb.Specification_Mediation:
-		_, spec, err := MediationFromProto(m.Mediation)
-		if err != nil {
-			return 0, err
-		}
-		return spec.Work(rows)
+func itemWork(kinds *model.Registry, item *pb.Specification, rows int) (float64, error) {
+	spec, err := kinds.Decode(item.Kind, item.Spec)
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("unsupported model %T", item.Model)
+	if c, ok := spec.(model.Costed); ok {
+		return c.Work(rows)
+	}
+	return 0, nil
 }
 
 // CheckWork returns the estimated work of a job on rows observations and
 // refuses the job when it exceeds max, with a message giving the estimate
 // and naming the setting of the limit (e.g. "--max-work (THRESHER_MAX_WORK)").
-func CheckWork(specs []*pb.Specification, rows int, max float64, setting string) (float64, error) {
-	w, err := Work(specs, rows)
+func CheckWork(kinds *model.Registry, specs []*pb.Specification, rows int, max float64, setting string) (float64, error) {
+	w, err := Work(kinds, specs, rows)
 	if err != nil || w <= max {
 		return w, err
 	}

@@ -1,4 +1,4 @@
-package local
+package inprocess
 
 import (
 	"context"
@@ -14,12 +14,17 @@ import (
 
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/coordinator"
+	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/worker"
 )
 
-// Options configure a local cluster.
+// Options configure an in-process cluster.
 type Options struct {
+	// Kinds are the model kinds the cluster runs; default kinds.Builtin().
+	Kinds *model.Registry
 	// Workers is the number of workers (default 1), each with Slots task
 	// slots (default 1).
 	Workers, Slots int
@@ -41,9 +46,10 @@ type Options struct {
 // finished.
 const abandonTasks = time.Millisecond
 
-// Cluster is a running local cluster.
+// Cluster is a running in-process cluster.
 type Cluster struct {
 	dir    string
+	cache  *prepared.Cache
 	etcd   *etcdserver.Server
 	client *clientv3.Client
 	opts   Options
@@ -73,11 +79,14 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Kinds == nil {
+		opts.Kinds = kinds.Builtin()
+	}
 	dir, err := os.MkdirTemp("", "thresher-etcd-*")
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: dir, opts: opts}
+	c := &Cluster{dir: dir, opts: opts, cache: prepared.New(8, 32)}
 	if c.etcd, err = etcdserver.Start(ctx, etcdserver.Config{DataDir: dir, Listen: "127.0.0.1:0", Fast: true,
 		BackendBytes: opts.EtcdBackendBytes}); err != nil {
 		c.Close()
@@ -112,7 +121,7 @@ func (c *Cluster) Etcd() *clientv3.Client { return c.client }
 
 // StartCoordinator starts the coordinator (again, after StopCoordinator).
 func (c *Cluster) StartCoordinator() error {
-	cfg := coordinator.Config{Listen: "127.0.0.1:0", Etcd: c.client, Prefix: keys.Default,
+	cfg := coordinator.Config{Listen: "127.0.0.1:0", Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache,
 		Logger: c.opts.Logger, Registerer: c.opts.Registerer, SessionTTL: 2 * time.Second}
 	if c.opts.Coordinator != nil {
 		c.opts.Coordinator(&cfg)
@@ -142,8 +151,8 @@ func (c *Cluster) AddWorker() (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w, err := worker.New(worker.Config{ID: fmt.Sprintf("local-%d", len(c.workers)), Listen: "127.0.0.1:0",
-		Etcd: c.client, Prefix: keys.Default, Slots: c.opts.Slots, LeaseTTL: 2 * time.Second, Logger: c.opts.Logger,
-		DrainTimeout: abandonTasks})
+		Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache, Slots: c.opts.Slots, LeaseTTL: 2 * time.Second,
+		Logger: c.opts.Logger, DrainTimeout: abandonTasks})
 	if err != nil {
 		return "", err
 	}
