@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
@@ -52,16 +51,7 @@ func TestLocalClusterMatchesDirect(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := Start(ctx, Options{Workers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cl, err := client.New([]string{c.Addr()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl := connect(t, ctx, Options{Workers: 2})
 	events := 0
 	results, err := cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
 		Spec: threshold.ConfigOf(spec, threshold.Fast).Encode()}}, func(*pb.JobEvent) { events++ })
@@ -111,16 +101,7 @@ func TestLocalSweepWithMediation(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := Start(ctx, Options{Workers: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cl, err := client.New([]string{c.Addr()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl := connect(t, ctx, Options{Workers: 3})
 	results, err := cl.Run(ctx, data, []*pb.Specification{
 		{Label: "threshold", Kind: threshold.KindName, Spec: threshold.ConfigOf(th, threshold.Fast).Encode()},
 		{Label: "mediation", Kind: mediation.KindName, Spec: mediation.Config{ID: layout.ID, Time: layout.Time, Spec: med}.Encode()},
@@ -144,16 +125,7 @@ func TestAbandonedJobIsCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Start(context.Background(), Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cl, err := client.New([]string{c.Addr()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl := connect(t, context.Background(), Options{Workers: 1})
 	ctx, giveUp := context.WithCancel(context.Background())
 	defer giveUp()
 	id := ""

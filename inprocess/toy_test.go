@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
@@ -96,17 +95,7 @@ func TestToyKind(t *testing.T) {
 	defer cancel()
 	data := []byte("id,year,y\na,1,1.5\na,2,2\nb,1,-1\nb,2,0.5\n")
 	run := func(opts Options, spec string) ([][]byte, error) {
-		c, err := Start(ctx, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		cl, err := client.New([]string{c.Addr()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cl.Close()
-		return cl.Run(ctx, data, []*pb.Specification{{Kind: "toy", Spec: []byte(spec)}}, nil)
+		return connect(t, ctx, opts).Run(ctx, data, []*pb.Specification{{Kind: "toy", Spec: []byte(spec)}}, nil)
 	}
 
 	results, err := run(Options{Workers: 2, Kinds: registry}, `{"column":"y","n":300}`)
