@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/thresher/thresher/cluster/specconv"
@@ -90,7 +92,8 @@ high/low digital level), 5 (mediation with Sobel tests and bootstrap
 intervals) and 6 (threshold models, number of thresholds chosen by the
 bootstrap tests), each as Markdown, LaTeX, CSV and JSON, the threshold and
 mediation results as JSON, and a figure of every LR curve and bootstrap
-distribution (PNG and SVG).
+distribution (PNG and SVG; --width, --height, --font-size and --formats as
+in 'thresher plot').
 
 By default the data carry the paper's variables (province, year, region,
 lncie, lndig, lnpgdp, lnopen, lnes, lncap, lnind, lntec); when lndig or lncie
@@ -115,6 +118,8 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxData := registerMaxDataset(fs)
 	var remote remoteFlags
 	remote.register(fs)
+	var fig figureFlags
+	fig.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -190,7 +195,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			thresholds = append(thresholds, &res)
 			name = "threshold_" + fileStem(res.Model.Qx)
-			figures, err := plots.All(ctx, res, *out, name)
+			figures, err := plots.All(ctx, res, *out, name, fig.options())
 			if err != nil {
 				return err
 			}
@@ -238,13 +243,19 @@ func fileStem(term string) string {
 const plotSynopsis = `Draws the figures of a saved threshold result (thresher xthreg --format json):
 the LR(g) curve of every estimated threshold with the critical value c(a),
 and, when the result kept its bootstrap draws (--save-draws), the
-distribution of F* with the observed F, as PNG and SVG.`
+distribution of F* with the observed F, as PNG and SVG (--formats adds PDF).
+The legend sits below the plot area, the LR curve's confidence set is
+shaded, and a p-value no draw reaches reads "p < 1/B".
+
+  thresher plot --result r.json --out figs --width 5 --height 3.5 --font-size 9 --formats pdf`
 
 func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", plotSynopsis, stderr)
 	resultPath := fs.String("result", "", "JSON result of thresher xthreg (required)")
 	out := fs.String("out", ".", "directory for the figures")
 	prefix := fs.String("prefix", "threshold", "file name prefix")
+	var fig figureFlags
+	fig.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -266,7 +277,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%s: not a threshold result: no stages", *resultPath)
 	}
 	fmt.Fprintf(stderr, "thresher: drawing the figures of %s\n", *resultPath)
-	paths, err := plots.All(ctx, res, *out, *prefix)
+	paths, err := plots.All(ctx, res, *out, *prefix, fig.options())
 	if err != nil {
 		return err
 	}
@@ -274,4 +285,40 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, p)
 	}
 	return nil
+}
+
+// figureFlags are the size and format options of the figures.
+type figureFlags struct {
+	width, height, fontSize float64
+	formats                 string
+}
+
+func (f *figureFlags) register(fs *flag.FlagSet) {
+	f.width, f.height, f.fontSize, f.formats = plots.Width, plots.Height, plots.FontSize, "png,svg"
+	fs.Var(floatValue{&f.width, interval{lo: plots.MinWidth, hi: plots.MaxWidth}}, "width",
+		fmt.Sprintf("figure width in inches, %g..%g", plots.MinWidth, plots.MaxWidth))
+	fs.Var(floatValue{&f.height, interval{lo: plots.MinHeight, hi: plots.MaxHeight}}, "height",
+		fmt.Sprintf("figure height in inches, %g..%g", plots.MinHeight, plots.MaxHeight))
+	fs.Var(floatValue{&f.fontSize, interval{lo: plots.MinFontSize, hi: plots.MaxFontSize}}, "font-size",
+		fmt.Sprintf("font size of labels and legend in points, %d..%d (the title's is 1.2 times it)", plots.MinFontSize, plots.MaxFontSize))
+	fs.Var(choiceValue{&f.formats, checkFigureFormats}, "formats",
+		"figure formats, a list of "+strings.Join(plots.Formats, ", "))
+}
+
+// checkFigureFormats checks a --formats list.
+func checkFigureFormats(s string) error {
+	list := splitList(s)
+	if len(list) == 0 {
+		return fmt.Errorf("%q names no format (want %s)", s, strings.Join(plots.Formats, ", "))
+	}
+	for _, f := range list {
+		if !slices.Contains(plots.Formats, f) {
+			return fmt.Errorf("unknown figure format %q (want %s)", f, strings.Join(plots.Formats, ", "))
+		}
+	}
+	return nil
+}
+
+func (f *figureFlags) options() plots.Options {
+	return plots.Options{Width: f.width, Height: f.height, FontSize: f.fontSize, Formats: splitList(f.formats)}
 }
