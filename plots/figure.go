@@ -40,11 +40,11 @@ func (f *Figure) legend(name string, thumbs ...plot.Thumbnailer) {
 // Default sizes and the ranges Options accepts: widths and heights in
 // inches, font sizes in points.
 const (
-	Width, Height, FontSize = 6, 4, 10
+	Width, Height, FontSize = 6.0, 4.0, 10.0
 
-	MinWidth, MaxWidth       = 2, 40
-	MinHeight, MaxHeight     = 1.5, 40
-	MinFontSize, MaxFontSize = 4, 48
+	MinWidth, MaxWidth       = 2.0, 40.0
+	MinHeight, MaxHeight     = 1.5, 40.0
+	MinFontSize, MaxFontSize = 4.0, 48.0
 )
 
 // Formats are the file extensions Save writes, without the dot.
@@ -74,11 +74,11 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	switch {
 	case !(o.Width >= MinWidth && o.Width <= MaxWidth):
-		return o, fmt.Errorf("plots: %w: width %.4g in (want %g to %g)", ErrSize, o.Width, float64(MinWidth), float64(MaxWidth))
+		return o, fmt.Errorf("plots: %w: width %.4g in (want %g to %g)", ErrSize, o.Width, MinWidth, MaxWidth)
 	case !(o.Height >= MinHeight && o.Height <= MaxHeight):
-		return o, fmt.Errorf("plots: %w: height %.4g in (want %g to %g)", ErrSize, o.Height, MinHeight, float64(MaxHeight))
+		return o, fmt.Errorf("plots: %w: height %.4g in (want %g to %g)", ErrSize, o.Height, MinHeight, MaxHeight)
 	case !(o.FontSize >= MinFontSize && o.FontSize <= MaxFontSize):
-		return o, fmt.Errorf("plots: %w: font size %.4g pt (want %d to %d)", ErrSize, o.FontSize, MinFontSize, MaxFontSize)
+		return o, fmt.Errorf("plots: %w: font size %.4g pt (want %g to %g)", ErrSize, o.FontSize, MinFontSize, MaxFontSize)
 	}
 	for _, f := range o.Formats {
 		if !slices.Contains(Formats, f) {
@@ -88,17 +88,19 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Draw lays the figure out on c at the given font size: a margin of half
-// the font size on every side, the title shrunk to the width if it is
-// wider, the legend in rows (wrapped to the width) below the plot. It
-// fails with ErrSize when the font leaves the data less than a quarter of
-// the height or half of the width.
+// Draw lays the figure out on c at the given font size, which it sets on
+// the figure's texts: a margin of half the font size on every side, the
+// title shrunk to the width if it is wider, the legend in rows (wrapped to
+// the width) below the plot. It fails with ErrSize when the title, the
+// legend and the axis labels would take more than three quarters of the
+// height, or the font is too large for the width.
 func (f *Figure) Draw(c draw.Canvas, fontSize float64) error {
 	fs := vg.Points(fontSize)
 	f.Title.TextStyle.Font.Size = 1.2 * fs
 	f.Title.Padding = fs / 2
 	for _, a := range []*plot.Axis{&f.X, &f.Y} {
 		a.Label.TextStyle.Font.Size = fs
+		a.Label.Padding = fs / 5 // clear of the tick labels
 		a.Tick.Label.Font.Size = 0.9 * fs
 	}
 	c = draw.Crop(c, fs/2, -fs/2, fs/2, -fs/2)
@@ -136,7 +138,7 @@ func (f *Figure) Draw(c draw.Canvas, fontSize float64) error {
 	}
 	height := c.Max.Y - c.Min.Y
 	if legendHeight+f.Title.TextStyle.Height(f.Title.Text)+4*fs > 3*height/4 || 8*fs > width/2 {
-		return fmt.Errorf("plots: %w: a %g pt font leaves no room for the data on %.3g x %.3g in",
+		return fmt.Errorf("%w: a %g pt font leaves no room for the data on %.3g x %.3g in",
 			ErrSize, fontSize, (width+fs)/vg.Inch, (height+fs)/vg.Inch)
 	}
 	f.Plot.Draw(draw.Crop(c, 0, 0, legendHeight, 0))
@@ -169,7 +171,7 @@ func (f *Figure) render(format string, opt Options) ([]byte, error) {
 	case "pdf":
 		cw = vgpdf.New(w, h)
 	default:
-		return nil, fmt.Errorf("plots: %w %q (want %s)", ErrFormat, format, strings.Join(Formats, ", "))
+		return nil, fmt.Errorf("%w %q (want %s)", ErrFormat, format, strings.Join(Formats, ", "))
 	}
 	if err := f.Draw(draw.New(cw), opt.FontSize); err != nil {
 		return nil, err

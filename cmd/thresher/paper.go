@@ -197,7 +197,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			name = "threshold_" + fileStem(res.Model.Qx)
 			figures, err := plots.All(ctx, res, *out, name, fig.options())
 			if err != nil {
-				return err
+				return figureError(err)
 			}
 			written = append(written, figures...)
 		} else {
@@ -279,7 +279,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stderr, "thresher: drawing the figures of %s\n", *resultPath)
 	paths, err := plots.All(ctx, res, *out, *prefix, fig.options())
 	if err != nil {
-		return err
+		return figureError(err)
 	}
 	for _, p := range paths {
 		fmt.Fprintln(stdout, p)
@@ -300,7 +300,7 @@ func (f *figureFlags) register(fs *flag.FlagSet) {
 	fs.Var(floatValue{&f.height, interval{lo: plots.MinHeight, hi: plots.MaxHeight}}, "height",
 		fmt.Sprintf("figure height in inches, %g..%g", plots.MinHeight, plots.MaxHeight))
 	fs.Var(floatValue{&f.fontSize, interval{lo: plots.MinFontSize, hi: plots.MaxFontSize}}, "font-size",
-		fmt.Sprintf("font size of labels and legend in points, %d..%d (the title's is 1.2 times it)", plots.MinFontSize, plots.MaxFontSize))
+		fmt.Sprintf("font size of labels and legend in points, %g..%g (the title's is 1.2 times it)", plots.MinFontSize, plots.MaxFontSize))
 	fs.Var(choiceValue{&f.formats, checkFigureFormats}, "formats",
 		"figure formats, a list of "+strings.Join(plots.Formats, ", "))
 }
@@ -321,4 +321,12 @@ func checkFigureFormats(s string) error {
 
 func (f *figureFlags) options() plots.Options {
 	return plots.Options{Width: f.width, Height: f.height, FontSize: f.fontSize, Formats: splitList(f.formats)}
+}
+
+// figureError makes a font too large for the figure a usage mistake.
+func figureError(err error) error {
+	if errors.Is(err, plots.ErrSize) {
+		return fmt.Errorf("%w: %v (lower --font-size or raise --width and --height)", errUsage, err)
+	}
+	return err
 }
