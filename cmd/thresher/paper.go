@@ -19,6 +19,7 @@ import (
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
+	"github.com/thresher/thresher/internal/outfile"
 	"github.com/thresher/thresher/paper"
 	"github.com/thresher/thresher/plots"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -105,6 +106,17 @@ mediators and threshold variables; 'go doc ./paper Spec' lists its keys.
 The bootstraps of Table 6 and of the mediation run as one sweep job: on the
 in-process cluster by default, or on --coordinator.
 
+--write-panel FILE also writes the data Table 6's threshold models run on:
+the panel with the built lndig and lncie and the period dummies _year2009,
+..., _year2020 (the first year is the base). With the default specification
+each model of Table 6 is then
+
+  thresher xthreg --data FILE --id province --time year --depvar lncie \
+    --indep lnpgdp,lnopen,lnes,lncap,_year2009,...,_year2020 --rx lndig \
+    --qx Q --thnum 3 --grid 300 --trim 0.01 --bs 300 --seed 1
+
+for Q = lndig, lnind, lntec (the JSON of threshold_Q.json, draws apart).
+
   thresher simulate provinces --seed 1 --out sim
   thresher paper --data sim/provinces.csv --out results`
 
@@ -113,6 +125,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataPath := fs.String("data", "", "provincial panel CSV (required)")
 	specPath := fs.String("spec", "", "YAML specification (default: the paper's)")
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
+	panelPath := fs.String("write-panel", "", "also write the threshold models' data (with lndig, lncie and the period dummies) to this CSV file")
 	var lf localFlags
 	lf.register(fs)
 	maxData := registerMaxDataset(fs)
@@ -128,6 +141,11 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := checkOutDir("out", *out); err != nil {
 		return err
+	}
+	if *panelPath != "" {
+		if err := outfile.Check(*panelPath); err != nil {
+			return fmt.Errorf("%w: --write-panel %v", errUsage, err)
+		}
 	}
 	spec := paper.DefaultSpec()
 	if *specPath != "" {
@@ -225,6 +243,12 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := paper.WriteAll(ctx, *out, tables.List()...); err != nil {
 		return err
+	}
+	if *panelPath != "" {
+		if err := outfile.Write(ctx, *panelPath, models.CSV, outfile.Perm); err != nil {
+			return fmt.Errorf("write panel: %w", err)
+		}
+		fmt.Fprintf(stdout, "wrote the threshold models' data to %s\n", *panelPath)
 	}
 	_, err = fmt.Fprintf(stdout, "wrote tables 2-6 (md, tex, csv, json) and %d result and figure files to %s\n", len(written), *out)
 	return err
