@@ -101,6 +101,7 @@ func (f *Figure) Draw(c draw.Canvas, fontSize float64) error {
 	for _, a := range []*plot.Axis{&f.X, &f.Y} {
 		a.Label.TextStyle.Font.Size = fs
 		a.Label.Padding = fs / 5 // clear of the tick labels
+		a.Tick.Marker = ticks{}
 		a.Tick.Label.Font.Size = 0.9 * fs
 	}
 	c = draw.Crop(c, fs/2, -fs/2, fs/2, -fs/2)
@@ -156,6 +157,34 @@ func (f *Figure) Draw(c draw.Canvas, fontSize float64) error {
 		}
 	}
 	return nil
+}
+
+// ticks are gonum's default ticks with the trailing zeros every label
+// shares removed: 0, 25, 50 rather than 0.00, 25.00, 50.00.
+type ticks struct{}
+
+func (ticks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for {
+		trim := false
+		for _, t := range ts {
+			if t.Label == "" {
+				continue
+			}
+			if !strings.Contains(t.Label, ".") || strings.ContainsAny(t.Label, "eE") || !strings.HasSuffix(t.Label, "0") && !strings.HasSuffix(t.Label, ".") {
+				return ts
+			}
+			trim = true
+		}
+		if !trim {
+			return ts
+		}
+		for i := range ts {
+			if ts[i].Label != "" {
+				ts[i].Label = ts[i].Label[:len(ts[i].Label)-1]
+			}
+		}
+	}
 }
 
 // render draws the figure into a new image of the format (an extension

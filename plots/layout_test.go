@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -363,5 +364,30 @@ func TestLayoutDetectsOverlap(t *testing.T) {
 	}
 	if !covered {
 		t.Error("gonum's own legend is not found over the curve")
+	}
+}
+
+// TestTicks checks that tick labels lose the trailing zeros all of them
+// share, and only those.
+func TestTicks(t *testing.T) {
+	cases := []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{0, 52.5, []string{"0", "25", "50"}}, // gonum: 0.00, 25.00, 50.00
+		{0, 1, []string{"0.0", "0.5", "1.0"}},
+		{-0.2, 0.62, []string{"-0.2", "0.2", "0.6"}},
+		{2.5, 7, []string{"3", "5", "7"}},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, tk := range (ticks{}).Ticks(c.lo, c.hi) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%g..%g: labels %q, want %q", c.lo, c.hi, got, c.want)
+		}
 	}
 }
