@@ -20,7 +20,9 @@
 //
 // A Figure's legend is laid out below the plot area, never over the data,
 // and the title shrinks to the figure's width: texts stay inside the figure
-// at every size Options accepts (layout_test.go checks the SVG). Save
+// and off the data, or Save fails with ErrSize when the font is too large
+// for the figure (layout_test.go checks the SVG over the sizes Options
+// accepts). Save
 // writes PNG, SVG or PDF by the file's extension at the size of Options;
 // All writes every figure of a result in Options' formats.
 package plots

@@ -93,7 +93,7 @@ func (o Options) withDefaults() (Options, error) {
 // title shrunk to the width if it is wider, the legend in rows (wrapped to
 // the width) below the plot. It fails with ErrSize when the title, the
 // legend and the axis labels would take more than three quarters of the
-// height, or the font is too large for the width.
+// height, or the font is too large for the width or a legend entry.
 func (f *Figure) Draw(c draw.Canvas, fontSize float64) error {
 	fs := vg.Points(fontSize)
 	f.Title.TextStyle.Font.Size = 1.2 * fs
@@ -116,7 +116,7 @@ func (f *Figure) Draw(c draw.Canvas, fontSize float64) error {
 		w vg.Length
 	}
 	var rows [][]item
-	var rowWidth vg.Length
+	var rowWidth, widest vg.Length
 	gap := 1.5 * fs
 	for _, e := range f.entries {
 		l := plot.NewLegend()
@@ -125,6 +125,7 @@ func (f *Figure) Draw(c draw.Canvas, fontSize float64) error {
 		l.ThumbnailWidth = 2 * fs
 		l.Add(e.name, e.thumbs...)
 		w := l.Rectangle(c).Size().X + l.TextStyle.Width(" ")
+		widest = max(widest, w)
 		if len(rows) == 0 || rowWidth+gap+w > width {
 			rows = append(rows, nil)
 			rowWidth = -gap
@@ -138,7 +139,7 @@ func (f *Figure) Draw(c draw.Canvas, fontSize float64) error {
 		legendHeight += fs / 2
 	}
 	height := c.Max.Y - c.Min.Y
-	if legendHeight+f.Title.TextStyle.Height(f.Title.Text)+4*fs > 3*height/4 || 8*fs > width/2 {
+	if legendHeight+f.Title.TextStyle.Height(f.Title.Text)+4*fs > 3*height/4 || 8*fs > width/2 || widest > width {
 		return fmt.Errorf("%w: a %g pt font leaves no room for the data on %.3g x %.3g in",
 			ErrSize, fontSize, (width+fs)/vg.Inch, (height+fs)/vg.Inch)
 	}

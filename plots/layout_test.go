@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -298,6 +299,50 @@ func TestLayoutBootstrapF(t *testing.T) {
 				golden(t, "f", l)
 			}
 		})
+	}
+}
+
+// TestLayoutEverySize draws both figure kinds over the range of Options:
+// each is laid out as checkLayout wants, or refused with ErrSize.
+func TestLayoutEverySize(t *testing.T) {
+	res := testResult(t)
+	drawn := 0
+	for _, w := range []float64{MinWidth, 3, Width, MaxWidth} {
+		for _, h := range []float64{MinHeight, 2.5, Height, MaxHeight} {
+			for _, fs := range []float64{MinFontSize, 8, 14, 24, MaxFontSize} {
+				opt, _ := Options{Width: w, Height: h, FontSize: fs}.withDefaults()
+				lr, err := LRCurve(res, 1, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				hist, err := BootstrapF(res, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range []*Figure{lr, hist} {
+					data, err := f.render("svg", opt)
+					if errors.Is(err, ErrSize) {
+						continue
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					drawn++
+					legend := make([]string, len(f.entries))
+					for i, e := range f.entries {
+						legend[i] = e.name
+					}
+					t.Run(fmt.Sprintf("%s %gx%g %gpt", f.Title.Text[:6], w, h, fs), func(t *testing.T) {
+						checkLayout(t, readLayout(t, data), legend, func(p svgPath) bool {
+							return strings.Contains(p.style, "fill:#808080") || p.points > 10
+						})
+					})
+				}
+			}
+		}
+	}
+	if drawn < 40 {
+		t.Errorf("%d of 160 figures drawn", drawn)
 	}
 }
 
