@@ -115,7 +115,8 @@ each model of Table 6 is then
     --indep lnpgdp,lnopen,lnes,lncap,_year2009,...,_year2020 --rx lndig \
     --qx Q --thnum 3 --grid 300 --trim 0.01 --bs 300 --seed 1
 
-for Q = lndig, lnind, lntec (the JSON of threshold_Q.json, draws apart).
+for Q = lndig, lnind, lntec: with --save-draws its JSON is threshold_Q.json
+exactly (the ... stands for every year dummy of the file).
 
   thresher simulate provinces --seed 1 --out sim
   thresher paper --data sim/provinces.csv --out results`
