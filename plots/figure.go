@@ -218,6 +218,8 @@ func (f *Figure) render(format string, opt Options) ([]byte, error) {
 // replaced atomically, a device or FIFO written through. The figure is
 // drawn in another goroutine: when ctx ends first, Save returns ctx's
 // cause without creating path, and the drawing is dropped when it is done.
+// Drawing sets the figure's font sizes: save one Figure from one goroutine
+// at a time.
 func Save(ctx context.Context, f *Figure, path string, opt Options) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == "" || !slices.Contains(Formats, ext[1:]) {
