@@ -82,6 +82,20 @@ proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plu
 	PATH="$(TOOLS):$$PATH" protoc --go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative proto/thresherv1/thresher.proto
 
+# The Python stubs: messages by Debian's protoc (code for protobuf >= 3.20,
+# which python3-grpc-tools' older bundled protoc does not write), services
+# by python3-grpc-tools' plugin. The include mapping names the modules
+# thresher.thresherv1.*, so the service stubs import the messages from the
+# package.
+PYTHON_PROTO := protoc -Ithresher/thresherv1=proto/thresherv1 --python_out=clients/python proto/thresherv1/thresher.proto && \
+	/usr/bin/python3 -m grpc_tools.protoc -Ithresher/thresherv1=proto/thresherv1 \
+		--grpc_python_out=clients/python proto/thresherv1/thresher.proto
+
+proto-python: ## regenerate the Python gRPC stubs in clients/python/thresher/thresherv1 (installs protoc and python3-grpc-tools when missing)
+	@command -v protoc >/dev/null && /usr/bin/python3 -c 'import grpc_tools' 2>/dev/null || \
+		{ apt-get update && apt-get install -y --no-install-recommends protobuf-compiler python3-grpc-tools; }
+	$(PYTHON_PROTO)
+
 # --- deploy/ and k8s/ ------------------------------------------------------
 
 IMAGE ?= ghcr.io/thresher/thresher:latest
