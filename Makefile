@@ -30,7 +30,7 @@ FUZZTIME ?= 60s
 # does not instrument, are skipped.
 RACE_PKGS := ./coordinator/... ./worker/... ./inprocess/... ./cluster/... ./estimators/model ./estimators/threshold ./cmd/thresher
 
-.PHONY: help build test test-short example check proto fuzz bench bench-memory bench-cluster chaos load
+.PHONY: help build test test-short example check proto proto-python fuzz bench bench-memory bench-cluster chaos load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -136,7 +136,7 @@ clients_deps = clients/ensure-deps.sh $(1); rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "$@: SKIPPED: Debian's packages are missing and cannot be installed without root"; exit 0; fi; \
 	[ $$rc -eq 0 ] || exit $$rc
 
-test-python: build ## Python package's pytest tests (clients/python; installs Debian's python3-pandas, -matplotlib, -pytest when missing)
+test-python: build ## Python package's pytest tests, a local cluster's among them (clients/python; installs Debian's python3-pandas, -matplotlib, -pytest, -grpcio, -protobuf when missing)
 	@$(call clients_deps,python); \
 	THRESHER_BINARY=$(CURDIR)/$(BIN) PYTHONPATH=$(CURDIR)/clients/python PYTHONDONTWRITEBYTECODE=1 \
 		/usr/bin/python3 -m pytest -q -p no:cacheprovider clients/python/tests
