@@ -28,8 +28,12 @@ _FINAL = {pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED}
 
 def is_loopback(addr):
     """Whether HOST:PORT names this machine, as the Go client decides."""
-    host = addr.rsplit(":", 1)[0] if ":" in addr else addr
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if addr.startswith("[") and "]" in addr:
+        host = addr[1:addr.index("]")]
+    elif addr.count(":") == 1:
+        host = addr.split(":")[0]
+    else:
+        host = addr
     if host == "localhost":
         return True
     try:
@@ -67,6 +71,7 @@ class Client:
     def __init__(self, addrs, tls_ca=None, tls_server_name=None, token_file=None, dial_timeout=10.0):
         if not addrs:
             raise ValueError("coordinator: no address")
+        self._metadata = () if token_file is None else (("authorization", "Bearer " + read_token(token_file)),)
         options = [("grpc.max_receive_message_length", 1 << 30)]
         if tls_ca is not None:
             try:
@@ -83,9 +88,9 @@ class Client:
                 raise ValueError(f"coordinator {far[0]} is not on loopback: give tls_ca= to connect with TLS")
             self._channels = [grpc.insecure_channel(a, options=options) for a in addrs]
         self._addrs = list(addrs)
-        self._metadata = () if token_file is None else (("authorization", "Bearer " + read_token(token_file)),)
         self._next = 0
         self._answered = False
+        self._heard = None  # time.monotonic() of the last watch event
         self.dial_timeout = dial_timeout
 
     def close(self):
@@ -100,7 +105,9 @@ class Client:
 
     def _call(self, op, deadline):
         """Runs op(stub, timeout) on the coordinators in turn until it
-        succeeds or fails for good; deadline (time.monotonic) bounds it."""
+        succeeds or fails for good; deadline (time.monotonic) bounds it.
+        The patience counts from the call's start or the last watch event,
+        whichever is later."""
         start = time.monotonic()
         backoff = 0.1
         while True:
@@ -119,7 +126,8 @@ class Client:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise TimeoutError("the cluster did not finish the job within the timeout") from err
                 limit = PATIENCE if self._answered else self.dial_timeout
-                if time.monotonic() - start + backoff > limit:
+                since = max(start, self._heard or start)
+                if time.monotonic() - since + backoff > limit:
                     what = "for" if self._answered else "within"
                     raise ThresherError(f"no coordinator answered {what} {limit:g} s (last error: "
                                         f"{self._addrs[self._next]}: {err.details() or code})") from err
@@ -150,6 +158,7 @@ class Client:
 
         def op(stub, timeout):
             for ev in stub.Watch(pb.WatchRequest(job_id=job_id), timeout=timeout, metadata=self._metadata):
+                self._heard = time.monotonic()
                 if on_event is not None:
                     on_event(ev)
                 if ev.state in _FINAL:
@@ -178,8 +187,8 @@ class Client:
         deadline = None if timeout is None else time.monotonic() + timeout
         sha = self.upload(data, deadline)
         job_id = secrets.token_hex(12)
-        self.submit(job_id, sha, specs, deadline)
         try:
+            self.submit(job_id, sha, specs, deadline)
             return self.wait(job_id, deadline, on_event)
         except (TimeoutError, KeyboardInterrupt):
             self.cancel(job_id)

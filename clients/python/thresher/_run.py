@@ -14,7 +14,8 @@ class ThresherError(RuntimeError):
 
     Attributes: ``returncode`` (1 for bad data, 2 for a usage mistake, as the
     command line's exit status) and ``stderr`` (everything thresher wrote
-    there, progress included).
+    there, progress included). On the gRPC path (coordinator=) the message
+    is the cluster's, returncode is None and stderr empty.
     """
 
     def __init__(self, message, returncode=None, stderr=""):
