@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 import thresher
-from cluster import Capture, capture_server, local_cluster
+from cluster import Capture, capture_server, free_port, local_cluster
 from conftest import HANSEN, INVEST
 from thresher import _spec
 from thresher._grpc import read_token
@@ -122,3 +122,36 @@ def test_short_token(invest, tmp_path):
     with pytest.raises(thresher.ThresherError, match="line 3: a token needs at least 16 characters"):
         thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator="127.0.0.1:1",
                         tls_ca=str(INVEST), token_file=str(tmp_path / "t"))
+
+
+@pytest.fixture(scope="module")
+def certs(binary, tmp_path_factory):
+    """Two development PKIs of `thresher certs`: the server's and another."""
+    dirs = tmp_path_factory.mktemp("certs"), tmp_path_factory.mktemp("other-certs")
+    for d in dirs:
+        subprocess.run([binary, "certs", "--dir", str(d)], check=True, capture_output=True)
+    return dirs
+
+
+@pytest.mark.parametrize("tls, client, message", [
+    (True, dict(tls_ca="other"), "signed by an unknown authority: pass the cluster's CA with tls_ca="),
+    (True, dict(tls_ca="own", tls_server_name="wrong-name"), "not valid for the server name: set tls_server_name="),
+    (True, dict(), "closed the connection before speaking gRPC: a coordinator with TLS needs the cluster's CA"),
+    (False, dict(tls_ca="own"), "does not speak TLS: it runs with --insecure"),
+])
+def test_tls_mismatch_explained(invest, certs, tls, client, message):
+    own, other = certs
+    kwargs = {k: str({"own": own, "other": other}[v] / "ca.pem") if k == "tls_ca" else v for k, v in client.items()}
+    kwargs.setdefault("tls_server_name", "thresher-coordinator")
+    server = ((own / "node.pem").read_bytes(), (own / "node-key.pem").read_bytes()) if tls else ()
+    with capture_server(*server) as (capture, addr):
+        with pytest.raises(thresher.ThresherError, match=message):
+            thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator=addr, **kwargs)
+    assert capture.submits == []
+
+
+def test_no_coordinator(invest):
+    port = free_port()  # nothing listens there
+    with pytest.raises(thresher.ThresherError, match=f"no coordinator answered within 0.3 s: check coordinator= "
+                                                     f"\\(last error: 127.0.0.1:{port}: "):
+        thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator=f"127.0.0.1:{port}", dial_timeout=0.3)

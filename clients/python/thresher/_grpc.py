@@ -25,6 +25,35 @@ _TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, gr
               grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
 _FINAL = {pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED}
 
+# Causes of a failed first connection, recognized in grpcio's message, with
+# the attempts in a row that make them final and what fixes them (the Go
+# client's, cluster/client/dial.go, with the arguments for the flags). A
+# connection closed before HTTP/2, as a TLS server closes a plaintext one,
+# is final after three attempts, as a coordinator dying mid-handshake may
+# close one too.
+_CAUSES = [
+    ("certificate verify failed", 1, False,
+     "the coordinator's certificate is signed by an unknown authority: pass the cluster's CA with tls_ca="),
+    ("is not in peer certificate", 1, False,
+     "the coordinator's certificate is not valid for the server name: set tls_server_name= to a name "
+     "in its certificate ('thresher certs' uses thresher-coordinator)"),
+    ("wrong version number", 1, False,
+     "the coordinator does not speak TLS: it runs with --insecure (loopback only): drop tls_ca=, "
+     "or give the coordinator --tls-cert, --tls-key and --tls-ca"),
+    ("Socket closed", 3, True,
+     "the coordinator closed the connection before speaking gRPC: a coordinator with TLS needs "
+     "the cluster's CA in tls_ca="),
+]
+
+
+def _cause(details, tls):
+    """The attempts that make a failed connection's cause final, and the
+    cause, or (0, None)."""
+    for text, final, plaintext_only, cause in _CAUSES:
+        if text in details and not (plaintext_only and tls):
+            return final, cause
+    return 0, None
+
 
 def is_loopback(addr):
     """Whether HOST:PORT names this machine, as the Go client decides."""
@@ -91,6 +120,7 @@ class Client:
         self._next = 0
         self._answered = False
         self._heard = None  # time.monotonic() of the last watch event
+        self._tls = tls_ca is not None
         self.dial_timeout = dial_timeout
 
     def close(self):
@@ -110,6 +140,7 @@ class Client:
         whichever is later."""
         start = time.monotonic()
         backoff = 0.1
+        last, seen = None, 0  # the cause of the previous failed first connection, attempts in a row
         while True:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
@@ -125,12 +156,19 @@ class Client:
                     raise ThresherError(err.details() or str(code)) from err
                 if deadline is not None and time.monotonic() >= deadline:
                     raise TimeoutError("the cluster did not finish the job within the timeout") from err
-                limit = PATIENCE if self._answered else self.dial_timeout
-                since = max(start, self._heard or start)
-                if time.monotonic() - since + backoff > limit:
-                    what = "for" if self._answered else "within"
-                    raise ThresherError(f"no coordinator answered {what} {limit:g} s (last error: "
-                                        f"{self._addrs[self._next]}: {err.details() or code})") from err
+                addr, details = self._addrs[self._next], err.details() or str(code)
+                if not self._answered:
+                    final, cause = _cause(details, self._tls)
+                    seen = seen + 1 if cause is not None and cause == last else 1
+                    last = cause
+                    if cause is not None and seen >= final:
+                        raise ThresherError(f"{addr}: {cause}") from err
+                    if time.monotonic() - start + backoff > self.dial_timeout:
+                        raise ThresherError(f"no coordinator answered within {self.dial_timeout:g} s: check "
+                                            f"coordinator= (last error: {addr}: {details})") from err
+                elif time.monotonic() - max(start, self._heard or start) + backoff > PATIENCE:
+                    raise ThresherError(f"no coordinator answered for {PATIENCE:g} s (last error: "
+                                        f"{addr}: {details})") from err
             self._next = (self._next + 1) % len(self._channels)
             time.sleep(backoff)
             backoff = min(2 * backoff, 2.0)

@@ -11,7 +11,7 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
            trim=0.01, bs=300, level=95, seed=1, convention="xthreg", bootstrap="auto",
            residuals="null", thresholds=None, algorithm="fast", vce="conventional", save_draws=False,
            workers=None, max_work=None, binary=None, coordinator=None, tls_ca=None,
-           tls_server_name=None, token_file=None, timeout=None):
+           tls_server_name=None, token_file=None, dial_timeout=None, timeout=None):
     """Estimates a Hansen (1999) fixed-effect panel threshold model.
 
     data is a pandas DataFrame with one row per (unit, period); id and time
@@ -38,6 +38,8 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
     standard errors of .bse, .cov, .conf_int() and .summary()
     (conventional, robust or cluster).
 
+    dial_timeout bounds, in seconds, the wait for a first connection to a
+    coordinator (default 10; --dial-timeout); a TLS mismatch fails at once.
     timeout bounds the run in seconds (subprocess.TimeoutExpired from the
     binary; TimeoutError from a cluster, which then cancels the job).
     Returns an XthregResult; raises ThresherError with thresher's message
@@ -54,7 +56,7 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
                                  thnum=thnum, grid=grid, trim=trim, bs=bs, level=level, seed=seed,
                                  convention=convention, residuals=residuals, thresholds=thresholds,
                                  algorithm=algorithm, bootstrap=bootstrap, save_draws=save_draws),
-                      coordinator, tls_ca, tls_server_name, token_file, workers, max_work, timeout)
+                      coordinator, tls_ca, tls_server_name, token_file, dial_timeout, workers, max_work, timeout)
         return XthregResult(doc, data, id=id, time=time, vce=vce)
     flags = {
         "id": id, "time": time, "depvar": depvar, "indep": indep_list, "rx": rx_list, "qx": qx,
@@ -63,13 +65,15 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
         "thresholds": thresholds, "algorithm": algorithm, "save_draws": save_draws or None,
         "workers": workers, "max_work": max_work, "coordinator": coordinator, "tls_ca": tls_ca,
         "tls_server_name": tls_server_name, "token_file": token_file,
+        "dial_timeout": None if dial_timeout is None else f"{float(dial_timeout):f}s",
     }
     columns = used_columns(id, time, depvar, indep_list, rx_list, qx)
     doc = run(data, columns, flags, binary=binary, timeout=timeout)
     return XthregResult(doc, data, id=id, time=time, vce=vce)
 
 
-def _remote(data, options, coordinator, tls_ca, tls_server_name, token_file, workers, max_work, timeout):
+def _remote(data, options, coordinator, tls_ca, tls_server_name, token_file, dial_timeout, workers, max_work,
+            timeout):
     """Runs the model on the cluster at coordinator over gRPC and returns
     the result's JSON document."""
     from ._grpc import Client, specification  # grpcio is needed on this path only
@@ -81,7 +85,8 @@ def _remote(data, options, coordinator, tls_ca, tls_server_name, token_file, wor
     spec = specification("", _spec.config(**options))
     columns = used_columns(options["id"], options["time"], options["depvar"], options["indep"],
                            options["rx"], options["qx"])
-    with Client(addrs, tls_ca=tls_ca, tls_server_name=tls_server_name, token_file=token_file) as client:
+    with Client(addrs, tls_ca=tls_ca, tls_server_name=tls_server_name, token_file=token_file,
+                dial_timeout=10.0 if dial_timeout is None else float(dial_timeout)) as client:
         results = client.run(dataset(data, columns), [spec], timeout=timeout)
     try:
         return json.loads(results[0])
