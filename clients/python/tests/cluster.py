@@ -36,16 +36,23 @@ def _wait_listening(proc, addr, log):
 
 
 @contextlib.contextmanager
-def local_cluster(binary, tmp):
-    """Runs etcd, a coordinator and a worker, plaintext on loopback
-    (--insecure), and yields the coordinator's HOST:PORT; stops them in
-    reverse order (SIGTERM, then SIGKILL after 10 s)."""
+def local_cluster(binary, tmp, certs=None):
+    """Runs etcd, a coordinator and a worker on loopback and yields the
+    coordinator's HOST:PORT; stops them in reverse order (SIGTERM, then
+    SIGKILL after 10 s). The coordinator and the worker speak plaintext
+    (--insecure) or, with certs (a directory of `thresher certs`), TLS, the
+    coordinator requiring the token of certs/tokens.txt."""
     etcd, coord = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    security = ["--insecure"]
+    if certs is not None:
+        security = ["--tls-cert", str(certs / "node.pem"), "--tls-key", str(certs / "node-key.pem"),
+                    "--tls-ca", str(certs / "ca.pem")]
+    tokens = [] if certs is None else ["--token-file", str(certs / "tokens.txt")]
     commands = [
         ("etcd", ["etcd", "--data-dir", str(tmp / "etcd"), "--listen", etcd], etcd),
-        ("coordinator", ["coordinator", "--insecure", "--etcd", etcd, "--listen", coord,
+        ("coordinator", ["coordinator", *security, *tokens, "--etcd", etcd, "--listen", coord,
                          "--metrics-listen", ""], coord),
-        ("worker", ["worker", "--insecure", "--etcd", etcd, "--id", "pytest-worker", "--slots", "2",
+        ("worker", ["worker", *security, "--etcd", etcd, "--id", "pytest-worker", "--slots", "2",
                     "--metrics-listen", ""], None),
     ]
     procs = []

@@ -155,3 +155,16 @@ def test_no_coordinator(invest):
     with pytest.raises(thresher.ThresherError, match=f"no coordinator answered within 0.3 s: check coordinator= "
                                                      f"\\(last error: 127.0.0.1:{port}: "):
         thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator=f"127.0.0.1:{port}", dial_timeout=0.3)
+
+
+def test_tls_cluster_with_token(binary, invest, certs, tmp_path):
+    """A cluster with TLS and tokens: the right token gets the in-process
+    result, another one the coordinator's refusal."""
+    own, other = certs
+    args = dict(depvar="i", indep="L.q", rx="L.c", qx="L.d", thnum=2, grid=50, bs=5)
+    tls = dict(tls_ca=str(own / "ca.pem"), tls_server_name="thresher-coordinator")
+    with local_cluster(binary, tmp_path, certs=own) as addr:
+        remote = thresher.xthreg(invest, coordinator=addr, token_file=str(own / "tokens.txt"), **tls, **args)
+        with pytest.raises(thresher.ThresherError, match="a valid bearer token is required"):
+            thresher.xthreg(invest, coordinator=addr, token_file=str(other / "tokens.txt"), **tls, **args)
+    assert remote.json == thresher.xthreg(invest, binary=binary, **args).json
