@@ -49,9 +49,9 @@ CASES = [
       "--seed", "18446744073709551615", "--residuals", "alternative", "--bootstrap", "wild-webb",
       "--algorithm", "reference", "--save-draws"]),
     (dict(depvar="i", indep=[], rx="L.c", qx="L.q", thnum=2, thresholds=[1.5e-7, 2.5e21], level=90, trim=0.1,
-          bs=0, id="id", time="year"),
+          bs=0, id="unit <&> \u2028\t\"é\b\f\x01\x7f", time="year"),
      ["--depvar", "i", "--rx", "L.c", "--qx", "L.q", "--thnum", "2", "--thresholds", "1.5e-7,2.5e21",
-      "--level", "90", "--trim", "0.1", "--bs", "0"]),
+      "--level", "90", "--trim", "0.1", "--bs", "0", "--id", "unit <&> \u2028\t\"é\b\f\x01\x7f"]),
 ]
 
 
