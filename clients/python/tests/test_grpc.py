@@ -117,9 +117,14 @@ def test_refused_before_connecting(invest, kwargs, error, message):
         thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", **kwargs)
 
 
-def test_short_token(invest, tmp_path):
-    (tmp_path / "t").write_text("# comment\n\nshort\n")
-    with pytest.raises(thresher.ThresherError, match="line 3: a token needs at least 16 characters"):
+@pytest.mark.parametrize("text, message", [
+    ("# comment\n\nshort\n", "line 3: a token needs at least 16 characters"),
+    ("0123456789abcdef\nshort\n", "line 2: a token needs at least 16 characters"),
+    ("# only a comment\n", "holds no token"),
+])
+def test_bad_token_file(invest, tmp_path, text, message):
+    (tmp_path / "t").write_text(text)
+    with pytest.raises(thresher.ThresherError, match=message):
         thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator="127.0.0.1:1",
                         tls_ca=str(INVEST), token_file=str(tmp_path / "t"))
 

@@ -72,21 +72,25 @@ def is_loopback(addr):
 
 
 def read_token(path):
-    """The first token of a token file: its first line that is neither
-    blank nor a comment, at least MIN_TOKEN_LENGTH characters long."""
+    """The first token of a token file, read as the command line reads it:
+    a token per line, blank lines and # comments skipped, every token at
+    least MIN_TOKEN_LENGTH characters long."""
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
     except OSError as err:
         raise ThresherError(f"tokens: {err}") from err
+    tokens = []
     for number, line in enumerate(lines, 1):
         token = line.strip()
         if not token or token.startswith("#"):
             continue
         if len(token) < MIN_TOKEN_LENGTH:
             raise ThresherError(f"tokens: {path} line {number}: a token needs at least {MIN_TOKEN_LENGTH} characters")
-        return token
-    raise ThresherError(f"tokens: {path} holds no token")
+        tokens.append(token)
+    if not tokens:
+        raise ThresherError(f"tokens: {path} holds no token")
+    return tokens[0]
 
 
 def specification(label, config):
