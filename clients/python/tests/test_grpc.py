@@ -3,6 +3,7 @@ and the job it submits compared with the one `thresher xthreg --coordinator`
 submits."""
 
 import subprocess
+import time
 
 import pytest
 
@@ -10,7 +11,7 @@ import thresher
 from cluster import Capture, capture_server, free_port, local_cluster
 from conftest import HANSEN, INVEST
 from thresher import _spec
-from thresher._grpc import read_token
+from thresher._grpc import Client, read_token, specification
 from thresher._run import dataset, used_columns
 
 
@@ -173,3 +174,19 @@ def test_tls_cluster_with_token(binary, invest, certs, tmp_path):
         with pytest.raises(thresher.ThresherError, match="a valid bearer token is required"):
             thresher.xthreg(invest, coordinator=addr, token_file=str(other / "tokens.txt"), **tls, **args)
     assert remote.json == thresher.xthreg(invest, binary=binary, **args).json
+
+
+def test_timeout_cancels_the_job(invest, cluster):
+    """A run that outlives timeout= raises TimeoutError and leaves the job
+    cancelled on the cluster, not running for nobody."""
+    cfg = _spec.config(id="id", time="year", depvar="i", indep=(), rx="L.c", qx="L.d", thnum=1, grid="400",
+                       trim=0.01, bs=50000, level=95, seed=1, convention="xthreg", residuals="null",
+                       thresholds=None, algorithm="fast", bootstrap="auto", save_draws=False)
+    jobs = set()
+    with Client([cluster]) as client:
+        with pytest.raises(TimeoutError):
+            client.run(dataset(invest, ["id", "year", "i", "c", "d"]), [specification("", cfg)], timeout=0.5,
+                       on_event=lambda ev: jobs.add(ev.job_id))
+        (job_id,) = jobs
+        with pytest.raises(thresher.ThresherError, match=f"job {job_id} was cancelled"):
+            client.wait(job_id, deadline=time.monotonic() + 60)  # fails rather than hangs if still running

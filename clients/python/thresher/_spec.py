@@ -74,7 +74,7 @@ def _terms(terms):
     trimmed, empty ones dropped, none at all encoded as null."""
     if isinstance(terms, str):
         terms = terms.split(",")
-    out = [t.strip() for t in terms if str(t).strip()]
+    out = [str(t).strip() for t in terms if str(t).strip()]
     return out or None
 
 
