@@ -63,9 +63,7 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
         "thnum": thnum, "grid": grid, "trim": trim, "bs": bs, "level": level, "seed": seed,
         "convention": convention, "bootstrap": bootstrap, "residuals": residuals,
         "thresholds": thresholds, "algorithm": algorithm, "save_draws": save_draws or None,
-        "workers": workers, "max_work": max_work, "coordinator": coordinator, "tls_ca": tls_ca,
-        "tls_server_name": tls_server_name, "token_file": token_file,
-        "dial_timeout": None if dial_timeout is None else f"{float(dial_timeout):f}s",
+        "workers": workers, "max_work": max_work,
     }
     columns = used_columns(id, time, depvar, indep_list, rx_list, qx)
     doc = run(data, columns, flags, binary=binary, timeout=timeout)
