@@ -30,7 +30,7 @@ FUZZTIME ?= 60s
 # does not instrument, are skipped.
 RACE_PKGS := ./coordinator/... ./worker/... ./inprocess/... ./cluster/... ./estimators/model ./estimators/threshold ./cmd/thresher
 
-.PHONY: help build test test-short example check proto fuzz bench bench-memory bench-cluster chaos load
+.PHONY: help build test test-short example check proto proto-python fuzz bench bench-memory bench-cluster chaos load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -82,6 +82,20 @@ proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plu
 	PATH="$(TOOLS):$$PATH" protoc --go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative proto/thresherv1/thresher.proto
 
+# The Python stubs: messages by Debian's protoc (code for protobuf >= 3.20,
+# which python3-grpc-tools' older bundled protoc does not write), services
+# by python3-grpc-tools' plugin. The include mapping names the modules
+# thresher.thresherv1.*, so the service stubs import the messages from the
+# package.
+PYTHON_PROTO := protoc -Ithresher/thresherv1=proto/thresherv1 --python_out=clients/python proto/thresherv1/thresher.proto && \
+	/usr/bin/python3 -m grpc_tools.protoc -Ithresher/thresherv1=proto/thresherv1 \
+		--grpc_python_out=clients/python proto/thresherv1/thresher.proto
+
+proto-python: ## regenerate the Python gRPC stubs in clients/python/thresher/thresherv1 (installs protoc and python3-grpc-tools when missing)
+	@command -v protoc >/dev/null && /usr/bin/python3 -c 'import grpc_tools' 2>/dev/null || \
+		{ apt-get update && apt-get install -y --no-install-recommends protobuf-compiler python3-grpc-tools; }
+	$(PYTHON_PROTO)
+
 # --- deploy/ and k8s/ ------------------------------------------------------
 
 IMAGE ?= ghcr.io/thresher/thresher:latest
@@ -122,7 +136,7 @@ clients_deps = clients/ensure-deps.sh $(1); rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "$@: SKIPPED: Debian's packages are missing and cannot be installed without root"; exit 0; fi; \
 	[ $$rc -eq 0 ] || exit $$rc
 
-test-python: build ## Python package's pytest tests (clients/python; installs Debian's python3-pandas, -matplotlib, -pytest when missing)
+test-python: build ## Python package's pytest tests, a local cluster's among them (clients/python; installs Debian's python3-pandas, -matplotlib, -pytest, -grpcio, -protobuf when missing)
 	@$(call clients_deps,python); \
 	THRESHER_BINARY=$(CURDIR)/$(BIN) PYTHONPATH=$(CURDIR)/clients/python PYTHONDONTWRITEBYTECODE=1 \
 		/usr/bin/python3 -m pytest -q -p no:cacheprovider clients/python/tests

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes sure Debian's packages for testing a client package are installed:
-#   clients/ensure-deps.sh python   python3-pandas python3-matplotlib python3-pytest
+#   clients/ensure-deps.sh python   python3-pandas python3-matplotlib python3-pytest python3-grpcio python3-protobuf
 #   clients/ensure-deps.sh r        r-base-core r-cran-testthat r-cran-jsonlite r-cran-generics
 # Used by `make test-python` and `make test-r`, as deploy/ensure-prometheus.sh
 # is by `make promtool-check`.
@@ -12,8 +12,8 @@ set -eu
 
 case "${1:-}" in
 python)
-	packages="python3-pandas python3-matplotlib python3-pytest"
-	present() { /usr/bin/python3 -c 'import pandas, matplotlib, pytest' >/dev/null 2>&1; }
+	packages="python3-pandas python3-matplotlib python3-pytest python3-grpcio python3-protobuf"
+	present() { /usr/bin/python3 -c 'import pandas, matplotlib, pytest, grpc, google.protobuf' >/dev/null 2>&1; }
 	;;
 r)
 	packages="r-base-core r-cran-testthat r-cran-jsonlite r-cran-generics"

@@ -1,5 +1,6 @@
 """thresher for Python: Hansen (1999) panel threshold models on a pandas
-DataFrame, estimated by the thresher binary.
+DataFrame, estimated by the thresher binary or, with coordinator=, by a
+thresher cluster over gRPC.
 
     import thresher
     fit = thresher.xthreg(df, depvar="i", indep=["L.q", "L.q^2"], rx="L.c", qx="L.d", thnum=2)

@@ -14,7 +14,8 @@ class ThresherError(RuntimeError):
 
     Attributes: ``returncode`` (1 for bad data, 2 for a usage mistake, as the
     command line's exit status) and ``stderr`` (everything thresher wrote
-    there, progress included).
+    there, progress included). On the gRPC path (coordinator=) the message
+    is the cluster's, returncode is None and stderr empty.
     """
 
     def __init__(self, message, returncode=None, stderr=""):
@@ -66,16 +67,24 @@ def message_of(stderr):
     return "\n".join(lines) or stderr.strip() or "thresher failed without a message"
 
 
+def dataset(data, columns):
+    """The CSV bytes thresher reads: the columns of data (all of them when
+    columns is None or names a missing one, which thresher then reports),
+    without the index."""
+    missing = [c for c in (columns or []) if c not in data.columns]
+    frame = data if columns is None or missing else data[columns]
+    return frame.to_csv(index=False).encode("utf-8")
+
+
 def run(data, columns, flags, binary=None, timeout=None):
-    """Writes the needed columns of data to a temporary CSV, runs
+    """Writes dataset(data, columns) to a temporary CSV, runs
     ``thresher xthreg --format json`` with flags (name -> value; None skips
     a flag) and returns the parsed JSON document."""
     exe = find_binary(binary)
-    missing = [c for c in (columns or []) if c not in data.columns]
-    frame = data if columns is None or missing else data[columns]
     with tempfile.TemporaryDirectory(prefix="thresher-") as tmp:
         path = os.path.join(tmp, "data.csv")
-        frame.to_csv(path, index=False)
+        with open(path, "wb") as f:
+            f.write(dataset(data, columns))
         args = [exe, "xthreg", "--data", path, "--format", "json"]
         for name, value in flags.items():
             if value is not None:
