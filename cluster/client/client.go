@@ -85,14 +85,17 @@ func plain(err error) error {
 
 // call runs op against the coordinators in turn until it succeeds, fails
 // for good, or no coordinator has answered for Patience (DialTimeout
-// before the first answer).
-func (c *Client) call(ctx context.Context, op func(pb.JobsClient) error) error {
+// before the first answer). op calls heard on every answer of a stream,
+// so that a long watch that breaks is re-established rather than given up:
+// patience counts from the last answer, not from the start of the call.
+func (c *Client) call(ctx context.Context, op func(jc pb.JobsClient, heard func()) error) error {
 	start := time.Now()
+	heard := func() { start = time.Now() }
 	backoff := 100 * time.Millisecond
 	var last string // the cause of the previous failed first connection
 	seen := 0       // attempts in a row that failed with it
 	for {
-		err := op(pb.NewJobsClient(c.conns[c.next]))
+		err := op(pb.NewJobsClient(c.conns[c.next]), heard)
 		if err == nil || !transient(err) || ctx.Err() != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -138,7 +141,7 @@ func (c *Client) call(ctx context.Context, op func(pb.JobsClient) error) error {
 // Upload stores a dataset and returns its SHA-256.
 func (c *Client) Upload(ctx context.Context, data []byte) (string, error) {
 	var ref *pb.DatasetRef
-	err := c.call(ctx, func(jc pb.JobsClient) error {
+	err := c.call(ctx, func(jc pb.JobsClient, _ func()) error {
 		stream, err := jc.UploadDataset(ctx)
 		if err != nil {
 			return err
@@ -170,7 +173,7 @@ func NewJobID() string {
 
 // Submit submits a job under the given id; retrying is safe.
 func (c *Client) Submit(ctx context.Context, id string, spec *pb.JobSpec) error {
-	err := c.call(ctx, func(jc pb.JobsClient) error {
+	err := c.call(ctx, func(jc pb.JobsClient, _ func()) error {
 		_, err := jc.Submit(ctx, &pb.SubmitRequest{JobId: id, Spec: spec})
 		return err
 	})
@@ -182,7 +185,7 @@ func (c *Client) Submit(ctx context.Context, id string, spec *pb.JobSpec) error 
 // coordinator if need be.
 func (c *Client) Wait(ctx context.Context, id string, onEvent func(*pb.JobEvent)) ([][]byte, error) {
 	var final *pb.JobEvent
-	err := c.call(ctx, func(jc pb.JobsClient) error {
+	err := c.call(ctx, func(jc pb.JobsClient, heard func()) error {
 		stream, err := jc.Watch(ctx, &pb.WatchRequest{JobId: id})
 		if err != nil {
 			return err
@@ -192,6 +195,7 @@ func (c *Client) Wait(ctx context.Context, id string, onEvent func(*pb.JobEvent)
 			if err != nil {
 				return err
 			}
+			heard()
 			if onEvent != nil {
 				onEvent(ev)
 			}
@@ -216,7 +220,7 @@ func (c *Client) Wait(ctx context.Context, id string, onEvent func(*pb.JobEvent)
 
 // Cancel cancels a job.
 func (c *Client) Cancel(ctx context.Context, id string) error {
-	return plain(c.call(ctx, func(jc pb.JobsClient) error {
+	return plain(c.call(ctx, func(jc pb.JobsClient, _ func()) error {
 		_, err := jc.Cancel(ctx, &pb.CancelRequest{JobId: id})
 		return err
 	}))

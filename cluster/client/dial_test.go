@@ -17,16 +17,16 @@ import (
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
-// serve runs a gRPC server of the Jobs API (every method unimplemented) on
+// serve runs a gRPC server of the Jobs API implemented by jobs on
 // 127.0.0.1 until the test ends and returns its address.
-func serve(t *testing.T, opts ...grpc.ServerOption) string {
+func serve(t *testing.T, jobs pb.JobsServer, opts ...grpc.ServerOption) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer(opts...)
-	pb.RegisterJobsServer(srv, pb.UnimplementedJobsServer{})
+	pb.RegisterJobsServer(srv, jobs)
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
 	return lis.Addr().String()
@@ -52,8 +52,8 @@ func TestFirstConnectionErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsAddr := serve(t, grpc.Creds(serverCreds))
-	plainAddr := serve(t)
+	tlsAddr := serve(t, pb.UnimplementedJobsServer{}, grpc.Creds(serverCreds))
+	plainAddr := serve(t, pb.UnimplementedJobsServer{})
 	refused := func() string {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
