@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func xthenregArgs(extra ...string) []string {
@@ -108,4 +109,35 @@ func TestXthenregUnbalanced(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Equations = 7342 (at most 13 per unit)") {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, stderr, out)
 	}
+}
+
+// TestE2EXthenregWorkerKilled runs the linearity test on Hansen's data on
+// three worker processes, kills one with SIGKILL once replications have
+// come back, and checks that the JSON is byte-identical to the in-process
+// default's with the same seed.
+func TestE2EXthenregWorkerKilled(t *testing.T) {
+	skipShort(t)
+	const boost = "40000"
+	job := func(extra ...string) []string {
+		return xthenregArgs(append([]string{"--boost", boost, "--seed", "7", "--format", "json"}, extra...)...)
+	}
+	in := startProc(t, "in-process", job()...)
+	if err := in.Wait(5 * time.Minute); err != nil {
+		t.Fatalf("in-process run: %v\n%s", err, in.Stderr.String())
+	}
+	if !strings.Contains(in.Stdout.String(), `"reps": `+boost) {
+		t.Fatalf("in-process run: no linearity test in\n%s", in.Stdout.String())
+	}
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	var ws []*proc
+	for i := 0; i < 3; i++ {
+		ws = append(ws, c.worker())
+	}
+	client := startProc(t, "client", job(c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addr)...)...)
+	client.WaitFor(t, `bootstrap linearity [1-9][0-9]*/`+boost, 2*time.Minute)
+	ws[1].Kill()
+	stillRunning(t, client)
+	sameJSON(t, c.result(client), in.Stdout.String())
 }
