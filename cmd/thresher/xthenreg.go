@@ -23,9 +23,9 @@ The lagged dependent variable is a regressor unless --static. Regressors of
 --indep are exogenous unless also listed in --endo; endogenous variables are
 instrumented by their levels at 1..t-2 (list the threshold variable in --endo
 when it is endogenous). The panel must be strongly balanced unless
---unbalanced. Every bootstrap
-replication draws from its own stream keyed by (--seed, replication), so the
-output is identical across runs with the same seed.
+--unbalanced. Every bootstrap replication draws from its own stream keyed by
+(--seed, replication), so the output is identical across runs with the same
+seed.
 
 The job runs on an in-process cluster (--workers) unless --coordinator
 names a remote one; the bootstrap replications are its tasks, and the output
