@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thresher/thresher/estimators/dynthreshold"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
@@ -66,10 +67,10 @@ func TestLocalClusterMatchesDirect(t *testing.T) {
 	}
 }
 
-// TestLocalSweepWithMediation runs a sweep of a threshold model and a
-// mediation analysis as one job and compares each result with its direct
-// computation.
-func TestLocalSweepWithMediation(t *testing.T) {
+// TestLocalSweepOfEveryKind runs a sweep of a threshold model, a
+// mediation analysis and a dynamic threshold model as one job and compares
+// each result with its direct computation.
+func TestLocalSweepOfEveryKind(t *testing.T) {
 	data := simulate.ThresholdPanel{Units: 40, Periods: 6, Seed: 9}.CSV()
 	tab, err := panel.ReadCSV(bytes.NewReader(data))
 	if err != nil {
@@ -98,13 +99,28 @@ func TestLocalSweepWithMediation(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantMediation, _ := json.Marshal(mr)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	dyn := dynthreshold.Config{ID: "id", Time: "t", Depvar: "y", Qx: "q", Indep: []string{"z1"}, Grid: 5, Trim: 0.4, H0: 1.5, Boost: 90, Seed: 4}
+	ds, err := dyn.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dynthreshold.Prepare(tab, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr, err := d.Estimate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDynamic, _ := json.Marshal(dr)
+
 	cl := connect(t, ctx, Options{Workers: 3})
 	results, err := cl.Run(ctx, data, []*pb.Specification{
 		{Label: "threshold", Kind: threshold.KindName, Spec: threshold.ConfigOf(th, threshold.Fast).Encode()},
 		{Label: "mediation", Kind: mediation.KindName, Spec: mediation.Config{ID: layout.ID, Time: layout.Time, Spec: med}.Encode()},
+		{Label: "dynamic", Kind: dynthreshold.KindName, Spec: dyn.Encode()},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +130,9 @@ func TestLocalSweepWithMediation(t *testing.T) {
 	}
 	if !bytes.Equal(results[1], wantMediation) {
 		t.Errorf("the mediation result differs from its direct estimation:\n%s\n%s", results[1], wantMediation)
+	}
+	if !bytes.Equal(results[2], wantDynamic) {
+		t.Errorf("the dynamic threshold result differs from its direct estimation:\n%s\n%s", results[2], wantDynamic)
 	}
 }
 

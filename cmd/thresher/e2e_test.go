@@ -132,8 +132,13 @@ func (c *cluster) submit(coordinators ...string) *proc {
 }
 
 func (c *cluster) submitWithToken(tokenFile string, coordinators ...string) *proc {
-	return startProc(c.t, "client", e2eJob(append([]string{"--coordinator", strings.Join(coordinators, ",")},
-		c.clientFlags(tokenFile)...)...)...)
+	return startProc(c.t, "client", e2eJob(c.remoteFlags(tokenFile, coordinators...)...)...)
+}
+
+// remoteFlags are a client's flags that submit its job to coordinators,
+// with a token file.
+func (c *cluster) remoteFlags(tokenFile string, coordinators ...string) []string {
+	return append([]string{"--coordinator", strings.Join(coordinators, ",")}, c.clientFlags(tokenFile)...)
 }
 
 // result waits for the client and returns its stdout.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func xthenregArgs(extra ...string) []string {
@@ -89,6 +90,8 @@ func TestXthenregErrors(t *testing.T) {
 		{"unbalanced", []string{"xthenreg", "--data", unbalanced, "--depvar", "i", "--qx", "d", "--indep", "q"}, 1, `unbalanced panel: 1 of 565 units lack some of the 15 periods 1973..1987 (after lags): unit "1" lacks 1977`},
 		{"unknown column", xthenregArgs("--exog", "z"), 1, `unknown column`},
 		{"too few periods", xthenregArgs("--inst", "L13.q"), 1, "too few periods"},
+		{"max work", xthenregArgs("--max-work", "1000"), 1, "estimated work is 8.48e+04 units on 8475 observations"},
+		{"remote", xthenregArgs("--coordinator", "10.1.1.1:5"), 2, "not on loopback"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,4 +111,35 @@ func TestXthenregUnbalanced(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Equations = 7342 (at most 13 per unit)") {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, stderr, out)
 	}
+}
+
+// TestE2EXthenregWorkerKilled runs the linearity test on Hansen's data on
+// three worker processes, kills one with SIGKILL once replications have
+// come back, and checks that the JSON is byte-identical to the in-process
+// default's with the same seed.
+func TestE2EXthenregWorkerKilled(t *testing.T) {
+	skipShort(t)
+	const boost = "40000"
+	job := func(extra ...string) []string {
+		return xthenregArgs(append([]string{"--boost", boost, "--seed", "7", "--format", "json"}, extra...)...)
+	}
+	in := startProc(t, "in-process", job()...)
+	if err := in.Wait(5 * time.Minute); err != nil {
+		t.Fatalf("in-process run: %v\n%s", err, in.Stderr.String())
+	}
+	if !strings.Contains(in.Stdout.String(), `"reps": `+boost) {
+		t.Fatalf("in-process run: no linearity test in\n%s", in.Stdout.String())
+	}
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	var ws []*proc
+	for i := 0; i < 3; i++ {
+		ws = append(ws, c.worker())
+	}
+	client := startProc(t, "client", job(c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addr)...)...)
+	client.WaitFor(t, `bootstrap linearity [1-9][0-9]*/`+boost, 2*time.Minute)
+	ws[1].Kill()
+	stillRunning(t, client)
+	sameJSON(t, c.result(client), in.Stdout.String())
 }

@@ -143,7 +143,12 @@ func (pr *Problem) estimate(ctx context.Context) (*Result, error) {
 	}
 	est := append(append([]float64(nil), theta...), gamma)
 	for c, name := range pr.coefficientNames() {
-		se := math.Sqrt(v.At(c, c))
+		vc := v.At(c, c)
+		if !(vc >= 0) || math.IsInf(vc, 0) {
+			// A JSON result cannot carry NaN or Inf: say why instead.
+			return nil, fmt.Errorf("%w: the variance of %s is %g, not a finite non-negative number (the weight matrix or the threshold's derivative is degenerate)", ErrSingular, name, vc)
+		}
+		se := math.Sqrt(vc)
 		res.Coefficients = append(res.Coefficients, Coefficient{Name: name, Estimate: est[c], SE: se,
 			Lower: est[c] - z975*se, Upper: est[c] + z975*se})
 	}

@@ -239,22 +239,30 @@ func (s *LinearitySetup) Replicate(alg Algorithm, seed uint64, from, to int) []f
 // Test returns the sup-Wald test with reps replications, or ctx's error
 // once ctx is done (checked between batches).
 func (s *LinearitySetup) Test(ctx context.Context, reps int, seed uint64, alg Algorithm) (*Linearity, error) {
-	l := &Linearity{Reps: reps, Seed: seed, Wald: s.wald}
+	stats := make([]float64, 0, reps)
+	for from := 0; from < reps; from += batch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		stats = append(stats, s.Replicate(alg, seed, from, min(from+batch, reps))...)
+	}
+	return s.linearity(seed, stats), nil
+}
+
+// linearity returns the test whose replications keyed by seed gave stats,
+// in replication order.
+func (s *LinearitySetup) linearity(seed uint64, stats []float64) *Linearity {
+	l := &Linearity{Reps: len(stats), Seed: seed, Wald: s.wald}
 	for k, w := range s.wald {
 		if k == 0 || w > l.Statistic {
 			l.Statistic, l.Threshold = w, s.pr.grid[k]
 		}
 	}
-	for from := 0; from < reps; from += batch {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		for _, w := range s.Replicate(alg, seed, from, min(from+batch, reps)) {
-			if w > l.Statistic {
-				l.Exceed++
-			}
+	for _, w := range stats {
+		if w > l.Statistic {
+			l.Exceed++
 		}
 	}
-	l.PValue = float64(l.Exceed) / float64(reps)
-	return l, nil
+	l.PValue = float64(l.Exceed) / float64(len(stats))
+	return l
 }

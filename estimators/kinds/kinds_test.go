@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thresher/thresher/estimators/dynthreshold"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
@@ -65,14 +66,7 @@ func lead(t *testing.T, tab *panel.Table, kind string, raw []byte) ([]byte, []mo
 // TestThresholdKind checks that the threshold kind, run as task families of
 // uneven tasks, gives the JSON of the direct estimation byte for byte.
 func TestThresholdKind(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/hansen1999/invest.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := panel.ReadCSV(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab := hansen(t)
 	spec := threshold.Spec{Convention: threshold.Hansen, ID: "id", Time: "year", Depvar: "i",
 		Indep: []string{"L.q", "L.q^2", "L.q^3", "L.d", "L.q*L.d"}, Rx: []string{"L.c"}, Qx: "L.d",
 		Thresholds: 2, Grid: threshold.Grid{Points: 100}, Trim: []float64{0.01, 0.05}, Reps: []int{40, 30}, Seed: 3}
@@ -101,6 +95,66 @@ func TestThresholdKind(t *testing.T) {
 	var text bytes.Buffer
 	if err := (threshold.Kind{}).WriteText(&text, got); err != nil || !strings.Contains(text.String(), "Threshold effect test") {
 		t.Errorf("text report: %v\n%s", err, text.String())
+	}
+}
+
+// hansen reads Hansen's (1999) investment data.
+func hansen(t *testing.T) *panel.Table {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/hansen1999/invest.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := panel.ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+// TestDynamicThresholdKind checks the dynamic threshold kind, its linearity
+// test run as tasks of uneven sizes, against the direct estimation, jump
+// and kink, and that a model refuses a family it does not have.
+func TestDynamicThresholdKind(t *testing.T) {
+	tab := hansen(t)
+	for _, kink := range []bool{false, true} {
+		cfg := dynthreshold.Config{ID: "id", Time: "year", Depvar: "i", Qx: "d", Indep: []string{"q", "c", "d"},
+			Endo: []string{"d"}, Kink: kink, Grid: 4, Trim: 0.4, H0: 1.5, Boost: 70, Seed: 5}
+		spec, err := cfg.Spec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := dynthreshold.Prepare(tab, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		direct, err := p.Estimate(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(direct)
+		got, families := lead(t, tab, dynthreshold.KindName, cfg.Encode())
+		if !bytes.Equal(got, want) {
+			t.Errorf("kink %v: the kind's result differs from the direct estimation:\n%s\n%s", kink, got, want)
+		}
+		if len(families) != 1 || families[0].N != 70 {
+			t.Errorf("kink %v: families %+v, want one of 70 replications", kink, families)
+		}
+		var text bytes.Buffer
+		if err := (dynthreshold.Kind{}).WriteText(&text, got); err != nil || !strings.Contains(text.String(), "70 replications, seed 5") {
+			t.Errorf("kink %v: text report: %v\n%s", kink, err, text.String())
+		}
+	}
+	spec, err := Builtin().Decode(dynthreshold.KindName, dynthreshold.Config{ID: "id", Time: "year", Depvar: "i", Qx: "d", Grid: 3}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := spec.Prepare(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Execute(context.Background(), model.Task{Family: "bootstrap", Last: 1}); !errors.Is(err, dynthreshold.ErrSpec) || !strings.Contains(err.Error(), `no task family "bootstrap"`) {
+		t.Errorf("Execute of another family: %v", err)
 	}
 }
 
@@ -134,6 +188,7 @@ func TestMediationKind(t *testing.T) {
 // TestDecodeSpec checks that malformed specifications are refused with a
 // message saying why.
 func TestDecodeSpec(t *testing.T) {
+	dyn := string(dynthreshold.Config{ID: "id", Time: "year", Depvar: "y", Qx: "q"}.Encode())
 	valid := threshold.DefaultConfig
 	valid.Depvar, valid.Rx, valid.Qx = "y", []string{"x"}, "q"
 	good := string(valid.Encode())
@@ -147,6 +202,13 @@ func TestDecodeSpec(t *testing.T) {
 		{"threshold", `[]`, "cannot unmarshal array", threshold.ErrSpec},
 		{"mediation", `{"version":1,"outcome":"y","reps":"x"}`, "cannot unmarshal", mediation.ErrSpec},
 		{"mediation", `{"outcome":"y"}`, "version 0 (want 1)", mediation.ErrSpec},
+		{"dynthreshold", strings.Replace(dyn, `"version":1`, `"version":2`, 1), "version 2 (want 1)", dynthreshold.ErrSpec},
+		{"dynthreshold", strings.Replace(dyn, `"qx"`, `"q"`, 1), `unknown field "q"`, dynthreshold.ErrSpec},
+		{"dynthreshold", strings.Replace(dyn, `"qx":"q"`, `"qx":""`, 1), "threshold variable is required", dynthreshold.ErrSpec},
+		{"dynthreshold", strings.Replace(dyn, `"trim":0`, `"trim":1.5`, 1), "trim 1.5", dynthreshold.ErrSpec},
+		{"dynthreshold", strings.Replace(dyn, `"boost":0`, `"boost":-1`, 1), "-1 bootstrap replications", dynthreshold.ErrSpec},
+		{"dynthreshold", strings.Replace(dyn, `"endo":null`, `"endo":["y"]`, 1), `"y" appears in both depvar and endo`, dynthreshold.ErrSpec},
+		{"dynthreshold", strings.Replace(dyn, `"seed":0`, `"seed":"1"`, 1), "cannot unmarshal", dynthreshold.ErrSpec},
 		{"probit", `{}`, `unknown model kind "probit"`, model.ErrUnknownKind},
 	}
 	for _, tt := range tests {
@@ -155,7 +217,9 @@ func TestDecodeSpec(t *testing.T) {
 			t.Errorf("%s %s: %v, want %q", tt.kind, tt.raw, err, tt.want)
 		}
 	}
-	if _, err := Builtin().Decode("threshold", []byte(good)); err != nil {
-		t.Errorf("valid configuration: %v", err)
+	for kind, raw := range map[string]string{"threshold": good, "dynthreshold": dyn} {
+		if _, err := Builtin().Decode(kind, []byte(raw)); err != nil {
+			t.Errorf("valid %s configuration: %v", kind, err)
+		}
 	}
 }
