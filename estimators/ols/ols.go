@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/thresher/thresher/internal/shortlist"
@@ -105,14 +106,21 @@ func (f *Fit) Classical(df float64) *mat.Dense {
 	return &v
 }
 
-// White returns scale * (X'X)^{-1} (sum_r e_r^2 x_r x_r') (X'X)^{-1}.
+// White returns scale * (X'X)^{-1} (sum_r e_r^2 x_r x_r') (X'X)^{-1}: Cluster
+// with every row its own group, summed row by row instead of through an
+// n x k matrix of scores.
 func (f *Fit) White(scale float64) *mat.Dense {
-	n, _ := f.x.Dims()
-	groups := make([]int, n)
-	for i := range groups {
-		groups[i] = i
+	n, k := f.x.Dims()
+	meat := mat.NewDense(k, k, nil)
+	s := make([]float64, k)
+	for r := 0; r < n; r++ {
+		e := f.Resid[r]
+		for j := range s {
+			s[j] = f.x.At(r, j) * e
+		}
+		addOuter(meat, s)
 	}
-	return f.Cluster(groups, scale)
+	return f.sandwich(meat, scale)
 }
 
 // Cluster returns scale * (X'X)^{-1} (sum_g s_g s_g') (X'X)^{-1} with
@@ -135,9 +143,29 @@ func (f *Fit) Cluster(group []int, scale float64) *mat.Dense {
 			row[j] += f.x.At(r, j) * e
 		}
 	}
-	var meat, tmp, v mat.Dense
-	meat.Mul(scores.T(), scores)
-	tmp.Mul(f.xtxi, &meat)
+	meat := mat.NewDense(k, k, nil)
+	for g := 0; g < ngroups; g++ {
+		addOuter(meat, scores.RawRowView(g))
+	}
+	return f.sandwich(meat, scale)
+}
+
+// addOuter adds s s' to meat, row by row with gonum's axpy and skipping zero
+// multipliers: the operations, in the order, of the matrix product S'S that
+// sums such terms over the rows of S, so the sum is the same to the bit.
+func addOuter(meat *mat.Dense, s []float64) {
+	for i, v := range s {
+		if v != 0 {
+			row := meat.RawRowView(i)
+			blas64.Axpy(v, blas64.Vector{N: len(s), Inc: 1, Data: s}, blas64.Vector{N: len(row), Inc: 1, Data: row})
+		}
+	}
+}
+
+// sandwich returns scale * (X'X)^{-1} meat (X'X)^{-1}.
+func (f *Fit) sandwich(meat *mat.Dense, scale float64) *mat.Dense {
+	var tmp, v mat.Dense
+	tmp.Mul(f.xtxi, meat)
 	v.Mul(&tmp, f.xtxi)
 	v.Scale(scale, &v)
 	return &v
