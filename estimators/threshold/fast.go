@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
@@ -79,18 +80,10 @@ func newFastKernel(p *Problem) *fastKernel {
 	return k
 }
 
-// lowerCount returns the number of observations in the lower regime of g.
+// lowerCount returns the number of observations in the lower regime of g:
+// the first position in q order outside it.
 func (p *Problem) lowerCount(g float64) int {
-	if p.spec.Convention == Hansen { // q < g
-		i, _ := slices.BinarySearch(p.sortedQ, g)
-		return i
-	}
-	// q <= g: first index with sortedQ > g
-	i, found := slices.BinarySearch(p.sortedQ, g)
-	for found && i < len(p.sortedQ) && p.sortedQ[i] == g {
-		i++
-	}
-	return i
+	return sort.Search(len(p.order), func(i int) bool { return !p.spec.Convention.inLower(p.q[p.order[i]], g) })
 }
 
 // gramSorted returns M c for level columns c, row-major in q order.

@@ -42,12 +42,11 @@ type Problem struct {
 	distinct []float64 // sorted distinct values of q
 	grid     *grid
 	order    []int     // level rows sorted by q, ties by row
-	sortedQ  []float64 // q[order]
 	given    []float64 // Spec.Given snapped to data values
 
 	// sigmaDF divides an SSR into the sigma^2 of F and LR statistics.
-	sigmaDF float64
-	linear  *ols.Fit
+	sigmaDF   float64
+	linearSSR float64 // S_0, the SSR of the linear model
 
 	fastOnce sync.Once
 	fast     *fastKernel
@@ -105,13 +104,14 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	p.yT = p.transform(p.y)
 	p.tss = centredSS(p.yT)
 	names := append(slices.Clone(p.zNames), p.xNames...)
-	p.linear, err = ols.Regress(p.baseDesign(), p.yT, names)
+	linear, err := ols.Regress(p.baseDesign(), p.yT, names)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrData, err)
 	}
-	if err := p.checkFit("the linear model (no threshold)", p.linear); err != nil {
+	if err := p.checkFit("the linear model (no threshold)", linear); err != nil {
 		return nil, err
 	}
+	p.linearSSR = linear.SSR // the fit keeps its design alive: drop it
 	p.sigmaDF = p.sigmaDivisor()
 
 	p.order = make([]int, len(p.q))
@@ -119,11 +119,11 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		p.order[i] = i
 	}
 	sort.SliceStable(p.order, func(a, b int) bool { return p.q[p.order[a]] < p.q[p.order[b]] })
-	p.sortedQ = make([]float64, len(p.q))
+	sortedQ := make([]float64, len(p.q))
 	for i, r := range p.order {
-		p.sortedQ[i] = p.q[r]
+		sortedQ[i] = p.q[r]
 	}
-	p.distinct = slices.Compact(slices.Clone(p.sortedQ))
+	p.distinct = slices.Clone(slices.Compact(sortedQ)) // a copy, to let sortedQ go
 	if p.grid, err = newGrid(p.distinct, spec.Convention, spec.Grid, spec.Trim[0]); err != nil {
 		return nil, err
 	}
