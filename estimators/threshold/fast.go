@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/mat"
 )
 
 // fastKernel evaluates every candidate threshold with one sorted sweep over
@@ -21,11 +20,10 @@ type fastKernel struct {
 	xs    []float64
 	units []int
 	loads []float64
-	// baseGram holds (M [Z X])_o in q order (N x p0); baseLev holds [Z X]
-	// in level order (N x p0).
+	// base lists the level columns of [Z X] (the problem's, not copies);
+	// baseGram holds (M [Z X])_o in q order (N x p0).
+	base     [][]float64
 	baseGram []float64
-	baseLev  []float64
-	baseT    *mat.Dense // T [Z X]
 	cache    *sweepCache
 }
 
@@ -68,15 +66,8 @@ func newFastKernel(p *Problem) *fastKernel {
 		k.units[pos] = unitOf[r]
 		p.tr.Loading(k.loads[pos*k.nfun:(pos+1)*k.nfun], unitOf[r], r)
 	}
-	base := append(slices.Clone(p.z), p.x...)
-	k.baseGram = k.gramSorted(base)
-	k.baseLev = make([]float64, n*k.p0)
-	for a, c := range base {
-		for r, v := range c {
-			k.baseLev[r*k.p0+a] = v
-		}
-	}
-	k.baseT = p.baseDesign()
+	k.base = append(slices.Clone(p.z), p.x...)
+	k.baseGram = k.gramSorted(k.base)
 	return k
 }
 
@@ -128,8 +119,8 @@ func (k *fastKernel) fill(b *batch) {
 	b.base = make([]float64, k.p0*nb)
 	for r := range k.p.q {
 		row := b.adj[r*nb : (r+1)*nb]
-		for a, z := range k.baseLev[r*k.p0 : (r+1)*k.p0] {
-			axpy(z, row, b.base[a*nb:(a+1)*nb])
+		for a, c := range k.base {
+			axpy(c[r], row, b.base[a*nb:(a+1)*nb])
 		}
 	}
 }

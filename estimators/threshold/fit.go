@@ -19,26 +19,13 @@ import (
 // regime-specific form, so the SSR is the same, and the QR pivots of the last
 // threshold's columns measure how well that threshold is identified.
 func (p *Problem) designAt(thresholds []float64) *mat.Dense {
-	m := len(p.x)
-	cols := len(p.z) + m*(1+len(thresholds))
-	d := mat.NewDense(p.tr.Rows(), cols, nil)
-	j := 0
-	set := func(level []float64) {
-		d.SetCol(j, p.transform(level))
-		j++
-	}
-	for _, c := range p.z {
-		set(c)
-	}
-	for _, c := range p.x {
-		set(c)
-	}
+	levels := append(slices.Clone(p.z), p.x...)
 	for _, t := range thresholds {
 		for _, c := range p.x {
-			set(p.indicator(c, t))
+			levels = append(levels, p.indicator(c, t))
 		}
 	}
-	return d
+	return p.design(levels)
 }
 
 // fitAt fits the model at the given thresholds (in any order) by QR.

@@ -257,10 +257,16 @@ func (p *Problem) transform(v []float64) []float64 {
 
 // baseDesign returns the transformed [Z X] of the linear model.
 func (p *Problem) baseDesign() *mat.Dense {
-	cols := append(slices.Clone(p.z), p.x...)
-	d := mat.NewDense(p.tr.Rows(), len(cols), nil)
-	for j, c := range cols {
-		d.SetCol(j, p.transform(c))
+	return p.design(append(slices.Clone(p.z), p.x...))
+}
+
+// design returns the matrix whose columns are the transformed level columns.
+func (p *Problem) design(levels [][]float64) *mat.Dense {
+	d := mat.NewDense(p.tr.Rows(), len(levels), nil)
+	col := make([]float64, p.tr.Rows())
+	for j, c := range levels {
+		p.tr.Apply(col, c)
+		d.SetCol(j, col)
 	}
 	return d
 }

@@ -124,11 +124,7 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 		}
 	}
 	extraGram := k.gramSorted(extra)
-	at := mat.NewDense(p.tr.Rows(), pA, nil)
-	at.Slice(0, p.tr.Rows(), 0, k.p0).(*mat.Dense).Copy(k.baseT)
-	for e, c := range extra {
-		at.SetCol(k.p0+e, p.transform(c))
-	}
+	at := p.design(append(slices.Clone(k.base), extra...))
 	var qr mat.QR
 	qr.Factorize(at)
 	var r mat.Dense
