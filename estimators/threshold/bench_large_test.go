@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +43,33 @@ func largeInvest(b *testing.B, rows int) *panel.Table {
 	return tab
 }
 
+// resetPeakRSS returns the operating system's current resident set size in
+// bytes after a collection that returns freed memory to it, and resets the
+// peak (VmHWM) to that size; ok is false where Linux's /proc does not allow
+// it.
+func resetPeakRSS() (rss float64, ok bool) {
+	debug.FreeOSMemory()
+	if os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) != nil {
+		return 0, false
+	}
+	return procStatus("VmRSS")
+}
+
+// procStatus returns a size field of /proc/self/status in bytes.
+func procStatus(field string) (float64, bool) {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb * 1024, err == nil
+		}
+	}
+	return 0, false
+}
+
 // liveHeap returns the bytes of live heap objects after a collection.
 func liveHeap() float64 {
 	var m runtime.MemStats
@@ -55,15 +83,18 @@ func liveHeap() float64 {
 // point estimates with the fast kernel and their coefficients, the work of
 // `thresher xthreg --bs 0`. Besides B/op it reports the heap the problem
 // keeps per row after Prepare (kept/row) and after the point estimates
-// (kept-est/row), which add the fast kernel's structures.
+// (kept-est/row), which add the fast kernel's structures, and, on Linux, the
+// growth of the peak resident set over the whole run (peak-rss/row: heap,
+// garbage not yet collected and runtime overhead).
 func BenchmarkPrepareLarge(b *testing.B) {
 	tab := largeInvest(b, 1_000_000)
 	spec := hansenSpec(0)
 	spec.Thresholds, spec.Grid, spec.Trim, spec.Reps = 1, Grid{Points: 10}, []float64{0.01}, nil
 	rows := float64(tab.Len())
 	b.ReportAllocs()
-	var kept, keptEst float64
+	var kept, keptEst, peak float64
 	for b.Loop() {
+		rss, rssOK := resetPeakRSS()
 		before := liveHeap()
 		p, err := Prepare(tab, spec)
 		if err != nil {
@@ -78,7 +109,13 @@ func BenchmarkPrepareLarge(b *testing.B) {
 			b.Fatal(err)
 		}
 		keptEst = (liveHeap() - before) / rows
+		if hwm, ok := procStatus("VmHWM"); ok && rssOK {
+			peak = (hwm - rss) / rows
+		}
 		runtime.KeepAlive(p)
+	}
+	if peak > 0 {
+		b.ReportMetric(peak, "peak-rss/row")
 	}
 	b.ReportMetric(kept, "kept/row")
 	b.ReportMetric(keptEst, "kept-est/row")
