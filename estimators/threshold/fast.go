@@ -14,17 +14,12 @@ import (
 // documentation gives the algebra.
 type fastKernel struct {
 	p     *Problem
-	m, p0 int   // regime-dependent regressors; columns of [Z X]
-	nfun  int   // unit functionals of the transform
-	cut   []int // cut[j]: observations (in q order) in the lower regime of candidate j
-	xs    []float64
-	units []int
-	loads []float64
-	// base lists the level columns of [Z X] (the problem's, not copies);
-	// baseGram holds (M [Z X])_o in q order (N x p0).
-	base     [][]float64
-	baseGram []float64
-	cache    *sweepCache
+	m, p0 int         // regime-dependent regressors; columns of [Z X]
+	nfun  int         // unit functionals of the transform
+	cut   []int       // cut[j]: observations (in q order) in the lower regime of candidate j
+	xs    []float64   // X in q order (N x m)
+	base  [][]float64 // the level columns of [Z X] (the problem's, not copies)
+	cache *sweepCache
 }
 
 // sweepCacheBytes bounds the memory of cached sweeps per problem.
@@ -50,25 +45,25 @@ func newFastKernel(p *Problem) *fastKernel {
 		k.cut[j] = p.lowerCount(g)
 	}
 	k.xs = make([]float64, n*k.m)
-	k.units = make([]int, n)
-	k.loads = make([]float64, n*k.nfun)
-	unitOf := make([]int, n)
-	for i := 0; i < p.tr.Units(); i++ {
-		lo, hi := p.tr.LevelBlock(i)
-		for r := lo; r < hi; r++ {
-			unitOf[r] = i
-		}
-	}
 	for pos, r := range p.order {
 		for b, x := range p.x {
 			k.xs[pos*k.m+b] = x[r]
 		}
-		k.units[pos] = unitOf[r]
-		p.tr.Loading(k.loads[pos*k.nfun:(pos+1)*k.nfun], unitOf[r], r)
 	}
 	k.base = append(slices.Clone(p.z), p.x...)
-	k.baseGram = k.gramSorted(k.base)
 	return k
+}
+
+// unitOf returns the unit of every level row.
+func (p *Problem) unitOf() []int32 {
+	unit := make([]int32, len(p.q))
+	for i := 0; i < p.tr.Units(); i++ {
+		lo, hi := p.tr.LevelBlock(i)
+		for r := lo; r < hi; r++ {
+			unit[r] = int32(i)
+		}
+	}
+	return unit
 }
 
 // lowerCount returns the number of observations in the lower regime of g:
