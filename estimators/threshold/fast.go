@@ -103,7 +103,8 @@ func (k *fastKernel) fill(b *batch) {
 	pos := 0
 	for j := 0; j < G; j++ {
 		for ; pos < k.cut[j]; pos++ {
-			row := b.adj[k.p.order[pos]*nb : (k.p.order[pos]+1)*nb]
+			r := int(k.p.order[pos])
+			row := b.adj[r*nb : (r+1)*nb]
 			for c := 0; c < m; c++ {
 				axpy(k.xs[pos*m+c], row, run[c*nb:(c+1)*nb])
 			}

@@ -27,7 +27,7 @@ var ErrData = errors.New("invalid data for the model")
 type Problem struct {
 	spec         Spec
 	units        []string
-	periods      []int
+	nPeriods     int // distinct periods in the sample
 	balanced     bool
 	droppedUnits []string // units with a single observation
 	tr           *within.Transform
@@ -41,7 +41,7 @@ type Problem struct {
 
 	distinct []float64 // sorted distinct values of q
 	grid     *grid
-	order    []int     // level rows sorted by q, ties by row
+	order    []int32   // level rows sorted by q, ties by row
 	given    []float64 // Spec.Given snapped to data values
 
 	// sigmaDF divides an SSR into the sigma^2 of F and LR statistics.
@@ -77,7 +77,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
 		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel; use the wild bootstrap)", balanced)
 	}
-	p := &Problem{spec: spec, units: pn.Units, periods: pn.Periods(), balanced: balanced == nil, droppedUnits: dropped}
+	p := &Problem{spec: spec, units: pn.Units, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped}
 	switch {
 	case len(p.units) == 0:
 		return nil, fmt.Errorf("%w: every unit has a single observation (after lags); fixed effects need at least 2 observations per unit", ErrData)
@@ -114,11 +114,22 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	p.linearSSR = linear.SSR // the fit keeps its design alive: drop it
 	p.sigmaDF = p.sigmaDivisor()
 
-	p.order = make([]int, len(p.q))
-	for i := range p.order {
-		p.order[i] = i
+	if len(p.q) > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: %d observations; at most %d are supported", ErrData, len(p.q), math.MaxInt32)
 	}
-	sort.SliceStable(p.order, func(a, b int) bool { return p.q[p.order[a]] < p.q[p.order[b]] })
+	p.order = make([]int32, len(p.q))
+	for i := range p.order {
+		p.order[i] = int32(i)
+	}
+	slices.SortStableFunc(p.order, func(a, b int32) int {
+		switch {
+		case p.q[a] < p.q[b]:
+			return -1
+		case p.q[b] < p.q[a]:
+			return 1
+		}
+		return 0
+	})
 	sortedQ := make([]float64, len(p.q))
 	for i, r := range p.order {
 		sortedQ[i] = p.q[r]

@@ -166,7 +166,7 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 			}
 			// B_g'B_g loses phi_ij phi_ij' over units and functionals; adding
 			// c x to phi_ij changes that product by a rank-two term.
-			row := p.order[pos]
+			row := int(p.order[pos])
 			u := int(unitOf[row])
 			p.tr.Loading(loads, u, row)
 			for f, cf := range loads {
