@@ -76,10 +76,10 @@ func Regress(x *mat.Dense, y []float64, names []string) (*Fit, error) {
 	}
 	fit := &Fit{Coef: make([]float64, k), Resid: make([]float64, n), Pivots: pivots, x: x}
 	copy(fit.Coef, beta.RawVector().Data)
-	var fitted mat.VecDense
-	fitted.MulVec(x, &beta)
+	// The fitted values X beta go into Resid, which y - X beta overwrites.
+	mat.NewVecDense(n, fit.Resid).MulVec(x, &beta)
 	for i := range y {
-		e := y[i] - fitted.AtVec(i)
+		e := y[i] - fit.Resid[i]
 		fit.Resid[i] = e
 		fit.SSR += e * e
 	}

@@ -130,9 +130,10 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 	var regimes []*int
 	j := 0
 	// set stores the transformed level column, plus its grand mean when
-	// the regression has a constant.
+	// the regression has a constant; col and level are scratch columns.
+	col := make([]float64, p.tr.Rows())
 	set := func(level []float64) {
-		col := p.transform(level)
+		p.tr.Apply(col, level)
 		if withConstant {
 			floats.AddConst(stat.Mean(level, nil), col)
 		}
@@ -143,10 +144,11 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 		set(c)
 		names, regimes = append(names, p.zNames[i]), append(regimes, nil)
 	}
+	level := make([]float64, len(p.q))
 	for reg := 0; reg <= len(sorted); reg++ {
 		for i, c := range p.x {
-			level := make([]float64, len(c))
 			for r, v := range c {
+				level[r] = 0
 				if p.regimeOf(p.q[r], sorted) == reg {
 					level[r] = v
 				}
