@@ -125,17 +125,18 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 	}
 	cols := append(slices.Clone(k.base), extra...)
 	at := p.design(cols)
-	var qr mat.QR
-	qr.Factorize(at)
-	var r mat.Dense
-	qr.RTo(&r)
+	norms := make([]float64, pA)
+	for a := range norms {
+		norms[a] = mat.Norm(at.ColView(a), 2)
+	}
+	qr := ols.FactorInPlace(at)
 	s.rA = make([]float64, pA*pA)
-	for a := 0; a < pA; a++ {
-		if math.Abs(r.At(a, a)) < ols.CollinearTolerance*mat.Norm(at.ColView(a), 2) {
+	for a, norm := range norms {
+		if math.Abs(qr.R(a, a)) < ols.CollinearTolerance*norm {
 			return nil, fmt.Errorf("%w: the model at fixed thresholds [%s] is not identified (regressor %d)", ErrData, shortlist.Values(fixed), a+1)
 		}
 		for b := a; b < pA; b++ {
-			s.rA[a*pA+b] = r.At(a, b)
+			s.rA[a*pA+b] = qr.R(a, b)
 		}
 	}
 
