@@ -28,9 +28,9 @@ FUZZTIME ?= 60s
 # tests (embedded etcd, coordinator and workers in the test process) are
 # checked, its process-level e2e tests, whose child processes the detector
 # does not instrument, are skipped.
-RACE_PKGS := ./coordinator/... ./worker/... ./cluster/... ./estimators/threshold ./cmd/thresher
+RACE_PKGS := ./coordinator/... ./worker/... ./inprocess/... ./cluster/... ./estimators/model ./estimators/threshold ./cmd/thresher
 
-.PHONY: help build test test-short example check proto fuzz bench bench-memory bench-cluster chaos load
+.PHONY: help build test test-short example check proto proto-python fuzz bench bench-memory bench-cluster chaos load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,7 +46,7 @@ check: ## go vet, gofmt and staticcheck (pinned by the tool directive in go.mod)
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	$(GO) tool staticcheck ./...
 
-test: check promtool-check ## run every test (unit, property, integration, e2e), then RACE_PKGS under -race
+test: check promtool-check test-python test-r ## run every test (unit, property, integration, e2e, R and Python packages), then RACE_PKGS under -race
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -short $(RACE_PKGS)
 
@@ -82,6 +82,20 @@ proto: ## regenerate the gRPC code in proto/ (installs protoc and the pinned plu
 	PATH="$(TOOLS):$$PATH" protoc --go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative proto/thresherv1/thresher.proto
 
+# The Python stubs: messages by Debian's protoc (code for protobuf >= 3.20,
+# which python3-grpc-tools' older bundled protoc does not write), services
+# by python3-grpc-tools' plugin. The include mapping names the modules
+# thresher.thresherv1.*, so the service stubs import the messages from the
+# package.
+PYTHON_PROTO := protoc -Ithresher/thresherv1=proto/thresherv1 --python_out=clients/python proto/thresherv1/thresher.proto && \
+	/usr/bin/python3 -m grpc_tools.protoc -Ithresher/thresherv1=proto/thresherv1 \
+		--grpc_python_out=clients/python proto/thresherv1/thresher.proto
+
+proto-python: ## regenerate the Python gRPC stubs in clients/python/thresher/thresherv1 (installs protoc and python3-grpc-tools when missing)
+	@command -v protoc >/dev/null && /usr/bin/python3 -c 'import grpc_tools' 2>/dev/null || \
+		{ apt-get update && apt-get install -y --no-install-recommends protobuf-compiler python3-grpc-tools; }
+	$(PYTHON_PROTO)
+
 # --- deploy/ and k8s/ ------------------------------------------------------
 
 IMAGE ?= ghcr.io/thresher/thresher:latest
@@ -108,3 +122,28 @@ demo: build ## local cluster (etcd, coordinator, 2 workers) + Prometheus, a long
 
 sync-dashboard: ## copy deploy/grafana/dashboard.json into the kustomize tree (k8s/base/grafana/)
 	cp deploy/grafana/dashboard.json k8s/base/grafana/thresher-dashboard.json
+
+# --- clients/: the R and Python packages -------------------------------------
+
+.PHONY: test-python test-r
+
+# clients_deps runs clients/ensure-deps.sh for $(1) (python or r); the
+# target skips with a message when the packages are missing and cannot be
+# installed here, unless THRESHER_REQUIRE_CLIENTS is set.
+clients_deps = clients/ensure-deps.sh $(1); rc=$$?; \
+	if [ $$rc -eq 3 ] && [ -n "$$THRESHER_REQUIRE_CLIENTS" ]; then \
+		echo "$@: Debian's packages are missing and THRESHER_REQUIRE_CLIENTS is set"; exit 1; fi; \
+	if [ $$rc -eq 3 ]; then echo "$@: SKIPPED: Debian's packages are missing and cannot be installed without root"; exit 0; fi; \
+	[ $$rc -eq 0 ] || exit $$rc
+
+test-python: build ## Python package's pytest tests, a local cluster's among them (clients/python; installs Debian's python3-pandas, -matplotlib, -pytest, -grpcio, -protobuf when missing)
+	@$(call clients_deps,python); \
+	THRESHER_BINARY=$(CURDIR)/$(BIN) PYTHONPATH=$(CURDIR)/clients/python PYTHONDONTWRITEBYTECODE=1 \
+		/usr/bin/python3 -m pytest -q -p no:cacheprovider clients/python/tests
+
+test-r: build ## R package's testthat tests by R CMD check (clients/r/thresher; installs Debian's r-base-core, r-cran-* when missing)
+	@$(call clients_deps,r); \
+	tmp=$$(mktemp -d) && cd $$tmp && R CMD build --no-build-vignettes $(CURDIR)/clients/r/thresher >/dev/null && \
+	THRESHER_BINARY=$(CURDIR)/$(BIN) THRESHER_REPO=$(CURDIR) R CMD check --no-manual thresher_*.tar.gz; rc=$$?; \
+	if [ $$rc -eq 0 ] && grep -q '^Status:.*WARNING' thresher.Rcheck/00check.log; then echo "$@: R CMD check warns"; rc=1; fi; \
+	[ $$rc -eq 0 ] || cat thresher.Rcheck/tests/testthat.Rout.fail 2>/dev/null; rm -rf $$tmp; exit $$rc

@@ -1,7 +1,6 @@
 package coordinator
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,8 +21,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/thresher/thresher/cluster/datastore"
+	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
-	"github.com/thresher/thresher/cluster/specconv"
+	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -38,6 +40,13 @@ type Config struct {
 	Advertise string
 	Etcd      *clientv3.Client
 	Prefix    keys.Prefix
+	// Kinds are the model kinds the coordinator runs; default
+	// kinds.Builtin().
+	Kinds *model.Registry
+	// Cache holds datasets and prepared models; default a private one of
+	// 2 datasets and 8 models.
+	// An in-process cluster shares one with its workers.
+	Cache *prepared.Cache
 	// SessionTTL is the lease of the leadership session (default 5 s): a
 	// standby takes over this long after the leader dies.
 	SessionTTL time.Duration
@@ -46,10 +55,6 @@ type Config struct {
 	// InitialTaskReps sizes a family's first tasks (default 16) and
 	// MaxTaskReps bounds every task (default 100,000).
 	InitialTaskReps, MaxTaskReps int
-	// ProfileShard is the number of candidates per profile task; 0 gives
-	// the fast kernel the whole grid in one task and the reference kernel
-	// shards of 32.
-	ProfileShard int
 	// InitialTaskDeadline applies while a family's speed is unknown
 	// (default 2 min); afterwards a task may take 10 times its expected
 	// time, and at least MinTaskDeadline (default 30 s).
@@ -59,8 +64,8 @@ type Config struct {
 	MaxAttempts int
 	// MaxDatasetBytes bounds uploaded datasets (default 256 MiB).
 	MaxDatasetBytes int
-	// MaxWork bounds a job's estimated work (specconv.Work; default
-	// specconv.DefaultMaxWork).
+	// MaxWork bounds a job's estimated work (jobspec.Work; default
+	// jobspec.DefaultMaxWork).
 	MaxWork float64
 	// ProgressInterval spaces progress updates (default 250 ms).
 	ProgressInterval time.Duration
@@ -86,6 +91,14 @@ func (cfg *Config) setDefaults() {
 	if cfg.Prefix == "" {
 		cfg.Prefix = keys.Default
 	}
+	if cfg.Kinds == nil {
+		cfg.Kinds = kinds.Builtin()
+	}
+	if cfg.Cache == nil {
+		// Small: a running job holds its own model; the cache spares a
+		// job's run the preparation its submission did.
+		cfg.Cache = prepared.New(2, 8)
+	}
 	def(&cfg.SessionTTL, 5*time.Second)
 	def(&cfg.TaskTarget, time.Second)
 	def(&cfg.InitialTaskDeadline, 2*time.Minute)
@@ -96,7 +109,7 @@ func (cfg *Config) setDefaults() {
 	defInt(&cfg.MaxAttempts, 5)
 	defInt(&cfg.MaxDatasetBytes, 256<<20)
 	if cfg.MaxWork <= 0 {
-		cfg.MaxWork = specconv.DefaultMaxWork
+		cfg.MaxWork = jobspec.DefaultMaxWork
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -324,13 +337,17 @@ func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
 
 func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) ([][]byte, []*pb.StageProgress, error) {
 	var spec *pb.JobSpec
-	var data []byte
+	var table *panel.Table
 	var done map[string][]float64
 	if err := retry(ctx, func(ctx context.Context) (err error) {
 		if spec, err = c.readSpec(ctx, id); err != nil {
 			return err
 		}
-		if data, err = datastore.Get(ctx, c.cfg.Etcd, c.cfg.Prefix, spec.DatasetSha256); errors.Is(err, datastore.ErrNotFound) {
+		table, _, err = c.cfg.Cache.Dataset(spec.DatasetSha256, func() ([]byte, error) {
+			return datastore.Get(ctx, c.cfg.Etcd, c.cfg.Prefix, spec.DatasetSha256)
+		})
+		var invalid prepared.InvalidError
+		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {
 			return final{err}
 		} else if err != nil {
 			return err
@@ -340,25 +357,10 @@ func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) 
 	}); err != nil {
 		return nil, nil, err
 	}
-	table, err := panel.ReadCSV(bytes.NewReader(data))
-	if err != nil {
-		return nil, nil, err
-	}
 	r := &runner{c: c, sched: sched, id: id, spec: spec, table: table, done: done}
 	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_RUNNING, Message: "starting"})
 	results, err := r.run(ctx)
 	return results, r.snapshot(), err
-}
-
-// profileShard is the number of candidates per profile task.
-func (c *Coordinator) profileShard(alg pb.Algorithm) int {
-	switch {
-	case c.cfg.ProfileShard > 0:
-		return c.cfg.ProfileShard
-	case alg == pb.Algorithm_ALGORITHM_REFERENCE:
-		return 32
-	}
-	return 1 << 30
 }
 
 // Ready reports whether etcd answers; a coordinator without etcd can

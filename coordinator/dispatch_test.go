@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/cluster/etcdtest"
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/internal/clustertest"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 	"github.com/thresher/thresher/worker"
 )
@@ -19,7 +19,7 @@ func startScheduler(tb testing.TB, n int) *scheduler {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.Cleanup(cancel)
-	cli := etcdtest.Start(tb)
+	cli := clustertest.Etcd(tb)
 	for i := 0; i < n; i++ {
 		w, err := worker.New(worker.Config{ID: fmt.Sprintf("w%d", i), Listen: "127.0.0.1:0", Etcd: cli, Slots: 1})
 		if err != nil {
@@ -55,7 +55,7 @@ func dispatchNoops(tb testing.TB, s *scheduler, n int) time.Duration {
 	all := make(chan struct{})
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		task := &pb.Task{TaskId: fmt.Sprintf("noop/%d", i), Work: &pb.Task_Noop{Noop: &pb.NoopWork{}}}
+		task := &pb.Task{TaskId: fmt.Sprintf("noop/%d", i), Noop: true}
 		s.submit(ctx, task, time.Second, func(d delivery) {
 			if d.first && done.Add(1) == int64(n) {
 				close(all)

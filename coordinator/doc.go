@@ -7,17 +7,21 @@
 //
 //   - watches <prefix>/workers/ and keeps one Work stream open to every
 //     registered worker (scheduler.go);
-//   - runs each queued job (runner.go): the point estimates as profile tasks
-//     over shards of the candidate grid, stage by stage (each stage waits for
-//     the estimates of the one before), then the bootstrap of every stage as
-//     tasks over ranges of replications, sized from the workers' observed
-//     speed to last about TaskTarget;
+//   - runs each queued job (runner.go): every specification is decoded with
+//     the coordinator's registry of model kinds (package model), prepared
+//     on the dataset, and its model's Lead runs the kind's procedure, asking
+//     for task families (for a threshold model: profiles over the candidate
+//     grid stage by stage, then every stage's bootstrap replications); a
+//     family is cut into tasks over ranges of slots, sized from the
+//     workers' observed speed to last about TaskTarget unless the kind
+//     fixes the size (the coordinator does not know what a model computes);
 //   - dispatches tasks to free worker slots with a deadline, and requeues a
 //     task when its worker's lease is lost, its stream breaks, its deadline
 //     passes or it reports a transient error;
 //   - records each finished task in etcd before using it, so that a new
 //     leader resumes a job from what is done (slots.go);
-//   - merges results into exactly the JSON of `thresher xthreg`.
+//   - merges task results in slot order and stores the JSON document that
+//     Lead returns (for a threshold model, exactly that of `thresher xthreg`).
 //
 // Replication r's statistic depends only on the job and r, so the first
 // result for a slot wins; a later result that differs is an error that is

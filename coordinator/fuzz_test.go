@@ -7,9 +7,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/thresher/thresher/cluster/etcdtest"
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/clustertest"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -20,13 +19,13 @@ import (
 func FuzzJobsAPI(f *testing.F) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cli := etcdtest.Start(f)
-	sha := etcdtest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
+	cli := clustertest.Etcd(f)
+	sha := clustertest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	jobs := serveJobs(f, Config{Listen: "127.0.0.1:0", Etcd: cli})
 
-	valid := &pb.SubmitRequest{JobId: "seed", Spec: &pb.JobSpec{Specs: []*pb.Specification{{Model: &pb.Specification_Threshold{
-		Threshold: specconv.ThresholdToProto(threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"},
-			Rx: []string{"c1"}, Qx: "d1", Thresholds: 1, Grid: threshold.Grid{Points: 50}, Reps: []int{10}}, threshold.Fast)}}}}}
+	valid := &pb.SubmitRequest{JobId: "seed", Spec: &pb.JobSpec{Specs: []*pb.Specification{{Kind: threshold.KindName,
+		Spec: threshold.ConfigOf(threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"},
+			Rx: []string{"c1"}, Qx: "d1", Thresholds: 1, Grid: threshold.Grid{Points: 50}, Reps: []int{10}}, threshold.Fast).Encode()}}}}
 	raw, _ := proto.Marshal(valid)
 	f.Add(raw)
 	f.Add([]byte{})

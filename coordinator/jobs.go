@@ -15,10 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/thresher/thresher/cluster/datastore"
-	"github.com/thresher/thresher/cluster/specconv"
-	"github.com/thresher/thresher/estimators/mediation"
+	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/estimators/panel"
-	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -85,22 +83,22 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	if err != nil {
 		return nil, status.Error(codes.Unavailable, err.Error())
 	}
-	table, err := panel.ReadCSV(bytes.NewReader(data))
+	table, _, err := s.c.cfg.Cache.Dataset(req.Spec.DatasetSha256, func() ([]byte, error) { return data, nil })
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	work, err := specconv.CheckWork(req.Spec.Specs, table.Len(), s.c.cfg.MaxWork, "the coordinator's --max-work")
+	work, err := jobspec.CheckWork(s.c.cfg.Kinds, req.Spec.Specs, table.Len(), s.c.cfg.MaxWork, "the coordinator's --max-work")
 	if err != nil {
 		code := codes.InvalidArgument
-		if errors.Is(err, specconv.ErrTooMuchWork) {
+		if errors.Is(err, jobspec.ErrTooMuchWork) {
 			code = codes.ResourceExhausted
 		}
 		return nil, status.Error(code, err.Error())
 	}
 	for i, item := range req.Spec.Specs {
-		if err := validate(table, item); err != nil {
+		if err := s.validate(req.Spec.DatasetSha256, table, item); err != nil {
 			if len(req.Spec.Specs) > 1 {
-				err = fmt.Errorf("specification %s: %w", specconv.Label(item, i), err)
+				err = fmt.Errorf("specification %s: %w", jobspec.Label(item, i), err)
 			}
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
@@ -127,25 +125,15 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	return &pb.SubmitResponse{JobId: req.JobId}, nil
 }
 
-// validate prepares a specification as a worker would.
-func validate(table *panel.Table, item *pb.Specification) error {
-	switch m := item.Model.(type) {
-	case *pb.Specification_Threshold:
-		spec, _, err := specconv.ThresholdFromProto(m.Threshold)
-		if err != nil {
-			return err
-		}
-		_, err = threshold.Prepare(table, spec)
-		return err
-	case *pb.Specification_Mediation:
-		layout, spec, err := specconv.MediationFromProto(m.Mediation)
-		if err != nil {
-			return err
-		}
-		_, err = mediation.Prepare(table, layout, spec)
+// validate decodes a specification and prepares it as a worker would; the
+// prepared model stays cached for the job's run.
+func (s *jobsService) validate(sha string, table *panel.Table, item *pb.Specification) error {
+	spec, err := s.c.cfg.Kinds.Decode(item.Kind, item.Spec)
+	if err != nil {
 		return err
 	}
-	return fmt.Errorf("unsupported model %T", item.Model)
+	_, _, err = s.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) { return table, nil })
+	return err
 }
 
 // Watch streams the job's state from etcd until it is final.

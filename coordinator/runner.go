@@ -3,21 +3,15 @@ package coordinator
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/thresher/thresher/cluster/specconv"
-	"github.com/thresher/thresher/estimators/mediation"
+	"github.com/thresher/thresher/cluster/jobspec"
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
-	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -65,7 +59,7 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 			continue
 		}
 		if len(r.spec.Specs) > 1 {
-			err = fmt.Errorf("specification %s: %w", specconv.Label(r.spec.Specs[i], i), err)
+			err = fmt.Errorf("specification %s: %w", jobspec.Label(r.spec.Specs[i], i), err)
 		}
 		// A real failure explains the cancellation of the others.
 		if first == nil || errors.Is(first, context.Canceled) {
@@ -75,125 +69,36 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 	return results, first
 }
 
+// runItem decodes and prepares specification i and runs its model's
+// procedure, whose task families cover computes.
 func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]byte, error) {
-	switch m := item.Model.(type) {
-	case *pb.Specification_Threshold:
-		return r.runThreshold(ctx, i, m.Threshold)
-	case *pb.Specification_Mediation:
-		return r.runMediation(ctx, i, m.Mediation)
+	spec, err := r.c.cfg.Kinds.Decode(item.Kind, item.Spec)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("specification %d: unsupported model %T", i+1, item.Model)
+	m, _, err := r.c.cfg.Cache.Model(r.spec.DatasetSha256, item.Kind, spec, func() (*panel.Table, error) { return r.table, nil })
+	if err != nil {
+		return nil, err
+	}
+	return m.Lead(ctx, familyRunner{r: r, spec: i})
 }
 
-// runThreshold runs Hansen's procedure with profiles and bootstraps as tasks.
-func (r *runner) runThreshold(ctx context.Context, i int, ts *pb.ThresholdSpec) ([]byte, error) {
-	spec, _, err := specconv.ThresholdFromProto(ts)
-	if err != nil {
-		return nil, err
-	}
-	prob, err := threshold.Prepare(r.table, spec)
-	if err != nil {
-		return nil, err
-	}
-	item := r.spec.Specs[i]
-	est, err := prob.PointEstimatesWith(func(fixed []float64, trim float64) ([]float64, error) {
-		return r.cover(ctx, coverWork{
-			spec: i, phase: "point estimates", family: fmt.Sprintf("s%d/p%s", i, profileKey(fixed, trim)), n: prob.Candidates(),
-			shard: r.c.profileShard(ts.Algorithm),
-			work: func(t *pb.Task, first, last int) {
-				t.Work = &pb.Task_Profile{Profile: &pb.ProfileWork{Fixed: fixed, Trim: trim, First: int32(first), Last: int32(last)}}
-			},
-		}, item)
-	})
-	if err != nil {
-		return nil, err
-	}
-	reps := prob.Spec().Reps
-	stats := make([][]float64, len(est.Stages))
-	errs := make([]error, len(est.Stages))
-	var wg sync.WaitGroup
-	for k, st := range est.Stages {
-		if reps[k] == 0 {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			stats[k], errs[k] = r.cover(ctx, coverWork{
-				spec: i, stage: st.K, family: fmt.Sprintf("s%d/k%d", i, st.K), n: reps[k],
-				phase: "bootstrap", metric: fmt.Sprint(st.K),
-				work: func(t *pb.Task, first, last int) {
-					t.Work = &pb.Task_Bootstrap{Bootstrap: &pb.BootstrapWork{Stage: int32(st.K), Null: st.Null,
-						Added: st.Added, First: int64(first), Last: int64(last)}}
-				},
-			}, item)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	res, err := prob.Assemble(est, stats)
-	if err != nil {
-		return nil, err
-	}
-	return res.JSON()
+// familyRunner computes the task families of one specification.
+type familyRunner struct {
+	r    *runner
+	spec int
 }
 
-// runMediation fits the mediation steps here and runs the bootstrap of the
-// indirect effect as tasks.
-func (r *runner) runMediation(ctx context.Context, i int, ms *pb.MediationSpec) ([]byte, error) {
-	layout, spec, err := specconv.MediationFromProto(ms)
-	if err != nil {
-		return nil, err
-	}
-	prob, err := mediation.Prepare(r.table, layout, spec)
-	if err != nil {
-		return nil, err
-	}
-	steps, err := prob.Steps()
-	if err != nil {
-		return nil, err
-	}
-	var draws []float64
-	if n := prob.Spec().Reps; n > 0 {
-		draws, err = r.cover(ctx, coverWork{spec: i, stage: 1, phase: "mediation bootstrap", metric: "mediation",
-			family: fmt.Sprintf("s%d/m", i), n: n,
-			work: func(t *pb.Task, first, last int) {
-				t.Work = &pb.Task_Mediation{Mediation: &pb.MediationWork{First: int64(first), Last: int64(last)}}
-			},
-		}, r.spec.Specs[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	res, err := prob.Assemble(steps, draws)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(res)
+func (f familyRunner) Run(ctx context.Context, fam model.Family) ([]float64, error) {
+	return f.r.cover(ctx, coverWork{Family: fam, spec: f.spec, key: fmt.Sprintf("s%d/%s", f.spec, fam.Key)})
 }
 
-// profileKey names a profile by its fixed thresholds and trim, bit-exact.
-func profileKey(fixed []float64, trim float64) string {
-	h := sha256.New()
-	for _, v := range append(fixed, trim) {
-		binary.Write(h, binary.LittleEndian, math.Float64bits(v))
-	}
-	return hex.EncodeToString(h.Sum(nil)[:8])
-}
-
-// coverWork is a family of tasks that together compute values 0..n-1:
-// candidates of a profile or replications of a bootstrap.
+// coverWork is a family of tasks of specification spec that together
+// compute values 0..N-1; key names it among the job's checkpoints.
 type coverWork struct {
-	spec   int
-	stage  int    // 0 for point estimates
-	phase  string // progress label: point estimates, bootstrap, mediation bootstrap
-	metric string // stage label of thresher_replications_completed_total; "" counts candidates
-	family string // checkpoint family, unique within the job
-	n      int
-	shard  int                               // fixed task size; 0 sizes tasks from observed speed
-	work   func(t *pb.Task, first, last int) // sets the task's work
+	model.Family
+	spec int
+	key  string
 }
 
 type outcome struct {
@@ -204,14 +109,14 @@ type outcome struct {
 // cover runs the tasks of a family, skipping what checkpoints already hold,
 // and returns the n values. Every first result is checkpointed in etcd
 // before it is used.
-func (r *runner) cover(ctx context.Context, w coverWork, item *pb.Specification) ([]float64, error) {
-	s := newSlots(w.n)
+func (r *runner) cover(ctx context.Context, w coverWork) ([]float64, error) {
+	s := newSlots(w.N)
 	for key, vals := range r.done {
-		if fam, a, b, ok := parseRangeKey(key); ok && fam == w.family && b <= w.n && b-a == len(vals) {
+		if fam, a, b, ok := parseRangeKey(key); ok && fam == w.key && b <= w.N && b-a == len(vals) {
 			s.fill(a, vals)
 		}
 	}
-	r.addProgress(w, w.n, w.n-s.remaining)
+	r.addProgress(w, w.N, w.N-s.remaining)
 	todo := s.gaps()
 	results := make(chan outcome, 64)
 	rate := &rateEstimate{}
@@ -219,7 +124,7 @@ func (r *runner) cover(ctx context.Context, w coverWork, item *pb.Specification)
 	for s.remaining > 0 {
 		window := max(2, 2*r.sched.capacity())
 		for inflight < window && len(todo) > 0 {
-			size := w.shard
+			size := w.Shard
 			if size == 0 {
 				size = rate.size(r.c.cfg, s.remaining, r.sched.capacity())
 			}
@@ -228,9 +133,8 @@ func (r *runner) cover(ctx context.Context, w coverWork, item *pb.Specification)
 			if todo[0][0] = last; last == todo[0][1] {
 				todo = todo[1:]
 			}
-			task := &pb.Task{TaskId: r.id + "/" + rangeKey(w.family, first, last), JobId: r.id,
-				DatasetSha256: r.spec.DatasetSha256, Spec: item}
-			w.work(task, first, last)
+			task := &pb.Task{TaskId: r.id + "/" + rangeKey(w.key, first, last), JobId: r.id, Spec: int32(w.spec),
+				Family: w.Name, Work: w.Work, First: int64(first), Last: int64(last), Counter: w.Counter}
 			r.sched.submit(ctx, task, rate.expected(last-first), func(d delivery) {
 				select {
 				case results <- outcome{d, first, last}:
@@ -267,7 +171,7 @@ func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEs
 		return fmt.Errorf("task %s returned %d values for %d slots", res.TaskId, len(res.Values), o.last-o.first)
 	}
 	if o.d.first {
-		key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.family, o.first, o.last)
+		key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.key, o.first, o.last)
 		if err := retry(ctx, func(ctx context.Context) error {
 			_, err := r.c.cfg.Etcd.Put(ctx, key, string(encodeValues(res.Values)))
 			return err
@@ -284,8 +188,8 @@ func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEs
 		r.c.metrics.tasks.WithLabelValues(outcomeConflict).Inc()
 		r.c.log.Error("a duplicate result differs from the first one", "task", res.TaskId, "slots", conflicts)
 	}
-	if w.metric != "" {
-		r.c.metrics.replications.WithLabelValues(w.metric).Add(float64(fresh))
+	if w.Counter != "" {
+		r.c.metrics.replications.WithLabelValues(w.Counter).Add(float64(fresh))
 	} else {
 		r.c.metrics.candidates.Add(float64(fresh))
 	}
@@ -331,18 +235,17 @@ func (e *rateEstimate) expected(n int) time.Duration {
 
 // addProgress adds to the totals and counts of a family's progress entry.
 func (r *runner) addProgress(w coverWork, total, done int) {
-	phase := w.phase
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.dirty = true
 	for _, p := range r.progress {
-		if p.Spec == int32(w.spec) && p.Stage == int32(w.stage) {
+		if p.Spec == int32(w.spec) && p.Stage == int32(w.Stage) {
 			p.Total += int64(total)
 			p.Done += int64(done)
 			return
 		}
 	}
-	r.progress = append(r.progress, &pb.StageProgress{Spec: int32(w.spec), Stage: int32(w.stage), Phase: phase,
+	r.progress = append(r.progress, &pb.StageProgress{Spec: int32(w.spec), Stage: int32(w.Stage), Phase: w.Phase,
 		Total: int64(total), Done: int64(done)})
 }
 

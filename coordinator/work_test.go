@@ -8,9 +8,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/thresher/thresher/cluster/etcdtest"
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/clustertest"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -18,12 +17,12 @@ import (
 // exceeds the coordinator's limit, naming the estimate and the flag, and
 // queues one within it.
 func TestSubmitWorkLimit(t *testing.T) {
-	cli := etcdtest.Start(t)
-	sha := etcdtest.PutDataset(t, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
+	cli := clustertest.Etcd(t)
+	sha := clustertest.PutDataset(t, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	jobs := serveJobs(t, Config{Listen: "127.0.0.1:0", Etcd: cli, MaxWork: 1e6})
 	submit := func(id string, s threshold.Spec) error {
 		_, err := jobs.Submit(context.Background(), &pb.SubmitRequest{JobId: id, Spec: &pb.JobSpec{DatasetSha256: sha,
-			Specs: []*pb.Specification{{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(s, threshold.Fast)}}}}})
+			Specs: []*pb.Specification{{Kind: threshold.KindName, Spec: threshold.ConfigOf(s, threshold.Fast).Encode()}}}})
 		return err
 	}
 	spec := threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"}, Rx: []string{"c1"}, Qx: "d1",

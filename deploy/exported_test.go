@@ -21,7 +21,6 @@ import (
 	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -196,8 +195,8 @@ func runSmallJob(ctx context.Context, addr string) error {
 		return err
 	}
 	defer cl.Close()
-	_, err = cl.Run(ctx, data, []*pb.Specification{{Model: &pb.Specification_Threshold{
-		Threshold: specconv.ThresholdToProto(spec, threshold.Fast)}}}, nil)
+	_, err = cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
+		Spec: threshold.ConfigOf(spec, threshold.Fast).Encode()}}, nil)
 	return err
 }
 

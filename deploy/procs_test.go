@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/internal/proctest"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // Helpers of the integration tests: the real binary and Prometheus run as
@@ -27,7 +27,7 @@ var (
 // TestMain removes the binary built for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	proctest.RemoveBinary()
+	clustertest.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -52,16 +52,16 @@ func needPrometheus(t *testing.T) {
 	}
 }
 
-type proc = proctest.Proc
+type proc = clustertest.Proc
 
-// start runs a process until the test ends (see proctest.Start). Plaintext
+// start runs a process until the test ends (see clustertest.Start). Plaintext
 // gRPC is for loopback only, where the binary accepts it with --insecure.
 func start(t *testing.T, name, path string, args ...string) *proc {
 	t.Helper()
-	return proctest.Start(t, name, path, []string{"THRESHER_INSECURE=true"}, args...)
+	return clustertest.Start(t, name, path, []string{"THRESHER_INSECURE=true"}, args...)
 }
 
-var freeAddr = proctest.FreeAddr
+var freeAddr = clustertest.FreeAddr
 
 // waitHTTP waits until GET url answers 200, failing early if p exits.
 func waitHTTP(t *testing.T, p *proc, url string, timeout time.Duration) {
@@ -96,22 +96,11 @@ func startCluster(t *testing.T) *localCluster {
 	if testing.Short() {
 		t.Skip("process-level cluster test")
 	}
-	bin := proctest.Binary(t)
-	c := &localCluster{bin: bin, coordinator: freeAddr(t), coordMetrics: freeAddr(t), wkMetrics: freeAddr(t)}
-	etcdAddr := freeAddr(t)
-	etcd := start(t, "etcd", bin, "etcd", "--data-dir", t.TempDir(), "--listen", etcdAddr)
-	deadline := time.Now().Add(30 * time.Second)
-	for !bytes.Contains([]byte(etcd.Output()), []byte("etcd serving")) {
-		if done, err := etcd.Exited(); done || time.Now().After(deadline) {
-			t.Fatalf("etcd did not start (%v):\n%s", err, etcd.Output())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	co := start(t, "coordinator", bin, "coordinator", "--etcd", etcdAddr, "--listen", c.coordinator,
-		"--metrics-listen", c.coordMetrics, "--session-ttl", "2s")
+	c := &localCluster{bin: clustertest.Binary(t), coordinator: freeAddr(t), coordMetrics: freeAddr(t), wkMetrics: freeAddr(t)}
+	cl := clustertest.NewCluster(t, clustertest.Options{Env: []string{"THRESHER_INSECURE=true"}})
+	co := cl.Coordinator(c.coordinator, "--metrics-listen", c.coordMetrics)
 	// One slot: go test runs other packages' tests beside these.
-	w := start(t, "worker", bin, "worker", "--etcd", etcdAddr, "--id", "deploy-test-worker", "--slots", "1",
-		"--metrics-listen", c.wkMetrics, "--drain-timeout", "5s")
+	w := cl.WorkerNamed("deploy-test-worker", nil, "--metrics-listen", c.wkMetrics, "--drain-timeout", "5s")
 	// Ready: the coordinator reaches etcd; the worker is registered.
 	waitHTTP(t, co, "http://"+c.coordMetrics+"/readyz", 30*time.Second)
 	waitHTTP(t, w, "http://"+c.wkMetrics+"/readyz", 30*time.Second)

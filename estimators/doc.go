@@ -8,6 +8,8 @@
 //	stream     per-replication random streams for deterministic bootstraps
 //	threshold  Hansen's (1999) panel threshold model: grids, the reference
 //	           and fast kernels, bootstrap tests, LR confidence intervals
+//	dynthreshold  Seo and Shin's (2016) dynamic panel threshold model by
+//	           first-difference GMM, sup-Wald linearity test
 //	twfe       two-way fixed-effects regressions (Stata xtreg, fe i.year)
 //	mediation  Baron-Kenny mediation, Sobel-type tests, cluster bootstrap
 //	pca        composite indices by principal components

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/thresher/thresher/internal/proctest"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // A subcommand's flags as its --help lists them: "  --name  [THRESHER_NAME]".
@@ -23,7 +23,7 @@ var (
 // TestMain removes the binary built for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	proctest.RemoveBinary()
+	clustertest.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // variable), read from the --help of the binary built from this tree.
 func binaryFlags(t *testing.T, sub string) map[string]string {
 	t.Helper()
-	binPath := proctest.Binary(t)
+	binPath := clustertest.Binary(t)
 	helpMu.Lock()
 	defer helpMu.Unlock()
 	if flags, ok := helps[sub]; ok {

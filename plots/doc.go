@@ -6,14 +6,23 @@
 //     the candidates its stage searched, the horizontal line at the critical
 //     value c(a) = -2 ln(1 - sqrt(a)) (threshold.LRCritical) of the result's
 //     confidence level a, and the estimate ghat marked on the axis, where
-//     LR(ghat) = 0. The confidence set is the candidates below the line.
+//     LR(ghat) = 0. The confidence set, the candidates below the line, is
+//     shaded (as bands: it need not be one interval).
 //   - BootstrapF: the histogram of a stage's bootstrap statistics F* with
-//     the observed F marked; the p-value is the share of F* above it. The
-//     draws are in the result only when its specification kept them
-//     (threshold.Spec.KeepDraws, bootstrap.draws in the JSON).
+//     the observed F marked; the p-value is the share of F* above it, shown
+//     as "p < 1/B" when no draw is. The draws are in the result only when
+//     its specification kept them (threshold.Spec.KeepDraws,
+//     bootstrap.draws in the JSON).
 //
 // Stages are numbered as in the result (k = 1 for the single-threshold
 // model), curves as in the stage's lr_curves (0: the threshold the stage
-// added; at stage 2, 1: the refined first threshold). Save writes PNG or
-// SVG by the file's extension; All writes every figure of a result.
+// added; at stage 2, 1: the refined first threshold).
+//
+// A Figure's legend is laid out below the plot area, never over the data,
+// and the title shrinks to the figure's width: texts stay inside the figure
+// and off the data, or Save fails with ErrSize when the font is too large
+// for the figure (layout_test.go checks the SVG over the sizes Options
+// accepts). Save
+// writes PNG, SVG or PDF by the file's extension at the size of Options;
+// All writes every figure of a result in Options' formats.
 package plots

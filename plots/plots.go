@@ -1,14 +1,10 @@
 package plots
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -18,7 +14,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/thresher/thresher/estimators/threshold"
-	"github.com/thresher/thresher/internal/outfile"
 )
 
 // Sentinel errors; every error of this package wraps one of them or an
@@ -28,12 +23,15 @@ var (
 	ErrStage = errors.New("no such stage or curve")
 	// ErrNoDraws reports a stage whose bootstrap draws were not kept.
 	ErrNoDraws = errors.New("no bootstrap draws")
-	// ErrFormat reports a file extension other than .png and .svg.
+	// ErrFormat reports a file extension other than .png, .svg and .pdf.
 	ErrFormat = errors.New("unsupported image format")
 	// ErrRange reports values no axis can span: infinite or NaN, or so far
 	// apart that the axis's width overflows (gonum's tick search never
 	// ends on such an axis).
 	ErrRange = errors.New("values outside the drawable range")
+	// ErrSize reports a figure size or font size out of range, or a font
+	// too large for the figure to leave room for the data.
+	ErrSize = errors.New("figure size out of range")
 )
 
 // span checks that an axis from lo to hi can be drawn.
@@ -44,12 +42,6 @@ func span(what string, lo, hi float64) error {
 	return nil
 }
 
-// Width and Height are the size of saved figures.
-const (
-	Width  = 6 * vg.Inch
-	Height = 4 * vg.Inch
-)
-
 // stage returns stage k (1-based) of the result.
 func stage(res threshold.Result, k int) (threshold.StageResult, error) {
 	if k < 1 || k > len(res.Stages) {
@@ -59,9 +51,10 @@ func stage(res threshold.Result, k int) (threshold.StageResult, error) {
 }
 
 // LRCurve plots LR(g) of curve c (0-based) of stage k (1-based), the
-// critical value c(a) at the result's level as a horizontal line and the
-// estimate as a point on the axis.
-func LRCurve(res threshold.Result, k, c int) (*plot.Plot, error) {
+// confidence set {g : LR(g) < c(a)} shaded, the critical value c(a) at the
+// result's level as a labelled horizontal line and the estimate as a point
+// on the axis.
+func LRCurve(res threshold.Result, k, c int) (*Figure, error) {
 	st, err := stage(res, k)
 	if err != nil {
 		return nil, err
@@ -82,14 +75,15 @@ func LRCurve(res threshold.Result, k, c int) (*plot.Plot, error) {
 	level := res.Model.Level
 	crit := threshold.LRCritical(level)
 	left, right, _, top := plotter.XYRange(pts)
-	top = 1.3 * max(top, crit) // headroom: the legend stays clear of the curve
+	top = 1.05 * max(top, crit)
 	if err := span(fmt.Sprintf("stage %d curve %d: threshold", k, c), min(left, curve.Threshold), max(right, curve.Threshold)); err != nil {
 		return nil, err
 	}
 	if err := span(fmt.Sprintf("stage %d curve %d: LR", k, c), 0, top); err != nil {
 		return nil, err
 	}
-	p := plot.New()
+	f := &Figure{Plot: plot.New()}
+	p := f.Plot
 	p.Title.Text = fmt.Sprintf("%s model: LR of threshold %.4g", strings.ToLower(threshold.StageName(k)), curve.Threshold)
 	p.X.Label.Text = res.Model.Qx
 	p.Y.Label.Text = "LR"
@@ -110,19 +104,63 @@ func LRCurve(res threshold.Result, k, c int) (*plot.Plot, error) {
 	estimate.Shape = draw.TriangleGlyph{}
 	estimate.Color = color.RGBA{B: 200, A: 255}
 	estimate.Radius = vg.Points(4)
-	p.Add(line, critical, estimate)
+	set, err := confidenceSet(pts, crit, top)
+	if err != nil {
+		return nil, err
+	}
+	p.Add(set, line, critical, estimate)
 	p.Y.Min, p.Y.Max = 0, top
-	p.Legend.Add("LR(g)", line)
-	p.Legend.Add(fmt.Sprintf("c(%g) = %.4g", level, crit), critical)
-	p.Legend.Add(fmt.Sprintf("estimate %.4g", curve.Threshold), estimate)
-	p.Legend.Top = true
-	return p, nil
+	f.legend("LR(g)", line)
+	f.legend(fmt.Sprintf("%g%% confidence set", 100*level), set)
+	f.legend(fmt.Sprintf("critical value c(%g) = %.4g", level, crit), critical)
+	f.legend(fmt.Sprintf("estimate %.4g", curve.Threshold), estimate)
+	return f, nil
+}
+
+// confidenceSet shades, from 0 to top, every run of consecutive candidates
+// with LR below crit; a run of one candidate is a line of the shade's
+// colour.
+func confidenceSet(pts plotter.XYs, crit, top float64) (*plotter.Polygon, error) {
+	var rings []plotter.XYer
+	for i := 0; i < len(pts); i++ {
+		if pts[i].Y >= crit {
+			continue
+		}
+		j := i
+		for j+1 < len(pts) && pts[j+1].Y < crit {
+			j++
+		}
+		a, b := pts[i].X, pts[j].X
+		rings = append(rings, plotter.XYs{{X: a, Y: 0}, {X: b, Y: 0}, {X: b, Y: top}, {X: a, Y: top}})
+		i = j
+	}
+	if len(rings) == 0 { // LR(ghat) = 0 < crit: only a curve without its estimate lands here
+		rings = append(rings, plotter.XYs{{X: pts[0].X, Y: 0}, {X: pts[0].X, Y: 0}, {X: pts[0].X, Y: 0}})
+	}
+	set, err := plotter.NewPolygon(rings...)
+	if err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	shade := color.RGBA{R: 173, G: 205, B: 240, A: 255}
+	set.Color = shade
+	set.LineStyle.Color = shade
+	set.LineStyle.Width = vg.Points(0.75)
+	return set, nil
+}
+
+// pValue formats a bootstrap p-value of B draws: "p < 1/B" when no draw
+// exceeded F, where "p = 0.000" would claim more than B draws can show.
+func pValue(p float64, b int) string {
+	if p == 0 && b > 0 {
+		return fmt.Sprintf("p < %.2g", 1/float64(b))
+	}
+	return fmt.Sprintf("p = %.3f", p)
 }
 
 // BootstrapF plots the histogram of stage k's bootstrap F* with the
 // observed F as a vertical line. It fails with ErrNoDraws when the result
 // did not keep the draws.
-func BootstrapF(res threshold.Result, k int) (*plot.Plot, error) {
+func BootstrapF(res threshold.Result, k int) (*Figure, error) {
 	st, err := stage(res, k)
 	if err != nil {
 		return nil, err
@@ -147,19 +185,18 @@ func BootstrapF(res threshold.Result, k int) (*plot.Plot, error) {
 	}
 	observed.Color = color.RGBA{R: 200, A: 255}
 	observed.Width = vg.Points(2)
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s threshold test: F = %.4g, bootstrap p = %.3f (%d draws)",
-		strings.ToLower(threshold.StageName(k)), st.FStat, st.Bootstrap.PValue, len(draws))
+	f := &Figure{Plot: plot.New()}
+	p := f.Plot
+	p.Title.Text = fmt.Sprintf("%s threshold test: F = %.4g, bootstrap %s (B = %d)",
+		strings.ToLower(threshold.StageName(k)), st.FStat, pValue(st.Bootstrap.PValue, len(draws)), len(draws))
 	p.X.Label.Text = "F*"
 	p.Y.Label.Text = "count"
 	p.Add(hist, observed)
-	// Headroom: 30% above the tallest bin keeps the legend clear of it.
-	p.Y.Min, p.Y.Max = 0, 1.3*tallest
+	p.Y.Min, p.Y.Max = 0, 1.05*tallest
 	p.X.Min, p.X.Max = lo-pad, hi+pad
-	p.Legend.Add("F*", hist)
-	p.Legend.Add("observed F", observed)
-	p.Legend.Top = true
-	return p, nil
+	f.legend("bootstrap F*", hist)
+	f.legend(fmt.Sprintf("observed F = %.4g", st.FStat), observed)
+	return f, nil
 }
 
 // histogram counts finite values in n bins of equal width from their
@@ -183,90 +220,4 @@ func histogram(values []float64, n int) *plotter.Histogram {
 		bins[min(int((v-lo)/w), n-1)].Weight++
 	}
 	return &plotter.Histogram{Bins: bins, Width: w, FillColor: color.Gray{128}, LineStyle: plotter.DefaultLineStyle}
-}
-
-// Save writes the plot to path as PNG or SVG, chosen by the extension, at
-// Width x Height, with package outfile: a regular file is replaced
-// atomically, a device or FIFO written through. The plot is drawn in
-// another goroutine: when ctx ends first, Save returns ctx's cause without
-// creating path, and the drawing is dropped when it is done.
-func Save(ctx context.Context, p *plot.Plot, path string) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext != ".png" && ext != ".svg" {
-		return fmt.Errorf("plots: %w %q (want .png or .svg)", ErrFormat, ext)
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("plots: %s: %w", path, context.Cause(ctx))
-	}
-	type drawing struct {
-		data []byte
-		err  error
-	}
-	drawn := make(chan drawing, 1)
-	go func() {
-		w, err := p.WriterTo(Width, Height, ext[1:])
-		if err != nil {
-			drawn <- drawing{nil, err}
-			return
-		}
-		var buf bytes.Buffer
-		_, err = w.WriteTo(&buf)
-		drawn <- drawing{buf.Bytes(), err}
-	}()
-	var d drawing
-	select {
-	case d = <-drawn:
-	case <-ctx.Done():
-		return fmt.Errorf("plots: %s: %w", path, context.Cause(ctx))
-	}
-	if err := d.err; err != nil {
-		return fmt.Errorf("plots: %s: %w", path, err)
-	}
-	if err := outfile.Write(ctx, path, d.data, outfile.Perm); err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	return nil
-}
-
-// All creates dir if needed and writes every figure of the result as PNG
-// and SVG: <prefix>_lr_k<k>_<c> for each LR curve and <prefix>_f_k<k> for
-// each stage whose draws were kept. It returns the paths written; when ctx
-// ends it stops at the figure being drawn, which it does not write.
-func All(ctx context.Context, res threshold.Result, dir, prefix string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("plots: %w", err)
-	}
-	var written []string
-	save := func(p *plot.Plot, name string) error {
-		for _, ext := range []string{".png", ".svg"} {
-			path := filepath.Join(dir, name+ext)
-			if err := Save(ctx, p, path); err != nil {
-				return err
-			}
-			written = append(written, path)
-		}
-		return nil
-	}
-	for _, st := range res.Stages {
-		for c := range st.LRCurves {
-			p, err := LRCurve(res, st.K, c)
-			if err == nil {
-				err = save(p, fmt.Sprintf("%s_lr_k%d_%d", prefix, st.K, c))
-			}
-			if err != nil {
-				return written, err
-			}
-		}
-		if st.Bootstrap == nil || len(st.Bootstrap.Draws) == 0 {
-			continue
-		}
-		p, err := BootstrapF(res, st.K)
-		if err == nil {
-			err = save(p, fmt.Sprintf("%s_f_k%d", prefix, st.K))
-		}
-		if err != nil {
-			return written, err
-		}
-	}
-	return written, nil
 }

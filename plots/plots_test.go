@@ -16,8 +16,6 @@ import (
 	"sync"
 	"testing"
 
-	"gonum.org/v1/plot"
-
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
@@ -57,8 +55,8 @@ func testResult(t *testing.T) threshold.Result {
 	return res
 }
 
-// checkImage checks that path is a non-empty PNG that decodes or an SVG
-// that is well-formed XML with an svg root.
+// checkImage checks that path is a non-empty PNG that decodes, an SVG
+// that is well-formed XML with an svg root or a PDF with its header.
 func checkImage(t *testing.T, path string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -73,6 +71,10 @@ func checkImage(t *testing.T, path string) {
 		}
 		if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
 			t.Errorf("%s: %v", path, b)
+		}
+	case ".pdf":
+		if !bytes.HasPrefix(data, []byte("%PDF-")) {
+			t.Errorf("%s: no PDF header", path)
 		}
 	case ".svg":
 		dec := xml.NewDecoder(bytes.NewReader(data))
@@ -111,16 +113,16 @@ func TestFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(f.Title.Text, "30 draws") {
+	if !strings.Contains(f.Title.Text, "(B = 30)") {
 		t.Errorf("histogram titled %q", f.Title.Text)
 	}
 	for _, fig := range []struct {
 		name string
-		p    *plot.Plot
+		f    *Figure
 	}{{"lr", lr}, {"f", f}} {
-		for _, ext := range []string{".png", ".svg"} {
+		for _, ext := range []string{".png", ".svg", ".pdf"} {
 			path := filepath.Join(dir, fig.name+ext)
-			if err := Save(context.Background(), fig.p, path); err != nil {
+			if err := Save(context.Background(), fig.f, path, Options{}); err != nil {
 				t.Fatal(err)
 			}
 			checkImage(t, path)
@@ -131,7 +133,7 @@ func TestFigures(t *testing.T) {
 func TestAll(t *testing.T) {
 	res := testResult(t)
 	dir := filepath.Join(t.TempDir(), "figures")
-	paths, err := All(context.Background(), res, dir, "m")
+	paths, err := All(context.Background(), res, dir, "m", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +152,8 @@ func TestAll(t *testing.T) {
 	for i := range res.Stages {
 		res.Stages[i].Bootstrap = nil
 	}
-	paths, err = All(context.Background(), res, dir, "nodraws")
-	if err != nil || len(paths) != 6 {
+	paths, err = All(context.Background(), res, dir, "nodraws", Options{Formats: []string{"pdf"}})
+	if err != nil || len(paths) != 3 || filepath.Ext(paths[0]) != ".pdf" {
 		t.Errorf("without draws: %v, %d files", err, len(paths))
 	}
 }
@@ -173,13 +175,33 @@ func TestErrors(t *testing.T) {
 		{"curve 1 of stage 1", func() error { _, err := LRCurve(res, 1, 1); return err }, ErrStage},
 		{"histogram of stage 3", func() error { _, err := BootstrapF(res, 3); return err }, ErrStage},
 		{"no draws", func() error { _, err := BootstrapF(noDraws, 1); return err }, ErrNoDraws},
-		{"pdf", func() error {
+		{"eps", func() error {
 			p, _ := LRCurve(res, 1, 0)
-			return Save(context.Background(), p, filepath.Join(t.TempDir(), "lr.pdf"))
+			return Save(context.Background(), p, filepath.Join(t.TempDir(), "lr.eps"), Options{})
 		}, ErrFormat},
+		{"format jpg in All", func() error {
+			_, err := All(context.Background(), res, t.TempDir(), "x", Options{Formats: []string{"png", "jpg"}})
+			return err
+		}, ErrFormat},
+		{"width 1 in", func() error {
+			_, err := All(context.Background(), res, t.TempDir(), "x", Options{Width: 1})
+			return err
+		}, ErrSize},
+		{"height NaN", func() error {
+			_, err := All(context.Background(), res, t.TempDir(), "x", Options{Height: math.NaN()})
+			return err
+		}, ErrSize},
+		{"font 100 pt", func() error {
+			_, err := All(context.Background(), res, t.TempDir(), "x", Options{FontSize: 100})
+			return err
+		}, ErrSize},
+		{"font 48 pt on 2 x 1.5 in", func() error {
+			p, _ := LRCurve(res, 1, 0)
+			return Save(context.Background(), p, filepath.Join(t.TempDir(), "lr.png"), Options{Width: 2, Height: 1.5, FontSize: 48})
+		}, ErrSize},
 		{"missing directory", func() error {
 			p, _ := LRCurve(res, 1, 0)
-			return Save(context.Background(), p, filepath.Join(t.TempDir(), "absent", "lr.png"))
+			return Save(context.Background(), p, filepath.Join(t.TempDir(), "absent", "lr.png"), Options{})
 		}, os.ErrNotExist},
 	}
 	for _, c := range cases {
@@ -188,9 +210,6 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error %v, want %v", err, c.want)
 			}
 		})
-	}
-	if _, err := os.Stat(filepath.Join(t.TempDir(), "lr.pdf")); err == nil {
-		t.Error("a .pdf file was written")
 	}
 }
 
@@ -225,7 +244,7 @@ func TestExtremeValues(t *testing.T) {
 		{"candidates from -1e308 to 1e308", func(pts [][2]float64, _ *threshold.StageResult) {
 			pts[0][0], pts[last][0] = -1e308, 1e308
 		}, ErrRange},
-		{"LR of 1.5e308", func(pts [][2]float64, _ *threshold.StageResult) { pts[1][1] = 1.5e308 }, ErrRange},
+		{"LR of 1.75e308", func(pts [][2]float64, _ *threshold.StageResult) { pts[1][1] = 1.75e308 }, ErrRange},
 		{"LR of 1e308 at every other candidate", func(pts [][2]float64, _ *threshold.StageResult) {
 			for i := 0; i < len(pts); i += 2 {
 				pts[i][1] = 1e308
@@ -244,7 +263,7 @@ func TestExtremeValues(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			_, err := All(context.Background(), withStage1(res, c.edit), dir, "x")
+			_, err := All(context.Background(), withStage1(res, c.edit), dir, "x", Options{})
 			if !errors.Is(err, c.want) {
 				t.Errorf("error %v, want %v", err, c.want)
 			}
@@ -263,7 +282,7 @@ func TestSaveCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(stop)
 	path := filepath.Join(t.TempDir(), "lr.png")
-	if err := Save(ctx, p, path); !errors.Is(err, stop) {
+	if err := Save(ctx, p, path, Options{}); !errors.Is(err, stop) {
 		t.Errorf("Save = %v, want the context's cause", err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {

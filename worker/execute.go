@@ -1,21 +1,18 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/keys"
-	"github.com/thresher/thresher/cluster/specconv"
-	"github.com/thresher/thresher/estimators/mediation"
+	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
-	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -28,37 +25,62 @@ func (e permanentError) Unwrap() error { return e.err }
 
 func isPermanent(err error) bool {
 	var p permanentError
-	return errors.As(err, &p)
+	var invalid prepared.InvalidError
+	return errors.As(err, &p) || errors.As(err, &invalid)
 }
 
-// cancelCheckReps bounds the replications computed between two checks of a
-// task's cancellation; results do not depend on it.
-const cancelCheckReps = 64
-
-// executor runs tasks with cached datasets and prepared models.
+// executor runs tasks on models prepared from cached job specifications
+// and datasets.
 type executor struct {
-	etcd       *clientv3.Client
-	prefix     keys.Prefix
-	datasets   *lru[*panel.Table]
-	models     *lru[*threshold.Problem]
-	mediations *lru[*mediation.Problem]
-	metrics    *metrics
+	etcd    *clientv3.Client
+	prefix  keys.Prefix
+	kinds   *model.Registry
+	cache   *prepared.Cache
+	jobs    *prepared.LRU[*job]
+	metrics *metrics
 }
+
+// job is a job's specification as its tasks need it: the dataset and every
+// specification decoded (or why it does not decode).
+type job struct {
+	sha   string
+	kinds []string
+	specs []model.Spec
+	errs  []error
+}
+
+// job reads a job's specification from etcd once and decodes it.
+func (x *executor) job(ctx context.Context, id string) (*job, error) {
+	return first(x.jobs.Get(id, func() (*job, error) {
+		resp, err := x.etcd.Get(ctx, x.prefix.JobSpec(id))
+		if err != nil {
+			return nil, err
+		}
+		if len(resp.Kvs) == 0 {
+			return nil, permanentError{fmt.Errorf("job %s: no specification", id)}
+		}
+		var spec pb.JobSpec
+		if err := proto.Unmarshal(resp.Kvs[0].Value, &spec); err != nil {
+			return nil, permanentError{fmt.Errorf("job %s: specification: %w", id, err)}
+		}
+		j := &job{sha: spec.DatasetSha256}
+		for _, s := range spec.Specs {
+			decoded, err := x.kinds.Decode(s.Kind, s.Spec)
+			j.kinds, j.specs, j.errs = append(j.kinds, s.Kind), append(j.specs, decoded), append(j.errs, err)
+		}
+		return j, nil
+	}))
+}
+
+func first[V any](v V, _ bool, err error) (V, error) { return v, err }
 
 func (x *executor) dataset(ctx context.Context, sha string) (*panel.Table, error) {
-	t, hit, err := x.datasets.get(sha, func() (*panel.Table, error) {
+	t, hit, err := x.cache.Dataset(sha, func() ([]byte, error) {
 		data, err := datastore.Get(ctx, x.etcd, x.prefix, sha)
 		if errors.Is(err, datastore.ErrNotFound) {
 			return nil, permanentError{err}
 		}
-		if err != nil {
-			return nil, err
-		}
-		t, err := panel.ReadCSV(bytes.NewReader(data))
-		if err != nil {
-			return nil, permanentError{err}
-		}
-		return t, nil
+		return data, err
 	})
 	x.count("dataset", hit)
 	return t, err
@@ -72,122 +94,57 @@ func (x *executor) count(cache string, hit bool) {
 	}
 }
 
-// thresholdModel returns the prepared threshold model of a task.
-func (x *executor) thresholdModel(ctx context.Context, task *pb.Task) (*threshold.Problem, threshold.Algorithm, error) {
-	spec, alg, err := specconv.ThresholdFromProto(task.Spec.GetThreshold())
+// model returns the prepared model of a task's specification.
+func (x *executor) model(ctx context.Context, task *pb.Task) (model.Model, error) {
+	j, err := x.job(ctx, task.JobId)
 	if err != nil {
-		return nil, 0, permanentError{err}
+		return nil, err
 	}
-	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(task.Spec.GetThreshold())
-	if err != nil {
-		return nil, 0, permanentError{err}
+	i := int(task.Spec)
+	if i < 0 || i >= len(j.specs) {
+		return nil, permanentError{fmt.Errorf("job %s has no specification %d", task.JobId, i)}
 	}
-	// The algorithm is not part of the model: both kernels share it.
-	p, hit, err := x.models.get(task.DatasetSha256+"/"+string(raw), func() (*threshold.Problem, error) {
-		t, err := x.dataset(ctx, task.DatasetSha256)
-		if err != nil {
-			return nil, err
-		}
-		p, err := threshold.Prepare(t, spec)
-		if err != nil {
-			return nil, permanentError{err}
-		}
-		return p, nil
+	if j.errs[i] != nil {
+		return nil, permanentError{j.errs[i]}
+	}
+	m, hit, err := x.cache.Model(j.sha, j.kinds[i], j.specs[i], func() (*panel.Table, error) {
+		return x.dataset(ctx, j.sha)
 	})
 	x.count("model", hit)
-	return p, alg, err
-}
-
-// mediationModel returns the prepared mediation model of a task.
-func (x *executor) mediationModel(ctx context.Context, task *pb.Task) (*mediation.Problem, error) {
-	layout, spec, err := specconv.MediationFromProto(task.Spec.GetMediation())
-	if err != nil {
-		return nil, permanentError{err}
-	}
-	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(task.Spec.GetMediation())
-	if err != nil {
-		return nil, permanentError{err}
-	}
-	p, hit, err := x.mediations.get(task.DatasetSha256+"/"+string(raw), func() (*mediation.Problem, error) {
-		t, err := x.dataset(ctx, task.DatasetSha256)
-		if err != nil {
-			return nil, err
-		}
-		p, err := mediation.Prepare(t, layout, spec)
-		if err != nil {
-			return nil, permanentError{err}
-		}
-		return p, nil
-	})
-	x.count("model", hit)
-	return p, err
-}
-
-// chunked computes values first..last-1 in chunks of cancelCheckReps,
-// checking ctx between chunks, and counts them under a stage label.
-func (x *executor) chunked(ctx context.Context, first, last int, stage string, compute func(a, b int) ([]float64, error)) ([]float64, error) {
-	var out []float64
-	for r := first; r < last; r += cancelCheckReps {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		v, err := compute(r, min(r+cancelCheckReps, last))
-		if err != nil {
-			return nil, permanentError{err}
-		}
-		out = append(out, v...)
-		x.metrics.replications.WithLabelValues(stage).Add(float64(len(v)))
-	}
-	return out, nil
+	return m, err
 }
 
 // run executes one task and returns its values.
 func (x *executor) run(ctx context.Context, task *pb.Task) ([]float64, error) {
-	switch w := task.Work.(type) {
-	case *pb.Task_Noop:
+	if task.Noop {
 		return nil, nil
-	case *pb.Task_Profile:
-		p, alg, err := x.thresholdModel(ctx, task)
-		if err != nil {
-			return nil, err
-		}
-		v, err := p.Profile(alg, w.Profile.Fixed, w.Profile.Trim, int(w.Profile.First), int(w.Profile.Last))
-		if err != nil {
-			return nil, permanentError{err}
-		}
-		x.metrics.candidates.Add(float64(len(v)))
-		return v, nil
-	case *pb.Task_Bootstrap:
-		p, alg, err := x.thresholdModel(ctx, task)
-		if err != nil {
-			return nil, err
-		}
-		b := w.Bootstrap
-		setup := threshold.BootstrapSetup{Stage: int(b.Stage), Null: b.Null, Added: b.Added}
-		return x.chunked(ctx, int(b.First), int(b.Last), strconv.Itoa(int(b.Stage)), func(r0, r1 int) ([]float64, error) {
-			return p.Bootstrap(alg, setup, r0, r1)
-		})
-	case *pb.Task_Mediation:
-		p, err := x.mediationModel(ctx, task)
-		if err != nil {
-			return nil, err
-		}
-		return x.chunked(ctx, int(w.Mediation.First), int(w.Mediation.Last), "mediation", p.Bootstrap)
 	}
-	return nil, permanentError{fmt.Errorf("task %s: unknown kind of work %T", task.TaskId, task.Work)}
+	m, err := x.model(ctx, task)
+	if err != nil {
+		return nil, err
+	}
+	v, err := m.Execute(ctx, model.Task{Family: task.Family, Work: task.Work, First: int(task.First), Last: int(task.Last)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, permanentError{err}
+	}
+	if task.Counter != "" {
+		x.metrics.replications.WithLabelValues(task.Counter).Add(float64(len(v)))
+	} else {
+		x.metrics.candidates.Add(float64(len(v)))
+	}
+	return v, nil
 }
 
-// kind names a task's work for metrics.
+// kind names a task's work for metrics: its family.
 func kind(task *pb.Task) string {
-	switch task.Work.(type) {
-	case *pb.Task_Profile:
-		return "profile"
-	case *pb.Task_Bootstrap:
-		return "bootstrap"
-	case *pb.Task_Mediation:
-		return "mediation"
-	case *pb.Task_Noop:
+	switch {
+	case task.Noop:
 		return "noop"
+	case task.Family == "":
+		return "unknown"
 	}
-	return "unknown"
+	return task.Family
 }

@@ -21,9 +21,9 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/thresher/thresher/cluster/keys"
-	"github.com/thresher/thresher/estimators/mediation"
-	"github.com/thresher/thresher/estimators/panel"
-	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -38,6 +38,12 @@ type Config struct {
 	Advertise string
 	Etcd      *clientv3.Client
 	Prefix    keys.Prefix
+	// Kinds are the model kinds the worker runs; default kinds.Builtin().
+	Kinds *model.Registry
+	// Cache holds datasets and prepared models; default a private one of
+	// 8 datasets and 32 models.
+	// An in-process cluster shares one with its coordinator.
+	Cache *prepared.Cache
 	// Slots is the number of tasks run at once; default the number of CPUs.
 	Slots int
 	// LeaseTTL is the TTL of the registration lease; default 5 s.
@@ -76,6 +82,12 @@ func New(cfg Config) (*Worker, error) {
 		host, _ := os.Hostname()
 		cfg.ID = host + "-" + strconv.Itoa(os.Getpid())
 	}
+	if cfg.Kinds == nil {
+		cfg.Kinds = kinds.Builtin()
+	}
+	if cfg.Cache == nil {
+		cfg.Cache = prepared.New(8, 32)
+	}
 	if cfg.Slots <= 0 {
 		cfg.Slots = runtime.NumCPU()
 	}
@@ -103,8 +115,8 @@ func New(cfg Config) (*Worker, error) {
 	m.slots.Set(float64(cfg.Slots))
 	w := &Worker{cfg: cfg, lis: lis, addr: addr, health: health.NewServer()}
 	w.svc = &service{
-		exec: &executor{etcd: cfg.Etcd, prefix: cfg.Prefix, metrics: m,
-			datasets: newLRU[*panel.Table](8), models: newLRU[*threshold.Problem](32), mediations: newLRU[*mediation.Problem](32)},
+		exec: &executor{etcd: cfg.Etcd, prefix: cfg.Prefix, kinds: cfg.Kinds, cache: cfg.Cache, metrics: m,
+			jobs: prepared.NewLRU[*job](64)},
 		slots: make(chan struct{}, cfg.Slots), log: cfg.Logger, metrics: m,
 		streams: map[*workStream]struct{}{}, stopped: make(chan struct{}),
 	}

@@ -108,7 +108,7 @@ func (c *Client) call(ctx context.Context, op func(pb.JobsClient) error) error {
 		limit := c.Patience
 		if !c.answered {
 			limit = c.DialTimeout
-			cause, final := connectionCause(err)
+			final, cause := connectionCause(err)
 			if cause != nil && cause.Error() == last {
 				seen++
 			} else if cause != nil {

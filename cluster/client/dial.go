@@ -45,9 +45,9 @@ var causes = []struct {
 	{ErrNoPreface, "error reading server preface", 3, true},
 }
 
-// connectionCause returns the recognized cause of a failed connection, or
-// nil, and the attempts in a row that make it final.
-func connectionCause(err error) (error, int) {
+// connectionCause returns the attempts in a row that make the cause of a
+// failed connection final, and the recognized cause, or nil.
+func connectionCause(err error) (int, error) {
 	msg := err.Error()
 	if s, ok := status.FromError(err); ok {
 		msg = s.Message()
@@ -58,13 +58,13 @@ func connectionCause(err error) (error, int) {
 		case i < 0:
 			continue
 		case !c.quote:
-			return c.err, c.final
+			return c.final, c.err
 		}
 		quote := msg[i:]
 		if end := strings.IndexAny(quote, `"\`); end > 0 {
 			quote = quote[:end]
 		}
-		return fmt.Errorf("%w: %s", c.err, quote), c.final
+		return c.final, fmt.Errorf("%w: %s", c.err, quote)
 	}
-	return nil, 0
+	return 0, nil
 }

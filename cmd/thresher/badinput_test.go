@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/internal/proctest"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // binaryCase is a run of the real binary on hostile input: its exit code,
@@ -210,13 +210,13 @@ func outputCases() []binaryCase {
 // directory and checks its exit code, its stderr, and that only the files
 // the case names changed.
 func runBinaryCases(t *testing.T, cases []binaryCase) {
-	bin := proctest.Binary(t)
+	bin := clustertest.Binary(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			args := c.args(t, dir)
 			before := snapshot(t, dir)
-			p := proctest.Start(t, "thresher", bin, nil, args...)
+			p := clustertest.Start(t, "thresher", bin, nil, args...)
 			p.Wait(5 * time.Minute)
 			code := p.Cmd.ProcessState.ExitCode()
 			msg := strings.ReplaceAll(c.msg, "%DIR%", dir)
@@ -341,7 +341,7 @@ func TestOutputFIFOWithoutReaderInterrupted(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Skip(err)
 	}
-	p := proctest.Start(t, "thresher", proctest.Binary(t), nil, quickJob("--output", fifo)...)
+	p := clustertest.Start(t, "thresher", clustertest.Binary(t), nil, quickJob("--output", fifo)...)
 	// Wait until a thread sleeps in the kernel's FIFO open.
 	deadline := time.Now().Add(2 * time.Minute)
 	for !waitsForFIFO(p.Cmd.Process.Pid) {

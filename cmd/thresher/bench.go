@@ -32,6 +32,9 @@ Scenarios:
   hansen-exact    the same with --grid all (every distinct value), B = 1,000 per stage
   large           synthetic 20,000 units x 10 periods, 2 regime-dependent regressors,
                   xthreg convention, 2 thresholds, grid 400, B = 100 per stage
+  xthenreg-hansen the dynamic model of the README's xthenreg example on Hansen's data
+                  (grid 100, 221 instruments): linearity test with B = 1,000 on the
+                  fast path, the first 20 replications on the reference path
 
 The reference kernel fits one regression per candidate and would take hours
 on the larger scenarios; --reference-reps runs only the first R replications
@@ -107,13 +110,16 @@ const scenarioReps = -2
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchSynopsis, stderr)
-	name := fs.String("scenario", "hansen-grid400", "scenario: hansen-grid400, hansen-exact or large")
+	name := fs.String("scenario", "hansen-grid400", "scenario: hansen-grid400, hansen-exact, large or "+xthenregScenario)
 	data := fs.String("hansen-data", "testdata/hansen1999/invest.csv", "Hansen's invest.csv")
 	refReps := scenarioReps
 	fs.Var(intValue{&refReps, scenarioReps, threshold.MaxReps}, "reference-reps", fmt.Sprintf("bootstrap replications per stage for the reference kernel, 0..%d; -1: all; -2: the scenario's", threshold.MaxReps))
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the fast kernel's run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *name == xthenregScenario {
+		return runBenchXthenreg(ctx, *data, refReps, stdout, stderr)
 	}
 	i := slices.IndexFunc(benchScenarios(), func(s benchScenario) bool { return s.name == *name })
 	if i < 0 {

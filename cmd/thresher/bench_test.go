@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/thresher/thresher/estimators/threshold"
@@ -51,5 +52,24 @@ func TestCompareResults(t *testing.T) {
 		if a := compareResults(fast, ref, fastStats, refStats); !c.check(a) {
 			t.Errorf("%s: %+v", c.name, a)
 		}
+	}
+}
+
+// TestBenchXthenreg runs the xthenreg-hansen scenario with two reference
+// replications: the report states both paths' times and their agreement.
+func TestBenchXthenreg(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 5 s")
+	}
+	code, out, stderr := runCLI(t, "bench", "--scenario", "xthenreg-hansen", "--hansen-data", investCSV, "--reference-reps", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep xthenregBenchReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Agree || rep.ReferenceReps != 2 || rep.Reps != 1000 || rep.Instruments != 221 || !(rep.FastPerRepMS > 0) || !(rep.ReferencePerRepMS > 0) {
+		t.Errorf("report %+v", rep)
 	}
 }

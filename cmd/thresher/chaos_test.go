@@ -98,7 +98,7 @@ type chaosCluster struct {
 
 func startChaosCluster(t *testing.T, coordinators, workers int) *chaosCluster {
 	e := startEtcdCluster(t)
-	c := &chaosCluster{cluster: &cluster{t: t, etcdAddr: strings.Join(e.clients, ","), certs: makeCerts(t)}, etcd: e}
+	c := &chaosCluster{cluster: newClusterOn(t, strings.Join(e.clients, ",")), etcd: e}
 	for i := 0; i < coordinators; i++ {
 		c.coordAddrs = append(c.coordAddrs, freePort(t))
 		c.coordMetrics = append(c.coordMetrics, freePort(t))
@@ -111,7 +111,7 @@ func startChaosCluster(t *testing.T, coordinators, workers int) *chaosCluster {
 }
 
 func (c *chaosCluster) startCoordinator(i int) *proc {
-	p := startProc(c.t, fmt.Sprintf("coordinator %d", i), append([]string{"coordinator", "--etcd", c.etcdAddr,
+	p := startProc(c.t, fmt.Sprintf("coordinator %d", i), append([]string{"coordinator", "--etcd", c.EtcdAddr,
 		"--listen", c.coordAddrs[i], "--metrics-listen", c.coordMetrics[i], "--session-ttl", "2s",
 		"--token-file", filepath.Join(c.certs, "tokens.txt")}, tlsFlags(c.certs)...)...)
 	p.WaitFor(c.t, `coordinator started`, 30*time.Second)
@@ -192,12 +192,7 @@ func TestChaos(t *testing.T) {
 
 // workerNamed starts a worker with a given id (a restarted worker keeps its
 // id, as a pod of a Deployment would not, but a restarted process might).
-func (c *chaosCluster) workerNamed(id string) *proc {
-	p := startProc(c.t, "worker "+id, append([]string{"worker", "--etcd", c.etcdAddr, "--listen", "127.0.0.1:0",
-		"--metrics-listen", "127.0.0.1:0", "--slots", "1", "--id", id}, tlsFlags(c.certs)...)...)
-	p.WaitFor(c.t, `worker registered`, time.Minute)
-	return p
-}
+func (c *chaosCluster) workerNamed(id string) *proc { return c.WorkerNamed(id, nil) }
 
 // loadJob is job j of the load test: a small model whose options vary with
 // j, so that every job has its own result.
@@ -279,7 +274,7 @@ func TestLoad(t *testing.T) {
 
 	// No job lost or duplicated: etcd holds exactly the jobs submitted, all
 	// succeeded.
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.etcdAddr}, Logger: zap.NewNop()})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.EtcdAddr}, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)
 	}

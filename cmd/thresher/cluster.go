@@ -23,9 +23,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/worker"
 )
@@ -130,16 +130,18 @@ func newRegistry() *prometheus.Registry {
 }
 
 // serveMetrics serves /metrics, /healthz (liveness: the process answers)
-// and /readyz (ready() succeeds) until ctx ends, and, when drain is not nil,
-// /drain: it calls drain and answers once drain returns (a Kubernetes preStop
-// hook, so that the pod is deregistered before it is sent SIGTERM).
-func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, ready, drain func(context.Context) error, log *slog.Logger) (string, error) {
+// and /readyz (ready() succeeds) until stop is called, and, when drain is not
+// nil, /drain: it calls drain and answers once drain returns (a Kubernetes
+// preStop hook, so that the pod is deregistered before it is sent SIGTERM).
+// Stop shuts the server down gracefully and returns when the answers in
+// flight, such as /drain's, are written (2 s at most).
+func serveMetrics(addr string, reg *prometheus.Registry, ready, drain func(context.Context) error, log *slog.Logger) (string, func(), error) {
 	if addr == "" {
-		return "", nil
+		return "", func() {}, nil
 	}
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("metrics listen: %w", err)
+		return "", nil, fmt.Errorf("metrics listen: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -167,12 +169,12 @@ func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, re
 			log.Error("metrics server", "err", err)
 		}
 	}()
-	context.AfterFunc(ctx, func() {
+	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
-	})
-	return lis.Addr().String(), nil
+	}
+	return lis.Addr().String(), stop, nil
 }
 
 const etcdSynopsis = `Runs an embedded etcd server for a local cluster: a single member by default,
@@ -233,7 +235,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line (required with TLS)")
 	workerName := fs.String("worker-server-name", "thresher-worker", "name the workers' certificates are verified under")
 	maxDataset := fs.Int("max-dataset-bytes", defaultMaxDatasetBytes, "largest dataset a client may upload")
-	maxWork := workFlag(specconv.DefaultMaxWork)
+	maxWork := workFlag(jobspec.DefaultMaxWork)
 	fs.Var(&maxWork, "max-work", "refuse at submission a job whose estimated work exceeds this many units (see 'thresher xthreg --help')")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -279,7 +281,7 @@ type service interface {
 
 // serve opens the log and the etcd client, builds the service with them and
 // a registry, serves its metrics and runs it until ctx ends; the metrics
-// server stops, then the etcd client closes.
+// server stops, its answers written, then the etcd client closes.
 //
 // With drainEndpoint, /drain on the metrics address ends Run as SIGTERM
 // would and answers when Run has returned.
@@ -314,12 +316,13 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 			}
 		}
 	}
-	metricsCtx, stopMetrics := context.WithCancel(context.Background())
-	defer stopMetrics()
-	maddr, err := serveMetrics(metricsCtx, f.metricsListen, reg, svc.Ready, drain, log)
+	maddr, stopMetrics, err := serveMetrics(f.metricsListen, reg, svc.Ready, drain, log)
 	if err != nil {
 		return err
 	}
+	// After Run returns (close(ran)), /drain's answer is written before
+	// the process goes on to exit.
+	defer stopMetrics()
 	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","))
 	defer close(ran)
 	return svc.Run(runCtx)

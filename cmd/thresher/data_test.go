@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/internal/proctest"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // TestDatasetTooLarge runs the binary on a 273 MB (sparse) file: it is
@@ -24,9 +24,9 @@ func TestDatasetTooLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	bin := proctest.Binary(t)
+	bin := clustertest.Binary(t)
 	start := time.Now()
-	p := proctest.Start(t, "xthreg", bin, nil, "xthreg", "--data", big, "--depvar", "i", "--rx", "c", "--qx", "d")
+	p := clustertest.Start(t, "xthreg", bin, nil, "xthreg", "--data", big, "--depvar", "i", "--rx", "c", "--qx", "d")
 	err = p.Wait(10 * time.Second)
 	elapsed := time.Since(start)
 	if code := p.Cmd.ProcessState.ExitCode(); code != 1 {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
-	"github.com/thresher/thresher/internal/proctest"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // The end-to-end tests run the real binary as separate processes: an etcd,
@@ -29,25 +29,19 @@ import (
 // TestMain removes the binary the tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	proctest.RemoveBinary()
+	clustertest.RemoveBinary()
 	os.Exit(code)
 }
 
-type proc = proctest.Proc
+type proc = clustertest.Proc
 
 // startProc runs the thresher binary until the test ends.
 func startProc(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
-	return proctest.Start(t, name, proctest.Binary(t), nil, args...)
+	return clustertest.Start(t, name, clustertest.Binary(t), nil, args...)
 }
 
-// startProcEnv runs the thresher binary with extra environment variables.
-func startProcEnv(t *testing.T, name string, env []string, args ...string) *proc {
-	t.Helper()
-	return proctest.Start(t, name, proctest.Binary(t), env, args...)
-}
-
-var freePort = proctest.FreeAddr
+var freePort = clustertest.FreeAddr
 
 // e2eJob is the acceptance job: the Hansen model with 3 thresholds on the
 // exact grid, B = 2,000 per stage, fixed seed.
@@ -81,25 +75,27 @@ func reference(t *testing.T) string {
 // cluster is an etcd, coordinators and workers as processes, secured with
 // TLS, mutual TLS between coordinators and workers, and a bearer token.
 type cluster struct {
-	t        *testing.T
-	etcdAddr string
-	etcdDir  string
-	certs    string
-	etcd     *proc
-	workers  int
+	*clustertest.Cluster
+	t     *testing.T
+	certs string
 }
 
-func newCluster(t *testing.T) *cluster {
-	c := &cluster{t: t, etcdAddr: freePort(t), etcdDir: t.TempDir(), certs: makeCerts(t)}
-	c.startEtcd()
-	return c
+func newCluster(t *testing.T) *cluster { return newClusterOn(t, "") }
+
+// newClusterOn starts a cluster on the etcd at etcdAddr, or on its own etcd
+// when etcdAddr is empty.
+func newClusterOn(t *testing.T, etcdAddr string) *cluster {
+	certs := makeCerts(t)
+	return &cluster{t: t, certs: certs, Cluster: clustertest.NewCluster(t, clustertest.Options{EtcdAddr: etcdAddr,
+		CoordinatorArgs: append([]string{"--token-file", filepath.Join(certs, "tokens.txt")}, tlsFlags(certs)...),
+		WorkerArgs:      tlsFlags(certs)})}
 }
 
 // makeCerts runs 'thresher certs' into a new directory.
 func makeCerts(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "certs")
-	if out, err := exec.Command(proctest.Binary(t), "certs", "--dir", dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(clustertest.Binary(t), "certs", "--dir", dir).CombinedOutput(); err != nil {
 		t.Fatalf("certs: %v\n%s", err, out)
 	}
 	return dir
@@ -118,38 +114,16 @@ func (c *cluster) clientFlags(tokenFile string) []string {
 		"--token-file", tokenFile}
 }
 
-func (c *cluster) startEtcd() {
-	c.etcd = startProc(c.t, "etcd", "etcd", "--data-dir", c.etcdDir, "--listen", c.etcdAddr)
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(c.etcd.Stdout.String(), "etcd serving") {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("etcd did not start:\n%s", c.etcd.Stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // coordinator starts a coordinator on addr and waits until it serves.
-func (c *cluster) coordinator(addr string) *proc {
-	p := startProc(c.t, "coordinator "+addr, append([]string{"coordinator", "--etcd", c.etcdAddr, "--listen", addr,
-		"--metrics-listen", "127.0.0.1:0", "--session-ttl", "2s", "--token-file", filepath.Join(c.certs, "tokens.txt")},
-		tlsFlags(c.certs)...)...)
-	p.WaitFor(c.t, `coordinator started`, 30*time.Second)
-	return p
-}
+func (c *cluster) coordinator(addr string) *proc { return c.Coordinator(addr) }
 
 // worker starts a worker with one slot and waits until it is registered.
-func (c *cluster) worker() *proc { return c.workerWithCerts(c.certs, nil) }
+func (c *cluster) worker() *proc { return c.Worker(nil) }
 
 // workerWithCerts starts a worker presenting the certificates in dir, with
 // extra environment variables.
 func (c *cluster) workerWithCerts(dir string, env []string) *proc {
-	c.workers++
-	p := startProcEnv(c.t, fmt.Sprintf("worker %d", c.workers), env, append([]string{"worker", "--etcd", c.etcdAddr,
-		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--slots", "1", "--id", fmt.Sprintf("w%d", c.workers)},
-		tlsFlags(dir)...)...)
-	p.WaitFor(c.t, `worker registered`, 30*time.Second)
-	return p
+	return c.Worker(env, tlsFlags(dir)...)
 }
 
 // submit starts the client of the job against coordinators.
@@ -246,21 +220,14 @@ func TestE2EWorkerDrained(t *testing.T) {
 	addr := freePort(t)
 	c.coordinator(addr)
 	w := c.worker()
-	metrics := w.WaitFor(t, `worker started.*metrics=(\S+)`, 10*time.Second)
 	c.worker()
 	client := c.submit(addr)
 	waitProgress(t, client)
-	resp, err := http.Get("http://" + metrics + "/drain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || string(body) != "drained\n" {
-		t.Fatalf("/drain: %s %q", resp.Status, body)
+	if status, body := clustertest.Drain(t, w); status != http.StatusOK || body != "drained\n" {
+		t.Fatalf("/drain: %d %q", status, body)
 	}
 	stillRunning(t, client)
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.etcdAddr}, Logger: zap.NewNop()})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.EtcdAddr}, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,10 +295,10 @@ func TestE2EEtcdRestart(t *testing.T) {
 	c.worker()
 	client := c.submit(addr)
 	waitProgress(t, client)
-	c.etcd.Kill()
+	c.Etcd.Kill()
 	stillRunning(t, client)
 	time.Sleep(time.Second)
-	c.startEtcd()
+	c.StartEtcd()
 	sameJSON(t, c.result(client), want)
 }
 

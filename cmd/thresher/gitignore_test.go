@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/thresher/thresher/internal/proctest"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // TestGitignoreCoversCommandOutputs runs the README's commands that write
@@ -20,7 +20,7 @@ func TestGitignoreCoversCommandOutputs(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("no git")
 	}
-	bin := proctest.Binary(t)
+	bin := clustertest.Binary(t)
 	dir := t.TempDir()
 	ignore, err := os.ReadFile("../../.gitignore")
 	if err != nil {
@@ -61,7 +61,7 @@ func TestGitignoreCoversCommandOutputs(t *testing.T) {
 		run(bin, args...)
 	}
 	for _, dataDir := range []string{"etcd-data", ""} {
-		args := []string{"etcd", "--listen", proctest.FreeAddr(t)}
+		args := []string{"etcd", "--listen", clustertest.FreeAddr(t)}
 		if dataDir != "" {
 			args = append(args, "--data-dir", dataDir)
 		}

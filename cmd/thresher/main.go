@@ -19,6 +19,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"xthreg", "estimate a panel threshold model and bootstrap its tests", runXthreg},
+		{"xthenreg", "estimate a dynamic panel threshold model (Seo-Shin GMM) and test linearity", runXthenreg},
 		{"sweep", "run several threshold models on one dataset as one job", runSweep},
 		{"paper", "run the applied paper's workflow: Tables 2-6 and figures", runPaper},
 		{"simulate", "write a synthetic data set (provinces, threshold)", runSimulate},

@@ -5,18 +5,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
+	"github.com/thresher/thresher/internal/outfile"
 	"github.com/thresher/thresher/paper"
 	"github.com/thresher/thresher/plots"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -90,7 +92,8 @@ high/low digital level), 5 (mediation with Sobel tests and bootstrap
 intervals) and 6 (threshold models, number of thresholds chosen by the
 bootstrap tests), each as Markdown, LaTeX, CSV and JSON, the threshold and
 mediation results as JSON, and a figure of every LR curve and bootstrap
-distribution (PNG and SVG).
+distribution (PNG and SVG; --width, --height, --font-size and --formats as
+in 'thresher plot').
 
 By default the data carry the paper's variables (province, year, region,
 lncie, lndig, lnpgdp, lnopen, lnes, lncap, lnind, lntec); when lndig or lncie
@@ -102,6 +105,18 @@ mediators and threshold variables; 'go doc ./paper Spec' lists its keys.
 The bootstraps of Table 6 and of the mediation run as one sweep job: on the
 in-process cluster by default, or on --coordinator.
 
+--write-panel FILE also writes the data Table 6's threshold models run on:
+the panel with the built lndig and lncie and the period dummies _year2009,
+..., _year2020 (the first year is the base). With the default specification
+each model of Table 6 is then
+
+  thresher xthreg --data FILE --id province --time year --depvar lncie \
+    --indep lnpgdp,lnopen,lnes,lncap,_year2009,...,_year2020 --rx lndig \
+    --qx Q --thnum 3 --grid 300 --trim 0.01 --bs 300 --seed 1
+
+for Q = lndig, lnind, lntec: with --save-draws its JSON is threshold_Q.json
+exactly (the ... stands for every year dummy of the file).
+
   thresher simulate provinces --seed 1 --out sim
   thresher paper --data sim/provinces.csv --out results`
 
@@ -110,11 +125,14 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataPath := fs.String("data", "", "provincial panel CSV (required)")
 	specPath := fs.String("spec", "", "YAML specification (default: the paper's)")
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
+	panelPath := fs.String("write-panel", "", "also write the threshold models' data (with lndig, lncie and the period dummies) to this CSV file")
 	var lf localFlags
 	lf.register(fs)
 	maxData := registerMaxDataset(fs)
 	var remote remoteFlags
 	remote.register(fs)
+	var fig figureFlags
+	fig.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -123,6 +141,11 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := checkOutDir("out", *out); err != nil {
 		return err
+	}
+	if *panelPath != "" {
+		if err := outfile.Check(*panelPath); err != nil {
+			return fmt.Errorf("%w: --write-panel %v", errUsage, err)
+		}
 	}
 	spec := paper.DefaultSpec()
 	if *specPath != "" {
@@ -164,14 +187,14 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// on the threshold data (the analysis data plus period dummies).
 	var specs []*pb.Specification
 	for _, s := range models.Specs {
-		specs = append(specs, &pb.Specification{Label: "threshold " + s.Qx,
-			Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(s, threshold.Fast)}})
+		specs = append(specs, &pb.Specification{Label: "threshold " + s.Qx, Kind: threshold.KindName,
+			Spec: threshold.ConfigOf(s, threshold.Fast).Encode()})
 	}
 	for _, p := range problems {
 		s := p.Spec()
 		s.KeepDraws = true
-		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator,
-			Model: &pb.Specification_Mediation{Mediation: specconv.MediationToProto(ds.Layout, s)}})
+		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator, Kind: mediation.KindName,
+			Spec: mediation.Config{ID: ds.Layout.ID, Time: ds.Layout.Time, Spec: s}.Encode()})
 	}
 	results, err := runJob(ctx, &remote, lf, models.CSV, specs, newProgressLog(stderr))
 	if err != nil {
@@ -184,15 +207,15 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for i, r := range results {
 		var name string
 		if i < len(models.Specs) {
-			var res threshold.Result
-			if err := json.Unmarshal(r, &res); err != nil {
-				return err
-			}
-			thresholds = append(thresholds, &res)
-			name = "threshold_" + fileStem(res.Model.Qx)
-			figures, err := plots.All(ctx, res, *out, name)
+			res, err := threshold.DecodeResult(r)
 			if err != nil {
 				return err
+			}
+			thresholds = append(thresholds, res)
+			name = "threshold_" + fileStem(res.Model.Qx)
+			figures, err := plots.All(ctx, *res, *out, name, fig.options())
+			if err != nil {
+				return figureError(err)
 			}
 			written = append(written, figures...)
 		} else {
@@ -221,6 +244,12 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := paper.WriteAll(ctx, *out, tables.List()...); err != nil {
 		return err
 	}
+	if *panelPath != "" {
+		if err := outfile.Write(ctx, *panelPath, models.CSV, outfile.Perm); err != nil {
+			return fmt.Errorf("write panel: %w", err)
+		}
+		fmt.Fprintf(stdout, "wrote the threshold models' data to %s\n", *panelPath)
+	}
 	_, err = fmt.Fprintf(stdout, "wrote tables 2-6 (md, tex, csv, json) and %d result and figure files to %s\n", len(written), *out)
 	return err
 }
@@ -238,13 +267,19 @@ func fileStem(term string) string {
 const plotSynopsis = `Draws the figures of a saved threshold result (thresher xthreg --format json):
 the LR(g) curve of every estimated threshold with the critical value c(a),
 and, when the result kept its bootstrap draws (--save-draws), the
-distribution of F* with the observed F, as PNG and SVG.`
+distribution of F* with the observed F, as PNG and SVG (--formats adds PDF).
+The legend sits below the plot area, the LR curve's confidence set is
+shaded, and a p-value no draw reaches reads "p < 1/B".
+
+  thresher plot --result r.json --out figs --width 5 --height 3.5 --font-size 9 --formats pdf`
 
 func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", plotSynopsis, stderr)
 	resultPath := fs.String("result", "", "JSON result of thresher xthreg (required)")
 	out := fs.String("out", ".", "directory for the figures")
 	prefix := fs.String("prefix", "threshold", "file name prefix")
+	var fig figureFlags
+	fig.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -266,12 +301,56 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%s: not a threshold result: no stages", *resultPath)
 	}
 	fmt.Fprintf(stderr, "thresher: drawing the figures of %s\n", *resultPath)
-	paths, err := plots.All(ctx, res, *out, *prefix)
+	paths, err := plots.All(ctx, res, *out, *prefix, fig.options())
 	if err != nil {
-		return err
+		return figureError(err)
 	}
 	for _, p := range paths {
 		fmt.Fprintln(stdout, p)
 	}
 	return nil
+}
+
+// figureFlags are the size and format options of the figures.
+type figureFlags struct {
+	width, height, fontSize float64
+	formats                 string
+}
+
+func (f *figureFlags) register(fs *flag.FlagSet) {
+	f.width, f.height, f.fontSize, f.formats = plots.Width, plots.Height, plots.FontSize, "png,svg"
+	fs.Var(floatValue{&f.width, interval{lo: plots.MinWidth, hi: plots.MaxWidth}}, "width",
+		fmt.Sprintf("figure width in inches, %g..%g", plots.MinWidth, plots.MaxWidth))
+	fs.Var(floatValue{&f.height, interval{lo: plots.MinHeight, hi: plots.MaxHeight}}, "height",
+		fmt.Sprintf("figure height in inches, %g..%g", plots.MinHeight, plots.MaxHeight))
+	fs.Var(floatValue{&f.fontSize, interval{lo: plots.MinFontSize, hi: plots.MaxFontSize}}, "font-size",
+		fmt.Sprintf("font size of labels and legend in points, %g..%g (the title's is 1.2 times it)", plots.MinFontSize, plots.MaxFontSize))
+	fs.Var(choiceValue{&f.formats, checkFigureFormats}, "formats",
+		"figure formats, a list of "+strings.Join(plots.Formats, ", "))
+}
+
+// checkFigureFormats checks a --formats list.
+func checkFigureFormats(s string) error {
+	list := splitList(s)
+	if len(list) == 0 {
+		return fmt.Errorf("%q names no format (want %s)", s, strings.Join(plots.Formats, ", "))
+	}
+	for _, f := range list {
+		if !slices.Contains(plots.Formats, f) {
+			return fmt.Errorf("unknown figure format %q (want %s)", f, strings.Join(plots.Formats, ", "))
+		}
+	}
+	return nil
+}
+
+func (f *figureFlags) options() plots.Options {
+	return plots.Options{Width: f.width, Height: f.height, FontSize: f.fontSize, Formats: splitList(f.formats)}
+}
+
+// figureError makes a font too large for the figure a usage mistake.
+func figureError(err error) error {
+	if errors.Is(err, plots.ErrSize) {
+		return fmt.Errorf("%w: %v (lower --font-size or raise --width and --height)", errUsage, err)
+	}
+	return err
 }

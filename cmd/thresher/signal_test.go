@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/internal/proctest"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // zigzagResult writes a result whose LR curve jumps between its values and
@@ -110,7 +110,7 @@ specs:
 		{"simulating", []string{"simulate", "threshold", "--units", "200000", "--out", outDir}, "1s", syscall.SIGTERM},
 		{"plotting", []string{"plot", "--result", zigzag, "--out", outDir}, "drawing the figures", syscall.SIGINT},
 	}
-	bin := proctest.Binary(t)
+	bin := clustertest.Binary(t)
 	for _, c := range cases {
 		t.Run(c.phase, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
@@ -123,7 +123,7 @@ specs:
 					args[i] = a
 				}
 			}
-			p := proctest.Start(t, c.phase, bin, nil, args...)
+			p := clustertest.Start(t, c.phase, bin, nil, args...)
 			if delay, err := time.ParseDuration(c.ready); err == nil {
 				time.Sleep(delay)
 			} else {

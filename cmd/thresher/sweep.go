@@ -12,7 +12,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -242,11 +241,10 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
-		spec, alg, err := e.spec()
-		if err != nil {
+		if err := e.spec(); err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
-		specs[i] = &pb.Specification{Label: e.Label, Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}
+		specs[i] = e.specification(e.Label)
 	}
 	results, err := runJob(ctx, &remote, lf, data, specs, newProgressLog(stderr))
 	if err != nil {
@@ -273,7 +271,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		for i, r := range results {
 			fmt.Fprintf(&buf, "=== %s ===\n", entries[i].Label)
-			if err := writeText(&buf, r, threshold.Conventional); err != nil {
+			if err := (threshold.Kind{}).WriteText(&buf, r); err != nil {
 				return err
 			}
 			buf.WriteByte('\n')

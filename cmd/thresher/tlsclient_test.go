@@ -15,8 +15,8 @@ func TestE2EClientTLSMistakes(t *testing.T) {
 	skipShort(t)
 	c := newCluster(t)
 	tlsAddr, plainAddr := freePort(t), freePort(t)
-	c.coordinator(tlsAddr)
-	startProc(t, "plaintext coordinator", "coordinator", "--etcd", c.etcdAddr, "--listen", plainAddr, "--insecure",
+	c.Coordinator(tlsAddr)
+	startProc(t, "plaintext coordinator", "coordinator", "--etcd", c.EtcdAddr, "--listen", plainAddr, "--insecure",
 		"--metrics-listen", "", "--prefix", "/plaintext").WaitFor(t, `coordinator started`, 30*time.Second)
 	ca, tokens := filepath.Join(c.certs, "ca.pem"), filepath.Join(c.certs, "tokens.txt")
 	cases := []struct {

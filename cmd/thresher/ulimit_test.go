@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thresher/thresher/internal/proctest"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // TestInProcessUnderAddressSpaceLimit runs the in-process default under
@@ -24,12 +24,12 @@ func TestInProcessUnderAddressSpaceLimit(t *testing.T) {
 		{"4194304", 0, "thresher: bootstrap single 20/20\n"},
 		{"2097152", 1, "lower --etcd-backend-bytes (1073741824) or raise ulimit -v\n"},
 	}
-	bin := proctest.Binary(t)
+	bin := clustertest.Binary(t)
 	for _, c := range cases {
 		t.Run(c.limitKB+" KiB", func(t *testing.T) {
 			args := append([]string{"-c", `ulimit -v "$0" && exec "$@"`, c.limitKB, bin},
 				hansenArgs("--thnum", "1", "--trim", "0.01", "--bs", "20", "--format", "json")...)
-			p := proctest.Start(t, "xthreg under ulimit -v", "bash", nil, args...)
+			p := clustertest.Start(t, "xthreg under ulimit -v", "bash", nil, args...)
 			p.Wait(2 * time.Minute)
 			stderr := p.Stderr.String()
 			if code := p.Cmd.ProcessState.ExitCode(); code != c.code || !strings.HasSuffix(stderr, c.stderr) {

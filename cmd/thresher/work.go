@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// workFlag is a limit of a job's estimated work (see specconv.Work): a
+// workFlag is a limit of a job's estimated work (see jobspec.Work): a
 // positive, finite number such as 1e11.
 type workFlag float64
 

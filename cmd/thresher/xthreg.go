@@ -17,41 +17,25 @@ import (
 
 	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/cluster/etcdserver"
-	"github.com/thresher/thresher/cluster/local"
+	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/security"
-	"github.com/thresher/thresher/cluster/specconv"
 	"github.com/thresher/thresher/coordinator"
+	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/inprocess"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
 // modelConfig holds the fields of a threshold model, from flags
-// (`thresher xthreg`) or from a sweep file (`thresher sweep`); register
-// parses both.
+// (`thresher xthreg`) or from a sweep file (`thresher sweep`): the
+// threshold kind's Config, which the job carries as it is; register parses
+// both.
 type modelConfig struct {
-	ID         string
-	Time       string
-	Depvar     string
-	Indep      listFlag
-	Rx         listFlag
-	Qx         string
-	Thnum      int
-	Grid       string
-	Trim       []float64
-	Bs         []int
-	Level      float64 // percent
-	Seed       uint64
-	Convention string
-	Residuals  string
-	Thresholds []float64
-	Algorithm  string
-	Bootstrap  string
-	SaveDraws  bool
+	threshold.Config
 }
 
 // defaultModel holds the defaults of every model field.
-var defaultModel = modelConfig{ID: "id", Time: "year", Thnum: 1, Grid: "all", Level: 95, Seed: 1,
-	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto"}
+var defaultModel = modelConfig{threshold.DefaultConfig}
 
 // Ranges of the model options.
 var (
@@ -65,8 +49,8 @@ func (m *modelConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.ID, "id", m.ID, "column naming the unit (panel variable)")
 	fs.StringVar(&m.Time, "time", m.Time, "column holding the integer period")
 	fs.StringVar(&m.Depvar, "depvar", m.Depvar, "dependent variable (required)")
-	fs.Var(&m.Indep, "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
-	fs.Var(&m.Rx, "rx", "regime-dependent regressors, comma-separated (required)")
+	fs.Var((*listFlag)(&m.Indep), "indep", "regime-independent regressors, comma-separated (xthreg indepvars)")
+	fs.Var((*listFlag)(&m.Rx), "rx", "regime-dependent regressors, comma-separated (required)")
 	fs.StringVar(&m.Qx, "qx", m.Qx, "threshold variable (required)")
 	fs.Var(intValue{&m.Thnum, 1, threshold.MaxThresholds}, "thnum", fmt.Sprintf("number of thresholds K, 1..%d", threshold.MaxThresholds))
 	fs.Var(choiceValue{&m.Grid, checkGrid}, "grid", fmt.Sprintf(`candidate grid: "all" (every distinct value inside the trim) or a number of points, 2..%d`, threshold.MaxGridPoints))
@@ -137,7 +121,7 @@ func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
 	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
 	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
-	r.maxWork = specconv.DefaultMaxWork
+	r.maxWork = jobspec.DefaultMaxWork
 	fs.Var(&r.maxWork, "max-work", "refuse, before any work, a job whose estimated work exceeds this many units "+
 		"(an observation or candidate threshold visited once; each bootstrap replication and point estimate visits them all)")
 	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
@@ -228,41 +212,23 @@ func checkFormat(s string) error {
 	return nil
 }
 
-// spec turns the fields into a model specification and its kernel.
-func (m *modelConfig) spec() (threshold.Spec, threshold.Algorithm, error) {
-	var s threshold.Spec
-	var err error
-	if s.Convention, err = threshold.ParseConvention(m.Convention); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
+// spec checks that the fields make a model specification: a mistake,
+// including the counts of the per-stage lists and the required fields, is
+// a usage error. The data are checked when the job is submitted.
+func (m *modelConfig) spec() error {
+	s, _, err := m.Config.Spec()
+	if err == nil {
+		err = s.Normalize()
 	}
-	if s.Grid, err = threshold.ParseGrid(m.Grid); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if s.Residuals, err = threshold.ParseResiduals(m.Residuals); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if s.Bootstrap, err = threshold.ParseBootstrap(m.Bootstrap); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	alg, err := threshold.ParseAlgorithm(m.Algorithm)
 	if err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	s.ID, s.Time = m.ID, m.Time
-	s.Depvar, s.Indep, s.Rx, s.Qx = m.Depvar, m.Indep, m.Rx, m.Qx
-	s.Thresholds, s.Trim, s.Reps, s.Seed = m.Thnum, m.Trim, m.Bs, m.Seed
-	s.Level = m.Level / 100
-	if len(m.Thresholds) > 0 {
-		s.Given = m.Thresholds
-	}
-	s.KeepDraws = m.SaveDraws
-	// The counts of the per-stage lists, and the required fields, are
-	// option errors too.
-	check := s
-	if err := check.Normalize(); err != nil {
-		return s, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	return s, alg, nil
+	return nil
+}
+
+// specification returns the job's specification of the model.
+func (m *modelConfig) specification(label string) *pb.Specification {
+	return &pb.Specification{Label: label, Kind: threshold.KindName, Spec: m.Encode()}
 }
 
 func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -275,8 +241,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.data == "" {
 		return fmt.Errorf("%w: --data is required", errUsage)
 	}
-	spec, alg, err := c.spec()
-	if err != nil {
+	if err := c.spec(); err != nil {
 		return err
 	}
 	vce, err := threshold.ParseVCE(c.vce)
@@ -290,9 +255,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, &c.remote, c.local, data,
-		[]*pb.Specification{{Model: &pb.Specification_Threshold{Threshold: specconv.ThresholdToProto(spec, alg)}}},
-		newProgressLog(stderr))
+	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{c.specification("")}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -301,21 +264,12 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		err = json.Indent(&buf, results[0], "", "  ")
 		buf.WriteByte('\n')
 	} else {
-		err = writeText(&buf, results[0], vce)
+		err = threshold.Kind{VCE: vce}.WriteText(&buf, results[0])
 	}
 	if err != nil {
 		return err
 	}
 	return writeOutput(ctx, c.output, stdout, buf.Bytes())
-}
-
-// writeText writes the text report of a JSON result.
-func writeText(w io.Writer, result []byte, vce threshold.VCE) error {
-	var res threshold.Result
-	if err := json.Unmarshal(result, &res); err != nil {
-		return err
-	}
-	return res.WriteText(w, vce)
 }
 
 // abandonWait bounds the shutdown of an interrupted command's in-process
@@ -331,11 +285,10 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 	if err != nil {
 		return nil, err
 	}
-	work, err := specconv.CheckWork(specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
+	work, err := jobspec.CheckWork(kinds.Builtin(), specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
 	if len(addrs) == 0 {
 		workers := lf.workers
 		if workers <= 0 {
@@ -347,7 +300,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		// The client has checked the dataset's size against its own limit.
 		// (The closure keeps the limit, not the data, alive.)
 		limit := max(len(data), defaultMaxDatasetBytes)
-		lc, err := local.Start(ctx, local.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
+		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
 			Coordinator: func(c *coordinator.Config) {
 				c.MaxWork = float64(remote.maxWork)
 				c.MaxDatasetBytes = limit
@@ -373,7 +326,16 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 	}
 	defer cl.Close()
 	cl.DialTimeout = remote.dialTimeout
-	results, err := cl.Run(ctx, data, specs, progress.event)
+	// The estimate is stated once the job is submitted: a failure to
+	// reach the cluster stays a one-line message.
+	submitted := false
+	results, err := cl.Run(ctx, data, specs, func(ev *pb.JobEvent) {
+		if !submitted {
+			submitted = true
+			fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
+		}
+		progress.event(ev)
+	})
 	return results, remote.explain(err)
 }
 

@@ -7,5 +7,6 @@
 // and in whatever order. Bounded integers use Lemire's unbiased
 // multiply-and-reject method on top of the generator's 64-bit outputs, written
 // out here so that the mapping from key to draws is pinned by this package
-// (see the golden test) and not by a library's choice of algorithm.
+// (see the golden test) and not by a library's choice of algorithm; normal
+// numbers use the Box-Muller transform, written out for the same reason.
 package stream

@@ -3,6 +3,7 @@ package stream
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 )
@@ -16,6 +17,9 @@ type Purpose string
 const (
 	ThresholdBootstrap Purpose = "threshold-bootstrap"
 	MediationBootstrap Purpose = "mediation-bootstrap"
+	// DynamicThresholdBootstrap is the multiplier bootstrap of the
+	// dynamic-panel threshold model's linearity test (dynthreshold).
+	DynamicThresholdBootstrap Purpose = "dynamic-threshold-bootstrap"
 )
 
 // version is part of every key; bump it only with a deliberate change of all
@@ -68,3 +72,12 @@ func (s *Stream) IntN(n int) int {
 // Float64 returns a uniform number in [0, 1) built from the top 53 bits of
 // one 64-bit output.
 func (s *Stream) Float64() float64 { return float64(s.src.Uint64()>>11) / (1 << 53) }
+
+// Normal returns a standard normal number by the Box-Muller transform of two
+// uniforms u1, u2 from Float64: sqrt(-2 ln(1-u1)) cos(2 pi u2). 1-u1 lies in
+// (0, 1], so the logarithm is finite; the sine companion is not used, so every
+// call consumes exactly two 64-bit outputs.
+func (s *Stream) Normal() float64 {
+	u1, u2 := s.Float64(), s.Float64()
+	return math.Sqrt(-2*math.Log(1-u1)) * math.Cos(2*math.Pi*u2)
+}

@@ -3,6 +3,7 @@ package stream
 import (
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"slices"
 	"testing"
@@ -98,5 +99,32 @@ func TestStreamsDiffer(t *testing.T) {
 	}
 	if first(New(1, ThresholdBootstrap, 1, 0)) != base {
 		t.Error("the same key produced different streams")
+	}
+}
+
+// TestNormal pins the first normal draws of one stream (a change of the
+// transform changes every published multiplier bootstrap) and checks their
+// first two moments on a long run.
+func TestNormal(t *testing.T) {
+	s := New(1, DynamicThresholdBootstrap, 1, 0)
+	got := []float64{s.Normal(), s.Normal(), s.Normal()}
+	want := []float64{1.0864987862529385, -0.28688685228848776, 1.4799334666028261}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("draw %d = %.17g, pinned %.17g", i, got[i], want[i])
+		}
+	}
+	const draws = 100000
+	sum, sum2 := 0.0, 0.0
+	for i := 0; i < draws; i++ {
+		z := s.Normal()
+		sum += z
+		sum2 += z * z
+	}
+	mean, variance := sum/draws, sum2/draws-(sum/draws)*(sum/draws)
+	// Standard errors: 1/sqrt(1e5) = 0.0032 for the mean, sqrt(2/1e5) =
+	// 0.0045 for the variance; 5 of them bound both.
+	if math.Abs(mean) > 0.016 || math.Abs(variance-1) > 0.023 {
+		t.Errorf("mean %.4f, variance %.4f of %d draws", mean, variance, draws)
 	}
 }

@@ -28,144 +28,6 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-type Convention int32
-
-const (
-	Convention_CONVENTION_XTHREG Convention = 0
-	Convention_CONVENTION_HANSEN Convention = 1
-)
-
-// Enum value maps for Convention.
-var (
-	Convention_name = map[int32]string{
-		0: "CONVENTION_XTHREG",
-		1: "CONVENTION_HANSEN",
-	}
-	Convention_value = map[string]int32{
-		"CONVENTION_XTHREG": 0,
-		"CONVENTION_HANSEN": 1,
-	}
-)
-
-func (x Convention) Enum() *Convention {
-	p := new(Convention)
-	*p = x
-	return p
-}
-
-func (x Convention) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (Convention) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_thresherv1_thresher_proto_enumTypes[0].Descriptor()
-}
-
-func (Convention) Type() protoreflect.EnumType {
-	return &file_proto_thresherv1_thresher_proto_enumTypes[0]
-}
-
-func (x Convention) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use Convention.Descriptor instead.
-func (Convention) EnumDescriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{0}
-}
-
-type Residuals int32
-
-const (
-	Residuals_RESIDUALS_NULL        Residuals = 0
-	Residuals_RESIDUALS_ALTERNATIVE Residuals = 1
-)
-
-// Enum value maps for Residuals.
-var (
-	Residuals_name = map[int32]string{
-		0: "RESIDUALS_NULL",
-		1: "RESIDUALS_ALTERNATIVE",
-	}
-	Residuals_value = map[string]int32{
-		"RESIDUALS_NULL":        0,
-		"RESIDUALS_ALTERNATIVE": 1,
-	}
-)
-
-func (x Residuals) Enum() *Residuals {
-	p := new(Residuals)
-	*p = x
-	return p
-}
-
-func (x Residuals) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (Residuals) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_thresherv1_thresher_proto_enumTypes[1].Descriptor()
-}
-
-func (Residuals) Type() protoreflect.EnumType {
-	return &file_proto_thresherv1_thresher_proto_enumTypes[1]
-}
-
-func (x Residuals) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use Residuals.Descriptor instead.
-func (Residuals) EnumDescriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{1}
-}
-
-type Algorithm int32
-
-const (
-	Algorithm_ALGORITHM_FAST      Algorithm = 0
-	Algorithm_ALGORITHM_REFERENCE Algorithm = 1
-)
-
-// Enum value maps for Algorithm.
-var (
-	Algorithm_name = map[int32]string{
-		0: "ALGORITHM_FAST",
-		1: "ALGORITHM_REFERENCE",
-	}
-	Algorithm_value = map[string]int32{
-		"ALGORITHM_FAST":      0,
-		"ALGORITHM_REFERENCE": 1,
-	}
-)
-
-func (x Algorithm) Enum() *Algorithm {
-	p := new(Algorithm)
-	*p = x
-	return p
-}
-
-func (x Algorithm) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (Algorithm) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_thresherv1_thresher_proto_enumTypes[2].Descriptor()
-}
-
-func (Algorithm) Type() protoreflect.EnumType {
-	return &file_proto_thresherv1_thresher_proto_enumTypes[2]
-}
-
-func (x Algorithm) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use Algorithm.Descriptor instead.
-func (Algorithm) EnumDescriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{2}
-}
-
 type JobState int32
 
 const (
@@ -208,11 +70,11 @@ func (x JobState) String() string {
 }
 
 func (JobState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_thresherv1_thresher_proto_enumTypes[3].Descriptor()
+	return file_proto_thresherv1_thresher_proto_enumTypes[0].Descriptor()
 }
 
 func (JobState) Type() protoreflect.EnumType {
-	return &file_proto_thresherv1_thresher_proto_enumTypes[3]
+	return &file_proto_thresherv1_thresher_proto_enumTypes[0]
 }
 
 func (x JobState) Number() protoreflect.EnumNumber {
@@ -221,338 +83,26 @@ func (x JobState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use JobState.Descriptor instead.
 func (JobState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{3}
-}
-
-// ThresholdSpec is a panel threshold model and its inference, the fields of
-// `thresher xthreg` (see estimators/threshold.Spec).
-type ThresholdSpec struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	Convention Convention             `protobuf:"varint,1,opt,name=convention,proto3,enum=thresher.v1.Convention" json:"convention,omitempty"`
-	Id         string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
-	Time       string                 `protobuf:"bytes,3,opt,name=time,proto3" json:"time,omitempty"`
-	Depvar     string                 `protobuf:"bytes,4,opt,name=depvar,proto3" json:"depvar,omitempty"`
-	Indep      []string               `protobuf:"bytes,5,rep,name=indep,proto3" json:"indep,omitempty"`
-	Rx         []string               `protobuf:"bytes,6,rep,name=rx,proto3" json:"rx,omitempty"`
-	Qx         string                 `protobuf:"bytes,7,opt,name=qx,proto3" json:"qx,omitempty"`
-	Thresholds int32                  `protobuf:"varint,8,opt,name=thresholds,proto3" json:"thresholds,omitempty"`
-	// Number of grid points; 0 searches every distinct value inside the trim.
-	GridPoints int32     `protobuf:"varint,9,opt,name=grid_points,json=gridPoints,proto3" json:"grid_points,omitempty"`
-	Trim       []float64 `protobuf:"fixed64,10,rep,packed,name=trim,proto3" json:"trim,omitempty"`
-	Reps       []int32   `protobuf:"varint,11,rep,packed,name=reps,proto3" json:"reps,omitempty"`
-	Level      float64   `protobuf:"fixed64,12,opt,name=level,proto3" json:"level,omitempty"`
-	Seed       uint64    `protobuf:"varint,13,opt,name=seed,proto3" json:"seed,omitempty"`
-	Given      []float64 `protobuf:"fixed64,14,rep,packed,name=given,proto3" json:"given,omitempty"`
-	Residuals  Residuals `protobuf:"varint,15,opt,name=residuals,proto3,enum=thresher.v1.Residuals" json:"residuals,omitempty"`
-	Algorithm  Algorithm `protobuf:"varint,16,opt,name=algorithm,proto3,enum=thresher.v1.Algorithm" json:"algorithm,omitempty"`
-	// Bootstrap is auto, residual, wild-rademacher, wild-mammen or wild-webb.
-	Bootstrap string `protobuf:"bytes,17,opt,name=bootstrap,proto3" json:"bootstrap,omitempty"`
-	// KeepDraws adds every bootstrap statistic to the result.
-	KeepDraws     bool `protobuf:"varint,18,opt,name=keep_draws,json=keepDraws,proto3" json:"keep_draws,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ThresholdSpec) Reset() {
-	*x = ThresholdSpec{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[0]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ThresholdSpec) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ThresholdSpec) ProtoMessage() {}
-
-func (x *ThresholdSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[0]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ThresholdSpec.ProtoReflect.Descriptor instead.
-func (*ThresholdSpec) Descriptor() ([]byte, []int) {
 	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *ThresholdSpec) GetConvention() Convention {
-	if x != nil {
-		return x.Convention
-	}
-	return Convention_CONVENTION_XTHREG
-}
-
-func (x *ThresholdSpec) GetId() string {
-	if x != nil {
-		return x.Id
-	}
-	return ""
-}
-
-func (x *ThresholdSpec) GetTime() string {
-	if x != nil {
-		return x.Time
-	}
-	return ""
-}
-
-func (x *ThresholdSpec) GetDepvar() string {
-	if x != nil {
-		return x.Depvar
-	}
-	return ""
-}
-
-func (x *ThresholdSpec) GetIndep() []string {
-	if x != nil {
-		return x.Indep
-	}
-	return nil
-}
-
-func (x *ThresholdSpec) GetRx() []string {
-	if x != nil {
-		return x.Rx
-	}
-	return nil
-}
-
-func (x *ThresholdSpec) GetQx() string {
-	if x != nil {
-		return x.Qx
-	}
-	return ""
-}
-
-func (x *ThresholdSpec) GetThresholds() int32 {
-	if x != nil {
-		return x.Thresholds
-	}
-	return 0
-}
-
-func (x *ThresholdSpec) GetGridPoints() int32 {
-	if x != nil {
-		return x.GridPoints
-	}
-	return 0
-}
-
-func (x *ThresholdSpec) GetTrim() []float64 {
-	if x != nil {
-		return x.Trim
-	}
-	return nil
-}
-
-func (x *ThresholdSpec) GetReps() []int32 {
-	if x != nil {
-		return x.Reps
-	}
-	return nil
-}
-
-func (x *ThresholdSpec) GetLevel() float64 {
-	if x != nil {
-		return x.Level
-	}
-	return 0
-}
-
-func (x *ThresholdSpec) GetSeed() uint64 {
-	if x != nil {
-		return x.Seed
-	}
-	return 0
-}
-
-func (x *ThresholdSpec) GetGiven() []float64 {
-	if x != nil {
-		return x.Given
-	}
-	return nil
-}
-
-func (x *ThresholdSpec) GetResiduals() Residuals {
-	if x != nil {
-		return x.Residuals
-	}
-	return Residuals_RESIDUALS_NULL
-}
-
-func (x *ThresholdSpec) GetAlgorithm() Algorithm {
-	if x != nil {
-		return x.Algorithm
-	}
-	return Algorithm_ALGORITHM_FAST
-}
-
-func (x *ThresholdSpec) GetBootstrap() string {
-	if x != nil {
-		return x.Bootstrap
-	}
-	return ""
-}
-
-func (x *ThresholdSpec) GetKeepDraws() bool {
-	if x != nil {
-		return x.KeepDraws
-	}
-	return false
-}
-
-// MediationSpec is a mediation analysis with a unit-cluster bootstrap of the
-// indirect effect (estimators/mediation).
-type MediationSpec struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Time        string                 `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
-	Outcome     string                 `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
-	Treatment   string                 `protobuf:"bytes,4,opt,name=treatment,proto3" json:"treatment,omitempty"`
-	Mediator    string                 `protobuf:"bytes,5,opt,name=mediator,proto3" json:"mediator,omitempty"`
-	Controls    []string               `protobuf:"bytes,6,rep,name=controls,proto3" json:"controls,omitempty"`
-	YearEffects bool                   `protobuf:"varint,7,opt,name=year_effects,json=yearEffects,proto3" json:"year_effects,omitempty"`
-	Reps        int32                  `protobuf:"varint,8,opt,name=reps,proto3" json:"reps,omitempty"`
-	Level       float64                `protobuf:"fixed64,9,opt,name=level,proto3" json:"level,omitempty"`
-	Seed        uint64                 `protobuf:"varint,10,opt,name=seed,proto3" json:"seed,omitempty"`
-	// KeepDraws adds every replication's a*b to the result.
-	KeepDraws     bool `protobuf:"varint,11,opt,name=keep_draws,json=keepDraws,proto3" json:"keep_draws,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *MediationSpec) Reset() {
-	*x = MediationSpec{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *MediationSpec) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*MediationSpec) ProtoMessage() {}
-
-func (x *MediationSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use MediationSpec.ProtoReflect.Descriptor instead.
-func (*MediationSpec) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *MediationSpec) GetId() string {
-	if x != nil {
-		return x.Id
-	}
-	return ""
-}
-
-func (x *MediationSpec) GetTime() string {
-	if x != nil {
-		return x.Time
-	}
-	return ""
-}
-
-func (x *MediationSpec) GetOutcome() string {
-	if x != nil {
-		return x.Outcome
-	}
-	return ""
-}
-
-func (x *MediationSpec) GetTreatment() string {
-	if x != nil {
-		return x.Treatment
-	}
-	return ""
-}
-
-func (x *MediationSpec) GetMediator() string {
-	if x != nil {
-		return x.Mediator
-	}
-	return ""
-}
-
-func (x *MediationSpec) GetControls() []string {
-	if x != nil {
-		return x.Controls
-	}
-	return nil
-}
-
-func (x *MediationSpec) GetYearEffects() bool {
-	if x != nil {
-		return x.YearEffects
-	}
-	return false
-}
-
-func (x *MediationSpec) GetReps() int32 {
-	if x != nil {
-		return x.Reps
-	}
-	return 0
-}
-
-func (x *MediationSpec) GetLevel() float64 {
-	if x != nil {
-		return x.Level
-	}
-	return 0
-}
-
-func (x *MediationSpec) GetSeed() uint64 {
-	if x != nil {
-		return x.Seed
-	}
-	return 0
-}
-
-func (x *MediationSpec) GetKeepDraws() bool {
-	if x != nil {
-		return x.KeepDraws
-	}
-	return false
-}
-
-// Specification is one item of a job.
+// Specification is one item of a job: a model of a registered kind (see
+// estimators/model), in the kind's canonical, versioned JSON encoding. Only
+// the kind's own code reads spec.
 type Specification struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Label names the item in a sweep's results.
 	Label string `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
-	// Types that are valid to be assigned to Model:
-	//
-	//	*Specification_Threshold
-	//	*Specification_Mediation
-	Model         isSpecification_Model `protobuf_oneof:"model"`
+	// Kind names the model kind, e.g. "threshold" or "mediation".
+	Kind          string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	Spec          []byte `protobuf:"bytes,3,opt,name=spec,proto3" json:"spec,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Specification) Reset() {
 	*x = Specification{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[2]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -564,7 +114,7 @@ func (x *Specification) String() string {
 func (*Specification) ProtoMessage() {}
 
 func (x *Specification) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[2]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -577,7 +127,7 @@ func (x *Specification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Specification.ProtoReflect.Descriptor instead.
 func (*Specification) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{2}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Specification) GetLabel() string {
@@ -587,46 +137,19 @@ func (x *Specification) GetLabel() string {
 	return ""
 }
 
-func (x *Specification) GetModel() isSpecification_Model {
+func (x *Specification) GetKind() string {
 	if x != nil {
-		return x.Model
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Specification) GetSpec() []byte {
+	if x != nil {
+		return x.Spec
 	}
 	return nil
 }
-
-func (x *Specification) GetThreshold() *ThresholdSpec {
-	if x != nil {
-		if x, ok := x.Model.(*Specification_Threshold); ok {
-			return x.Threshold
-		}
-	}
-	return nil
-}
-
-func (x *Specification) GetMediation() *MediationSpec {
-	if x != nil {
-		if x, ok := x.Model.(*Specification_Mediation); ok {
-			return x.Mediation
-		}
-	}
-	return nil
-}
-
-type isSpecification_Model interface {
-	isSpecification_Model()
-}
-
-type Specification_Threshold struct {
-	Threshold *ThresholdSpec `protobuf:"bytes,2,opt,name=threshold,proto3,oneof"`
-}
-
-type Specification_Mediation struct {
-	Mediation *MediationSpec `protobuf:"bytes,3,opt,name=mediation,proto3,oneof"`
-}
-
-func (*Specification_Threshold) isSpecification_Model() {}
-
-func (*Specification_Mediation) isSpecification_Model() {}
 
 // JobSpec is a job: one dataset and one or more specifications (a sweep).
 type JobSpec struct {
@@ -639,7 +162,7 @@ type JobSpec struct {
 
 func (x *JobSpec) Reset() {
 	*x = JobSpec{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[3]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -651,7 +174,7 @@ func (x *JobSpec) String() string {
 func (*JobSpec) ProtoMessage() {}
 
 func (x *JobSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[3]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -664,7 +187,7 @@ func (x *JobSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobSpec.ProtoReflect.Descriptor instead.
 func (*JobSpec) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{3}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *JobSpec) GetDatasetSha256() string {
@@ -690,7 +213,7 @@ type DatasetChunk struct {
 
 func (x *DatasetChunk) Reset() {
 	*x = DatasetChunk{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[4]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -702,7 +225,7 @@ func (x *DatasetChunk) String() string {
 func (*DatasetChunk) ProtoMessage() {}
 
 func (x *DatasetChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[4]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -715,7 +238,7 @@ func (x *DatasetChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DatasetChunk.ProtoReflect.Descriptor instead.
 func (*DatasetChunk) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{4}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *DatasetChunk) GetData() []byte {
@@ -735,7 +258,7 @@ type DatasetRef struct {
 
 func (x *DatasetRef) Reset() {
 	*x = DatasetRef{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[5]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -747,7 +270,7 @@ func (x *DatasetRef) String() string {
 func (*DatasetRef) ProtoMessage() {}
 
 func (x *DatasetRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[5]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -760,7 +283,7 @@ func (x *DatasetRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DatasetRef.ProtoReflect.Descriptor instead.
 func (*DatasetRef) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{5}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *DatasetRef) GetSha256() string {
@@ -789,7 +312,7 @@ type SubmitRequest struct {
 
 func (x *SubmitRequest) Reset() {
 	*x = SubmitRequest{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[6]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -801,7 +324,7 @@ func (x *SubmitRequest) String() string {
 func (*SubmitRequest) ProtoMessage() {}
 
 func (x *SubmitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[6]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -814,7 +337,7 @@ func (x *SubmitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRequest.ProtoReflect.Descriptor instead.
 func (*SubmitRequest) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{6}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SubmitRequest) GetJobId() string {
@@ -840,7 +363,7 @@ type SubmitResponse struct {
 
 func (x *SubmitResponse) Reset() {
 	*x = SubmitResponse{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[7]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -852,7 +375,7 @@ func (x *SubmitResponse) String() string {
 func (*SubmitResponse) ProtoMessage() {}
 
 func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[7]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,7 +388,7 @@ func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitResponse.ProtoReflect.Descriptor instead.
 func (*SubmitResponse) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{7}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SubmitResponse) GetJobId() string {
@@ -884,7 +407,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[8]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -896,7 +419,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[8]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -909,7 +432,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{8}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WatchRequest) GetJobId() string {
@@ -922,8 +445,9 @@ func (x *WatchRequest) GetJobId() string {
 type StageProgress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Spec  int32                  `protobuf:"varint,1,opt,name=spec,proto3" json:"spec,omitempty"`
-	// Stage of a threshold model (1-based); 0 for point estimation or a
-	// mediation bootstrap.
+	// Stage and phase group the progress of task families as the model kind
+	// sets them (estimators/model.Family): for a threshold model, stage k's
+	// bootstrap, or 0 for the point estimates.
 	Stage         int32  `protobuf:"varint,2,opt,name=stage,proto3" json:"stage,omitempty"`
 	Phase         string `protobuf:"bytes,3,opt,name=phase,proto3" json:"phase,omitempty"`
 	Done          int64  `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`
@@ -934,7 +458,7 @@ type StageProgress struct {
 
 func (x *StageProgress) Reset() {
 	*x = StageProgress{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[9]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +470,7 @@ func (x *StageProgress) String() string {
 func (*StageProgress) ProtoMessage() {}
 
 func (x *StageProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[9]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +483,7 @@ func (x *StageProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StageProgress.ProtoReflect.Descriptor instead.
 func (*StageProgress) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{9}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StageProgress) GetSpec() int32 {
@@ -1016,7 +540,7 @@ type JobEvent struct {
 
 func (x *JobEvent) Reset() {
 	*x = JobEvent{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[10]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1028,7 +552,7 @@ func (x *JobEvent) String() string {
 func (*JobEvent) ProtoMessage() {}
 
 func (x *JobEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[10]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1041,7 +565,7 @@ func (x *JobEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobEvent.ProtoReflect.Descriptor instead.
 func (*JobEvent) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{10}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *JobEvent) GetJobId() string {
@@ -1102,7 +626,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[11]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1114,7 +638,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[11]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1127,7 +651,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{11}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CancelRequest) GetJobId() string {
@@ -1145,7 +669,7 @@ type CancelResponse struct {
 
 func (x *CancelResponse) Reset() {
 	*x = CancelResponse{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[12]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +681,7 @@ func (x *CancelResponse) String() string {
 func (*CancelResponse) ProtoMessage() {}
 
 func (x *CancelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[12]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +694,7 @@ func (x *CancelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
 func (*CancelResponse) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{12}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{10}
 }
 
 type Assignment struct {
@@ -1186,7 +710,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[13]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +722,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[13]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +735,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{13}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Assignment) GetKind() isAssignment_Kind {
@@ -1264,7 +788,7 @@ type CancelTask struct {
 
 func (x *CancelTask) Reset() {
 	*x = CancelTask{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[14]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1276,7 +800,7 @@ func (x *CancelTask) String() string {
 func (*CancelTask) ProtoMessage() {}
 
 func (x *CancelTask) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[14]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1289,7 +813,7 @@ func (x *CancelTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTask.ProtoReflect.Descriptor instead.
 func (*CancelTask) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{14}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CancelTask) GetTaskId() string {
@@ -1299,28 +823,34 @@ func (x *CancelTask) GetTaskId() string {
 	return ""
 }
 
-// Task is a small, idempotent piece of a job: its result depends only on its
-// fields, never on the worker that computes it.
+// Task is a small, idempotent piece of a job: slots [first, last) of a task
+// family of one of the job's specifications. Its result depends only on its
+// fields and the job, never on the worker that computes it. The worker reads
+// the job's specification from etcd (once per job) and hands family and
+// work, which only the model kind reads, to the prepared model.
 type Task struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TaskId        string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
-	JobId         string                 `protobuf:"bytes,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	DatasetSha256 string                 `protobuf:"bytes,3,opt,name=dataset_sha256,json=datasetSha256,proto3" json:"dataset_sha256,omitempty"`
-	Spec          *Specification         `protobuf:"bytes,4,opt,name=spec,proto3" json:"spec,omitempty"`
-	// Types that are valid to be assigned to Work:
-	//
-	//	*Task_Profile
-	//	*Task_Bootstrap
-	//	*Task_Mediation
-	//	*Task_Noop
-	Work          isTask_Work `protobuf_oneof:"work"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	TaskId string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	JobId  string                 `protobuf:"bytes,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	// Spec indexes the job's specifications.
+	Spec int32 `protobuf:"varint,3,opt,name=spec,proto3" json:"spec,omitempty"`
+	// Family names the kind's task family, e.g. "bootstrap".
+	Family string `protobuf:"bytes,4,opt,name=family,proto3" json:"family,omitempty"`
+	Work   []byte `protobuf:"bytes,5,opt,name=work,proto3" json:"work,omitempty"`
+	First  int64  `protobuf:"varint,6,opt,name=first,proto3" json:"first,omitempty"`
+	Last   int64  `protobuf:"varint,7,opt,name=last,proto3" json:"last,omitempty"`
+	// Counter labels the values as replications in the worker's metrics;
+	// empty counts them as grid candidates.
+	Counter string `protobuf:"bytes,8,opt,name=counter,proto3" json:"counter,omitempty"`
+	// Noop tasks do nothing; they measure dispatch.
+	Noop          bool `protobuf:"varint,9,opt,name=noop,proto3" json:"noop,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
 	*x = Task{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[15]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1332,7 +862,7 @@ func (x *Task) String() string {
 func (*Task) ProtoMessage() {}
 
 func (x *Task) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[15]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1345,7 +875,7 @@ func (x *Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Task.ProtoReflect.Descriptor instead.
 func (*Task) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{15}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Task) GetTaskId() string {
@@ -1362,329 +892,53 @@ func (x *Task) GetJobId() string {
 	return ""
 }
 
-func (x *Task) GetDatasetSha256() string {
+func (x *Task) GetSpec() int32 {
 	if x != nil {
-		return x.DatasetSha256
+		return x.Spec
+	}
+	return 0
+}
+
+func (x *Task) GetFamily() string {
+	if x != nil {
+		return x.Family
 	}
 	return ""
 }
 
-func (x *Task) GetSpec() *Specification {
-	if x != nil {
-		return x.Spec
-	}
-	return nil
-}
-
-func (x *Task) GetWork() isTask_Work {
+func (x *Task) GetWork() []byte {
 	if x != nil {
 		return x.Work
 	}
 	return nil
 }
 
-func (x *Task) GetProfile() *ProfileWork {
-	if x != nil {
-		if x, ok := x.Work.(*Task_Profile); ok {
-			return x.Profile
-		}
-	}
-	return nil
-}
-
-func (x *Task) GetBootstrap() *BootstrapWork {
-	if x != nil {
-		if x, ok := x.Work.(*Task_Bootstrap); ok {
-			return x.Bootstrap
-		}
-	}
-	return nil
-}
-
-func (x *Task) GetMediation() *MediationWork {
-	if x != nil {
-		if x, ok := x.Work.(*Task_Mediation); ok {
-			return x.Mediation
-		}
-	}
-	return nil
-}
-
-func (x *Task) GetNoop() *NoopWork {
-	if x != nil {
-		if x, ok := x.Work.(*Task_Noop); ok {
-			return x.Noop
-		}
-	}
-	return nil
-}
-
-type isTask_Work interface {
-	isTask_Work()
-}
-
-type Task_Profile struct {
-	Profile *ProfileWork `protobuf:"bytes,10,opt,name=profile,proto3,oneof"`
-}
-
-type Task_Bootstrap struct {
-	Bootstrap *BootstrapWork `protobuf:"bytes,11,opt,name=bootstrap,proto3,oneof"`
-}
-
-type Task_Mediation struct {
-	Mediation *MediationWork `protobuf:"bytes,12,opt,name=mediation,proto3,oneof"`
-}
-
-type Task_Noop struct {
-	Noop *NoopWork `protobuf:"bytes,13,opt,name=noop,proto3,oneof"`
-}
-
-func (*Task_Profile) isTask_Work() {}
-
-func (*Task_Bootstrap) isTask_Work() {}
-
-func (*Task_Mediation) isTask_Work() {}
-
-func (*Task_Noop) isTask_Work() {}
-
-// ProfileWork asks for the SSR of the model with fixed thresholds plus one
-// more at grid candidates [first, last) (+Inf: excluded, NaN: not
-// identified).
-type ProfileWork struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Fixed         []float64              `protobuf:"fixed64,1,rep,packed,name=fixed,proto3" json:"fixed,omitempty"`
-	Trim          float64                `protobuf:"fixed64,2,opt,name=trim,proto3" json:"trim,omitempty"`
-	First         int32                  `protobuf:"varint,3,opt,name=first,proto3" json:"first,omitempty"`
-	Last          int32                  `protobuf:"varint,4,opt,name=last,proto3" json:"last,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ProfileWork) Reset() {
-	*x = ProfileWork{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[16]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ProfileWork) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ProfileWork) ProtoMessage() {}
-
-func (x *ProfileWork) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[16]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ProfileWork.ProtoReflect.Descriptor instead.
-func (*ProfileWork) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{16}
-}
-
-func (x *ProfileWork) GetFixed() []float64 {
-	if x != nil {
-		return x.Fixed
-	}
-	return nil
-}
-
-func (x *ProfileWork) GetTrim() float64 {
-	if x != nil {
-		return x.Trim
-	}
-	return 0
-}
-
-func (x *ProfileWork) GetFirst() int32 {
+func (x *Task) GetFirst() int64 {
 	if x != nil {
 		return x.First
 	}
 	return 0
 }
 
-func (x *ProfileWork) GetLast() int32 {
+func (x *Task) GetLast() int64 {
 	if x != nil {
 		return x.Last
 	}
 	return 0
 }
 
-// BootstrapWork asks for the statistics F* of replications [first, last) of
-// a stage.
-type BootstrapWork struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Stage         int32                  `protobuf:"varint,1,opt,name=stage,proto3" json:"stage,omitempty"`
-	Null          []float64              `protobuf:"fixed64,2,rep,packed,name=null,proto3" json:"null,omitempty"`
-	Added         float64                `protobuf:"fixed64,3,opt,name=added,proto3" json:"added,omitempty"`
-	First         int64                  `protobuf:"varint,4,opt,name=first,proto3" json:"first,omitempty"`
-	Last          int64                  `protobuf:"varint,5,opt,name=last,proto3" json:"last,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *BootstrapWork) Reset() {
-	*x = BootstrapWork{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[17]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *BootstrapWork) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*BootstrapWork) ProtoMessage() {}
-
-func (x *BootstrapWork) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[17]
+func (x *Task) GetCounter() string {
 	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
+		return x.Counter
 	}
-	return mi.MessageOf(x)
+	return ""
 }
 
-// Deprecated: Use BootstrapWork.ProtoReflect.Descriptor instead.
-func (*BootstrapWork) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{17}
-}
-
-func (x *BootstrapWork) GetStage() int32 {
+func (x *Task) GetNoop() bool {
 	if x != nil {
-		return x.Stage
+		return x.Noop
 	}
-	return 0
-}
-
-func (x *BootstrapWork) GetNull() []float64 {
-	if x != nil {
-		return x.Null
-	}
-	return nil
-}
-
-func (x *BootstrapWork) GetAdded() float64 {
-	if x != nil {
-		return x.Added
-	}
-	return 0
-}
-
-func (x *BootstrapWork) GetFirst() int64 {
-	if x != nil {
-		return x.First
-	}
-	return 0
-}
-
-func (x *BootstrapWork) GetLast() int64 {
-	if x != nil {
-		return x.Last
-	}
-	return 0
-}
-
-// MediationWork asks for the indirect effects a*b of bootstrap replications
-// [first, last).
-type MediationWork struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	First         int64                  `protobuf:"varint,1,opt,name=first,proto3" json:"first,omitempty"`
-	Last          int64                  `protobuf:"varint,2,opt,name=last,proto3" json:"last,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *MediationWork) Reset() {
-	*x = MediationWork{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[18]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *MediationWork) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*MediationWork) ProtoMessage() {}
-
-func (x *MediationWork) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[18]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use MediationWork.ProtoReflect.Descriptor instead.
-func (*MediationWork) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{18}
-}
-
-func (x *MediationWork) GetFirst() int64 {
-	if x != nil {
-		return x.First
-	}
-	return 0
-}
-
-func (x *MediationWork) GetLast() int64 {
-	if x != nil {
-		return x.Last
-	}
-	return 0
-}
-
-// NoopWork does nothing; it measures dispatch.
-type NoopWork struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *NoopWork) Reset() {
-	*x = NoopWork{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[19]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *NoopWork) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*NoopWork) ProtoMessage() {}
-
-func (x *NoopWork) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[19]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use NoopWork.ProtoReflect.Descriptor instead.
-func (*NoopWork) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{19}
+	return false
 }
 
 type Report struct {
@@ -1700,7 +954,7 @@ type Report struct {
 
 func (x *Report) Reset() {
 	*x = Report{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[20]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +966,7 @@ func (x *Report) String() string {
 func (*Report) ProtoMessage() {}
 
 func (x *Report) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[20]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +979,7 @@ func (x *Report) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Report.ProtoReflect.Descriptor instead.
 func (*Report) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{20}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Report) GetKind() isReport_Kind {
@@ -1784,7 +1038,7 @@ type TaskResult struct {
 
 func (x *TaskResult) Reset() {
 	*x = TaskResult{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[21]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1796,7 +1050,7 @@ func (x *TaskResult) String() string {
 func (*TaskResult) ProtoMessage() {}
 
 func (x *TaskResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[21]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1809,7 +1063,7 @@ func (x *TaskResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskResult.ProtoReflect.Descriptor instead.
 func (*TaskResult) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{21}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TaskResult) GetTaskId() string {
@@ -1857,7 +1111,7 @@ type WorkerStatus struct {
 
 func (x *WorkerStatus) Reset() {
 	*x = WorkerStatus{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[22]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1869,7 +1123,7 @@ func (x *WorkerStatus) String() string {
 func (*WorkerStatus) ProtoMessage() {}
 
 func (x *WorkerStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[22]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1882,7 +1136,7 @@ func (x *WorkerStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerStatus.ProtoReflect.Descriptor instead.
 func (*WorkerStatus) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{22}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WorkerStatus) GetDraining() bool {
@@ -1896,52 +1150,11 @@ var File_proto_thresherv1_thresher_proto protoreflect.FileDescriptor
 
 const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\n" +
-	"\x1fproto/thresherv1/thresher.proto\x12\vthresher.v1\"\x8c\x04\n" +
-	"\rThresholdSpec\x127\n" +
-	"\n" +
-	"convention\x18\x01 \x01(\x0e2\x17.thresher.v1.ConventionR\n" +
-	"convention\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
-	"\x04time\x18\x03 \x01(\tR\x04time\x12\x16\n" +
-	"\x06depvar\x18\x04 \x01(\tR\x06depvar\x12\x14\n" +
-	"\x05indep\x18\x05 \x03(\tR\x05indep\x12\x0e\n" +
-	"\x02rx\x18\x06 \x03(\tR\x02rx\x12\x0e\n" +
-	"\x02qx\x18\a \x01(\tR\x02qx\x12\x1e\n" +
-	"\n" +
-	"thresholds\x18\b \x01(\x05R\n" +
-	"thresholds\x12\x1f\n" +
-	"\vgrid_points\x18\t \x01(\x05R\n" +
-	"gridPoints\x12\x12\n" +
-	"\x04trim\x18\n" +
-	" \x03(\x01R\x04trim\x12\x12\n" +
-	"\x04reps\x18\v \x03(\x05R\x04reps\x12\x14\n" +
-	"\x05level\x18\f \x01(\x01R\x05level\x12\x12\n" +
-	"\x04seed\x18\r \x01(\x04R\x04seed\x12\x14\n" +
-	"\x05given\x18\x0e \x03(\x01R\x05given\x124\n" +
-	"\tresiduals\x18\x0f \x01(\x0e2\x16.thresher.v1.ResidualsR\tresiduals\x124\n" +
-	"\talgorithm\x18\x10 \x01(\x0e2\x16.thresher.v1.AlgorithmR\talgorithm\x12\x1c\n" +
-	"\tbootstrap\x18\x11 \x01(\tR\tbootstrap\x12\x1d\n" +
-	"\n" +
-	"keep_draws\x18\x12 \x01(\bR\tkeepDraws\"\xa3\x02\n" +
-	"\rMediationSpec\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04time\x18\x02 \x01(\tR\x04time\x12\x18\n" +
-	"\aoutcome\x18\x03 \x01(\tR\aoutcome\x12\x1c\n" +
-	"\ttreatment\x18\x04 \x01(\tR\ttreatment\x12\x1a\n" +
-	"\bmediator\x18\x05 \x01(\tR\bmediator\x12\x1a\n" +
-	"\bcontrols\x18\x06 \x03(\tR\bcontrols\x12!\n" +
-	"\fyear_effects\x18\a \x01(\bR\vyearEffects\x12\x12\n" +
-	"\x04reps\x18\b \x01(\x05R\x04reps\x12\x14\n" +
-	"\x05level\x18\t \x01(\x01R\x05level\x12\x12\n" +
-	"\x04seed\x18\n" +
-	" \x01(\x04R\x04seed\x12\x1d\n" +
-	"\n" +
-	"keep_draws\x18\v \x01(\bR\tkeepDraws\"\xa6\x01\n" +
+	"\x1fproto/thresherv1/thresher.proto\x12\vthresher.v1\"M\n" +
 	"\rSpecification\x12\x14\n" +
-	"\x05label\x18\x01 \x01(\tR\x05label\x12:\n" +
-	"\tthreshold\x18\x02 \x01(\v2\x1a.thresher.v1.ThresholdSpecH\x00R\tthreshold\x12:\n" +
-	"\tmediation\x18\x03 \x01(\v2\x1a.thresher.v1.MediationSpecH\x00R\tmediationB\a\n" +
-	"\x05model\"b\n" +
+	"\x05label\x18\x01 \x01(\tR\x05label\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04spec\x18\x03 \x01(\fR\x04spec\"b\n" +
 	"\aJobSpec\x12%\n" +
 	"\x0edataset_sha256\x18\x01 \x01(\tR\rdatasetSha256\x120\n" +
 	"\x05specs\x18\x02 \x03(\v2\x1a.thresher.v1.SpecificationR\x05specs\"\"\n" +
@@ -1982,34 +1195,17 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\x04kind\"%\n" +
 	"\n" +
 	"CancelTask\x12\x17\n" +
-	"\atask_id\x18\x01 \x01(\tR\x06taskId\"\xf0\x02\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\"\xce\x01\n" +
 	"\x04Task\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x15\n" +
-	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12%\n" +
-	"\x0edataset_sha256\x18\x03 \x01(\tR\rdatasetSha256\x12.\n" +
-	"\x04spec\x18\x04 \x01(\v2\x1a.thresher.v1.SpecificationR\x04spec\x124\n" +
-	"\aprofile\x18\n" +
-	" \x01(\v2\x18.thresher.v1.ProfileWorkH\x00R\aprofile\x12:\n" +
-	"\tbootstrap\x18\v \x01(\v2\x1a.thresher.v1.BootstrapWorkH\x00R\tbootstrap\x12:\n" +
-	"\tmediation\x18\f \x01(\v2\x1a.thresher.v1.MediationWorkH\x00R\tmediation\x12+\n" +
-	"\x04noop\x18\r \x01(\v2\x15.thresher.v1.NoopWorkH\x00R\x04noopB\x06\n" +
-	"\x04work\"a\n" +
-	"\vProfileWork\x12\x14\n" +
-	"\x05fixed\x18\x01 \x03(\x01R\x05fixed\x12\x12\n" +
-	"\x04trim\x18\x02 \x01(\x01R\x04trim\x12\x14\n" +
-	"\x05first\x18\x03 \x01(\x05R\x05first\x12\x12\n" +
-	"\x04last\x18\x04 \x01(\x05R\x04last\"y\n" +
-	"\rBootstrapWork\x12\x14\n" +
-	"\x05stage\x18\x01 \x01(\x05R\x05stage\x12\x12\n" +
-	"\x04null\x18\x02 \x03(\x01R\x04null\x12\x14\n" +
-	"\x05added\x18\x03 \x01(\x01R\x05added\x12\x14\n" +
-	"\x05first\x18\x04 \x01(\x03R\x05first\x12\x12\n" +
-	"\x04last\x18\x05 \x01(\x03R\x04last\"9\n" +
-	"\rMediationWork\x12\x14\n" +
-	"\x05first\x18\x01 \x01(\x03R\x05first\x12\x12\n" +
-	"\x04last\x18\x02 \x01(\x03R\x04last\"\n" +
-	"\n" +
-	"\bNoopWork\"x\n" +
+	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12\x12\n" +
+	"\x04spec\x18\x03 \x01(\x05R\x04spec\x12\x16\n" +
+	"\x06family\x18\x04 \x01(\tR\x06family\x12\x12\n" +
+	"\x04work\x18\x05 \x01(\fR\x04work\x12\x14\n" +
+	"\x05first\x18\x06 \x01(\x03R\x05first\x12\x12\n" +
+	"\x04last\x18\a \x01(\x03R\x04last\x12\x18\n" +
+	"\acounter\x18\b \x01(\tR\acounter\x12\x12\n" +
+	"\x04noop\x18\t \x01(\bR\x04noop\"x\n" +
 	"\x06Report\x121\n" +
 	"\x06result\x18\x01 \x01(\v2\x17.thresher.v1.TaskResultH\x00R\x06result\x123\n" +
 	"\x06status\x18\x02 \x01(\v2\x19.thresher.v1.WorkerStatusH\x00R\x06statusB\x06\n" +
@@ -2022,17 +1218,7 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\tpermanent\x18\x04 \x01(\bR\tpermanent\x12\x18\n" +
 	"\aseconds\x18\x05 \x01(\x01R\aseconds\"*\n" +
 	"\fWorkerStatus\x12\x1a\n" +
-	"\bdraining\x18\x01 \x01(\bR\bdraining*:\n" +
-	"\n" +
-	"Convention\x12\x15\n" +
-	"\x11CONVENTION_XTHREG\x10\x00\x12\x15\n" +
-	"\x11CONVENTION_HANSEN\x10\x01*:\n" +
-	"\tResiduals\x12\x12\n" +
-	"\x0eRESIDUALS_NULL\x10\x00\x12\x19\n" +
-	"\x15RESIDUALS_ALTERNATIVE\x10\x01*8\n" +
-	"\tAlgorithm\x12\x12\n" +
-	"\x0eALGORITHM_FAST\x10\x00\x12\x17\n" +
-	"\x13ALGORITHM_REFERENCE\x10\x01*\x9a\x01\n" +
+	"\bdraining\x18\x01 \x01(\bR\bdraining*\x9a\x01\n" +
 	"\bJobState\x12\x19\n" +
 	"\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n" +
@@ -2060,71 +1246,52 @@ func file_proto_thresherv1_thresher_proto_rawDescGZIP() []byte {
 	return file_proto_thresherv1_thresher_proto_rawDescData
 }
 
-var file_proto_thresherv1_thresher_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_proto_thresherv1_thresher_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_proto_thresherv1_thresher_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_proto_thresherv1_thresher_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_proto_thresherv1_thresher_proto_goTypes = []any{
-	(Convention)(0),        // 0: thresher.v1.Convention
-	(Residuals)(0),         // 1: thresher.v1.Residuals
-	(Algorithm)(0),         // 2: thresher.v1.Algorithm
-	(JobState)(0),          // 3: thresher.v1.JobState
-	(*ThresholdSpec)(nil),  // 4: thresher.v1.ThresholdSpec
-	(*MediationSpec)(nil),  // 5: thresher.v1.MediationSpec
-	(*Specification)(nil),  // 6: thresher.v1.Specification
-	(*JobSpec)(nil),        // 7: thresher.v1.JobSpec
-	(*DatasetChunk)(nil),   // 8: thresher.v1.DatasetChunk
-	(*DatasetRef)(nil),     // 9: thresher.v1.DatasetRef
-	(*SubmitRequest)(nil),  // 10: thresher.v1.SubmitRequest
-	(*SubmitResponse)(nil), // 11: thresher.v1.SubmitResponse
-	(*WatchRequest)(nil),   // 12: thresher.v1.WatchRequest
-	(*StageProgress)(nil),  // 13: thresher.v1.StageProgress
-	(*JobEvent)(nil),       // 14: thresher.v1.JobEvent
-	(*CancelRequest)(nil),  // 15: thresher.v1.CancelRequest
-	(*CancelResponse)(nil), // 16: thresher.v1.CancelResponse
-	(*Assignment)(nil),     // 17: thresher.v1.Assignment
-	(*CancelTask)(nil),     // 18: thresher.v1.CancelTask
-	(*Task)(nil),           // 19: thresher.v1.Task
-	(*ProfileWork)(nil),    // 20: thresher.v1.ProfileWork
-	(*BootstrapWork)(nil),  // 21: thresher.v1.BootstrapWork
-	(*MediationWork)(nil),  // 22: thresher.v1.MediationWork
-	(*NoopWork)(nil),       // 23: thresher.v1.NoopWork
-	(*Report)(nil),         // 24: thresher.v1.Report
-	(*TaskResult)(nil),     // 25: thresher.v1.TaskResult
-	(*WorkerStatus)(nil),   // 26: thresher.v1.WorkerStatus
+	(JobState)(0),          // 0: thresher.v1.JobState
+	(*Specification)(nil),  // 1: thresher.v1.Specification
+	(*JobSpec)(nil),        // 2: thresher.v1.JobSpec
+	(*DatasetChunk)(nil),   // 3: thresher.v1.DatasetChunk
+	(*DatasetRef)(nil),     // 4: thresher.v1.DatasetRef
+	(*SubmitRequest)(nil),  // 5: thresher.v1.SubmitRequest
+	(*SubmitResponse)(nil), // 6: thresher.v1.SubmitResponse
+	(*WatchRequest)(nil),   // 7: thresher.v1.WatchRequest
+	(*StageProgress)(nil),  // 8: thresher.v1.StageProgress
+	(*JobEvent)(nil),       // 9: thresher.v1.JobEvent
+	(*CancelRequest)(nil),  // 10: thresher.v1.CancelRequest
+	(*CancelResponse)(nil), // 11: thresher.v1.CancelResponse
+	(*Assignment)(nil),     // 12: thresher.v1.Assignment
+	(*CancelTask)(nil),     // 13: thresher.v1.CancelTask
+	(*Task)(nil),           // 14: thresher.v1.Task
+	(*Report)(nil),         // 15: thresher.v1.Report
+	(*TaskResult)(nil),     // 16: thresher.v1.TaskResult
+	(*WorkerStatus)(nil),   // 17: thresher.v1.WorkerStatus
 }
 var file_proto_thresherv1_thresher_proto_depIdxs = []int32{
-	0,  // 0: thresher.v1.ThresholdSpec.convention:type_name -> thresher.v1.Convention
-	1,  // 1: thresher.v1.ThresholdSpec.residuals:type_name -> thresher.v1.Residuals
-	2,  // 2: thresher.v1.ThresholdSpec.algorithm:type_name -> thresher.v1.Algorithm
-	4,  // 3: thresher.v1.Specification.threshold:type_name -> thresher.v1.ThresholdSpec
-	5,  // 4: thresher.v1.Specification.mediation:type_name -> thresher.v1.MediationSpec
-	6,  // 5: thresher.v1.JobSpec.specs:type_name -> thresher.v1.Specification
-	7,  // 6: thresher.v1.SubmitRequest.spec:type_name -> thresher.v1.JobSpec
-	3,  // 7: thresher.v1.JobEvent.state:type_name -> thresher.v1.JobState
-	13, // 8: thresher.v1.JobEvent.progress:type_name -> thresher.v1.StageProgress
-	19, // 9: thresher.v1.Assignment.task:type_name -> thresher.v1.Task
-	18, // 10: thresher.v1.Assignment.cancel:type_name -> thresher.v1.CancelTask
-	6,  // 11: thresher.v1.Task.spec:type_name -> thresher.v1.Specification
-	20, // 12: thresher.v1.Task.profile:type_name -> thresher.v1.ProfileWork
-	21, // 13: thresher.v1.Task.bootstrap:type_name -> thresher.v1.BootstrapWork
-	22, // 14: thresher.v1.Task.mediation:type_name -> thresher.v1.MediationWork
-	23, // 15: thresher.v1.Task.noop:type_name -> thresher.v1.NoopWork
-	25, // 16: thresher.v1.Report.result:type_name -> thresher.v1.TaskResult
-	26, // 17: thresher.v1.Report.status:type_name -> thresher.v1.WorkerStatus
-	8,  // 18: thresher.v1.Jobs.UploadDataset:input_type -> thresher.v1.DatasetChunk
-	10, // 19: thresher.v1.Jobs.Submit:input_type -> thresher.v1.SubmitRequest
-	12, // 20: thresher.v1.Jobs.Watch:input_type -> thresher.v1.WatchRequest
-	15, // 21: thresher.v1.Jobs.Cancel:input_type -> thresher.v1.CancelRequest
-	17, // 22: thresher.v1.Worker.Work:input_type -> thresher.v1.Assignment
-	9,  // 23: thresher.v1.Jobs.UploadDataset:output_type -> thresher.v1.DatasetRef
-	11, // 24: thresher.v1.Jobs.Submit:output_type -> thresher.v1.SubmitResponse
-	14, // 25: thresher.v1.Jobs.Watch:output_type -> thresher.v1.JobEvent
-	16, // 26: thresher.v1.Jobs.Cancel:output_type -> thresher.v1.CancelResponse
-	24, // 27: thresher.v1.Worker.Work:output_type -> thresher.v1.Report
-	23, // [23:28] is the sub-list for method output_type
-	18, // [18:23] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	1,  // 0: thresher.v1.JobSpec.specs:type_name -> thresher.v1.Specification
+	2,  // 1: thresher.v1.SubmitRequest.spec:type_name -> thresher.v1.JobSpec
+	0,  // 2: thresher.v1.JobEvent.state:type_name -> thresher.v1.JobState
+	8,  // 3: thresher.v1.JobEvent.progress:type_name -> thresher.v1.StageProgress
+	14, // 4: thresher.v1.Assignment.task:type_name -> thresher.v1.Task
+	13, // 5: thresher.v1.Assignment.cancel:type_name -> thresher.v1.CancelTask
+	16, // 6: thresher.v1.Report.result:type_name -> thresher.v1.TaskResult
+	17, // 7: thresher.v1.Report.status:type_name -> thresher.v1.WorkerStatus
+	3,  // 8: thresher.v1.Jobs.UploadDataset:input_type -> thresher.v1.DatasetChunk
+	5,  // 9: thresher.v1.Jobs.Submit:input_type -> thresher.v1.SubmitRequest
+	7,  // 10: thresher.v1.Jobs.Watch:input_type -> thresher.v1.WatchRequest
+	10, // 11: thresher.v1.Jobs.Cancel:input_type -> thresher.v1.CancelRequest
+	12, // 12: thresher.v1.Worker.Work:input_type -> thresher.v1.Assignment
+	4,  // 13: thresher.v1.Jobs.UploadDataset:output_type -> thresher.v1.DatasetRef
+	6,  // 14: thresher.v1.Jobs.Submit:output_type -> thresher.v1.SubmitResponse
+	9,  // 15: thresher.v1.Jobs.Watch:output_type -> thresher.v1.JobEvent
+	11, // 16: thresher.v1.Jobs.Cancel:output_type -> thresher.v1.CancelResponse
+	15, // 17: thresher.v1.Worker.Work:output_type -> thresher.v1.Report
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_proto_thresherv1_thresher_proto_init() }
@@ -2132,21 +1299,11 @@ func file_proto_thresherv1_thresher_proto_init() {
 	if File_proto_thresherv1_thresher_proto != nil {
 		return
 	}
-	file_proto_thresherv1_thresher_proto_msgTypes[2].OneofWrappers = []any{
-		(*Specification_Threshold)(nil),
-		(*Specification_Mediation)(nil),
-	}
-	file_proto_thresherv1_thresher_proto_msgTypes[13].OneofWrappers = []any{
+	file_proto_thresherv1_thresher_proto_msgTypes[11].OneofWrappers = []any{
 		(*Assignment_Task)(nil),
 		(*Assignment_Cancel)(nil),
 	}
-	file_proto_thresherv1_thresher_proto_msgTypes[15].OneofWrappers = []any{
-		(*Task_Profile)(nil),
-		(*Task_Bootstrap)(nil),
-		(*Task_Mediation)(nil),
-		(*Task_Noop)(nil),
-	}
-	file_proto_thresherv1_thresher_proto_msgTypes[20].OneofWrappers = []any{
+	file_proto_thresherv1_thresher_proto_msgTypes[14].OneofWrappers = []any{
 		(*Report_Result)(nil),
 		(*Report_Status)(nil),
 	}
@@ -2155,8 +1312,8 @@ func file_proto_thresherv1_thresher_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_thresherv1_thresher_proto_rawDesc), len(file_proto_thresherv1_thresher_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   23,
+			NumEnums:      1,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -1,0 +1,4 @@
+library(testthat)
+library(thresher)
+
+test_check("thresher")

@@ -1,0 +1,13 @@
+package kinds
+
+import (
+	"github.com/thresher/thresher/estimators/mediation"
+	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/threshold"
+)
+
+// Builtin returns a new registry of the threshold and mediation kinds;
+// callers may register more kinds in it.
+func Builtin() *model.Registry {
+	return model.NewRegistry(threshold.Kind{}, mediation.Kind{})
+}

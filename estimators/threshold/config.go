@@ -1,0 +1,98 @@
+package threshold
+
+import (
+	"fmt"
+
+	"github.com/thresher/thresher/estimators/model"
+)
+
+// ConfigVersion is the version of Config's encoding.
+const ConfigVersion = 1
+
+// Config is a threshold model as the user writes it: the fields of
+// `thresher xthreg`'s flags and of a sweep file's entries, and, encoded as
+// JSON by Encode, the specification a cluster carries. Spec parses it.
+type Config struct {
+	// Version is ConfigVersion; Encode sets it.
+	Version int       `json:"version"`
+	ID      string    `json:"id"`
+	Time    string    `json:"time"`
+	Depvar  string    `json:"depvar"`
+	Indep   []string  `json:"indep"`
+	Rx      []string  `json:"rx"`
+	Qx      string    `json:"qx"`
+	Thnum   int       `json:"thnum"`
+	Grid    string    `json:"grid"`
+	Trim    []float64 `json:"trim"`
+	Bs      []int     `json:"bs"`
+	// Level is in percent (95) or a fraction (0.95).
+	Level      float64   `json:"level"`
+	Seed       uint64    `json:"seed"`
+	Convention string    `json:"convention"`
+	Residuals  string    `json:"residuals"`
+	Thresholds []float64 `json:"thresholds"`
+	Algorithm  string    `json:"algorithm"`
+	Bootstrap  string    `json:"bootstrap"`
+	SaveDraws  bool      `json:"save_draws"`
+}
+
+// DefaultConfig holds the default of every field.
+var DefaultConfig = Config{ID: "id", Time: "year", Thnum: 1, Grid: "all", Level: 95, Seed: 1,
+	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto"}
+
+// Spec parses the configuration into a model specification and its kernel;
+// Prepare checks the rest against the data.
+func (c Config) Spec() (Spec, Algorithm, error) {
+	var s Spec
+	var err error
+	if s.Convention, err = ParseConvention(c.Convention); err != nil {
+		return s, 0, err
+	}
+	if s.Grid, err = ParseGrid(c.Grid); err != nil {
+		return s, 0, err
+	}
+	if s.Residuals, err = ParseResiduals(c.Residuals); err != nil {
+		return s, 0, err
+	}
+	if s.Bootstrap, err = ParseBootstrap(c.Bootstrap); err != nil {
+		return s, 0, err
+	}
+	alg, err := ParseAlgorithm(c.Algorithm)
+	if err != nil {
+		return s, 0, err
+	}
+	s.ID, s.Time = c.ID, c.Time
+	s.Depvar, s.Indep, s.Rx, s.Qx = c.Depvar, c.Indep, c.Rx, c.Qx
+	s.Thresholds, s.Trim, s.Reps, s.Seed = c.Thnum, c.Trim, c.Bs, c.Seed
+	s.Level = c.Level
+	if s.Level > 1 {
+		s.Level /= 100
+	}
+	if len(c.Thresholds) > 0 {
+		s.Given = c.Thresholds
+	}
+	s.KeepDraws = c.SaveDraws
+	return s, alg, nil
+}
+
+// ConfigOf returns the configuration of a specification and kernel:
+// ConfigOf(s, alg).Spec() gives them back.
+func ConfigOf(s Spec, alg Algorithm) Config {
+	return Config{ID: s.ID, Time: s.Time, Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thnum: s.Thresholds,
+		Grid: s.Grid.String(), Trim: s.Trim, Bs: s.Reps, Level: s.Level, Seed: s.Seed, Convention: s.Convention.String(),
+		Residuals: s.Residuals.String(), Thresholds: s.Given, Algorithm: alg.String(), Bootstrap: s.Bootstrap.String(),
+		SaveDraws: s.KeepDraws}
+}
+
+// Encode returns the canonical JSON encoding of the configuration, at
+// ConfigVersion.
+func (c Config) Encode() []byte {
+	c.Version = ConfigVersion
+	raw, err := model.EncodeCanonical(c)
+	if err != nil {
+		// Only NaN or infinite trims, levels or thresholds fail, and
+		// DecodeSpec cannot produce them from JSON.
+		panic(fmt.Sprintf("threshold: encoding a configuration: %v", err))
+	}
+	return raw
+}

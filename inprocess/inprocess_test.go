@@ -1,0 +1,147 @@
+package inprocess
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/thresher/thresher/estimators/mediation"
+	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/simulate"
+	"github.com/thresher/thresher/estimators/threshold"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+func hansenSpec(reps int) threshold.Spec {
+	return threshold.Spec{Convention: threshold.Hansen, ID: "id", Time: "year", Depvar: "i",
+		Indep: []string{"L.q", "L.q^2", "L.q^3", "L.d", "L.q*L.d"}, Rx: []string{"L.c"}, Qx: "L.d",
+		Thresholds: 3, Grid: threshold.Grid{Points: 400}, Trim: []float64{0.01, 0.01, 0.05}, Reps: []int{reps}, Seed: 3}
+}
+
+// TestLocalClusterMatchesDirect runs the Hansen model through etcd, a
+// coordinator and two workers over loopback gRPC and compares the JSON with
+// the in-process estimation byte for byte.
+func TestLocalClusterMatchesDirect(t *testing.T) {
+	data, err := os.ReadFile("../testdata/hansen1999/invest.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := hansenSpec(60)
+	tab, err := panel.ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := threshold.Prepare(tab, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Estimate(threshold.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := res.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cl := connect(t, ctx, Options{Workers: 2})
+	events := 0
+	results, err := cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
+		Spec: threshold.ConfigOf(spec, threshold.Fast).Encode()}}, func(*pb.JobEvent) { events++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(results[0], want) {
+		t.Errorf("cluster result differs from the direct estimation:\n%.300s\n%.300s", results[0], want)
+	}
+	if events < 2 {
+		t.Errorf("%d events, want progress before the result", events)
+	}
+}
+
+// TestLocalSweepWithMediation runs a sweep of a threshold model and a
+// mediation analysis as one job and compares each result with its direct
+// computation.
+func TestLocalSweepWithMediation(t *testing.T) {
+	data := simulate.ThresholdPanel{Units: 40, Periods: 6, Seed: 9}.CSV()
+	tab, err := panel.ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := panel.Layout{ID: "id", Time: "t"}
+	th := threshold.Spec{ID: "id", Time: "t", Depvar: "y", Indep: []string{"z1", "z2"}, Rx: []string{"x1"}, Qx: "q",
+		Thresholds: 2, Grid: threshold.Grid{Points: 50}, Trim: []float64{0.05}, Reps: []int{30}, Seed: 4}
+	med := mediation.Spec{Outcome: "y", Treatment: "x1", Mediator: "z1", Controls: []string{"z2"}, PeriodEffects: true, Reps: 40, Seed: 4}
+
+	p, err := threshold.Prepare(tab, th)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := p.Estimate(threshold.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantThreshold, _ := tr.JSON()
+	m, err := mediation.Prepare(tab, layout, med)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr, err := m.Estimate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMediation, _ := json.Marshal(mr)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cl := connect(t, ctx, Options{Workers: 3})
+	results, err := cl.Run(ctx, data, []*pb.Specification{
+		{Label: "threshold", Kind: threshold.KindName, Spec: threshold.ConfigOf(th, threshold.Fast).Encode()},
+		{Label: "mediation", Kind: mediation.KindName, Spec: mediation.Config{ID: layout.ID, Time: layout.Time, Spec: med}.Encode()},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(results[0], wantThreshold) {
+		t.Error("the threshold result differs from its direct estimation")
+	}
+	if !bytes.Equal(results[1], wantMediation) {
+		t.Errorf("the mediation result differs from its direct estimation:\n%s\n%s", results[1], wantMediation)
+	}
+}
+
+// TestAbandonedJobIsCancelled gives up on a long job once it runs: Run
+// cancels the job on its way out, so that the cluster stops working for
+// nobody and the job's state says so.
+func TestAbandonedJobIsCancelled(t *testing.T) {
+	data, err := os.ReadFile("../testdata/hansen1999/invest.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := connect(t, context.Background(), Options{Workers: 1})
+	ctx, giveUp := context.WithCancel(context.Background())
+	defer giveUp()
+	id := ""
+	_, err = cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
+		Spec: threshold.ConfigOf(hansenSpec(1000000), threshold.Fast).Encode()}}, func(ev *pb.JobEvent) {
+		id = ev.JobId
+		if ev.State == pb.JobState_JOB_STATE_RUNNING {
+			giveUp()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want the caller's cancellation", err)
+	}
+	wctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := cl.Wait(wctx, id, nil); err == nil || !strings.Contains(err.Error(), "was cancelled") {
+		t.Errorf("the abandoned job %s: %v, want cancelled", id, err)
+	}
+}

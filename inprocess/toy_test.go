@@ -1,0 +1,127 @@
+package inprocess
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/panel"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+// toyKind is a model kind defined only here: value i of its one family is
+// i*i plus the sum of a column. It reaches the coordinator and the workers
+// through the registry alone.
+type toyKind struct{}
+
+type toySpec struct {
+	Column string `json:"column"`
+	N      int    `json:"n"`
+}
+
+func (toyKind) Name() string { return "toy" }
+
+func (toyKind) DecodeSpec(raw []byte) (model.Spec, error) {
+	var s toySpec
+	if err := model.DecodeStrict(raw, &s); err != nil {
+		return nil, err
+	}
+	if s.N < 1 {
+		return nil, fmt.Errorf("toy: n = %d, want at least 1", s.N)
+	}
+	return s, nil
+}
+
+func (toyKind) WriteText(w io.Writer, result []byte) error {
+	_, err := fmt.Fprintf(w, "toy result %s\n", result)
+	return err
+}
+
+func (s toySpec) Encode() []byte {
+	raw, _ := model.EncodeCanonical(s)
+	return raw
+}
+
+func (s toySpec) Prepare(t *panel.Table) (model.Model, error) {
+	col, err := t.Numbers(s.Column)
+	if err != nil {
+		return nil, fmt.Errorf("toy: %w", err)
+	}
+	sum := 0.0
+	for _, v := range col {
+		sum += v
+	}
+	return toyModel{n: s.N, sum: sum}, nil
+}
+
+type toyModel struct {
+	n   int
+	sum float64
+}
+
+func (m toyModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
+	v, err := r.Run(ctx, model.Family{Name: "square", Key: "sq", N: m.n, Phase: "toy", Counter: "toy"})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+func (m toyModel) Execute(_ context.Context, t model.Task) ([]float64, error) {
+	if t.Family != "square" {
+		return nil, fmt.Errorf("toy: no family %q", t.Family)
+	}
+	var out []float64
+	for i := t.First; i < t.Last; i++ {
+		out = append(out, float64(i*i)+m.sum)
+	}
+	return out, nil
+}
+
+// TestToyKind registers a kind the coordinator and worker packages do not
+// know and runs it through etcd, a coordinator and two workers; a
+// specification the kind refuses, or a cluster without the kind, fails the
+// submission with the kind's message.
+func TestToyKind(t *testing.T) {
+	registry := kinds.Builtin()
+	registry.Register(toyKind{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	data := []byte("id,year,y\na,1,1.5\na,2,2\nb,1,-1\nb,2,0.5\n")
+	run := func(opts Options, spec string) ([][]byte, error) {
+		return connect(t, ctx, opts).Run(ctx, data, []*pb.Specification{{Kind: "toy", Spec: []byte(spec)}}, nil)
+	}
+
+	results, err := run(Options{Workers: 2, Kinds: registry}, `{"column":"y","n":300}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	if err := json.Unmarshal(results[0], &got); err != nil || len(got) != 300 {
+		t.Fatalf("result %.80s: %v", results[0], err)
+	}
+	for i, v := range got {
+		if v != float64(i*i)+3 {
+			t.Fatalf("value %d = %v, want %v", i, v, float64(i*i)+3)
+		}
+	}
+
+	for _, tt := range []struct {
+		opts       Options
+		spec, want string
+	}{
+		{Options{Kinds: registry}, `{"column":"z","n":3}`, `"z"`},
+		{Options{Kinds: registry}, `{"column":"y","n":0}`, "toy: n = 0"},
+		{Options{}, `{"column":"y","n":3}`, `unknown model kind "toy"`},
+	} {
+		if _, err := run(tt.opts, tt.spec); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.spec, err, tt.want)
+		}
+	}
+}
