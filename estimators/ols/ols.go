@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/thresher/thresher/internal/shortlist"
@@ -46,6 +47,22 @@ func (f *Fit) Exact(tss float64) bool { return f.SSR <= ExactFitShare*tss }
 // Regress fits y on the columns of x by least squares. names label the
 // columns in error messages (nil uses column numbers).
 func Regress(x *mat.Dense, y []float64, names []string) (*Fit, error) {
+	copied := false
+	return RegressBuilt(func() *mat.Dense {
+		if copied {
+			return x
+		}
+		copied = true
+		return mat.DenseCopyOf(x)
+	}, y, names)
+}
+
+// RegressBuilt is Regress on the matrix that build returns, holding one
+// copy of it at a time instead of two: build is called twice and must return
+// equal matrices, the first to be overwritten by its QR factorisation, the
+// second kept for the fitted values and the covariances.
+func RegressBuilt(build func() *mat.Dense, y []float64, names []string) (*Fit, error) {
+	x := build()
 	n, k := x.Dims()
 	if n != len(y) {
 		panic(fmt.Sprintf("ols: %d rows in X but %d in y", n, len(y)))
@@ -53,41 +70,40 @@ func Regress(x *mat.Dense, y []float64, names []string) (*Fit, error) {
 	if n < k || k == 0 {
 		return nil, fmt.Errorf("%w: %d observations for %d regressors", ErrTooFewRows, n, k)
 	}
-	var qr mat.QR
-	qr.Factorize(x)
-	var r mat.Dense
-	qr.RTo(&r)
+	norms := make([]float64, k)
+	for j := range norms {
+		norms[j] = mat.Norm(x.ColView(j), 2)
+	}
+	qr := FactorInPlace(x)
 	pivots := make([]float64, k)
-	for j := 0; j < k; j++ {
-		norm := mat.Norm(x.ColView(j), 2)
+	for j, norm := range norms {
 		if norm == 0 {
 			return nil, fmt.Errorf("%w: regressor %s is zero after the transformation (constant within every unit, or absorbed by the fixed effects)", ErrCollinear, label(names, j))
 		}
-		pivots[j] = math.Abs(r.At(j, j)) / norm
+		pivots[j] = math.Abs(qr.R(j, j)) / norm
 		if pivots[j] < CollinearTolerance {
 			return nil, fmt.Errorf("%w: regressor %s is a linear combination of the regressors before it (%s)", ErrCollinear, label(names, j), shortlist.Quote(names[:min(j, len(names))]))
 		}
 	}
-	yv := mat.NewVecDense(n, y)
-	var beta mat.VecDense
-	if err := qr.SolveVecTo(&beta, false, yv); err != nil {
+	beta, err := qr.Solve(y)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCollinear, err)
-	}
-	fit := &Fit{Coef: make([]float64, k), Resid: make([]float64, n), Pivots: pivots, x: x}
-	copy(fit.Coef, beta.RawVector().Data)
-	var fitted mat.VecDense
-	fitted.MulVec(x, &beta)
-	for i := range y {
-		e := y[i] - fitted.AtVec(i)
-		fit.Resid[i] = e
-		fit.SSR += e * e
 	}
 	// (X'X)^{-1} = R^{-1} R^{-T}.
 	rk := mat.NewTriDense(k, mat.Upper, nil)
 	for i := 0; i < k; i++ {
 		for j := i; j < k; j++ {
-			rk.SetTri(i, j, r.At(i, j))
+			rk.SetTri(i, j, qr.R(i, j))
 		}
+	}
+	x = build() // the factorisation goes, the matrix comes back
+	fit := &Fit{Coef: beta, Resid: make([]float64, n), Pivots: pivots, x: x}
+	// The fitted values X beta go into Resid, which y - X beta overwrites.
+	mat.NewVecDense(n, fit.Resid).MulVec(x, mat.NewVecDense(k, beta))
+	for i := range y {
+		e := y[i] - fit.Resid[i]
+		fit.Resid[i] = e
+		fit.SSR += e * e
 	}
 	var rinv mat.TriDense
 	if err := rinv.InverseTri(rk); err != nil {
@@ -105,14 +121,21 @@ func (f *Fit) Classical(df float64) *mat.Dense {
 	return &v
 }
 
-// White returns scale * (X'X)^{-1} (sum_r e_r^2 x_r x_r') (X'X)^{-1}.
+// White returns scale * (X'X)^{-1} (sum_r e_r^2 x_r x_r') (X'X)^{-1}: Cluster
+// with every row its own group, summed row by row instead of through an
+// n x k matrix of scores.
 func (f *Fit) White(scale float64) *mat.Dense {
-	n, _ := f.x.Dims()
-	groups := make([]int, n)
-	for i := range groups {
-		groups[i] = i
+	n, k := f.x.Dims()
+	meat := mat.NewDense(k, k, nil)
+	s := make([]float64, k)
+	for r := 0; r < n; r++ {
+		e := f.Resid[r]
+		for j := range s {
+			s[j] = f.x.At(r, j) * e
+		}
+		addOuter(meat, s)
 	}
-	return f.Cluster(groups, scale)
+	return f.sandwich(meat, scale)
 }
 
 // Cluster returns scale * (X'X)^{-1} (sum_g s_g s_g') (X'X)^{-1} with
@@ -135,9 +158,29 @@ func (f *Fit) Cluster(group []int, scale float64) *mat.Dense {
 			row[j] += f.x.At(r, j) * e
 		}
 	}
-	var meat, tmp, v mat.Dense
-	meat.Mul(scores.T(), scores)
-	tmp.Mul(f.xtxi, &meat)
+	meat := mat.NewDense(k, k, nil)
+	for g := 0; g < ngroups; g++ {
+		addOuter(meat, scores.RawRowView(g))
+	}
+	return f.sandwich(meat, scale)
+}
+
+// addOuter adds s s' to meat, row by row with gonum's axpy and skipping zero
+// multipliers: the operations, in the order, of the matrix product S'S that
+// sums such terms over the rows of S, so the sum is the same to the bit.
+func addOuter(meat *mat.Dense, s []float64) {
+	for i, v := range s {
+		if v != 0 {
+			row := meat.RawRowView(i)
+			blas64.Axpy(v, blas64.Vector{N: len(s), Inc: 1, Data: s}, blas64.Vector{N: len(row), Inc: 1, Data: row})
+		}
+	}
+}
+
+// sandwich returns scale * (X'X)^{-1} meat (X'X)^{-1}.
+func (f *Fit) sandwich(meat *mat.Dense, scale float64) *mat.Dense {
+	var tmp, v mat.Dense
+	tmp.Mul(f.xtxi, meat)
 	v.Mul(&tmp, f.xtxi)
 	v.Scale(scale, &v)
 	return &v

@@ -108,9 +108,9 @@ func (p *Problem) Candidates() int { return len(p.grid.values) }
 // exclusion windows are skipped. With given thresholds the stages use them
 // instead of searching and nothing is refined.
 func (p *Problem) PointEstimatesWith(profiler Profiler) (*Estimates, error) {
-	est := &Estimates{LinearRSS: p.linear.SSR}
+	est := &Estimates{LinearRSS: p.linearSSR}
 	var current []float64 // estimates in the order they were added
-	nullSSR := p.linear.SSR
+	nullSSR := p.linearSSR
 	for k := 1; k <= p.spec.Thresholds; k++ {
 		trim := p.spec.Trim[k-1]
 		null := slices.Clone(current)

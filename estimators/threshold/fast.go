@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/mat"
 )
 
 // fastKernel evaluates every candidate threshold with one sorted sweep over
@@ -14,18 +14,12 @@ import (
 // documentation gives the algebra.
 type fastKernel struct {
 	p     *Problem
-	m, p0 int   // regime-dependent regressors; columns of [Z X]
-	nfun  int   // unit functionals of the transform
-	cut   []int // cut[j]: observations (in q order) in the lower regime of candidate j
-	xs    []float64
-	units []int
-	loads []float64
-	// baseGram holds (M [Z X])_o in q order (N x p0); baseLev holds [Z X]
-	// in level order (N x p0).
-	baseGram []float64
-	baseLev  []float64
-	baseT    *mat.Dense // T [Z X]
-	cache    *sweepCache
+	m, p0 int         // regime-dependent regressors; columns of [Z X]
+	nfun  int         // unit functionals of the transform
+	cut   []int       // cut[j]: observations (in q order) in the lower regime of candidate j
+	xs    []float64   // X in q order (N x m)
+	base  [][]float64 // the level columns of [Z X] (the problem's, not copies)
+	cache *sweepCache
 }
 
 // sweepCacheBytes bounds the memory of cached sweeps per problem.
@@ -51,46 +45,31 @@ func newFastKernel(p *Problem) *fastKernel {
 		k.cut[j] = p.lowerCount(g)
 	}
 	k.xs = make([]float64, n*k.m)
-	k.units = make([]int, n)
-	k.loads = make([]float64, n*k.nfun)
-	unitOf := make([]int, n)
-	for i := 0; i < p.tr.Units(); i++ {
-		lo, hi := p.tr.LevelBlock(i)
-		for r := lo; r < hi; r++ {
-			unitOf[r] = i
-		}
-	}
 	for pos, r := range p.order {
 		for b, x := range p.x {
 			k.xs[pos*k.m+b] = x[r]
 		}
-		k.units[pos] = unitOf[r]
-		p.tr.Loading(k.loads[pos*k.nfun:(pos+1)*k.nfun], unitOf[r], r)
 	}
-	base := append(slices.Clone(p.z), p.x...)
-	k.baseGram = k.gramSorted(base)
-	k.baseLev = make([]float64, n*k.p0)
-	for a, c := range base {
-		for r, v := range c {
-			k.baseLev[r*k.p0+a] = v
-		}
-	}
-	k.baseT = p.baseDesign()
+	k.base = append(slices.Clone(p.z), p.x...)
 	return k
 }
 
-// lowerCount returns the number of observations in the lower regime of g.
+// unitOf returns the unit of every level row.
+func (p *Problem) unitOf() []int32 {
+	unit := make([]int32, len(p.q))
+	for i := 0; i < p.tr.Units(); i++ {
+		lo, hi := p.tr.LevelBlock(i)
+		for r := lo; r < hi; r++ {
+			unit[r] = int32(i)
+		}
+	}
+	return unit
+}
+
+// lowerCount returns the number of observations in the lower regime of g:
+// the first position in q order outside it.
 func (p *Problem) lowerCount(g float64) int {
-	if p.spec.Convention == Hansen { // q < g
-		i, _ := slices.BinarySearch(p.sortedQ, g)
-		return i
-	}
-	// q <= g: first index with sortedQ > g
-	i, found := slices.BinarySearch(p.sortedQ, g)
-	for found && i < len(p.sortedQ) && p.sortedQ[i] == g {
-		i++
-	}
-	return i
+	return sort.Search(len(p.order), func(i int) bool { return !p.spec.Convention.inLower(p.q[p.order[i]], g) })
 }
 
 // gramSorted returns M c for level columns c, row-major in q order.
@@ -124,7 +103,8 @@ func (k *fastKernel) fill(b *batch) {
 	pos := 0
 	for j := 0; j < G; j++ {
 		for ; pos < k.cut[j]; pos++ {
-			row := b.adj[k.p.order[pos]*nb : (k.p.order[pos]+1)*nb]
+			r := int(k.p.order[pos])
+			row := b.adj[r*nb : (r+1)*nb]
 			for c := 0; c < m; c++ {
 				axpy(k.xs[pos*m+c], row, run[c*nb:(c+1)*nb])
 			}
@@ -135,8 +115,8 @@ func (k *fastKernel) fill(b *batch) {
 	b.base = make([]float64, k.p0*nb)
 	for r := range k.p.q {
 		row := b.adj[r*nb : (r+1)*nb]
-		for a, z := range k.baseLev[r*k.p0 : (r+1)*k.p0] {
-			axpy(z, row, b.base[a*nb:(a+1)*nb])
+		for a, c := range k.base {
+			axpy(c[r], row, b.base[a*nb:(a+1)*nb])
 		}
 	}
 }

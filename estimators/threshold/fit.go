@@ -19,31 +19,18 @@ import (
 // regime-specific form, so the SSR is the same, and the QR pivots of the last
 // threshold's columns measure how well that threshold is identified.
 func (p *Problem) designAt(thresholds []float64) *mat.Dense {
-	m := len(p.x)
-	cols := len(p.z) + m*(1+len(thresholds))
-	d := mat.NewDense(p.tr.Rows(), cols, nil)
-	j := 0
-	set := func(level []float64) {
-		d.SetCol(j, p.transform(level))
-		j++
-	}
-	for _, c := range p.z {
-		set(c)
-	}
-	for _, c := range p.x {
-		set(c)
-	}
+	levels := append(slices.Clone(p.z), p.x...)
 	for _, t := range thresholds {
 		for _, c := range p.x {
-			set(p.indicator(c, t))
+			levels = append(levels, p.indicator(c, t))
 		}
 	}
-	return d
+	return p.design(levels)
 }
 
 // fitAt fits the model at the given thresholds (in any order) by QR.
 func (p *Problem) fitAt(y []float64, thresholds []float64) (*ols.Fit, error) {
-	fit, err := ols.Regress(p.designAt(thresholds), y, p.cumulativeNames(thresholds))
+	fit, err := ols.RegressBuilt(func() *mat.Dense { return p.designAt(thresholds) }, y, p.cumulativeNames(thresholds))
 	if err != nil {
 		return nil, p.regimeError(thresholds, err)
 	}
@@ -130,54 +117,25 @@ type Coefficient struct {
 // variance s^2/N + xbar'V xbar.
 func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 	sorted := slices.Sorted(slices.Values(thresholds))
-	m := len(p.x)
-	k := len(p.z) + m*(len(sorted)+1)
+	k := len(p.z) + len(p.x)*(len(sorted)+1)
 	withConstant := p.spec.Convention == Xthreg
-	cols := k
-	if withConstant {
-		cols++
-	}
-	d := mat.NewDense(p.tr.Rows(), cols, nil)
-	y := p.yT
 	var names []string
 	var regimes []*int
-	j := 0
-	// set stores the transformed level column, plus its grand mean when
-	// the regression has a constant.
-	set := func(level []float64) {
-		col := p.transform(level)
-		if withConstant {
-			floats.AddConst(stat.Mean(level, nil), col)
-		}
-		d.SetCol(j, col)
-		j++
-	}
-	for i, c := range p.z {
-		set(c)
-		names, regimes = append(names, p.zNames[i]), append(regimes, nil)
+	for _, name := range p.zNames {
+		names, regimes = append(names, name), append(regimes, nil)
 	}
 	for reg := 0; reg <= len(sorted); reg++ {
-		for i, c := range p.x {
-			level := make([]float64, len(c))
-			for r, v := range c {
-				if p.regimeOf(p.q[r], sorted) == reg {
-					level[r] = v
-				}
-			}
-			set(level)
-			names = append(names, p.xNames[i])
-			regimes = append(regimes, &reg)
+		for _, name := range p.xNames {
+			names, regimes = append(names, name), append(regimes, &reg)
 		}
 	}
+	y := p.yT
 	if withConstant {
-		for r := 0; r < p.tr.Rows(); r++ {
-			d.Set(r, j, 1)
-		}
 		names, regimes = append(names, ConstantName), append(regimes, nil)
 		y = slices.Clone(p.yT)
 		floats.AddConst(stat.Mean(p.y, nil), y)
 	}
-	fit, err := ols.Regress(d, y, names)
+	fit, err := ols.RegressBuilt(func() *mat.Dense { return p.regimeDesign(sorted, withConstant) }, y, names)
 	if err != nil {
 		return nil, p.regimeError(sorted, err)
 	}
@@ -198,12 +156,56 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 	se := ols.StdErrors(fit.Classical(nRows - nUnits - nk))
 	seRobust := ols.StdErrors(fit.White(robustScale))
 	seCluster := ols.StdErrors(fit.Cluster(group, clusterScale))
-	out := make([]Coefficient, cols)
+	out := make([]Coefficient, len(names))
 	for i := range out {
 		out[i] = Coefficient{Name: names[i], Regime: regimes[i], Estimate: fit.Coef[i],
 			SE: se[i], SERobust: seRobust[i], SECluster: seCluster[i]}
 	}
 	return out, nil
+}
+
+// regimeDesign returns the design of coefficients: [Z, X∘1(regime 0), ...,
+// X∘1(regime K)] transformed, plus the grand mean of each level column and a
+// constant column when withConstant.
+func (p *Problem) regimeDesign(sorted []float64, withConstant bool) *mat.Dense {
+	cols := len(p.z) + len(p.x)*(len(sorted)+1)
+	if withConstant {
+		cols++
+	}
+	d := mat.NewDense(p.tr.Rows(), cols, nil)
+	j := 0
+	// set stores the transformed level column, plus its grand mean when
+	// the regression has a constant; col and level are scratch columns.
+	col := make([]float64, p.tr.Rows())
+	set := func(level []float64) {
+		p.tr.Apply(col, level)
+		if withConstant {
+			floats.AddConst(stat.Mean(level, nil), col)
+		}
+		d.SetCol(j, col)
+		j++
+	}
+	for _, c := range p.z {
+		set(c)
+	}
+	level := make([]float64, len(p.q))
+	for reg := 0; reg <= len(sorted); reg++ {
+		for _, c := range p.x {
+			for r, v := range c {
+				level[r] = 0
+				if p.regimeOf(p.q[r], sorted) == reg {
+					level[r] = v
+				}
+			}
+			set(level)
+		}
+	}
+	if withConstant {
+		for r := 0; r < p.tr.Rows(); r++ {
+			d.Set(r, j, 1)
+		}
+	}
+	return d
 }
 
 // regimeOf returns the regime 0..len(sorted) of threshold value q.

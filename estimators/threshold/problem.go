@@ -27,7 +27,7 @@ var ErrData = errors.New("invalid data for the model")
 type Problem struct {
 	spec         Spec
 	units        []string
-	periods      []int
+	nPeriods     int // distinct periods in the sample
 	balanced     bool
 	droppedUnits []string // units with a single observation
 	tr           *within.Transform
@@ -41,13 +41,12 @@ type Problem struct {
 
 	distinct []float64 // sorted distinct values of q
 	grid     *grid
-	order    []int     // level rows sorted by q, ties by row
-	sortedQ  []float64 // q[order]
+	order    []int32   // level rows sorted by q, ties by row
 	given    []float64 // Spec.Given snapped to data values
 
 	// sigmaDF divides an SSR into the sigma^2 of F and LR statistics.
-	sigmaDF float64
-	linear  *ols.Fit
+	sigmaDF   float64
+	linearSSR float64 // S_0, the SSR of the linear model
 
 	fastOnce sync.Once
 	fast     *fastKernel
@@ -78,7 +77,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
 		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel; use the wild bootstrap)", balanced)
 	}
-	p := &Problem{spec: spec, units: pn.Units, periods: pn.Periods(), balanced: balanced == nil, droppedUnits: dropped}
+	p := &Problem{spec: spec, units: pn.Units, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped}
 	switch {
 	case len(p.units) == 0:
 		return nil, fmt.Errorf("%w: every unit has a single observation (after lags); fixed effects need at least 2 observations per unit", ErrData)
@@ -105,25 +104,37 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	p.yT = p.transform(p.y)
 	p.tss = centredSS(p.yT)
 	names := append(slices.Clone(p.zNames), p.xNames...)
-	p.linear, err = ols.Regress(p.baseDesign(), p.yT, names)
+	linear, err := ols.RegressBuilt(p.baseDesign, p.yT, names)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrData, err)
 	}
-	if err := p.checkFit("the linear model (no threshold)", p.linear); err != nil {
+	if err := p.checkFit("the linear model (no threshold)", linear); err != nil {
 		return nil, err
 	}
+	p.linearSSR = linear.SSR // the fit keeps its design alive: drop it
 	p.sigmaDF = p.sigmaDivisor()
 
-	p.order = make([]int, len(p.q))
+	if len(p.q) > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: %d observations; at most %d are supported", ErrData, len(p.q), math.MaxInt32)
+	}
+	p.order = make([]int32, len(p.q))
 	for i := range p.order {
-		p.order[i] = i
+		p.order[i] = int32(i)
 	}
-	sort.SliceStable(p.order, func(a, b int) bool { return p.q[p.order[a]] < p.q[p.order[b]] })
-	p.sortedQ = make([]float64, len(p.q))
+	slices.SortStableFunc(p.order, func(a, b int32) int {
+		switch {
+		case p.q[a] < p.q[b]:
+			return -1
+		case p.q[b] < p.q[a]:
+			return 1
+		}
+		return 0
+	})
+	sortedQ := make([]float64, len(p.q))
 	for i, r := range p.order {
-		p.sortedQ[i] = p.q[r]
+		sortedQ[i] = p.q[r]
 	}
-	p.distinct = slices.Compact(slices.Clone(p.sortedQ))
+	p.distinct = slices.Clone(slices.Compact(sortedQ)) // a copy, to let sortedQ go
 	if p.grid, err = newGrid(p.distinct, spec.Convention, spec.Grid, spec.Trim[0]); err != nil {
 		return nil, err
 	}
@@ -257,10 +268,16 @@ func (p *Problem) transform(v []float64) []float64 {
 
 // baseDesign returns the transformed [Z X] of the linear model.
 func (p *Problem) baseDesign() *mat.Dense {
-	cols := append(slices.Clone(p.z), p.x...)
-	d := mat.NewDense(p.tr.Rows(), len(cols), nil)
-	for j, c := range cols {
-		d.SetCol(j, p.transform(c))
+	return p.design(append(slices.Clone(p.z), p.x...))
+}
+
+// design returns the matrix whose columns are the transformed level columns.
+func (p *Problem) design(levels [][]float64) *mat.Dense {
+	d := mat.NewDense(p.tr.Rows(), len(levels), nil)
+	col := make([]float64, p.tr.Rows())
+	for j, c := range levels {
+		p.tr.Apply(col, c)
+		d.SetCol(j, col)
 	}
 	return d
 }

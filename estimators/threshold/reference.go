@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/thresher/thresher/estimators/ols"
 )
 
@@ -29,7 +31,7 @@ func (k referenceKernel) profile(y []float64, fixed []float64, admissible []bool
 			continue
 		}
 		ths := append(slices.Clone(fixed), c)
-		fit, err := ols.Regress(p.designAt(ths), y, nil)
+		fit, err := ols.RegressBuilt(func() *mat.Dense { return p.designAt(ths) }, y, nil)
 		switch {
 		case errors.Is(err, ols.ErrCollinear):
 			out[j] = math.NaN()

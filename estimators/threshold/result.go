@@ -78,7 +78,7 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 	res := &Result{
 		Convention:   s.Convention.String(),
 		NUnits:       len(p.units),
-		NPeriods:     len(p.periods),
+		NPeriods:     p.nPeriods,
 		NObsUsed:     p.tr.Rows(),
 		Balanced:     p.balanced,
 		DroppedUnits: p.droppedUnits,

@@ -123,23 +123,20 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 			extra = append(extra, p.indicator(x, f))
 		}
 	}
-	extraGram := k.gramSorted(extra)
-	at := mat.NewDense(p.tr.Rows(), pA, nil)
-	at.Slice(0, p.tr.Rows(), 0, k.p0).(*mat.Dense).Copy(k.baseT)
-	for e, c := range extra {
-		at.SetCol(k.p0+e, p.transform(c))
+	cols := append(slices.Clone(k.base), extra...)
+	at := p.design(cols)
+	norms := make([]float64, pA)
+	for a := range norms {
+		norms[a] = mat.Norm(at.ColView(a), 2)
 	}
-	var qr mat.QR
-	qr.Factorize(at)
-	var r mat.Dense
-	qr.RTo(&r)
+	qr := ols.FactorInPlace(at)
 	s.rA = make([]float64, pA*pA)
-	for a := 0; a < pA; a++ {
-		if math.Abs(r.At(a, a)) < ols.CollinearTolerance*mat.Norm(at.ColView(a), 2) {
+	for a, norm := range norms {
+		if math.Abs(qr.R(a, a)) < ols.CollinearTolerance*norm {
 			return nil, fmt.Errorf("%w: the model at fixed thresholds [%s] is not identified (regressor %d)", ErrData, shortlist.Values(fixed), a+1)
 		}
 		for b := a; b < pA; b++ {
-			s.rA[a*pA+b] = r.At(a, b)
+			s.rA[a*pA+b] = qr.R(a, b)
 		}
 	}
 
@@ -151,19 +148,16 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 	phiSum := make([]float64, m*m)
 	phi := make([]float64, p.tr.Units()*k.nfun*m)
 	btb := make([]float64, m*m)
-	ne := len(extra)
+	gram := k.gramSorted(cols)
+	unitOf := p.unitOf()
+	loads := make([]float64, k.nfun)
 	pos := 0
 	for j := range p.grid.values {
 		for ; pos < k.cut[j]; pos++ {
 			x := k.xs[pos*m : (pos+1)*m]
-			for a, ga := range k.baseGram[pos*k.p0 : (pos+1)*k.p0] {
+			for a, ga := range gram[pos*pA : (pos+1)*pA] {
 				for b, xb := range x {
 					g1[a*m+b] += ga * xb
-				}
-			}
-			for a, ga := range extraGram[pos*ne : (pos+1)*ne] {
-				for b, xb := range x {
-					g1[(k.p0+a)*m+b] += ga * xb
 				}
 			}
 			for b, xb := range x {
@@ -173,9 +167,10 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 			}
 			// B_g'B_g loses phi_ij phi_ij' over units and functionals; adding
 			// c x to phi_ij changes that product by a rank-two term.
-			u := k.units[pos]
-			for f := 0; f < k.nfun; f++ {
-				cf := k.loads[pos*k.nfun+f]
+			row := int(p.order[pos])
+			u := int(unitOf[row])
+			p.tr.Loading(loads, u, row)
+			for f, cf := range loads {
 				ph := phi[(u*k.nfun+f)*m : (u*k.nfun+f+1)*m]
 				for b, xb := range x {
 					for c, xc := range x {
