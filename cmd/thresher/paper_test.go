@@ -120,7 +120,8 @@ func TestPaperErrors(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr, c.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, stderr, c.msg)
 		}
-	}	// A panel file that cannot be written is a usage mistake, found before
+	}
+	// A panel file that cannot be written is a usage mistake, found before
 	// the job runs.
 	absent := filepath.Join(dir, "absent", "panel.csv")
 	code, _, stderr := runCLI(t, "paper", "--out", filepath.Join(dir, "out"), "--data", data, "--write-panel", absent)
