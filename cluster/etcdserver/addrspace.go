@@ -12,8 +12,11 @@ var ErrAddressSpace = errors.New("address-space limit too small")
 
 // addressSpaceHeadroom is the address space a process needs besides the
 // database map and what it has mapped when the member starts: etcd's
-// write-ahead log segments (64 MiB each) and the heap of a job.
-const addressSpaceHeadroom = 512 << 20
+// write-ahead log segments (64 MiB each) and the heap of a job. 512 MiB
+// was measured too little: under ulimit -v 3 GiB the default 1 GiB quota
+// passed the check with 0.67 GiB to spare and etcd then failed to map its
+// database; 768 MiB refuses that case and still admits a 512 MiB quota.
+const addressSpaceHeadroom = 768 << 20
 
 // fits checks that a map of need bytes and the headroom fit under limit
 // with used bytes already mapped.

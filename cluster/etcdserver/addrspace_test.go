@@ -15,6 +15,7 @@ func TestFits(t *testing.T) {
 	}{
 		{"4 GiB limit, default map", 4 * gib, 1600 * mib, 1126 * mib, nil},
 		{"3 GiB limit, default map", 3 * gib, 1600 * mib, 1126 * mib, ErrAddressSpace},
+		{"3 GiB limit, default map, 1.23 GiB in use (measured: etcd then failed to map)", 3 * gib, 1260 * mib, 1126 * mib, ErrAddressSpace},
 		{"3 GiB limit, 512 MiB quota", 3 * gib, 1600 * mib, 563 * mib, nil},
 		{"exactly full", 3 * gib, 2 * gib, gib - addressSpaceHeadroom, nil},
 		{"one byte over", 3 * gib, 2 * gib, gib - addressSpaceHeadroom + 1, ErrAddressSpace},

@@ -10,8 +10,9 @@ import (
 
 // TestInProcessUnderAddressSpaceLimit runs the in-process default under
 // `ulimit -v` as batch systems set it: at 4 GiB the job succeeds (etcd's
-// own database map of 10 GiB once made it panic); at 2 GiB it fails at
-// once with one line that names the flag to lower.
+// own database map of 10 GiB once made it panic); at 3 and 2 GiB it fails
+// at once with one line that names the flag to lower (at 3 GiB etcd used to
+// pass the check and then panic).
 func TestInProcessUnderAddressSpaceLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary")
@@ -22,6 +23,7 @@ func TestInProcessUnderAddressSpaceLimit(t *testing.T) {
 		stderr  string
 	}{
 		{"4194304", 0, "thresher: bootstrap single 20/20\n"},
+		{"3145728", 1, "lower --etcd-backend-bytes (1073741824) or raise ulimit -v\n"},
 		{"2097152", 1, "lower --etcd-backend-bytes (1073741824) or raise ulimit -v\n"},
 	}
 	bin := clustertest.Binary(t)
