@@ -129,6 +129,22 @@ func outputCases() []binaryCase {
 			return []string{"xthreg", "--data", filepath.Join(dir, "no.csv"), "--depvar", "i", "--rx", "c", "--qx", "d",
 				"--output", filepath.Join(dir, "missing", "out.json")}
 		}, code: 2, msg: "--output " + "%DIR%/missing/out.json: directory %DIR%/missing does not exist"},
+		{name: "output is the data file", args: func(t *testing.T, dir string) []string {
+			data := filepath.Join(dir, "data.csv")
+			raw, err := os.ReadFile(investCSV)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(data, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(dir, "link.csv")
+			if err := os.Symlink(data, link); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"xthreg", "--data", data, "--depvar", "i", "--indep", "L.q", "--rx", "L.c", "--qx", "L.d",
+				"--bs", "0", "--output", link}
+		}, code: 2, msg: "--output %DIR%/link.csv is the input file %DIR%/data.csv; name another file"},
 		{name: "output is a directory", args: func(t *testing.T, dir string) []string {
 			return quickJob("--output", dir)
 		}, code: 2, msg: "is a directory"},

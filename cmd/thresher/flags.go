@@ -79,13 +79,23 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
-// checkOutput checks, before a job runs, that writeOutput can write path.
-func checkOutput(path string) error {
+// checkOutput checks, before a job runs, that writeOutput can write path
+// and that path is none of the inputs, which the result would replace.
+func checkOutput(path string, inputs ...string) error {
 	if path == "" || path == "-" {
 		return nil
 	}
 	if err := outfile.Check(path); err != nil {
 		return fmt.Errorf("%w: --output %v", errUsage, err)
+	}
+	out, err := os.Stat(path)
+	if err != nil {
+		return nil // a new file is no input
+	}
+	for _, in := range inputs {
+		if fi, err := os.Stat(in); err == nil && os.SameFile(out, fi) {
+			return fmt.Errorf("%w: --output %s is the input file %s; name another file", errUsage, path, in)
+		}
 	}
 	return nil
 }

@@ -293,8 +293,11 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	// Decoding a large result takes seconds and cannot check ctx.
 	var res threshold.Result
-	if err := json.Unmarshal(raw, &res); err != nil {
+	if err := interruptible(ctx, func() error { return json.Unmarshal(raw, &res) }); ctx.Err() != nil {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("%s: not a threshold result: %w", *resultPath, err)
 	}
 	if len(res.Stages) == 0 {

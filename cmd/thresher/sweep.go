@@ -235,6 +235,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
+	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
+		return err
+	}
 	data, err := readData(ctx, *dataPath, *maxData)
 	if err != nil {
 		return err

@@ -84,7 +84,7 @@ func runXthenreg(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if _, err := c.model.Spec(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if err := checkOutput(c.output); err != nil {
+	if err := checkOutput(c.output, c.data); err != nil {
 		return err
 	}
 	data, err := readData(ctx, c.data, *c.maxData)

@@ -248,7 +248,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if err := checkOutput(c.output); err != nil {
+	if err := checkOutput(c.output, c.data); err != nil {
 		return err
 	}
 	data, err := readData(ctx, c.data, *c.maxData)
