@@ -23,7 +23,9 @@ type Result struct {
 	Coefficients []Coefficient `json:"coefficients"`
 	// Covariance of the final model's coefficients, in their order.
 	Covariance *Covariance `json:"covariance"`
-	Model      Model       `json:"model"`
+	// Warnings about the specification, e.g. a lagged dependent variable.
+	Warnings []string `json:"warnings,omitempty"`
+	Model    Model    `json:"model"`
 }
 
 // Model records the specification a result answers.
@@ -86,6 +88,7 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 		NObsUsed:     p.tr.Rows(),
 		Balanced:     p.balanced,
 		DroppedUnits: p.droppedUnits,
+		Warnings:     p.warnings,
 		Seed:         s.Seed,
 		LinearRSS:    est.LinearRSS,
 		Model: Model{Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thresholds: s.Thresholds,
