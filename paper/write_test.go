@@ -50,7 +50,7 @@ func fixtures() []Table {
 		Models: []ThresholdModel{
 			{Qx: "lndig", Depvar: "lncie", Regressor: "lndig", N: 390, Units: 30, Chosen: 1, R2Within: ptr(0.79),
 				Tests:      []ThresholdTest{{1, 73.7, 0, 300, 11, 14, 19}, {2, 5.9, 0.46, 300, 10, 12, 14}},
-				Thresholds: []threshold.Interval{{Threshold: 5.5, Lower: 5.41, Upper: 5.54}},
+				Thresholds: []threshold.Interval{{Threshold: 5.5, Lower: 5.41, Upper: 5.54, Pieces: [][2]float64{{5.41, 5.54}}}},
 				Regimes:    []Regime{regime("lndig <= 5.5", -0.01, 0.004, 0.02), regime("5.5 < lndig", -0.007, 0.002, 0.001)}},
 			{Qx: "lntec", Depvar: "lncie", Regressor: "lndig", N: 390, Units: 30,
 				Tests:      []ThresholdTest{{1, 4.2, 0.31, 300, 11, 14, 19}},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -237,7 +238,7 @@ func compareResults(f, r *threshold.Result, fs, rs [][]float64) benchAgreement {
 	for k := range f.Stages {
 		fsr, rsr := f.Stages[k], r.Stages[k]
 		a.Thresholds = a.Thresholds && slices.Equal(fsr.Thresholds, rsr.Thresholds)
-		a.Intervals = a.Intervals && slices.Equal(fsr.Intervals, rsr.Intervals)
+		a.Intervals = a.Intervals && reflect.DeepEqual(fsr.Intervals, rsr.Intervals)
 		a.MaxSSRRelDiff = math.Max(a.MaxSSRRelDiff, math.Max(relDiffScaled(fsr.RSS, rsr.RSS), relDiffScaled(fsr.NullRSS, rsr.NullRSS)))
 		a.MaxFRelDiff = math.Max(a.MaxFRelDiff, relDiff(fsr.FStat, rsr.FStat))
 		for c := range fsr.LRCurves {

@@ -261,6 +261,10 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var buf bytes.Buffer
 	if c.format == "json" {
+		// The text report prints the warnings; the JSON holds them unseen.
+		if err := warnJSON(stderr, results[0]); err != nil {
+			return err
+		}
 		err = json.Indent(&buf, results[0], "", "  ")
 		buf.WriteByte('\n')
 	} else {
@@ -384,4 +388,18 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	if advanced {
 		fmt.Fprintf(p.w, "thresher: bootstrap %s\n", strings.Join(parts, ", "))
 	}
+}
+
+// warnJSON prints a JSON result's warnings to stderr.
+func warnJSON(stderr io.Writer, result []byte) error {
+	var r struct {
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal(result, &r); err != nil {
+		return fmt.Errorf("reading the result: %w", err)
+	}
+	for _, s := range r.Warnings {
+		fmt.Fprintf(stderr, "thresher: warning: %s\n", s)
+	}
+	return nil
 }

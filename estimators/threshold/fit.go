@@ -115,7 +115,7 @@ type Coefficient struct {
 // regression, since (X'X)^{-1} of that design has S^{-1} as its slope block
 // (S = the within cross products), and _cons = ybar - xbar'b with classical
 // variance s^2/N + xbar'V xbar.
-func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
+func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, *Covariance, error) {
 	sorted := slices.Sorted(slices.Values(thresholds))
 	k := len(p.z) + len(p.x)*(len(sorted)+1)
 	withConstant := p.spec.Convention == Xthreg
@@ -137,7 +137,7 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 	}
 	fit, err := ols.RegressBuilt(func() *mat.Dense { return p.regimeDesign(sorted, withConstant) }, y, names)
 	if err != nil {
-		return nil, p.regimeError(sorted, err)
+		return nil, nil, p.regimeError(sorted, err)
 	}
 	nRows, nUnits, nk := float64(p.tr.Rows()), float64(len(p.units)), float64(k)
 	group := make([]int, p.tr.Rows())
@@ -153,15 +153,52 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, error) {
 		clusterScale = nUnits / (nUnits - 1) * (nRows - 1) / (nRows - nk - 1)
 		robustScale = (nRows - 1) / (nRows - nUnits - nk)
 	}
-	se := ols.StdErrors(fit.Classical(nRows - nUnits - nk))
-	seRobust := ols.StdErrors(fit.White(robustScale))
-	seCluster := ols.StdErrors(fit.Cluster(group, clusterScale))
+	classical := fit.Classical(nRows - nUnits - nk)
+	robust := fit.White(robustScale)
+	cluster := fit.Cluster(group, clusterScale)
+	se, seRobust, seCluster := ols.StdErrors(classical), ols.StdErrors(robust), ols.StdErrors(cluster)
 	out := make([]Coefficient, len(names))
 	for i := range out {
 		out[i] = Coefficient{Name: names[i], Regime: regimes[i], Estimate: fit.Coef[i],
 			SE: se[i], SERobust: seRobust[i], SECluster: seCluster[i]}
 	}
-	return out, nil
+	cov := &Covariance{Classical: rows(classical), Robust: rows(robust), Cluster: rows(cluster)}
+	return out, cov, nil
+}
+
+// Covariance holds the three covariance matrices of the coefficients, rows
+// and columns in the order of the coefficient list; the standard errors are
+// the square roots of their diagonals.
+type Covariance struct {
+	Classical [][]float64 `json:"classical"`
+	Robust    [][]float64 `json:"robust"`
+	Cluster   [][]float64 `json:"cluster"`
+}
+
+func rows(m *mat.Dense) [][]float64 {
+	r, _ := m.Dims()
+	out := make([][]float64, r)
+	for i := range out {
+		out[i] = slices.Clone(m.RawRowView(i))
+	}
+	return out
+}
+
+// regimeObs returns the number of observations the regression uses in each
+// of the len(sorted)+1 regimes: regimeCounts without the period that
+// Hansen's transform deletes.
+func (p *Problem) regimeObs(sorted []float64) []int {
+	counts := make([]int, len(sorted)+1)
+	for i := range p.units {
+		lo, hi := p.tr.LevelBlock(i)
+		if p.tr.DropsLast() {
+			hi--
+		}
+		for r := lo; r < hi; r++ {
+			counts[p.regimeOf(p.q[r], sorted)]++
+		}
+	}
+	return counts
 }
 
 // regimeDesign returns the design of coefficients: [Z, X∘1(regime 0), ...,

@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 	"sort"
@@ -16,13 +17,18 @@ import (
 //
 //	floor((qn*t + j) * nd / qn),  j = 0, 1, ..., qn - 2*qn*t,
 //
-// i.e. the quantiles t, t+1/qn, ..., 1-t of the distinct values. For xthreg
+// i.e. the quantiles t, t+1/qn, ..., 1-t of the distinct values. GAUSS
+// evaluates floor(sq*nd) in binary floating point, sq = t + j*(1/qn) from
+// seqa, and where the index is mathematically an integer the product can
+// fall just below it and take the value one rank lower; the hansen
+// convention repeats that arithmetic (hansenIndex). For xthreg
 // the construction is not published; the same note (§3.3) finds that N points at
 // probabilities evenly spaced on [t, 1-t], indexed floor(p*nd), reproduce
 // Wang's first-stage estimate, and thresher uses that. The exact grid takes
 // every distinct value from index floor(t*nd) to floor((1-t)*nd), which is
-// Hansen's formula with qn = nd. Indices are computed in exact rational
-// arithmetic: trims are read as the decimals they print as.
+// Hansen's formula with qn = nd. Apart from Hansen's grid, indices are
+// computed in exact rational arithmetic: trims are read as the decimals they
+// print as.
 type grid struct {
 	values []float64
 	width  int // grid points per unit of quantile: windows are width*trim points wide
@@ -50,7 +56,7 @@ func newGrid(distinct []float64, conv Convention, g Grid, trim float64) (*grid, 
 			if p.Cmp(sub(big.NewRat(1, 1), t)) > 0 {
 				break
 			}
-			idx = append(idx, floorRat(mulInt(p, int64(nd))))
+			idx = append(idx, hansenIndex(trim, j, qn, nd))
 		}
 	default: // xthreg: N points evenly spaced on [t, 1-t]
 		n := int64(g.Points)
@@ -70,6 +76,16 @@ func newGrid(distinct []float64, conv Convention, g Grid, trim float64) (*grid, 
 		return nil, fmt.Errorf("%w: the threshold variable has %d distinct values; trim %v leaves no candidate threshold", ErrSpec, nd, trim)
 	}
 	return &grid{values: values, width: width}, nil
+}
+
+// hansenIndex is GAUSS's 1-based index floor(sq_j*nd) of THRESH_P.PRG, with
+// sq = seqa(trim, 1/qn, ...) evaluated as trim + j*(1/qn) in float64, the
+// arithmetic of GAUSS's seqa, R's seq and Octave's ranges (docs/threshold-model.md
+// §3.1). The conversions keep each product rounded on its own (no fused
+// multiply-add), as in those programs.
+func hansenIndex(trim float64, j, qn int64, nd int) int64 {
+	sq := trim + float64(float64(j)*(1/float64(qn)))
+	return int64(math.Floor(float64(sq * float64(nd))))
 }
 
 // admissible marks the candidates a stage may search: those outside every

@@ -1,8 +1,16 @@
 package threshold
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/thresher/thresher/estimators/panel"
 )
 
 func countTrue(b []bool) int {
@@ -138,6 +146,89 @@ func TestLRCritical(t *testing.T) {
 	for level, want := range map[float64]float64{0.90: 5.9395, 0.925: 6.5282, 0.95: 7.3523, 0.975: 8.7514, 0.99: 10.5916} {
 		if got := LRCritical(level); math.Abs(got-want) > 5e-5 {
 			t.Errorf("c(%v) = %.5f, want %v", level, got, want)
+		}
+	}
+}
+
+// TestHansenGridFloat checks that the hansen grid takes GAUSS's
+// floating-point index floor(sq*nd): where (qn*t + j)*nd/qn is an integer
+// the product can fall just below it and the point is one rank lower than
+// the exact index. Distinct values 1..nd make a point's value its index.
+func TestHansenGridFloat(t *testing.T) {
+	cases := []struct {
+		nd    int
+		qn    int
+		trim  float64
+		n     int
+		lower []int // 1-based grid points one rank below the exact index
+	}{
+		{1600, 400, 0.05, 361, []int{72, 97}},
+		{1600, 400, 0.01, 393, []int{25, 26, 30, 198, 200}},
+		{1400, 400, 0.01, 393, []int{25, 31}},
+		{6747, 400, 0.01, 393, nil}, // Hansen's data: gcd(6747, 400) = 1
+	}
+	for _, c := range cases {
+		distinct := make([]float64, c.nd)
+		for i := range distinct {
+			distinct[i] = float64(i + 1)
+		}
+		g, err := newGrid(distinct, Hansen, Grid{Points: c.qn}, c.trim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(g.values) != c.n {
+			t.Fatalf("nd %d qn %d trim %v: %d points, want %d", c.nd, c.qn, c.trim, len(g.values), c.n)
+		}
+		var lower []int
+		qnt := int(math.Round(float64(c.qn) * c.trim))
+		for j, v := range g.values {
+			exact := (qnt + j) * c.nd / c.qn // integer floor
+			switch int(v) {
+			case exact:
+			case exact - 1:
+				lower = append(lower, j+1)
+			default:
+				t.Errorf("nd %d qn %d trim %v: point %d is %v, exact index %d", c.nd, c.qn, c.trim, j+1, v, exact)
+			}
+		}
+		if !slices.Equal(lower, c.lower) {
+			t.Errorf("nd %d qn %d trim %v: points one rank lower %v, want %v", c.nd, c.qn, c.trim, lower, c.lower)
+		}
+	}
+}
+
+// TestHansenGridPanel builds a 200 x 8 panel whose threshold variable has
+// 1600 distinct values and checks that Prepare's hansen grid (qn = 400,
+// trim 0.05) has GAUSS's 361 points, two of them one rank below the exact
+// quantile (exact indices 364 and 464).
+func TestHansenGridPanel(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,year,y,x,q\n")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 200 {
+		for s := range 8 {
+			fmt.Fprintf(&b, "%d,%d,%.6f,%.6f,%d\n", i+1, s+1, rng.NormFloat64(), rng.NormFloat64(), (s*200+i)*7%1600+1)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "p.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := panel.ReadCSVFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prepare(tab, Spec{Convention: Hansen, ID: "id", Time: "year", Depvar: "y", Rx: []string{"x"}, Qx: "q",
+		Thresholds: 1, Grid: Grid{Points: 400}, Trim: []float64{0.05}, Reps: []int{0}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.distinct) != 1600 || len(p.grid.values) != 361 {
+		t.Fatalf("%d distinct values and %d grid points, want 1600 and 361", len(p.distinct), len(p.grid.values))
+	}
+	for point, want := range map[int]float64{71: 360, 72: 363, 73: 368, 97: 463, 98: 468} {
+		if got := p.grid.values[point-1]; got != want {
+			t.Errorf("grid point %d is %v, want %v", point, got, want)
 		}
 	}
 }

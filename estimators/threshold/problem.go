@@ -30,6 +30,7 @@ type Problem struct {
 	nPeriods     int // distinct periods in the sample
 	balanced     bool
 	droppedUnits []string // units with a single observation
+	warnings     []string // about the specification, for the report
 	tr           *within.Transform
 
 	yName, qName   string
@@ -138,6 +139,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if p.grid, err = newGrid(p.distinct, spec.Convention, spec.Grid, spec.Trim[0]); err != nil {
 		return nil, err
 	}
+	p.warnings = spec.laggedDepvar(terms)
 	if spec.Given != nil {
 		if p.given, err = p.snapGiven(spec.Given); err != nil {
 			return nil, err

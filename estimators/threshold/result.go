@@ -21,7 +21,11 @@ type Result struct {
 	LinearRSS    float64       `json:"linear_rss"`
 	Stages       []StageResult `json:"stages"`
 	Coefficients []Coefficient `json:"coefficients"`
-	Model        Model         `json:"model"`
+	// Covariance of the final model's coefficients, in their order.
+	Covariance *Covariance `json:"covariance"`
+	// Warnings about the specification, e.g. a lagged dependent variable.
+	Warnings []string `json:"warnings,omitempty"`
+	Model    Model    `json:"model"`
 }
 
 // Model records the specification a result answers.
@@ -56,6 +60,8 @@ type StageResult struct {
 	R2Within   float64           `json:"r2_within"`
 	// Regimes describes the K+1 regimes, e.g. "0.0157 <= L.d < 0.53616".
 	Regimes []string `json:"regimes"`
+	// RegimeObs counts the observations used in each regime.
+	RegimeObs []int `json:"regime_obs"`
 	// Coefficients of the model with this stage's k thresholds.
 	Coefficients []Coefficient `json:"coefficients"`
 }
@@ -82,6 +88,7 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 		NObsUsed:     p.tr.Rows(),
 		Balanced:     p.balanced,
 		DroppedUnits: p.droppedUnits,
+		Warnings:     p.warnings,
 		Seed:         s.Seed,
 		LinearRSS:    est.LinearRSS,
 		Model: Model{Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thresholds: s.Thresholds,
@@ -110,11 +117,13 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 			}
 			sr.Bootstrap = &summary
 		}
-		coefs, err := p.coefficients(st.Thresholds)
+		sr.RegimeObs = p.regimeObs(sr.Thresholds)
+		coefs, cov, err := p.coefficients(st.Thresholds)
 		if err != nil {
 			return nil, fmt.Errorf("stage %d: %w", k+1, err)
 		}
 		sr.Coefficients = coefs
+		res.Covariance = cov
 		res.Stages = append(res.Stages, sr)
 	}
 	res.Coefficients = res.Stages[len(res.Stages)-1].Coefficients

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,6 +156,26 @@ func (s *Spec) checkDepvar(terms []panel.Term) error {
 			ErrSpec, option, t.Name, dep.Name, effect, dep.Refs()[0].Column)
 	}
 	return nil
+}
+
+// laggedDepvar warns about each regressor that reads a lag of the
+// dependent variable: in a static fixed-effect model the within
+// transformation correlates it with the error, and its slope is biased by
+// O(1/T) (Nickell 1981).
+func (s *Spec) laggedDepvar(terms []panel.Term) []string {
+	dep := map[string]bool{}
+	for _, r := range terms[0].Refs() {
+		dep[r.Column] = true
+	}
+	var warnings []string
+	for _, t := range terms[1 : 1+len(s.Indep)+len(s.Rx)] {
+		if slices.ContainsFunc(t.Refs(), func(r panel.Ref) bool { return dep[r.Column] && r.Lag > 0 }) {
+			warnings = append(warnings, fmt.Sprintf("regressor %q is a lag of the dependent variable %q: in this static "+
+				"fixed-effect model its slope and the others are biased (Nickell bias, O(1/T)); "+
+				"thresher xthenreg estimates the dynamic model", t.Name, terms[0].Name))
+		}
+	}
+	return warnings
 }
 
 // checkOptions checks and fills everything but the variable lists.

@@ -23,7 +23,7 @@ func TestXthregStandardErrors(t *testing.T) {
 	spec := xthregSpec(0)
 	p := prepareFile(t, "hansen1999_xthreg.csv", spec)
 	thresholds := []float64{0.01538, 0.5418}
-	got, err := p.coefficients(thresholds)
+	got, _, err := p.coefficients(thresholds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,10 +68,17 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 		r.Convention, r.Model.Depvar, strings.Join(append(append([]string{}, r.Model.Indep...), r.Model.Rx...), " "), r.Model.Qx)
 	fmt.Fprintf(w, "Units %d, periods %d, observations %d; grid %s (%d candidates), trim %v, seed %d\n\n",
 		r.NUnits, r.NPeriods, r.NObsUsed, r.Model.Grid, r.Model.Candidates, r.Model.Trim, r.Seed)
+	for _, s := range r.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", s)
+	}
+	if len(r.Warnings) > 0 {
+		fmt.Fprintln(w)
+	}
 
 	// 12 digits undo the rounding of level/100*100 (12.51, not 12.509999999999998).
 	fmt.Fprintf(w, "Threshold estimator (level = %.12g):\n%s\n", 100*r.Model.Level, line)
 	fmt.Fprintf(w, "%10s | %14s %14s %14s\n%s\n", "model", "Threshold", "Lower", "Upper", line)
+	var warnings []string
 	for _, st := range r.Stages {
 		for i, in := range st.Intervals {
 			name := fmt.Sprintf("Th-%d", st.K)
@@ -79,9 +86,16 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 				name = fmt.Sprintf("Th-%d%d", st.K, i+1)
 			}
 			fmt.Fprintf(w, "%10s | %14.6g %14.6g %14.6g\n", name, in.Threshold, in.Lower, in.Upper)
+			if note := in.Warning(); note != "" {
+				warnings = append(warnings, fmt.Sprintf("Warning: the confidence set of %s is %s: %s", name, note, piecesString(in.Pieces)))
+			}
 		}
 	}
-	fmt.Fprintf(w, "%s\n\n", line)
+	fmt.Fprintf(w, "%s\n", line)
+	for _, s := range warnings {
+		fmt.Fprintln(w, s)
+	}
+	fmt.Fprintln(w)
 
 	fmt.Fprintf(w, "Threshold effect test (bootstrap = %s):\n%s\n", intsString(r.Model.Reps), line)
 	fmt.Fprintf(w, "%10s | %10s %9s %9s %7s %9s %9s %9s\n%s\n", "Threshold", "RSS", "MSE", "Fstat", "Prob", "Crit10", "Crit5", "Crit1", line)
@@ -133,4 +147,13 @@ func intsString(v []int) string {
 		s[i] = fmt.Sprint(x)
 	}
 	return strings.Join(s, " ")
+}
+
+// piecesString prints a confidence set's pieces as [a, b] u [c, d].
+func piecesString(pieces [][2]float64) string {
+	parts := make([]string, len(pieces))
+	for i, pc := range pieces {
+		parts[i] = fmt.Sprintf("[%.6g, %.6g]", pc[0], pc[1])
+	}
+	return strings.Join(parts, " u ")
 }

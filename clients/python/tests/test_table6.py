@@ -48,4 +48,4 @@ def test_table6_equals_cli(binary, paper):
         assert [t["threshold"] for t in model["thresholds"]] == chosen, q
         rows = [dict(r) for _, r in fit.thresholds[["threshold", "lower", "upper"]].iterrows()]
         for t in model["thresholds"]:
-            assert t in rows, (q, t)
+            assert {k: t[k] for k in ("threshold", "lower", "upper")} in rows, (q, t)

@@ -1,0 +1,140 @@
+package threshold
+
+import (
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestPostEstimation checks, at given thresholds in both conventions, that
+// the JSON's three covariance matrices reproduce the reported standard errors
+// exactly and that the observations per regime add up to the observations
+// used.
+func TestPostEstimation(t *testing.T) {
+	cases := []struct {
+		file  string
+		spec  Spec
+		given []float64
+		obs   []int // regime_obs of the last stage
+	}{
+		{"invest.csv", hansenSpec(0), []float64{0.0157, 0.53616}, []int{903, 5989, 453}},            // 565 x 13 rows,
+		{"hansen1999_xthreg.csv", xthregSpec(0), []float64{0.01538, 0.5418}, []int{963, 6423, 524}}, // 565 x 14 rows,
+	}
+	for _, c := range cases {
+		spec := c.spec
+		spec.Thresholds, spec.Trim, spec.Given = len(c.given), spec.Trim[:len(c.given)], c.given
+		p := prepareFile(t, c.file, spec)
+		res, err := p.Estimate(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cov := res.Covariance
+		for i, co := range res.Coefficients {
+			for _, m := range []struct {
+				name string
+				v    [][]float64
+				se   float64
+			}{{"classical", cov.Classical, co.SE}, {"robust", cov.Robust, co.SERobust}, {"cluster", cov.Cluster, co.SECluster}} {
+				if len(m.v) != len(res.Coefficients) || len(m.v[i]) != len(res.Coefficients) {
+					t.Fatalf("%s: %s covariance is not %d x %d", c.file, m.name, len(res.Coefficients), len(res.Coefficients))
+				}
+				if got := math.Sqrt(m.v[i][i]); got != m.se {
+					t.Errorf("%s %s: sqrt of %s variance %v, reported SE %v", c.file, co.Name, m.name, got, m.se)
+				}
+			}
+		}
+		if got := res.Stages[len(res.Stages)-1].RegimeObs; !slices.Equal(got, c.obs) {
+			t.Errorf("%s: regime_obs %v, want %v", c.file, got, c.obs)
+		}
+		for _, st := range res.Stages {
+			sum := 0
+			for _, n := range st.RegimeObs {
+				sum += n
+			}
+			if len(st.RegimeObs) != st.K+1 || sum != res.NObsUsed || slices.Contains(st.RegimeObs, 0) {
+				t.Errorf("%s stage %d: regime_obs %v for %d observations", c.file, st.K, st.RegimeObs, res.NObsUsed)
+			}
+		}
+	}
+}
+
+// TestIntervalPieces covers confidence sets that are intervals, disjoint,
+// degenerate, at the edge of the searched candidates and around a threshold
+// that is not a candidate, with the warning each gives.
+func TestIntervalPieces(t *testing.T) {
+	curve := func(th float64, lr ...float64) LRCurve {
+		c := LRCurve{Threshold: th}
+		for i, v := range lr {
+			c.Points = append(c.Points, [2]float64{float64(i + 1), v})
+		}
+		return c
+	}
+	cases := []struct {
+		name    string
+		curve   LRCurve
+		lower   float64
+		upper   float64
+		pieces  [][2]float64
+		warning string
+	}{
+		{"interval", curve(3, 9, 5, 0, 1, 9), 2, 4, [][2]float64{{2, 4}}, ""},
+		{"disjoint", curve(2, 9, 0, 9, 6, 9), 2, 4, [][2]float64{{2, 2}, {4, 4}}, "not an interval (2 disjoint pieces)"},
+		{"degenerate", curve(3, 9, 8, 0, 8, 9), 3, 3, [][2]float64{{3, 3}}, "degenerate (the threshold alone)"},
+		{"edge", curve(2, 1, 0, 9, 9, 9), 1, 2, [][2]float64{{1, 2}}, "at the edge of the searched candidates"},
+		{"off grid", curve(3.5, 9, 1, 9, 9, 9), 2, 3.5, [][2]float64{{2, 2}, {3.5, 3.5}}, "not an interval (2 disjoint pieces)"},
+		{"all", curve(1, 0, 9, 9, 9, 9), 1, 1, [][2]float64{{1, 1}},
+			"degenerate (the threshold alone); at the edge of the searched candidates"},
+	}
+	for _, c := range cases {
+		in := c.curve.interval(7.35)
+		if in.Lower != c.lower || in.Upper != c.upper || !reflect.DeepEqual(in.Pieces, c.pieces) {
+			t.Errorf("%s: [%v, %v] pieces %v, want [%v, %v] pieces %v", c.name, in.Lower, in.Upper, in.Pieces, c.lower, c.upper, c.pieces)
+		}
+		if got := in.Warning(); got != c.warning {
+			t.Errorf("%s: warning %q, want %q", c.name, got, c.warning)
+		}
+	}
+}
+
+// TestIntervalWarningText checks the warning line of the text report.
+func TestIntervalWarningText(t *testing.T) {
+	r := &Result{Convention: "hansen", NUnits: 10, NObsUsed: 100, Model: Model{Depvar: "y", Qx: "q", Reps: []int{0}}, Stages: []StageResult{{K: 1,
+		Thresholds: []float64{2}, Regimes: []string{"q < 2", "2 <= q"},
+		Intervals: []Interval{{Threshold: 2, Lower: 2, Upper: 4, Pieces: [][2]float64{{2, 2}, {4, 4}}}}}}}
+	var b strings.Builder
+	if err := r.WriteText(&b, Conventional); err != nil {
+		t.Fatal(err)
+	}
+	want := "Warning: the confidence set of Th-1 is not an interval (2 disjoint pieces): [2, 2] u [4, 4]\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, b.String())
+	}
+}
+
+// TestLaggedDepvarWarning checks the Nickell-bias warning for a lag of the
+// dependent variable among the regressors, and its absence otherwise.
+func TestLaggedDepvarWarning(t *testing.T) {
+	cases := []struct {
+		indep, rx []string
+		want      []string
+	}{
+		{[]string{"L.i", "L.q"}, []string{"L.c"}, []string{`regressor "L.i" is a lag of the dependent variable "i": in this static ` +
+			`fixed-effect model its slope and the others are biased (Nickell bias, O(1/T)); thresher xthenreg estimates the dynamic model`}},
+		{[]string{"L.q"}, []string{"L.i*L.c"}, []string{`regressor "L.i*L.c" is a lag of the dependent variable "i": in this static ` +
+			`fixed-effect model its slope and the others are biased (Nickell bias, O(1/T)); thresher xthenreg estimates the dynamic model`}},
+		{[]string{"L.q"}, []string{"L.c"}, nil},
+	}
+	for _, c := range cases {
+		spec := hansenSpec(0)
+		spec.Indep, spec.Rx, spec.Thresholds, spec.Trim, spec.Given = c.indep, c.rx, 1, []float64{0.01}, []float64{0.0157}
+		res, err := prepareFile(t, "invest.csv", spec).Estimate(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Warnings, c.want) {
+			t.Errorf("indep %v rx %v: warnings %q, want %q", c.indep, c.rx, res.Warnings, c.want)
+		}
+	}
+}
