@@ -53,10 +53,14 @@ func TestGitignoreCoversCommandOutputs(t *testing.T) {
 		{"simulate", "provinces", "--seed", "1", "--out", "sim"},
 		{"simulate", "provinces"},
 		{"simulate", "threshold", "--units", "10", "--periods", "4"},
-		{"paper", "--data", "sim/provinces.csv", "--out", "results", "--spec", spec, "--workers", "1"},
+		{"paper", "--data", "sim/provinces.csv", "--out", "results", "--spec", spec, "--workers", "1", "--write-panel", "panel.csv"},
 		{"xthreg", "--data", abs(investCSV), "--depvar", "i", "--indep", "L.q", "--rx", "L.c", "--qx", "L.d", "--grid", "20",
 			"--bs", "5", "--save-draws", "--format", "json", "--output", "r.json", "--workers", "1"},
 		{"plot", "--result", "r.json"},
+		{"plot", "--result", "r.json", "--formats", "pdf"},
+		{"plot", "--result", "r.json", "--out", "figs"},
+		{"xthreg", "--data", abs(investCSV), "--depvar", "i", "--indep", "L.q", "--rx", "L.c", "--qx", "L.d", "--grid", "20",
+			"--bs", "0", "--format", "json", "--output", "threshold_lndig.json", "--workers", "1"},
 	} {
 		run(bin, args...)
 	}
