@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/internal/ctxio"
@@ -21,8 +22,10 @@ var errTooLarge = errors.New("dataset too large")
 
 // registerMaxDataset registers the client's --max-dataset-bytes.
 func registerMaxDataset(fs *flag.FlagSet) *int {
-	return fs.Int("max-dataset-bytes", defaultMaxDatasetBytes,
+	limit := defaultMaxDatasetBytes
+	fs.Var(intValue{&limit, 1, math.MaxInt}, "max-dataset-bytes",
 		"largest dataset to read, in bytes (a coordinator has its own limit, --max-dataset-bytes of 'thresher coordinator')")
+	return &limit
 }
 
 // readData reads a CSV dataset of at most limit bytes and checks its format
@@ -31,9 +34,6 @@ func registerMaxDataset(fs *flag.FlagSet) *int {
 // metadata for a regular file, by reading at most limit+1 bytes from a pipe
 // or a device. Opening, reading and checking stop when ctx ends.
 func readData(ctx context.Context, path string, limit int) ([]byte, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("%w: --max-dataset-bytes must be positive, not %d", errUsage, limit)
-	}
 	f, err := ctxio.Open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open data: %w", err)

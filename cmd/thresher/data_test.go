@@ -77,7 +77,7 @@ func TestDatasetLimit(t *testing.T) {
 		{"FIFO", xthreg(fifo, "--max-dataset-bytes", "1000"), 1, "reading stopped after more than --max-dataset-bytes 1000"},
 		{"sweep", []string{"sweep", "--spec", sweep, "--data", small, "--max-dataset-bytes", "6"}, 1, "more than --max-dataset-bytes 6"},
 		{"paper", []string{"paper", "--data", small, "--out", dir, "--max-dataset-bytes", "6"}, 1, "more than --max-dataset-bytes 6"},
-		{"zero limit", xthreg(small, "--max-dataset-bytes", "0"), 2, "--max-dataset-bytes must be positive"},
+		{"zero limit", xthreg(small, "--max-dataset-bytes", "0"), 2, `invalid value "0" for flag --max-dataset-bytes: 0 is outside 1..`},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)

@@ -100,7 +100,7 @@ type localFlags struct {
 }
 
 func (l *localFlags) register(fs *flag.FlagSet) {
-	fs.Var(intValue{&l.workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d (default 0: number of CPUs)", maxWorkers))
+	fs.Var(intValue{&l.workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d; 0 means one per CPU", maxWorkers))
 	fs.Int64Var(&l.backendBytes, "etcd-backend-bytes", etcdserver.DefaultBackendBytes,
 		"database quota of the in-process cluster's etcd, at least 16 MiB; it maps 10% more of the address space that ulimit -v bounds")
 }
