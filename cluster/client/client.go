@@ -78,10 +78,20 @@ func plain(err error) error {
 		return nil
 	}
 	if s, ok := status.FromError(err); ok {
+		if s.Code() == codes.Unauthenticated {
+			return &unauthenticated{s.Message()}
+		}
 		return errors.New(s.Message())
 	}
 	return err
 }
+
+// unauthenticated is a refusal for a missing or wrong bearer token: its
+// message is the server's, and it matches ErrUnauthenticated.
+type unauthenticated struct{ msg string }
+
+func (e *unauthenticated) Error() string        { return e.msg }
+func (e *unauthenticated) Is(target error) bool { return target == ErrUnauthenticated }
 
 // call runs op against the coordinators in turn until it succeeds, fails
 // for good, or no coordinator has answered for Patience (DialTimeout

@@ -23,6 +23,9 @@ var (
 	// ErrNoPreface: the coordinator closed the connection before speaking
 	// HTTP/2, as a TLS server does to a plaintext client.
 	ErrNoPreface = errors.New("the coordinator closed the connection before speaking gRPC")
+	// ErrUnauthenticated: the coordinator refused the call's bearer token
+	// (missing or wrong).
+	ErrUnauthenticated = errors.New("the coordinator refused the bearer token")
 	// ErrDial: no coordinator answered within the dial timeout.
 	ErrDial = errors.New("no coordinator answered")
 )

@@ -324,7 +324,7 @@ func TestE2EClientWithoutValidToken(t *testing.T) {
 	} {
 		client := startProc(t, "client "+name, args...)
 		client.Wait(time.Minute)
-		if code := client.Cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(client.Stderr.String(), "a valid bearer token is required") {
+		if code := client.Cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(client.Stderr.String(), "a valid bearer token is required: give the job API's token with --token-file") {
 			t.Errorf("%s: exit %d, stderr %q", name, code, client.Stderr.String())
 		}
 	}

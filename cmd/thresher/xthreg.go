@@ -138,6 +138,8 @@ func (r *remoteFlags) explain(err error) error {
 		return fmt.Errorf("%w: it runs with --insecure (loopback only): drop --tls-ca, or give the coordinator --tls-cert, --tls-key and --tls-ca", err)
 	case errors.Is(err, client.ErrNoPreface) && r.caFile == "":
 		return fmt.Errorf("%w: a coordinator with TLS needs the cluster's CA in --tls-ca", err)
+	case errors.Is(err, client.ErrUnauthenticated):
+		return fmt.Errorf("%w: give the job API's token with --token-file", err)
 	case errors.Is(err, client.ErrDial):
 		return fmt.Errorf("%w: check --coordinator, or raise --dial-timeout", err)
 	}
