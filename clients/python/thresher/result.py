@@ -10,6 +10,7 @@ from ._terms import parse_list
 
 CONSTANT = "_cons"
 VCE_COLUMNS = {"conventional": "se", "robust": "se_robust", "cluster": "se_cluster"}
+VCE_COVARIANCES = {"conventional": "classical", "robust": "robust", "cluster": "cluster"}
 _STAGE_NAMES = ["Single", "Double", "Triple", "Quadruple", "Quintuple"]
 
 
@@ -84,16 +85,11 @@ class XthregResult:
 
     @property
     def cov(self):
-        """Covariance matrix of the coefficients (pandas DataFrame).
-
-        thresher's JSON reports standard errors, not covariances: the
-        diagonal holds the squared standard errors of the chosen vce and
-        every off-diagonal entry is NaN (unknown), never a made-up zero.
-        """
-        se = self.bse.to_numpy()
-        cov = np.full((len(se), len(se)), np.nan)
-        np.fill_diagonal(cov, se * se)
-        return pd.DataFrame(cov, index=self.params.index, columns=self.params.index)
+        """Covariance matrix of the coefficients for the chosen vce (pandas
+        DataFrame), as thresher's JSON reports it: the square roots of its
+        diagonal are the standard errors."""
+        rows = self.json["covariance"][VCE_COVARIANCES[self.vce]]
+        return pd.DataFrame(np.array(rows, dtype=float), index=self.params.index, columns=self.params.index)
 
     @property
     def tvalues(self):

@@ -64,12 +64,15 @@ coef.thresher_xthreg <- function(object, ...) {
   stats::setNames(object$coefficients$estimate, rownames(object$coefficients))
 }
 
-# vcov: thresher's JSON reports standard errors, not covariances; the
-# diagonal holds their squares and every off-diagonal entry is NA (unknown).
+vce_covariances <- c(conventional = "classical", robust = "robust", cluster = "cluster")
+
+# vcov: the final model's covariance matrix of the chosen vce, as thresher's
+# JSON reports it (the square roots of its diagonal are the standard errors).
 vcov.thresher_xthreg <- function(object, vce = object$vce, ...) {
-  se <- se_of(object, vce)
-  v <- matrix(NA_real_, length(se), length(se), dimnames = list(names(se), names(se)))
-  diag(v) <- se^2
+  vce <- match.arg(vce, names(vce_covariances))
+  rows <- object$json$covariance[[vce_covariances[[vce]]]]
+  v <- do.call(rbind, lapply(rows, function(r) vapply(r, num, numeric(1))))
+  dimnames(v) <- list(names(coef(object)), names(coef(object)))
   v
 }
 

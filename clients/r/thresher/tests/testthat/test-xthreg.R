@@ -5,8 +5,9 @@ test_that("every number equals the command line's JSON", {
   coefs <- want$coefficients
   num <- function(xs, key) vapply(xs, function(x) as.numeric(x[[key]]), numeric(1))
   expect_identical(unname(coef(fit)), num(coefs, "estimate"))
-  expect_identical(unname(diag(vcov(fit))), num(coefs, "se")^2)
+  expect_identical(unname(sqrt(diag(vcov(fit)))), num(coefs, "se"))
   expect_identical(unname(sqrt(diag(vcov(fit, vce = "robust")))), num(coefs, "se_robust"))
+  expect_identical(unname(sqrt(diag(vcov(fit, vce = "cluster")))), num(coefs, "se_cluster"))
   td <- tidy(fit)
   expect_identical(td$estimate, num(coefs, "estimate"))
   expect_identical(td$std.error, num(coefs, "se"))
@@ -71,10 +72,12 @@ test_that("confint, t and p equal the text report's digits for each vce", {
   }
 })
 
-test_that("vcov has squared standard errors on the diagonal and NA elsewhere", {
+test_that("vcov is the JSON's symmetric covariance matrix", {
   v <- vcov(hansen_fit())
   expect_identical(rownames(v), names(coef(hansen_fit())))
-  expect_true(all(is.na(v[row(v) != col(v)])))
+  expect_identical(colnames(v), names(coef(hansen_fit())))
+  expect_true(all(is.finite(v)))
+  expect_equal(v, t(v), tolerance = 1e-12)
 })
 
 test_that("predict's residuals give the final stage's RSS", {
