@@ -30,11 +30,8 @@ func (Kind) Name() string { return KindName }
 // DecodeSpec decodes a Config encoded by Config.Encode and checks it.
 func (Kind) DecodeSpec(raw []byte) (model.Spec, error) {
 	var c Config
-	if err := model.DecodeStrict(raw, &c); err != nil {
-		return nil, fmt.Errorf("%w: dynamic threshold configuration: %v", ErrSpec, err)
-	}
-	if c.Version != ConfigVersion {
-		return nil, fmt.Errorf("%w: dynamic threshold configuration version %d (want %d)", ErrSpec, c.Version, ConfigVersion)
+	if err := model.DecodeConfig(raw, &c, &c.Version, ConfigVersion, "dynamic threshold configuration"); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
 	s, err := c.Spec()
 	if err != nil {

@@ -52,11 +52,8 @@ func (Kind) Name() string { return KindName }
 // DecodeSpec decodes a Config encoded by Config.Encode.
 func (Kind) DecodeSpec(raw []byte) (model.Spec, error) {
 	var c Config
-	if err := model.DecodeStrict(raw, &c); err != nil {
-		return nil, fmt.Errorf("%w: mediation configuration: %v", ErrSpec, err)
-	}
-	if c.Version != ConfigVersion {
-		return nil, fmt.Errorf("%w: mediation configuration version %d (want %d)", ErrSpec, c.Version, ConfigVersion)
+	if err := model.DecodeConfig(raw, &c, &c.Version, ConfigVersion, "mediation configuration"); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
 	return c, nil
 }

@@ -20,6 +20,19 @@ func DecodeStrict(raw []byte, v any) error {
 	return nil
 }
 
+// DecodeConfig decodes a kind's configuration with DecodeStrict and checks
+// its version: *version, which decoding fills, must equal want. what names
+// the configuration in the error ("threshold configuration").
+func DecodeConfig(raw []byte, v any, version *int, want int, what string) error {
+	if err := DecodeStrict(raw, v); err != nil {
+		return fmt.Errorf("%s: %v", what, err)
+	}
+	if *version != want {
+		return fmt.Errorf("%s version %d (want %d)", what, *version, want)
+	}
+	return nil
+}
+
 // EncodeCanonical encodes v as compact JSON without HTML escaping: a
 // struct's fields come in their declared order, so equal values encode to
 // equal bytes.
