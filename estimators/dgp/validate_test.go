@@ -9,7 +9,7 @@ import (
 )
 
 // decode reads one design from YAML strictly, as a study spec is read.
-func decode(t *testing.T, text string) Design {
+func decode(t testing.TB, text string) Design {
 	t.Helper()
 	dec := yaml.NewDecoder(strings.NewReader(text))
 	dec.KnownFields(true)
@@ -21,7 +21,7 @@ func decode(t *testing.T, text string) Design {
 }
 
 // variant returns base with the top-level fields of override replaced.
-func variant(t *testing.T, override string) string {
+func variant(t testing.TB, override string) string {
 	t.Helper()
 	var m, o map[string]any
 	if err := yaml.Unmarshal([]byte(base), &m); err != nil {
