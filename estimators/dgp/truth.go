@@ -12,7 +12,8 @@ import (
 // the true values that coverage and bias are measured against.
 type Truth struct {
 	// ID and Time name the unit and period columns.
-	ID, Time        string   `json:"-"`
+	ID              string   `json:"id"`
+	Time            string   `json:"time"`
 	Y               string   `json:"y"`
 	Regressors      []string `json:"regressors"`
 	RegimeDependent []string `json:"regime_dependent"`
