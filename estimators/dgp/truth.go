@@ -31,8 +31,12 @@ type Truth struct {
 	Fixed []float64 `json:"fixed"`
 }
 
-// Truth returns the true model of a valid expanded design.
+// Truth returns the true model of a valid expanded design; that of an
+// invalid one is the zero Truth.
 func (d Design) Truth() Truth {
+	if d.Validate() != nil {
+		return Truth{}
+	}
 	if d.Family == FamilyProvinces {
 		return provincesTruth()
 	}

@@ -2,6 +2,7 @@ package dgp
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -121,6 +122,13 @@ func TestValidateErrors(t *testing.T) {
 			}
 			if err.Error() != c.want {
 				t.Errorf("error\n %q\nwant\n %q", err, c.want)
+			}
+			d := decode(t, c.yaml)
+			if _, err := d.Prepare(nil); err == nil || err.Error() != c.want {
+				t.Errorf("Prepare: %v", err)
+			}
+			if truth := d.Truth(); !reflect.DeepEqual(truth, Truth{}) {
+				t.Errorf("Truth of an invalid design: %+v", truth)
 			}
 		})
 	}
