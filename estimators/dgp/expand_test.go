@@ -1,7 +1,9 @@
 package dgp
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -94,6 +96,27 @@ func TestGridJSON(t *testing.T) {
 	for _, bad := range []string{`{"n":[]}`, `{"n":"30"}`, `{"n":[1,"a"]}`} {
 		if err := json.Unmarshal([]byte(bad), &d); err == nil {
 			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+// TestJSONRoundTrip checks that designs survive the JSON encoding a study
+// is sent to workers in, decoded strictly.
+func TestJSONRoundTrip(t *testing.T) {
+	for name, text := range goldenDesigns {
+		d := decode(t, text)
+		raw, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		var back Design
+		if err := dec.Decode(&back); err != nil {
+			t.Fatalf("%s: %s: %v", name, raw, err)
+		}
+		if !reflect.DeepEqual(back, d) {
+			t.Errorf("%s: %s decodes to %+v, not %+v", name, raw, back, d)
 		}
 	}
 }
