@@ -167,24 +167,31 @@ func moments(e []float64, periods int) (mean, variance, rho float64) {
 	return mean, variance, cross / float64(pairs) / variance
 }
 
-// TestErrorMoments checks every error law's mean, variance and (for ar1)
-// autocorrelation on 100,000 draws. Tolerances are about 5 standard errors
-// of each moment.
+// TestErrorMoments checks every error law's mean, variance, kurtosis and
+// (for ar1) lag-1 autocorrelation on 100,000 draws, with tolerances of
+// about 4 to 5 standard errors. The kurtosis of the scale mixtures
+// s u (u standard normal) is 3 E s^4 / (E s^2)^2: for s uniform on
+// (0.5, 2), E s^2 = 1.75 and E s^4 = (2^5 - 0.5^5) / (5 * 1.5); for
+// s = 0.5 + |x|, x standard normal, E s^2 = 0.25 + sqrt(2/pi) + 1 and
+// E s^4 = 0.5^4 + 4 0.5^3 sqrt(2/pi) + 6 0.5^2 + 4 0.5 (2 sqrt(2/pi)) + 3.
 func TestErrorMoments(t *testing.T) {
 	const units, periods = 2000, 50
+	r := math.Sqrt(2 / math.Pi) // E|x| for x standard normal; E|x|^3 = 2r
+	heteroUnit := 3 * ((32 - 1.0/32) / 7.5) / (1.75 * 1.75)
+	xs2, xs4 := 0.25+r+1, 0.0625+0.5*r+1.5+4*r+3
 	cases := []struct {
-		law            string
-		variance, rho  float64
-		varTol, rhoTol float64
-		kurtosis       float64 // of e; 0 to skip
+		law                 string
+		variance, rho       float64
+		varTol, rhoTol      float64
+		kurtosis, kurtosTol float64
 	}{
-		{"{law: normal, sd: 2}", 4, 0, 0.1, 0.02, 3},
-		{"{law: student_t, df: 10}", 1, 0, 0.03, 0.02, 3 + 6.0/(10-4)},
-		{"{law: student_t, df: 4.5, sd: 3}", 9, 0, 0.9, 0.02, 0},
-		{"{law: hetero_unit, a: 0.5, b: 2}", (0.25 + 1 + 4) / 3, 0, 0.1, 0.02, 0},
-		{"{law: hetero_x, a: 0.5, b: 1, regressor: x}", 0.25 + math.Sqrt(2/math.Pi) + 1, 0, 0.1, 0.02, 0},
-		{"{law: ar1, rho: 0.6, sd: 1.5}", 2.25, 0.6, 0.12, 0.02, 3},
-		{"{law: ar1, rho: -0.3}", 1, -0.3, 0.04, 0.02, 3},
+		{"{law: normal, sd: 2}", 4, 0, 0.1, 0.02, 3, 0.1},
+		{"{law: student_t, df: 10}", 1, 0, 0.03, 0.02, 3 + 6.0/(10-4), 0.25},
+		{"{law: student_t, df: 4.5, sd: 3}", 9, 0, 0.9, 0.02, 0, 0},
+		{"{law: hetero_unit, a: 0.5, b: 2}", 1.75, 0, 0.1, 0.02, heteroUnit, 0.25},
+		{"{law: hetero_x, a: 0.5, b: 1, regressor: x}", xs2, 0, 0.1, 0.02, 3 * xs4 / (xs2 * xs2), 0.4},
+		{"{law: ar1, rho: 0.6, sd: 1.5}", 2.25, 0.6, 0.12, 0.02, 3, 0.15},
+		{"{law: ar1, rho: -0.3}", 1, -0.3, 0.04, 0.02, 3, 0.1},
 	}
 	for _, c := range cases {
 		d := decode(t, variant(t, "errors: "+c.law)).normalized()
@@ -209,8 +216,19 @@ func TestErrorMoments(t *testing.T) {
 			for _, v := range e {
 				m4 += math.Pow(v-mean, 4)
 			}
-			if k := m4 / float64(len(e)) / (variance * variance); math.Abs(k-c.kurtosis) > 0.25 {
+			if k := m4 / float64(len(e)) / (variance * variance); math.Abs(k-c.kurtosis) > c.kurtosTol {
 				t.Errorf("%s: kurtosis %.3f, want %.3f", c.law, k, c.kurtosis)
+			}
+		}
+		if d.Errors.Law == LawHeteroX {
+			// e / (a + b|x|) is standard normal only if the SD follows x.
+			ss := 0.0
+			for i, v := range e {
+				z := v / (0.5 + math.Abs(x[i]))
+				ss += z * z
+			}
+			if v := ss / float64(len(e)); math.Abs(v-1) > 0.03 {
+				t.Errorf("%s: variance of e / (a + b|x|) %.4f, want 1", c.law, v)
 			}
 		}
 	}
