@@ -325,3 +325,32 @@ func TestProvincesTruth(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitEffects checks the laws of mu_i on 20,000 units: normal with its
+// SD, correlated as SD v_i + load * mean_t x_it, none.
+func TestUnitEffects(t *testing.T) {
+	const units, periods = 20000, 4
+	s := stream.New(1, stream.DataGeneration, 0, 0)
+	x := make([]float64, units*periods)
+	for i := range x {
+		x[i] = 1 + s.Normal()
+	}
+	for _, c := range []struct {
+		law      string
+		load, sd float64
+	}{
+		{"{sd: 2}", 0, 2}, {"{}", 0, 1}, {"{law: correlated, load: 3, sd: 0.5}", 3, 0.5}, {"{law: correlated, load: -1}", -1, 0}, {"{law: none}", 0, 0},
+	} {
+		d := decode(t, variant(t, "unit_effects: "+c.law)).normalized()
+		mu := d.unitEffects(s, units, periods, func(string) []float64 { return x })
+		v := make([]float64, units)
+		for i := range v {
+			mean := (x[4*i] + x[4*i+1] + x[4*i+2] + x[4*i+3]) / 4
+			v[i] = mu[i] - c.load*mean
+		}
+		m, variance, _ := moments(v, 1)
+		if math.Abs(m) > 0.05 || math.Abs(math.Sqrt(variance)-c.sd) > 0.03 {
+			t.Errorf("%s: mu - load * mean x has mean %.4f and SD %.4f, want 0 and %v", c.law, m, math.Sqrt(variance), c.sd)
+		}
+	}
+}
