@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // maxRows bounds a simulated panel's n T, which is built in memory.
@@ -195,7 +196,7 @@ func (d Design) validateColumns() error {
 		case !plainColumn(name):
 			return fmt.Errorf("regressor %s: %w", quote(name), errColumnName)
 		case slices.Contains(reserved, name):
-			return fmt.Errorf("regressor %s has the name of the unit, period or outcome column (%s)", quote(name), joinQuoted(reserved))
+			return fmt.Errorf("regressor %s has the name of the unit, period or outcome column (%s)", quote(name), shortlist.Quote(reserved))
 		case seen[name]:
 			return fmt.Errorf("regressor %s is listed twice", quote(name))
 		}
@@ -296,7 +297,7 @@ func checkThresholds(th []float64, lo, hi float64, support string) error {
 			return fmt.Errorf("threshold %d is %v, outside %s (%v, %v): a regime would be empty", k+1, g, support, lo, hi)
 		}
 		if k > 0 && g <= th[k-1] {
-			return fmt.Errorf("thresholds %v are not increasing", th)
+			return fmt.Errorf("thresholds %s are not increasing", shortlist.Values(th))
 		}
 	}
 	return nil

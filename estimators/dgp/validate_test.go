@@ -70,7 +70,7 @@ func TestValidateErrors(t *testing.T) {
 		{"threshold below a uniform q", variant(t, "q: {law: uniform, a: 2, b: 4}"), "threshold 1 is 0.5, outside q's support (2, 4): a regime would be empty"},
 		{"threshold outside a uniform regressor q", variant(t, "regime_dependent: [{name: x, law: uniform, a: -1, b: 0}]\nq: {law: regressor, name: x}"),
 			"threshold 1 is 0.5, outside q's support (-1, 0): a regime would be empty"},
-		{"thresholds not increasing", variant(t, "thresholds: [0.6, 0.4]\nslopes: [[1], [2], [3]]"), "thresholds [0.6 0.4] are not increasing"},
+		{"thresholds not increasing", variant(t, "thresholds: [0.6, 0.4]\nslopes: [[1], [2], [3]]"), "thresholds 0.6, 0.4 are not increasing"},
 		{"slopes count", variant(t, "slopes: [[1]]"), "slopes has 1 rows for 2 regimes (1 thresholds): give one row per regime"},
 		{"slopes row length", variant(t, "slopes: [[1, 2], [1, 3]]"), "slopes row 1 has 2 values for 1 regime-dependent regressors"},
 		{"effect with two rows", variant(t, "effect: 0.2"), "slopes has 2 rows: with effect give one row, the slopes of regime 1"},
