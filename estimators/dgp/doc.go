@@ -32,6 +32,26 @@
 // regime-dependent regressors, a dropped share outside [0, 1), student_t
 // with df <= 2, ar1 with |rho| >= 1, unknown laws or names).
 //
+// # Error laws
+//
+// With u_it independent standard normal (docs/montecarlo.md, "Error laws"):
+//
+//	normal       e = sd u
+//	student_t    e = sd t sqrt((df-2)/df), t = u / sqrt(V/df), V = 2 G,
+//	             G ~ Gamma(df/2, 1) by Marsaglia and Tsang (2000); df > 2
+//	hetero_unit  e = s_i u, s_i ~ uniform(a, b) per unit
+//	hetero_x     e = (a + b|x_it|) u
+//	ar1          e_i1 = sd u_i1, e_it = rho e_i,t-1 + sd sqrt(1-rho^2) u_it
+//
+// normal, student_t and ar1 errors have variance sd^2.
+//
+// # Order of the draws
+//
+// A threshold sample draws each regressor column (units, then periods), q,
+// the unit effects, the errors (hetero_unit: each unit's s_i before its
+// errors) and the dropped rows (a partial Fisher-Yates shuffle), in this
+// order; the golden test pins the result.
+//
 // # Grids
 //
 // N, T, Effect, Drop, Errors.DF and Errors.Rho are Grids: a number or a
