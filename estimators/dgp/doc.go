@@ -34,7 +34,8 @@
 //
 // # Error laws
 //
-// With u_it independent standard normal (docs/montecarlo.md, "Error laws"):
+// With u_it independent standard normal (docs/montecarlo.md, "Family
+// threshold"):
 //
 //	normal       e = sd u
 //	student_t    e = sd t sqrt((df-2)/df), t = u / sqrt(V/df), V = 2 G,
