@@ -18,6 +18,9 @@ type Linearity struct {
 	Threshold float64 `json:"threshold"`
 	Reps      int     `json:"reps"`
 	Seed      uint64  `json:"seed"`
+	// Bootstrap is "fast" (multipliers on the moments, weights held fixed)
+	// or "full" (wild bootstrap of the linear model, re-estimated).
+	Bootstrap string `json:"bootstrap"`
 	// Exceed counts the replications with supW* > supW; PValue = Exceed/Reps.
 	Exceed int     `json:"exceed"`
 	PValue float64 `json:"p_value"`
@@ -252,7 +255,7 @@ func (s *LinearitySetup) Test(ctx context.Context, reps int, seed uint64, alg Al
 // linearity returns the test whose replications keyed by seed gave stats,
 // in replication order.
 func (s *LinearitySetup) linearity(seed uint64, stats []float64) *Linearity {
-	l := &Linearity{Reps: len(stats), Seed: seed, Wald: s.wald}
+	l := &Linearity{Reps: len(stats), Seed: seed, Bootstrap: s.pr.spec.Bootstrap.String(), Wald: s.wald}
 	for k, w := range s.wald {
 		if k == 0 || w > l.Statistic {
 			l.Statistic, l.Threshold = w, s.pr.grid[k]
