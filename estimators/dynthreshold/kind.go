@@ -24,8 +24,10 @@ const (
 // specification is a Config, its result a Result. The leader estimates the
 // model and the Wald statistics over the grid; the bootstrap replications of
 // the linearity test (fast or full) are one task family, computed on the
-// fast path. Each process that computes replications first computes what
-// they hold fixed (LinearitySetup or WildBootstrap), once per prepared model.
+// fast path. The fast bootstrap's tasks carry the matrices their
+// replications need (LinearitySetup.Work), so that a worker does not repeat
+// the leader's setup; the full bootstrap's worker fits the linear model
+// itself (WildBootstrap), once per prepared model.
 type Kind struct{}
 
 // Name returns KindName.
@@ -141,7 +143,8 @@ func (m *kindModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := model.Family{Name: familyLinearity, Key: "l", N: reps, Stage: bootstrapStage, Phase: "linearity", Counter: "linearity"}
+		f := model.Family{Name: familyLinearity, Key: "l", Work: setup.Work(), N: reps, Stage: bootstrapStage,
+			Phase: "linearity", Counter: "linearity"}
 		if m.pr.spec.Bootstrap == BootstrapWild {
 			f = model.Family{Name: familyWild, Key: "w", N: reps, Stage: wildStage, Phase: "linearity (full bootstrap)", Counter: "linearity"}
 		}
@@ -155,11 +158,18 @@ func (m *kindModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
 }
 
 // Execute computes a range of the linearity test's replications: of the
-// fast bootstrap on its fast path, or of the full one on its fast path.
+// fast bootstrap on its fast path, from the matrices the task's Work ships
+// (LinearitySetup.Work; computed here when the leader shipped none), or of
+// the full one on its fast path.
 func (m *kindModel) Execute(ctx context.Context, t model.Task) ([]float64, error) {
 	switch t.Family {
 	case familyLinearity:
-		setup, err := m.setup.get(ctx, m.pr.LinearitySetup)
+		setup, err := m.setup.get(ctx, func(ctx context.Context) (*LinearitySetup, error) {
+			if len(t.Work) > 0 {
+				return m.pr.FastSetup(t.Work)
+			}
+			return m.pr.LinearitySetup(ctx)
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,8 @@ package dynthreshold
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -206,5 +208,52 @@ func TestWildDraw(t *testing.T) {
 	}
 	if other := wb.draw(7, 4); reflect.DeepEqual(other.dy, pb.dy) {
 		t.Error("replications 3 and 4 draw the same data")
+	}
+}
+
+// TestFastSetupFromWork: the setup rebuilt from the bytes Work ships gives
+// the setup's own fast replications bit for bit on oracleProblems, and
+// work of another problem or cut short is refused with a message.
+func TestFastSetupFromWork(t *testing.T) {
+	ctx := context.Background()
+	problems := oracleProblems(t)
+	var works [][]byte
+	for _, p := range problems {
+		pr, err := Prepare(p.tab, p.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := pr.LinearitySetup(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		work := s.Work()
+		if work == nil {
+			t.Fatalf("%s: no work shipped", p.name)
+		}
+		works = append(works, work)
+		shipped, err := pr.FastSetup(work)
+		if err != nil {
+			t.Fatalf("%s: %v", p.name, err)
+		}
+		if got, want := shipped.Replicate(Fast, p.spec.Seed, 0, 50), s.Replicate(Fast, p.spec.Seed, 0, 50); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: replications from shipped work %v, from the setup %v", p.name, got[:3], want[:3])
+		}
+	}
+	pr, err := Prepare(problems[0].tab, problems[0].spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		work []byte
+		msg  string
+	}{
+		{works[0][:len(works[0])-8], "bytes of shipped setup, want"},
+		{works[len(works)-1], "bytes of shipped setup, want"},
+		{append(binary.LittleEndian.AppendUint32(nil, 9), works[0][4:]...), "shipped setup header field 0 is 9, want 1"},
+	} {
+		if _, err := pr.FastSetup(c.work); !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("error %v, want %q", err, c.msg)
+		}
 	}
 }
