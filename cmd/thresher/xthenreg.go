@@ -25,7 +25,9 @@ instrumented by their levels at 1..t-2 (list the threshold variable in --endo
 when it is endogenous). The panel must be strongly balanced unless
 --unbalanced. Every bootstrap replication draws from its own stream keyed by
 (--seed, replication), so the output is identical across runs with the same
-seed.
+seed. --bootstrap full replaces xthenreg's fast bootstrap by one that
+regenerates the data under the linear model (a wild bootstrap of its
+residuals) and re-estimates every replication.
 
 The job runs on an in-process cluster (--workers) unless --coordinator
 names a remote one; the bootstrap replications are its tasks, and the output

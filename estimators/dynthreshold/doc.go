@@ -60,7 +60,9 @@
 // multipliers, and W* = n |column of c E|^2. Tests hold the two equal to
 // 1e-9 relative. LinearitySetup, Replicate and Test expose the steps, so
 // that replications can be computed in slices elsewhere (a cluster task, a
-// benchmark).
+// benchmark); LinearitySetup.Work encodes, per grid point, theta and
+// Lsigma^-1 R (G2'W2G2)^-1 G2'W2, from which FastSetup rebuilds c in
+// another process without the setup's covariances and factorisations.
 //
 // # Full bootstrap
 //
