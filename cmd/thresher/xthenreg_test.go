@@ -91,6 +91,7 @@ func TestXthenregErrors(t *testing.T) {
 		{"unbalanced", []string{"xthenreg", "--data", unbalanced, "--depvar", "i", "--qx", "d", "--indep", "q"}, 1, `unbalanced panel: 1 of 565 units lack some of the 15 periods 1973..1987 (after lags): unit "1" lacks 1977`},
 		{"unknown column", xthenregArgs("--exog", "z"), 1, `unknown column`},
 		{"too few periods", xthenregArgs("--inst", "L13.q"), 1, "too few periods"},
+		{"singular weight matrix", xthenregArgs("--inst", "L.c,L.c/1"), 1, "singular matrix: the first-step weight matrix n^-1 sum Z'HZ is not positive definite"},
 		{"max work", xthenregArgs("--max-work", "1000"), 1, "estimated work is 8.48e+04 units on 8475 observations"},
 		{"remote", xthenregArgs("--coordinator", "10.1.1.1:5"), 2, "not on loopback"},
 	}
