@@ -70,7 +70,6 @@ func (pr *Problem) LinearitySetup(ctx context.Context) (*LinearitySetup, error) 
 		return nil, err
 	}
 	from, to := pr.deltaRange()
-	kd := to - from
 	s := &LinearitySetup{pr: pr}
 	for _, g := range pr.grid {
 		if err := ctx.Err(); err != nil {
@@ -99,18 +98,12 @@ func (pr *Problem) LinearitySetup(ctx context.Context) (*LinearitySetup, error) 
 		if err != nil {
 			return nil, fmt.Errorf("linearity test: %w", err)
 		}
-		sig := mat.NewSymDense(kd, nil)
-		for a := 0; a < kd; a++ {
-			for b := a; b < kd; b++ {
-				sig.SetSym(a, b, v.At(from+a, from+b))
-			}
+		ch, err := pr.sigmaDelta(v, g)
+		if err != nil {
+			return nil, fmt.Errorf("linearity test: %w", err)
 		}
-		var ch mat.Cholesky
-		if !ch.Factorize(sig) {
-			return nil, fmt.Errorf("linearity test: %w: Sigma_delta at the grid point %v", ErrSingular, g)
-		}
-		s.fits, s.sigma = append(s.fits, f2), append(s.sigma, &ch)
-		s.wald = append(s.wald, pr.waldStat(&ch, f2.theta[from:to]))
+		s.fits, s.sigma = append(s.fits, f2), append(s.sigma, ch)
+		s.wald = append(s.wald, pr.waldStat(ch, f2.theta[from:to]))
 
 		// Fast path: b = Lsigma^-1 R (G2'W2G2)^-1 G2'W2, c = b M'/n.
 		a := f2.solve(f2.gw)
@@ -209,6 +202,24 @@ func (pr *Problem) FastSetup(work []byte) (*LinearitySetup, error) {
 		s.c = append(s.c, pr.fastMatrix(b, pr.residualMoments(g, theta)))
 	}
 	return s, nil
+}
+
+// sigmaDelta returns the Cholesky factorisation of Sigma_delta, the block
+// of v = (G2'Omega^-1 G2)^-1 that the test restricts, at grid point g.
+func (pr *Problem) sigmaDelta(v *mat.SymDense, g float64) (*mat.Cholesky, error) {
+	from, to := pr.deltaRange()
+	kd := to - from
+	sig := mat.NewSymDense(kd, nil)
+	for a := 0; a < kd; a++ {
+		for b := a; b < kd; b++ {
+			sig.SetSym(a, b, v.At(from+a, from+b))
+		}
+	}
+	ch := new(mat.Cholesky)
+	if !ch.Factorize(sig) {
+		return nil, fmt.Errorf("%w: Sigma_delta at the grid point %v", ErrSingular, g)
+	}
+	return ch, nil
 }
 
 // waldStat returns n delta' Sigma^-1 delta for Sigma given by its Cholesky

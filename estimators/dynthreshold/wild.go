@@ -211,18 +211,11 @@ func (wb *WildBootstrap) supWaldFast(pb *Problem) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		kd := to - from
-		sig := mat.NewSymDense(kd, nil)
-		for a := 0; a < kd; a++ {
-			for b := a; b < kd; b++ {
-				sig.SetSym(a, b, v.At(from+a, from+b))
-			}
+		ch, err := pb.sigmaDelta(v, g)
+		if err != nil {
+			return 0, err
 		}
-		var ch mat.Cholesky
-		if !ch.Factorize(sig) {
-			return 0, fmt.Errorf("%w: Sigma_delta at the grid point %v", ErrSingular, g)
-		}
-		if w := pb.waldStat(&ch, theta2.RawVector().Data[from:to]); k == 0 || w > sup {
+		if w := pb.waldStat(ch, theta2.RawVector().Data[from:to]); k == 0 || w > sup {
 			sup = w
 		}
 	}
