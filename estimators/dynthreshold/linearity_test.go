@@ -257,3 +257,34 @@ func TestFastSetupFromWork(t *testing.T) {
 		}
 	}
 }
+
+// TestWildWithoutRegressors: in a static model without regressors the
+// linear model has no parameter (dy* = eta_i dy_i), and the full bootstrap
+// runs, its fast path equal to its reference.
+func TestWildWithoutRegressors(t *testing.T) {
+	pr, err := Prepare(randomTable(t, 60, 6, 8), Spec{ID: "id", Time: "t", Depvar: "y", Qx: "q", Endo: []string{"q"},
+		Static: true, GridNum: 5, Boost: 4, Bootstrap: BootstrapWild})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := pr.WildBootstrap(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := wb.Replicate(context.Background(), Reference, 1, 0, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := wb.Replicate(context.Background(), Fast, 1, 0, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := range ref {
+		if !agree(ref[b], fast[b], 1e-9) {
+			t.Errorf("replication %d: reference %.17g, fast %.17g", b, ref[b], fast[b])
+		}
+	}
+	if res, err := pr.Estimate(context.Background()); err != nil || res.Linearity.Bootstrap != BootstrapFull || res.Linearity.Reps != 4 {
+		t.Errorf("estimate: %v, %+v", err, res)
+	}
+}

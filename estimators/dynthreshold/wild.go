@@ -78,6 +78,10 @@ func (pr *Problem) WildBootstrap(ctx context.Context) (*WildBootstrap, error) {
 // regressors dx only) under the first-step weight w1, as a point of theta
 // with delta = 0.
 func (pr *Problem) linearFit(w1 *mat.SymDense) ([]float64, error) {
+	if pr.k == 0 {
+		// A static model without regressors: the linear model is dy = de.
+		return make([]float64, pr.p), nil
+	}
 	L := pr.L()
 	gbar1 := pr.gbar1()
 	// The linear model's G2 is the first k columns of any G2(gamma).
