@@ -228,9 +228,13 @@ func (m *modelConfig) spec() error {
 	return nil
 }
 
-// specification returns the job's specification of the model.
-func (m *modelConfig) specification(label string) *pb.Specification {
-	return &pb.Specification{Label: label, Kind: threshold.KindName, Spec: m.Encode()}
+// specification checks the model (spec) and returns the job's
+// specification of it.
+func (m *modelConfig) specification(label string) (*pb.Specification, error) {
+	if err := m.spec(); err != nil {
+		return nil, err
+	}
+	return &pb.Specification{Label: label, Kind: threshold.KindName, Spec: m.Encode()}, nil
 }
 
 func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -243,7 +247,8 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.data == "" {
 		return fmt.Errorf("%w: --data is required", errUsage)
 	}
-	if err := c.spec(); err != nil {
+	spec, err := c.specification("")
+	if err != nil {
 		return err
 	}
 	vce, err := threshold.ParseVCE(c.vce)
@@ -257,7 +262,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{c.specification("")}, newProgressLog(stderr))
+	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{spec}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
