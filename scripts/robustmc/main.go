@@ -1,0 +1,170 @@
+// Command robustmc is the size study of the robust threshold test and of
+// the refined bootstrap (docs/threshold-model.md §11.4): it draws panels from
+// a design with streams of package stream, estimates each in this process
+// and prints the share of replications whose test rejects at 10%, 5% and
+// 1%. scripts/robust-size.sh runs the designs the document reports.
+//
+//	go run ./scripts/robustmc -design het -vce cluster -mc 500 -bs 199
+//
+// Designs (n units, T periods, x and q standard normal and uniform, unit
+// effects standard normal, y = mu_i + slope(q) x + e):
+//
+//	het   no threshold, slope 1, e ~ N(0, 0.25 + x^2): the variance of the
+//	      error grows with the regressor whose slope is tested (stage 1)
+//	iid   no threshold, slope 1, e ~ N(0, 1) (stage 1)
+//	two   two thresholds at q = 0.3 and 0.7, slopes 0, a, 2a (a: -effect),
+//	      e ~ N(0, 1):
+//	      the stage-3 test of two against three thresholds
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/stream"
+	"github.com/thresher/thresher/estimators/threshold"
+)
+
+// purpose keys the streams of the simulated panels.
+const purpose stream.Purpose = "robust-size-study"
+
+func main() {
+	design := flag.String("design", "het", "het, iid or two")
+	conv := flag.String("convention", "xthreg", "xthreg or hansen")
+	vce := flag.String("vce", "cluster", "conventional, robust or cluster")
+	refine := flag.Bool("refine", false, "--bootstrap-refine (design two)")
+	mc := flag.Int("mc", 500, "Monte Carlo replications")
+	bs := flag.Int("bs", 199, "bootstrap replications of the tested stage")
+	n := flag.Int("n", 100, "units")
+	periods := flag.Int("T", 10, "periods")
+	grid := flag.String("grid", "100", "candidate grid")
+	workers := flag.Int("workers", 2, "Monte Carlo replications run at once")
+	seed := flag.Uint64("seed", 1, "seed of the simulated panels and of the bootstraps")
+	effect := flag.Float64("effect", 1, "design two: the change of the slope at each threshold")
+	flag.Parse()
+	if err := run(*design, *conv, *vce, *refine, *mc, *bs, *n, *periods, *grid, *workers, *seed, *effect); err != nil {
+		fmt.Fprintln(os.Stderr, "robustmc:", err)
+		os.Exit(1)
+	}
+}
+
+func run(design, conv, vce string, refine bool, mc, bs, n, periods int, grid string, workers int, seed uint64, effect float64) error {
+	stage := 1
+	if design == "two" {
+		stage = 3
+	} else if design != "het" && design != "iid" {
+		return fmt.Errorf("unknown design %q (want het, iid or two)", design)
+	}
+	reps := make([]int, stage)
+	reps[stage-1] = bs
+	trim := make([]float64, stage)
+	for i := range trim {
+		trim[i] = 0.1
+	}
+	cfg := threshold.DefaultConfig
+	cfg.Depvar, cfg.Rx, cfg.Qx, cfg.Thnum, cfg.Grid, cfg.Trim, cfg.Bs = "y", []string{"x"}, "q", stage, grid, trim, reps
+	cfg.Convention, cfg.VCE, cfg.BootstrapRefine = conv, vce, refine
+	spec, alg, err := cfg.Spec()
+	if err != nil {
+		return err
+	}
+	pvalues := make([]float64, mc)
+	var kind string // the bootstrap Prepare chose
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for r := 0; r < mc; r++ {
+			next <- r
+		}
+	}()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range next {
+				pv, k, err := replicate(design, spec, alg, n, periods, seed, effect, r)
+				mu.Lock()
+				kind = k
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("replication %d: %w", r, err)
+				}
+				pvalues[r] = pv
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	fmt.Printf("design %s, convention %s, vce %s, refine %v, bootstrap %s: stage %d, n %d, T %d, grid %s, %d replications, B %d",
+		design, conv, vce, refine, kind, stage, n, periods, grid, mc, bs)
+	if design == "two" {
+		fmt.Printf(", effect %v", effect)
+	}
+	fmt.Println()
+	for _, level := range []float64{0.10, 0.05, 0.01} {
+		reject := 0
+		for _, pv := range pvalues {
+			if pv < level {
+				reject++
+			}
+		}
+		share := float64(reject) / float64(mc)
+		fmt.Printf("  rejection at %2.0f%%: %5.1f%% (%d of %d; Monte Carlo s.e. %.1f%%)\n",
+			100*level, 100*share, reject, mc, 100*math.Sqrt(level*(1-level)/float64(mc)))
+	}
+	return nil
+}
+
+// replicate draws Monte Carlo replication r's panel, estimates the model and
+// returns the p-value of its last stage and the bootstrap that computed it.
+func replicate(design string, spec threshold.Spec, alg threshold.Algorithm, n, periods int, seed uint64, effect float64, r int) (float64, string, error) {
+	s := stream.New(seed, purpose, 0, r)
+	var b strings.Builder
+	b.WriteString("id,year,y,x,q\n")
+	for i := 0; i < n; i++ {
+		mu := s.Normal()
+		for t := 0; t < periods; t++ {
+			x, q, u := s.Normal(), s.Float64(), s.Normal()
+			slope, sd := 1.0, 1.0
+			switch design {
+			case "het":
+				sd = math.Sqrt(0.25 + x*x)
+			case "two":
+				slope = 0
+				if q > 0.3 {
+					slope += effect
+				}
+				if q > 0.7 {
+					slope += effect
+				}
+			}
+			fmt.Fprintf(&b, "%d,%d,%.17g,%.17g,%.17g\n", i+1, 2000+t, mu+slope*x+sd*u, x, q)
+		}
+	}
+	tab, err := panel.ReadCSV(strings.NewReader(b.String()))
+	if err != nil {
+		return 0, "", err
+	}
+	spec.Seed = seed + uint64(r)
+	p, err := threshold.Prepare(tab, spec)
+	if err != nil {
+		return 0, "", err
+	}
+	res, err := p.Estimate(threshold.Options{Algorithm: alg, Workers: 1})
+	if err != nil {
+		return 0, "", err
+	}
+	return res.Stages[len(res.Stages)-1].Bootstrap.PValue, res.Model.Bootstrap, nil
+}
