@@ -12,10 +12,10 @@ import (
 // rows. Regressors, threshold variable and grid stay fixed (Hansen 1999,
 // §4.1).
 type bootstrapPlan struct {
-	stage  int     // k, 1-based
-	trim   float64 // the stage's trim, for exclusion windows
-	seed   uint64
-	kind   BootstrapKind
+	stage int     // k, 1-based
+	trim  float64 // the stage's trim, for exclusion windows
+	seed  uint64
+	kind  BootstrapKind
 	// refine repeats the stage-2 refinement in each replication (stage >= 3).
 	refine bool
 	fitted []float64

@@ -28,7 +28,7 @@ type Result struct {
 	// Heteroskedasticity tests the final model's residuals when the
 	// inference assumes homoskedastic errors (vce conventional).
 	Heteroskedasticity *HeteroskedasticityTest `json:"heteroskedasticity,omitempty"`
-	Model    Model    `json:"model"`
+	Model              Model                   `json:"model"`
 }
 
 // Model records the specification a result answers.
