@@ -39,9 +39,9 @@ func TestParseSweep(t *testing.T) {
 	if entries[0].Thnum != 2 || len(entries[0].Trim) != 0 {
 		t.Errorf("entry 1: %+v", entries[0])
 	}
-	scalars, err := parseSweepEntries(t, "specs:\n  - {qx: d, bs: 5, trim: 0.05, thresholds: -1.5e-1, save_draws: true, level: 99.5}\n")
+	scalars, err := parseSweepEntries(t, "specs:\n  - {qx: d, bs: 5, trim: 0.05, thresholds: -1.5e-1, save_draws: true, level: 99.5, vce: cluster}\n")
 	if e := scalars[0]; err != nil || !slices.Equal(e.Bs, []int{5}) || !slices.Equal(e.Trim, []float64{0.05}) ||
-		!slices.Equal(e.Thresholds, []float64{-0.15}) || !e.SaveDraws || e.Level != 99.5 {
+		!slices.Equal(e.Thresholds, []float64{-0.15}) || !e.SaveDraws || e.Level != 99.5 || e.VCE != "cluster" {
 		t.Errorf("scalars for lists: %v, %+v", err, scalars)
 	}
 }
@@ -81,6 +81,7 @@ func TestParseSweepErrors(t *testing.T) {
 		{"specs: [{qx: d, convention: hansn}]\n", `unknown convention "hansn"`},
 		{"specs: [{qx: d, save_draws: yes}]\n", `"yes" is neither true nor false`},
 		{"specs: [{qx: d, save-draws: true}]\n", `unknown key "save-draws"`},
+		{"specs: [{qx: d, vce: hc3}]\n", `unknown vce "hc3"`},
 		{"specs: [{qx: d, qx: e}]\n", "line 1: qx is given twice"},
 		{"specs: [{label: a, qx: d}, {label: a, qx: e}]\n", `specs 1 and 2 both have the label "a"`},
 		{"specs: [{qx: d}, {label: spec 1, qx: e}]\n", `specs 1 and 2 both have the label "spec 1"`},
