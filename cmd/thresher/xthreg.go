@@ -390,16 +390,21 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	}
 }
 
-// warnJSON prints a JSON result's warnings to stderr.
+// warnJSON prints a JSON result's warnings to stderr, and the
+// heteroskedasticity diagnostic when it advises robust inference.
 func warnJSON(stderr io.Writer, result []byte) error {
 	var r struct {
-		Warnings []string `json:"warnings"`
+		Warnings           []string                          `json:"warnings"`
+		Heteroskedasticity *threshold.HeteroskedasticityTest `json:"heteroskedasticity"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
 		return fmt.Errorf("reading the result: %w", err)
 	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(stderr, "thresher: warning: %s\n", s)
+	}
+	if h := r.Heteroskedasticity; h != nil && h.Rejects() {
+		fmt.Fprintf(stderr, "thresher: warning: %s\n", h.Line())
 	}
 	return nil
 }
