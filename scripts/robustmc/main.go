@@ -13,8 +13,9 @@
 //	      error grows with the regressor whose slope is tested (stage 1)
 //	iid   no threshold, slope 1, e ~ N(0, 1) (stage 1)
 //	two   two thresholds at q = 0.3 and 0.7, slopes 0, a, 2a (a: -effect),
-//	      e ~ N(0, 1):
-//	      the stage-3 test of two against three thresholds
+//	      e ~ N(0, 1): the stage-3 test of two against three thresholds
+//	one   one threshold at q = 0.5, slopes 1 and 1 + a, e ~ N(0, 0.25 + x^2):
+//	      the coverage of the threshold's 95% confidence set (no bootstrap)
 package main
 
 import (
@@ -34,7 +35,7 @@ import (
 const purpose stream.Purpose = "robust-size-study"
 
 func main() {
-	design := flag.String("design", "het", "het, iid or two")
+	design := flag.String("design", "het", "het, iid, two or one")
 	conv := flag.String("convention", "xthreg", "xthreg or hansen")
 	vce := flag.String("vce", "cluster", "conventional, robust or cluster")
 	refine := flag.Bool("refine", false, "--bootstrap-refine (design two)")
@@ -55,10 +56,14 @@ func main() {
 
 func run(design, conv, vce string, refine bool, mc, bs, n, periods int, grid string, workers int, seed uint64, effect float64) error {
 	stage := 1
-	if design == "two" {
+	switch design {
+	case "two":
 		stage = 3
-	} else if design != "het" && design != "iid" {
-		return fmt.Errorf("unknown design %q (want het, iid or two)", design)
+	case "one":
+		bs = 0
+	case "het", "iid":
+	default:
+		return fmt.Errorf("unknown design %q (want het, iid, two or one)", design)
 	}
 	reps := make([]int, stage)
 	reps[stage-1] = bs
@@ -73,8 +78,7 @@ func run(design, conv, vce string, refine bool, mc, bs, n, periods int, grid str
 	if err != nil {
 		return err
 	}
-	pvalues := make([]float64, mc)
-	var kind string // the bootstrap Prepare chose
+	results := make([]*threshold.Result, mc)
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -92,13 +96,12 @@ func run(design, conv, vce string, refine bool, mc, bs, n, periods int, grid str
 		go func() {
 			defer wg.Done()
 			for r := range next {
-				pv, k, err := replicate(design, spec, alg, n, periods, seed, effect, r)
+				res, err := replicate(design, spec, alg, n, periods, seed, effect, r)
 				mu.Lock()
-				kind = k
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("replication %d: %w", r, err)
 				}
-				pvalues[r] = pv
+				results[r] = res
 				mu.Unlock()
 			}
 		}()
@@ -108,15 +111,28 @@ func run(design, conv, vce string, refine bool, mc, bs, n, periods int, grid str
 		return firstErr
 	}
 	fmt.Printf("design %s, convention %s, vce %s, refine %v, bootstrap %s: stage %d, n %d, T %d, grid %s, %d replications, B %d",
-		design, conv, vce, refine, kind, stage, n, periods, grid, mc, bs)
-	if design == "two" {
+		design, conv, vce, refine, results[0].Model.Bootstrap, stage, n, periods, grid, mc, bs)
+	if design == "two" || design == "one" {
 		fmt.Printf(", effect %v", effect)
 	}
 	fmt.Println()
+	if design == "one" {
+		covered, width := 0, 0.0
+		for _, res := range results {
+			in := res.Stages[0].Intervals[0]
+			if in.Lower <= 0.5 && 0.5 <= in.Upper {
+				covered++
+			}
+			width += (in.Upper - in.Lower) / float64(mc)
+		}
+		fmt.Printf("  coverage of the 95%% set: %5.1f%% (%d of %d; Monte Carlo s.e. %.1f%%), mean width %.4f\n",
+			100*float64(covered)/float64(mc), covered, mc, 100*math.Sqrt(0.05*0.95/float64(mc)), width)
+		return nil
+	}
 	for _, level := range []float64{0.10, 0.05, 0.01} {
 		reject := 0
-		for _, pv := range pvalues {
-			if pv < level {
+		for _, res := range results {
+			if res.Stages[stage-1].Bootstrap.PValue < level {
 				reject++
 			}
 		}
@@ -127,9 +143,8 @@ func run(design, conv, vce string, refine bool, mc, bs, n, periods int, grid str
 	return nil
 }
 
-// replicate draws Monte Carlo replication r's panel, estimates the model and
-// returns the p-value of its last stage and the bootstrap that computed it.
-func replicate(design string, spec threshold.Spec, alg threshold.Algorithm, n, periods int, seed uint64, effect float64, r int) (float64, string, error) {
+// replicate draws Monte Carlo replication r's panel and estimates the model.
+func replicate(design string, spec threshold.Spec, alg threshold.Algorithm, n, periods int, seed uint64, effect float64, r int) (*threshold.Result, error) {
 	s := stream.New(seed, purpose, 0, r)
 	var b strings.Builder
 	b.WriteString("id,year,y,x,q\n")
@@ -141,6 +156,11 @@ func replicate(design string, spec threshold.Spec, alg threshold.Algorithm, n, p
 			switch design {
 			case "het":
 				sd = math.Sqrt(0.25 + x*x)
+			case "one":
+				sd = math.Sqrt(0.25 + x*x)
+				if q > 0.5 {
+					slope += effect
+				}
 			case "two":
 				slope = 0
 				if q > 0.3 {
@@ -155,16 +175,12 @@ func replicate(design string, spec threshold.Spec, alg threshold.Algorithm, n, p
 	}
 	tab, err := panel.ReadCSV(strings.NewReader(b.String()))
 	if err != nil {
-		return 0, "", err
+		return nil, err
 	}
 	spec.Seed = seed + uint64(r)
 	p, err := threshold.Prepare(tab, spec)
 	if err != nil {
-		return 0, "", err
+		return nil, err
 	}
-	res, err := p.Estimate(threshold.Options{Algorithm: alg, Workers: 1})
-	if err != nil {
-		return 0, "", err
-	}
-	return res.Stages[len(res.Stages)-1].Bootstrap.PValue, res.Model.Bootstrap, nil
+	return p.Estimate(threshold.Options{Algorithm: alg, Workers: 1})
 }
