@@ -33,8 +33,10 @@
 // ExampleProblem_PointEstimates reproduces his thresholds and F statistics,
 // ExampleProblem_Estimate runs the whole model with 300 bootstrap
 // replications per stage, ExampleProblem_Bootstrap computes a stage's
-// replications in pieces and summarises them, and ExampleStageResult_intervals
-// reads the confidence sets of the thresholds.
+// replications in pieces and summarises them, ExampleStageResult_intervals
+// reads the confidence sets of the thresholds, ExampleHeteroskedasticityTest
+// prints the heteroskedasticity diagnostic and ExampleInterval_eta2 the
+// robust confidence sets.
 //
 // # Bootstrap
 //
