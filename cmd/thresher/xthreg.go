@@ -60,7 +60,7 @@ func (m *modelConfig) register(fs *flag.FlagSet) {
 	fs.Var(seedValue{&m.Seed}, "seed", "seed of the bootstrap streams")
 	fs.Var(choiceValue{&m.Convention, parsesAs(threshold.ParseConvention)}, "convention", "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
 	fs.Var(choiceValue{&m.Residuals, parsesAs(threshold.ParseResiduals)}, "residuals", "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
-	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
+	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced ones and with --vce robust|cluster), residual, wild, wild-rademacher, wild-mammen or wild-webb")
 	fs.Var(boolValue{&m.SaveDraws}, "save-draws", "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
 	fs.Var(floatsValue{&m.Thresholds, anyNumber}, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), one per threshold, in the order the stages add them")
 	fs.Var(choiceValue{&m.Algorithm, parsesAs(threshold.ParseAlgorithm)}, "algorithm", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
