@@ -51,7 +51,8 @@ func (p *Problem) levelRows() []int {
 //
 // both conditional means estimated by least squares on [1, q - g,
 // (q - g)^2], whose intercept is the fitted value at g. When either fitted
-// value is not positive, the unconditional means replace both.
+// value is not positive, the unconditional means replace both; when delta is
+// 0 (no change at g), eta^2 is 1.
 func (p *Problem) eta2(fit *ols.Fit, sorted []float64, j int, sigma2 float64) float64 {
 	nz, m, g := len(p.z), len(p.x), sorted[j]
 	delta := make([]float64, m)
@@ -80,6 +81,9 @@ func (p *Problem) eta2(fit *ols.Fit, sorted []float64, j int, sigma2 float64) fl
 	g1, g2 := at(r1), at(r2)
 	if !(g1 > 0 && g2 > 0) {
 		g1, g2 = mean(r1), mean(r2)
+	}
+	if !(g1 > 0 && g2 > 0) {
+		return 1 // the slopes do not change at g: nothing to scale
 	}
 	return g2 / (g1 * sigma2)
 }

@@ -270,3 +270,50 @@ func TestBootstrapRefine(t *testing.T) {
 		t.Error("stage 3: the refined bootstrap gave the same F* in every replication")
 	}
 }
+
+// TestEta2Means checks the fallback to unconditional means when q takes
+// fewer than three values, where the quadratic in q is not identified.
+func TestEta2Means(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	var b strings.Builder
+	b.WriteString("id,t,y,x,q\n")
+	for i := 0; i < 40; i++ {
+		for tt := 0; tt < 6; tt++ {
+			x, q := rng.NormFloat64(), float64(rng.IntN(2))
+			fmt.Fprintf(&b, "%d,%d,%.17g,%.17g,%g\n", i, tt, (1+q)*x+heteroskedastic(x)*rng.NormFloat64(), x, q)
+		}
+	}
+	tab, err := panel.ReadCSV(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := hetSpec(Xthreg, Cluster)
+	spec.Given, spec.Grid, spec.Trim = []float64{0}, Grid{}, []float64{0.2}
+	p, err := Prepare(tab, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Estimate(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit, err := p.fitAt(p.yT, []float64{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delta := fit.Coef[len(fit.Coef)-1]
+	var m1, m2 float64
+	for i := range p.units {
+		lo, hi := p.tr.Block(i)
+		llo, _ := p.tr.LevelBlock(i)
+		for r := lo; r < hi; r++ {
+			d2 := p.x[0][llo+r-lo] * p.x[0][llo+r-lo] * delta * delta
+			m1 += d2
+			m2 += d2 * fit.Resid[r] * fit.Resid[r]
+		}
+	}
+	want := m2 / (m1 * fit.SSR / p.sigmaDF)
+	if got := res.Stages[0].Intervals[0].Eta2; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("eta^2 = %v, from the means %v", got, want)
+	}
+}
