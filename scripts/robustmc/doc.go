@@ -2,7 +2,8 @@
 // the refined bootstrap (docs/threshold-model.md §11.4): it draws panels from
 // a design with streams of package stream, estimates each in this process
 // and prints the share of replications whose test rejects at 10%, 5% and
-// 1%. scripts/robust-size.sh runs the designs the document reports.
+// 1% (design one: the coverage of the confidence set). scripts/robust-size.sh
+// runs the designs the document reports.
 //
 //	go run ./scripts/robustmc -design het -vce cluster -mc 500 -bs 199
 //
