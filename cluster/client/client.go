@@ -29,7 +29,10 @@ type Client struct {
 	// coordinator (default 10 s); a TLS mismatch (ErrUnknownAuthority,
 	// ErrServerName, ErrNotTLS, ErrNoPreface) ends it sooner.
 	DialTimeout time.Duration
-	answered    bool
+	// Retention asks the cluster to keep the jobs this client submits this
+	// long once finished; 0 leaves it to the coordinator's --retention.
+	Retention time.Duration
+	answered  bool
 }
 
 // New returns a client of the coordinators at addrs (HOST:PORT). Without
@@ -184,7 +187,7 @@ func NewJobID() string {
 // Submit submits a job under the given id; retrying is safe.
 func (c *Client) Submit(ctx context.Context, id string, spec *pb.JobSpec) error {
 	err := c.call(ctx, func(jc pb.JobsClient, _ func()) error {
-		_, err := jc.Submit(ctx, &pb.SubmitRequest{JobId: id, Spec: spec})
+		_, err := jc.Submit(ctx, &pb.SubmitRequest{JobId: id, Spec: spec, RetentionSeconds: int64(c.Retention.Round(time.Second) / time.Second)})
 		return err
 	})
 	return plain(err)
@@ -232,6 +235,37 @@ func (c *Client) Wait(ctx context.Context, id string, onEvent func(*pb.JobEvent)
 func (c *Client) Cancel(ctx context.Context, id string) error {
 	return plain(c.call(ctx, func(jc pb.JobsClient, _ func()) error {
 		_, err := jc.Cancel(ctx, &pb.CancelRequest{JobId: id})
+		return err
+	}))
+}
+
+// List returns the jobs the client's token may see, newest first.
+func (c *Client) List(ctx context.Context) ([]*pb.JobInfo, error) {
+	var resp *pb.ListResponse
+	err := c.call(ctx, func(jc pb.JobsClient, _ func()) (err error) {
+		resp, err = jc.List(ctx, &pb.ListRequest{})
+		return err
+	})
+	if err != nil {
+		return nil, plain(err)
+	}
+	return resp.Jobs, nil
+}
+
+// Get returns a job and, when it succeeded, its results.
+func (c *Client) Get(ctx context.Context, id string) (*pb.JobInfo, error) {
+	var info *pb.JobInfo
+	err := c.call(ctx, func(jc pb.JobsClient, _ func()) (err error) {
+		info, err = jc.Get(ctx, &pb.GetRequest{JobId: id})
+		return err
+	})
+	return info, plain(err)
+}
+
+// Delete deletes a job that has ended, with its results.
+func (c *Client) Delete(ctx context.Context, id string) error {
+	return plain(c.call(ctx, func(jc pb.JobsClient, _ func()) error {
+		_, err := jc.Delete(ctx, &pb.DeleteRequest{JobId: id})
 		return err
 	}))
 }
