@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -253,34 +252,16 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if format == "json" {
-		type labelled struct {
-			Label  string          `json:"label"`
-			Result json.RawMessage `json:"result"`
-		}
-		var out struct {
-			Results []labelled `json:"results"`
-		}
-		for i, r := range results {
-			out.Results = append(out.Results, labelled{entries[i].Label, r})
-		}
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-	} else {
-		for i, r := range results {
-			fmt.Fprintf(&buf, "=== %s ===\n", entries[i].Label)
-			if err := (threshold.Kind{}).WriteText(&buf, r); err != nil {
-				return err
-			}
-			buf.WriteByte('\n')
-		}
+	labels := make([]string, len(entries))
+	kinds := make([]model.Kind, len(entries))
+	for i, e := range entries {
+		labels[i], kinds[i] = e.Label, threshold.Kind{}
 	}
-	return writeOutput(ctx, *output, stdout, buf.Bytes())
+	report, err := renderSweep(labels, kinds, format, results)
+	if err != nil {
+		return err
+	}
+	return writeOutput(ctx, *output, stdout, report)
 }
 
 // sweepDataPath resolves a sweep file's data path: a relative one is
