@@ -365,17 +365,18 @@ func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
 	if err := c.writeResults(ctx, id, results); err != nil {
 		return
 	}
+	// The results are stored: the checkpoints are no longer needed (a
+	// leader that fails before the state below is written computes the
+	// job again, to the same results).
+	if err := c.deleteCheckpoints(ctx, id); err != nil {
+		return
+	}
 	size := 0
 	for _, r := range results {
 		size += len(r)
 	}
-	if err := c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_SUCCEEDED, Message: "done", Progress: progress,
-		FinishedUnixMs: nowMs(), ResultBytes: int64(size)}); err != nil {
-		return
-	}
-	// The results are stored and the state says so: the checkpoints are
-	// no longer needed to resume the job.
-	c.deleteCheckpoints(ctx, id)
+	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_SUCCEEDED, Message: "done", Progress: progress,
+		FinishedUnixMs: nowMs(), ResultBytes: int64(size)})
 	c.log.Info("job succeeded", "job", id)
 }
 

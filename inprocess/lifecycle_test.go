@@ -1,0 +1,171 @@
+package inprocess
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/thresher/thresher/cluster/client"
+	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/coordinator"
+	"github.com/thresher/thresher/estimators/kinds"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+// startToy starts an in-process cluster that runs the toy kind, whose
+// coordinator sweeps for expired jobs every 50 ms, and a client of it.
+func startToy(t *testing.T, ctx context.Context, opts Options) (*Cluster, *client.Client) {
+	t.Helper()
+	registry := kinds.Builtin()
+	registry.Register(toyKind{})
+	opts.Kinds = registry
+	opts.Coordinator = func(cfg *coordinator.Config) {
+		cfg.JanitorInterval, cfg.DatasetGrace = 50*time.Millisecond, 200*time.Millisecond
+	}
+	c, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	cl, err := client.New([]string{c.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return c, cl
+}
+
+// keyCount counts the keys under a prefix.
+func keyCount(t *testing.T, cli *clientv3.Client, prefix string) int64 {
+	t.Helper()
+	resp, err := cli.Get(context.Background(), prefix, clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Count
+}
+
+// eventually polls cond every 50 ms until it holds or ctx ends.
+func eventually(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: not before the test's deadline", what)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// TestRetention runs a job that asks for a retention of 1 s on a cluster
+// whose default is a week and checks that its checkpoints are gone once it
+// succeeded, that Get and List describe it, and that the janitor then
+// deletes the job, its results and its dataset; and that the etcd metrics
+// report the database and its quota.
+func TestRetention(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reg := prometheus.NewRegistry()
+	c, cl := startToy(t, ctx, Options{Registerer: reg, EtcdBackendBytes: 64 << 20})
+	cl.Retention = time.Second
+	data := []byte("id,year,y\na,1,1.5\na,2,2\nb,1,-1\nb,2,0.5\n")
+	results, err := cl.Run(ctx, data, []*pb.Specification{{Kind: "toy", Spec: []byte(`{"column":"y","n":40}`)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := cl.List(ctx)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("list: %v, %v", jobs, err)
+	}
+	j := jobs[0]
+	if j.State != pb.JobState_JOB_STATE_SUCCEEDED || j.ResultBytes != int64(len(results[0])) || j.RetentionSeconds != 1 ||
+		j.FinishedUnixMs < j.SubmittedUnixMs || j.SubmittedUnixMs == 0 || len(j.Specs) != 1 || j.Specs[0].Kind != "toy" || j.Results != nil {
+		t.Errorf("listed %v", j)
+	}
+	info, err := cl.Get(ctx, j.JobId)
+	if err != nil || len(info.Results) != 1 || !bytes.Equal(info.Results[0], results[0]) {
+		t.Fatalf("get: %v, %v", info, err)
+	}
+	if n := keyCount(t, c.Etcd(), keys.Default.JobDone(j.JobId)); n != 0 {
+		t.Errorf("%d checkpoints left after the job succeeded", n)
+	}
+
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gauges := map[string]float64{}
+	for _, f := range families {
+		if strings.HasPrefix(f.GetName(), "thresher_etcd_") && len(f.Metric) == 1 && f.Metric[0].Gauge != nil {
+			gauges[f.GetName()] = f.Metric[0].Gauge.GetValue()
+		}
+	}
+	if gauges["thresher_etcd_quota_bytes"] != 64<<20 || !(gauges["thresher_etcd_db_bytes"] > 0) {
+		t.Errorf("etcd gauges %v, want a database size and a quota of 64 MiB", gauges)
+	}
+
+	eventually(t, ctx, "the job's deletion after its retention", func() bool {
+		jobs, err := cl.List(ctx)
+		return err == nil && len(jobs) == 0
+	})
+	for _, prefix := range []string{keys.Default.Datasets(), keys.Default.DatasetRefs(), keys.Default.Metas(), keys.Default.States(),
+		string(keys.Default) + "/jobs/"} {
+		if n := keyCount(t, c.Etcd(), prefix); n != 0 {
+			t.Errorf("%d keys left under %s", n, prefix)
+		}
+	}
+}
+
+// TestNoSpace fills an etcd of 16 MiB with jobs on datasets of 1 MiB of
+// incompressible text until etcd raises its NOSPACE alarm, checks that a
+// new job is refused with the documented message, then that the cluster,
+// without a restart, deletes the expired jobs, compacts, defragments,
+// disarms the alarm and runs a new job.
+func TestNoSpace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills 16 MiB of etcd")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, cl := startToy(t, ctx, Options{EtcdBackendBytes: 16 << 20})
+	cl.Retention = time.Second
+	spec := []*pb.Specification{{Kind: "toy", Spec: []byte(`{"column":"y","n":4}`)}}
+	dataset := func() []byte {
+		var b bytes.Buffer
+		b.WriteString("id,year,y,pad\n")
+		pad := make([]byte, 3000)
+		for i := 0; b.Len() < 1<<20; i++ {
+			rand.Read(pad)
+			fmt.Fprintf(&b, "u%d,1,%d,%s\n", i, i%7, base64.RawStdEncoding.EncodeToString(pad))
+		}
+		return b.Bytes()
+	}
+	var refusal error
+	for i := 0; i < 100 && refusal == nil; i++ {
+		_, refusal = cl.Run(ctx, dataset(), spec, nil)
+	}
+	if refusal == nil || !strings.Contains(refusal.Error(), coordinator.ErrNoSpaceMessage) {
+		t.Fatalf("filling etcd: %v, want the NOSPACE message", refusal)
+	}
+	alarms, err := c.Etcd().AlarmList(ctx)
+	if err != nil || len(alarms.Alarms) == 0 {
+		t.Fatalf("alarms after the refusal: %v, %v", alarms, err)
+	}
+	// Once the jobs' retention is over, space is freed and the alarm
+	// disarmed; then a job runs again.
+	eventually(t, ctx, "NOSPACE alarm disarmed", func() bool {
+		alarms, err := c.Etcd().AlarmList(ctx)
+		return err == nil && len(alarms.Alarms) == 0
+	})
+	if _, err := cl.Run(ctx, dataset(), spec, nil); err != nil {
+		t.Fatalf("a job after the recovery: %v", err)
+	}
+}
