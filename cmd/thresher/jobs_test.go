@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/thresher/thresher/inprocess"
+)
+
+// jobIDLine finds the job id a command submitting to a cluster prints.
+var jobIDLine = regexp.MustCompile(`thresher: job ([0-9a-f]+) \('thresher jobs get`)
+
+// submittedID returns the job id in a command's stderr.
+func submittedID(t *testing.T, stderr string) string {
+	t.Helper()
+	m := jobIDLine.FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no job id in stderr:\n%s", stderr)
+	}
+	return m[1]
+}
+
+// TestJobsCommand submits an xthreg job and a sweep to an in-process
+// cluster, as 'thresher xthreg --coordinator' does, and checks that 'thresher
+// jobs get' prints byte for byte what the submitting commands printed (JSON
+// and text, with --vce), that 'jobs list' describes both, and that 'jobs
+// delete' removes one, after which get fails.
+func TestJobsCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	lc, err := inprocess.Start(ctx, inprocess.Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	at := []string{"--coordinator", lc.Addr()}
+	model := hansenArgs("--thnum", "2", "--trim", "0.01,0.05", "--grid", "40", "--bs", "20")
+
+	code, jsonOut, stderr := runCLI(t, append(append(model, "--format", "json"), at...)...)
+	if code != 0 {
+		t.Fatalf("xthreg: exit %d: %s", code, stderr)
+	}
+	xthregID := submittedID(t, stderr)
+	code, got, stderr := runCLI(t, append([]string{"jobs", "get", xthregID, "--format", "json"}, at...)...)
+	if code != 0 || got != jsonOut {
+		t.Errorf("jobs get --format json: exit %d, %d bytes, want the %d bytes xthreg printed: %s", code, len(got), len(jsonOut), stderr)
+	}
+	code, textOut, stderr := runCLI(t, append(append(model, "--vce", "robust"), at...)...)
+	if code != 0 {
+		t.Fatalf("xthreg text: exit %d: %s", code, stderr)
+	}
+	textID := submittedID(t, stderr)
+	// The flags may come before the id, too.
+	if code, got, stderr = runCLI(t, append(append([]string{"jobs", "get", "--vce", "robust"}, at...), textID)...); code != 0 || got != textOut {
+		t.Errorf("jobs get --vce robust: exit %d, differs from xthreg's text report: %s", code, stderr)
+	}
+
+	sweep := filepath.Join(t.TempDir(), "sweep.yaml")
+	if err := os.WriteFile(sweep, []byte(strings.Replace(sweepYAML, "../../testdata", mustAbs(t, "../../testdata"), 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json"} {
+		code, sweepOut, stderr := runCLI(t, append([]string{"sweep", "--spec", sweep, "--format", format}, at...)...)
+		if code != 0 {
+			t.Fatalf("sweep: exit %d: %s", code, stderr)
+		}
+		id := submittedID(t, stderr)
+		if code, got, stderr := runCLI(t, append([]string{"jobs", "get", id, "--format", format}, at...)...); code != 0 || got != sweepOut {
+			t.Errorf("jobs get of a sweep, --format %s: exit %d, differs from sweep's output: %s", format, code, stderr)
+		}
+	}
+
+	code, out, stderr := runCLI(t, append([]string{"jobs", "list", "--format", "json"}, at...)...)
+	var listed []jobSummary
+	if err := json.Unmarshal([]byte(out), &listed); code != 0 || err != nil || len(listed) != 4 {
+		t.Fatalf("jobs list: exit %d, %v: %s%s", code, err, out, stderr)
+	}
+	for _, j := range listed {
+		if j.State != "succeeded" || j.ResultBytes == 0 || j.Submitted == "" || j.Finished == "" || j.Done != j.Total || len(j.Kinds) == 0 {
+			t.Errorf("listed %+v", j)
+		}
+	}
+	if code, out, _ = runCLI(t, append([]string{"jobs", "list"}, at...)...); code != 0 || !strings.Contains(out, xthregID+"  succeeded  threshold ") ||
+		!strings.Contains(out, "threshold x2") {
+		t.Errorf("jobs list: exit %d:\n%s", code, out)
+	}
+
+	if code, out, stderr = runCLI(t, append([]string{"jobs", "delete", xthregID}, at...)...); code != 0 || out != "deleted job "+xthregID+"\n" {
+		t.Errorf("jobs delete: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, stderr = runCLI(t, append([]string{"jobs", "get", xthregID}, at...)...); code != 1 || !strings.Contains(stderr, `no job "`+xthregID+`"`) {
+		t.Errorf("jobs get of a deleted job: exit %d: %s", code, stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"jobs"}, "name a subcommand"},
+		{[]string{"jobs", "show"}, `unknown subcommand "show"`},
+		{[]string{"jobs", "get"}, "'thresher jobs get' needs a job id"},
+		{[]string{"jobs", "list", "x"}, `unexpected argument "x"`},
+		{[]string{"jobs", "get", "a", "b"}, `unexpected argument "b"`},
+	} {
+		if code, _, stderr := runCLI(t, tt.args...); code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: exit %d, %s; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
