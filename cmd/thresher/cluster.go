@@ -248,7 +248,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	f.register(fs, "127.0.0.1:7070", "127.0.0.1:9470")
 	taskTarget := fs.Duration("task-target", time.Second, "duration a bootstrap task should take")
 	sessionTTL := fs.Duration("session-ttl", 5*time.Second, "leadership lease: a standby takes over this long after the leader dies")
-	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line (required with TLS)")
+	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line: name:token, name:token:admin (sees and manages every job) or a token alone, named default (required with TLS)")
 	workerName := fs.String("worker-server-name", "thresher-worker", "name the workers' certificates are verified under")
 	maxDataset := fs.Int("max-dataset-bytes", defaultMaxDatasetBytes, "largest dataset a client may upload")
 	maxWork := workFlag(jobspec.DefaultMaxWork)

@@ -112,3 +112,53 @@ func TestJobsCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestJobsOnCluster runs 'thresher jobs' against a cluster of processes
+// with TLS and named tokens: the owner reads its xthreg job back byte for
+// byte, another name is refused, an admin lists and deletes it.
+func TestJobsOnCluster(t *testing.T) {
+	skipShort(t)
+	c := newCluster(t)
+	tokens := map[string]string{"alice": "alice:alice-token-0123456789", "bob": "bob:bob-token-0123456789ab",
+		"root": "root:root-token-0123456789a:admin"}
+	files := map[string]string{}
+	var all strings.Builder
+	for name, line := range tokens {
+		files[name] = filepath.Join(t.TempDir(), name+".txt")
+		if err := os.WriteFile(files[name], []byte(line+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		all.WriteString(line + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(c.certs, "tokens.txt"), []byte(all.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freePort(t)
+	c.coordinator(addr)
+	c.worker()
+	as := func(name string, args ...string) (int, string, string) {
+		return runCLI(t, append(args, c.remoteFlags(files[name], addr)...)...)
+	}
+	code, want, stderr := as("alice", hansenArgs("--thnum", "1", "--grid", "40", "--bs", "20", "--trim", "0.01", "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("xthreg on the cluster: exit %d: %s", code, stderr)
+	}
+	id := submittedID(t, stderr)
+	if code, got, stderr := as("alice", "jobs", "get", id, "--format", "json"); code != 0 || got != want {
+		t.Errorf("the owner's jobs get: exit %d, %d bytes, want %d: %s", code, len(got), len(want), stderr)
+	}
+	for _, sub := range []string{"get", "cancel", "delete"} {
+		if code, _, stderr := as("bob", "jobs", sub, id); code != 1 || !strings.Contains(stderr, `job `+id+` belongs to "alice"`) {
+			t.Errorf("another name's jobs %s: exit %d: %s", sub, code, stderr)
+		}
+	}
+	if code, out, _ := as("bob", "jobs", "list"); code != 0 || strings.Contains(out, id) {
+		t.Errorf("another name's jobs list shows the job: exit %d\n%s", code, out)
+	}
+	if code, out, stderr := as("root", "jobs", "list"); code != 0 || !strings.Contains(out, id+"  succeeded  threshold  alice  ") {
+		t.Errorf("the admin's jobs list: exit %d\n%s%s", code, out, stderr)
+	}
+	if code, out, stderr := as("root", "jobs", "delete", id); code != 0 || out != "deleted job "+id+"\n" {
+		t.Errorf("the admin's jobs delete: exit %d: %s%s", code, out, stderr)
+	}
+}
