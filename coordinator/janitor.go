@@ -53,6 +53,10 @@ func (c *Coordinator) expireJobs(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	metas, err := c.readMetas(ctx, states.Header.Revision)
+	if err != nil {
+		return
+	}
 	now := nowMs()
 	for _, kv := range states.Kvs {
 		ev := &pb.JobEvent{}
@@ -60,9 +64,7 @@ func (c *Coordinator) expireJobs(ctx context.Context) {
 			continue
 		}
 		retention := c.cfg.Retention
-		if meta, err := c.readMeta(ctx, ev.JobId); err != nil {
-			continue
-		} else if meta != nil && meta.RetentionSeconds > 0 {
+		if meta := metas[ev.JobId]; meta != nil && meta.RetentionSeconds > 0 {
 			retention = time.Duration(meta.RetentionSeconds) * time.Second
 		}
 		if now < ev.FinishedUnixMs+retention.Milliseconds() {

@@ -222,16 +222,9 @@ func (s *jobsService) List(ctx context.Context, _ *pb.ListRequest) (*pb.ListResp
 	if err != nil {
 		return nil, storeError(err)
 	}
-	metas, err := s.c.cfg.Etcd.Get(ctx, s.c.cfg.Prefix.Metas(), clientv3.WithPrefix(), clientv3.WithRev(states.Header.Revision))
+	byID, err := s.c.readMetas(ctx, states.Header.Revision)
 	if err != nil {
 		return nil, storeError(err)
-	}
-	byID := make(map[string]*pb.JobMeta, len(metas.Kvs))
-	for _, kv := range metas.Kvs {
-		meta := &pb.JobMeta{}
-		if proto.Unmarshal(kv.Value, meta) == nil {
-			byID[strings.TrimPrefix(string(kv.Key), s.c.cfg.Prefix.Metas())] = meta
-		}
 	}
 	out := &pb.ListResponse{}
 	for _, kv := range states.Kvs {

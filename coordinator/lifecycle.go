@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -48,6 +49,23 @@ func (c *Coordinator) readMeta(ctx context.Context, id string) (*pb.JobMeta, err
 		return nil, fmt.Errorf("job %s: metadata: %w", id, err)
 	}
 	return meta, nil
+}
+
+// readMetas returns every job's metadata by job id, as of revision rev
+// (0: the latest).
+func (c *Coordinator) readMetas(ctx context.Context, rev int64) (map[string]*pb.JobMeta, error) {
+	resp, err := c.cfg.Etcd.Get(ctx, c.cfg.Prefix.Metas(), clientv3.WithPrefix(), clientv3.WithRev(rev))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*pb.JobMeta, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		meta := &pb.JobMeta{}
+		if proto.Unmarshal(kv.Value, meta) == nil {
+			out[strings.TrimPrefix(string(kv.Key), c.cfg.Prefix.Metas())] = meta
+		}
+	}
+	return out, nil
 }
 
 // mayManage reports whether the caller of ctx may read or manage a job of

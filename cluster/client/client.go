@@ -186,11 +186,15 @@ func NewJobID() string {
 
 // Submit submits a job under the given id; retrying is safe.
 func (c *Client) Submit(ctx context.Context, id string, spec *pb.JobSpec) error {
-	err := c.call(ctx, func(jc pb.JobsClient, _ func()) error {
+	return plain(c.submit(ctx, id, spec))
+}
+
+// submit is Submit with the coordinator's status.
+func (c *Client) submit(ctx context.Context, id string, spec *pb.JobSpec) error {
+	return c.call(ctx, func(jc pb.JobsClient, _ func()) error {
 		_, err := jc.Submit(ctx, &pb.SubmitRequest{JobId: id, Spec: spec, RetentionSeconds: int64(c.Retention.Round(time.Second) / time.Second)})
 		return err
 	})
-	return plain(err)
 }
 
 // Wait follows a job until it ends and returns its results, calling onEvent
@@ -282,8 +286,18 @@ func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification
 		return nil, err
 	}
 	id := NewJobID()
-	if err := c.Submit(ctx, id, &pb.JobSpec{DatasetSha256: sha, Specs: specs}); err != nil {
-		return nil, err
+	job := &pb.JobSpec{DatasetSha256: sha, Specs: specs}
+	err = c.submit(ctx, id, job)
+	if status.Code(err) == codes.FailedPrecondition {
+		// The dataset was stored already, and deleted with its last job
+		// before this submission: upload it again, once.
+		if _, err := c.Upload(ctx, data); err != nil {
+			return nil, err
+		}
+		err = c.submit(ctx, id, job)
+	}
+	if err != nil {
+		return nil, plain(err)
 	}
 	results, err := c.Wait(ctx, id, onEvent)
 	if ctx.Err() != nil {
