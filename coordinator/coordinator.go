@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 	"google.golang.org/grpc"
@@ -221,6 +222,12 @@ func (c *Coordinator) campaign(ctx context.Context) {
 			concurrency.WithContext(ctx))
 		if err != nil {
 			c.log.Warn("etcd session", "err", err)
+			if errors.Is(err, rpctypes.ErrNoSpace) {
+				// etcd grants no lease while its NOSPACE alarm is raised,
+				// so nobody leads to free space: do the leader's part.
+				c.expireJobs(ctx)
+				c.recoverSpace(ctx)
+			}
 			sleep(ctx, time.Second)
 			continue
 		}
