@@ -225,7 +225,7 @@ func (c *Coordinator) campaign(ctx context.Context) {
 			if errors.Is(err, rpctypes.ErrNoSpace) {
 				// etcd grants no lease while its NOSPACE alarm is raised,
 				// so nobody leads to free space: do the leader's part.
-				c.expireJobs(ctx)
+				c.expireJobs(ctx, nil)
 				c.recoverSpace(ctx)
 			}
 			sleep(ctx, time.Second)

@@ -27,13 +27,14 @@ func (c *Coordinator) janitor(ctx context.Context) {
 	var compactTo int64
 	lastCompact, lastDefrag := time.Now(), time.Now()
 	unreferenced := map[string]time.Time{}
+	unstamped := map[string]int64{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		c.expireJobs(ctx)
+		c.expireJobs(ctx, unstamped)
 		c.collectDatasets(ctx, unreferenced)
 		if time.Since(lastCompact) >= c.cfg.CompactInterval {
 			lastCompact = time.Now()
@@ -47,8 +48,11 @@ func (c *Coordinator) janitor(ctx context.Context) {
 	}
 }
 
-// expireJobs deletes the finished jobs whose retention is over.
-func (c *Coordinator) expireJobs(ctx context.Context) {
+// expireJobs deletes the finished jobs whose retention is over. A job
+// that ended before finish times were recorded counts as finished when
+// unstamped (job id -> milliseconds since 1970) first saw it; nil skips
+// such jobs.
+func (c *Coordinator) expireJobs(ctx context.Context, unstamped map[string]int64) {
 	states, err := c.cfg.Etcd.Get(ctx, c.cfg.Prefix.States(), clientv3.WithPrefix())
 	if err != nil {
 		return
@@ -58,20 +62,37 @@ func (c *Coordinator) expireJobs(ctx context.Context) {
 		return
 	}
 	now := nowMs()
+	present := map[string]bool{}
 	for _, kv := range states.Kvs {
 		ev := &pb.JobEvent{}
-		if proto.Unmarshal(kv.Value, ev) != nil || !terminal(ev.State) || ev.FinishedUnixMs == 0 {
+		if proto.Unmarshal(kv.Value, ev) != nil || !terminal(ev.State) {
+			continue
+		}
+		present[ev.JobId] = true
+		finished := ev.FinishedUnixMs
+		if finished == 0 && unstamped != nil {
+			if unstamped[ev.JobId] == 0 {
+				unstamped[ev.JobId] = now
+			}
+			finished = unstamped[ev.JobId]
+		}
+		if finished == 0 {
 			continue
 		}
 		retention := c.cfg.Retention
 		if meta := metas[ev.JobId]; meta != nil && meta.RetentionSeconds > 0 {
 			retention = time.Duration(meta.RetentionSeconds) * time.Second
 		}
-		if now < ev.FinishedUnixMs+retention.Milliseconds() {
+		if now < finished+retention.Milliseconds() {
 			continue
 		}
 		if err := c.deleteJob(ctx, ev.JobId); err != nil {
 			c.log.Warn("deleting an expired job", "job", ev.JobId, "err", err)
+		}
+	}
+	for id := range unstamped {
+		if !present[id] {
+			delete(unstamped, id)
 		}
 	}
 }

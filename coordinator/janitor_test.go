@@ -12,6 +12,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/internal/clustertest"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -83,6 +84,58 @@ func TestRecoverWithoutLeader(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("the coordinator does not lead after the recovery: %v", err)
 		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// TestExpiry runs a leading coordinator whose retention is 300 ms over a
+// job that ended before finish times were recorded and one that ended now
+// but asked for an hour: the first is deleted (counted from when the
+// leader first saw it), the second kept.
+func TestExpiry(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cli := clustertest.Etcd(t)
+	p := keys.Default
+	put := func(id string, ev *pb.JobEvent, meta *pb.JobMeta) {
+		state, _ := proto.Marshal(ev)
+		spec, _ := proto.Marshal(&pb.JobSpec{DatasetSha256: "feed"})
+		kvs := map[string]string{p.JobState(id): string(state), p.JobSpec(id): string(spec)}
+		if meta != nil {
+			raw, _ := proto.Marshal(meta)
+			kvs[p.JobMeta(id)] = string(raw)
+		}
+		for k, v := range kvs {
+			if _, err := cli.Put(ctx, k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put("legacy", &pb.JobEvent{JobId: "legacy", State: pb.JobState_JOB_STATE_FAILED}, nil)
+	put("kept", &pb.JobEvent{JobId: "kept", State: pb.JobState_JOB_STATE_SUCCEEDED, FinishedUnixMs: time.Now().UnixMilli()},
+		&pb.JobMeta{RetentionSeconds: 3600})
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, JanitorInterval: 50 * time.Millisecond, Retention: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	for {
+		resp, err := cli.Get(ctx, p.JobState("legacy"), clientv3.WithCountOnly())
+		if err == nil && resp.Count == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the job without a finish time was never deleted")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	for _, key := range []string{p.JobState("kept"), p.JobSpec("kept"), p.JobMeta("kept")} {
+		if resp, err := cli.Get(ctx, key, clientv3.WithCountOnly()); err != nil || resp.Count != 1 {
+			t.Errorf("%s of the job kept for an hour: %v, %v", key, resp, err)
 		}
 	}
 }
