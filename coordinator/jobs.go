@@ -265,14 +265,22 @@ func (s *jobsService) Get(ctx context.Context, req *pb.GetRequest) (*pb.JobInfo,
 	if err != nil {
 		return nil, err
 	}
+	// A job deleted since its state was read has lost its specification
+	// or results: final errors, not etcd's unavailability.
+	var deleted final
 	spec, err := s.c.readSpec(ctx, req.JobId)
-	if err != nil {
+	if errors.As(err, &deleted) {
+		return nil, status.Errorf(codes.NotFound, "no job %q", req.JobId)
+	} else if err != nil {
 		return nil, storeError(err)
 	}
 	info := jobInfo(ev, meta)
 	info.Specs, info.DatasetSha256 = spec.Specs, spec.DatasetSha256
 	if ev.State == pb.JobState_JOB_STATE_SUCCEEDED {
-		if info.Results, err = s.c.readResults(ctx, req.JobId, len(spec.Specs)); err != nil {
+		info.Results, err = s.c.readResults(ctx, req.JobId, len(spec.Specs))
+		if errors.As(err, &deleted) {
+			return nil, status.Errorf(codes.NotFound, "no job %q", req.JobId)
+		} else if err != nil {
 			return nil, storeError(err)
 		}
 	}
