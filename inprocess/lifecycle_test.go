@@ -65,33 +65,37 @@ func eventually(t *testing.T, ctx context.Context, what string, cond func() bool
 	}
 }
 
-// TestRetention runs a job that asks for a retention of 1 s on a cluster
-// whose default is a week and checks that its checkpoints are gone once it
-// succeeded, that Get and List describe it, and that the janitor then
-// deletes the job, its results and its dataset; and that the etcd metrics
-// report the database and its quota.
+// TestRetention runs a job that asks for a retention of 1 s and one that
+// asks for an hour on a cluster whose default is a week, and checks that
+// their checkpoints are gone once they succeeded, that Get and List
+// describe them, and that the janitor deletes the first job, its results
+// and its dataset but keeps the second; and that the etcd metrics report
+// the database and its quota.
 func TestRetention(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	reg := prometheus.NewRegistry()
 	c, cl := startToy(t, ctx, Options{Registerer: reg, EtcdBackendBytes: 64 << 20})
-	cl.Retention = time.Second
-	data := []byte("id,year,y\na,1,1.5\na,2,2\nb,1,-1\nb,2,0.5\n")
-	results, err := cl.Run(ctx, data, []*pb.Specification{{Kind: "toy", Spec: []byte(`{"column":"y","n":40}`)}}, nil)
-	if err != nil {
-		t.Fatal(err)
+	run := func(retention time.Duration, data string) []byte {
+		cl.Retention = retention
+		results, err := cl.Run(ctx, []byte(data), []*pb.Specification{{Kind: "toy", Spec: []byte(`{"column":"y","n":40}`)}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return results[0]
 	}
+	kept := run(time.Hour, "id,year,y\na,1,1.5\na,2,2\nb,1,-1\nb,2,0.5\n")
 	jobs, err := cl.List(ctx)
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("list: %v, %v", jobs, err)
 	}
 	j := jobs[0]
-	if j.State != pb.JobState_JOB_STATE_SUCCEEDED || j.ResultBytes != int64(len(results[0])) || j.RetentionSeconds != 1 ||
+	if j.State != pb.JobState_JOB_STATE_SUCCEEDED || j.ResultBytes != int64(len(kept)) || j.RetentionSeconds != 3600 ||
 		j.FinishedUnixMs < j.SubmittedUnixMs || j.SubmittedUnixMs == 0 || len(j.Specs) != 1 || j.Specs[0].Kind != "toy" || j.Results != nil {
 		t.Errorf("listed %v", j)
 	}
 	info, err := cl.Get(ctx, j.JobId)
-	if err != nil || len(info.Results) != 1 || !bytes.Equal(info.Results[0], results[0]) {
+	if err != nil || len(info.Results) != 1 || !bytes.Equal(info.Results[0], kept) {
 		t.Fatalf("get: %v, %v", info, err)
 	}
 	if n := keyCount(t, c.Etcd(), keys.Default.JobDone(j.JobId)); n != 0 {
@@ -112,14 +116,16 @@ func TestRetention(t *testing.T) {
 		t.Errorf("etcd gauges %v, want a database size and a quota of 64 MiB", gauges)
 	}
 
-	eventually(t, ctx, "the job's deletion after its retention", func() bool {
+	datasetKeys := keyCount(t, c.Etcd(), keys.Default.Datasets())
+	run(time.Second, "id,year,y\na,1,1\na,2,2\nb,1,3\nb,2,4\n")
+	eventually(t, ctx, "the deletion of the job kept for 1 s", func() bool {
 		jobs, err := cl.List(ctx)
-		return err == nil && len(jobs) == 0
+		return err == nil && len(jobs) == 1 && jobs[0].JobId == j.JobId
 	})
-	for _, prefix := range []string{keys.Default.Datasets(), keys.Default.DatasetRefs(), keys.Default.Metas(), keys.Default.States(),
-		string(keys.Default) + "/jobs/"} {
-		if n := keyCount(t, c.Etcd(), prefix); n != 0 {
-			t.Errorf("%d keys left under %s", n, prefix)
+	for prefix, want := range map[string]int64{keys.Default.Datasets(): datasetKeys, keys.Default.DatasetRefs(): 1,
+		keys.Default.Metas(): 1, keys.Default.States(): 1, string(keys.Default) + "/jobs/": 2} { // its spec and its result
+		if n := keyCount(t, c.Etcd(), prefix); n != want {
+			t.Errorf("%d keys under %s, want %d (the job kept for an hour's)", n, prefix, want)
 		}
 	}
 }
