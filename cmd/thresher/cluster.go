@@ -318,7 +318,10 @@ func (l *lifecycleFlags) check() error {
 		zero bool
 	}{{"retention", l.retention, false}, {"janitor-interval", l.janitor, false}, {"dataset-grace", l.grace, false},
 		{"compact-interval", l.compact, false}, {"defrag-interval", l.defrag, true}} {
-		if d.v < 0 || (d.v == 0 && !d.zero) {
+		if d.v < 0 && d.zero {
+			return fmt.Errorf("%w: --%s must not be negative, not %v", errUsage, d.name, d.v)
+		}
+		if d.v <= 0 && !d.zero {
 			return fmt.Errorf("%w: --%s must be positive, not %v", errUsage, d.name, d.v)
 		}
 	}
