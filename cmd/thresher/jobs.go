@@ -28,7 +28,8 @@ const jobsSynopsis = `Lists, reads, follows, cancels and deletes the jobs of a c
 
 'get' prints exactly what the command that submitted the job printed
 (xthreg, xthenreg or sweep; --format and --vce as that command's): one
-specification without a label as xthreg/xthenreg, several as sweep. A job
+specification without a label as xthreg/xthenreg, several as sweep (a
+paper job's results too: paper itself writes files, not stdout). A job
 stays on the cluster until deleted or until its retention ends (the
 coordinator's --retention, or the submitting command's --retention).
 With tokens, a job belongs to the name of the token that submitted it
