@@ -26,7 +26,7 @@ func (c *Coordinator) janitor(ctx context.Context) {
 	defer tick.Stop()
 	var compactTo int64
 	lastCompact, lastDefrag := time.Now(), time.Now()
-	unreferenced := map[string]time.Time{}
+	unreferenced := map[string]unreferencedSince{}
 	unstamped := map[string]int64{}
 	for {
 		select {
@@ -97,10 +97,18 @@ func (c *Coordinator) expireJobs(ctx context.Context, unstamped map[string]int64
 	}
 }
 
+// unreferencedSince records when a dataset was first seen unreferenced, as
+// stored at revision rev (the creation of its first key): a dataset
+// deleted and uploaded again between two sweeps starts anew.
+type unreferencedSince struct {
+	since time.Time
+	rev   int64
+}
+
 // collectDatasets deletes the datasets that no job has referenced in two
 // sweeps DatasetGrace apart: uploads never submitted, or whose upload
-// NOSPACE interrupted. unreferenced holds when each was first seen so.
-func (c *Coordinator) collectDatasets(ctx context.Context, unreferenced map[string]time.Time) {
+// NOSPACE interrupted.
+func (c *Coordinator) collectDatasets(ctx context.Context, unreferenced map[string]unreferencedSince) {
 	stored, err := c.cfg.Etcd.Get(ctx, c.cfg.Prefix.Datasets(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
 		return
@@ -122,11 +130,11 @@ func (c *Coordinator) collectDatasets(ctx context.Context, unreferenced map[stri
 		}
 		seen[sha] = true
 		first, ok := unreferenced[sha]
-		if !ok {
-			unreferenced[sha] = time.Now()
+		if !ok || first.rev != kv.CreateRevision {
+			unreferenced[sha] = unreferencedSince{time.Now(), kv.CreateRevision}
 			continue
 		}
-		if time.Since(first) >= c.cfg.DatasetGrace {
+		if time.Since(first.since) >= c.cfg.DatasetGrace {
 			if err := c.releaseDataset(ctx, sha); err != nil {
 				c.log.Warn("deleting an unreferenced dataset", "dataset", sha, "err", err)
 			}

@@ -139,3 +139,43 @@ func TestExpiry(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreferencedDatasets runs a leading coordinator whose dataset grace
+// is 200 ms over a dataset no job references and one a job references:
+// the first is deleted, the second kept.
+func TestUnreferencedDatasets(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cli := clustertest.Etcd(t)
+	p := keys.Default
+	for _, k := range []string{p.DatasetMeta("orphan"), p.DatasetChunk("orphan", 0), p.DatasetChunk("partial", 0),
+		p.DatasetMeta("used"), p.DatasetChunk("used", 0), p.DatasetRef("used", "job")} {
+		if _, err := cli.Put(ctx, k, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, JanitorInterval: 50 * time.Millisecond, DatasetGrace: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	for {
+		resp, err := cli.Get(ctx, p.Datasets(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+		if err == nil && len(resp.Kvs) == 2 {
+			for _, kv := range resp.Kvs {
+				if !strings.HasPrefix(string(kv.Key), p.Dataset("used")) {
+					t.Fatalf("key %s kept, %s deleted", kv.Key, p.Dataset("used"))
+				}
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("unreferenced datasets never deleted: %v", resp)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

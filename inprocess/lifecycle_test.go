@@ -28,7 +28,7 @@ func startToy(t *testing.T, ctx context.Context, opts Options) (*Cluster, *clien
 	registry.Register(toyKind{})
 	opts.Kinds = registry
 	opts.Coordinator = func(cfg *coordinator.Config) {
-		cfg.JanitorInterval, cfg.DatasetGrace = 50*time.Millisecond, 200*time.Millisecond
+		cfg.JanitorInterval = 50 * time.Millisecond
 	}
 	c, err := Start(ctx, opts)
 	if err != nil {
@@ -131,17 +131,35 @@ func TestRetention(t *testing.T) {
 }
 
 // TestNoSpace fills an etcd of 16 MiB with jobs on datasets of 1 MiB of
-// incompressible text until etcd raises its NOSPACE alarm, checks that a
-// new job is refused with the documented message, then that the cluster,
-// without a restart, deletes the expired jobs, compacts, defragments,
-// disarms the alarm and runs a new job.
+// incompressible text until etcd raises its NOSPACE alarm, while a job
+// kept for an hour runs with its tasks held; checks that a new job is
+// refused with the documented message; then that the cluster, without a
+// restart, deletes the expired jobs, compacts, defragments, disarms the
+// alarm, finishes the running job with its exact result, and runs a new
+// job.
 func TestNoSpace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fills 16 MiB of etcd")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c, cl := startToy(t, ctx, Options{EtcdBackendBytes: 16 << 20})
+	toyGate = make(chan struct{})
+	c, cl := startToy(t, ctx, Options{EtcdBackendBytes: 16 << 20, Workers: 2, Slots: 4})
+	data := []byte("id,year,y\na,1,1.5\na,2,2\nb,1,-1\nb,2,0.5\n")
+	running, err := client.New([]string{c.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
+	running.Retention = time.Hour
+	held := make(chan error, 1)
+	var heldResults [][]byte
+	go func() {
+		var err error
+		heldResults, err = running.Run(ctx, data, []*pb.Specification{{Kind: "toy", Spec: []byte(`{"column":"y","n":2,"gated":true}`)}}, nil)
+		held <- err
+	}()
+
 	cl.Retention = time.Second
 	spec := []*pb.Specification{{Kind: "toy", Spec: []byte(`{"column":"y","n":4}`)}}
 	dataset := func() []byte {
@@ -165,12 +183,22 @@ func TestNoSpace(t *testing.T) {
 	if err != nil || len(alarms.Alarms) == 0 {
 		t.Fatalf("alarms after the refusal: %v, %v", alarms, err)
 	}
-	// Once the jobs' retention is over, space is freed and the alarm
-	// disarmed; then a job runs again.
+	select {
+	case err := <-held:
+		t.Fatalf("the held job ended before its tasks were released: %v", err)
+	default:
+	}
+	// The held tasks finish while etcd refuses their checkpoints; once the
+	// jobs' retention is over, space is freed and the alarm disarmed, and
+	// the held job and then a new one run to their results.
+	close(toyGate)
 	eventually(t, ctx, "NOSPACE alarm disarmed", func() bool {
 		alarms, err := c.Etcd().AlarmList(ctx)
 		return err == nil && len(alarms.Alarms) == 0
 	})
+	if err := <-held; err != nil || len(heldResults) != 1 || string(heldResults[0]) != "[3,4]" {
+		t.Fatalf("the job running through NOSPACE: %q, %v; want [3,4]", heldResults, err)
+	}
 	if _, err := cl.Run(ctx, dataset(), spec, nil); err != nil {
 		t.Fatalf("a job after the recovery: %v", err)
 	}
