@@ -147,6 +147,11 @@ func TestXthregErrors(t *testing.T) {
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--coordinator", "10.0.0.1:7070"}, 2, "give --tls-ca"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--dial-timeout", "0s"}, 2, "--dial-timeout must be positive"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--etcd-backend-bytes", "1000"}, 2, "at least 16 MiB"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--retention", "-1h"}, 2, "--retention must not be negative"},
+		{[]string{"coordinator", "--insecure", "--retention", "0s"}, 2, "--retention must be positive, not 0s"},
+		{[]string{"coordinator", "--insecure", "--compact-interval", "-1m"}, 2, "--compact-interval must be positive"},
+		{[]string{"coordinator", "--insecure", "--defrag-interval", "-1m"}, 2, "--defrag-interval must not be negative"},
+		{[]string{"etcd", "--defrag-interval", "-1m"}, 2, "--defrag-interval must not be negative"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,16 +116,27 @@ type remoteFlags struct {
 	// maxWork bounds the job's estimated work, on either path.
 	maxWork     workFlag
 	dialTimeout time.Duration
+	// retention keeps the finished job on the cluster (0: the
+	// coordinator's default).
+	retention time.Duration
 }
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.Var(&r.coordinator, "coordinator", "submit to the cluster of these coordinators HOST:PORT[,...] instead of running in-process")
-	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
-	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
-	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
+	r.registerConnection(fs)
 	r.maxWork = jobspec.DefaultMaxWork
 	fs.Var(&r.maxWork, "max-work", "refuse, before any work, a job whose estimated work exceeds this many units "+
 		"(an observation or candidate threshold visited once; each bootstrap replication and point estimate visits them all)")
+	fs.DurationVar(&r.retention, "retention", 0, "keep the finished job and its results on the cluster this long, e.g. 24h "+
+		"(0: the coordinator's --retention; 'thresher jobs get ID' reads them back)")
+}
+
+// registerConnection adds the flags that secure the connection to the
+// coordinators given in --coordinator.
+func (r *remoteFlags) registerConnection(fs *flag.FlagSet) {
+	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
+	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
+	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first token is the bearer token of the job API (lines name:token[:admin], or a token alone)")
 	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
 }
 
@@ -155,6 +165,9 @@ func (r *remoteFlags) explain(err error) error {
 func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
 	if r.dialTimeout <= 0 {
 		return nil, fmt.Errorf("%w: --dial-timeout must be positive, not %v", errUsage, r.dialTimeout)
+	}
+	if r.retention < 0 {
+		return nil, fmt.Errorf("%w: --retention must not be negative, not %v", errUsage, r.retention)
 	}
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
@@ -264,21 +277,17 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
 	if c.format == "json" {
 		// The text report prints the warnings; the JSON holds them unseen.
 		if err := warnJSON(stderr, results[0]); err != nil {
 			return err
 		}
-		err = json.Indent(&buf, results[0], "", "  ")
-		buf.WriteByte('\n')
-	} else {
-		err = threshold.Kind{}.WriteText(&buf, results[0])
 	}
+	report, err := renderResult(threshold.Kind{}, c.format, results[0])
 	if err != nil {
 		return err
 	}
-	return writeOutput(ctx, c.output, stdout, buf.Bytes())
+	return writeOutput(ctx, c.output, stdout, report)
 }
 
 // abandonWait bounds the shutdown of an interrupted command's in-process
@@ -334,7 +343,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		return nil, err
 	}
 	defer cl.Close()
-	cl.DialTimeout = remote.dialTimeout
+	cl.DialTimeout, cl.Retention = remote.dialTimeout, remote.retention
 	// The estimate is stated once the job is submitted: a failure to
 	// reach the cluster stays a one-line message.
 	submitted := false
@@ -342,6 +351,9 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		if !submitted {
 			submitted = true
 			fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
+			if len(remote.coordinator) > 0 {
+				fmt.Fprintf(progress.w, "thresher: job %s ('thresher jobs get %s' prints this result again)\n", ev.JobId, ev.JobId)
+			}
 		}
 		progress.event(ev)
 	})
