@@ -18,6 +18,8 @@ type Term struct {
 	// factor is set for a factor variable (i.x, ib#.x); root then reads
 	// the level.
 	factor *factor
+	// calls reports a function call in the term, for messages.
+	calls bool
 }
 
 // factor is a factor variable: indicators of the levels of a column but
@@ -63,7 +65,7 @@ func ParseTerm(s string) (Term, error) {
 	if err != nil {
 		return Term{}, err
 	}
-	return Term{Name: name, root: root}, nil
+	return Term{Name: name, root: root, calls: p.calls}, nil
 }
 
 // ParseList parses a comma-separated variable list. An empty string is an
@@ -238,8 +240,9 @@ func (c call) walk(f func(Ref))                     { c.arg.walk(f) }
 //	variable:= (operators '.')* identifier
 //	operators:= (('L' | 'F' | 'D') [digits])+, in either case
 type parser struct {
-	src string
-	pos int
+	src   string
+	pos   int
+	calls bool // a function was parsed
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -385,6 +388,7 @@ func (p *parser) call(name string) (node, error) {
 		return nil, p.errorf("unknown function %q (the functions are %s)", name, functionNames)
 	}
 	p.pos++ // '('
+	p.calls = true
 	arg, err := p.sum()
 	if err != nil {
 		return nil, err

@@ -248,7 +248,7 @@ func checkValue(term Term, v float64) error {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		hint := ""
-		if strings.Contains(term.Name, "(") {
+		if term.calls {
 			hint = " (ln and log need a positive argument, sqrt a non-negative one)"
 		}
 		return fmt.Errorf("%w: %q is %v%s", ErrNotFinite, term.Name, v, hint)

@@ -189,6 +189,7 @@ func TestBuildWithErrors(t *testing.T) {
 			`the factor variable "i.x" has the level 1.5, not an integer below 10^15 in absolute value at line 2`},
 		{"absent base", "id,t,x\n1,1,1\n1,2,2\n", factors, []string{"ib3.x"}, ErrTooFewRows,
 			`the base level 3 of "ib3.x" does not occur in the estimation sample (its levels are 1, 2)`},
+		{"division by zero in parentheses", "id,t,x\n1,1,0\n", factors, []string{"1/(2*x)"}, ErrNotFinite, `"1/(2*x)" is +Inf at line 2`},
 		{"everything missing", "id,t,x\n1,1,NA\n", BuildOptions{DropMissing: true}, []string{"x"}, ErrTooFewRows,
 			"(0 rows dropped for lags, 1 for missing values)"},
 	}

@@ -104,6 +104,9 @@ type Spec struct {
 	// KeepDraws adds every stage's bootstrap statistics F* to the result
 	// (to plot their distribution).
 	KeepDraws bool
+	// MissingError makes a missing value in a used column an error;
+	// otherwise its observation is dropped (listwise, Stata's rule).
+	MissingError bool
 }
 
 // Limits that keep a single request from exhausting memory: replications
