@@ -32,7 +32,7 @@ func TestPrepareThresholds(t *testing.T) {
 	// Controls that already hold the period effects are an error.
 	spec.Controls = append(spec.Controls, "i.year")
 	if _, err := PrepareThresholds(dataset(t, spec), spec); !errors.Is(err, ErrSpec) ||
-		!strings.Contains(err.Error(), "paper: invalid specification: the controls include i.year, which period effects add") {
+		!strings.Contains(err.Error(), "paper: invalid paper specification: the controls include i.year, which period effects add") {
 		t.Errorf("i.year among the controls: %v", err)
 	}
 }
@@ -63,7 +63,7 @@ func TestPrepareThresholdsWithLags(t *testing.T) {
 	for _, c := range res.Coefficients {
 		names = append(names, c.Name)
 	}
-	if names[2] != "2010.year" || names[len(names)-2] != "2020.year" {
+	if len(names) < 14 || names[2] != "2010.year" || names[12] != "2020.year" || names[13] != "lndig" {
 		t.Errorf("coefficients %q, want the controls and 2010.year to 2020.year", names)
 	}
 }
