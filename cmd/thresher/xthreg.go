@@ -64,8 +64,8 @@ func (m *modelConfig) register(fs *flag.FlagSet) {
 	fs.Var(boolValue{&m.SaveDraws}, "save-draws", "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
 	fs.Var(floatsValue{&m.Thresholds, anyNumber}, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), one per threshold, in the order the stages add them")
 	fs.Var(choiceValue{&m.Algorithm, parsesAs(threshold.ParseAlgorithm)}, "algorithm", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
-	fs.Var(choiceValue{&m.FE, parsesAs(threshold.ParseFE)}, "fe", "fixed effects: unit, or twoway (adds i.TIME, the period effects, to --indep)")
-	fs.Var(choiceValue{&m.Missing, parsesAs(threshold.ParseMissing)}, "missing", "a missing value (., NA, NaN, empty) in a used column: drop its observation (listwise, as Stata) or error")
+	fs.Var(choiceValue{&m.FE, parsesAs(threshold.ParseFE)}, "fe", "fixed effects: unit (the default), or twoway (adds i.TIME, the period effects, to --indep)")
+	fs.Var(choiceValue{&m.Missing, parsesAs(threshold.ParseMissing)}, "missing", "a missing value (., NA, NaN, empty) in a used column: drop its observation (the default; listwise, as Stata) or error")
 }
 
 // parsesAs turns a parser of the threshold package into a check.
