@@ -80,7 +80,11 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	case spec.Bootstrap == AutoBootstrap:
 		spec.Bootstrap = WildRademacher
 	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
-		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel; use the wild bootstrap)", balanced)
+		after := ""
+		if pn.MissingRows > 0 {
+			after = fmt.Sprintf(", after dropping %d observations with missing values", pn.MissingRows)
+		}
+		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel%s; use the wild bootstrap)", balanced, after)
 	}
 	p := &Problem{spec: spec, units: pn.Units, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
 		notes: t.Notes()}

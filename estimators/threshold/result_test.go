@@ -199,6 +199,12 @@ func TestMissingDropped(t *testing.T) {
 	if !bytes.Contains(js, []byte(`"dropped":{"rows":2,"by_column":[{"column":"y","rows":1},{"column":"z","rows":1}]}`)) {
 		t.Errorf("the JSON lacks the dropped observations: %s", js)
 	}
+	// The residual bootstrap needs the balanced panel the drops undid.
+	spec.Bootstrap = ResidualBootstrap
+	if _, err := Prepare(tab, spec); !errors.Is(err, panel.ErrUnbalanced) ||
+		!strings.Contains(err.Error(), "needs a balanced panel, after dropping 2 observations with missing values; use the wild bootstrap") {
+		t.Errorf("residual bootstrap: %v", err)
+	}
 	// --missing error refuses the first.
 	spec.MissingError = true
 	if _, err := Prepare(tab, spec); !errors.Is(err, panel.ErrMissingValue) || !strings.Contains(err.Error(), `column "y", line 4`) {
