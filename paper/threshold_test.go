@@ -68,14 +68,6 @@ func TestPrepareThresholdsWithLags(t *testing.T) {
 	}
 }
 
-func floatsSum(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s
-}
-
 // TestTable6FindsTheThreshold runs the threshold models on the simulated
 // panel, whose slope of lndig changes at lndig = 5.5.
 func TestTable6FindsTheThreshold(t *testing.T) {
