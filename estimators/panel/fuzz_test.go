@@ -48,7 +48,7 @@ func FuzzReadCSV(f *testing.F) {
 		if len(cols) < 2 {
 			return
 		}
-		p, err := BuildWith(tab, Layout{ID: cols[0], Time: cols[1]}, terms, BuildOptions{Factors: true, DropMissing: true})
+		p, err := BuildWith(tab, Layout{ID: cols[0], Time: cols[1]}, terms, BuildOptions{Factors: true, DropMissing: true, MinUnitRows: 2})
 		if err != nil {
 			return
 		}

@@ -38,6 +38,8 @@ type Panel struct {
 	// counts each row once.
 	Missing     []MissingCount
 	MissingRows int
+	// DroppedUnits are the units BuildOptions.MinUnitRows dropped.
+	DroppedUnits []string
 }
 
 // MissingCount is the number of rows dropped for missing cells of a column.
@@ -61,6 +63,10 @@ type BuildOptions struct {
 	// operators read the data, not the estimation sample), so L.x is
 	// missing where x is missing one period earlier.
 	DropMissing bool
+	// MinUnitRows drops the units with fewer rows in the sample (see
+	// DropUnitsBelow) before factor variables are expanded, so that a
+	// level observed only in a dropped unit gets no column.
+	MinUnitRows int
 }
 
 // Layout names the identifier columns of a panel data set.
@@ -236,6 +242,9 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 			ErrTooFewRows, p.Dropped, p.MissingRows)
 	}
 	p.dropUnusedUnits()
+	if opts.MinUnitRows > 0 {
+		p.DroppedUnits = p.DropUnitsBelow(opts.MinUnitRows)
+	}
 	if err := p.expandFactors(); err != nil {
 		return nil, err
 	}
@@ -295,6 +304,9 @@ func (p *Panel) expandFactors() error {
 		}
 		f := term.factor
 		levels := slices.Compact(slices.Sorted(slices.Values(p.Values[k])))
+		if len(levels) == 0 { // MinUnitRows dropped every unit
+			continue
+		}
 		base := levels[0]
 		if f.hasBase {
 			base = float64(f.base)

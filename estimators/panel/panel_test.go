@@ -237,6 +237,25 @@ func TestFactors(t *testing.T) {
 	}
 }
 
+// TestFactorsAfterDroppedUnits checks that a level observed only in a unit
+// that MinUnitRows drops gets no indicator, and neither does a base level
+// that such a unit alone had.
+func TestFactorsAfterDroppedUnits(t *testing.T) {
+	csv := "id,t,x\n1,2,1\n1,3,2\n2,2,3\n2,3,4\n3,1,5\n4,9,6\n"
+	p, err := buildWith(t, csv, BuildOptions{Factors: true, MinUnitRows: 2}, "x", "i.t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Terms) != 2 || p.Terms[1].Name != "3.t" || !slices.Equal(p.DroppedUnits, []string{"3", "4"}) || !slices.Equal(p.Units, []string{"1", "2"}) {
+		t.Errorf("terms %v, dropped units %v, units %v", p.Terms, p.DroppedUnits, p.Units)
+	}
+	// Every unit dropped: no rows and no indicator, for the caller to refuse.
+	p, err = buildWith(t, "id,t,x\n1,1,1\n2,2,2\n", BuildOptions{Factors: true, MinUnitRows: 2}, "x", "i.t")
+	if err != nil || p.Len() != 0 || len(p.Terms) != 1 {
+		t.Errorf("every unit dropped: %v, %d rows, terms %v", err, p.Len(), p.Terms)
+	}
+}
+
 // TestLeadsAndDifferences checks F. and D. on a panel with a gap: a lead
 // exists only when the unit is observed exactly k periods later.
 func TestLeadsAndDifferences(t *testing.T) {

@@ -65,13 +65,13 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		return nil, err
 	}
 	pn, err := panel.BuildWith(t, panel.Layout{ID: spec.ID, Time: spec.Time}, terms,
-		panel.BuildOptions{Factors: true, DropMissing: !spec.MissingError})
+		// A unit observed once has no within variation: fixed-effect
+		// estimators drop it (and Hansen's transform would leave it no row).
+		panel.BuildOptions{Factors: true, DropMissing: !spec.MissingError, MinUnitRows: 2})
 	if err != nil {
 		return nil, err
 	}
-	// A unit observed once has no within variation: fixed-effect
-	// estimators drop it (and Hansen's transform would leave it no row).
-	dropped := pn.DropUnitsBelow(2)
+	dropped := pn.DroppedUnits
 	balanced := pn.CheckBalanced()
 	auto := spec.Bootstrap == AutoBootstrap
 	switch {
