@@ -300,4 +300,7 @@ func TestXthregTwoWayMissing(t *testing.T) {
 	if len(res.Notes) != 2 || !strings.Contains(res.Notes[0], "R's row names") || !strings.Contains(res.Notes[1], "the wild bootstrap") {
 		t.Errorf("notes %q", res.Notes)
 	}
+	if !strings.Contains(stderr, "thresher: note: the unnamed first column (R's row names 1..N) is ignored\n") {
+		t.Errorf("stderr lacks the notes: %s", stderr)
+	}
 }

@@ -398,13 +398,17 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	}
 }
 
-// warnJSON prints a JSON result's warnings to stderr.
+// warnJSON prints a JSON result's warnings and notes to stderr.
 func warnJSON(stderr io.Writer, result []byte) error {
 	var r struct {
 		Warnings []string `json:"warnings"`
+		Notes    []string `json:"notes"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
 		return fmt.Errorf("reading the result: %w", err)
+	}
+	for _, s := range r.Notes {
+		fmt.Fprintf(stderr, "thresher: note: %s\n", s)
 	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(stderr, "thresher: warning: %s\n", s)
