@@ -75,7 +75,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	balanced := pn.CheckBalanced()
 	auto := spec.Bootstrap == AutoBootstrap
 	switch {
-	case spec.Bootstrap == AutoBootstrap && balanced == nil:
+	case spec.Bootstrap == AutoBootstrap && balanced == nil && spec.VCE == Conventional:
 		spec.Bootstrap = ResidualBootstrap
 	case spec.Bootstrap == AutoBootstrap:
 		spec.Bootstrap = WildRademacher
