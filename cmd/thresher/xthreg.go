@@ -63,6 +63,8 @@ func (m *modelConfig) register(fs *flag.FlagSet) {
 	fs.Var(boolValue{&m.SaveDraws}, "save-draws", "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
 	fs.Var(floatsValue{&m.Thresholds, anyNumber}, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), one per threshold, in the order the stages add them")
 	fs.Var(choiceValue{&m.Algorithm, parsesAs(threshold.ParseAlgorithm)}, "algorithm", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
+	fs.Var(choiceValue{&m.FE, parsesAs(threshold.ParseFE)}, "fe", "fixed effects: unit (the default), or twoway (adds i.TIME, the period effects, to --indep)")
+	fs.Var(choiceValue{&m.Missing, parsesAs(threshold.ParseMissing)}, "missing", "a missing value (., NA, NaN, empty) in a used column: drop its observation (the default; listwise, as Stata) or error")
 	fs.Var(choiceValue{&m.VCE, parsesAs(threshold.ParseVCE)}, "vce", "inference: conventional (Hansen's tests and intervals, which assume homoskedastic errors), "+
 		"robust or cluster (White or clustered standard errors, the test by the wild cluster bootstrap, LR intervals scaled by Hansen's (2000) eta^2)")
 	fs.Var(boolValue{&m.BootstrapRefine}, "bootstrap-refine", "repeat the stage-2 refinement in every bootstrap replication, so that the tests of stages 3 and later "+
@@ -201,8 +203,12 @@ number of thresholds by bootstrap, with the options of Stata's xthreg:
   thresher xthreg --data F.csv --id firm --time year --depvar y \
       --indep 'x1,L.x2,L.q^2' --rx c --qx d --thnum 2 --bs 300
 
-Variable lists accept Stata's lag operators (L.x, L2.x), powers (L.q^2),
-products (L.q*L.d) and scaling by a number (L.q^2/100). The text report goes
+Variable lists accept Stata's time-series operators (L.x, L2.x, F.x, D.x,
+LD.x), factor variables in --indep (i.year, ib2009.year: a dummy for every
+level but the base), ln(), log(), exp(), sqrt(), abs(), powers (L.q^2),
+products (L.q*L.d) and scaling by a number (L.q^2/100). --fe twoway adds
+the period effects i.TIME. Observations with a missing value in a used
+column are dropped and counted (--missing error refuses them). The text report goes
 to stdout (or --output), progress to stderr; --format json writes a stable
 JSON document that is byte-identical across runs with the same seed.`
 
@@ -407,15 +413,19 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	}
 }
 
-// warnJSON prints a JSON result's warnings to stderr, and the
+// warnJSON prints a JSON result's notes and warnings to stderr, and the
 // heteroskedasticity diagnostic when it advises robust inference.
 func warnJSON(stderr io.Writer, result []byte) error {
 	var r struct {
 		Warnings           []string                          `json:"warnings"`
+		Notes              []string                          `json:"notes"`
 		Heteroskedasticity *threshold.HeteroskedasticityTest `json:"heteroskedasticity"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
 		return fmt.Errorf("reading the result: %w", err)
+	}
+	for _, s := range r.Notes {
+		fmt.Fprintf(stderr, "thresher: note: %s\n", s)
 	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(stderr, "thresher: warning: %s\n", s)
