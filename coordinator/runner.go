@@ -34,25 +34,46 @@ type runner struct {
 	dirty    bool
 }
 
-// run computes every specification of the job concurrently and returns their
-// JSON results in order. The first failure cancels the rest.
+// run computes the specifications of the job, a few at a time in order
+// (activeSpecs), and returns their JSON results in order. The first failure
+// cancels the rest.
 func (r *runner) run(ctx context.Context) ([][]byte, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go r.reportProgress(ctx)
 	results := make([][]byte, len(r.spec.Specs))
 	errs := make([]error, len(r.spec.Specs))
+	finished := make(chan struct{}, len(r.spec.Specs))
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
 	var wg sync.WaitGroup
+	running := 0
 	for i, item := range r.spec.Specs {
+		for running >= r.activeSpecs() && ctx.Err() == nil {
+			select {
+			case <-finished:
+				running--
+			case <-tick.C: // the workers' capacity may have grown
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		running++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if results[i], errs[i] = r.runItem(ctx, i, item); errs[i] != nil {
 				cancel()
 			}
+			finished <- struct{}{}
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil && !slices.ContainsFunc(errs, func(e error) bool { return e != nil }) {
+		return nil, err
+	}
 	var first error
 	for i, err := range errs {
 		if err == nil {
@@ -67,6 +88,16 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 		}
 	}
 	return results, first
+}
+
+// activeSpecs is the number of specifications a job runs at once: enough
+// for their tasks to keep every worker slot busy while some wait between
+// families, few enough that their models stay in the workers' caches and
+// that a sweep of a thousand models does not prepare them all at once
+// (their preparations starved the etcd keep-alives of an in-process
+// cluster, which then lost its workers and its leader).
+func (r *runner) activeSpecs() int {
+	return min(max(2, 2*r.sched.capacity()), r.c.cfg.MaxActiveSpecs)
 }
 
 // runItem decodes and prepares specification i and runs its model's
