@@ -294,18 +294,29 @@ func (r *runner) snapshot() []*pb.StageProgress {
 	return out
 }
 
+// progressEntriesPerInterval is the number of progress entries a job's
+// state may carry per ProgressInterval: a sweep of a thousand models has
+// thousands of entries, and writing them all four times a second to etcd
+// (which keeps every revision until compaction) slowed the sweep tenfold.
+const progressEntriesPerInterval = 256
+
 // reportProgress writes the job's state whenever progress changed, at most
-// every ProgressInterval, with what it waits for.
+// every ProgressInterval (longer for a state of more than
+// progressEntriesPerInterval entries), with what it waits for.
 func (r *runner) reportProgress(ctx context.Context) {
 	t := time.NewTicker(r.c.cfg.ProgressInterval)
 	defer t.Stop()
 	lastMsg := ""
+	var next time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			r.c.metrics.progress.DeleteLabelValues(r.id)
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if now.Before(next) {
+				continue
+			}
 		}
 		workers := r.sched.workerCount()
 		msg := fmt.Sprintf("running on %d worker(s)", workers)
@@ -336,5 +347,6 @@ func (r *runner) reportProgress(ctx context.Context) {
 		if err := r.c.writeState(ctx, ev); err != nil && ctx.Err() == nil {
 			r.c.log.Warn("writing job progress", "job", r.id, "err", err)
 		}
+		next = time.Now().Add(time.Duration(len(ev.Progress)/progressEntriesPerInterval) * r.c.cfg.ProgressInterval)
 	}
 }
