@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
@@ -174,41 +176,82 @@ func (r *runner) cover(ctx context.Context, w coverWork) ([]float64, error) {
 			})
 			inflight++
 		}
+		var batch []outcome
 		select {
 		case o := <-results:
+			batch = append(batch, o)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		// Results that arrived meanwhile share one etcd transaction.
+		size := 8 * len(batch[0].d.result.Values)
+	more:
+		for len(batch) < checkpointOps && size < checkpointBytes {
+			select {
+			case o := <-results:
+				batch = append(batch, o)
+				size += 8 * len(o.d.result.Values)
+			default:
+				break more
+			}
+		}
+		for _, o := range batch {
 			if o.d.first {
 				inflight--
 			}
-			if err := r.accept(ctx, w, s, rate, o); err != nil {
-				return nil, err
-			}
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		}
+		if err := r.accept(ctx, w, s, rate, batch); err != nil {
+			return nil, err
 		}
 	}
 	return s.values, nil
 }
 
-// accept checkpoints and merges one result.
-func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEstimate, o outcome) error {
-	res := o.d.result
-	if res.Error != "" {
-		if o.d.first {
+// checkpointOps and checkpointBytes bound the finished tasks checkpointed
+// in one etcd transaction, well under etcd's default limits of 128
+// operations and 1.5 MiB per request (one task alone may exceed the bytes).
+const (
+	checkpointOps   = 64
+	checkpointBytes = 512 << 10
+)
+
+// accept checkpoints a batch of results in one transaction, then merges
+// them.
+func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEstimate, batch []outcome) error {
+	var puts []clientv3.Op
+	for _, o := range batch {
+		res := o.d.result
+		switch {
+		case res.Error != "" && o.d.first:
 			return errTask{res.Error}
+		case res.Error != "":
+		case len(res.Values) != o.last-o.first:
+			return fmt.Errorf("task %s returned %d values for %d slots", res.TaskId, len(res.Values), o.last-o.first)
+		case o.d.first:
+			key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.key, o.first, o.last)
+			puts = append(puts, clientv3.OpPut(key, string(encodeValues(res.Values))))
 		}
-		return nil
 	}
-	if len(res.Values) != o.last-o.first {
-		return fmt.Errorf("task %s returned %d values for %d slots", res.TaskId, len(res.Values), o.last-o.first)
-	}
-	if o.d.first {
-		key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.key, o.first, o.last)
+	if len(puts) > 0 {
 		if err := retry(ctx, func(ctx context.Context) error {
-			_, err := r.c.cfg.Etcd.Put(ctx, key, string(encodeValues(res.Values)))
+			_, err := r.c.cfg.Etcd.Txn(ctx).Then(puts...).Commit()
 			return err
 		}); err != nil {
 			return err
 		}
+	}
+	for _, o := range batch {
+		if o.d.result.Error == "" {
+			r.merge(w, s, rate, o)
+		}
+	}
+	return nil
+}
+
+// merge fills the slots of a checkpointed result.
+func (r *runner) merge(w coverWork, s *slots, rate *rateEstimate, o outcome) {
+	res := o.d.result
+	if o.d.first {
 		rate.observe(o.last-o.first, res.Seconds)
 	}
 	fresh, dups, conflicts := s.fill(o.first, res.Values)
@@ -225,7 +268,6 @@ func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEs
 		r.c.metrics.candidates.Add(float64(fresh))
 	}
 	r.addProgress(w, 0, fresh)
-	return nil
 }
 
 // rateEstimate tracks a family's speed in values per second per slot.
