@@ -16,7 +16,7 @@ import (
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
-var sweepSpecs = flag.Int("sweep.specs", 100, "TestManySpecifications: number of specifications (20 with -short)")
+var sweepSpecs = flag.Int("sweep.specs", 100, "TestManySpecifications: number of specifications (10 with -short)")
 
 // sweepSpec is specification i of a sensitivity sweep on Hansen's data:
 // the models differ by threshold variable, number of thresholds, grid, trim
@@ -31,7 +31,7 @@ func sweepSpec(i int) threshold.Spec {
 	return s
 }
 
-// TestManySpecifications runs a sweep of -sweep.specs (default 100, 20 with
+// TestManySpecifications runs a sweep of -sweep.specs (default 100, 10 with
 // -short) threshold models as one job on two workers and compares every result with
 // its direct estimation byte for byte. The job must run once: no
 // leadership session lost, no restart (a new leader would write
@@ -47,7 +47,7 @@ func TestManySpecifications(t *testing.T) {
 	}
 	n := *sweepSpecs
 	if testing.Short() && n == 100 {
-		n = 20
+		n = 10
 	}
 	specs := make([]*pb.Specification, n)
 	for i := range specs {
