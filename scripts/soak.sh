@@ -11,14 +11,16 @@
 # database size at the end and its maximum. Fails when a job fails, when the
 # database ends at or above 64 MB, or when it ever exceeds 128 MB.
 # Usage: scripts/soak.sh [N (default 100)]
-#   environment: PARALLEL (default 4), WORKERS (default 2), SAMPLE (default 10)
+#   environment: PARALLEL (default 4), WORKERS (default 2), SAMPLE (default 10),
+#   JOB_TIMEOUT (seconds a job may take, default 600)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100}
 par=${PARALLEL:-4}
 workers=${WORKERS:-2}
 sample=${SAMPLE:-10}
-case $n$par$workers$sample in *[!0-9]*) echo "usage: scripts/soak.sh [N]; PARALLEL, WORKERS, SAMPLE are integers" >&2; exit 2 ;; esac
+job_timeout=${JOB_TIMEOUT:-600}
+case $n$par$workers$sample$job_timeout in *[!0-9]*) echo "usage: scripts/soak.sh [N]; PARALLEL, WORKERS, SAMPLE, JOB_TIMEOUT are integers" >&2; exit 2 ;; esac
 make build >/dev/null
 bin=$PWD/bin/thresher
 dir=$(mktemp -d "${TMPDIR:-/tmp}/thresher-soak.XXXXXX")
@@ -79,7 +81,7 @@ job() {
 	local d=$dir/job-$i
 	mkdir -p "$d"
 	if "$bin" simulate threshold --units 30 --periods 6 --seed "$i" --out "$d" >/dev/null 2>"$d/err" &&
-		"$bin" xthreg --coordinator "$coordinator" --data "$d/threshold.csv" --id id --time t --depvar y \
+		timeout "$job_timeout" "$bin" xthreg --coordinator "$coordinator" --data "$d/threshold.csv" --id id --time t --depvar y \
 			--indep z1,z2 --rx x1 --qx q --grid 10 --bs 50 --format json >"$d/out.json" 2>>"$d/err" &&
 		grep -q '"stages"' "$d/out.json"; then
 		echo ok >>"$dir/status"
@@ -89,7 +91,7 @@ job() {
 	fi
 }
 export -f job
-export bin dir coordinator
+export bin dir coordinator job_timeout
 
 start=$(date +%s)
 touch "$dir/status"
@@ -105,8 +107,12 @@ seq "$n" | xargs -P "$par" -I{} bash -c 'job {}'
 end=$(date +%s)
 kill "$sampler" 2>/dev/null || true
 db=$(dbsize)
+if [ -z "$db" ]; then
+	echo "soak: FAIL: etcd's metrics (http://$etcd/metrics) did not answer" >&2
+	exit 1
+fi
 printf '%s\t%s\t%s\t%s\n' "$((end - start))" "$(wc -l <"$dir/status")" "$db" "$(blobsize)" >>"$dir/sizes"
-maxdb=$(cut -f3 "$dir/sizes" | sort -n | tail -1)
+maxdb=$(cut -f3 "$dir/sizes" | sed 's/^$/0/' | sort -n | tail -1)
 failed=$(grep -c '^fail' "$dir/status" || true)
 done=$(grep -c '^ok' "$dir/status" || true)
 secs=$((end - start))
