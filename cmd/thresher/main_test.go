@@ -94,10 +94,30 @@ func TestXthregTextAndOutputFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Threshold estimator (level = 95)", "Th-22", "0.53616", "Threshold effect test", "16.459979", "L.c (regime 2)"} {
+	for _, want := range []string{"Threshold estimator (level = 95)", "Th-22", "0.53616", "Threshold effect test", "16.459979", "L.c (regime 2)",
+		"Heteroskedasticity (Koenker-Breusch-Pagan on L.c, L.c^2): chi2(2) = ", "rerun with --vce cluster"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("report lacks %q:\n%s", want, raw)
 		}
+	}
+}
+
+// TestXthregRobustText checks what --vce cluster and --bootstrap-refine
+// change in the text report: the test's bootstrap, the scaled LR sets, the
+// standard errors, and no heteroskedasticity advice.
+func TestXthregRobustText(t *testing.T) {
+	code, out, stderr := runCLI(t, hansenArgs("--bs", "0,0,3", "--vce", "cluster", "--bootstrap-refine")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"LR scaled for heteroskedasticity (Hansen 2000): eta^2 ", "(Th-22)",
+		"bootstrap = 0 0 3, wild-rademacher, robust to heteroskedasticity (vce cluster), replications refine", "cluster standard errors"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Koenker") {
+		t.Errorf("the robust report tests for heteroskedasticity:\n%s", out)
 	}
 }
 
@@ -171,6 +191,10 @@ func TestOptionErrors(t *testing.T) {
 		{args: []string{"--workers", "-1"}, msg: "-1 is outside 0..1024"},
 		{args: []string{"--format", "xml"}, msg: `invalid value "xml" for flag --format: want text or json`},
 		{args: []string{"--vce", "hc3"}, msg: "flag --vce"},
+		{args: []string{"--vce", "cluster", "--bootstrap", "residual"}, msg: "vce cluster tests with the wild cluster bootstrap"},
+		{args: []string{"--bootstrap-refine"}, msg: "it needs at least 3 thresholds, not 1"},
+		{args: []string{"--bootstrap-refine", "--thnum", "3", "--thresholds", "0.1,0.2,0.3"}, msg: "with given thresholds nothing is refined"},
+		{args: []string{"--bootstrap-refine=maybe"}, msg: "--bootstrap-refine"},
 		{args: []string{"--convention", "r"}, msg: "flag --convention"},
 		{args: []string{"--save-draws=maybe"}, msg: "--save-draws"},
 		{args: []string{"--bogus"}, msg: "flag provided but not defined: --bogus"},

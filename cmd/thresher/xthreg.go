@@ -60,10 +60,14 @@ func (m *modelConfig) register(fs *flag.FlagSet) {
 	fs.Var(seedValue{&m.Seed}, "seed", "seed of the bootstrap streams")
 	fs.Var(choiceValue{&m.Convention, parsesAs(threshold.ParseConvention)}, "convention", "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
 	fs.Var(choiceValue{&m.Residuals, parsesAs(threshold.ParseResiduals)}, "residuals", "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
-	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
+	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced ones and with --vce robust|cluster), residual, wild, wild-rademacher, wild-mammen or wild-webb")
 	fs.Var(boolValue{&m.SaveDraws}, "save-draws", "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
 	fs.Var(floatsValue{&m.Thresholds, anyNumber}, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), one per threshold, in the order the stages add them")
 	fs.Var(choiceValue{&m.Algorithm, parsesAs(threshold.ParseAlgorithm)}, "algorithm", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
+	fs.Var(choiceValue{&m.VCE, parsesAs(threshold.ParseVCE)}, "vce", "inference: conventional (Hansen's tests and intervals, which assume homoskedastic errors), "+
+		"robust or cluster (White or clustered standard errors, the test by the wild cluster bootstrap, LR intervals scaled by Hansen's (2000) eta^2)")
+	fs.Var(boolValue{&m.BootstrapRefine}, "bootstrap-refine", "repeat the stage-2 refinement in every bootstrap replication, so that the tests of stages 3 and later "+
+		"bootstrap the statistic they observe (needs --thnum 3 or more and no --thresholds)")
 }
 
 // parsesAs turns a parser of the threshold package into a check.
@@ -84,7 +88,6 @@ func checkGrid(s string) error {
 type xthregConfig struct {
 	modelConfig
 	data    string
-	vce     string
 	format  string
 	output  string
 	local   localFlags
@@ -192,10 +195,9 @@ JSON document that is byte-identical across runs with the same seed.`
 
 func (c *xthregConfig) register(fs *flag.FlagSet) {
 	c.modelConfig = defaultModel
-	c.vce, c.format = "conventional", "text"
+	c.format = "text"
 	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
 	c.modelConfig.register(fs)
-	fs.Var(choiceValue{&c.vce, parsesAs(threshold.ParseVCE)}, "vce", "standard errors shown in the text report: conventional, robust or cluster")
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
 	c.local.register(fs)
@@ -228,9 +230,13 @@ func (m *modelConfig) spec() error {
 	return nil
 }
 
-// specification returns the job's specification of the model.
-func (m *modelConfig) specification(label string) *pb.Specification {
-	return &pb.Specification{Label: label, Kind: threshold.KindName, Spec: m.Encode()}
+// specification checks the model (spec) and returns the job's
+// specification of it.
+func (m *modelConfig) specification(label string) (*pb.Specification, error) {
+	if err := m.spec(); err != nil {
+		return nil, err
+	}
+	return &pb.Specification{Label: label, Kind: threshold.KindName, Spec: m.Encode()}, nil
 }
 
 func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -243,12 +249,9 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.data == "" {
 		return fmt.Errorf("%w: --data is required", errUsage)
 	}
-	if err := c.spec(); err != nil {
-		return err
-	}
-	vce, err := threshold.ParseVCE(c.vce)
+	spec, err := c.specification("")
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
 	if err := checkOutput(c.output, c.data); err != nil {
 		return err
@@ -257,7 +260,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{c.specification("")}, newProgressLog(stderr))
+	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{spec}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -270,7 +273,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		err = json.Indent(&buf, results[0], "", "  ")
 		buf.WriteByte('\n')
 	} else {
-		err = threshold.Kind{VCE: vce}.WriteText(&buf, results[0])
+		err = threshold.Kind{}.WriteText(&buf, results[0])
 	}
 	if err != nil {
 		return err
@@ -417,16 +420,21 @@ func (p *progressLog) total(ev *pb.JobEvent, models int) {
 	}
 }
 
-// warnJSON prints a JSON result's warnings to stderr.
+// warnJSON prints a JSON result's warnings to stderr, and the
+// heteroskedasticity diagnostic when it advises robust inference.
 func warnJSON(stderr io.Writer, result []byte) error {
 	var r struct {
-		Warnings []string `json:"warnings"`
+		Warnings           []string                          `json:"warnings"`
+		Heteroskedasticity *threshold.HeteroskedasticityTest `json:"heteroskedasticity"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
 		return fmt.Errorf("reading the result: %w", err)
 	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(stderr, "thresher: warning: %s\n", s)
+	}
+	if h := r.Heteroskedasticity; h != nil && h.Rejects() {
+		fmt.Fprintf(stderr, "thresher: warning: %s\n", h.Line())
 	}
 	return nil
 }

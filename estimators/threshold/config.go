@@ -34,11 +34,14 @@ type Config struct {
 	Algorithm  string    `json:"algorithm"`
 	Bootstrap  string    `json:"bootstrap"`
 	SaveDraws  bool      `json:"save_draws"`
+	// VCE is conventional, robust or cluster (Spec.VCE).
+	VCE             string `json:"vce"`
+	BootstrapRefine bool   `json:"bootstrap_refine"`
 }
 
 // DefaultConfig holds the default of every field.
 var DefaultConfig = Config{ID: "id", Time: "year", Thnum: 1, Grid: "all", Level: 95, Seed: 1,
-	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto"}
+	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto", VCE: "conventional"}
 
 // Spec parses the configuration into a model specification and its kernel;
 // Prepare checks the rest against the data.
@@ -57,6 +60,9 @@ func (c Config) Spec() (Spec, Algorithm, error) {
 	if s.Bootstrap, err = ParseBootstrap(c.Bootstrap); err != nil {
 		return s, 0, err
 	}
+	if s.VCE, err = ParseVCE(c.VCE); err != nil {
+		return s, 0, err
+	}
 	alg, err := ParseAlgorithm(c.Algorithm)
 	if err != nil {
 		return s, 0, err
@@ -71,7 +77,7 @@ func (c Config) Spec() (Spec, Algorithm, error) {
 	if len(c.Thresholds) > 0 {
 		s.Given = c.Thresholds
 	}
-	s.KeepDraws = c.SaveDraws
+	s.KeepDraws, s.BootstrapRefine = c.SaveDraws, c.BootstrapRefine
 	return s, alg, nil
 }
 
@@ -81,7 +87,7 @@ func ConfigOf(s Spec, alg Algorithm) Config {
 	return Config{ID: s.ID, Time: s.Time, Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thnum: s.Thresholds,
 		Grid: s.Grid.String(), Trim: s.Trim, Bs: s.Reps, Level: s.Level, Seed: s.Seed, Convention: s.Convention.String(),
 		Residuals: s.Residuals.String(), Thresholds: s.Given, Algorithm: alg.String(), Bootstrap: s.Bootstrap.String(),
-		SaveDraws: s.KeepDraws}
+		SaveDraws: s.KeepDraws, VCE: s.VCE.String(), BootstrapRefine: s.BootstrapRefine}
 }
 
 // Encode returns the canonical JSON encoding of the configuration, at

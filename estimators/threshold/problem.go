@@ -71,7 +71,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	dropped := pn.DropUnitsBelow(2)
 	balanced := pn.CheckBalanced()
 	switch {
-	case spec.Bootstrap == AutoBootstrap && balanced == nil:
+	case spec.Bootstrap == AutoBootstrap && balanced == nil && spec.VCE == Conventional:
 		spec.Bootstrap = ResidualBootstrap
 	case spec.Bootstrap == AutoBootstrap:
 		spec.Bootstrap = WildRademacher

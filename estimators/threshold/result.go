@@ -25,7 +25,10 @@ type Result struct {
 	Covariance *Covariance `json:"covariance"`
 	// Warnings about the specification, e.g. a lagged dependent variable.
 	Warnings []string `json:"warnings,omitempty"`
-	Model    Model    `json:"model"`
+	// Heteroskedasticity tests the final model's residuals when the
+	// inference assumes homoskedastic errors (vce conventional).
+	Heteroskedasticity *HeteroskedasticityTest `json:"heteroskedasticity,omitempty"`
+	Model              Model                   `json:"model"`
 }
 
 // Model records the specification a result answers.
@@ -43,6 +46,11 @@ type Model struct {
 	Residuals  string    `json:"residuals"`
 	Bootstrap  string    `json:"bootstrap"`
 	Given      []float64 `json:"given,omitempty"`
+	// VCE is robust or cluster under robust inference (omitted for the
+	// default, conventional).
+	VCE string `json:"vce,omitempty"`
+	// BootstrapRefine says that replications repeat the refinement.
+	BootstrapRefine bool `json:"bootstrap_refine,omitempty"`
 }
 
 // StageResult reports stage k: the model with k thresholds, its test
@@ -93,7 +101,11 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 		LinearRSS:    est.LinearRSS,
 		Model: Model{Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thresholds: s.Thresholds,
 			Grid: s.Grid.String(), Candidates: len(p.grid.values), Trim: s.Trim, Reps: s.Reps,
-			Level: s.Level, Residuals: s.Residuals.String(), Bootstrap: s.Bootstrap.String(), Given: p.given},
+			Level: s.Level, Residuals: s.Residuals.String(), Bootstrap: s.Bootstrap.String(), Given: p.given,
+			BootstrapRefine: s.BootstrapRefine},
+	}
+	if s.VCE != Conventional {
+		res.Model.VCE = s.VCE.String()
 	}
 	crit := LRCritical(s.Level)
 	tss := dot(p.yT, p.yT)
@@ -104,8 +116,15 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 		for reg := 0; reg <= len(sr.Thresholds); reg++ {
 			sr.Regimes = append(sr.Regimes, p.regimeLabel(sr.Thresholds, reg))
 		}
-		for _, c := range st.Curves {
-			sr.Intervals = append(sr.Intervals, c.interval(crit))
+		if s.VCE == Conventional {
+			for _, c := range st.Curves {
+				sr.Intervals = append(sr.Intervals, c.interval(crit))
+			}
+		} else {
+			var err error
+			if sr.Intervals, err = p.robustIntervals(st.Curves, st.Thresholds, crit); err != nil {
+				return nil, fmt.Errorf("stage %d: %w", k+1, err)
+			}
 		}
 		if b := s.Reps[k]; b > 0 && withBootstrap {
 			if k >= len(stats) || len(stats[k]) != b {
@@ -126,7 +145,14 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 		res.Covariance = cov
 		res.Stages = append(res.Stages, sr)
 	}
-	res.Coefficients = res.Stages[len(res.Stages)-1].Coefficients
+	last := res.Stages[len(res.Stages)-1]
+	res.Coefficients = last.Coefficients
+	if s.VCE == Conventional {
+		var err error
+		if res.Heteroskedasticity, err = p.heteroskedasticity(last.Thresholds); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

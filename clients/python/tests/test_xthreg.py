@@ -172,3 +172,22 @@ def test_environment_cannot_change_the_model(binary, invest, monkeypatch):
                         ("THRESHER_CONVENTION", "hansen"), ("THRESHER_TRIM", "0.2")]:
         monkeypatch.setenv(name, value)
     assert thresher.xthreg(invest, binary=binary, **args).json == want
+
+
+def test_robust_inference(binary, invest):
+    """vce and bootstrap_refine reach the model as --vce and
+    --bootstrap-refine do, and an environment variable cannot change them."""
+    args = dict(HANSEN, bs=[0, 0, 3], vce="cluster", bootstrap_refine=True)
+    fit = thresher.xthreg(invest, binary=binary, **args)
+    flags = HANSEN_FLAGS[:HANSEN_FLAGS.index("--bs")] + ["--bs", "0,0,3"] + HANSEN_FLAGS[HANSEN_FLAGS.index("--bs") + 2:]
+    assert fit.json == cli_json(binary, flags, ["--vce", "cluster", "--bootstrap-refine"])
+    assert fit.json["model"]["vce"] == "cluster" and fit.json["model"]["bootstrap_refine"]
+    assert "heteroskedasticity" not in fit.json
+
+
+def test_environment_cannot_make_inference_robust(binary, invest, monkeypatch):
+    args = dict(depvar="i", indep="L.q", rx="L.c", qx="L.d", grid=50, bs=5)
+    want = thresher.xthreg(invest, binary=binary, **args).json
+    monkeypatch.setenv("THRESHER_VCE", "cluster")
+    monkeypatch.setenv("THRESHER_BOOTSTRAP_REFINE", "true")
+    assert thresher.xthreg(invest, binary=binary, **args).json == want

@@ -145,8 +145,19 @@ test_that("THRESHER_* variables cannot change the model", {
   fit <- function() xthreg(invest, "i", "L.q", "L.c", "L.d", grid = 50, bs = 5, binary = test_binary())$json
   want <- fit()
   vars <- c(THRESHER_SEED = "7", THRESHER_GRID = "20", THRESHER_LEVEL = "90",
-            THRESHER_CONVENTION = "hansen", THRESHER_TRIM = "0.2")
+            THRESHER_CONVENTION = "hansen", THRESHER_TRIM = "0.2", THRESHER_VCE = "cluster",
+            THRESHER_BOOTSTRAP_REFINE = "true")
   do.call(Sys.setenv, as.list(vars))
   on.exit(Sys.unsetenv(names(vars)))
   expect_identical(fit(), want)
+})
+
+test_that("vce and bootstrap_refine reach the model", {
+  invest <- read.csv(invest_path())
+  fit <- xthreg(invest, "i", "L.q", "L.c", "L.d", thnum = 3, grid = 50, trim = 0.05, bs = c(0, 0, 3),
+                vce = "cluster", bootstrap_refine = TRUE, binary = test_binary())
+  expect_identical(fit$json$model$vce, "cluster")
+  expect_true(fit$json$model$bootstrap_refine)
+  expect_null(fit$json$heteroskedasticity)
+  expect_gt(fit$json$stages[[1]]$intervals[[1]]$eta2, 0)
 })
