@@ -338,8 +338,9 @@ func (r *runner) snapshot() []*pb.StageProgress {
 
 // progressEntriesPerInterval is the number of progress entries a job's
 // state may carry per ProgressInterval: a sweep of a thousand models has
-// thousands of entries, and writing them all four times a second to etcd
-// (which keeps every revision until compaction) slowed the sweep tenfold.
+// thousands of entries, tens of KB written four times a second to etcd
+// (which keeps every revision until compaction) and sent to every client
+// that watches the job.
 const progressEntriesPerInterval = 256
 
 // reportProgress writes the job's state whenever progress changed, at most
