@@ -96,8 +96,8 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 // for their tasks to keep every worker slot busy while some wait between
 // families, few enough that their models stay in the workers' caches and
 // that a sweep of a thousand models does not prepare them all at once
-// (their preparations starved the etcd keep-alives of an in-process
-// cluster, which then lost its workers and its leader).
+// (which left hundreds of goroutines runnable, the etcd keep-alives of an
+// in-process cluster queued behind them, and the job stuck at "starting").
 func (r *runner) activeSpecs() int {
 	return min(max(2, 2*r.sched.capacity()), r.c.cfg.MaxActiveSpecs)
 }
