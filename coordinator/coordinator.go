@@ -60,6 +60,10 @@ type Config struct {
 	// (default 2 min); afterwards a task may take 10 times its expected
 	// time, and at least MinTaskDeadline (default 30 s).
 	InitialTaskDeadline, MinTaskDeadline time.Duration
+	// MaxActiveSpecs bounds the specifications of a job that run at once
+	// (default 16, at most half the models a worker caches by default);
+	// fewer run while the workers have fewer than MaxActiveSpecs/2 slots.
+	MaxActiveSpecs int
 	// MaxAttempts bounds the tries of a task that fails transiently
 	// (default 5).
 	MaxAttempts int
@@ -128,6 +132,7 @@ func (cfg *Config) setDefaults() {
 	defInt(&cfg.InitialTaskReps, 16)
 	defInt(&cfg.MaxTaskReps, 100000)
 	defInt(&cfg.MaxAttempts, 5)
+	defInt(&cfg.MaxActiveSpecs, 16)
 	defInt(&cfg.MaxDatasetBytes, 256<<20)
 	if cfg.MaxWork <= 0 {
 		cfg.MaxWork = jobspec.DefaultMaxWork

@@ -400,8 +400,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	id := fs.String("id", "", "worker id in etcd (default: host-pid)")
 	slots := fs.Int("slots", 0, "tasks run at once (default: number of CPUs)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "time running tasks get to finish at shutdown")
+	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "registration lease: the coordinator requeues a dead worker's tasks this long after it dies")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *leaseTTL < time.Second {
+		return fmt.Errorf("%w: --lease-ttl must be at least 1s, not %v", errUsage, *leaseTTL)
 	}
 	if err := f.security(); err != nil {
 		return err
@@ -418,7 +422,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	return f.serve(ctx, stderr, "worker", true, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
-			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
+			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, LeaseTTL: *leaseTTL, Registerer: reg, Logger: log, Version: version,
 			ServerOptions: serverOpts})
 	})
 }

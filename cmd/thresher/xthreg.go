@@ -368,13 +368,17 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 
 // progressLog prints the job's messages (e.g. that it waits for workers)
 // and a line of bootstrap progress when a stage starts and whenever it
-// passes another tenth of its replications.
+// passes another tenth of its replications. A job of more than listedSpecs
+// models gets one total instead of a line that names every model's stages
+// (a sweep of a thousand models printed 5 MB).
 type progressLog struct {
 	w       io.Writer
 	message string
 	tenths  map[int32]int64
 	started map[int32]bool
 }
+
+const listedSpecs = 16
 
 func newProgressLog(w io.Writer) *progressLog {
 	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}}
@@ -390,6 +394,10 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	specs := map[int32]bool{}
 	for _, st := range ev.Progress {
 		specs[st.Spec] = true
+	}
+	if len(specs) > listedSpecs {
+		p.total(ev, len(specs))
+		return
 	}
 	for _, st := range ev.Progress {
 		if st.Stage == 0 || st.Total == 0 {
@@ -410,6 +418,23 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	}
 	if advanced {
 		fmt.Fprintf(p.w, "thresher: bootstrap %s\n", strings.Join(parts, ", "))
+	}
+}
+
+// total prints the bootstrap replications of every model together,
+// whenever their share done passes into another tenth (the total grows as
+// more models start).
+func (p *progressLog) total(ev *pb.JobEvent, models int) {
+	var done, total int64
+	for _, st := range ev.Progress {
+		if st.Stage != 0 {
+			done, total = done+st.Done, total+st.Total
+		}
+	}
+	const key = -1
+	if t := 10 * done / max(total, 1); total > 0 && (t != p.tenths[key] || !p.started[key]) {
+		p.tenths[key], p.started[key] = t, true
+		fmt.Fprintf(p.w, "thresher: bootstrap %d/%d replications of the %d models started\n", done, total, models)
 	}
 }
 
