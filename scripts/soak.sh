@@ -3,8 +3,9 @@
 # threshold with seed i: 30 units x 6 periods), one threshold, grid 10,
 # B = 50, submitted by PARALLEL client processes at a time to one cluster on
 # loopback (thresher etcd, a coordinator, WORKERS one-slot workers).
-# The coordinator gets --retention 1m and coordinator and workers a file://
-# blob store (--blob-url) when their --help offers them.
+# The coordinator gets --retention 1m (expired jobs looked for every 5 s,
+# history compacted every 30 s), etcd --defrag-interval 1m, and coordinator
+# and workers a file:// blob store (--blob-url), when their --help offers them.
 #
 # Prints etcd's database size (etcd_mvcc_db_total_size_in_bytes) and the
 # blob store's size every SAMPLE seconds, then jobs/s, the failures, the
@@ -46,13 +47,20 @@ address() {
 	exit 1
 }
 
-"$bin" etcd --data-dir "$dir/etcd" --listen 127.0.0.1:0 >"$dir/etcd.log" 2>&1 &
+etcd_flags=()
+# Defragmenting every minute returns the compacted space to the file.
+if "$bin" etcd --help 2>&1 | grep -q -- '--defrag-interval'; then
+	etcd_flags+=(--defrag-interval 1m)
+fi
+"$bin" etcd --data-dir "$dir/etcd" --listen 127.0.0.1:0 ${etcd_flags[@]+"${etcd_flags[@]}"} >"$dir/etcd.log" 2>&1 &
 pids+=($!)
 etcd=$(address "$dir/etcd.log" 'serving on 127\.0\.0\.1:[0-9]+')
 coord_flags=() worker_flags=() blob=""
 help=$("$bin" coordinator --help 2>&1 || true)
 if grep -q -- '--retention' <<<"$help"; then
-	coord_flags+=(--retention 1m)
+	# Expired jobs are found every 5 s and history is compacted every 30 s,
+	# so that the database's live data stays near one minute of jobs.
+	coord_flags+=(--retention 1m --janitor-interval 5s --compact-interval 30s)
 fi
 if grep -q -- '--blob-url' <<<"$help"; then
 	blob=$dir/blob
