@@ -172,8 +172,8 @@ type kindModel struct {
 	p       *plan
 	gens    []*dgp.Generator // per design
 	vars    []variables      // per design
-	layouts []layout    // per design
-	perTask []int       // replications per task, per design
+	layouts []layout         // per design
+	perTask []int            // replications per task, per design
 }
 
 // replicationsWork is the work of a family: its design.
@@ -315,4 +315,3 @@ func estimate(c threshold.Config, t *panel.Table, rx int) (estimatorRecord, erro
 	}
 	return recordOf(res, rx)
 }
-

@@ -1,8 +1,8 @@
 package montecarlo
 
 import (
-	"strings"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/thresher/thresher/estimators/model"
