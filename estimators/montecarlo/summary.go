@@ -70,15 +70,19 @@ type StageStats struct {
 	K int `json:"k"`
 	// NullTrue says that the design has at most k-1 thresholds, so that a
 	// rejection is a type I error and the p-values should be uniform.
-	NullTrue bool    `json:"null_true"`
-	Reject   []Rate  `json:"reject"`
-	F        Dist    `json:"f_stat"`
-	Crit10   Dist    `json:"crit10"`
-	Crit5    Dist    `json:"crit5"`
-	Crit1    Dist    `json:"crit1"`
-	KS       Num     `json:"ks_uniform"`
-	Coverage []Num   `json:"coverage,omitempty"`
-	Bias     *Errors `json:"errors,omitempty"`
+	NullTrue bool   `json:"null_true"`
+	Reject   []Rate `json:"reject"`
+	F        Dist   `json:"f_stat"`
+	Crit10   Dist   `json:"crit10"`
+	Crit5    Dist   `json:"crit5"`
+	Crit1    Dist   `json:"crit1"`
+	KS       Num    `json:"ks_uniform"`
+	// PQuantiles are the quantiles of the p-values at 0.01, 0.02, ...,
+	// 0.99 when the null is true: the points of a QQ plot against the
+	// uniform.
+	PQuantiles []Num   `json:"p_quantiles,omitempty"`
+	Coverage   []Num   `json:"coverage,omitempty"`
+	Bias       *Errors `json:"errors,omitempty"`
 }
 
 // Rate is a rejection rate at a level with its Monte Carlo standard error
@@ -108,6 +112,9 @@ type Errors struct {
 	SlopeBias     [][]Num `json:"slope_bias"`
 	SlopeMAE      [][]Num `json:"slope_mae"`
 }
+
+// qqPoints is the number of intervals of the p-values' quantiles.
+const qqPoints = 100
 
 // rejectLevels are the levels of the reported rejection rates.
 var rejectLevels = []float64{0.10, 0.05, 0.01}
@@ -174,6 +181,10 @@ func summarizeEstimator(label string, thnum int, tr truth, recs []estimatorRecor
 		}
 		if st.NullTrue && len(p) > 0 {
 			st.KS = Num(ksUniform(p))
+			sorted := slices.Sorted(slices.Values(p))
+			for i := 1; i < qqPoints; i++ {
+				st.PQuantiles = append(st.PQuantiles, Num(quantile(sorted, float64(i)/qqPoints)))
+			}
 		}
 		if k == m {
 			st.Coverage, st.Bias = estimationErrors(tr, ok, k)
