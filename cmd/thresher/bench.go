@@ -36,6 +36,10 @@ Scenarios:
   xthenreg-hansen the dynamic model of the README's xthenreg example on Hansen's data
                   (grid 100, 221 instruments): linearity test with B = 1,000 on the
                   fast path, the first 20 replications on the reference path
+  montecarlo      a Monte Carlo study of 500 replications x 4 estimators (n = 100,
+                  T = 10, grid 100, B = 300) as one montecarlo job, against the same
+                  estimations as separately submitted xthreg jobs (the first
+                  --jobs-reps replications, extrapolated) on one in-process cluster
 
 The reference kernel fits one regression per candidate and would take hours
 on the larger scenarios; --reference-reps runs only the first R replications
@@ -111,13 +115,18 @@ const scenarioReps = -2
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchSynopsis, stderr)
-	name := fs.String("scenario", "hansen-grid400", "scenario: hansen-grid400, hansen-exact, large or "+xthenregScenario)
+	name := fs.String("scenario", "hansen-grid400", "scenario: hansen-grid400, hansen-exact, large, "+xthenregScenario+" or "+montecarloScenario)
 	data := fs.String("hansen-data", "testdata/hansen1999/invest.csv", "Hansen's invest.csv")
 	refReps := scenarioReps
 	fs.Var(intValue{&refReps, scenarioReps, threshold.MaxReps}, "reference-reps", fmt.Sprintf("bootstrap replications per stage for the reference kernel, 0..%d; -1: all; -2: the scenario's", threshold.MaxReps))
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the fast kernel's run to this file")
+	jobReps := 50
+	fs.Var(intValue{&jobReps, 1, 500}, "jobs-reps", "montecarlo: replications whose estimations run as separate jobs, 1..500")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *name == montecarloScenario {
+		return runBenchMontecarlo(ctx, jobReps, stdout, stderr)
 	}
 	if *name == xthenregScenario {
 		return runBenchXthenreg(ctx, *data, refReps, stdout, stderr)

@@ -32,7 +32,7 @@ const BootstrapSeeds stream.Purpose = "montecarlo-bootstrap-seed"
 // bounds a checkpoint (etcd's requests are at most 8 MiB).
 const (
 	taskSeconds   = 1.0
-	workPerSecond = 1.5e7
+	workPerSecond = 3e7
 	maxTaskValues = 1 << 16
 )
 
@@ -279,7 +279,7 @@ func (m *kindModel) replicate(design, rep int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	seed := stream.New(m.p.study.Seed, BootstrapSeeds, design, rep).Uint64()
+	seed := replicationSeed(m.p.study.Seed, design, rep)
 	l := m.layouts[design]
 	out := make([]float64, 0, l.len())
 	for e, c := range m.p.configs {
@@ -314,4 +314,35 @@ func estimate(c threshold.Config, t *panel.Table, rx int) (estimatorRecord, erro
 		return estimatorRecord{}, err
 	}
 	return recordOf(res, rx)
+}
+
+// Jobs returns replication rep of design d as separately submitted
+// threshold jobs would run it: the panel as CSV and one configuration per
+// estimator, with the bootstrap seed the study gives the replication. (The
+// benchmark of studies against separate jobs runs them.)
+func (s Study) Jobs(d, rep int, base *panel.Table) ([]byte, []threshold.Config, error) {
+	p, err := s.plan()
+	if err != nil {
+		return nil, nil, err
+	}
+	if d < 0 || d >= len(p.designs) || rep < 0 || rep >= s.Replications {
+		return nil, nil, fmt.Errorf("%w: replication %d of design %d is not in the study", ErrSpec, rep, d)
+	}
+	gen, err := p.designs[d].Prepare(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	sample := gen.Draw(s.Seed, d, rep)
+	v := variables{id: sample.Names[0], time: sample.Names[1], truth: p.designs[d].Truth()}
+	seed := replicationSeed(s.Seed, d, rep)
+	configs := make([]threshold.Config, len(p.configs))
+	for e, c := range p.configs {
+		configs[e] = v.config(c, seed)
+	}
+	return sample.CSV(), configs, nil
+}
+
+// replicationSeed is the bootstrap seed of replication rep of design d.
+func replicationSeed(seed uint64, d, rep int) uint64 {
+	return stream.New(seed, BootstrapSeeds, d, rep).Uint64()
 }
