@@ -114,8 +114,8 @@ type ThresholdVariable struct {
 type UnitEffects struct {
 	// Law is "normal" (the default: mu_i = SD v_i, SD 0 meaning 1),
 	// "correlated" (mu_i = SD v_i + Load * mean_t x_it for the regressor
-	// x called Regressor, default the first regime-dependent one) or
-	// "none" (mu_i = 0).
+	// x called Regressor, default the first regime-dependent one; SD may
+	// be 0) or "none" (mu_i = 0); v_i is standard normal.
 	Law       string  `json:"law,omitempty" yaml:"law,omitempty"`
 	SD        float64 `json:"sd,omitempty" yaml:"sd,omitempty"`
 	Load      float64 `json:"load,omitempty" yaml:"load,omitempty"`

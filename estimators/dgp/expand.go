@@ -3,7 +3,8 @@ package dgp
 import (
 	"fmt"
 	"slices"
-	"strings"
+
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // gridParameter is a parameter of a design that may list values.
@@ -107,8 +108,8 @@ func (d Design) clone() Design {
 	return c
 }
 
-// quote quotes a name for messages.
-func quote(s string) string { return fmt.Sprintf("%q", s) }
+// quote quotes a name for messages, shortened if long.
+func quote(s string) string { return shortlist.Quote([]string{s}) }
 
 // names returns the regressors' names.
 func names(rs []Regressor) []string {
@@ -117,13 +118,4 @@ func names(rs []Regressor) []string {
 		out[i] = r.Name
 	}
 	return out
-}
-
-// joinQuoted lists names for messages.
-func joinQuoted(list []string) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = quote(s)
-	}
-	return strings.Join(q, ", ")
 }

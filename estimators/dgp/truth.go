@@ -12,7 +12,8 @@ import (
 // the true values that coverage and bias are measured against.
 type Truth struct {
 	// ID and Time name the unit and period columns.
-	ID, Time        string   `json:"-"`
+	ID              string   `json:"id"`
+	Time            string   `json:"time"`
 	Y               string   `json:"y"`
 	Regressors      []string `json:"regressors"`
 	RegimeDependent []string `json:"regime_dependent"`
@@ -30,8 +31,12 @@ type Truth struct {
 	Fixed []float64 `json:"fixed"`
 }
 
-// Truth returns the true model of a valid expanded design.
+// Truth returns the true model of a valid expanded design; that of an
+// invalid one is the zero Truth.
 func (d Design) Truth() Truth {
+	if d.Validate() != nil {
+		return Truth{}
+	}
 	if d.Family == FamilyProvinces {
 		return provincesTruth()
 	}

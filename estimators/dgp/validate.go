@@ -5,7 +5,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/internal/shortlist"
 )
+
+// maxRows bounds a simulated panel's n T, which is built in memory.
+const maxRows = 10_000_000
 
 // Column names every sample has.
 const (
@@ -34,7 +40,7 @@ func (d Design) normalized() Design {
 		if d.UnitEffects.Law == "" {
 			d.UnitEffects.Law = LawNormal
 		}
-		if d.UnitEffects.Law != LawNone && d.UnitEffects.SD == 0 && d.UnitEffects.Load == 0 {
+		if d.UnitEffects.Law == LawNormal && d.UnitEffects.SD == 0 {
 			d.UnitEffects.SD = 1
 		}
 		if d.UnitEffects.Law == LawCorrelated && d.UnitEffects.Regressor == "" && len(d.RegimeDependent) > 0 {
@@ -126,6 +132,9 @@ func (d Design) validateThreshold() error {
 	if err := count("t", d.T, 2, "periods"); err != nil {
 		return err
 	}
+	if rows := d.N.Value() * d.T.Value(); rows > maxRows {
+		return fmt.Errorf("n t is %v rows: a simulated panel has at most %d", rows, maxRows)
+	}
 	if s := d.Drop.Value(); s < 0 || s >= 1 {
 		return fmt.Errorf("drop is %v: the share of unit-periods dropped lies in [0, 1)", s)
 	}
@@ -160,7 +169,7 @@ func count(name string, g Grid, min int, what string) error {
 		return fmt.Errorf("%s is missing: give the number of %s", name, what)
 	}
 	v := g.Value()
-	if v != math.Trunc(v) || v > 1e9 {
+	if v != math.Trunc(v) {
 		return fmt.Errorf("%s is %v: give a whole number of %s", name, v, what)
 	}
 	if v < float64(min) {
@@ -184,8 +193,10 @@ func (d Design) validateColumns() error {
 		switch {
 		case name == "":
 			return errors.New("a regressor has no name")
+		case !plainColumn(name):
+			return fmt.Errorf("regressor %s: %w", quote(name), errColumnName)
 		case slices.Contains(reserved, name):
-			return fmt.Errorf("regressor %s has the name of the unit, period or outcome column (%s)", quote(name), joinQuoted(reserved))
+			return fmt.Errorf("regressor %s has the name of the unit, period or outcome column (%s)", quote(name), shortlist.Quote(reserved))
 		case seen[name]:
 			return fmt.Errorf("regressor %s is listed twice", quote(name))
 		}
@@ -249,6 +260,9 @@ func (d Design) validateQ() error {
 		if _, ok := d.regressor(q.Name); ok {
 			return fmt.Errorf("q is named %s like a regressor: use law regressor to make q a regressor", quote(q.Name))
 		}
+		if !plainColumn(q.Name) {
+			return fmt.Errorf("q %s: %w", quote(q.Name), errColumnName)
+		}
 		if slices.Contains([]string{ColumnID, ColumnTime, ColumnY}, q.Name) {
 			return fmt.Errorf("q is named %s like the unit, period or outcome column", quote(q.Name))
 		}
@@ -283,7 +297,7 @@ func checkThresholds(th []float64, lo, hi float64, support string) error {
 			return fmt.Errorf("threshold %d is %v, outside %s (%v, %v): a regime would be empty", k+1, g, support, lo, hi)
 		}
 		if k > 0 && g <= th[k-1] {
-			return fmt.Errorf("thresholds %v are not increasing", th)
+			return fmt.Errorf("thresholds %s are not increasing", shortlist.Values(th))
 		}
 	}
 	return nil
@@ -426,6 +440,9 @@ func (d Design) validateResample() error {
 	if d.Y == "" {
 		return errors.New("y is missing: name the outcome column of the data whose within residuals are resampled")
 	}
+	if !plainColumn(d.Y) {
+		return fmt.Errorf("y %s: %w", quote(d.Y), errColumnName)
+	}
 	if err := d.validateColumns(); err != nil {
 		return err
 	}
@@ -445,6 +462,9 @@ func (d Design) validateResample() error {
 	if d.Q.Name == "" {
 		return errors.New("q.name is missing: name the threshold variable's column")
 	}
+	if !plainColumn(d.Q.Name) {
+		return fmt.Errorf("q %s: %w", quote(d.Q.Name), errColumnName)
+	}
 	if slices.Contains([]string{d.ID, d.Time, d.Y}, d.Q.Name) {
 		return fmt.Errorf("q is named %s like the unit, period or outcome column", quote(d.Q.Name))
 	}
@@ -463,6 +483,20 @@ func (d Design) validateResample() error {
 
 func (e Errors) isZero() bool {
 	return e.Law == "" && e.SD == 0 && len(e.DF) == 0 && len(e.Rho) == 0 && e.A == 0 && e.B == 0 && e.Regressor == ""
+}
+
+// errColumnName explains plainColumn's rule.
+var errColumnName = errors.New("not a plain column name: use ASCII letters, digits and _, starting with a letter or _")
+
+// plainColumn reports whether name is a column name that a variable list
+// reads as that column (not a lag, product or power of others).
+func plainColumn(name string) bool {
+	term, err := panel.ParseTerm(name)
+	if err != nil || term.Name != name {
+		return false
+	}
+	refs := term.Refs()
+	return len(refs) == 1 && refs[0] == panel.Ref{Column: name}
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
