@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,4 +108,63 @@ func TestE2EMontecarlo(t *testing.T) {
 	ws[1].Kill()
 	stillRunning(t, client)
 	sameJSON(t, c.result(client), want)
+}
+
+// TestSweepMontecarloEntry runs a sweep of a threshold model and a Monte
+// Carlo study: the study's result is what 'thresher montecarlo' gives, and
+// a montecarlo entry takes only kind, label and spec.
+func TestSweepMontecarloEntry(t *testing.T) {
+	dir := t.TempDir()
+	study := strings.NewReplacer("replications: 120", "replications: 4", "bs: 300", "bs: 19").Replace(e2eStudy)
+	if err := os.WriteFile(filepath.Join(dir, "study.yaml"), []byte(study), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(investCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweep := "data: " + abs + "\ndefaults: {depvar: i, indep: [L.q], rx: [L.c], grid: 20, bs: 9}\n" +
+		"specs:\n  - {label: cash flow, qx: L.c}\n  - {kind: montecarlo, label: study, spec: study.yaml}\n"
+	path := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(path, []byte(sweep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "sweep", "--spec", path, "--format", "json", "--workers", "1")
+	if code != 0 {
+		t.Fatalf("sweep: exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Results []struct {
+			Label  string          `json:"label"`
+			Result json.RawMessage `json:"result"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Results) != 2 {
+		t.Fatalf("sweep JSON: %v\n%.500s", err, out)
+	}
+	code, want, stderr := runCLI(t, "montecarlo", "--spec", filepath.Join(dir, "study.yaml"), "--format", "json", "--workers", "1")
+	if code != 0 {
+		t.Fatalf("montecarlo: exit %d: %s", code, stderr)
+	}
+	var g, w bytes.Buffer
+	if err := json.Compact(&g, got.Results[1].Result); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Compact(&w, []byte(want)); err != nil {
+		t.Fatal(err)
+	}
+	if g.String() != w.String() {
+		t.Errorf("the sweep's study result differs from thresher montecarlo's:\n%.300s\n%.300s", g.String(), w.String())
+	}
+	code, text, _ := runCLI(t, "sweep", "--spec", path, "--workers", "1")
+	if code != 0 || !strings.Contains(text, "=== study ===\nMonte Carlo study: 4 replications") {
+		t.Errorf("text report: exit %d\n%.800s", code, text)
+	}
+	bad := strings.Replace(sweep, "spec: study.yaml}", "spec: study.yaml, grid: 5}", 1)
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "sweep", "--spec", path); code != 2 || !strings.Contains(stderr, `unknown key "grid" of a montecarlo entry`) {
+		t.Errorf("extra key: exit %d, %q", code, stderr)
+	}
 }

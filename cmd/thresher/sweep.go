@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -36,15 +37,22 @@ field of 'thresher xthreg', and one entry per model that overrides them:
 
 Keys are the flags of 'thresher xthreg' with _ for - (save_draws), parsed and
 range-checked as the flags are; a list key also takes a single value (bs: 5).
-Labels must differ. A relative data path is relative to the sweep file.
+An entry {kind: montecarlo, label: ..., spec: study.yaml} is a Monte Carlo
+study (see 'thresher montecarlo --help'); its only other key is label, the
+defaults do not apply to it and its resample designs read the sweep's data.
+Labels must differ. Relative data and study paths are relative to the sweep
+file.
 
 --format json writes {"results": [{"label": ..., "result": {...}}, ...]}, each
 result exactly what 'thresher xthreg --format json' writes for that model.`
 
-// sweepEntry is one model of a sweep file.
+// sweepEntry is one model of a sweep file: a threshold model, or a Monte
+// Carlo study when StudyPath is set.
 type sweepEntry struct {
 	Label string
 	modelConfig
+	// StudyPath is the study file of a montecarlo entry, as written.
+	StudyPath string
 }
 
 // parseSweep reads a sweep file: its data path as written, and its models,
@@ -98,7 +106,12 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 	for i, node := range specs.Content {
 		e := &entries[i]
 		e.modelConfig = defaults
-		if err := applyModel(deref(node), &e.modelConfig, &e.Label); err != nil {
+		if isMontecarloEntry(deref(node)) {
+			e.Label, e.StudyPath, err = parseMontecarloEntry(deref(node))
+		} else {
+			err = applyModel(deref(node), &e.modelConfig, &e.Label)
+		}
+		if err != nil {
 			return "", nil, fmt.Errorf("spec %d: %w", i+1, err)
 		}
 		if e.Label == "" {
@@ -232,18 +245,27 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		*dataPath = sweepDataPath(*specPath, file)
 	}
-	if *dataPath == "" {
+	studiesOnly := !slices.ContainsFunc(entries, func(e sweepEntry) bool { return e.StudyPath == "" })
+	if *dataPath == "" && !studiesOnly {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
 	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
 		return err
 	}
-	data, err := readData(ctx, *dataPath, *maxData)
-	if err != nil {
-		return err
+	data := placeholderData
+	if *dataPath != "" {
+		if data, err = readData(ctx, *dataPath, *maxData); err != nil {
+			return err
+		}
 	}
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
+		if e.StudyPath != "" {
+			if specs[i], err = montecarloSpecification(ctx, sweepDataPath(*specPath, e.StudyPath), e.Label); err != nil {
+				return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
+			}
+			continue
+		}
 		if err := e.spec(); err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
@@ -272,9 +294,14 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	} else {
+		registry := kinds.Builtin()
 		for i, r := range results {
 			fmt.Fprintf(&buf, "=== %s ===\n", entries[i].Label)
-			if err := (threshold.Kind{}).WriteText(&buf, r); err != nil {
+			kind, err := registry.Kind(specs[i].Kind)
+			if err != nil {
+				return err
+			}
+			if err := kind.WriteText(&buf, r); err != nil {
 				return err
 			}
 			buf.WriteByte('\n')
