@@ -137,6 +137,9 @@ func (s kindSpec) Prepare(t *panel.Table) (model.Model, error) {
 		sample := gen.Draw(s.p.study.Seed, i, 0)
 		tr := d.Truth()
 		v := variables{id: sample.Names[0], time: sample.Names[1], truth: tr}
+		if err := s.p.check(i, v, sample); err != nil {
+			return nil, err
+		}
 		l := layout{rx: len(tr.RegimeDependent)}
 		for _, c := range s.p.configs {
 			l.thnum = append(l.thnum, c.Thnum)
@@ -151,6 +154,27 @@ func (s kindSpec) Prepare(t *panel.Table) (model.Model, error) {
 		m.layouts, m.perTask = append(m.layouts, l), append(m.perTask, perTask)
 	}
 	return m, nil
+}
+
+// check prepares every estimator on a design's first replication: a
+// mismatch of estimator and design (e.g. the residual bootstrap on an
+// unbalanced design) fails the study before any work. Data that cannot
+// support the model by chance fail that replication only.
+func (p *plan) check(d int, v variables, sample *dgp.Sample) error {
+	table, err := sample.Table()
+	if err != nil {
+		return err
+	}
+	for e, c := range p.configs {
+		spec, _, err := v.config(c, 0).Spec()
+		if err == nil {
+			_, err = threshold.Prepare(table, spec)
+		}
+		if err != nil && !errors.Is(err, threshold.ErrData) {
+			return fmt.Errorf("%w: design %d (%s) with estimator %d (%s): %w", ErrSpec, d+1, p.designs[d].Label, e+1, p.labels[e], err)
+		}
+	}
+	return nil
 }
 
 // variables are the columns of a design's samples.

@@ -148,3 +148,16 @@ func TestShardIndependence(t *testing.T) {
 		t.Errorf("2 replications per task: %v\n%s\nwant %s", err, got, want)
 	}
 }
+
+// TestPrepareErrors checks that an estimator that cannot run on a design
+// fails the study when it is prepared, before any replication.
+func TestPrepareErrors(t *testing.T) {
+	spec, err := Kind{}.DecodeSpec([]byte(study(`"slopes":[[1],[2]]`, `"slopes":[[1],[2]],"drop":0.1`, `"bs":9`, `"bs":9,"bootstrap":"residual"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = spec.Prepare(&panel.Table{})
+	if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), "design 1 (threshold) with estimator 1") || !strings.Contains(err.Error(), "residual bootstrap") {
+		t.Errorf("residual bootstrap on an unbalanced design: %v", err)
+	}
+}
