@@ -69,10 +69,10 @@ func (Kind) WriteText(w io.Writer, result []byte) error {
 func DecodeSummary(raw []byte) (*Summary, error) {
 	var s Summary
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, fmt.Errorf("Monte Carlo summary: %w", err)
+		return nil, fmt.Errorf("montecarlo summary: %w", err)
 	}
 	if len(s.Designs) == 0 {
-		return nil, errors.New("Monte Carlo summary: no designs")
+		return nil, errors.New("montecarlo summary: no designs")
 	}
 	return &s, nil
 }
