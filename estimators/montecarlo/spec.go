@@ -79,7 +79,7 @@ func (s Study) Encode() []byte {
 // and validates it.
 func DecodeStudy(raw []byte) (*Study, error) {
 	var s Study
-	if err := model.DecodeConfig(raw, &s, &s.Version, StudyVersion, "Monte Carlo study"); err != nil {
+	if err := model.DecodeConfig(raw, &s, &s.Version, StudyVersion, "study"); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
 	if _, err := s.plan(); err != nil {
@@ -121,7 +121,7 @@ func (s Study) plan() (*plan, error) {
 	for i, e := range s.Estimators {
 		c, err := e.config()
 		if err != nil {
-			return nil, fmt.Errorf("estimator %d: %w", i+1, err)
+			return nil, fmt.Errorf("%w: estimator %d: %w", ErrSpec, i+1, err)
 		}
 		label := e.Label
 		if label == "" {
