@@ -71,8 +71,8 @@ type montecarloBenchReport struct {
 // runBenchMontecarlo times the scenario's study as one job and the same
 // estimations as separately submitted threshold jobs, on one in-process
 // cluster with one worker per CPU; the jobs run jobReps replications (all
-// estimators each), jobsInFlight at a time, and their time is extrapolated.
-func runBenchMontecarlo(ctx context.Context, jobReps int, stdout, stderr io.Writer) error {
+// estimators each), inFlight at a time, and their time is extrapolated.
+func runBenchMontecarlo(ctx context.Context, jobReps, inFlight int, stdout, stderr io.Writer) error {
 	study := montecarloBenchStudy()
 	jobReps = min(jobReps, study.Replications)
 	workers := runtime.NumCPU()
@@ -87,7 +87,7 @@ func runBenchMontecarlo(ctx context.Context, jobReps int, stdout, stderr io.Writ
 	}
 	defer cl.Close()
 	rep := montecarloBenchReport{Scenario: montecarloScenario, Machine: machine(), Workers: workers,
-		Estimations: study.Replications * len(study.Estimators), JobsRun: jobReps * len(study.Estimators), JobsInFlight: 2 * workers}
+		Estimations: study.Replications * len(study.Estimators), JobsRun: jobReps * len(study.Estimators), JobsInFlight: inFlight}
 
 	fmt.Fprintf(stderr, "bench %s: the study of %d estimations as one job...\n", montecarloScenario, rep.Estimations)
 	start, cpu := time.Now(), cpuSeconds()
