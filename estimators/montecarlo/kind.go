@@ -23,7 +23,8 @@ const KindName = "montecarlo"
 const familyReplications = "replications"
 
 // BootstrapSeeds is the purpose of the streams that give every replication
-// of a design its own bootstrap seed (docs/montecarlo.md, "Streams").
+// of a design its own bootstrap seed (docs/montecarlo.md, "How a study
+// runs").
 const BootstrapSeeds stream.Purpose = "montecarlo-bootstrap-seed"
 
 // Task sizing: a task computes whole replications, about taskSeconds of
@@ -45,11 +46,7 @@ func (Kind) Name() string { return KindName }
 
 // DecodeSpec decodes a Study encoded by Study.Encode and validates it.
 func (Kind) DecodeSpec(raw []byte) (model.Spec, error) {
-	s, err := DecodeStudy(raw)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.plan()
+	p, err := decodePlan(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -78,14 +78,20 @@ func (s Study) Encode() []byte {
 // DecodeStudy decodes a study's JSON strictly (unknown fields are errors)
 // and validates it.
 func DecodeStudy(raw []byte) (*Study, error) {
+	p, err := decodePlan(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &p.study, nil
+}
+
+// decodePlan decodes a study's JSON strictly and plans it.
+func decodePlan(raw []byte) (*plan, error) {
 	var s Study
 	if err := model.DecodeConfig(raw, &s, &s.Version, StudyVersion, "study"); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
-	if _, err := s.plan(); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return s.plan()
 }
 
 // plan is a validated study: its expanded designs and its estimators'
