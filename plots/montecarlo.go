@@ -148,6 +148,9 @@ func PowerCurve(s montecarlo.Summary, designs []int, k int) (*Figure, error) {
 	if err := span("effect", lo, hi); err != nil {
 		return nil, err
 	}
+	if !(hi > lo) {
+		return nil, fmt.Errorf("plots: %w: a power curve needs designs of at least 2 effects", ErrStage)
+	}
 	level, err := plotter.NewLine(plotter.XYs{{X: lo, Y: 0.05}, {X: hi, Y: 0.05}})
 	if err != nil {
 		return nil, fmt.Errorf("plots: %w", err)
