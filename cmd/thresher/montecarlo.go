@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/thresher/thresher/estimators/dgp"
 	"github.com/thresher/thresher/estimators/montecarlo"
 	"github.com/thresher/thresher/internal/ctxio"
 	"github.com/thresher/thresher/internal/outfile"
@@ -119,6 +121,9 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	data := placeholderData
+	if *dataPath == "" && slices.ContainsFunc(file.study.Designs, func(d dgp.Design) bool { return d.Family == dgp.FamilyResample }) {
+		return fmt.Errorf("%w: a resample design needs the user's data: set data in the study file or --data", errUsage)
+	}
 	if *dataPath != "" {
 		if data, err = readData(ctx, *dataPath, *maxData); err != nil {
 			return err

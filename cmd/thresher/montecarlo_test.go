@@ -168,3 +168,38 @@ func TestSweepMontecarloEntry(t *testing.T) {
 		t.Errorf("extra key: exit %d, %q", code, stderr)
 	}
 }
+
+// TestMontecarloResample runs a study of the resample design on Hansen's
+// data, named relative to the study file, and refuses it without data.
+func TestMontecarloResample(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(investCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "invest.csv"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	study := `replications: 3
+seed: 1
+data: invest.csv
+designs:
+  - {family: resample, y: i, id: id, time: year, regime_dependent: [{name: c}], q: {name: d}, thresholds: [0.3], slopes: [[0.05], [0.1]], resample: iid}
+estimators:
+  - {grid: 20, bs: 9}
+`
+	path := filepath.Join(dir, "study.yaml")
+	if err := os.WriteFile(path, []byte(study), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "montecarlo", "--spec", path, "--format", "json", "--workers", "1")
+	if code != 0 || !strings.Contains(out, `"family": "resample"`) || !strings.Contains(out, `"succeeded": 3`) {
+		t.Fatalf("exit %d: %s\n%.500s", code, stderr, out)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(study, "data: invest.csv\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "montecarlo", "--spec", path); code != 2 || !strings.Contains(stderr, "a resample design needs the user's data") {
+		t.Errorf("without data: exit %d, %q", code, stderr)
+	}
+}
