@@ -78,6 +78,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bs", study(`"bs":9`, `"bs":-1`), "bootstrap replications -1"},
 		{"level", study(`"bs":9`, `"bs":9,"level":100`), "confidence level 1 must lie strictly between 0 and 1"},
 		{"labels", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"label":"a"},{"label":"a"}]`), `estimators 1 and 2 both have the label "a"`},
+		{"default labels", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"bs":9},{"bs":9,"bootstrap":"wild"},{"bs":9}]`), `estimators 1 and 3 both have the label "xthreg grid all K=1 B=9"`},
 		{"trailing data", study() + "{}", "data after the JSON document"},
 	}
 	for _, tt := range tests {

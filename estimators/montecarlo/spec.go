@@ -131,7 +131,7 @@ func (s Study) plan() (*plan, error) {
 		}
 		label := e.Label
 		if label == "" {
-			label = fmt.Sprintf("%s grid %s K=%d", c.Convention, c.Grid, c.Thnum)
+			label = e.defaultLabel(c)
 		}
 		if j, dup := seen[label]; dup {
 			return nil, fmt.Errorf("%w: estimators %d and %d both have the label %q; labels name the results and must differ", ErrSpec, j+1, i+1, label)
@@ -140,6 +140,19 @@ func (s Study) plan() (*plan, error) {
 		p.configs, p.labels = append(p.configs, c), append(p.labels, label)
 	}
 	return p, nil
+}
+
+// defaultLabel names an estimator without a label by its convention, grid
+// and number of thresholds, and its bootstrap and replications when given.
+func (e Estimator) defaultLabel(c threshold.Config) string {
+	label := fmt.Sprintf("%s grid %s K=%d", c.Convention, c.Grid, c.Thnum)
+	if e.Bootstrap != "" {
+		label += " " + e.Bootstrap
+	}
+	if e.BS != nil {
+		label += fmt.Sprintf(" B=%d", *e.BS)
+	}
+	return label
 }
 
 // config returns the estimator's threshold configuration, its variables
