@@ -164,7 +164,7 @@ func TestSweepMontecarloEntry(t *testing.T) {
 	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runCLI(t, "sweep", "--spec", path); code != 2 || !strings.Contains(stderr, `unknown key "grid" of a montecarlo entry`) {
+	if code, _, stderr := runCLI(t, "sweep", "--spec", path); code != 2 || !strings.Contains(stderr, `unknown key "grid"`) {
 		t.Errorf("extra key: exit %d, %q", code, stderr)
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +11,11 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/thresher/thresher/estimators/dynthreshold"
 	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/montecarlo"
+	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -37,28 +39,62 @@ field of 'thresher xthreg', and one entry per model that overrides them:
 
 Keys are the flags of 'thresher xthreg' with _ for - (save_draws), parsed and
 range-checked as the flags are; a list key also takes a single value (bs: 5).
-An entry {kind: montecarlo, label: ..., spec: study.yaml} is a Monte Carlo
-study (see 'thresher montecarlo --help'); its only other key is label, the
-defaults do not apply to it and its resample designs read the sweep's data.
-Labels must differ. Relative data and study paths are relative to the sweep
-file.
+An entry with "kind: dynthreshold" is a dynamic model, whose keys are the
+flags of 'thresher xthenreg' (boost, endo, ...); "kind" in the defaults sets
+every entry's kind, and every key of the defaults must be an option of every
+entry's kind. An entry {kind: montecarlo, label: ..., spec: study.yaml} is a
+Monte Carlo study (see 'thresher montecarlo --help'): the defaults do not
+apply to it and its resample designs read the sweep's data. Labels must
+differ. Relative data and study paths are relative to the sweep file.
 
 --format json writes {"results": [{"label": ..., "result": {...}}, ...]}, each
-result exactly what 'thresher xthreg --format json' writes for that model.`
+result exactly what 'thresher xthreg --format json' (or xthenreg) writes for
+that model.`
 
-// sweepEntry is one model of a sweep file: a threshold model, or a Monte
-// Carlo study when StudyPath is set.
+// sweepEntry is one model of a sweep file.
 type sweepEntry struct {
 	Label string
-	modelConfig
-	// StudyPath is the study file of a montecarlo entry, as written.
-	StudyPath string
+	// Kind is the entry's model kind; Model its options.
+	Kind  string
+	Model sweepModel
 }
 
+// sweepModel is the model of a sweep entry: options parsed as the flags of
+// the kind's command, and the job's specification of the model.
+type sweepModel interface {
+	register(fs *flag.FlagSet)
+	specification(label string) (*pb.Specification, error)
+}
+
+// sweepKind is a model kind a sweep entry can have.
+type sweepKind struct {
+	// command takes the same options as flags.
+	command string
+	// model returns the kind's model with its defaults.
+	model func() sweepModel
+}
+
+// sweepKinds are the kinds of sweep entries, by the value of "kind".
+var sweepKinds = map[string]sweepKind{
+	threshold.KindName: {"xthreg", func() sweepModel { m := defaultModel; return &m }},
+	dynthreshold.KindName: {"xthenreg", func() sweepModel {
+		m := defaultXthenreg
+		return &m
+	}},
+	montecarlo.KindName: {"montecarlo", func() sweepModel { return &montecarloEntry{} }},
+}
+
+// sweepKindNames lists the kinds of sweepKinds for messages.
+const sweepKindNames = threshold.KindName + " (thresher xthreg, the default), " + dynthreshold.KindName + " (thresher xthenreg) or " +
+	montecarlo.KindName + " (a study file of thresher montecarlo)"
+
 // parseSweep reads a sweep file: its data path as written, and its models,
-// each starting from the defaults. Every model key is parsed as the flag of
-// 'thresher xthreg' of the same name (with "_" for "-"): same ranges, same
-// messages; a key that takes a list also takes a single value.
+// each starting from the defaults. An entry's "kind" (or the defaults',
+// else threshold) says which command's flags its keys are: every model key
+// is parsed as that command's flag of the same name (with "_" for "-"):
+// same ranges, same messages; a key that takes a list also takes a single
+// value. The defaults apply to every entry, so each of their keys must be
+// an option of every entry's kind.
 func parseSweep(raw []byte) (string, []sweepEntry, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
@@ -72,8 +108,7 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		return "", nil, fmt.Errorf("line %d: want the keys data, defaults and specs", root.Line)
 	}
 	var data string
-	defaults := defaultModel
-	var specs *yaml.Node
+	var defaults, specs *yaml.Node
 	err := eachKey(root, func(k, v *yaml.Node) error {
 		switch k.Value {
 		case "data":
@@ -82,9 +117,10 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 			}
 			data = v.Value
 		case "defaults":
-			if err := applyModel(v, &defaults, nil); err != nil {
-				return fmt.Errorf("defaults: %w", err)
+			if v.Kind != yaml.MappingNode {
+				return fmt.Errorf("defaults: line %d: want a mapping of model options", v.Line)
 			}
+			defaults = v
 		case "specs":
 			specs = v
 		default:
@@ -95,6 +131,10 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	defaultKind, err := entryKind(defaults, threshold.KindName)
+	if err != nil {
+		return "", nil, fmt.Errorf("defaults: %w", err)
+	}
 	if specs == nil || specs.Kind == yaml.SequenceNode && len(specs.Content) == 0 {
 		return "", nil, fmt.Errorf("no specs")
 	}
@@ -104,14 +144,22 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 	entries := make([]sweepEntry, len(specs.Content))
 	labels := map[string]int{}
 	for i, node := range specs.Content {
-		e := &entries[i]
-		e.modelConfig = defaults
-		if isMontecarloEntry(deref(node)) {
-			e.Label, e.StudyPath, err = parseMontecarloEntry(deref(node))
-		} else {
-			err = applyModel(deref(node), &e.modelConfig, &e.Label)
+		node = deref(node)
+		if node.Kind != yaml.MappingNode {
+			return "", nil, fmt.Errorf("spec %d: line %d: want a mapping of model options", i+1, node.Line)
 		}
-		if err != nil {
+		e := &entries[i]
+		if e.Kind, err = entryKind(node, defaultKind); err != nil {
+			return "", nil, fmt.Errorf("spec %d: %w", i+1, err)
+		}
+		kind := sweepKinds[e.Kind]
+		e.Model = kind.model()
+		if defaults != nil && e.Kind != montecarlo.KindName {
+			if err := applyModel(defaults, kind.command, e.Model, nil); err != nil {
+				return "", nil, fmt.Errorf("defaults (for spec %d, of kind %s): %w", i+1, e.Kind, err)
+			}
+		}
+		if err := applyModel(node, kind.command, e.Model, &e.Label); err != nil {
 			return "", nil, fmt.Errorf("spec %d: %w", i+1, err)
 		}
 		if e.Label == "" {
@@ -123,6 +171,23 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		labels[e.Label] = i
 	}
 	return data, entries, nil
+}
+
+// entryKind returns the value of a mapping's "kind" key, or def without
+// one.
+func entryKind(m *yaml.Node, def string) (string, error) {
+	if m == nil {
+		return def, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k, v := m.Content[i], deref(m.Content[i+1]); k.Value == "kind" {
+			if _, ok := sweepKinds[v.Value]; !ok || v.Kind != yaml.ScalarNode {
+				return "", fmt.Errorf("line %d: kind: unknown kind %q (want %s)", v.Line, v.Value, sweepKindNames)
+			}
+			return v.Value, nil
+		}
+	}
+	return def, nil
 }
 
 // deref returns the node an alias stands for.
@@ -155,22 +220,23 @@ func eachKey(m *yaml.Node, f func(k, v *yaml.Node) error) error {
 	return nil
 }
 
-// applyModel sets the model options of a mapping, through the flags of
-// 'thresher xthreg'; label, when not nil, receives the "label" key.
-func applyModel(n *yaml.Node, m *modelConfig, label *string) error {
-	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: want a mapping of model options", n.Line)
-	}
+// applyModel sets the model options of a mapping through the flags of
+// 'thresher command' and skips its "kind" key; label, when not nil,
+// receives the "label" key.
+func applyModel(n *yaml.Node, command string, m sweepModel, label *string) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	m.register(fs)
 	return eachKey(n, func(k, v *yaml.Node) error {
 		key := k.Value
+		if key == "kind" {
+			return nil
+		}
 		f := fs.Lookup(strings.ReplaceAll(key, "_", "-"))
 		if key == "label" && label != nil {
 			f = &flag.Flag{Value: (*stringValue)(label)}
 		}
 		if f == nil || strings.Contains(key, "-") {
-			return fmt.Errorf("line %d: unknown key %q (the keys are the flags of 'thresher xthreg' with _ for -, and label)", k.Line, key)
+			return fmt.Errorf("line %d: unknown key %q (the keys are the flags of 'thresher %s' with _ for -, label and kind)", k.Line, key, command)
 		}
 		text, err := scalarText(v, f.Value)
 		if err != nil {
@@ -245,7 +311,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		*dataPath = sweepDataPath(*specPath, file)
 	}
-	studiesOnly := !slices.ContainsFunc(entries, func(e sweepEntry) bool { return e.StudyPath == "" })
+	studiesOnly := !slices.ContainsFunc(entries, func(e sweepEntry) bool { return e.Kind != montecarlo.KindName })
 	if *dataPath == "" && !studiesOnly {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
@@ -260,54 +326,32 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
-		if e.StudyPath != "" {
-			if specs[i], err = montecarloSpecification(ctx, sweepDataPath(*specPath, e.StudyPath), e.Label); err != nil {
-				return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
-			}
-			continue
+		if study, ok := e.Model.(*montecarloEntry); ok {
+			study.path = sweepDataPath(*specPath, study.path)
 		}
-		if err := e.spec(); err != nil {
+		if specs[i], err = e.Model.specification(e.Label); err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
-		specs[i] = e.specification(e.Label)
 	}
 	results, err := runJob(ctx, &remote, lf, data, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if format == "json" {
-		type labelled struct {
-			Label  string          `json:"label"`
-			Result json.RawMessage `json:"result"`
-		}
-		var out struct {
-			Results []labelled `json:"results"`
-		}
-		for i, r := range results {
-			out.Results = append(out.Results, labelled{entries[i].Label, r})
-		}
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+	registry := kinds.Builtin()
+	labels := make([]string, len(entries))
+	entryKinds := make([]model.Kind, len(entries))
+	for i, e := range entries {
+		kind, err := registry.Kind(e.Kind)
+		if err != nil {
 			return err
 		}
-	} else {
-		registry := kinds.Builtin()
-		for i, r := range results {
-			fmt.Fprintf(&buf, "=== %s ===\n", entries[i].Label)
-			kind, err := registry.Kind(specs[i].Kind)
-			if err != nil {
-				return err
-			}
-			if err := kind.WriteText(&buf, r); err != nil {
-				return err
-			}
-			buf.WriteByte('\n')
-		}
+		labels[i], entryKinds[i] = e.Label, kind
 	}
-	return writeOutput(ctx, *output, stdout, buf.Bytes())
+	report, err := renderSweep(labels, entryKinds, format, results)
+	if err != nil {
+		return err
+	}
+	return writeOutput(ctx, *output, stdout, report)
 }
 
 // sweepDataPath resolves a sweep file's data path: a relative one is

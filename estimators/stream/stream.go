@@ -17,8 +17,9 @@ type Purpose string
 const (
 	ThresholdBootstrap Purpose = "threshold-bootstrap"
 	MediationBootstrap Purpose = "mediation-bootstrap"
-	// DynamicThresholdBootstrap is the multiplier bootstrap of the
-	// dynamic-panel threshold model's linearity test (dynthreshold).
+	// DynamicThresholdBootstrap is the bootstrap of the dynamic-panel
+	// threshold model's linearity test (dynthreshold): stage 1 the fast
+	// multiplier bootstrap, stage 2 the full (wild) one.
 	DynamicThresholdBootstrap Purpose = "dynamic-threshold-bootstrap"
 	// DataGeneration is the stream of one simulated panel of a Monte Carlo
 	// study (estimators/dgp): stage is the design's index, replication the
