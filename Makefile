@@ -30,7 +30,7 @@ FUZZTIME ?= 60s
 # does not instrument, are skipped.
 RACE_PKGS := ./coordinator/... ./worker/... ./inprocess/... ./cluster/... ./estimators/model ./estimators/threshold ./cmd/thresher
 
-.PHONY: help build test test-short example check proto proto-python fuzz bench bench-memory bench-cluster chaos load
+.PHONY: help build test test-short example check proto proto-python fuzz bench bench-memory bench-mc bench-cluster chaos load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,6 +65,9 @@ bench: build ## kernel benchmarks: go test -bench, then 'thresher bench' on hans
 
 bench-memory: build ## peak RSS of in-process xthreg on a generated 220 MB CSV and a 10^6-column one (scripts/bench-memory.sh)
 	BIN=$(BIN) scripts/bench-memory.sh
+
+bench-mc: build ## a Monte Carlo study of 2,000 estimations as one job vs separate xthreg jobs (thresher bench --scenario montecarlo)
+	$(BIN) bench --scenario montecarlo
 
 bench-cluster: ## cluster scaling (1 vs 2 workers), dispatch rate, busy share with simulated tasks (scripts/bench-cluster.sh)
 	scripts/bench-cluster.sh

@@ -376,12 +376,16 @@ type progressLog struct {
 	message string
 	tenths  map[int32]int64
 	started map[int32]bool
+	// replications, when set, counts a Monte Carlo study's replications:
+	// its progress is shown in them, with their rate and the time left.
+	replications int
+	start        time.Time
 }
 
 const listedSpecs = 16
 
 func newProgressLog(w io.Writer) *progressLog {
-	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}}
+	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}, start: time.Now()}
 }
 
 func (p *progressLog) event(ev *pb.JobEvent) {
@@ -408,15 +412,22 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 			p.tenths[key], p.started[key], advanced = t, true, true
 		}
 		name := st.Phase
-		if st.Phase == "bootstrap" {
+		switch {
+		case st.Phase == "bootstrap":
 			name = strings.ToLower(threshold.StageName(int(st.Stage)))
+		case p.replications > 0:
+			parts = append(parts, p.studyProgress(st))
+			continue
 		}
 		if len(specs) > 1 {
 			name = fmt.Sprintf("#%d %s", st.Spec+1, name)
 		}
 		parts = append(parts, fmt.Sprintf("%s %d/%d", name, st.Done, st.Total))
 	}
-	if advanced {
+	switch {
+	case advanced && p.replications > 0:
+		fmt.Fprintf(p.w, "thresher: %s\n", strings.Join(parts, ", "))
+	case advanced:
 		fmt.Fprintf(p.w, "thresher: bootstrap %s\n", strings.Join(parts, ", "))
 	}
 }
@@ -436,6 +447,21 @@ func (p *progressLog) total(ev *pb.JobEvent, models int) {
 		p.tenths[key], p.started[key] = t, true
 		fmt.Fprintf(p.w, "thresher: bootstrap %d/%d replications of the %d models started\n", done, total, models)
 	}
+}
+
+// studyProgress describes a study's progress in replications (its records'
+// values in proportion), their rate since the start and the time left at
+// that rate.
+func (p *progressLog) studyProgress(st *pb.StageProgress) string {
+	done := int(int64(p.replications) * st.Done / st.Total)
+	elapsed := time.Since(p.start).Seconds()
+	text := fmt.Sprintf("replications %d/%d", done, p.replications)
+	if done > 0 && elapsed > 0 {
+		rate := float64(done) / elapsed
+		left := time.Duration(float64(p.replications-done) / rate * float64(time.Second)).Round(time.Second)
+		text += fmt.Sprintf(", %.3g/s, %s left", rate, left)
+	}
+	return text
 }
 
 // warnJSON prints a JSON result's notes and warnings to stderr, and the
