@@ -100,7 +100,7 @@ proto-python: ## regenerate the Python gRPC stubs in clients/python/thresher/thr
 
 IMAGE ?= ghcr.io/thresher/thresher:latest
 
-.PHONY: promtool-check image demo sync-dashboard
+.PHONY: promtool-check image demo sync-k8s
 
 promtool-check: ## check deploy/prometheus with promtool and run the rule unit tests (installs Debian's prometheus when missing)
 	@deploy/ensure-prometheus.sh; rc=$$?; \
@@ -120,8 +120,9 @@ image: ## build the container image with Docker (deploy/Dockerfile; IMAGE=ghcr.i
 demo: build ## local cluster (etcd, coordinator, 2 workers) + Prometheus, a long bootstrap job; Ctrl-C stops
 	deploy/demo.sh
 
-sync-dashboard: ## copy deploy/grafana/dashboard.json into the kustomize tree (k8s/base/grafana/)
+sync-k8s: ## copy the dashboard and the example's dataset (gzipped) into the kustomize tree (k8s/)
 	cp deploy/grafana/dashboard.json k8s/base/grafana/thresher-dashboard.json
+	gzip -9 -n -c testdata/hansen1999/invest.csv > k8s/examples/bootstrap/invest.csv.gz
 
 # --- clients/: the R and Python packages -------------------------------------
 

@@ -2,7 +2,9 @@ package k8s
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -186,6 +188,10 @@ func checkPods(t *testing.T, b *bundle) {
 			volumes[v.Name] = v
 			checkVolume(t, b, w.where, v)
 		}
+		for _, c := range spec.InitContainers {
+			checkContainer(t, w.where+" init container "+c.Name, c, volumes, w.claims, false)
+			checkEnv(t, w.where+" init container "+c.Name, c, b)
+		}
 		for _, c := range spec.Containers {
 			where := w.where + " container " + c.Name
 			checkContainer(t, where, c, volumes, w.claims, !strings.HasPrefix(w.where, "Job "))
@@ -220,8 +226,12 @@ func checkVolume(t *testing.T, b *bundle, where string, v corev1.Volume) {
 				t.Errorf("%s: volume %s: Secret %s has no key %s", where, v.Name, v.Secret.SecretName, it.Key)
 			}
 		}
+	case v.EmptyDir != nil:
+		if v.EmptyDir.SizeLimit == nil {
+			t.Errorf("%s: volume %s: an emptyDir needs a sizeLimit", where, v.Name)
+		}
 	default:
-		t.Errorf("%s: volume %s: only configMap and secret volumes are expected", where, v.Name)
+		t.Errorf("%s: volume %s: only configMap, secret and emptyDir volumes are expected", where, v.Name)
 	}
 }
 
@@ -325,7 +335,7 @@ func checkThresher(t *testing.T, b *bundle, w workload, where string, c corev1.C
 	// Files the flags name must be mounted from a volume that has them.
 	for _, flag := range []string{"tls-cert", "tls-key", "tls-ca", "token-file", "data"} {
 		if path, ok := set[flag]; ok {
-			checkMountedFile(t, b, where+" --"+flag, path, c, volumes)
+			checkMountedFile(t, b, w, where+" --"+flag, path, c, volumes)
 		}
 	}
 	switch sub {
@@ -371,8 +381,9 @@ func checkThresher(t *testing.T, b *bundle, w workload, where string, c corev1.C
 }
 
 // checkMountedFile checks that path is a key of a configMap or Secret
-// volume mounted at its directory.
-func checkMountedFile(t *testing.T, b *bundle, where, path string, c corev1.Container, volumes map[string]corev1.Volume) {
+// volume mounted at its directory, or written into an emptyDir by an init
+// container.
+func checkMountedFile(t *testing.T, b *bundle, w workload, where, path string, c corev1.Container, volumes map[string]corev1.Volume) {
 	dir, file := filepath.Split(path)
 	for _, m := range c.VolumeMounts {
 		if filepath.Clean(m.MountPath) != filepath.Clean(dir) {
@@ -391,6 +402,14 @@ func checkMountedFile(t *testing.T, b *bundle, where, path string, c corev1.Cont
 				keys = nil
 				for _, it := range v.Secret.Items {
 					keys = append(keys, it.Path)
+				}
+			}
+		case v.EmptyDir != nil:
+			for _, ic := range w.pod.Spec.InitContainers {
+				for _, im := range ic.VolumeMounts {
+					if im.Name == m.Name && strings.Contains(strings.Join(ic.Command, " "), "> "+filepath.Join(im.MountPath, file)) {
+						keys = append(keys, file)
+					}
 				}
 			}
 		}
@@ -662,15 +681,18 @@ func checkNetworkPolicies(t *testing.T, b *bundle) {
 func TestGeneratedFiles(t *testing.T) {
 	for copyPath, source := range map[string]string{
 		"base/grafana/thresher-dashboard.json": "../deploy/grafana/dashboard.json",
-		"examples/bootstrap/invest.csv":        "../testdata/hansen1999/invest.csv",
+		"examples/bootstrap/invest.csv.gz":     "../testdata/hansen1999/invest.csv",
 	} {
 		a, err1 := os.ReadFile(copyPath)
 		b, err2 := os.ReadFile(source)
 		if err1 != nil || err2 != nil {
 			t.Fatal(err1, err2)
 		}
+		if strings.HasSuffix(copyPath, ".gz") {
+			a = gunzip(t, copyPath, a)
+		}
 		if !bytes.Equal(a, b) {
-			t.Errorf("k8s/%s differs from %s: copy it again (make sync-dashboard for the dashboard)", copyPath, source[3:])
+			t.Errorf("k8s/%s differs from %s: copy it again (make sync-k8s)", copyPath, source[3:])
 		}
 	}
 	b := views(t)["base"]
@@ -687,4 +709,18 @@ func TestGeneratedFiles(t *testing.T) {
 			t.Errorf("README.md does not explain the Secret %s", name)
 		}
 	}
+}
+
+// gunzip decompresses a gzipped file's contents.
+func gunzip(t *testing.T, path string, packed []byte) []byte {
+	t.Helper()
+	r, err := gzip.NewReader(bytes.NewReader(packed))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return plain
 }
