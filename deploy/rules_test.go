@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -217,5 +218,23 @@ func TestRunbooks(t *testing.T) {
 		if !anchors[m[1]] {
 			t.Errorf("docs/runbooks.md: link to #%s, which is no heading", m[1])
 		}
+	}
+}
+
+// TestPrometheusRuleMatchesRules checks that the PrometheusRule of k8s/
+// carries exactly the rules of prometheus/rules.yml (make sync-k8s).
+func TestPrometheusRuleMatchesRules(t *testing.T) {
+	var pr struct {
+		APIVersion string         `json:"apiVersion"`
+		Kind       string         `json:"kind"`
+		Metadata   map[string]any `json:"metadata"`
+		Spec       ruleFile       `json:"spec"`
+	}
+	readYAML(t, "../k8s/base/prometheusrule.yaml", &pr, true)
+	if pr.APIVersion != "monitoring.coreos.com/v1" || pr.Kind != "PrometheusRule" {
+		t.Errorf("k8s/base/prometheusrule.yaml: %s/%s, want monitoring.coreos.com/v1/PrometheusRule", pr.APIVersion, pr.Kind)
+	}
+	if !reflect.DeepEqual(pr.Spec, loadRules(t)) {
+		t.Error("k8s/base/prometheusrule.yaml differs from prometheus/rules.yml: run make sync-k8s")
 	}
 }

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,6 +51,17 @@ type serviceMonitor struct {
 	} `json:"spec"`
 }
 
+// prometheusRule is the Prometheus Operator's PrometheusRule; its groups
+// are deploy/prometheus/rules.yml's, which deploy's tests decode strictly
+// and compare.
+type prometheusRule struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Groups []json.RawMessage `json:"groups"`
+	} `json:"spec"`
+}
+
 // kinds maps apiVersion/kind to the type a manifest must decode into.
 var kinds = map[string]func() any{
 	"v1/Namespace":                            func() any { return &corev1.Namespace{} },
@@ -63,6 +75,7 @@ var kinds = map[string]func() any{
 	"autoscaling/v2/HorizontalPodAutoscaler":  func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
 	"networking.k8s.io/v1/NetworkPolicy":      func() any { return &networkingv1.NetworkPolicy{} },
 	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return &serviceMonitor{} },
+	"monitoring.coreos.com/v1/PrometheusRule": func() any { return &prometheusRule{} },
 }
 
 // object is one decoded manifest.
