@@ -45,6 +45,7 @@ func views(t *testing.T) map[string]*bundle {
 	used := map[string]bool{}
 	base := loadKustomization(t, "base", used)
 	overlay := loadKustomization(t, "overlays/external-etcd", used)
+	keda := loadKustomization(t, "overlays/queue-autoscaling", used)
 	example := loadKustomization(t, "examples/bootstrap", used)
 	// No stray manifest: every file under k8s/ but the tests and the docs
 	// belongs to a kustomization.
@@ -71,7 +72,8 @@ func views(t *testing.T) map[string]*bundle {
 			t.Errorf("%s: namespace %q, want %q", b.dir, b.k.Namespace, namespace)
 		}
 	}
-	return map[string]*bundle{"base": join(base, example), "external-etcd": join(overlay, example)}
+	return map[string]*bundle{"base": join(base, example), "external-etcd": join(overlay, example),
+		"queue-autoscaling": join(keda, example)}
 }
 
 // find returns the objects of a kind ("Service", ...).
@@ -508,6 +510,9 @@ func checkStatefulSets(t *testing.T, b *bundle) {
 
 // checkScaling checks the HPA and the PodDisruptionBudgets: their targets
 // exist, and they leave room for voluntary disruptions.
+// leaderOnly finds the filter that keeps the leading coordinator's series.
+var leaderOnly = regexp.MustCompile(`thresher_coordinator_leader(\{[^}]*\})? == 1`)
+
 func checkScaling(t *testing.T, b *bundle) {
 	deps := find[appsv1.Deployment](b)
 	hpaMin := map[string]int32{}
@@ -537,8 +542,48 @@ func checkScaling(t *testing.T, b *bundle) {
 			}
 		}
 	}
+	for name, so := range find[scaledObject](b) {
+		ref := so.Spec.ScaleTargetRef
+		d := deps[ref.Name]
+		if ref.Kind != "Deployment" || ref.APIVersion != "apps/v1" || d == nil {
+			t.Errorf("ScaledObject %s: target %s %s is no Deployment", name, ref.Kind, ref.Name)
+			continue
+		}
+		if _, ok := hpaMin[ref.Name]; ok {
+			t.Errorf("ScaledObject %s: Deployment %s has an HPA as well", name, ref.Name)
+		}
+		if d.Spec.Replicas != nil {
+			t.Errorf("Deployment %s: replicas is set, but ScaledObject %s owns the count", ref.Name, name)
+		}
+		if so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount < 2 || so.Spec.MaxReplicaCount < *so.Spec.MinReplicaCount {
+			t.Errorf("ScaledObject %s: want 2 <= minReplicaCount <= maxReplicaCount", name)
+			continue
+		}
+		if f := so.Spec.Fallback; f == nil || f.Replicas < *so.Spec.MinReplicaCount {
+			t.Errorf("ScaledObject %s: needs a fallback of at least minReplicaCount replicas", name)
+		}
+		hpaMin[ref.Name] = *so.Spec.MinReplicaCount
+		var queue, cpu bool
+		for _, tr := range so.Spec.Triggers {
+			switch tr.Type {
+			case "prometheus":
+				q := tr.Metadata["query"]
+				queue = strings.Contains(q, "thresher_tasks_queued") && leaderOnly.MatchString(q)
+				if _, err := strconv.ParseFloat(tr.Metadata["threshold"], 64); err != nil || tr.Metadata["serverAddress"] == "" {
+					t.Errorf("ScaledObject %s: the prometheus trigger needs a serverAddress and a numeric threshold", name)
+				}
+			case "cpu":
+				cpu = tr.MetricType == "Utilization" && tr.Metadata["value"] != ""
+			default:
+				t.Errorf("ScaledObject %s: unexpected trigger %s", name, tr.Type)
+			}
+		}
+		if !queue || !cpu {
+			t.Errorf("ScaledObject %s: want a trigger on the leader's thresher_tasks_queued and a CPU trigger (queue %v, cpu %v)", name, queue, cpu)
+		}
+	}
 	if _, ok := hpaMin["thresher-worker"]; !ok {
-		t.Error("the worker Deployment has no HPA")
+		t.Error("the worker Deployment has no HPA or ScaledObject")
 	}
 	replicas := func(w workload) int32 {
 		name := strings.Fields(w.where)[1]
@@ -596,8 +641,15 @@ func checkServiceMonitors(t *testing.T, b *bundle) {
 	for _, sc := range jobsCfg.ScrapeConfigs {
 		jobs[sc.JobName] = true
 	}
+	// etcd's job is its own: no rule or panel of deploy/ reads it.
+	jobs["etcd"] = true
+	want := map[string][]string{"thresher": {"coordinator", "thresher-worker"}, "etcd": {"etcd"}}
 	svcs := find[corev1.Service](b)
-	for name, sm := range find[serviceMonitor](b) {
+	sms := find[serviceMonitor](b)
+	if sms["thresher"] == nil || (sms["etcd"] == nil) == (svcs["etcd"] != nil) {
+		t.Errorf("want ServiceMonitor thresher, and etcd exactly when the etcd Service is deployed")
+	}
+	for name, sm := range sms {
 		var picked []string
 		for sname, s := range svcs {
 			if selects(t, &sm.Spec.Selector, s.Labels) {
@@ -605,8 +657,8 @@ func checkServiceMonitors(t *testing.T, b *bundle) {
 			}
 		}
 		slices.Sort(picked)
-		if !slices.Equal(picked, []string{"coordinator", "thresher-worker"}) {
-			t.Errorf("ServiceMonitor %s selects Services %v, want coordinator and thresher-worker", name, picked)
+		if !slices.Equal(picked, want[name]) {
+			t.Errorf("ServiceMonitor %s selects Services %v, want %v", name, picked, want[name])
 		}
 		for _, ep := range sm.Spec.Endpoints {
 			for _, sname := range picked {
@@ -615,6 +667,9 @@ func checkServiceMonitors(t *testing.T, b *bundle) {
 					t.Errorf("ServiceMonitor %s: Service %s has no port %q", name, sname, ep.Port)
 				}
 				job := sname // the operator's default job label
+				if sm.Spec.JobLabel != "" {
+					job = s.Labels[sm.Spec.JobLabel]
+				}
 				for _, r := range ep.Relabelings {
 					if r.TargetLabel != "job" || len(r.SourceLabels) != 1 {
 						continue
