@@ -98,7 +98,8 @@ proto-python: ## regenerate the Python gRPC stubs in clients/python/thresher/thr
 
 # --- deploy/ and k8s/ ------------------------------------------------------
 
-IMAGE ?= ghcr.io/thresher/thresher:latest
+# Tagged with the version (make image VERSION=0.1.0 for the release k8s/ pins).
+IMAGE ?= ghcr.io/thresher/thresher:$(VERSION)
 
 # The head of k8s/base/prometheusrule.yaml; its spec is deploy/prometheus/rules.yml.
 PROMETHEUS_RULE_HEAD := \
@@ -107,7 +108,9 @@ PROMETHEUS_RULE_HEAD := \
 	'\# select rules by a label (e.g. release: <name>): add it here.' \
 	'apiVersion: monitoring.coreos.com/v1' 'kind: PrometheusRule' 'metadata:' \
 	'  name: thresher' '  labels:' '    app.kubernetes.io/name: thresher' \
-	'    app.kubernetes.io/part-of: thresher' 'spec:'
+	'    app.kubernetes.io/component: monitoring' '    app.kubernetes.io/part-of: thresher' \
+	'    app.kubernetes.io/instance: thresher' '    app.kubernetes.io/version: "0.1.0"' \
+	'    app.kubernetes.io/managed-by: kustomize' 'spec:'
 
 .PHONY: promtool-check image demo sync-k8s
 
@@ -118,13 +121,14 @@ promtool-check: ## check deploy/prometheus with promtool and run the rule unit t
 	[ $$rc -eq 0 ] || exit $$rc; \
 	cd deploy/prometheus && promtool check config prometheus.yml && promtool check rules rules.yml && promtool test rules rules_test.yml
 
-image: ## build the container image with Docker (deploy/Dockerfile; IMAGE=ghcr.io/thresher/thresher:latest)
+image: ## build the container image with Docker (deploy/Dockerfile), tagged and labelled with VERSION
 	@if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then \
 		echo "make image: no Docker engine available here (docker missing or 'docker info' fails)."; \
 		echo "  On a machine with Docker run: DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile -t $(IMAGE) ."; \
 		exit 1; \
 	fi
-	DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+	DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) \
+		--build-arg REVISION=$$(git rev-parse HEAD) --build-arg CREATED=$$(git log -1 --format=%cI) -t $(IMAGE) .
 
 demo: build ## local cluster (etcd, coordinator, 2 workers) + Prometheus, a long bootstrap job; Ctrl-C stops
 	deploy/demo.sh

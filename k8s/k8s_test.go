@@ -29,7 +29,67 @@ import (
 const (
 	image     = "ghcr.io/thresher/thresher"
 	namespace = "thresher"
+	// version is the release the manifests deploy: the image tag and the
+	// app.kubernetes.io/version label of thresher's objects.
+	version = "0.1.0"
 )
+
+// recommendedLabels are Kubernetes's recommended labels; every object and
+// pod template carries them all (the Namespace, shared by the components,
+// has no component).
+var recommendedLabels = []string{"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+	"app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"}
+
+// checkLabels checks the recommended labels of an object (kind and name
+// say which): the version is thresher's release, or etcd's image tag for
+// etcd's objects.
+func checkLabels(t *testing.T, b *bundle, where, kind string, labels map[string]string) {
+	t.Helper()
+	for _, l := range recommendedLabels {
+		if labels[l] == "" && !(kind == "v1/Namespace" && l == "app.kubernetes.io/component") {
+			t.Errorf("%s: no label %s", where, l)
+		}
+	}
+	want := version
+	if labels["app.kubernetes.io/name"] == "etcd" {
+		want = ""
+		for _, w := range workloads(b) {
+			for _, c := range w.pod.Spec.Containers {
+				if tag, ok := strings.CutPrefix(c.Image, "gcr.io/etcd-development/etcd:v"); ok {
+					want = tag
+				}
+			}
+		}
+	}
+	if got := labels["app.kubernetes.io/version"]; got != want {
+		t.Errorf("%s: app.kubernetes.io/version %q, want %q", where, got, want)
+	}
+	if labels["app.kubernetes.io/part-of"] != "thresher" || labels["app.kubernetes.io/instance"] != "thresher" ||
+		labels["app.kubernetes.io/managed-by"] != "kustomize" {
+		t.Errorf("%s: want part-of and instance thresher, managed-by kustomize: %v", where, labels)
+	}
+}
+
+// TestRecommendedLabels checks the labels of every object, pod template
+// and generated ConfigMap, and that the base pins the image to the release.
+func TestRecommendedLabels(t *testing.T) {
+	for view, b := range views(t) {
+		for _, o := range b.objects {
+			checkLabels(t, b, view+": "+o.kind+" "+o.name, o.kind, o.labels)
+		}
+		for _, w := range workloads(b) {
+			checkLabels(t, b, view+": "+w.where+" pod template", "", w.pod.Labels)
+		}
+		for name, cm := range b.configMaps {
+			checkLabels(t, b, view+": generated ConfigMap "+name, "v1/ConfigMap", cm.labels)
+		}
+	}
+	used := map[string]bool{}
+	base := loadKustomization(t, "base", used)
+	if len(base.k.Images) != 1 || base.k.Images[0].Name != image || base.k.Images[0].NewTag != version {
+		t.Errorf("base/kustomization.yaml: images %+v, want %s with newTag %s", base.k.Images, image, version)
+	}
+}
 
 // externalSecrets are created by the operator before deploying (README.md
 // shows how); their keys are the files 'thresher certs' writes.
@@ -325,8 +385,8 @@ func checkEnv(t *testing.T, where string, c corev1.Container, b *bundle) map[str
 // THRESHER_* variables the binary accepts, and what they must agree with.
 func checkThresher(t *testing.T, b *bundle, w workload, where string, c corev1.Container, env map[string]string,
 	volumes map[string]corev1.Volume) {
-	if c.Image != image+":latest" {
-		t.Errorf("%s: image %s, want %s:latest (kustomize images: changes it)", where, c.Image, image)
+	if c.Image != image+":"+version {
+		t.Errorf("%s: image %s, want %s:%s, the release of the manifests (kustomize images: changes it)", where, c.Image, image, version)
 	}
 	if len(c.Command) > 0 || len(c.Args) == 0 {
 		t.Errorf("%s: the image's entrypoint is the binary: give the subcommand as the first argument", where)

@@ -14,7 +14,7 @@ import (
 // TestKustomizeRender renders each kustomization with `kubectl kustomize`
 // where kubectl exists (the other tests do not need it) and checks the
 // output as Kubernetes would get it: strictly decoded, every object in the
-// namespace, small enough for kubectl apply, ConfigMap references renamed to the generated (hashed) names,
+// namespace, with the recommended labels, small enough for kubectl apply, ConfigMap references renamed to the generated (hashed) names,
 // and the overlay without etcd.
 func TestKustomizeRender(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
@@ -36,6 +36,7 @@ func TestKustomizeRender(t *testing.T) {
 			cms := find[corev1.ConfigMap](b)
 			for _, o := range objs {
 				checkSize(t, o.kind+" "+o.name, o.obj)
+				checkLabels(t, b, o.kind+" "+o.name, o.kind, o.labels)
 				if ns := namespaceOf(o); o.kind != "v1/Namespace" && ns != namespace {
 					t.Errorf("%s %s: namespace %q", o.kind, o.name, ns)
 				}
