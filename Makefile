@@ -33,7 +33,7 @@ RACE_PKGS := ./coordinator/... ./worker/... ./inprocess/... ./cluster/... ./esti
 .PHONY: help build test test-short example check proto proto-python fuzz bench bench-memory bench-cluster chaos load
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build the binary bin/thresher
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/thresher
