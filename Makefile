@@ -66,7 +66,7 @@ bench: build ## kernel benchmarks: go test -bench, then 'thresher bench' on hans
 bench-memory: build ## peak RSS of in-process xthreg on a generated 220 MB CSV and a 10^6-column one (scripts/bench-memory.sh)
 	BIN=$(BIN) scripts/bench-memory.sh
 
-bench-cluster: ## cluster scaling (1 vs 2 workers) and dispatch rate (scripts/bench-cluster.sh)
+bench-cluster: ## cluster scaling (1 vs 2 workers), dispatch rate, busy share with simulated tasks (scripts/bench-cluster.sh)
 	scripts/bench-cluster.sh
 
 chaos: ## chaos test, ROUNDS rounds (default 10; scripts/chaos.sh)

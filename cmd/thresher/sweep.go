@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/thresher/thresher/estimators/dynthreshold"
 	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -326,39 +325,21 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if format == "json" {
-		type labelled struct {
-			Label  string          `json:"label"`
-			Result json.RawMessage `json:"result"`
-		}
-		var out struct {
-			Results []labelled `json:"results"`
-		}
-		for i, r := range results {
-			out.Results = append(out.Results, labelled{entries[i].Label, r})
-		}
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+	registry := kinds.Builtin()
+	labels := make([]string, len(entries))
+	entryKinds := make([]model.Kind, len(entries))
+	for i, e := range entries {
+		kind, err := registry.Kind(e.Kind)
+		if err != nil {
 			return err
 		}
-	} else {
-		registry := kinds.Builtin()
-		for i, r := range results {
-			fmt.Fprintf(&buf, "=== %s ===\n", entries[i].Label)
-			kind, err := registry.Kind(entries[i].Kind)
-			if err != nil {
-				return err
-			}
-			if err := kind.WriteText(&buf, r); err != nil {
-				return err
-			}
-			buf.WriteByte('\n')
-		}
+		labels[i], entryKinds[i] = e.Label, kind
 	}
-	return writeOutput(ctx, *output, stdout, buf.Bytes())
+	report, err := renderSweep(labels, entryKinds, format, results)
+	if err != nil {
+		return err
+	}
+	return writeOutput(ctx, *output, stdout, report)
 }
 
 // sweepDataPath resolves a sweep file's data path: a relative one is

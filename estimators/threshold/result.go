@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/thresher/thresher/estimators/panel"
 )
 
 // Result is the complete output of a threshold model. Its JSON encoding is
@@ -25,10 +27,23 @@ type Result struct {
 	Covariance *Covariance `json:"covariance"`
 	// Warnings about the specification, e.g. a lagged dependent variable.
 	Warnings []string `json:"warnings,omitempty"`
+	// Notes about the data: R's row names skipped, a panel unbalanced by
+	// dropping observations with missing values.
+	Notes []string `json:"notes,omitempty"`
+	// Dropped counts the observations dropped for missing values.
+	Dropped *Dropped `json:"dropped,omitempty"`
 	// Heteroskedasticity tests the final model's residuals when the
 	// inference assumes homoskedastic errors (vce conventional).
 	Heteroskedasticity *HeteroskedasticityTest `json:"heteroskedasticity,omitempty"`
 	Model              Model                   `json:"model"`
+}
+
+// Dropped reports the observations dropped because a cell they need is
+// missing (listwise deletion): in all, and per column (an observation
+// missing several columns counts for each).
+type Dropped struct {
+	Rows     int                  `json:"rows"`
+	ByColumn []panel.MissingCount `json:"by_column"`
 }
 
 // Model records the specification a result answers.
@@ -97,6 +112,8 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 		Balanced:     p.balanced,
 		DroppedUnits: p.droppedUnits,
 		Warnings:     p.warnings,
+		Notes:        p.notes,
+		Dropped:      p.dropped,
 		Seed:         s.Seed,
 		LinearRSS:    est.LinearRSS,
 		Model: Model{Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thresholds: s.Thresholds,

@@ -104,6 +104,9 @@ type Spec struct {
 	// KeepDraws adds every stage's bootstrap statistics F* to the result
 	// (to plot their distribution).
 	KeepDraws bool
+	// MissingError makes a missing value in a used column an error;
+	// otherwise its observation is dropped (listwise, Stata's rule).
+	MissingError bool
 	// VCE selects the errors of the inference: Conventional keeps Hansen's
 	// tests and confidence sets; Robust and Cluster test with the wild
 	// cluster bootstrap and scale the LR sets by eta^2 (Hansen 2000;

@@ -68,10 +68,20 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 		r.Convention, r.Model.Depvar, strings.Join(append(append([]string{}, r.Model.Indep...), r.Model.Rx...), " "), r.Model.Qx)
 	fmt.Fprintf(w, "Units %d, periods %d, observations %d; grid %s (%d candidates), trim %v, seed %d\n\n",
 		r.NUnits, r.NPeriods, r.NObsUsed, r.Model.Grid, r.Model.Candidates, r.Model.Trim, r.Seed)
+	if d := r.Dropped; d != nil {
+		var cols []string
+		for _, c := range d.ByColumn {
+			cols = append(cols, fmt.Sprintf("%s %d", c.Column, c.Rows))
+		}
+		fmt.Fprintf(w, "Dropped %d observations with missing values (listwise; by column: %s)\n", d.Rows, strings.Join(cols, ", "))
+	}
+	for _, s := range r.Notes {
+		fmt.Fprintf(w, "Note: %s\n", s)
+	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(w, "Warning: %s\n", s)
 	}
-	if len(r.Warnings) > 0 {
+	if len(r.Warnings)+len(r.Notes) > 0 || r.Dropped != nil {
 		fmt.Fprintln(w)
 	}
 

@@ -110,6 +110,19 @@ def test_predict(binary, invest, convention):
     assert (pred.loc[used, "regime"].to_numpy() == want[used.to_numpy()]).all()
 
 
+def test_predict_two_way(binary, invest):
+    """predict() evaluates period effects (i.year), differences and
+    functions as thresher does: its residuals give the final RSS."""
+    fit = thresher.xthreg(invest, binary=binary, depvar="i", indep=["L.q", "LD.q", "abs(L.d)", "ib1980.year"],
+                          rx="L.c", qx="L.d", thnum=1, trim=0.05, bs=0)
+    assert "1975.year" in fit.params.index and "1980.year" not in fit.params.index
+    pred = fit.predict()
+    used = pred["fitted"].notna()
+    assert used.sum() == fit.nobs
+    resid = invest["i"] - pred["fitted"]
+    assert math.isclose((resid[used] ** 2).sum(), fit.stages[-1]["rss"], rel_tol=1e-10)
+
+
 def test_predict_new_data(binary, invest, hansen):
     """New rows of known units get the estimation's fixed effects; rows of
     unknown units their linear prediction xb and no fixed effect."""

@@ -30,8 +30,8 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
     coordinator ("host:port" or a list of them) the package submits the job
     to that cluster itself, over gRPC, without the binary: TLS when tls_ca
     (the PEM CA bundle) is given, verifying the certificates under
-    tls_server_name (default: the host dialled), and the bearer token in the
-    first line of token_file; plaintext only to loopback addresses. The job
+    tls_server_name (default: the host dialled), and the bearer token of the
+    first line of token_file (name:token[:admin], or a token alone); plaintext only to loopback addresses. The job
     is the one ``thresher xthreg --coordinator`` submits for the same
     options; workers and max_work apply to the binary only (the
     coordinator's --max-work bounds a cluster's jobs). vce chooses the

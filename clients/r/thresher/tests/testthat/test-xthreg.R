@@ -103,6 +103,18 @@ test_that("predict's residuals give the final stage's RSS", {
   }
 })
 
+test_that("predict evaluates period effects, differences and functions", {
+  invest <- read.csv(invest_path())
+  fit <- xthreg(invest, depvar = "i", indep = c("L.q", "LD.q", "abs(L.d)", "ib1980.year"), rx = "L.c", qx = "L.d",
+                thnum = 1, trim = 0.05, bs = 0, binary = test_binary())
+  expect_true("1975.year" %in% fit$coefficients$term)
+  expect_false("1980.year" %in% fit$coefficients$term)
+  p <- predict(fit, type = "all")
+  used <- !is.na(p$fitted)
+  expect_identical(sum(used), fit$nobs)
+  expect_equal(sum((invest$i - p$fitted)[used]^2), fit$json$stages[[1]]$rss, tolerance = 1e-10)
+})
+
 test_that("thresher's errors are R errors with its message", {
   invest <- read.csv(invest_path())
   cases <- list(list(args = list(qx = "nope"), status = 1L, message = "unknown column \"nope\""),
