@@ -72,6 +72,8 @@ type StageResult struct {
 	RegimeObs []int `json:"regime_obs"`
 	// Coefficients of the model with this stage's k thresholds.
 	Coefficients []Coefficient `json:"coefficients"`
+	// Header holds xtreg, fe's header statistics of this stage's model.
+	Header *FEHeader `json:"header"`
 }
 
 // Assemble combines point estimates and bootstrap statistics (stats[k-1]
@@ -142,6 +144,9 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 			return nil, fmt.Errorf("stage %d: %w", k+1, err)
 		}
 		sr.Coefficients = coefs
+		if sr.Header, err = p.feHeader(sr.Thresholds, coefs); err != nil {
+			return nil, fmt.Errorf("stage %d: %w", k+1, err)
+		}
 		res.Covariance = cov
 		res.Stages = append(res.Stages, sr)
 	}
