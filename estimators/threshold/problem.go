@@ -27,7 +27,8 @@ var ErrData = errors.New("invalid data for the model")
 type Problem struct {
 	spec         Spec
 	units        []string
-	nPeriods     int // distinct periods in the sample
+	periods      []int // each level row's period
+	nPeriods     int   // distinct periods in the sample
 	balanced     bool
 	droppedUnits []string // units with a single observation
 	warnings     []string // about the specification, for the report
@@ -78,7 +79,8 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
 		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel; use the wild bootstrap)", balanced)
 	}
-	p := &Problem{spec: spec, units: pn.Units, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped}
+	p := &Problem{spec: spec, units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()),
+		balanced: balanced == nil, droppedUnits: dropped}
 	switch {
 	case len(p.units) == 0:
 		return nil, fmt.Errorf("%w: every unit has a single observation (after lags); fixed effects need at least 2 observations per unit", ErrData)
