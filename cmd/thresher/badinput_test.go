@@ -108,6 +108,20 @@ func optionCases() []binaryCase {
 		{name: "predict", args: func(t *testing.T, dir string) []string {
 			return quickJob("--output", filepath.Join(dir, "r.json"), "--predict", filepath.Join(dir, "p.csv"))
 		}, changed: []string{"r.json", "p.csv"}, after: checkPredictions},
+		{name: "test-equal of a regressor not in --rx", args: flags("--test-equal", "L.q"), code: 2,
+			msg: "usage: --test-equal L.q is not a regime-dependent regressor (--rx L.c)"},
+		{name: "test-equal selects the text report's tests", args: func(t *testing.T, dir string) []string {
+			return append(quickJob("--rx", "L.c,L.q^2", "--test-equal", "L.q^2"), "--format", "text", "--output", filepath.Join(dir, "r.txt"))
+		}, changed: []string{"r.txt"}, after: func(t *testing.T, dir string) {
+			raw, err := os.ReadFile(filepath.Join(dir, "r.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(raw), "Equal slopes of L.q^2 across regimes (Wald, conventional covariance): F(1, ") ||
+				strings.Contains(string(raw), "Equal slopes of L.c") {
+				t.Errorf("the report prints other equal-slope tests than L.q^2's:\n%s", raw)
+			}
+		}},
 		{name: "fractional units", args: func(t *testing.T, dir string) []string {
 			return []string{"simulate", "threshold", "--units", "2.5", "--out", dir}
 		}, code: 2, msg: `invalid value "2.5" for flag --units`},

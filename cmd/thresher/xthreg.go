@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,9 +96,11 @@ type xthregConfig struct {
 	format  string
 	output  string
 	predict string
-	local   localFlags
-	maxData *int
-	remote  remoteFlags
+	// testEqual selects the equal-slope tests the text report prints.
+	testEqual listFlag
+	local     localFlags
+	maxData   *int
+	remote    remoteFlags
 }
 
 // localFlags configure the in-process cluster that runs a job when no
@@ -220,6 +223,8 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
 	fs.StringVar(&c.predict, "predict", "", "write id, time, regime, fitted value, residual and fixed effect of every observation of the final regression to this CSV file")
+	fs.Var(&c.testEqual, "test-equal", "regime-dependent regressors, comma-separated, whose Wald test of equal slopes across regimes the text report prints "+
+		"(default all; the JSON always holds every one)")
 	c.local.register(fs)
 	c.maxData = registerMaxDataset(fs)
 	c.remote.register(fs)
@@ -279,6 +284,11 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := c.checkPredict(); err != nil {
 		return err
 	}
+	for _, name := range c.testEqual {
+		if !slices.Contains(c.Rx, name) {
+			return fmt.Errorf("%w: --test-equal %s is not a regime-dependent regressor (--rx %s)", errUsage, name, strings.Join(c.Rx, ","))
+		}
+	}
 	data, err := readData(ctx, c.data, *c.maxData)
 	if err != nil {
 		return err
@@ -298,11 +308,32 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	report, err := renderResult(threshold.Kind{}, c.format, results[0])
+	report, err := c.render(results[0])
 	if err != nil {
 		return err
 	}
 	return writeOutput(ctx, c.output, stdout, report)
+}
+
+// render renders the result in --format, the text report with the
+// equal-slope tests of --test-equal alone when it is given.
+func (c *xthregConfig) render(result []byte) ([]byte, error) {
+	if c.format != "text" || len(c.testEqual) == 0 {
+		return renderResult(threshold.Kind{}, c.format, result)
+	}
+	res, err := threshold.DecodeResult(result)
+	if err != nil {
+		return nil, err
+	}
+	vce, err := threshold.ParseVCE(res.Model.VCE)
+	if err != nil {
+		return nil, err
+	}
+	last := &res.Stages[len(res.Stages)-1]
+	last.EqualSlopes = slices.DeleteFunc(last.EqualSlopes, func(e threshold.EqualSlopesTest) bool { return !slices.Contains(c.testEqual, e.Regressor) })
+	var b bytes.Buffer
+	err = res.WriteText(&b, vce)
+	return b.Bytes(), err
 }
 
 // checkPredict checks, before the job runs, the file of --predict: a file

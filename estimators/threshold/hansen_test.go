@@ -198,7 +198,9 @@ func TestXthregGiven(t *testing.T) {
 	}
 	for _, line := range []string{"     within  = 0.0951", "     between = 0.0692", "     overall = 0.0660",
 		"F(7,7338)          =     110.21", "corr(u_i, Xb)  = -0.3972", "sigma_u |  0.03980548", "sigma_e |  0.04922656",
-		"rho |  0.39535508", "F test that all u_i=0: F(564, 7338) = 6.90, Prob > F = 0.0000"} {
+		"rho |  0.39535508", "F test that all u_i=0: F(564, 7338) = 6.90, Prob > F = 0.0000",
+		// (S_0 - S_1)/s^2 = 35.1964 * 7338/7896, Hansen's F1 with the regression's df.
+		"Equal slopes of c1 across regimes (Wald, conventional covariance): F(1, 7338) = 32.71, Prob > F = 0.0000"} {
 		if !strings.Contains(text.String(), line) {
 			t.Errorf("the single-threshold report lacks %q:\n%s", line, text.String())
 		}

@@ -155,6 +155,10 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 			"sigma_u", h.SigmaU, "sigma_e", h.SigmaE, "rho", h.Rho, line)
 		fmt.Fprintf(w, "F test that all u_i=0: F(%d, %d) = %.2f, Prob > F = %.4f\n", h.FUnits.DF1, h.FUnits.DF2, h.FUnits.Stat, h.FUnits.PValue)
 	}
+	for _, e := range last.EqualSlopes {
+		fmt.Fprintf(w, "Equal slopes of %s across regimes (Wald, %s covariance): F(%d, %d) = %.2f, Prob > F = %.4f\n",
+			e.Regressor, e.VCE, e.DF1, e.DF2, e.Stat, e.PValue)
+	}
 	for i, label := range last.Regimes {
 		fmt.Fprintf(w, "regime %d: %s\n", i, label)
 	}
