@@ -1,10 +1,14 @@
 package threshold
 
 import (
+	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/thresher/thresher/estimators/panel"
 )
 
 // TestFEHeaderIndependent recomputes xtreg, fe's header from its
@@ -174,5 +178,27 @@ func TestFEHeaderIndependent(t *testing.T) {
 				t.Errorf("p-values %v and %v; want tiny positive values for a strong slope and unit effects", h.F.PValue, h.FUnits.PValue)
 			}
 		})
+	}
+}
+
+// TestFEHeaderNoResidualDF checks the message for a regression without
+// residual degrees of freedom: Hansen's transform leaves 4 rows for 2 units
+// and 2 slopes.
+func TestFEHeaderNoResidualDF(t *testing.T) {
+	csv := "id,t,y,x,q\n1,1,1,0.5,0.1\n1,2,2,0.7,0.9\n1,3,2.5,0.1,0.5\n2,1,0.3,0.2,0.2\n2,2,1.2,0.9,0.8\n2,3,1.9,0.3,0.4\n"
+	tab, err := panel.ReadCSV(strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Convention: Hansen, ID: "id", Time: "t", Depvar: "y", Rx: []string{"x"}, Qx: "q", Thresholds: 1,
+		Trim: []float64{0.1}, Reps: []int{0}, Given: []float64{0.45}}
+	p, err := Prepare(tab, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Estimate(Options{})
+	want := "stage 1: invalid data for the model: 4 observations leave no residual degrees of freedom for 2 units and 2 slopes"
+	if !errors.Is(err, ErrData) || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
 	}
 }

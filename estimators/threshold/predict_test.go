@@ -90,6 +90,9 @@ func TestWritePredictionsForeignResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := p.WritePredictions(&strings.Builder{}, &Result{}); err == nil || err.Error() != "the result has no stage to predict from" {
+		t.Errorf("error %v for a result without stages", err)
+	}
 	res := &Result{Stages: []StageResult{{K: 2, Thresholds: []float64{0.3, 0.6}}}, Coefficients: []Coefficient{{Name: "x"}, {Name: "x"}}}
 	err = p.WritePredictions(&strings.Builder{}, res)
 	if want := "the result has 2 slopes and 2 thresholds, the data's model 3 slopes: the result does not belong to these data"; err == nil || err.Error() != want {
