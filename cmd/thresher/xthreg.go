@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +24,10 @@ import (
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/inprocess"
+	"github.com/thresher/thresher/internal/outfile"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -91,9 +97,12 @@ type xthregConfig struct {
 	data    string
 	format  string
 	output  string
-	local   localFlags
-	maxData *int
-	remote  remoteFlags
+	predict string
+	// testEqual selects the equal-slope tests the text report prints.
+	testEqual listFlag
+	local     localFlags
+	maxData   *int
+	remote    remoteFlags
 }
 
 // localFlags configure the in-process cluster that runs a job when no
@@ -219,6 +228,9 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	c.modelConfig.register(fs)
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
+	fs.StringVar(&c.predict, "predict", "", "write id, time, regime, fitted value, residual and fixed effect of every observation of the final regression to this CSV file")
+	fs.Var(&c.testEqual, "test-equal", "regime-dependent regressors, comma-separated, whose Wald test of equal slopes across regimes the text report prints "+
+		"(default all; the JSON always holds every one)")
 	c.local.register(fs)
 	c.maxData = registerMaxDataset(fs)
 	c.remote.register(fs)
@@ -275,6 +287,14 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkOutput(c.output, c.data); err != nil {
 		return err
 	}
+	if err := c.checkPredict(); err != nil {
+		return err
+	}
+	for _, name := range c.testEqual {
+		if !slices.Contains(c.Rx, name) {
+			return fmt.Errorf("%w: --test-equal %s is not a regime-dependent regressor (--rx %s)", errUsage, name, strings.Join(c.Rx, ","))
+		}
+	}
 	data, err := readData(ctx, c.data, *c.maxData)
 	if err != nil {
 		return err
@@ -283,17 +303,97 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if c.predict != "" {
+		if err := c.writePredictions(ctx, data, results[0]); err != nil {
+			return err
+		}
+	}
 	if c.format == "json" {
 		// The text report prints the warnings; the JSON holds them unseen.
 		if err := warnJSON(stderr, results[0]); err != nil {
 			return err
 		}
 	}
-	report, err := renderResult(threshold.Kind{}, c.format, results[0])
+	report, err := c.render(results[0])
 	if err != nil {
 		return err
 	}
 	return writeOutput(ctx, c.output, stdout, report)
+}
+
+// render renders the result in --format, the text report with the
+// equal-slope tests of --test-equal alone when it is given.
+func (c *xthregConfig) render(result []byte) ([]byte, error) {
+	if c.format != "text" || len(c.testEqual) == 0 {
+		return renderResult(threshold.Kind{}, c.format, result)
+	}
+	res, err := threshold.DecodeResult(result)
+	if err != nil {
+		return nil, err
+	}
+	vce, err := threshold.ParseVCE(res.Model.VCE)
+	if err != nil {
+		return nil, err
+	}
+	last := &res.Stages[len(res.Stages)-1]
+	last.EqualSlopes = slices.DeleteFunc(last.EqualSlopes, func(e threshold.EqualSlopesTest) bool { return !slices.Contains(c.testEqual, e.Regressor) })
+	var b bytes.Buffer
+	err = res.WriteText(&b, vce)
+	return b.Bytes(), err
+}
+
+// checkPredict checks, before the job runs, the file of --predict: a file
+// that is neither the data nor the report.
+func (c *xthregConfig) checkPredict() error {
+	switch {
+	case c.predict == "":
+		return nil
+	case c.predict == "-":
+		return fmt.Errorf("%w: --predict needs a file name; the report goes to stdout", errUsage)
+	case c.output != "" && c.output != "-" && sameFile(c.predict, c.output):
+		return fmt.Errorf("%w: --predict %s is the file of --output; name another file", errUsage, c.predict)
+	}
+	return checkOutputFlag("predict", c.predict, c.data)
+}
+
+// sameFile reports whether two paths name the same file, or the same name
+// of a file not yet created.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	return filepath.Clean(a) == filepath.Clean(b)
+}
+
+// writePredictions prepares the model on the data again, here in the
+// client, and writes the predictions of the job's result to --predict.
+func (c *xthregConfig) writePredictions(ctx context.Context, data, result []byte) error {
+	spec, _, err := c.Config.Spec()
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	table, err := panel.ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	p, err := threshold.Prepare(table, spec)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	res, err := threshold.DecodeResult(result)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	var b bytes.Buffer
+	if err := p.WritePredictions(&b, res); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	if err := outfile.Write(ctx, c.predict, b.Bytes(), outfile.Perm); err != nil {
+		return fmt.Errorf("write --predict: %w", err)
+	}
+	return nil
 }
 
 // abandonWait bounds the shutdown of an interrupted command's in-process

@@ -27,7 +27,8 @@ var ErrData = errors.New("invalid data for the model")
 type Problem struct {
 	spec         Spec
 	units        []string
-	nPeriods     int // distinct periods in the sample
+	periods      []int // each level row's period
+	nPeriods     int   // distinct periods in the sample
 	balanced     bool
 	droppedUnits []string // units with a single observation
 	warnings     []string // about the specification, for the report
@@ -86,7 +87,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		}
 		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel%s; use the wild bootstrap)", balanced, after)
 	}
-	p := &Problem{spec: spec, units: pn.Units, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
+	p := &Problem{spec: spec, units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
 		notes: t.Notes()}
 	if pn.MissingRows > 0 {
 		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing}
