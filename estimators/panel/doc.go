@@ -15,6 +15,8 @@
 // that lag arithmetic cannot overflow. Numbers in variable lists follow the
 // same grammar.
 //
+// A NUL byte, which no text file holds, is a format error naming its line.
+//
 // ReadCSV streams the file and keeps only the text of the columns it is
 // asked for (all by default); Build parses the cells a model uses as it
 // builds the rows, so the memory of a table is about the kept text plus four

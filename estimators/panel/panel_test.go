@@ -89,6 +89,8 @@ func TestReadCSVErrors(t *testing.T) {
 		{"empty column name", "id,,x\n1,1,2\n", ErrHeader, "column 2 has an empty name"},
 		{"ragged row", "id,t,x\n1,1\n", ErrFormat, "wrong number of fields"},
 		{"not UTF-8", "id,t,x\n1,1,\xff\n", ErrFormat, "UTF-8"},
+		{"NUL bytes", "\x00\x00\x00", ErrFormat, "line 1 holds a NUL byte: the file is not text (CSV)"},
+		{"a NUL byte in an unused cell", "id,t,x\n1,1,2\n1,2,\x00\n", ErrFormat, "line 3 holds a NUL byte"},
 	}
 	for _, c := range cases {
 		_, err := ReadCSV(strings.NewReader(c.csv))

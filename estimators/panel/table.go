@@ -2,6 +2,7 @@ package panel
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -90,7 +91,7 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(&textReader{r: br})
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -187,10 +188,31 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 // anything else an error of the underlying reader.
 func readError(err error) error {
 	var parse *csv.ParseError
-	if errors.As(err, &parse) {
+	switch {
+	case errors.As(err, &parse):
 		return fmt.Errorf("%w: %v", ErrFormat, err)
+	case errors.Is(err, ErrFormat): // from textReader
+		return err
 	}
 	return fmt.Errorf("read CSV: %w", err)
+}
+
+// textReader fails at the first NUL byte, which no text file holds: a
+// binary file (or one of zeros) is refused at once rather than read as one
+// huge field.
+type textReader struct {
+	r     io.Reader
+	lines int // newlines read so far
+}
+
+func (t *textReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if i := bytes.IndexByte(p[:n], 0); i >= 0 {
+		line := t.lines + bytes.Count(p[:i], []byte{'\n'}) + 1
+		return i, fmt.Errorf("%w: line %d holds a NUL byte: the file is not text (CSV)", ErrFormat, line)
+	}
+	t.lines += bytes.Count(p[:n], []byte{'\n'})
+	return n, err
 }
 
 // addLine records the file line of the next data row.
