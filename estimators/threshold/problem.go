@@ -252,10 +252,9 @@ func (p *Problem) snapGiven(given []float64) ([]float64, error) {
 		}
 	}
 	for i := range out {
-		for j := 0; j < i; j++ {
-			if out[i] == out[j] {
-				return nil, fmt.Errorf("%w: given thresholds %d and %d are both %v", ErrSpec, j+1, i+1, out[i])
-			}
+		if j := slices.Index(out[:i], out[i]); j >= 0 {
+			return nil, fmt.Errorf("%w: given thresholds %d (%v) and %d (%v) snap to the same candidate %v of %s (within 1e-6, relative)",
+				ErrData, j+1, given[j], i+1, given[i], out[i], p.qName)
 		}
 	}
 	return out, nil
