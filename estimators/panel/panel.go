@@ -94,15 +94,25 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 		}
 		return cmp.Compare(periods[a], periods[b])
 	}
-	order := make([]int, t.rows)
-	for r := range order {
-		order[r] = r
+	// A file already in order (the common case) needs no permutation.
+	var order []int // row i is order[i], or i when nil
+	for r := 1; r < t.rows && order == nil; r++ {
+		if byKey(r-1, r) > 0 {
+			order = make([]int, t.rows)
+			for k := range order {
+				order[k] = k
+			}
+			slices.SortFunc(order, byKey)
+		}
 	}
-	if !slices.IsSortedFunc(order, byKey) {
-		slices.SortFunc(order, byKey)
+	row := func(i int) int {
+		if order == nil {
+			return i
+		}
+		return order[i]
 	}
-	for i := 1; i < len(order); i++ {
-		if a, b := order[i-1], order[i]; byKey(a, b) == 0 {
+	for i := 1; i < t.rows; i++ {
+		if a, b := row(i-1), row(i); byKey(a, b) == 0 {
 			return nil, fmt.Errorf("%w: unit %s, period %d appears on lines %d and %d",
 				ErrDuplicate, quote(labels[unitOf[a]]), periods[a], min(t.Line(a), t.Line(b)), max(t.Line(a), t.Line(b)))
 		}
@@ -122,14 +132,15 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 		}
 		return values[u]
 	}
-	for i, r := range order {
+	for i := range t.rows {
+		r := row(i)
 		// A row stays only if every lag it needs exists: the row of its
 		// unit with period t-k is at most k rows before it.
 		complete := true
 		for l, k := range lags {
 			source[l] = -1
 			for j := i; j >= max(0, i-k); j-- {
-				s := order[j]
+				s := row(j)
 				if unitOf[s] != unitOf[r] || periods[s] < periods[r]-k {
 					break
 				}
