@@ -285,13 +285,13 @@ const abandonWait = 300 * time.Millisecond
 // runJob runs specifications on the remote cluster or, when no coordinator
 // is given, on an in-process cluster, and returns one JSON result per
 // specification.
-func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *dataset, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
 	addrs := remote.coordinator
 	opts, err := remote.dialOptions()
 	if err != nil {
 		return nil, err
 	}
-	work, err := jobspec.CheckWork(kinds.Builtin(), specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
+	work, err := jobspec.CheckWork(kinds.Builtin(), specs, data.rows, float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
 	if err != nil {
 		return nil, err
 	}
@@ -304,8 +304,8 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
 		}
 		// The client has checked the dataset's size against its own limit.
-		// (The closure keeps the limit, not the data, alive.)
-		limit := max(len(data), defaultMaxDatasetBytes)
+		limit := max(int(data.size), defaultMaxDatasetBytes)
+		limitMemory(data.size)
 		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
 			Coordinator: func(c *coordinator.Config) {
 				c.MaxWork = float64(remote.maxWork)
@@ -335,7 +335,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 	// The estimate is stated once the job is submitted: a failure to
 	// reach the cluster stays a one-line message.
 	submitted := false
-	results, err := cl.Run(ctx, data, specs, func(ev *pb.JobEvent) {
+	results, err := cl.RunFrom(ctx, data.open, specs, func(ev *pb.JobEvent) {
 		if !submitted {
 			submitted = true
 			fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
