@@ -97,24 +97,27 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 		}
 		return nil, status.Error(code, err.Error())
 	}
-	for i, item := range req.Spec.Specs {
-		if i == len(req.Spec.Specs)-1 {
-			// The last preparation may free the table once it has built
-			// its columns (the cache holds it weakly).
-			table = nil
+	specs := req.Spec.Specs
+	check := func(i int, table *panel.Table) error {
+		err := s.validate(sha, table, specs[i])
+		if err != nil && len(specs) > 1 {
+			err = fmt.Errorf("specification %s: %w", jobspec.Label(specs[i], i), err)
 		}
-		err := s.validate(ctx, sha, table, item)
-		if err != nil && len(req.Spec.Specs) > 1 {
-			err = fmt.Errorf("specification %s: %w", jobspec.Label(item, i), err)
+		if err != nil {
+			return status.Error(codes.InvalidArgument, err.Error())
 		}
-		switch {
-		case errors.Is(err, datastore.ErrNotFound):
-			return nil, status.Errorf(codes.FailedPrecondition, "dataset %s is not stored: upload it first", sha)
-		case err != nil && !errors.As(err, &invalid):
-			return nil, status.Error(codes.Unavailable, err.Error())
-		case err != nil:
-			return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil
+	}
+	for i := range len(specs) - 1 {
+		if err := check(i, table); err != nil {
+			return nil, err
 		}
+	}
+	// Nothing uses the table after the last validation, so that its
+	// preparation may free it once it has built its columns (the cache
+	// holds it weakly).
+	if err := check(len(specs)-1, table); err != nil {
+		return nil, err
 	}
 	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(req.Spec)
 	if err != nil {
@@ -138,21 +141,14 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	return &pb.SubmitResponse{JobId: req.JobId}, nil
 }
 
-// validate decodes a specification and prepares it as a worker would, on
-// table or, when it is nil, on the cached dataset; the prepared model stays
-// cached for the job's run. A specification that does not decode or
-// prepare is an InvalidError.
-func (s *jobsService) validate(ctx context.Context, sha string, table *panel.Table, item *pb.Specification) error {
+// validate decodes a specification and prepares it as a worker would; the
+// prepared model stays cached for the job's run.
+func (s *jobsService) validate(sha string, table *panel.Table, item *pb.Specification) error {
 	spec, err := s.c.cfg.Kinds.Decode(item.Kind, item.Spec)
 	if err != nil {
-		return prepared.InvalidError{Err: err}
+		return err
 	}
-	_, _, err = s.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) {
-		if table != nil {
-			return table, nil
-		}
-		return s.c.dataset(ctx, sha)
-	})
+	_, _, err = s.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) { return table, nil })
 	return err
 }
 
