@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -17,8 +18,10 @@ import (
 // columns asked for and nothing of the others. The kept cells are stored
 // row by row in blocks of about blockCells cells: each block is one string
 // holding its cells back to back and the end offset of each cell, allocated
-// once at its final size. Cells are parsed when a model uses them, so that a
-// bad cell in a column or row no model uses is never an error.
+// once at its final size (two bytes an offset when the block's text fits
+// in 64 KiB, as typical numeric cells do, four otherwise). Cells are parsed
+// when a model uses them, so that a bad cell in a column or row no model
+// uses is never an error.
 type Table struct {
 	header    []string
 	index     map[string]int // column name -> position in header
@@ -31,13 +34,17 @@ type Table struct {
 	lines     []int // file line of each data row; nil while row r is on line0+r
 }
 
-// blockCells is the number of cells of a block, at least one row.
-const blockCells = 1 << 16
+// blockCells is the number of cells of a block, at least one row: 8192
+// cells of up to 8 bytes fit the short offsets.
+const blockCells = 1 << 13
 
-// block holds the kept cells of blockRows consecutive rows.
+// block holds the kept cells of blockRows consecutive rows: cell k of the
+// block's row i ends at offset i*nkept+k of ends16, or of ends32 when the
+// text is longer than 64 KiB.
 type block struct {
-	text string
-	ends []uint32 // end of cell k of the block's row i in text, at i*nkept+k
+	text   string
+	ends16 []uint16
+	ends32 []uint32
 }
 
 // column is a kept column.
@@ -49,11 +56,19 @@ type column struct {
 func (c column) cell(r int) string {
 	b := &c.t.blocks[r/c.t.blockRows]
 	i := r%c.t.blockRows*c.t.nkept + c.slot
-	start := uint32(0)
-	if i > 0 {
-		start = b.ends[i-1]
+	if b.ends16 != nil {
+		return cellText(b.text, b.ends16, i)
 	}
-	return b.text[start:b.ends[i]]
+	return cellText(b.text, b.ends32, i)
+}
+
+// cellText returns cell i of a block's text.
+func cellText[E uint16 | uint32](text string, ends []E, i int) string {
+	start := E(0)
+	if i > 0 {
+		start = ends[i-1]
+	}
+	return text[start:ends[i]]
 }
 
 // ReadCSVFile reads a CSV file with a header row; see ReadCSV.
@@ -138,13 +153,23 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 	}
 	t.nkept = len(keptAt)
 	t.blockRows = max(1, blockCells/max(1, t.nkept))
-	var text []byte // the text of the block being read
-	var ends []uint32
+	var text []byte   // the text of the block being read
+	var ends []uint32 // and its cells' end offsets
 	flush := func() {
-		if len(ends) > 0 {
-			t.blocks = append(t.blocks, block{text: string(text), ends: ends})
-			text, ends = text[:0], nil
+		if len(ends) == 0 {
+			return
 		}
+		b := block{text: string(text)}
+		if len(text) <= math.MaxUint16 {
+			b.ends16 = make([]uint16, len(ends))
+			for k, e := range ends {
+				b.ends16[k] = uint16(e)
+			}
+		} else {
+			b.ends32 = slices.Clone(ends)
+		}
+		t.blocks = append(t.blocks, b)
+		text, ends = text[:0], ends[:0]
 	}
 	for {
 		rec, err := cr.Read()
