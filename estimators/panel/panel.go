@@ -48,6 +48,9 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time column: %w", err)
 	}
+	if t.rows > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: %d data rows; at most %d are supported", ErrFormat, t.rows, math.MaxInt32)
+	}
 	labels, unitOf, err := orderUnits(t, ids, layout.ID)
 	if err != nil {
 		return nil, err
@@ -168,7 +171,7 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 			}
 			p.Values[k] = append(p.Values[k], v)
 		}
-		p.Unit = append(p.Unit, unitOf[r])
+		p.Unit = append(p.Unit, int(unitOf[r]))
 		p.Period = append(p.Period, periods[r])
 		p.Line = append(p.Line, t.Line(r))
 	}
@@ -303,10 +306,11 @@ func (p *Panel) CheckBalanced() error {
 // orderUnits assigns unit indices: numeric order when every label is an
 // integer written canonically (no sign '+', no leading zero, so that two
 // labels never share a value), string order otherwise, so that the result
-// does not depend on the order of rows in the file.
-func orderUnits(t *Table, ids column, name string) (labels []string, unitOf []int, err error) {
-	index := map[string]int{}
-	unitOf = make([]int, t.rows)
+// does not depend on the order of rows in the file. Build checks that the
+// rows, and so the units, fit an int32.
+func orderUnits(t *Table, ids column, name string) (labels []string, unitOf []int32, err error) {
+	index := map[string]int32{}
+	unitOf = make([]int32, t.rows)
 	for r := range unitOf {
 		s := ids.cell(r)
 		if missingTokens[s] {
@@ -314,7 +318,7 @@ func orderUnits(t *Table, ids column, name string) (labels []string, unitOf []in
 		}
 		u, ok := index[s]
 		if !ok {
-			u = len(labels)
+			u = int32(len(labels))
 			index[s] = u
 			labels = append(labels, strings.Clone(s)) // not the table's text
 		}
@@ -338,9 +342,9 @@ func orderUnits(t *Table, ids column, name string) (labels []string, unitOf []in
 		slices.SortFunc(rank, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
 	}
 	sorted := make([]string, len(labels))
-	position := make([]int, len(labels))
+	position := make([]int32, len(labels))
 	for i, u := range rank {
-		sorted[i], position[u] = labels[u], i
+		sorted[i], position[u] = labels[u], int32(i)
 	}
 	for r, u := range unitOf {
 		unitOf[r] = position[u]
