@@ -398,19 +398,9 @@ func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
 
 func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) ([][]byte, []*pb.StageProgress, error) {
 	var spec *pb.JobSpec
-	var table *panel.Table
 	var done map[string][]float64
 	if err := retry(ctx, func(ctx context.Context) (err error) {
 		if spec, err = c.readSpec(ctx, id); err != nil {
-			return err
-		}
-		table, _, err = c.cfg.Cache.Dataset(spec.DatasetSha256, func() ([]byte, error) {
-			return datastore.Get(ctx, c.cfg.Etcd, c.cfg.Prefix, spec.DatasetSha256)
-		})
-		var invalid prepared.InvalidError
-		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {
-			return final{err}
-		} else if err != nil {
 			return err
 		}
 		done, err = c.loadCheckpoints(ctx, id)
@@ -418,10 +408,19 @@ func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) 
 	}); err != nil {
 		return nil, nil, err
 	}
-	r := &runner{c: c, sched: sched, id: id, spec: spec, table: table, done: done}
+	r := &runner{c: c, sched: sched, id: id, spec: spec, done: done}
 	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_RUNNING, Message: "starting"})
 	results, err := r.run(ctx)
 	return results, r.snapshot(), err
+}
+
+// dataset returns the parsed dataset of a SHA-256 from the cache, loading it
+// from etcd on a miss.
+func (c *Coordinator) dataset(ctx context.Context, sha string) (*panel.Table, error) {
+	t, _, err := c.cfg.Cache.Dataset(sha, func() (io.Reader, error) {
+		return datastore.Open(ctx, c.cfg.Etcd, c.cfg.Prefix, sha)
+	})
+	return t, err
 }
 
 // Ready reports whether etcd answers; a coordinator without etcd can

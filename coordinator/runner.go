@@ -11,7 +11,9 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/jobspec"
+	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -28,7 +30,6 @@ type runner struct {
 	sched *scheduler
 	id    string
 	spec  *pb.JobSpec
-	table *panel.Table
 	done  map[string][]float64 // finished tasks found at start
 
 	mu       sync.Mutex
@@ -109,8 +110,18 @@ func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]
 	if err != nil {
 		return nil, err
 	}
-	m, _, err := r.c.cfg.Cache.Model(r.spec.DatasetSha256, item.Kind, spec, func() (*panel.Table, error) { return r.table, nil })
-	if err != nil {
+	// The model is normally cached since the job's submission; a new leader
+	// or an evicted model prepares it again, retrying while etcd is away.
+	var m model.Model
+	if err := retry(ctx, func(ctx context.Context) (err error) {
+		sha := r.spec.DatasetSha256
+		m, _, err = r.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) { return r.c.dataset(ctx, sha) })
+		var invalid prepared.InvalidError
+		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {
+			return final{err}
+		}
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return m.Lead(ctx, familyRunner{r: r, spec: i})

@@ -95,6 +95,8 @@ func optionCases() []binaryCase {
 		}, code: 2, msg: `threshold.thresholds: "2.5" is not an integer`},
 		{name: "given threshold outside the data", args: flags("--thresholds", "99"), code: 1,
 			msg: "the given threshold 99 lies outside the range of L.d in the estimation sample, 0 to 4.67335"},
+		{name: "equal given thresholds", args: flags("--thnum", "2", "--thresholds", "0.1,0.1"), code: 2,
+			msg: "given thresholds 1 and 2 are both 0.1"},
 		{name: "non-ASCII column name", args: flags("--indep", "qé"), code: 2,
 			msg: "a column name in a variable list uses the ASCII letters, digits and _ only"},
 		{name: "predict to stdout", args: flags("--predict", "-"), code: 2, msg: "usage: --predict needs a file name; the report goes to stdout"},
@@ -122,6 +124,16 @@ func optionCases() []binaryCase {
 				t.Errorf("the report prints other equal-slope tests than L.q^2's:\n%s", raw)
 			}
 		}},
+		{name: "a file of 200 MB of NUL bytes", args: func(t *testing.T, dir string) []string {
+			path := filepath.Join(dir, "zeros.csv")
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(path, 200_000_000); err != nil { // sparse: quick to create
+				t.Fatal(err)
+			}
+			return []string{"xthreg", "--data", path, "--depvar", "i", "--rx", "c", "--qx", "d"}
+		}, code: 1, msg: "zeros.csv: malformed CSV: line 1 holds a NUL byte: the file is not text (CSV)"},
 		{name: "fractional units", args: func(t *testing.T, dir string) []string {
 			return []string{"simulate", "threshold", "--units", "2.5", "--out", dir}
 		}, code: 2, msg: `invalid value "2.5" for flag --units`},

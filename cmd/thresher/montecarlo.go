@@ -120,7 +120,7 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
 		return err
 	}
-	data := placeholderData
+	data := bytesDataset(placeholderData)
 	if *dataPath == "" && slices.ContainsFunc(file.study.Designs, func(d dgp.Design) bool { return d.Family == dgp.FamilyResample }) {
 		return fmt.Errorf("%w: a resample design needs the user's data: set data in the study file or --data", errUsage)
 	}

@@ -318,7 +318,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
 		return err
 	}
-	data := placeholderData
+	data := bytesDataset(placeholderData)
 	if *dataPath != "" {
 		if data, err = readData(ctx, *dataPath, *maxData); err != nil {
 			return err

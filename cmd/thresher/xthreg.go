@@ -369,12 +369,17 @@ func sameFile(a, b string) bool {
 
 // writePredictions prepares the model on the data again, here in the
 // client, and writes the predictions of the job's result to --predict.
-func (c *xthregConfig) writePredictions(ctx context.Context, data, result []byte) error {
+func (c *xthregConfig) writePredictions(ctx context.Context, data *dataset, result []byte) error {
 	spec, _, err := c.Config.Spec()
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	table, err := panel.ReadCSV(bytes.NewReader(data))
+	in, err := data.open()
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	table, err := panel.ReadCSV(in)
+	in.Close()
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
@@ -403,13 +408,13 @@ const abandonWait = 300 * time.Millisecond
 // runJob runs specifications on the remote cluster or, when no coordinator
 // is given, on an in-process cluster, and returns one JSON result per
 // specification.
-func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *dataset, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
 	addrs := remote.coordinator
 	opts, err := remote.dialOptions()
 	if err != nil {
 		return nil, err
 	}
-	work, err := jobspec.CheckWork(kinds.Builtin(), specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
+	work, err := jobspec.CheckWork(kinds.Builtin(), specs, data.rows, float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
 	if err != nil {
 		return nil, err
 	}
@@ -422,8 +427,8 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
 		}
 		// The client has checked the dataset's size against its own limit.
-		// (The closure keeps the limit, not the data, alive.)
-		limit := max(len(data), defaultMaxDatasetBytes)
+		limit := max(int(data.size), defaultMaxDatasetBytes)
+		limitMemory(data.size)
 		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
 			Coordinator: func(c *coordinator.Config) {
 				c.MaxWork = float64(remote.maxWork)
@@ -453,7 +458,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 	// The estimate is stated once the job is submitted: a failure to
 	// reach the cluster stays a one-line message.
 	submitted := false
-	results, err := cl.Run(ctx, data, specs, func(ev *pb.JobEvent) {
+	results, err := cl.RunFrom(ctx, data.open, specs, func(ev *pb.JobEvent) {
 		if !submitted {
 			submitted = true
 			fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))

@@ -176,8 +176,9 @@ func (p *Problem) pooledSSR(sorted []float64, used []bool) (float64, error) {
 		}
 	}
 	k := len(p.z) + len(p.x)*(len(sorted)+1)
-	build := func() *mat.Dense {
-		m := mat.NewDense(len(yUsed), k+1, nil)
+	build := func(dst *mat.Dense) *mat.Dense {
+		m := newDesign(dst, len(yUsed), k+1)
+		m.Zero() // a regressor is zero outside its regime
 		i := 0
 		for r, ok := range used {
 			if !ok {

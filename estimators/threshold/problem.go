@@ -276,10 +276,9 @@ func (p *Problem) snapGiven(given []float64) ([]float64, error) {
 		}
 	}
 	for i := range out {
-		for j := 0; j < i; j++ {
-			if out[i] == out[j] {
-				return nil, fmt.Errorf("%w: given thresholds %d and %d are both %v", ErrSpec, j+1, i+1, out[i])
-			}
+		if j := slices.Index(out[:i], out[i]); j >= 0 {
+			return nil, fmt.Errorf("%w: given thresholds %d (%v) and %d (%v) snap to the same candidate %v of %s (within 1e-6, relative)",
+				ErrData, j+1, given[j], i+1, given[i], out[i], p.qName)
 		}
 	}
 	return out, nil
@@ -292,14 +291,16 @@ func (p *Problem) transform(v []float64) []float64 {
 	return out
 }
 
-// baseDesign returns the transformed [Z X] of the linear model.
-func (p *Problem) baseDesign() *mat.Dense {
-	return p.design(append(slices.Clone(p.z), p.x...))
+// baseDesign returns the transformed [Z X] of the linear model, written
+// into dst when it is not nil (see design).
+func (p *Problem) baseDesign(dst *mat.Dense) *mat.Dense {
+	return p.design(dst, append(slices.Clone(p.z), p.x...))
 }
 
-// design returns the matrix whose columns are the transformed level columns.
-func (p *Problem) design(levels [][]float64) *mat.Dense {
-	d := mat.NewDense(p.tr.Rows(), len(levels), nil)
+// design returns the matrix whose columns are the transformed level
+// columns, written into dst (every element) when dst is not nil.
+func (p *Problem) design(dst *mat.Dense, levels [][]float64) *mat.Dense {
+	d := newDesign(dst, p.tr.Rows(), len(levels))
 	col := make([]float64, p.tr.Rows())
 	for j, c := range levels {
 		p.tr.Apply(col, c)
@@ -347,3 +348,15 @@ func (p *Problem) regimeLabel(thresholds []float64, k int) string {
 
 // Spec returns the normalised specification.
 func (p *Problem) Spec() Spec { return p.spec }
+
+// newDesign returns dst, which must be r x c, or a new r x c matrix when dst
+// is nil.
+func newDesign(dst *mat.Dense, r, c int) *mat.Dense {
+	if dst == nil {
+		return mat.NewDense(r, c, nil)
+	}
+	if dr, dc := dst.Dims(); dr != r || dc != c {
+		panic(fmt.Sprintf("threshold: a %dx%d design written into a %dx%d matrix", r, c, dr, dc))
+	}
+	return dst
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -85,8 +86,7 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 		fmt.Fprintln(w)
 	}
 
-	// 12 digits undo the rounding of level/100*100 (12.51, not 12.509999999999998).
-	fmt.Fprintf(w, "Threshold estimator (level = %.12g):\n%s\n", 100*r.Model.Level, line)
+	fmt.Fprintf(w, "Threshold estimator (level = %s):\n%s\n", levelPercent(r.Model.Level), line)
 	fmt.Fprintf(w, "%10s | %14s %14s %14s\n%s\n", "model", "Threshold", "Lower", "Upper", line)
 	var warnings []string
 	for _, st := range r.Stages {
@@ -236,4 +236,16 @@ func intervalName(st StageResult, i int) string {
 		return fmt.Sprintf("Th-%d%d", st.K, i+1)
 	}
 	return fmt.Sprintf("Th-%d", st.K)
+}
+
+// levelPercent writes a confidence level (a fraction) in percent with the
+// fewest digits that give the level back, as it was given: 12.51, not
+// 12.509999999999998, and 12.345678901234 with all its digits.
+func levelPercent(level float64) string {
+	for digits := 1; ; digits++ {
+		s := strconv.FormatFloat(100*level, 'g', digits, 64)
+		if v, _ := strconv.ParseFloat(s, 64); v/100 == level || digits == 17 {
+			return s
+		}
+	}
 }
