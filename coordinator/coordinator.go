@@ -20,6 +20,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
@@ -40,6 +41,9 @@ type Config struct {
 	Advertise string
 	Etcd      *clientv3.Client
 	Prefix    keys.Prefix
+	// Blobs holds datasets and results (required); etcd keeps their
+	// references.
+	Blobs *blobstore.Store
 	// Kinds are the model kinds the coordinator runs; default
 	// kinds.Builtin().
 	Kinds *model.Registry
@@ -139,12 +143,15 @@ func New(cfg Config) (*Coordinator, error) {
 	if cfg.Etcd == nil {
 		return nil, errors.New("coordinator: an etcd client is required")
 	}
+	if cfg.Blobs == nil {
+		return nil, errors.New("coordinator: a blob store is required")
+	}
 	cfg.setDefaults()
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: listen: %w", err)
 	}
-	c := &Coordinator{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer), lis: lis, health: health.NewServer()}
+	c := &Coordinator{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer, cfg.Blobs), lis: lis, health: health.NewServer()}
 	c.addr = cfg.Advertise
 	if c.addr == "" {
 		c.addr = lis.Addr().String()
@@ -339,12 +346,15 @@ func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) 
 	var spec *pb.JobSpec
 	var table *panel.Table
 	var done map[string][]float64
+	jobCtx := ctx
 	if err := retry(ctx, func(ctx context.Context) (err error) {
 		if spec, err = c.readSpec(ctx, id); err != nil {
 			return err
 		}
+		// The dataset's object may take longer than an attempt's etcd
+		// timeout to fetch.
 		table, _, err = c.cfg.Cache.Dataset(spec.DatasetSha256, func() ([]byte, error) {
-			return datastore.Get(ctx, c.cfg.Etcd, c.cfg.Prefix, spec.DatasetSha256)
+			return datastore.Get(jobCtx, c.cfg.Etcd, c.cfg.Prefix, c.cfg.Blobs, spec.DatasetSha256)
 		})
 		var invalid prepared.InvalidError
 		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {

@@ -34,7 +34,7 @@ func (s *jobsService) UploadDataset(stream pb.Jobs_UploadDatasetServer) error {
 	if err != nil {
 		return err
 	}
-	sha, err := datastore.Put(stream.Context(), s.c.cfg.Etcd, s.c.cfg.Prefix, data)
+	sha, err := datastore.Put(stream.Context(), s.c.cfg.Etcd, s.c.cfg.Prefix, s.c.cfg.Blobs, data)
 	if err != nil {
 		return status.Error(codes.Unavailable, err.Error())
 	}
@@ -76,7 +76,7 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	if req.Spec == nil || len(req.Spec.Specs) == 0 {
 		return nil, status.Error(codes.InvalidArgument, "a job needs at least one specification")
 	}
-	data, err := datastore.Get(ctx, s.c.cfg.Etcd, s.c.cfg.Prefix, req.Spec.DatasetSha256)
+	data, err := datastore.Get(ctx, s.c.cfg.Etcd, s.c.cfg.Prefix, s.c.cfg.Blobs, req.Spec.DatasetSha256)
 	if errors.Is(err, datastore.ErrNotFound) {
 		return nil, status.Errorf(codes.FailedPrecondition, "dataset %s is not stored: upload it first", req.Spec.DatasetSha256)
 	}

@@ -1,6 +1,10 @@
 package coordinator
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/thresher/thresher/cluster/blobstore"
+)
 
 // Task outcomes counted by thresher_tasks_total.
 const (
@@ -27,7 +31,7 @@ type metrics struct {
 	leader        prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, blobs *blobstore.Store) *metrics {
 	m := &metrics{
 		replications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "thresher_replications_completed_total",
@@ -80,8 +84,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "1 while this coordinator leads, else 0.",
 		}),
 	}
+	blobBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "thresher_blob_bytes",
+		Help: "Bytes of datasets and results this coordinator stored in the blob store, less those it deleted.",
+	}, func() float64 { return float64(blobs.StoredBytes()) })
 	reg.MustRegister(m.replications, m.candidates, m.tasks, m.taskDuration, m.queueWait, m.queued, m.inFlight,
-		m.workers, m.jobs, m.progress, m.sessionLosses, m.leader)
+		m.workers, m.jobs, m.progress, m.sessionLosses, m.leader, blobBytes)
 	for _, o := range []string{outcomeOK, outcomeFailed, outcomeRequeued, outcomeDuplicate, outcomeConflict} {
 		m.tasks.WithLabelValues(o)
 	}

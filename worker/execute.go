@@ -8,6 +8,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
@@ -34,6 +35,7 @@ func isPermanent(err error) bool {
 type executor struct {
 	etcd    *clientv3.Client
 	prefix  keys.Prefix
+	blobs   *blobstore.Store
 	kinds   *model.Registry
 	cache   *prepared.Cache
 	jobs    *prepared.LRU[*job]
@@ -76,7 +78,7 @@ func first[V any](v V, _ bool, err error) (V, error) { return v, err }
 
 func (x *executor) dataset(ctx context.Context, sha string) (*panel.Table, error) {
 	t, hit, err := x.cache.Dataset(sha, func() ([]byte, error) {
-		data, err := datastore.Get(ctx, x.etcd, x.prefix, sha)
+		data, err := datastore.Get(ctx, x.etcd, x.prefix, x.blobs, sha)
 		if errors.Is(err, datastore.ErrNotFound) {
 			return nil, permanentError{err}
 		}

@@ -1,23 +1,16 @@
 package datastore
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/keys"
 )
-
-// ChunkBytes is the size of a stored chunk.
-const ChunkBytes = 1 << 20
 
 // ErrNotFound reports a dataset that is not stored.
 var ErrNotFound = errors.New("dataset not found")
@@ -25,40 +18,20 @@ var ErrNotFound = errors.New("dataset not found")
 // ErrTooLarge reports a dataset above the configured limit.
 var ErrTooLarge = errors.New("dataset too large")
 
-type meta struct {
-	Size   int64 `json:"size"`
-	Chunks int   `json:"chunks"`
-}
-
-// Hash returns the hex SHA-256 of data, a dataset's address.
-func Hash(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
-}
-
 // Put stores data and returns its address. Storing a stored dataset again
 // writes nothing.
-func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, data []byte) (string, error) {
-	sha := Hash(data)
+func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, data []byte) (string, error) {
+	sha := blobstore.Hash(data)
 	if resp, err := cli.Get(ctx, prefix.DatasetMeta(sha), clientv3.WithCountOnly()); err != nil {
 		return "", fmt.Errorf("store dataset: %w", err)
 	} else if resp.Count > 0 {
 		return sha, nil
 	}
-	var z bytes.Buffer
-	w := gzip.NewWriter(&z)
-	w.Write(data)
-	w.Close()
-	packed := z.Bytes()
-	chunks := 0
-	for off := 0; off < len(packed) || chunks == 0; off += ChunkBytes {
-		end := min(off+ChunkBytes, len(packed))
-		if _, err := cli.Put(ctx, prefix.DatasetChunk(sha, chunks), string(packed[off:end])); err != nil {
-			return "", fmt.Errorf("store dataset chunk %d: %w", chunks, err)
-		}
-		chunks++
+	ref, err := blobs.Put(ctx, prefix.DatasetObjects(), data)
+	if err != nil {
+		return "", fmt.Errorf("store dataset: %w", err)
 	}
-	m, _ := json.Marshal(meta{Size: int64(len(data)), Chunks: chunks})
+	m, _ := json.Marshal(ref)
 	if _, err := cli.Put(ctx, prefix.DatasetMeta(sha), string(m)); err != nil {
 		return "", fmt.Errorf("store dataset: %w", err)
 	}
@@ -66,7 +39,7 @@ func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, data []b
 }
 
 // Get returns the dataset with address sha, verified against it.
-func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, sha string) ([]byte, error) {
+func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, sha string) ([]byte, error) {
 	resp, err := cli.Get(ctx, prefix.DatasetMeta(sha))
 	if err != nil {
 		return nil, fmt.Errorf("load dataset %.12s: %w", sha, err)
@@ -74,31 +47,16 @@ func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, sha stri
 	if len(resp.Kvs) == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, sha)
 	}
-	var m meta
-	if err := json.Unmarshal(resp.Kvs[0].Value, &m); err != nil {
-		return nil, fmt.Errorf("load dataset %.12s: metadata: %w", sha, err)
+	var ref blobstore.Ref
+	if err := json.Unmarshal(resp.Kvs[0].Value, &ref); err != nil || ref.SHA256 != sha {
+		return nil, fmt.Errorf("load dataset %.12s: reference %q is not this dataset's", sha, resp.Kvs[0].Value)
 	}
-	var packed bytes.Buffer
-	for i := 0; i < m.Chunks; i++ {
-		c, err := cli.Get(ctx, prefix.DatasetChunk(sha, i))
-		if err != nil {
-			return nil, fmt.Errorf("load dataset %.12s chunk %d: %w", sha, i, err)
-		}
-		if len(c.Kvs) == 0 {
-			return nil, fmt.Errorf("load dataset %.12s: chunk %d missing", sha, i)
-		}
-		packed.Write(c.Kvs[0].Value)
+	data, err := blobs.Get(ctx, prefix.DatasetObjects(), ref)
+	if errors.Is(err, blobstore.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s: its object is missing from the blob store", ErrNotFound, sha)
 	}
-	r, err := gzip.NewReader(&packed)
 	if err != nil {
 		return nil, fmt.Errorf("load dataset %.12s: %w", sha, err)
-	}
-	data, err := io.ReadAll(io.LimitReader(r, m.Size+1))
-	if err != nil {
-		return nil, fmt.Errorf("load dataset %.12s: %w", sha, err)
-	}
-	if Hash(data) != sha {
-		return nil, fmt.Errorf("load dataset %.12s: content does not match its SHA-256", sha)
 	}
 	return data, nil
 }

@@ -3,10 +3,19 @@
 //
 //	<prefix>/workers/<id>                 worker registration (under a lease)
 //	<prefix>/election/                    coordinator leader election
-//	<prefix>/datasets/<sha256>/meta       dataset size and chunk count
-//	<prefix>/datasets/<sha256>/<i>        gzip-compressed chunks
+//	<prefix>/datasets/<sha256>/meta       the dataset's reference: SHA-256 and size
 //	<prefix>/jobs/<id>/spec               the submitted job (protobuf)
 //	<prefix>/states/<id>                  the job's state and progress
 //	<prefix>/jobs/<id>/done/<task>        finished tasks (checkpoints)
-//	<prefix>/jobs/<id>/result/<i>         the result of specification i (gzip JSON)
+//	<prefix>/jobs/<id>/result/<i>         the reference of specification i's result
+//
+// Datasets and results themselves are objects in the blob store (package
+// cluster/blobstore), named by the SHA-256 of their bytes under the same
+// prefix without its leading slash:
+//
+//	<prefix>/datasets/<sha256>                a dataset's bytes
+//	<prefix>/jobs/<id>/results/<sha256>       a result's JSON
+//
+// A reference is the JSON {"sha256": ..., "size": ...}; it is written after
+// its object, so that a reference always names a stored object.
 package keys

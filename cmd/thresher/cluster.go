@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -22,6 +25,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
@@ -43,7 +47,13 @@ type commonFlags struct {
 	etcdTLS       security.TLSFiles
 	etcdUser      string
 	etcdPassword  string // file holding the password
+	blobURL       string
 }
+
+// blobURLUsage documents --blob-url of the coordinator, the worker and the
+// in-process cluster.
+const blobURLUsage = "object store of datasets and results: file:///DIR or s3://BUCKET?region=R[&endpoint=URL&use_path_style=true], " +
+	"with credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the AWS SDK's other sources); etcd keeps only their hashes and sizes"
 
 func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	f.etcd = listFlag{"127.0.0.1:2379"}
@@ -62,6 +72,20 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	fs.StringVar(&f.etcdTLS.Key, "etcd-key", "", "PEM key of --etcd-cert")
 	fs.StringVar(&f.etcdUser, "etcd-user", "", "etcd user name")
 	fs.StringVar(&f.etcdPassword, "etcd-password-file", "", "file holding the etcd user's password")
+	fs.StringVar(&f.blobURL, "blob-url", "", blobURLUsage+"; every coordinator and worker of a cluster needs the same "+
+		"(default: file://$TMPDIR/thresher-blobs, shared only by the processes of this host)")
+}
+
+// blobStore opens --blob-url, or creates and opens the default directory.
+func (f *commonFlags) blobStore(ctx context.Context, opts blobstore.Options) (*blobstore.Store, error) {
+	if f.blobURL == "" {
+		dir := filepath.Join(os.TempDir(), "thresher-blobs")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("default blob store: %w", err)
+		}
+		f.blobURL = (&url.URL{Scheme: "file", Path: dir}).String()
+	}
+	return blobstore.Open(ctx, f.blobURL, opts)
 }
 
 // security checks the transport settings: TLS files, or --insecure on a
@@ -265,8 +289,8 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		serverOpts = append(tokens.ServerOptions(), grpc.Creds(server))
 		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(client)}
 	}
-	return f.serve(ctx, stderr, "coordinator", false, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
-		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
+	return f.serve(ctx, stderr, "coordinator", false, blobstore.Options{}, func(log *slog.Logger, cli *clientv3.Client, blobs *blobstore.Store, reg prometheus.Registerer) (service, error) {
+		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli, Blobs: blobs,
 			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
 			MaxDatasetBytes: *maxDataset, MaxWork: float64(maxWork), ServerOptions: serverOpts, DialOptions: dialOpts})
 	})
@@ -279,14 +303,15 @@ type service interface {
 	Addr() string
 }
 
-// serve opens the log and the etcd client, builds the service with them and
-// a registry, serves its metrics and runs it until ctx ends; the metrics
-// server stops, its answers written, then the etcd client closes.
+// serve opens the log, the etcd client and the blob store, builds the
+// service with them and a registry, serves its metrics and runs it until
+// ctx ends; the metrics server stops, its answers written, then the blob
+// store and the etcd client close.
 //
 // With drainEndpoint, /drain on the metrics address ends Run as SIGTERM
 // would and answers when Run has returned.
-func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, drainEndpoint bool,
-	build func(*slog.Logger, *clientv3.Client, prometheus.Registerer) (service, error)) error {
+func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, drainEndpoint bool, blobOpts blobstore.Options,
+	build func(*slog.Logger, *clientv3.Client, *blobstore.Store, prometheus.Registerer) (service, error)) error {
 	log, err := f.logger(stderr)
 	if err != nil {
 		return err
@@ -296,8 +321,13 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 		return err
 	}
 	defer cli.Close()
+	blobs, err := f.blobStore(ctx, blobOpts)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
 	reg := newRegistry()
-	svc, err := build(log, cli, reg)
+	svc, err := build(log, cli, blobs, reg)
 	if err != nil {
 		return err
 	}
@@ -323,7 +353,8 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 	// After Run returns (close(ran)), /drain's answer is written before
 	// the process goes on to exit.
 	defer stopMetrics()
-	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","))
+	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","),
+		"blobs", blobstore.Redact(f.blobURL))
 	defer close(ran)
 	return svc.Run(runCtx)
 }
@@ -344,9 +375,15 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	id := fs.String("id", "", "worker id in etcd (default: host-pid)")
 	slots := fs.Int("slots", 0, "tasks run at once (default: number of CPUs)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "time running tasks get to finish at shutdown")
+	var cache blobstore.Options
+	fs.StringVar(&cache.CacheDir, "blob-cache-dir", "", "keep the datasets read from the blob store in this directory (empty: no disk cache; "+
+		"parsed datasets are cached in memory either way)")
+	cacheBytes := 1 << 30
+	fs.Var(intValue{&cacheBytes, 1, math.MaxInt}, "blob-cache-bytes", "bound of --blob-cache-dir; the least recently read datasets go first")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	cache.CacheBytes = int64(cacheBytes)
 	if err := f.security(); err != nil {
 		return err
 	}
@@ -360,8 +397,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		serverOpts = []grpc.ServerOption{grpc.Creds(server)}
 	}
-	return f.serve(ctx, stderr, "worker", true, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
-		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
+	return f.serve(ctx, stderr, "worker", true, cache, func(log *slog.Logger, cli *clientv3.Client, blobs *blobstore.Store, reg prometheus.Registerer) (service, error) {
+		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli, Blobs: blobs,
 			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
 			ServerOptions: serverOpts})
 	})

@@ -97,12 +97,14 @@ type xthregConfig struct {
 type localFlags struct {
 	workers      int
 	backendBytes int64
+	blobURL      string
 }
 
 func (l *localFlags) register(fs *flag.FlagSet) {
 	fs.Var(intValue{&l.workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d; 0 means one per CPU", maxWorkers))
 	fs.Int64Var(&l.backendBytes, "etcd-backend-bytes", etcdserver.DefaultBackendBytes,
 		"database quota of the in-process cluster's etcd, at least 16 MiB; it maps 10% more of the address space that ulimit -v bounds")
+	fs.StringVar(&l.blobURL, "blob-url", "", "the in-process cluster's "+blobURLUsage+" (default: a temporary directory, removed at exit)")
 }
 
 // remoteFlags say how to reach a cluster.
@@ -306,7 +308,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		// The client has checked the dataset's size against its own limit.
 		// (The closure keeps the limit, not the data, alive.)
 		limit := max(len(data), defaultMaxDatasetBytes)
-		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
+		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes, BlobURL: lf.blobURL,
 			Coordinator: func(c *coordinator.Config) {
 				c.MaxWork = float64(remote.maxWork)
 				c.MaxDatasetBytes = limit
