@@ -16,6 +16,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/jobspec"
+	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -76,16 +77,18 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	if req.Spec == nil || len(req.Spec.Specs) == 0 {
 		return nil, status.Error(codes.InvalidArgument, "a job needs at least one specification")
 	}
-	data, err := datastore.Get(ctx, s.c.cfg.Etcd, s.c.cfg.Prefix, s.c.cfg.Blobs, req.Spec.DatasetSha256)
-	if errors.Is(err, datastore.ErrNotFound) {
+	// A cached dataset is not fetched from the blob store again.
+	table, _, err := s.c.cfg.Cache.Dataset(req.Spec.DatasetSha256, func() ([]byte, error) {
+		return datastore.Get(ctx, s.c.cfg.Etcd, s.c.cfg.Prefix, s.c.cfg.Blobs, req.Spec.DatasetSha256)
+	})
+	var invalid prepared.InvalidError
+	switch {
+	case errors.Is(err, datastore.ErrNotFound):
 		return nil, status.Errorf(codes.FailedPrecondition, "dataset %s is not stored: upload it first", req.Spec.DatasetSha256)
-	}
-	if err != nil {
-		return nil, status.Error(codes.Unavailable, err.Error())
-	}
-	table, _, err := s.c.cfg.Cache.Dataset(req.Spec.DatasetSha256, func() ([]byte, error) { return data, nil })
-	if err != nil {
+	case errors.As(err, &invalid):
 		return nil, status.Error(codes.InvalidArgument, err.Error())
+	case err != nil:
+		return nil, status.Error(codes.Unavailable, err.Error())
 	}
 	work, err := jobspec.CheckWork(s.c.cfg.Kinds, req.Spec.Specs, table.Len(), s.c.cfg.MaxWork, "the coordinator's --max-work")
 	if err != nil {

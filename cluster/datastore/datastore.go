@@ -19,23 +19,19 @@ var ErrNotFound = errors.New("dataset not found")
 var ErrTooLarge = errors.New("dataset too large")
 
 // Put stores data and returns its address. Storing a stored dataset again
-// writes nothing.
+// writes nothing; an object missing behind its reference is stored again.
 func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, data []byte) (string, error) {
-	sha := blobstore.Hash(data)
-	if resp, err := cli.Get(ctx, prefix.DatasetMeta(sha), clientv3.WithCountOnly()); err != nil {
-		return "", fmt.Errorf("store dataset: %w", err)
-	} else if resp.Count > 0 {
-		return sha, nil
-	}
 	ref, err := blobs.Put(ctx, prefix.DatasetObjects(), data)
 	if err != nil {
 		return "", fmt.Errorf("store dataset: %w", err)
 	}
 	m, _ := json.Marshal(ref)
-	if _, err := cli.Put(ctx, prefix.DatasetMeta(sha), string(m)); err != nil {
+	key := prefix.DatasetMeta(ref.SHA256)
+	if _, err := cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+		Then(clientv3.OpPut(key, string(m))).Commit(); err != nil {
 		return "", fmt.Errorf("store dataset: %w", err)
 	}
-	return sha, nil
+	return ref.SHA256, nil
 }
 
 // Get returns the dataset with address sha, verified against it.
