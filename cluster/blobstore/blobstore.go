@@ -173,6 +173,24 @@ func (s *Store) Delete(ctx context.Context, dir, sha string) error {
 	return nil
 }
 
+// DeleteAll removes every object under dir (e.g. a deleted job's results).
+func (s *Store) DeleteAll(ctx context.Context, dir string) error {
+	it := s.bucket.List(&blob.ListOptions{Prefix: dir + "/"})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", dir, err)
+		}
+		if err := s.bucket.Delete(ctx, obj.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return fmt.Errorf("delete object %s: %w", obj.Key, err)
+		}
+		s.stored.Add(-obj.Size)
+	}
+}
+
 // StoredBytes returns the bytes of the objects this process stored less
 // those it deleted (the gauge thresher_blob_bytes); objects written by
 // other processes are not counted.

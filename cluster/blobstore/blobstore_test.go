@@ -71,6 +71,35 @@ func TestPutGetDelete(t *testing.T) {
 			if err := s.Delete(ctx, "thresher/datasets", ref.SHA256); err != nil {
 				t.Errorf("second delete: %v", err)
 			}
+
+			// A job's results: DeleteAll removes its directory, not a
+			// neighbour's identical object.
+			var refs []blobstore.Ref
+			for _, dir := range []string{"thresher/jobs/a/results", "thresher/jobs/a/results", "thresher/jobs/ab/results"} {
+				r, err := s.Put(ctx, dir, []byte(dir+"{}"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				refs = append(refs, r)
+			}
+			kept, err := s.Put(ctx, "thresher/jobs/b/results", []byte("thresher/jobs/a/results{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.DeleteAll(ctx, "thresher/jobs/a/results"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Get(ctx, "thresher/jobs/a/results", refs[0]); !errors.Is(err, blobstore.ErrNotFound) {
+				t.Errorf("a's result after DeleteAll: %v, want ErrNotFound", err)
+			}
+			for dir, r := range map[string]blobstore.Ref{"thresher/jobs/ab/results": refs[2], "thresher/jobs/b/results": kept} {
+				if _, err := s.Get(ctx, dir, r); err != nil {
+					t.Errorf("%s after deleting a's: %v", dir, err)
+				}
+			}
+			if want := refs[2].Size + kept.Size; s.StoredBytes() != want {
+				t.Errorf("stored %d bytes after DeleteAll, want %d", s.StoredBytes(), want)
+			}
 		})
 	}
 }

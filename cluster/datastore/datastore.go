@@ -19,7 +19,8 @@ var ErrNotFound = errors.New("dataset not found")
 var ErrTooLarge = errors.New("dataset too large")
 
 // Put stores data and returns its address. Storing a stored dataset again
-// writes nothing; an object missing behind its reference is stored again.
+// writes nothing; an object missing behind its reference, or a reference
+// of another format, is stored again.
 func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, data []byte) (string, error) {
 	ref, err := blobs.Put(ctx, prefix.DatasetObjects(), data)
 	if err != nil {
@@ -27,8 +28,8 @@ func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *b
 	}
 	m, _ := json.Marshal(ref)
 	key := prefix.DatasetMeta(ref.SHA256)
-	if _, err := cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
-		Then(clientv3.OpPut(key, string(m))).Commit(); err != nil {
+	if _, err := cli.Txn(ctx).If(clientv3.Compare(clientv3.Value(key), "=", string(m))).
+		Else(clientv3.OpPut(key, string(m))).Commit(); err != nil {
 		return "", fmt.Errorf("store dataset: %w", err)
 	}
 	return ref.SHA256, nil
@@ -55,4 +56,16 @@ func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *b
 		return nil, fmt.Errorf("load dataset %.12s: %w", sha, err)
 	}
 	return data, nil
+}
+
+// Delete removes the dataset with address sha: its reference, then its
+// object. Deleting a dataset that is not stored is not an error.
+func Delete(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, sha string) error {
+	if _, err := cli.Delete(ctx, prefix.DatasetMeta(sha)); err != nil {
+		return fmt.Errorf("delete dataset %.12s: %w", sha, err)
+	}
+	if err := blobs.Delete(ctx, prefix.DatasetObjects(), sha); err != nil {
+		return fmt.Errorf("delete dataset %.12s: %w", sha, err)
+	}
+	return nil
 }
