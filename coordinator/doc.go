@@ -1,8 +1,9 @@
 // Package coordinator runs thresher jobs on a cluster of workers.
 //
 // Every coordinator serves the Jobs API (upload, submit, watch, cancel); job
-// specifications, datasets, progress, finished tasks and results live in
-// etcd, so any coordinator can answer any client. One coordinator leads,
+// specifications, progress and finished tasks live in etcd, datasets and
+// results in the blob store (package cluster/blobstore) with their
+// references in etcd, so any coordinator can answer any client. One coordinator leads,
 // chosen by an etcd election; the others wait in the election. The leader:
 //
 //   - watches <prefix>/workers/ and keeps one Work stream open to every
@@ -21,7 +22,8 @@
 //   - records each finished task in etcd before using it, so that a new
 //     leader resumes a job from what is done (slots.go);
 //   - merges task results in slot order and stores the JSON document that
-//     Lead returns (for a threshold model, exactly that of `thresher xthreg`).
+//     Lead returns (for a threshold model, exactly that of `thresher xthreg`)
+//     in the blob store, then its reference in etcd.
 //
 // Replication r's statistic depends only on the job and r, so the first
 // result for a slot wins; a later result that differs is an error that is
