@@ -244,11 +244,12 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 const coordinatorSynopsis = `Runs a coordinator: it serves the job API, takes part in the leader election
 in etcd and, while leading, splits jobs into tasks for the registered workers.
-Several coordinators may run; one leads, the others wait.
+Several coordinators may run; one leads, the others wait. Uploaded datasets
+and results go to the blob store (--blob-url), their SHA-256 and size to etcd.
 
 Shutdown on SIGINT/SIGTERM: stop leading (finished tasks are already in etcd),
 resign so that a standby takes over at once, let open API calls finish (5 s),
-stop the metrics server, close the etcd client.`
+stop the metrics server, close the blob store and the etcd client.`
 
 func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f commonFlags
@@ -360,13 +361,14 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 }
 
 const workerSynopsis = `Runs a worker: it registers in etcd under a lease and executes the tasks the
-leading coordinator sends.
+leading coordinator sends, on datasets read from the blob store (--blob-url).
 
 Shutdown on SIGINT/SIGTERM, or a request to /drain on --metrics-listen (the
 Kubernetes preStop hook; it answers when draining is over), drains: refuse
 new tasks and tell the coordinator, let running tasks finish
 (--drain-timeout), hand back the rest, delete the registration, stop the
-gRPC server, stop the metrics server, close the etcd client.`
+gRPC server, stop the metrics server, close the blob store and the etcd
+client.`
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f commonFlags
