@@ -20,6 +20,10 @@ import (
 // ErrNotFound reports an object that is not stored.
 var ErrNotFound = errors.New("object not found")
 
+// ErrBadURL reports a blob store URL that does not parse or names another
+// scheme than file:// or s3://.
+var ErrBadURL = errors.New("blob store URL must be file:///DIR or s3://BUCKET?OPTIONS")
+
 // ErrCorrupt reports an object whose bytes do not match its Ref.
 var ErrCorrupt = errors.New("object does not match its SHA-256 and size")
 
@@ -56,11 +60,8 @@ type Store struct {
 // checks that it can be reached.
 func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("blob store URL: %w", err)
-	}
-	if u.Scheme != "file" && u.Scheme != "s3" {
-		return nil, fmt.Errorf("blob store URL %q: scheme must be file:// or s3://", Redact(rawURL))
+	if err != nil || u.Scheme != "file" && u.Scheme != "s3" {
+		return nil, fmt.Errorf("%w, not %q", ErrBadURL, Redact(rawURL))
 	}
 	b, err := blob.OpenBucket(ctx, rawURL)
 	if err != nil {

@@ -182,7 +182,7 @@ func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	s3 := clustertest.S3(t)
 	for _, tc := range []struct{ url, want string }{
-		{"gs://bucket", "scheme must be file:// or s3://"},
+		{"gs://bucket", `must be file:///DIR or s3://BUCKET?OPTIONS, not "gs://bucket"`},
 		{"file://" + filepath.Join(t.TempDir(), "missing"), "open blob store"},
 		{strings.Replace(s3, "s3://"+clustertest.S3Bucket, "s3://no-such-bucket", 1), "open blob store s3://no-such-bucket"},
 	} {

@@ -85,7 +85,16 @@ func (f *commonFlags) blobStore(ctx context.Context, opts blobstore.Options) (*b
 		}
 		f.blobURL = (&url.URL{Scheme: "file", Path: dir}).String()
 	}
-	return blobstore.Open(ctx, f.blobURL, opts)
+	s, err := blobstore.Open(ctx, f.blobURL, opts)
+	return s, blobURLError(err)
+}
+
+// blobURLError makes a malformed --blob-url a usage error.
+func blobURLError(err error) error {
+	if errors.Is(err, blobstore.ErrBadURL) {
+		return fmt.Errorf("%w: --blob-url: %w", errUsage, err)
+	}
+	return err
 }
 
 // security checks the transport settings: TLS files, or --insecure on a

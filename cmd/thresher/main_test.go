@@ -127,6 +127,12 @@ func TestXthregErrors(t *testing.T) {
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--coordinator", "10.0.0.1:7070"}, 2, "give --tls-ca"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--dial-timeout", "0s"}, 2, "--dial-timeout must be positive"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--etcd-backend-bytes", "1000"}, 2, "at least 16 MiB"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--blob-url", "gs://b"}, 2,
+			`--blob-url: blob store URL must be file:///DIR or s3://BUCKET?OPTIONS, not "gs://b"`},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--blob-url", "file:///nonexistent/thresher"}, 1,
+			"open blob store file:///nonexistent/thresher"},
+		{[]string{"worker", "--insecure", "--listen", "127.0.0.1:0", "--metrics-listen", "", "--blob-url", "/var/lib/blobs"}, 2,
+			`--blob-url: blob store URL must be file:///DIR or s3://BUCKET?OPTIONS, not "/var/lib/blobs"`},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)

@@ -317,7 +317,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 			return nil, fmt.Errorf("start the in-process cluster: %w: lower --etcd-backend-bytes (%d) or raise ulimit -v", err, lf.backendBytes)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("start the in-process cluster: %w", err)
+			return nil, fmt.Errorf("start the in-process cluster: %w", blobURLError(err))
 		}
 		defer func() {
 			if ctx.Err() != nil {
