@@ -3,8 +3,9 @@
 // Every coordinator serves the Jobs API (upload, submit, watch, cancel); job
 // specifications, progress and finished tasks live in etcd, datasets and
 // results in the blob store (package cluster/blobstore) with their
-// references in etcd, so any coordinator can answer any client. One coordinator leads,
-// chosen by an etcd election; the others wait in the election. The leader:
+// references in etcd, so any coordinator can answer any client. One
+// coordinator leads, chosen by an etcd election; the others wait in the
+// election. The leader:
 //
 //   - watches <prefix>/workers/ and keeps one Work stream open to every
 //     registered worker (scheduler.go);
