@@ -1,23 +1,28 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // TestE2EBlobStoreS3 runs a job on a coordinator and a worker, processes
 // of the binary, whose blob store is an S3-protocol server on 127.0.0.1
 // with the credentials in the AWS environment variables: the JSON equals
-// the in-process run's (a temporary directory as blob store). A coordinator
-// whose bucket does not exist refuses to start, naming the URL.
+// the in-process run's (a temporary directory as blob store), and the
+// worker's disk cache holds the dataset. A coordinator whose bucket does
+// not exist refuses to start, naming the URL.
 func TestE2EBlobStoreS3(t *testing.T) {
 	skipShort(t)
-	s3 := clustertest.S3(t)
+	s3, cache := clustertest.S3(t), t.TempDir()
 	c := clustertest.NewCluster(t, clustertest.Options{BlobURL: s3,
-		CoordinatorArgs: []string{"--insecure"}, WorkerArgs: []string{"--insecure"}})
+		CoordinatorArgs: []string{"--insecure"}, WorkerArgs: []string{"--insecure", "--blob-cache-dir", cache}})
 	addr := freePort(t)
 	c.Coordinator(addr)
 	c.Worker(nil)
@@ -32,6 +37,13 @@ func TestE2EBlobStoreS3(t *testing.T) {
 	}
 	if local.Stdout.String() == "" || remote.Stdout.String() != local.Stdout.String() {
 		t.Errorf("the S3 cluster's JSON differs from the in-process run's:\n%.300s\n%.300s", remote.Stdout.String(), local.Stdout.String())
+	}
+	data, err := os.ReadFile("../../testdata/hansen1999/invest.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cached, err := os.ReadFile(filepath.Join(cache, blobstore.Hash(data))); err != nil || !bytes.Equal(cached, data) {
+		t.Errorf("the worker's --blob-cache-dir lacks the dataset: %v", err)
 	}
 
 	missing := strings.Replace(s3, "s3://"+clustertest.S3Bucket, "s3://no-such-bucket", 1)
