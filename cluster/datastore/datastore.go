@@ -50,7 +50,8 @@ func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *b
 	}
 	data, err := blobs.Get(ctx, prefix.DatasetObjects(), ref)
 	if errors.Is(err, blobstore.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %s: its object is missing from the blob store", ErrNotFound, sha)
+		return nil, fmt.Errorf("%w: %s: its object is missing from the blob store "+
+			"(do all coordinators and workers use the same --blob-url?)", ErrNotFound, sha)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load dataset %.12s: %w", sha, err)

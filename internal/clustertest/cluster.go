@@ -52,6 +52,10 @@ func NewCluster(tb testing.TB, opts Options) *Cluster {
 	return c
 }
 
+// BlobURL is the --blob-url of the cluster's coordinators and workers, for
+// processes a test starts by hand.
+func (c *Cluster) BlobURL() string { return c.opts.BlobURL }
+
 // Start runs the binary with args and the cluster's environment plus env
 // until the test ends.
 func (c *Cluster) Start(name string, env []string, args ...string) *Proc {
