@@ -29,7 +29,9 @@ func TestE2EBlobStoreS3(t *testing.T) {
 	job := []string{"xthreg", "--data", "../../testdata/hansen1999/invest.csv", "--id", "id", "--time", "year",
 		"--depvar", "i", "--indep", "L.q,L.d", "--rx", "L.c", "--qx", "L.d", "--thnum", "2", "--grid", "50",
 		"--bs", "20", "--convention", "hansen", "--format", "json"}
-	local, remote := startProc(t, "in-process", job...), startProc(t, "client", append(job, "--coordinator", addr)...)
+	// The in-process run on its default store, not the cluster's.
+	local := clustertest.Start(t, "in-process", clustertest.Binary(t), []string{"THRESHER_BLOB_URL="}, job...)
+	remote := startProc(t, "client", append(job, "--coordinator", addr)...)
 	for _, p := range []*proc{local, remote} {
 		if err := p.Wait(5 * time.Minute); err != nil {
 			t.Fatalf("%v\n%s", err, p.Stderr.String())

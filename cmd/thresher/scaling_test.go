@@ -50,7 +50,7 @@ func replicationsDone(metricsAddr string) (float64, error) {
 func scalingRun(t *testing.T, n int) (wall, steady float64, out string) {
 	c := newCluster(t)
 	addr, metrics := freePort(t), freePort(t)
-	startProc(t, "coordinator", append([]string{"coordinator", "--etcd", c.EtcdAddr, "--blob-url", c.BlobURL(), "--listen", addr,
+	startProc(t, "coordinator", append([]string{"coordinator", "--etcd", c.EtcdAddr, "--listen", addr,
 		"--metrics-listen", metrics, "--token-file", c.certs + "/tokens.txt"}, tlsFlags(c.certs)...)...).
 		WaitFor(t, "coordinator started", 30*time.Second)
 	for i := 0; i < n; i++ {

@@ -18,8 +18,9 @@ type Options struct {
 	// EtcdAddr, when set, is an etcd the cluster uses instead of starting
 	// its own.
 	EtcdAddr string
-	// BlobURL is the coordinators' and workers' --blob-url; default a
-	// directory of the test's.
+	// BlobURL is the blob store of every process the test starts
+	// (THRESHER_BLOB_URL, set for the test); default a directory of the
+	// test's.
 	BlobURL string
 }
 
@@ -37,13 +38,17 @@ type Cluster struct {
 	workers  int
 }
 
-// NewCluster starts etcd (unless opts names one); coordinators and workers
-// are started with Coordinator and Worker.
+// NewCluster starts etcd (unless opts names one) and sets the test's
+// THRESHER_BLOB_URL; coordinators and workers are started with Coordinator
+// and Worker.
 func NewCluster(tb testing.TB, opts Options) *Cluster {
 	tb.Helper()
 	if opts.BlobURL == "" {
 		opts.BlobURL = "file://" + tb.TempDir()
 	}
+	// In the environment rather than in the flags, so that coordinators
+	// and workers a test starts by hand share the store too.
+	tb.Setenv("THRESHER_BLOB_URL", opts.BlobURL)
 	c := &Cluster{tb: tb, bin: Binary(tb), opts: opts, EtcdAddr: opts.EtcdAddr}
 	if c.EtcdAddr == "" {
 		c.EtcdAddr, c.etcdDir = FreeAddr(tb), tb.TempDir()
@@ -51,10 +56,6 @@ func NewCluster(tb testing.TB, opts Options) *Cluster {
 	}
 	return c
 }
-
-// BlobURL is the --blob-url of the cluster's coordinators and workers, for
-// processes a test starts by hand.
-func (c *Cluster) BlobURL() string { return c.opts.BlobURL }
 
 // Start runs the binary with args and the cluster's environment plus env
 // until the test ends.
@@ -76,8 +77,8 @@ func (c *Cluster) StartEtcd() {
 // cluster's: a flag given again overrides the cluster's.
 func (c *Cluster) Coordinator(addr string, args ...string) *Proc {
 	c.tb.Helper()
-	flags := append([]string{"coordinator", "--etcd", c.EtcdAddr, "--blob-url", c.opts.BlobURL, "--listen", addr,
-		"--metrics-listen", "127.0.0.1:0", "--session-ttl", "2s"}, c.opts.CoordinatorArgs...)
+	flags := append([]string{"coordinator", "--etcd", c.EtcdAddr, "--listen", addr, "--metrics-listen", "127.0.0.1:0",
+		"--session-ttl", "2s"}, c.opts.CoordinatorArgs...)
 	p := c.Start("coordinator "+addr, nil, append(flags, args...)...)
 	p.WaitFor(c.tb, `coordinator started`, 30*time.Second)
 	return p
@@ -96,8 +97,8 @@ func (c *Cluster) Worker(env []string, args ...string) *Proc {
 // one) and waits until it is registered.
 func (c *Cluster) WorkerNamed(id string, env []string, args ...string) *Proc {
 	c.tb.Helper()
-	flags := append([]string{"worker", "--etcd", c.EtcdAddr, "--blob-url", c.opts.BlobURL, "--listen", "127.0.0.1:0",
-		"--metrics-listen", "127.0.0.1:0", "--slots", "1", "--id", id}, c.opts.WorkerArgs...)
+	flags := append([]string{"worker", "--etcd", c.EtcdAddr, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+		"--slots", "1", "--id", id}, c.opts.WorkerArgs...)
 	p := c.Start("worker "+id, env, append(flags, args...)...)
 	p.WaitFor(c.tb, `worker registered`, time.Minute)
 	return p
