@@ -1,6 +1,8 @@
 // Package coordinator runs thresher jobs on a cluster of workers.
 //
-// Every coordinator serves the Jobs API (upload, submit, watch, cancel); job
+// Every coordinator serves the Jobs API (upload, submit, watch, cancel,
+// list, get, delete; a job records the token name that submitted it, and
+// only that name or an admin may see or manage it, lifecycle.go); job
 // specifications, progress and finished tasks live in etcd, datasets and
 // results in the blob store (package cluster/blobstore) with their
 // references in etcd, so any coordinator can answer any client. One
@@ -24,7 +26,14 @@
 //     leader resumes a job from what is done (slots.go);
 //   - merges task results in slot order and stores the JSON document that
 //     Lead returns (for a threshold model, exactly that of `thresher xthreg`)
-//     in the blob store, then its reference in etcd.
+//     in the blob store, then its reference in etcd, then deletes the job's
+//     checkpoints;
+//   - keeps etcd bounded (janitor.go): deletes finished jobs (and their
+//     result objects) after their retention and datasets no job references
+//     (reference and object), compacts etcd's history on a schedule, and
+//     recovers from etcd's NOSPACE alarm by compacting, defragmenting and
+//     disarming it once space is freed (Submit refuses jobs meanwhile with
+//     ErrNoSpaceMessage).
 //
 // Replication r's statistic depends only on the job and r, so the first
 // result for a slot wins; a later result that differs is an error that is

@@ -122,7 +122,7 @@ func (c *Coordinator) writeResults(ctx context.Context, id string, results [][]b
 }
 
 // readResults loads the n results of a job, each verified against its
-// reference.
+// reference; a missing one is a final error (the job was deleted).
 func (c *Coordinator) readResults(ctx context.Context, id string, n int) ([][]byte, error) {
 	out := make([][]byte, n)
 	for i := range out {
@@ -131,13 +131,17 @@ func (c *Coordinator) readResults(ctx context.Context, id string, n int) ([][]by
 			return nil, err
 		}
 		if len(resp.Kvs) == 0 {
-			return nil, fmt.Errorf("job %s: result %d missing", id, i)
+			return nil, final{fmt.Errorf("job %s: result %d missing", id, i)}
 		}
 		var ref blobstore.Ref
 		if err := json.Unmarshal(resp.Kvs[0].Value, &ref); err != nil {
-			return nil, fmt.Errorf("job %s: result %d: reference: %w", id, i, err)
+			return nil, final{fmt.Errorf("job %s: result %d: reference: %w", id, i, err)}
 		}
-		if out[i], err = c.cfg.Blobs.Get(ctx, c.cfg.Prefix.ResultObjects(id), ref); err != nil {
+		out[i], err = c.cfg.Blobs.Get(ctx, c.cfg.Prefix.ResultObjects(id), ref)
+		if errors.Is(err, blobstore.ErrNotFound) || errors.Is(err, blobstore.ErrCorrupt) {
+			return nil, final{fmt.Errorf("job %s: result %d: %w", id, i, err)}
+		}
+		if err != nil {
 			return nil, fmt.Errorf("job %s: result %d: %w", id, i, err)
 		}
 	}

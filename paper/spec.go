@@ -432,18 +432,6 @@ func (s Spec) variables() []string {
 	return vars
 }
 
-// maxLag returns the longest lag of the analysis' terms.
-func (s Spec) maxLag() int {
-	lag := 0
-	for _, v := range s.variables() {
-		t, _ := panel.ParseTerm(v) // Validate parsed every variable
-		for _, r := range t.Refs() {
-			lag = max(lag, r.Lag)
-		}
-	}
-	return lag
-}
-
 func hasDuplicate(v []string) bool {
 	seen := map[string]bool{}
 	for _, x := range v {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -17,11 +16,11 @@ import (
 
 // ThresholdModels are Table 6's threshold models and the data they run on.
 type ThresholdModels struct {
-	// CSV is the analysis data plus, with period effects, a dummy column
-	// for every period after the base, named "_" + time column + period
-	// (e.g. _year2009); Table is CSV parsed. The base is the first period
-	// the models can use: the first of the data, or with lags of up to L
-	// periods the first at least L periods after it.
+	// CSV is the analysis data; Table is CSV parsed. Period effects are
+	// the factor variable i.<time> among the regime-independent
+	// regressors: a dummy for every period of the estimation sample but
+	// its first (with lags of up to L periods, the first at least L
+	// periods after the data's first).
 	CSV   []byte
 	Table *panel.Table
 	// Specs holds one model per threshold variable, in the specification's
@@ -31,7 +30,8 @@ type ThresholdModels struct {
 
 // PrepareThresholds returns the threshold models of the specification: the
 // outcome on the regime-dependent regressor, with the controls and the
-// period dummies as regime-independent regressors and unit fixed effects.
+// period effects (i.<time>) as regime-independent regressors and unit
+// fixed effects.
 // A Spec with CSV is what a cluster needs to run a model.
 func PrepareThresholds(ds *Dataset, spec Spec) (*ThresholdModels, error) {
 	if err := spec.Validate(); err != nil {
@@ -45,29 +45,13 @@ func PrepareThresholds(ds *Dataset, spec Spec) (*ThresholdModels, error) {
 	}
 	indep := slices.Clone(spec.Controls)
 	if spec.PeriodEffects {
-		times, err := ds.Table.Numbers(spec.Time)
-		if err != nil {
-			return nil, fmt.Errorf("paper: %w", err)
+		// A dummy for every period of the estimation sample but its first
+		// (package panel's factor variables).
+		period := "i." + spec.Time
+		if slices.Contains(indep, period) {
+			return nil, fmt.Errorf("paper: %w: the controls include %s, which period effects add", ErrSpec, period)
 		}
-		periods := slices.Compact(slices.Sorted(slices.Values(times)))
-		// Rows before the first period plus the longest lag have no
-		// lagged values; a dummy for every period from there on would be
-		// collinear with the unit effects.
-		base, _ := slices.BinarySearch(periods, periods[0]+float64(spec.maxLag()))
-		for _, p := range periods[min(base+1, len(periods)):] {
-			name := "_" + spec.Time + strconv.FormatFloat(p, 'f', -1, 64)
-			if ds.Table.Has(name) {
-				return nil, fmt.Errorf("paper: %w: the data have a column %s, the name of a period dummy", ErrSpec, name)
-			}
-			dummy := make([]string, len(times))
-			for r, t := range times {
-				dummy[r] = "0"
-				if t == p {
-					dummy[r] = "1"
-				}
-			}
-			names, cells, indep = append(names, name), append(cells, dummy), append(indep, name)
-		}
+		indep = append(indep, period)
 	}
 	data, err := encodeCSV(names, cells)
 	if err != nil {

@@ -5,7 +5,8 @@
 //     likelihood ratio LR(g) = (S(g) - S(ghat)) / sigma^2 of a threshold over
 //     the candidates its stage searched, the horizontal line at the critical
 //     value c(a) = -2 ln(1 - sqrt(a)) (threshold.LRCritical) of the result's
-//     confidence level a, and the estimate ghat marked on the axis, where
+//     confidence level a (times the interval's eta^2 under robust inference,
+//     docs/threshold-model.md §11.2), and the estimate ghat marked on the axis, where
 //     LR(ghat) = 0. The confidence set, the candidates below the line, is
 //     shaded (as bands: it need not be one interval).
 //   - BootstrapF: the histogram of a stage's bootstrap statistics F* with

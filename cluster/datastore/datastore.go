@@ -59,14 +59,21 @@ func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *b
 	return data, nil
 }
 
-// Delete removes the dataset with address sha: its reference, then its
-// object. Deleting a dataset that is not stored is not an error.
-func Delete(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, sha string) error {
-	if _, err := cli.Delete(ctx, prefix.DatasetMeta(sha)); err != nil {
-		return fmt.Errorf("delete dataset %.12s: %w", sha, err)
+// Delete removes the dataset with address sha, its reference and then its
+// object, when every guard holds (for example, that no job references it),
+// and reports whether it did. A dataset that is not stored deletes as
+// nothing. An upload that races the deletion may find its reference without
+// an object; uploading again stores the object again (Put).
+func Delete(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, sha string, guards ...clientv3.Cmp) (bool, error) {
+	txn, err := cli.Txn(ctx).If(guards...).Then(clientv3.OpDelete(prefix.Dataset(sha), clientv3.WithPrefix())).Commit()
+	if err != nil {
+		return false, fmt.Errorf("delete dataset %.12s: %w", sha, err)
+	}
+	if !txn.Succeeded {
+		return false, nil
 	}
 	if err := blobs.Delete(ctx, prefix.DatasetObjects(), sha); err != nil {
-		return fmt.Errorf("delete dataset %.12s: %w", sha, err)
+		return true, fmt.Errorf("delete dataset %.12s: %w", sha, err)
 	}
-	return nil
+	return true, nil
 }

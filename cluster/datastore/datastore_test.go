@@ -55,8 +55,8 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("get after a second upload: %d bytes, %v", len(got), err)
 	}
 
-	if err := datastore.Delete(ctx, cli, keys.Default, blobs, sha); err != nil {
-		t.Fatal(err)
+	if deleted, err := datastore.Delete(ctx, cli, keys.Default, blobs, sha); err != nil || !deleted {
+		t.Fatalf("delete: %v, %v", deleted, err)
 	}
 	if _, err := get(); !errors.Is(err, datastore.ErrNotFound) {
 		t.Errorf("get after delete: %v, want ErrNotFound", err)

@@ -90,7 +90,7 @@ func WriteDevCerts(dir string, hosts []string, validity time.Duration) error {
 		{DevFiles.CAKey, keyPEM(caKey), 0o600},
 		{DevFiles.Cert, pemBlock("CERTIFICATE", der), 0o644},
 		{DevFiles.Key, keyPEM(key), 0o600},
-		{DevFiles.Tokens, []byte("# bearer tokens of the job API, one per line\n" + base64.RawURLEncoding.EncodeToString(token) + "\n"), 0o600},
+		{DevFiles.Tokens, []byte("# bearer tokens of the job API, one per line: name:token, name:token:admin, or a token alone (named default)\n" + base64.RawURLEncoding.EncodeToString(token) + "\n"), 0o600},
 	}
 	for _, w := range writes {
 		if err := outfile.Write(context.Background(), filepath.Join(dir, w.name), w.data, w.mode); err != nil {

@@ -6,7 +6,10 @@
 //     sign is never sent a task, and a coordinator without such a
 //     certificate cannot send one.
 //   - Bearer tokens for the Jobs API: tokens are read from a file, one per
-//     line, and compared in constant time with every configured token.
+//     line ("name:token", "name:token:admin" or a token alone, named
+//     "default"), and compared in constant time with every configured
+//     token; a call carries its token's Identity (CallerIdentity), which
+//     the coordinator records as a job's owner.
 //   - A development CA and certificates (WriteDevCerts) for local clusters.
 //
 // Plaintext is allowed only on loopback addresses and only when asked for

@@ -35,7 +35,8 @@ Scenarios:
                   xthreg convention, 2 thresholds, grid 400, B = 100 per stage
   xthenreg-hansen the dynamic model of the README's xthenreg example on Hansen's data
                   (grid 100, 221 instruments): linearity test with B = 1,000 on the
-                  fast path, the first 20 replications on the reference path
+                  fast path, the first 20 replications on the reference path, and
+                  2 replications of the full bootstrap on both of its paths
 
 The reference kernel fits one regression per candidate and would take hours
 on the larger scenarios; --reference-reps runs only the first R replications

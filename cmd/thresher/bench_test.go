@@ -56,10 +56,11 @@ func TestCompareResults(t *testing.T) {
 }
 
 // TestBenchXthenreg runs the xthenreg-hansen scenario with two reference
-// replications: the report states both paths' times and their agreement.
+// replications: the report states both paths' times and their agreement,
+// for the fast and for the full bootstrap.
 func TestBenchXthenreg(t *testing.T) {
 	if testing.Short() {
-		t.Skip("about 5 s")
+		t.Skip("about 20 s")
 	}
 	code, out, stderr := runCLI(t, "bench", "--scenario", "xthenreg-hansen", "--hansen-data", investCSV, "--reference-reps", "2")
 	if code != 0 {
@@ -69,7 +70,8 @@ func TestBenchXthenreg(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Agree || rep.ReferenceReps != 2 || rep.Reps != 1000 || rep.Instruments != 221 || !(rep.FastPerRepMS > 0) || !(rep.ReferencePerRepMS > 0) {
+	if !rep.Agree || rep.ReferenceReps != 2 || rep.Reps != 1000 || rep.Instruments != 221 || !(rep.FastPerRepMS > 0) || !(rep.ReferencePerRepMS > 0) ||
+		rep.FullReps != 2 || !(rep.FullPerRepMS > 0) || !(rep.FullRefPerRepMS > 0) {
 		t.Errorf("report %+v", rep)
 	}
 }

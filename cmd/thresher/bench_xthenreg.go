@@ -21,6 +21,9 @@ const xthenregScenario = "xthenreg-hansen"
 const (
 	xthenregBenchReps     = 1000
 	xthenregReferenceReps = 20
+	// xthenregFullReps replications of the full bootstrap (each about as
+	// costly as the setup) run on both of its paths.
+	xthenregFullReps = 2
 )
 
 // xthenregBenchReport is the measurement of the xthenreg-hansen scenario.
@@ -45,9 +48,16 @@ type xthenregBenchReport struct {
 	ReferencePerRepMS     float64 `json:"reference_ms_per_rep"`
 	ReferenceExtrapolated float64 `json:"reference_extrapolated_seconds"`
 	// Ratio is the reference's time per replication over the fast path's.
-	Ratio           float64 `json:"ratio_per_rep"`
-	MaxRelDiff      float64 `json:"max_bootstrap_rel_diff"`
-	Agree           bool    `json:"agree"`
+	Ratio      float64 `json:"ratio_per_rep"`
+	MaxRelDiff float64 `json:"max_bootstrap_rel_diff"`
+	Agree      bool    `json:"agree"`
+	// The full bootstrap (--bootstrap full): FullReps replications on its
+	// fast path and on its reference path, their times per replication
+	// and largest relative difference.
+	FullReps        int     `json:"full_reps"`
+	FullPerRepMS    float64 `json:"full_ms_per_rep"`
+	FullRefPerRepMS float64 `json:"full_reference_ms_per_rep"`
+	FullMaxRelDiff  float64 `json:"full_max_rel_diff"`
 	PeakRSSMB       float64 `json:"peak_rss_mb,omitempty"`
 	LinearityPValue float64 `json:"p_value"`
 }
@@ -109,7 +119,28 @@ func runBenchXthenreg(ctx context.Context, data string, refReps int, stdout, std
 	for b := range ref {
 		rep.MaxRelDiff = math.Max(rep.MaxRelDiff, relDiffScaled(ref[b], fast[b]))
 	}
-	rep.Agree = rep.MaxRelDiff <= 1e-9
+	fmt.Fprintf(stderr, "bench %s: full bootstrap, %d replications on both paths...\n", xthenregScenario, xthenregFullReps)
+	t0 = time.Now()
+	wild, err := pr.WildBootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	fullFast, err := wild.Replicate(ctx, dynthreshold.Fast, 1, 0, xthenregFullReps)
+	if err != nil {
+		return err
+	}
+	rep.FullReps = xthenregFullReps
+	rep.FullPerRepMS = 1000 * time.Since(t0).Seconds() / xthenregFullReps
+	t0 = time.Now()
+	fullRef, err := wild.Replicate(ctx, dynthreshold.Reference, 1, 0, xthenregFullReps)
+	if err != nil {
+		return err
+	}
+	rep.FullRefPerRepMS = 1000 * time.Since(t0).Seconds() / xthenregFullReps
+	for b := range fullRef {
+		rep.FullMaxRelDiff = math.Max(rep.FullMaxRelDiff, relDiffScaled(fullRef[b], fullFast[b]))
+	}
+	rep.Agree = rep.MaxRelDiff <= 1e-9 && rep.FullMaxRelDiff <= 1e-9
 	rep.PeakRSSMB = peakRSSMB()
 	out, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {

@@ -50,20 +50,39 @@ var singleDash = regexp.MustCompile(`(flag|for|defined:|argument:) -([^-])`)
 // An error is a one-line usage error naming the flag as --name; the full
 // usage is printed for --help only.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	positional, err := parseFlagsAndArgs(fs, args)
+	if err == nil && len(positional) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, positional[0])
+	}
+	return err
+}
+
+// parseFlagsAndArgs is parseFlags for a command that takes arguments
+// besides its flags, before, between or after them; it returns them.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
+	var positional []string
 	err := fs.Parse(args)
+	for err == nil && fs.NArg() > 0 {
+		positional = append(positional, fs.Arg(0))
+		err = fs.Parse(fs.Args()[1:])
+	}
 	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.Usage()
-		return err
+		return nil, err
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %s", errUsage, singleDash.ReplaceAllString(err.Error(), "$1 --$2"))
+		return nil, fmt.Errorf("%w: %s", errUsage, singleDash.ReplaceAllString(err.Error(), "$1 --$2"))
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
+	return positional, fillFromEnv(fs)
+}
+
+// fillFromEnv sets every flag not given on the command line from its
+// THRESHER_* environment variable.
+func fillFromEnv(fs *flag.FlagSet) error {
+	var err error
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	fs.VisitAll(func(f *flag.Flag) {

@@ -25,6 +25,7 @@ func commands() []command {
 		{"simulate", "write a synthetic data set (provinces, threshold)", runSimulate},
 		{"plot", "draw the LR curves and bootstrap distributions of a saved result", runPlot},
 		{"bench", "time the fast and the reference kernel on a named scenario", runBench},
+		{"jobs", "list, read again, follow, cancel or delete the jobs of a cluster", runJobs},
 		{"etcd", "run a standalone embedded etcd for a local cluster", runEtcd},
 		{"coordinator", "run a coordinator: job API, leader election, task scheduling", runCoordinator},
 		{"worker", "run a worker that executes tasks", runWorker},

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +10,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/thresher/thresher/estimators/dynthreshold"
+	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -36,21 +37,58 @@ field of 'thresher xthreg', and one entry per model that overrides them:
 
 Keys are the flags of 'thresher xthreg' with _ for - (save_draws), parsed and
 range-checked as the flags are; a list key also takes a single value (bs: 5).
-Labels must differ. A relative data path is relative to the sweep file.
+An entry with "kind: dynthreshold" is a dynamic model, whose keys are the
+flags of 'thresher xthenreg' (boost, endo, ...); "kind" in the defaults sets
+every entry's kind, and every key of the defaults must be an option of every
+entry's kind. Labels must differ. A relative data path is relative to the
+sweep file.
 
 --format json writes {"results": [{"label": ..., "result": {...}}, ...]}, each
-result exactly what 'thresher xthreg --format json' writes for that model.`
+result exactly what 'thresher xthreg --format json' (or xthenreg) writes for
+that model.`
 
 // sweepEntry is one model of a sweep file.
 type sweepEntry struct {
 	Label string
-	modelConfig
+	// Kind is the entry's model kind; Model its options.
+	Kind  string
+	Model sweepModel
 }
 
+// sweepModel is the model of a sweep entry: options parsed as the flags of
+// the kind's command, and the job's specification of the model.
+type sweepModel interface {
+	register(fs *flag.FlagSet)
+	specification(label string) (*pb.Specification, error)
+}
+
+// sweepKind is a model kind a sweep entry can have.
+type sweepKind struct {
+	// command takes the same options as flags.
+	command string
+	// model returns the kind's model with its defaults.
+	model func() sweepModel
+}
+
+// sweepKinds are the kinds of sweep entries, by the value of "kind".
+var sweepKinds = map[string]sweepKind{
+	threshold.KindName: {"xthreg", func() sweepModel { m := defaultModel; return &m }},
+	dynthreshold.KindName: {"xthenreg", func() sweepModel {
+		m := defaultXthenreg
+		return &m
+	}},
+}
+
+// sweepKindNames lists the kinds of sweepKinds for messages.
+const sweepKindNames = threshold.KindName + " (thresher xthreg, the default) or " + dynthreshold.KindName + " (thresher xthenreg)"
+
 // parseSweep reads a sweep file: its data path as written, and its models,
-// each starting from the defaults. Every model key is parsed as the flag of
-// 'thresher xthreg' of the same name (with "_" for "-"): same ranges, same
-// messages; a key that takes a list also takes a single value.
+// each starting from the defaults. An entry's "kind" (or the defaults',
+// else threshold) says which command's flags its keys are: every model key
+// is parsed as that command's flag of the same name (with "_" for "-"):
+// same ranges, same messages; a key that takes a list also takes a single
+// value. The defaults apply to every entry, so each of their keys must be
+// an option of every entry's kind.
 func parseSweep(raw []byte) (string, []sweepEntry, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
@@ -64,8 +102,7 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		return "", nil, fmt.Errorf("line %d: want the keys data, defaults and specs", root.Line)
 	}
 	var data string
-	defaults := defaultModel
-	var specs *yaml.Node
+	var defaults, specs *yaml.Node
 	err := eachKey(root, func(k, v *yaml.Node) error {
 		switch k.Value {
 		case "data":
@@ -74,9 +111,10 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 			}
 			data = v.Value
 		case "defaults":
-			if err := applyModel(v, &defaults, nil); err != nil {
-				return fmt.Errorf("defaults: %w", err)
+			if v.Kind != yaml.MappingNode {
+				return fmt.Errorf("defaults: line %d: want a mapping of model options", v.Line)
 			}
+			defaults = v
 		case "specs":
 			specs = v
 		default:
@@ -87,6 +125,10 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	defaultKind, err := entryKind(defaults, threshold.KindName)
+	if err != nil {
+		return "", nil, fmt.Errorf("defaults: %w", err)
+	}
 	if specs == nil || specs.Kind == yaml.SequenceNode && len(specs.Content) == 0 {
 		return "", nil, fmt.Errorf("no specs")
 	}
@@ -96,9 +138,22 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 	entries := make([]sweepEntry, len(specs.Content))
 	labels := map[string]int{}
 	for i, node := range specs.Content {
+		node = deref(node)
+		if node.Kind != yaml.MappingNode {
+			return "", nil, fmt.Errorf("spec %d: line %d: want a mapping of model options", i+1, node.Line)
+		}
 		e := &entries[i]
-		e.modelConfig = defaults
-		if err := applyModel(deref(node), &e.modelConfig, &e.Label); err != nil {
+		if e.Kind, err = entryKind(node, defaultKind); err != nil {
+			return "", nil, fmt.Errorf("spec %d: %w", i+1, err)
+		}
+		kind := sweepKinds[e.Kind]
+		e.Model = kind.model()
+		if defaults != nil {
+			if err := applyModel(defaults, kind.command, e.Model, nil); err != nil {
+				return "", nil, fmt.Errorf("defaults (for spec %d, of kind %s): %w", i+1, e.Kind, err)
+			}
+		}
+		if err := applyModel(node, kind.command, e.Model, &e.Label); err != nil {
 			return "", nil, fmt.Errorf("spec %d: %w", i+1, err)
 		}
 		if e.Label == "" {
@@ -110,6 +165,23 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		labels[e.Label] = i
 	}
 	return data, entries, nil
+}
+
+// entryKind returns the value of a mapping's "kind" key, or def without
+// one.
+func entryKind(m *yaml.Node, def string) (string, error) {
+	if m == nil {
+		return def, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k, v := m.Content[i], deref(m.Content[i+1]); k.Value == "kind" {
+			if _, ok := sweepKinds[v.Value]; !ok || v.Kind != yaml.ScalarNode {
+				return "", fmt.Errorf("line %d: kind: unknown kind %q (want %s)", v.Line, v.Value, sweepKindNames)
+			}
+			return v.Value, nil
+		}
+	}
+	return def, nil
 }
 
 // deref returns the node an alias stands for.
@@ -142,22 +214,23 @@ func eachKey(m *yaml.Node, f func(k, v *yaml.Node) error) error {
 	return nil
 }
 
-// applyModel sets the model options of a mapping, through the flags of
-// 'thresher xthreg'; label, when not nil, receives the "label" key.
-func applyModel(n *yaml.Node, m *modelConfig, label *string) error {
-	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: want a mapping of model options", n.Line)
-	}
+// applyModel sets the model options of a mapping through the flags of
+// 'thresher command' and skips its "kind" key; label, when not nil,
+// receives the "label" key.
+func applyModel(n *yaml.Node, command string, m sweepModel, label *string) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	m.register(fs)
 	return eachKey(n, func(k, v *yaml.Node) error {
 		key := k.Value
+		if key == "kind" {
+			return nil
+		}
 		f := fs.Lookup(strings.ReplaceAll(key, "_", "-"))
 		if key == "label" && label != nil {
 			f = &flag.Flag{Value: (*stringValue)(label)}
 		}
 		if f == nil || strings.Contains(key, "-") {
-			return fmt.Errorf("line %d: unknown key %q (the keys are the flags of 'thresher xthreg' with _ for -, and label)", k.Line, key)
+			return fmt.Errorf("line %d: unknown key %q (the keys are the flags of 'thresher %s' with _ for -, label and kind)", k.Line, key, command)
 		}
 		text, err := scalarText(v, f.Value)
 		if err != nil {
@@ -244,43 +317,29 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
-		if err := e.spec(); err != nil {
+		if specs[i], err = e.Model.specification(e.Label); err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
-		specs[i] = e.specification(e.Label)
 	}
 	results, err := runJob(ctx, &remote, lf, data, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if format == "json" {
-		type labelled struct {
-			Label  string          `json:"label"`
-			Result json.RawMessage `json:"result"`
-		}
-		var out struct {
-			Results []labelled `json:"results"`
-		}
-		for i, r := range results {
-			out.Results = append(out.Results, labelled{entries[i].Label, r})
-		}
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+	registry := kinds.Builtin()
+	labels := make([]string, len(entries))
+	entryKinds := make([]model.Kind, len(entries))
+	for i, e := range entries {
+		kind, err := registry.Kind(e.Kind)
+		if err != nil {
 			return err
 		}
-	} else {
-		for i, r := range results {
-			fmt.Fprintf(&buf, "=== %s ===\n", entries[i].Label)
-			if err := (threshold.Kind{}).WriteText(&buf, r); err != nil {
-				return err
-			}
-			buf.WriteByte('\n')
-		}
+		labels[i], entryKinds[i] = e.Label, kind
 	}
-	return writeOutput(ctx, *output, stdout, buf.Bytes())
+	report, err := renderSweep(labels, entryKinds, format, results)
+	if err != nil {
+		return err
+	}
+	return writeOutput(ctx, *output, stdout, report)
 }
 
 // sweepDataPath resolves a sweep file's data path: a relative one is

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/thresher/thresher/estimators/dynthreshold"
+	"github.com/thresher/thresher/estimators/threshold"
 )
 
 const sweepYAML = `data: ../../testdata/hansen1999/invest.csv
@@ -32,18 +35,32 @@ func TestParseSweep(t *testing.T) {
 	if data != investCSV || len(entries) != 2 {
 		t.Fatalf("data %q, %d entries", data, len(entries))
 	}
-	e := entries[1]
-	if e.Label != "cash flow" || e.Qx != "L.c" || e.Depvar != "i" || e.Thnum != 1 || e.Trim[0] != 0.05 || e.Seed != 5 || e.ID != "id" {
+	e := thresholdEntry(t, entries[1])
+	if entries[1].Label != "cash flow" || e.Qx != "L.c" || e.Depvar != "i" || e.Thnum != 1 || e.Trim[0] != 0.05 || e.Seed != 5 || e.ID != "id" {
 		t.Errorf("entry 2: %+v", e)
 	}
-	if entries[0].Thnum != 2 || len(entries[0].Trim) != 0 {
+	if e := thresholdEntry(t, entries[0]); e.Thnum != 2 || len(e.Trim) != 0 {
 		t.Errorf("entry 1: %+v", entries[0])
 	}
-	scalars, err := parseSweepEntries(t, "specs:\n  - {qx: d, bs: 5, trim: 0.05, thresholds: -1.5e-1, save_draws: true, level: 99.5}\n")
-	if e := scalars[0]; err != nil || !slices.Equal(e.Bs, []int{5}) || !slices.Equal(e.Trim, []float64{0.05}) ||
-		!slices.Equal(e.Thresholds, []float64{-0.15}) || !e.SaveDraws || e.Level != 99.5 {
+	scalars, err := parseSweepEntries(t, "specs:\n  - {qx: d, bs: 5, trim: 0.05, thresholds: -1.5e-1, save_draws: true, level: 99.5, vce: cluster, fe: twoway, missing: error}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := thresholdEntry(t, scalars[0]); !slices.Equal(e.Bs, []int{5}) || !slices.Equal(e.Trim, []float64{0.05}) ||
+		!slices.Equal(e.Thresholds, []float64{-0.15}) || !e.SaveDraws || e.Level != 99.5 || e.VCE != "cluster" ||
+		e.FE != "twoway" || e.Missing != "error" {
 		t.Errorf("scalars for lists: %v, %+v", err, scalars)
 	}
+}
+
+// thresholdEntry returns the threshold model of an entry.
+func thresholdEntry(t *testing.T, e sweepEntry) *modelConfig {
+	t.Helper()
+	m, ok := e.Model.(*modelConfig)
+	if !ok || e.Kind != threshold.KindName {
+		t.Fatalf("entry %q is of kind %s (%T)", e.Label, e.Kind, e.Model)
+	}
+	return m
 }
 
 func parseSweepEntries(t *testing.T, raw string) ([]sweepEntry, error) {
@@ -62,7 +79,7 @@ func TestParseSweepErrors(t *testing.T) {
 		{"data: x\nspecs: 3\n", "line 2: specs: want a list of models"},
 		{"data: [x]\nspecs: [{qx: d}]\n", "data: want a file name"},
 		{"specs:\n  - qx: d\n    thnum: 2.5\n", `spec 1: line 3: thnum: invalid value "2.5": "2.5" is not an integer`},
-		{"defaults:\n  thnum: 1e1\nspecs: [{qx: d}]\n", `defaults: line 2: thnum: invalid value "1e1": "1e1" is not an integer`},
+		{"defaults:\n  thnum: 1e1\nspecs: [{qx: d}]\n", `defaults (for spec 1, of kind threshold): line 2: thnum: invalid value "1e1": "1e1" is not an integer`},
 		{"specs: [{qx: d, thnum: 65}]\n", "65 is outside 1..64"},
 		{"specs: [{qx: d, level: 0}]\n", "0 must lie between 10 and 99.99"},
 		{"specs: [{qx: d, level: 100}]\n", `invalid value "100": 100 must lie between 10 and 99.99`},
@@ -80,12 +97,26 @@ func TestParseSweepErrors(t *testing.T) {
 		{"specs: [{qx: d, grid: 2.5}]\n", `grid "2.5"`},
 		{"specs: [{qx: d, convention: hansn}]\n", `unknown convention "hansn"`},
 		{"specs: [{qx: d, save_draws: yes}]\n", `"yes" is neither true nor false`},
+		{"specs: [{qx: d, fe: year}]\n", `fe: invalid value "year": invalid specification: unknown fe "year" (want unit or twoway)`},
+		{"specs: [{qx: d, missing: skip}]\n", `unknown missing "skip" (want drop or error)`},
 		{"specs: [{qx: d, save-draws: true}]\n", `unknown key "save-draws"`},
+		{"specs: [{qx: d, vce: hc3}]\n", `unknown vce "hc3"`},
 		{"specs: [{qx: d, qx: e}]\n", "line 1: qx is given twice"},
 		{"specs: [{label: a, qx: d}, {label: a, qx: e}]\n", `specs 1 and 2 both have the label "a"`},
 		{"specs: [{qx: d}, {label: spec 1, qx: e}]\n", `specs 1 and 2 both have the label "spec 1"`},
 		{"defaults: &d {qx: d}\nspecs: [{<<: *d, thnum: 2}]\n", "merge keys (<<) are not supported"},
 		{"specs: [3]\n", "spec 1: line 1: want a mapping of model options"},
+		{"defaults: 3\nspecs: [{qx: d}]\n", "defaults: line 1: want a mapping of model options"},
+		{"specs: [{kind: dynthreshold, qx: d, thnum: 2}]\n", `spec 1: line 1: unknown key "thnum" (the keys are the flags of 'thresher xthenreg'`},
+		{"specs: [{kind: dynthreshold, qx: d, grid: 0}]\n", `grid: invalid value "0": 0 is outside 1..10000`},
+		{"specs: [{kind: dynthreshold, qx: d, bootstrap: wild}]\n", `bootstrap: invalid value "wild"`},
+		{"specs: [{kind: dynthreshold, qx: d, static: yes}]\n", `static: invalid value "yes"`},
+		{"specs: [{kind: xthenreg, qx: d}]\n", `spec 1: line 1: kind: unknown kind "xthenreg" (want threshold`},
+		{"specs: [{kind: [dynthreshold], qx: d}]\n", `kind: unknown kind ""`},
+		{"defaults: {kind: dynthr}\nspecs: [{qx: d}]\n", `defaults: line 1: kind: unknown kind "dynthr"`},
+		{"defaults: {thnum: 2}\nspecs: [{qx: d}, {kind: dynthreshold, qx: d}]\n", `defaults (for spec 2, of kind dynthreshold): line 1: unknown key "thnum"`},
+		{"defaults: {kind: dynthreshold}\nspecs: [{qx: d, rx: c}]\n", `spec 1: line 2: unknown key "rx"`},
+		{"specs: [{kind: dynthreshold, kind: threshold, qx: d}]\n", "kind is given twice"},
 	}
 	for _, c := range cases {
 		_, err := parseSweepEntries(t, c.file)
@@ -127,6 +158,84 @@ func TestSweepMatchesXthreg(t *testing.T) {
 	json.Compact(&b, []byte(single))
 	if len(sweep.Results) != 2 || sweep.Results[1].Label != "cash flow" || a.String() != b.String() {
 		t.Errorf("sweep result 2 differs from xthreg's (%d results): %s", len(sweep.Results), stderr)
+	}
+}
+
+// TestParseSweepKinds checks entries of both kinds: the defaults' kind
+// applies unless an entry names its own, and every option reaches the
+// dynamic model's configuration.
+func TestParseSweepKinds(t *testing.T) {
+	file := `defaults: {kind: dynthreshold, depvar: i, qx: d, seed: 3, grid: 5}
+specs:
+  - {label: dyn, indep: [q, c, d], endo: d, boost: 50, bootstrap: full, kink: true, static: false, trim: 0.2, h0: 2, unbalanced: true}
+  - {label: static, static: true, exog: [q], inst: L2.c}
+  - {kind: threshold, label: hansen, rx: c, grid: 5}
+`
+	_, entries, err := parseSweep([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []dynthreshold.Config{
+		{ID: "id", Time: "year", Depvar: "i", Qx: "d", Indep: []string{"q", "c", "d"}, Endo: []string{"d"}, Kink: true,
+			Unbalanced: true, Grid: 5, Trim: 0.2, H0: 2, Boost: 50, Bootstrap: dynthreshold.BootstrapFull, Seed: 3},
+		{ID: "id", Time: "year", Depvar: "i", Qx: "d", Exog: []string{"q"}, Inst: []string{"L2.c"}, Static: true,
+			Grid: 5, Trim: dynthreshold.DefaultTrim, H0: dynthreshold.DefaultH0, Bootstrap: dynthreshold.BootstrapFast, Seed: 3},
+	}
+	for i, w := range want {
+		m, ok := entries[i].Model.(*xthenregModel)
+		if !ok || entries[i].Kind != dynthreshold.KindName {
+			t.Fatalf("entry %d: kind %s, %T", i+1, entries[i].Kind, entries[i].Model)
+		}
+		if got, wantRaw := m.Encode(), w.Encode(); string(got) != string(wantRaw) {
+			t.Errorf("entry %d:\n got %s\nwant %s", i+1, got, wantRaw)
+		}
+	}
+	if m := thresholdEntry(t, entries[2]); m.Depvar != "i" || m.Qx != "d" || m.Seed != 3 || len(m.Rx) != 1 {
+		t.Errorf("entry 3: %+v", m)
+	}
+}
+
+// TestSweepMatchesXthenreg runs a sweep with a dynamic and a threshold
+// model in-process and checks that the dynamic result is byte for byte what
+// 'thresher xthenreg' gives, and that the text report has both kinds' tables.
+func TestSweepMatchesXthenreg(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sweep.yaml")
+	file := "data: " + mustAbs(t, investCSV) + `
+defaults: {depvar: i, qx: d, seed: 7, grid: 5}
+specs:
+  - {label: dynamic, kind: dynthreshold, indep: [q, c, d], endo: d, boost: 30}
+  - {label: static, rx: c, bs: 0}
+`
+	if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "sweep", "--spec", path, "--format", "json", "--workers", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var sweep struct {
+		Results []struct {
+			Label  string          `json:"label"`
+			Result json.RawMessage `json:"result"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &sweep); err != nil {
+		t.Fatal(err)
+	}
+	code, single, stderr := runCLI(t, "xthenreg", "--data", investCSV, "--depvar", "i", "--qx", "d", "--indep", "q,c,d",
+		"--endo", "d", "--boost", "30", "--seed", "7", "--grid", "5", "--format", "json")
+	if code != 0 {
+		t.Fatalf("xthenreg: exit %d: %s", code, stderr)
+	}
+	var a, b bytes.Buffer
+	json.Compact(&a, sweep.Results[0].Result)
+	json.Compact(&b, []byte(single))
+	if len(sweep.Results) != 2 || sweep.Results[0].Label != "dynamic" || a.String() != b.String() {
+		t.Errorf("sweep result 1 differs from xthenreg's (%d results):\n%s\n%s", len(sweep.Results), a.String(), b.String())
+	}
+	code, text, stderr := runCLI(t, "sweep", "--spec", path, "--workers", "2")
+	if code != 0 || !strings.Contains(text, "=== dynamic ===\nDynamic panel threshold model") || !strings.Contains(text, "=== static ===") {
+		t.Errorf("text report (exit %d): %s%s", code, text, stderr)
 	}
 }
 

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -25,7 +23,9 @@ instrumented by their levels at 1..t-2 (list the threshold variable in --endo
 when it is endogenous). The panel must be strongly balanced unless
 --unbalanced. Every bootstrap replication draws from its own stream keyed by
 (--seed, replication), so the output is identical across runs with the same
-seed.
+seed. --bootstrap full replaces xthenreg's fast bootstrap by one that
+regenerates the data under the linear model (a wild bootstrap of its
+residuals) and re-estimates every replication.
 
 The job runs on an in-process cluster (--workers) unless --coordinator
 names a remote one; the bootstrap replications are its tasks, and the output
@@ -33,25 +33,24 @@ is the same either way. The text report goes to stdout (or --output),
 progress to stderr; --format json writes a stable JSON document with the GMM
 objective over the grid.`
 
-// xthenregConfig holds the flags of `thresher xthenreg`.
-type xthenregConfig struct {
-	model          dynthreshold.Config
-	data           string
-	format, output string
-	local          localFlags
-	maxData        *int
-	remote         remoteFlags
+// xthenregModel holds the fields of a dynamic threshold model, from flags
+// (`thresher xthenreg`) or from a sweep entry of kind dynthreshold: the
+// kind's Config, which the job carries as it is.
+type xthenregModel struct {
+	dynthreshold.Config
 }
 
-func (c *xthenregConfig) register(fs *flag.FlagSet) {
-	m := &c.model
-	m.ID, m.Time, m.Seed, c.format = "id", "year", 1, "text"
-	m.Grid, m.Trim, m.H0 = dynthreshold.DefaultGridNum, dynthreshold.DefaultTrim, dynthreshold.DefaultH0
-	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
+// defaultXthenreg holds the defaults of every model field.
+var defaultXthenreg = xthenregModel{dynthreshold.Config{ID: "id", Time: "year", Seed: 1,
+	Grid: dynthreshold.DefaultGridNum, Trim: dynthreshold.DefaultTrim, H0: dynthreshold.DefaultH0, Bootstrap: dynthreshold.BootstrapFast}}
+
+// register adds the model's options to fs, with their current values as
+// defaults. A sweep entry's keys are these names with "_" for "-".
+func (m *xthenregModel) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.ID, "id", m.ID, "column naming the unit (panel variable)")
 	fs.StringVar(&m.Time, "time", m.Time, "column holding the integer period")
-	fs.StringVar(&m.Depvar, "depvar", "", "dependent variable (required); its lag is a regressor unless --static")
-	fs.StringVar(&m.Qx, "qx", "", "threshold variable (required); a regressor only if listed in --indep")
+	fs.StringVar(&m.Depvar, "depvar", m.Depvar, "dependent variable (required); its lag is a regressor unless --static")
+	fs.StringVar(&m.Qx, "qx", m.Qx, "threshold variable (required); a regressor only if listed in --indep")
 	fs.Var((*listFlag)(&m.Indep), "indep", "regressors besides the lagged dependent variable, comma-separated; exogenous unless in --endo")
 	fs.Var((*listFlag)(&m.Endo), "endo", "endogenous variables, instrumented by their levels at periods 1..t-2 (regressors or the threshold variable)")
 	fs.Var((*listFlag)(&m.Exog), "exog", "strictly exogenous variables (not regressors) whose levels at 1..t are instruments")
@@ -63,7 +62,33 @@ func (c *xthenregConfig) register(fs *flag.FlagSet) {
 	fs.Var(floatValue{&m.Trim, interval{lo: 0, hi: 1, open: true}}, "trim", "share of q's distribution left out of the grid, strictly between 0 and 1 (xthenreg trim_rate)")
 	fs.Var(floatValue{&m.H0, interval{lo: 0, hi: 1e6, open: true}}, "h0", "bandwidth constant of the threshold's standard error, h = h0 1.06 n^(-1/5) sd(q) (xthenreg h_0)")
 	fs.Var(intValue{&m.Boost, 0, dynthreshold.MaxBoost}, "boost", fmt.Sprintf("bootstrap replications of the linearity test, 0..%d; 0 skips the test (xthenreg boost)", dynthreshold.MaxBoost))
+	fs.Var(choiceValue{&m.Bootstrap, parsesAs(dynthreshold.ParseBootstrap)}, "bootstrap",
+		"linearity bootstrap: fast (xthenreg's multipliers on the moments, weights held fixed) or full (wild bootstrap of the linear model, every replication re-estimated; about as costly per replication as the whole test's setup)")
 	fs.Var(seedValue{&m.Seed}, "seed", "seed of the bootstrap streams")
+}
+
+// specification checks the model and returns the job's specification of it.
+func (m *xthenregModel) specification(label string) (*pb.Specification, error) {
+	if _, err := m.Spec(); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return &pb.Specification{Label: label, Kind: dynthreshold.KindName, Spec: m.Encode()}, nil
+}
+
+// xthenregConfig holds the flags of `thresher xthenreg`.
+type xthenregConfig struct {
+	model          xthenregModel
+	data           string
+	format, output string
+	local          localFlags
+	maxData        *int
+	remote         remoteFlags
+}
+
+func (c *xthenregConfig) register(fs *flag.FlagSet) {
+	c.model, c.format = defaultXthenreg, "text"
+	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
+	c.model.register(fs)
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
 	c.local.register(fs)
@@ -81,8 +106,9 @@ func runXthenreg(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if c.data == "" {
 		return fmt.Errorf("%w: --data is required", errUsage)
 	}
-	if _, err := c.model.Spec(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	spec, err := c.model.specification("")
+	if err != nil {
+		return err
 	}
 	if err := checkOutput(c.output, c.data); err != nil {
 		return err
@@ -91,20 +117,13 @@ func runXthenreg(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	spec := &pb.Specification{Kind: dynthreshold.KindName, Spec: c.model.Encode()}
 	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{spec}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if c.format == "json" {
-		err = json.Indent(&buf, results[0], "", "  ")
-		buf.WriteByte('\n')
-	} else {
-		err = dynthreshold.Kind{}.WriteText(&buf, results[0])
-	}
+	report, err := renderResult(dynthreshold.Kind{}, c.format, results[0])
 	if err != nil {
 		return err
 	}
-	return writeOutput(ctx, c.output, stdout, buf.Bytes())
+	return writeOutput(ctx, c.output, stdout, report)
 }

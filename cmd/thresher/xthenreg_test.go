@@ -87,9 +87,11 @@ func TestXthenregErrors(t *testing.T) {
 		{"trim", xthenregArgs("--trim", "1"), 2, "--trim"},
 		{"grid", xthenregArgs("--grid", "0"), 2, "--grid"},
 		{"format", xthenregArgs("--format", "xml"), 2, "--format"},
+		{"bootstrap", xthenregArgs("--bootstrap", "wild"), 2, `invalid value "wild" for flag --bootstrap: invalid specification: unknown bootstrap "wild" (want fast or full)`},
 		{"unbalanced", []string{"xthenreg", "--data", unbalanced, "--depvar", "i", "--qx", "d", "--indep", "q"}, 1, `unbalanced panel: 1 of 565 units lack some of the 15 periods 1973..1987 (after lags): unit "1" lacks 1977`},
 		{"unknown column", xthenregArgs("--exog", "z"), 1, `unknown column`},
 		{"too few periods", xthenregArgs("--inst", "L13.q"), 1, "too few periods"},
+		{"singular weight matrix", xthenregArgs("--inst", "L.c,L.c/1"), 1, "singular matrix: the first-step weight matrix n^-1 sum Z'HZ is not positive definite"},
 		{"max work", xthenregArgs("--max-work", "1000"), 1, "estimated work is 8.48e+04 units on 8475 observations"},
 		{"remote", xthenregArgs("--coordinator", "10.1.1.1:5"), 2, "not on loopback"},
 	}
@@ -141,5 +143,49 @@ func TestE2EXthenregWorkerKilled(t *testing.T) {
 	client.WaitFor(t, `bootstrap linearity [1-9][0-9]*/`+boost, 2*time.Minute)
 	ws[1].Kill()
 	stillRunning(t, client)
+	sameJSON(t, c.result(client), in.Stdout.String())
+}
+
+// TestXthenregFullBootstrap runs the full bootstrap on one and on two
+// in-process workers: the same JSON, which says which bootstrap ran, and a
+// text report that says it too.
+func TestXthenregFullBootstrap(t *testing.T) {
+	args := xthenregArgs("--boost", "6", "--bootstrap", "full", "--seed", "2", "--format", "json")
+	var runs [2]string
+	for k, workers := range []string{"1", "2"} {
+		code, out, stderr := runCLI(t, append(args, "--workers", workers)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		runs[k] = out
+	}
+	if runs[0] != runs[1] || !strings.Contains(runs[0], `"bootstrap": "full"`) {
+		t.Errorf("one worker:\n%s\ntwo workers:\n%s", runs[0], runs[1])
+	}
+	code, out, stderr := runCLI(t, xthenregArgs("--boost", "6", "--bootstrap", "full", "--seed", "2")...)
+	if code != 0 || !strings.Contains(out, "(6 replications, full bootstrap, seed 2)") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, stderr, out)
+	}
+}
+
+// TestE2EXthenregFullBootstrap runs the full bootstrap's replications on
+// three worker processes and checks that the JSON is byte-identical to the
+// in-process run's.
+func TestE2EXthenregFullBootstrap(t *testing.T) {
+	skipShort(t)
+	job := func(extra ...string) []string {
+		return xthenregArgs(append([]string{"--boost", "24", "--bootstrap", "full", "--seed", "4", "--format", "json"}, extra...)...)
+	}
+	in := startProc(t, "in-process", job()...)
+	if err := in.Wait(5 * time.Minute); err != nil {
+		t.Fatalf("in-process run: %v\n%s", err, in.Stderr.String())
+	}
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	for i := 0; i < 3; i++ {
+		c.worker()
+	}
+	client := startProc(t, "client", job(c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addr)...)...)
 	sameJSON(t, c.result(client), in.Stdout.String())
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,10 +59,16 @@ func (m *modelConfig) register(fs *flag.FlagSet) {
 	fs.Var(seedValue{&m.Seed}, "seed", "seed of the bootstrap streams")
 	fs.Var(choiceValue{&m.Convention, parsesAs(threshold.ParseConvention)}, "convention", "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
 	fs.Var(choiceValue{&m.Residuals, parsesAs(threshold.ParseResiduals)}, "residuals", "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
-	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
+	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced ones and with --vce robust|cluster), residual, wild, wild-rademacher, wild-mammen or wild-webb")
 	fs.Var(boolValue{&m.SaveDraws}, "save-draws", "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
 	fs.Var(floatsValue{&m.Thresholds, anyNumber}, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), one per threshold, in the order the stages add them")
 	fs.Var(choiceValue{&m.Algorithm, parsesAs(threshold.ParseAlgorithm)}, "algorithm", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
+	fs.Var(choiceValue{&m.FE, parsesAs(threshold.ParseFE)}, "fe", "fixed effects: unit (the default), or twoway (adds i.TIME, the period effects, to --indep)")
+	fs.Var(choiceValue{&m.Missing, parsesAs(threshold.ParseMissing)}, "missing", "a missing value (., NA, NaN, empty) in a used column: drop its observation (the default; listwise, as Stata) or error")
+	fs.Var(choiceValue{&m.VCE, parsesAs(threshold.ParseVCE)}, "vce", "inference: conventional (Hansen's tests and intervals, which assume homoskedastic errors), "+
+		"robust or cluster (White or clustered standard errors, the test by the wild cluster bootstrap, LR intervals scaled by Hansen's (2000) eta^2)")
+	fs.Var(boolValue{&m.BootstrapRefine}, "bootstrap-refine", "repeat the stage-2 refinement in every bootstrap replication, so that the tests of stages 3 and later "+
+		"bootstrap the statistic they observe (needs --thnum 3 or more and no --thresholds)")
 }
 
 // parsesAs turns a parser of the threshold package into a check.
@@ -84,7 +89,6 @@ func checkGrid(s string) error {
 type xthregConfig struct {
 	modelConfig
 	data    string
-	vce     string
 	format  string
 	output  string
 	local   localFlags
@@ -116,16 +120,27 @@ type remoteFlags struct {
 	// maxWork bounds the job's estimated work, on either path.
 	maxWork     workFlag
 	dialTimeout time.Duration
+	// retention keeps the finished job on the cluster (0: the
+	// coordinator's default).
+	retention time.Duration
 }
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.Var(&r.coordinator, "coordinator", "submit to the cluster of these coordinators HOST:PORT[,...] instead of running in-process")
-	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
-	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
-	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
+	r.registerConnection(fs)
 	r.maxWork = jobspec.DefaultMaxWork
 	fs.Var(&r.maxWork, "max-work", "refuse, before any work, a job whose estimated work exceeds this many units "+
 		"(an observation or candidate threshold visited once; each bootstrap replication and point estimate visits them all)")
+	fs.DurationVar(&r.retention, "retention", 0, "keep the finished job and its results on the cluster this long, e.g. 24h "+
+		"(0: the coordinator's --retention; 'thresher jobs get ID' reads them back)")
+}
+
+// registerConnection adds the flags that secure the connection to the
+// coordinators given in --coordinator.
+func (r *remoteFlags) registerConnection(fs *flag.FlagSet) {
+	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
+	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
+	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first token is the bearer token of the job API (lines name:token[:admin], or a token alone)")
 	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
 }
 
@@ -154,6 +169,9 @@ func (r *remoteFlags) explain(err error) error {
 func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
 	if r.dialTimeout <= 0 {
 		return nil, fmt.Errorf("%w: --dial-timeout must be positive, not %v", errUsage, r.dialTimeout)
+	}
+	if r.retention < 0 {
+		return nil, fmt.Errorf("%w: --retention must not be negative, not %v", errUsage, r.retention)
 	}
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
@@ -187,17 +205,20 @@ number of thresholds by bootstrap, with the options of Stata's xthreg:
   thresher xthreg --data F.csv --id firm --time year --depvar y \
       --indep 'x1,L.x2,L.q^2' --rx c --qx d --thnum 2 --bs 300
 
-Variable lists accept Stata's lag operators (L.x, L2.x), powers (L.q^2),
-products (L.q*L.d) and scaling by a number (L.q^2/100). The text report goes
+Variable lists accept Stata's time-series operators (L.x, L2.x, F.x, D.x,
+LD.x), factor variables in --indep (i.year, ib2009.year: a dummy for every
+level but the base), ln(), log(), exp(), sqrt(), abs(), powers (L.q^2),
+products (L.q*L.d) and scaling by a number (L.q^2/100). --fe twoway adds
+the period effects i.TIME. Observations with a missing value in a used
+column are dropped and counted (--missing error refuses them). The text report goes
 to stdout (or --output), progress to stderr; --format json writes a stable
 JSON document that is byte-identical across runs with the same seed.`
 
 func (c *xthregConfig) register(fs *flag.FlagSet) {
 	c.modelConfig = defaultModel
-	c.vce, c.format = "conventional", "text"
+	c.format = "text"
 	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
 	c.modelConfig.register(fs)
-	fs.Var(choiceValue{&c.vce, parsesAs(threshold.ParseVCE)}, "vce", "standard errors shown in the text report: conventional, robust or cluster")
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
 	c.local.register(fs)
@@ -230,9 +251,13 @@ func (m *modelConfig) spec() error {
 	return nil
 }
 
-// specification returns the job's specification of the model.
-func (m *modelConfig) specification(label string) *pb.Specification {
-	return &pb.Specification{Label: label, Kind: threshold.KindName, Spec: m.Encode()}
+// specification checks the model (spec) and returns the job's
+// specification of it.
+func (m *modelConfig) specification(label string) (*pb.Specification, error) {
+	if err := m.spec(); err != nil {
+		return nil, err
+	}
+	return &pb.Specification{Label: label, Kind: threshold.KindName, Spec: m.Encode()}, nil
 }
 
 func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -245,12 +270,9 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.data == "" {
 		return fmt.Errorf("%w: --data is required", errUsage)
 	}
-	if err := c.spec(); err != nil {
-		return err
-	}
-	vce, err := threshold.ParseVCE(c.vce)
+	spec, err := c.specification("")
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
 	if err := checkOutput(c.output, c.data); err != nil {
 		return err
@@ -259,25 +281,21 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{c.specification("")}, newProgressLog(stderr))
+	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{spec}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
 	if c.format == "json" {
 		// The text report prints the warnings; the JSON holds them unseen.
 		if err := warnJSON(stderr, results[0]); err != nil {
 			return err
 		}
-		err = json.Indent(&buf, results[0], "", "  ")
-		buf.WriteByte('\n')
-	} else {
-		err = threshold.Kind{VCE: vce}.WriteText(&buf, results[0])
 	}
+	report, err := renderResult(threshold.Kind{}, c.format, results[0])
 	if err != nil {
 		return err
 	}
-	return writeOutput(ctx, c.output, stdout, buf.Bytes())
+	return writeOutput(ctx, c.output, stdout, report)
 }
 
 // abandonWait bounds the shutdown of an interrupted command's in-process
@@ -333,7 +351,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		return nil, err
 	}
 	defer cl.Close()
-	cl.DialTimeout = remote.dialTimeout
+	cl.DialTimeout, cl.Retention = remote.dialTimeout, remote.retention
 	// The estimate is stated once the job is submitted: a failure to
 	// reach the cluster stays a one-line message.
 	submitted := false
@@ -341,6 +359,9 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		if !submitted {
 			submitted = true
 			fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
+			if len(remote.coordinator) > 0 {
+				fmt.Fprintf(progress.w, "thresher: job %s ('thresher jobs get %s' prints this result again)\n", ev.JobId, ev.JobId)
+			}
 		}
 		progress.event(ev)
 	})
@@ -394,16 +415,25 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	}
 }
 
-// warnJSON prints a JSON result's warnings to stderr.
+// warnJSON prints a JSON result's notes and warnings to stderr, and the
+// heteroskedasticity diagnostic when it advises robust inference.
 func warnJSON(stderr io.Writer, result []byte) error {
 	var r struct {
-		Warnings []string `json:"warnings"`
+		Warnings           []string                          `json:"warnings"`
+		Notes              []string                          `json:"notes"`
+		Heteroskedasticity *threshold.HeteroskedasticityTest `json:"heteroskedasticity"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
 		return fmt.Errorf("reading the result: %w", err)
 	}
+	for _, s := range r.Notes {
+		fmt.Fprintf(stderr, "thresher: note: %s\n", s)
+	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(stderr, "thresher: warning: %s\n", s)
+	}
+	if h := r.Heteroskedasticity; h != nil && h.Rejects() {
+		fmt.Fprintf(stderr, "thresher: warning: %s\n", h.Line())
 	}
 	return nil
 }

@@ -32,7 +32,9 @@ type Config struct {
 	Gammas     []float64 `json:"gammas"`
 	H0         float64   `json:"h0"`
 	Boost      int       `json:"boost"`
-	Seed       uint64    `json:"seed"`
+	// Bootstrap is BootstrapFast (also when empty) or BootstrapFull.
+	Bootstrap string `json:"bootstrap,omitempty"`
+	Seed      uint64 `json:"seed"`
 }
 
 // Spec returns the specification of the configuration, checked by
@@ -41,7 +43,11 @@ func (c Config) Spec() (Spec, error) {
 	s := Spec{ID: c.ID, Time: c.Time, Depvar: c.Depvar, Qx: c.Qx, Indep: c.Indep, Endo: c.Endo, Exog: c.Exog,
 		Inst: c.Inst, Static: c.Static, Kink: c.Kink, Unbalanced: c.Unbalanced, GridNum: c.Grid, Trim: c.Trim,
 		Gammas: c.Gammas, H0: c.H0, Boost: c.Boost, Seed: c.Seed}
-	err := s.Normalize()
+	var err error
+	if s.Bootstrap, err = ParseBootstrap(c.Bootstrap); err != nil {
+		return s, err
+	}
+	err = s.Normalize()
 	return s, err
 }
 

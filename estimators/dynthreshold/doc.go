@@ -60,5 +60,18 @@
 // multipliers, and W* = n |column of c E|^2. Tests hold the two equal to
 // 1e-9 relative. LinearitySetup, Replicate and Test expose the steps, so
 // that replications can be computed in slices elsewhere (a cluster task, a
-// benchmark).
+// benchmark); LinearitySetup.Work encodes, per grid point, theta and
+// Lsigma^-1 R (G2'W2G2)^-1 G2'W2, from which FastSetup rebuilds c in
+// another process without the setup's covariances and factorisations.
+//
+// # Full bootstrap
+//
+// Spec.Bootstrap = BootstrapWild re-estimates instead (WildBootstrap): with
+// beta0 the two-step estimate of the linear model and de_i its differenced
+// residuals, replication b sets dy*_i = dx_i beta0 + eta_i de_i, eta_i ~
+// N(0,1) per unit from its own stream, holds regressors, instruments and
+// grid fixed, and recomputes supW* as the statistic is computed. Its
+// Reference path runs LinearitySetup on each replication's data; Fast
+// reuses G2(gamma) and the first step per grid point and solves with
+// Cholesky factors; tests hold the two equal to 1e-9 relative.
 package dynthreshold

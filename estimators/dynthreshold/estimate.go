@@ -79,7 +79,7 @@ func (pr *Problem) fitGrid(ctx context.Context, w *mat.SymDense, gbar1 *mat.VecD
 
 // Estimate runs the two GMM steps over the grid and the variance at the
 // estimated threshold, and, when Spec.Boost > 0, the linearity test with the
-// fast bootstrap. It returns ctx's error, between grid points or batches of
+// bootstrap of Spec.Bootstrap (on its fast path). It returns ctx's error, between grid points or batches of
 // replications, once ctx is done.
 func (pr *Problem) Estimate(ctx context.Context) (*Result, error) {
 	res, err := pr.estimate(ctx)
@@ -89,6 +89,18 @@ func (pr *Problem) Estimate(ctx context.Context) (*Result, error) {
 	setup, err := pr.LinearitySetup(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if pr.spec.Bootstrap == BootstrapWild {
+		wb, err := pr.WildBootstrap(ctx)
+		if err != nil {
+			return nil, err
+		}
+		stats, err := wb.Replicate(ctx, Fast, pr.spec.Seed, 0, pr.spec.Boost)
+		if err != nil {
+			return nil, err
+		}
+		res.Linearity = setup.linearity(pr.spec.Seed, stats)
+		return res, nil
 	}
 	if res.Linearity, err = setup.Test(ctx, pr.spec.Boost, pr.spec.Seed, Fast); err != nil {
 		return nil, err
@@ -221,17 +233,10 @@ func (pr *Problem) gGamma(g float64, theta []float64) []float64 {
 
 // sandwich returns (G' A G)^-1.
 func sandwich(G *mat.Dense, a *mat.SymDense, what string) (*mat.SymDense, error) {
-	_, c := G.Dims()
 	var ag, gag mat.Dense
 	ag.Mul(a, G)
 	gag.Mul(G.T(), &ag)
-	s := mat.NewSymDense(c, nil)
-	for r := 0; r < c; r++ {
-		for q := r; q < c; q++ {
-			s.SetSym(r, q, (gag.At(r, q)+gag.At(q, r))/2)
-		}
-	}
-	return invertSym(s, what)
+	return invertSym(symmetricPart(&gag), what)
 }
 
 func normalPDF(x float64) float64 { return math.Exp(-x*x/2) / math.Sqrt(2*math.Pi) }

@@ -123,18 +123,42 @@ func centredCovariance(moments *mat.Dense) *mat.SymDense {
 // invertSym inverts a symmetric positive definite matrix by Cholesky, or
 // returns an ErrSingular error naming it.
 func invertSym(s *mat.SymDense, what string) (*mat.SymDense, error) {
-	var ch mat.Cholesky
-	if !ch.Factorize(s) {
-		return nil, fmt.Errorf("%w: %s is not positive definite (collinear instruments or moments)", ErrSingular, what)
-	}
-	if c := ch.Cond(); c > maxCond {
-		return nil, fmt.Errorf("%w: %s has condition number %.3g (collinear instruments or moments)", ErrSingular, what, c)
+	ch, err := factorSym(s, what)
+	if err != nil {
+		return nil, err
 	}
 	var inv mat.SymDense
 	if err := ch.InverseTo(&inv); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrSingular, what, err)
 	}
 	return &inv, nil
+}
+
+// factorSym returns the Cholesky factorisation of a symmetric positive
+// definite matrix whose condition number is at most maxCond, or an
+// ErrSingular error naming it.
+func factorSym(s *mat.SymDense, what string) (*mat.Cholesky, error) {
+	ch := new(mat.Cholesky)
+	if !ch.Factorize(s) {
+		return nil, fmt.Errorf("%w: %s is not positive definite (collinear instruments or moments)", ErrSingular, what)
+	}
+	if c := ch.Cond(); c > maxCond {
+		return nil, fmt.Errorf("%w: %s has condition number %.3g (collinear instruments or moments)", ErrSingular, what, c)
+	}
+	return ch, nil
+}
+
+// symmetricPart returns (a + a')/2 of a square matrix, which rounding
+// leaves slightly asymmetric.
+func symmetricPart(a mat.Matrix) *mat.SymDense {
+	n, _ := a.Dims()
+	s := mat.NewSymDense(n, nil)
+	for r := 0; r < n; r++ {
+		for c := r; c < n; c++ {
+			s.SetSym(r, c, (a.At(r, c)+a.At(c, r))/2)
+		}
+	}
+	return s
 }
 
 // gmmFit is the linear GMM estimate at a fixed threshold under a weight W:
@@ -158,17 +182,11 @@ func (f gmmFit) solve(b mat.Matrix) *mat.Dense {
 }
 
 func gmm(w *mat.SymDense, g2 *mat.Dense, gbar1 *mat.VecDense, g float64) (gmmFit, error) {
-	_, p := g2.Dims()
 	var gw mat.Dense
 	gw.Mul(g2.T(), w)
 	var nd mat.Dense
 	nd.Mul(&gw, g2)
-	normal := mat.NewSymDense(p, nil)
-	for a := 0; a < p; a++ {
-		for b := a; b < p; b++ {
-			normal.SetSym(a, b, (nd.At(a, b)+nd.At(b, a))/2)
-		}
-	}
+	normal := symmetricPart(&nd)
 	var rhs mat.VecDense
 	rhs.MulVec(&gw, gbar1)
 	ch := new(mat.Cholesky)

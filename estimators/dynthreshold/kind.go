@@ -13,15 +13,21 @@ import (
 // KindName is the name of the dynamic threshold kind.
 const KindName = "dynthreshold"
 
-// familyLinearity is the task family of the linearity test's replications.
-const familyLinearity = "linearity"
+// The task families of the linearity test's replications: of the fast
+// bootstrap and of the full (wild) one.
+const (
+	familyLinearity = "linearity"
+	familyWild      = "linearity-full"
+)
 
 // Kind is the dynamic threshold model as a model kind (package model): its
 // specification is a Config, its result a Result. The leader estimates the
 // model and the Wald statistics over the grid; the bootstrap replications of
-// the linearity test are one task family, computed on the fast path. Each
-// process that computes replications first computes the setup they hold
-// fixed (LinearitySetup), once per prepared model.
+// the linearity test (fast or full) are one task family, computed on the
+// fast path. The fast bootstrap's tasks carry the matrices their
+// replications need (LinearitySetup.Work), so that a worker does not repeat
+// the leader's setup; the full bootstrap's worker fits the linear model
+// itself (WildBootstrap), once per prepared model.
 type Kind struct{}
 
 // Name returns KindName.
@@ -59,11 +65,16 @@ func (s kindSpec) Encode() []byte { return s.config.Encode() }
 // Work estimates the cost of the model on rows observations, counting an
 // observation visited once: both GMM steps visit every observation at every
 // grid point, the linearity test's setup three times more, and each
-// replication at most once more (it visits every unit's moments).
+// replication at most once more (it visits every unit's moments), or, in
+// the full bootstrap, as often as the setup.
 func (s kindSpec) Work(rows int) (float64, error) {
 	passes := 2.0
 	if s.spec.Boost > 0 {
-		passes += 3 + float64(s.spec.Boost)
+		perRep := 1.0
+		if s.spec.Bootstrap == BootstrapWild {
+			perRep = 3
+		}
+		passes += 3 + perRep*float64(s.spec.Boost)
 	}
 	points := s.spec.GridNum
 	if len(s.spec.Gammas) > 0 {
@@ -77,52 +88,67 @@ func (s kindSpec) Prepare(t *panel.Table) (model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &kindModel{pr: pr, lock: make(chan struct{}, 1)}, nil
+	return &kindModel{pr: pr, setup: newLazy[*LinearitySetup](), wild: newLazy[*WildBootstrap]()}, nil
 }
 
-// kindModel runs a prepared problem; setup is computed once, by the first
-// Lead or Execute that needs it, while holding the one token of lock.
+// kindModel runs a prepared problem; what the replications hold fixed is
+// computed once, by the first Lead or Execute that needs it.
 type kindModel struct {
 	pr    *Problem
-	lock  chan struct{}
-	setup *LinearitySetup
+	setup *lazy[*LinearitySetup]
+	wild  *lazy[*WildBootstrap]
 }
 
-// linearitySetup returns the model's LinearitySetup, computing it on the
-// first call that ctx lets finish; a call waiting for another's computation
-// returns ctx's error once ctx is done.
-func (m *kindModel) linearitySetup(ctx context.Context) (*LinearitySetup, error) {
+// lazy is a value computed on the first call of get that ctx lets finish,
+// while holding the one token of lock.
+type lazy[T any] struct {
+	lock chan struct{}
+	v    T
+	done bool
+}
+
+func newLazy[T any]() *lazy[T] { return &lazy[T]{lock: make(chan struct{}, 1)} }
+
+// get returns the value, computing it with compute unless a call did; a
+// call waiting for another's computation returns ctx's error once ctx is
+// done.
+func (l *lazy[T]) get(ctx context.Context, compute func(context.Context) (T, error)) (T, error) {
 	select {
-	case m.lock <- struct{}{}:
+	case l.lock <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
-	defer func() { <-m.lock }()
-	if m.setup == nil {
-		s, err := m.pr.LinearitySetup(ctx)
+	defer func() { <-l.lock }()
+	if !l.done {
+		v, err := compute(ctx)
 		if err != nil {
-			return nil, err
+			return v, err
 		}
-		m.setup = s
+		l.v, l.done = v, true
 	}
-	return m.setup, nil
+	return l.v, nil
 }
 
 // Lead estimates the model here and, when the specification asks for the
 // linearity test, computes its setup here and its replications as one task
-// family, merged in replication order.
+// family (fast or full bootstrap), merged in replication order.
 func (m *kindModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
 	res, err := m.pr.estimate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if reps := m.pr.spec.Boost; reps > 0 {
-		setup, err := m.linearitySetup(ctx)
+		setup, err := m.setup.get(ctx, m.pr.LinearitySetup)
 		if err != nil {
 			return nil, err
 		}
-		stats, err := r.Run(ctx, model.Family{Name: familyLinearity, Key: "l", N: reps, Stage: bootstrapStage,
-			Phase: "linearity", Counter: "linearity"})
+		f := model.Family{Name: familyLinearity, Key: "l", Work: setup.Work(), N: reps, Stage: bootstrapStage,
+			Phase: "linearity", Counter: "linearity"}
+		if m.pr.spec.Bootstrap == BootstrapWild {
+			f = model.Family{Name: familyWild, Key: "w", N: reps, Stage: wildStage, Phase: "linearity (full bootstrap)", Counter: "linearity"}
+		}
+		stats, err := r.Run(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -131,17 +157,31 @@ func (m *kindModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
 	return json.Marshal(res)
 }
 
-// Execute computes a range of the linearity test's replications on the fast
-// path.
+// Execute computes a range of the linearity test's replications: of the
+// fast bootstrap on its fast path, from the matrices the task's Work ships
+// (LinearitySetup.Work; computed here when the leader shipped none), or of
+// the full one on its fast path.
 func (m *kindModel) Execute(ctx context.Context, t model.Task) ([]float64, error) {
-	if t.Family != familyLinearity {
-		return nil, fmt.Errorf("%w: no task family %q in a dynamic threshold model", ErrSpec, t.Family)
+	switch t.Family {
+	case familyLinearity:
+		setup, err := m.setup.get(ctx, func(ctx context.Context) (*LinearitySetup, error) {
+			if len(t.Work) > 0 {
+				return m.pr.FastSetup(t.Work)
+			}
+			return m.pr.LinearitySetup(ctx)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return model.Chunked(ctx, t.First, t.Last, func(a, b int) ([]float64, error) {
+			return setup.Replicate(Fast, m.pr.spec.Seed, a, b), nil
+		})
+	case familyWild:
+		wild, err := m.wild.get(ctx, m.pr.WildBootstrap)
+		if err != nil {
+			return nil, err
+		}
+		return wild.Replicate(ctx, Fast, m.pr.spec.Seed, t.First, t.Last)
 	}
-	setup, err := m.linearitySetup(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return model.Chunked(ctx, t.First, t.Last, func(a, b int) ([]float64, error) {
-		return setup.Replicate(Fast, m.pr.spec.Seed, a, b), nil
-	})
+	return nil, fmt.Errorf("%w: no task family %q in a dynamic threshold model", ErrSpec, t.Family)
 }

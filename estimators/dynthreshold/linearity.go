@@ -2,7 +2,9 @@ package dynthreshold
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -18,6 +20,9 @@ type Linearity struct {
 	Threshold float64 `json:"threshold"`
 	Reps      int     `json:"reps"`
 	Seed      uint64  `json:"seed"`
+	// Bootstrap is "fast" (multipliers on the moments, weights held fixed)
+	// or "full" (wild bootstrap of the linear model, re-estimated).
+	Bootstrap string `json:"bootstrap"`
 	// Exceed counts the replications with supW* > supW; PValue = Exceed/Reps.
 	Exceed int     `json:"exceed"`
 	PValue float64 `json:"p_value"`
@@ -37,9 +42,13 @@ type LinearitySetup struct {
 	wald  []float64
 	fits  []gmmFit
 	sigma []*mat.Cholesky // Sigma_delta(gamma)
-	// c[k] = Lsigma^-1 R (G2'W2G2)^-1 G2'W2 [g_1 ... g_n] / n, kdelta x n,
-	// with Sigma_delta = Lsigma Lsigma' and g_i the unit's residual moments.
-	c []*mat.Dense
+	// c[k] = b[k] [g_1 ... g_n] / n, kdelta x n, with g_i the unit's
+	// residual moments at theta[k], the second step's estimate, and
+	// b[k] = Lsigma^-1 R (G2'W2G2)^-1 G2'W2 (kdelta x L), Sigma_delta =
+	// Lsigma Lsigma'. theta and b are what Work ships.
+	theta [][]float64
+	b     []*mat.Dense
+	c     []*mat.Dense
 }
 
 // deltaRange returns the columns of theta that the test restricts: every
@@ -61,7 +70,6 @@ func (pr *Problem) LinearitySetup(ctx context.Context) (*LinearitySetup, error) 
 		return nil, err
 	}
 	from, to := pr.deltaRange()
-	kd := to - from
 	s := &LinearitySetup{pr: pr}
 	for _, g := range pr.grid {
 		if err := ctx.Err(); err != nil {
@@ -90,33 +98,128 @@ func (pr *Problem) LinearitySetup(ctx context.Context) (*LinearitySetup, error) 
 		if err != nil {
 			return nil, fmt.Errorf("linearity test: %w", err)
 		}
-		sig := mat.NewSymDense(kd, nil)
-		for a := 0; a < kd; a++ {
-			for b := a; b < kd; b++ {
-				sig.SetSym(a, b, v.At(from+a, from+b))
-			}
+		ch, err := pr.sigmaDelta(v, g)
+		if err != nil {
+			return nil, fmt.Errorf("linearity test: %w", err)
 		}
-		var ch mat.Cholesky
-		if !ch.Factorize(sig) {
-			return nil, fmt.Errorf("linearity test: %w: Sigma_delta at the grid point %v", ErrSingular, g)
-		}
-		s.fits, s.sigma = append(s.fits, f2), append(s.sigma, &ch)
-		s.wald = append(s.wald, pr.waldStat(&ch, f2.theta[from:to]))
+		s.fits, s.sigma = append(s.fits, f2), append(s.sigma, ch)
+		s.wald = append(s.wald, pr.waldStat(ch, f2.theta[from:to]))
 
-		// Fast path: c = Lsigma^-1 R (G2'W2G2)^-1 G2'W2 M'/n, M = moments.
+		// Fast path: b = Lsigma^-1 R (G2'W2G2)^-1 G2'W2, c = b M'/n.
 		a := f2.solve(f2.gw)
-		var b mat.Dense
-		b.Mul(a.Slice(from, to, 0, pr.L()), moments.T())
-		b.Scale(1/float64(pr.n), &b)
 		var lower mat.TriDense
 		ch.LTo(&lower)
-		var c mat.Dense
-		if err := c.Solve(&lower, &b); err != nil {
+		var b mat.Dense
+		if err := b.Solve(&lower, a.Slice(from, to, 0, pr.L())); err != nil {
 			return nil, fmt.Errorf("linearity test: %w: Sigma_delta at the grid point %v: %v", ErrSingular, g, err)
 		}
-		s.c = append(s.c, &c)
+		s.theta, s.b = append(s.theta, f2.theta), append(s.b, &b)
+		s.c = append(s.c, pr.fastMatrix(&b, moments))
 	}
 	return s, nil
+}
+
+// fastMatrix returns c = b M'/n for the residual moments M (n x L).
+func (pr *Problem) fastMatrix(b, moments *mat.Dense) *mat.Dense {
+	var c mat.Dense
+	c.Mul(b, moments.T())
+	c.Scale(1/float64(pr.n), &c)
+	return &c
+}
+
+// workVersion is the version of Work's encoding; maxWork bounds it (the
+// bytes are sent with every task).
+const (
+	workVersion = 1
+	maxWork     = 8 << 20
+)
+
+// Work returns what a process needs to compute replications on the fast
+// path without the setup's cost (two L x L covariances and factorisations
+// per grid point): per grid point, the second step's estimate theta and
+// the kdelta x L matrix b, as little-endian float64s after a header of
+// uint32s (version, grid points, p, kdelta, L). It returns nil when that
+// exceeds maxWork bytes; a process then computes the setup itself.
+// FastSetup(Work()) gives the same bits as the setup's own fast path.
+func (s *LinearitySetup) Work() []byte {
+	pr := s.pr
+	from, to := pr.deltaRange()
+	kd, L := to-from, pr.L()
+	size := 20 + 8*len(s.b)*(pr.p+kd*L)
+	if size > maxWork {
+		return nil
+	}
+	out := make([]byte, 0, size)
+	for _, v := range []int{workVersion, len(s.b), pr.p, kd, L} {
+		out = binary.LittleEndian.AppendUint32(out, uint32(v))
+	}
+	for k, b := range s.b {
+		for _, v := range s.theta[k] {
+			out = binary.LittleEndian.AppendUint64(out, math.Float64bits(v))
+		}
+		for r := 0; r < kd; r++ {
+			for _, v := range b.RawRowView(r) {
+				out = binary.LittleEndian.AppendUint64(out, math.Float64bits(v))
+			}
+		}
+	}
+	return out
+}
+
+// FastSetup returns the setup of the fast path alone from work that Work
+// wrote on the same problem: per grid point, c = b M'/n with M the residual
+// moments at theta. Its Replicate computes the Fast path only. Work written
+// for another problem (other sizes) is an error.
+func (pr *Problem) FastSetup(work []byte) (*LinearitySetup, error) {
+	from, to := pr.deltaRange()
+	kd, L := to-from, pr.L()
+	want := []int{workVersion, len(pr.grid), pr.p, kd, L}
+	if len(work) != 20+8*len(pr.grid)*(pr.p+kd*L) {
+		return nil, fmt.Errorf("%w: linearity test: %d bytes of shipped setup, want %d", ErrSpec, len(work), 20+8*len(pr.grid)*(pr.p+kd*L))
+	}
+	for i, w := range want {
+		if got := binary.LittleEndian.Uint32(work[4*i:]); got != uint32(w) {
+			return nil, fmt.Errorf("%w: linearity test: shipped setup header field %d is %d, want %d", ErrSpec, i, got, w)
+		}
+	}
+	next := func() float64 {
+		v := math.Float64frombits(binary.LittleEndian.Uint64(work))
+		work = work[8:]
+		return v
+	}
+	work = work[20:]
+	s := &LinearitySetup{pr: pr}
+	for _, g := range pr.grid {
+		theta := make([]float64, pr.p)
+		for i := range theta {
+			theta[i] = next()
+		}
+		b := mat.NewDense(kd, L, nil)
+		for i := range b.RawMatrix().Data {
+			b.RawMatrix().Data[i] = next()
+		}
+		s.theta, s.b = append(s.theta, theta), append(s.b, b)
+		s.c = append(s.c, pr.fastMatrix(b, pr.residualMoments(g, theta)))
+	}
+	return s, nil
+}
+
+// sigmaDelta returns the Cholesky factorisation of Sigma_delta, the block
+// of v = (G2'Omega^-1 G2)^-1 that the test restricts, at grid point g.
+func (pr *Problem) sigmaDelta(v *mat.SymDense, g float64) (*mat.Cholesky, error) {
+	from, to := pr.deltaRange()
+	kd := to - from
+	sig := mat.NewSymDense(kd, nil)
+	for a := 0; a < kd; a++ {
+		for b := a; b < kd; b++ {
+			sig.SetSym(a, b, v.At(from+a, from+b))
+		}
+	}
+	ch := new(mat.Cholesky)
+	if !ch.Factorize(sig) {
+		return nil, fmt.Errorf("%w: Sigma_delta at the grid point %v", ErrSingular, g)
+	}
+	return ch, nil
 }
 
 // waldStat returns n delta' Sigma^-1 delta for Sigma given by its Cholesky
@@ -252,7 +355,7 @@ func (s *LinearitySetup) Test(ctx context.Context, reps int, seed uint64, alg Al
 // linearity returns the test whose replications keyed by seed gave stats,
 // in replication order.
 func (s *LinearitySetup) linearity(seed uint64, stats []float64) *Linearity {
-	l := &Linearity{Reps: len(stats), Seed: seed, Wald: s.wald}
+	l := &Linearity{Reps: len(stats), Seed: seed, Bootstrap: s.pr.spec.Bootstrap.String(), Wald: s.wald}
 	for k, w := range s.wald {
 		if k == 0 || w > l.Statistic {
 			l.Statistic, l.Threshold = w, s.pr.grid[k]

@@ -14,7 +14,7 @@ var montecarlo = flag.Bool("montecarlo", false, "run the Monte Carlo study behin
 // 100..139), grid 100, 100 replications; it logs the mean and standard
 // deviation of every coefficient and the rejections at 5%.
 //
-//	go test -run MonteCarlo -montecarlo -v -timeout 30m ./estimators/dynthreshold
+//	go test -run MonteCarlo -v -timeout 30m ./estimators/dynthreshold -args -montecarlo
 func TestMonteCarlo(t *testing.T) {
 	if !*montecarlo {
 		t.Skip("run with -montecarlo")
@@ -56,5 +56,38 @@ func TestMonteCarlo(t *testing.T) {
 			mean := sum[c] / panels
 			t.Logf("  coefficient %d: mean %.4f, sd %.4f", c, mean, math.Sqrt(sum2[c]/panels-mean*mean))
 		}
+	}
+}
+
+// TestMonteCarloFullBootstrap compares the sizes of the fast and the full
+// bootstrap on linear dynamic panels (n = 500, T = 8, 54 instruments): 20
+// panels (seeds 100..119), grid 20, 99 replications each; it logs the
+// rejections at 5% of both tests on the same panels.
+//
+//	go test -run MonteCarloFull -v -timeout 60m ./estimators/dynthreshold -args -montecarlo
+func TestMonteCarloFullBootstrap(t *testing.T) {
+	if !*montecarlo {
+		t.Skip("run with -montecarlo")
+	}
+	d := dgp{n: 500, T: 8, gamma: 0.3, beta: []float64{0.4, 1}, delta: []float64{0, 0, 0}, rho: 0.5}
+	const panels = 20
+	rejections := map[Bootstrap]int{}
+	for seed := uint64(100); seed < 100+panels; seed++ {
+		for _, b := range []Bootstrap{BootstrapMultiplier, BootstrapWild} {
+			s := d.spec()
+			s.GridNum, s.Boost, s.Bootstrap, s.Seed = 20, 99, b, seed
+			pr, err := Prepare(d.table(t, seed), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := pr.Estimate(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Linearity.PValue < 0.05 {
+				rejections[b]++
+			}
+		}
+		t.Logf("after %d panels: fast %d, full %d rejections at 5%%", seed-99, rejections[BootstrapMultiplier], rejections[BootstrapWild])
 	}
 }

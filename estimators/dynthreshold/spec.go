@@ -74,9 +74,48 @@ type Spec struct {
 	// H0 scales the bandwidth of the kernel derivative (xthenreg h_0).
 	H0 float64
 	// Boost is the number of bootstrap replications of the linearity test
-	// (0: no test); Seed keys their streams.
-	Boost int
-	Seed  uint64
+	// (0: no test), computed as Bootstrap says; Seed keys their streams.
+	Boost     int
+	Bootstrap Bootstrap
+	Seed      uint64
+}
+
+// Bootstrap is the linearity test's bootstrap.
+type Bootstrap int
+
+const (
+	// BootstrapMultiplier is xthenreg's fast bootstrap: unit multipliers on
+	// the moment contributions, weights and covariances held fixed.
+	BootstrapMultiplier Bootstrap = iota
+	// BootstrapWild regenerates the dependent variable under the linear
+	// model by a wild bootstrap of its residuals and re-estimates
+	// everything in every replication.
+	BootstrapWild
+)
+
+// Names of the bootstraps in a Config and on the command line.
+const (
+	BootstrapFast = "fast"
+	BootstrapFull = "full"
+)
+
+// ParseBootstrap parses a bootstrap's name; the empty name is the fast one.
+func ParseBootstrap(s string) (Bootstrap, error) {
+	switch s {
+	case "", BootstrapFast:
+		return BootstrapMultiplier, nil
+	case BootstrapFull:
+		return BootstrapWild, nil
+	}
+	return 0, fmt.Errorf("%w: unknown bootstrap %q (want %s or %s)", ErrSpec, s, BootstrapFast, BootstrapFull)
+}
+
+// String returns the bootstrap's name.
+func (b Bootstrap) String() string {
+	if b == BootstrapWild {
+		return BootstrapFull
+	}
+	return BootstrapFast
 }
 
 // Normalize fills defaults (GridNum, Trim, H0 when zero) and checks the
@@ -104,6 +143,8 @@ func (s *Spec) Normalize() error {
 		return fmt.Errorf("%w: trim %v, want strictly between 0 and 1", ErrSpec, s.Trim)
 	case !(s.H0 > 0) || math.IsInf(s.H0, 0):
 		return fmt.Errorf("%w: h0 %v, want a positive number", ErrSpec, s.H0)
+	case s.Bootstrap != BootstrapMultiplier && s.Bootstrap != BootstrapWild:
+		return fmt.Errorf("%w: unknown bootstrap %d", ErrSpec, s.Bootstrap)
 	case s.Boost < 0 || s.Boost > MaxBoost:
 		return fmt.Errorf("%w: %d bootstrap replications, want 0..%d", ErrSpec, s.Boost, MaxBoost)
 	}

@@ -38,8 +38,12 @@ func (r *Result) WriteText(w io.Writer) error {
 	}
 	b.WriteString(line)
 	if l := r.Linearity; l != nil {
-		fmt.Fprintf(&b, "Linearity test (H0: no threshold effect): sup-Wald = %.6g at %.6g, bootstrap p-value = %.4f (%d replications, seed %d)\n",
-			l.Statistic, l.Threshold, l.PValue, l.Reps, l.Seed)
+		full := ""
+		if l.Bootstrap == BootstrapFull {
+			full = ", full bootstrap"
+		}
+		fmt.Fprintf(&b, "Linearity test (H0: no threshold effect): sup-Wald = %.6g at %.6g, bootstrap p-value = %.4f (%d replications%s, seed %d)\n",
+			l.Statistic, l.Threshold, l.PValue, l.Reps, full, l.Seed)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

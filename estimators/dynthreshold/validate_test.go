@@ -74,6 +74,7 @@ func TestBadInput(t *testing.T) {
 		{"trim", balanced, with(func(s *Spec) { s.Trim = 1 }), ErrSpec, "trim 1"},
 		{"grid size", balanced, with(func(s *Spec) { s.GridNum = -1 }), ErrSpec, "grid of -1 points"},
 		{"h0", balanced, with(func(s *Spec) { s.H0 = -1 }), ErrSpec, "h0 -1"},
+		{"bootstrap", balanced, with(func(s *Spec) { s.Bootstrap = 7 }), ErrSpec, "unknown bootstrap 7"},
 		{"depvar among regressors", balanced, with(func(s *Spec) { s.Indep = []string{"y"} }), ErrSpec, `"y" appears in both depvar and indep`},
 		{"repeated instrument", balanced, with(func(s *Spec) { s.Exog = []string{"w"}; s.Inst = []string{"w"} }), ErrSpec, "both exog and inst"},
 		{"no threshold variable", balanced, with(func(s *Spec) { s.Qx = "" }), ErrSpec, "threshold variable is required"},

@@ -17,9 +17,14 @@ type Purpose string
 const (
 	ThresholdBootstrap Purpose = "threshold-bootstrap"
 	MediationBootstrap Purpose = "mediation-bootstrap"
-	// DynamicThresholdBootstrap is the multiplier bootstrap of the
-	// dynamic-panel threshold model's linearity test (dynthreshold).
+	// DynamicThresholdBootstrap is the bootstrap of the dynamic-panel
+	// threshold model's linearity test (dynthreshold): stage 1 the fast
+	// multiplier bootstrap, stage 2 the full (wild) one.
 	DynamicThresholdBootstrap Purpose = "dynamic-threshold-bootstrap"
+	// DataGeneration is the stream of one simulated panel of a Monte Carlo
+	// study (estimators/dgp): stage is the design's index, replication the
+	// replication's.
+	DataGeneration Purpose = "dgp"
 )
 
 // version is part of every key; bump it only with a deliberate change of all
@@ -68,6 +73,10 @@ func (s *Stream) IntN(n int) int {
 	}
 	return int(hi)
 }
+
+// Uint64 returns the generator's next 64-bit output, for example to seed a
+// generator that keeps its own stream.
+func (s *Stream) Uint64() uint64 { return s.src.Uint64() }
 
 // Float64 returns a uniform number in [0, 1) built from the top 53 bits of
 // one 64-bit output.

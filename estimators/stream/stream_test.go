@@ -92,7 +92,7 @@ func TestStreamsDiffer(t *testing.T) {
 		return [4]int{s.IntN(1 << 30), s.IntN(1 << 30), s.IntN(1 << 30), s.IntN(1 << 30)}
 	}
 	base := first(New(1, ThresholdBootstrap, 1, 0))
-	for _, s := range []*Stream{New(2, ThresholdBootstrap, 1, 0), New(1, MediationBootstrap, 1, 0), New(1, ThresholdBootstrap, 2, 0), New(1, ThresholdBootstrap, 1, 1)} {
+	for _, s := range []*Stream{New(2, ThresholdBootstrap, 1, 0), New(1, MediationBootstrap, 1, 0), New(1, DataGeneration, 1, 0), New(1, ThresholdBootstrap, 2, 0), New(1, ThresholdBootstrap, 1, 1)} {
 		if first(s) == base {
 			t.Error("two different keys produced the same stream")
 		}

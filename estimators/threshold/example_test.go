@@ -13,6 +13,11 @@ import (
 // lagged debt, in the convention of his GAUSS program, with reps bootstrap
 // replications per stage.
 func hansen(thresholds, reps int) *threshold.Problem {
+	return hansenVCE(thresholds, reps, threshold.Conventional)
+}
+
+// hansenVCE is hansen with the given inference.
+func hansenVCE(thresholds, reps int, vce threshold.VCE) *threshold.Problem {
 	tab, err := panel.ReadCSVFile("../../testdata/hansen1999/invest.csv")
 	if err != nil {
 		log.Fatal(err)
@@ -29,6 +34,7 @@ func hansen(thresholds, reps int) *threshold.Problem {
 		Trim:       []float64{0.01, 0.01, 0.05}[:thresholds],
 		Reps:       []int{reps},
 		Seed:       1,
+		VCE:        vce,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -141,4 +147,43 @@ func ExampleStageResult_intervals() {
 	// stage 1: 0.01570 in [0.01392, 0.01806] (393 LR points)
 	// stage 2: 0.01570 in [0.01392, 0.01806] (385 LR points)
 	// stage 2: 0.53616 in [0.53049, 0.56287] (385 LR points)
+}
+
+// With the default inference the result tests the residuals of the final
+// model for heteroskedasticity in the regime-dependent regressor: on
+// Hansen's data it rejects and advises robust inference.
+func ExampleHeteroskedasticityTest() {
+	p := hansen(1, 0)
+	est, err := p.PointEstimates(threshold.Fast)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := p.AssemblePoint(est)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Heteroskedasticity.Line())
+	// Output:
+	// Heteroskedasticity (Koenker-Breusch-Pagan on L.c, L.c^2): chi2(2) = 18.33, p = 0.0001; the test and the intervals assume homoskedastic errors: rerun with --vce cluster
+}
+
+// With robust inference each confidence set is {g : LR(g)/eta^2 < c(a)},
+// eta^2 being Hansen's (2000) heteroskedasticity scale: on Hansen's data it
+// widens the sets of the two-threshold model to the searched range.
+func ExampleInterval_eta2() {
+	p := hansenVCE(2, 0, threshold.Cluster)
+	est, err := p.PointEstimates(threshold.Fast)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := p.AssemblePoint(est)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, in := range res.Stages[1].Intervals {
+		fmt.Printf("%.5f: eta^2 = %.3f, set [%.5f, %.5f]\n", in.Threshold, in.Eta2, in.Lower, in.Upper)
+	}
+	// Output:
+	// 0.01570: eta^2 = 6.778, set [0.00403, 1.00593]
+	// 0.53616: eta^2 = 5.348, set [0.00403, 1.00593]
 }
