@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/cluster/rpcmetrics"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
@@ -64,6 +66,10 @@ type Config struct {
 	// (default 2 min); afterwards a task may take 10 times its expected
 	// time, and at least MinTaskDeadline (default 30 s).
 	InitialTaskDeadline, MinTaskDeadline time.Duration
+	// MaxActiveSpecs bounds the specifications of a job that run at once
+	// (default 16, at most half the models a worker caches by default);
+	// fewer run while the workers have fewer than MaxActiveSpecs/2 slots.
+	MaxActiveSpecs int
 	// MaxAttempts bounds the tries of a task that fails transiently
 	// (default 5).
 	MaxAttempts int
@@ -132,6 +138,7 @@ func (cfg *Config) setDefaults() {
 	defInt(&cfg.InitialTaskReps, 16)
 	defInt(&cfg.MaxTaskReps, 100000)
 	defInt(&cfg.MaxAttempts, 5)
+	defInt(&cfg.MaxActiveSpecs, 16)
 	defInt(&cfg.MaxDatasetBytes, 256<<20)
 	if cfg.MaxWork <= 0 {
 		cfg.MaxWork = jobspec.DefaultMaxWork
@@ -181,9 +188,11 @@ func New(cfg Config) (*Coordinator, error) {
 	if c.addr == "" {
 		c.addr = lis.Addr().String()
 	}
-	c.srv = grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, cfg.ServerOptions...)...)
+	rpc := rpcmetrics.Register(cfg.Registerer)
+	c.srv = grpc.NewServer(slices.Concat([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, rpc.ServerOptions(), cfg.ServerOptions)...)
 	pb.RegisterJobsServer(c.srv, &jobsService{c: c})
 	healthpb.RegisterHealthServer(c.srv, c.health)
+	rpc.Initialize(c.srv)
 	return c, nil
 }
 

@@ -153,6 +153,7 @@ func TestXthregErrors(t *testing.T) {
 		{[]string{"nosuch"}, 2, "unknown command"},
 		{[]string{"coordinator", "--insecure", "--listen", "0.0.0.0:0"}, 2, "only allowed on a loopback listen address"},
 		{[]string{"worker", "--listen", "127.0.0.1:0"}, 2, "TLS is required"},
+		{[]string{"worker", "--insecure", "--lease-ttl", "500ms"}, 2, "--lease-ttl must be at least 1s, not 500ms"},
 		{[]string{"worker", "--insecure", "--listen", "127.0.0.1:0", "--advertise", "10.1.2.3:7071"}, 2, "only allowed with a loopback --advertise address"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--coordinator", "10.0.0.1:7070"}, 2, "give --tls-ca"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--dial-timeout", "0s"}, 2, "--dial-timeout must be positive"},

@@ -370,16 +370,24 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 
 // progressLog prints the job's messages (e.g. that it waits for workers)
 // and a line of bootstrap progress when a stage starts and whenever it
-// passes another tenth of its replications.
+// passes another tenth of its replications. A job of more than listedSpecs
+// models gets one total instead of a line that names every model's stages
+// (a sweep of a thousand models printed 5 MB).
 type progressLog struct {
 	w       io.Writer
 	message string
 	tenths  map[int32]int64
 	started map[int32]bool
+	// replications, when set, counts a Monte Carlo study's replications:
+	// its progress is shown in them, with their rate and the time left.
+	replications int
+	start        time.Time
 }
 
+const listedSpecs = 16
+
 func newProgressLog(w io.Writer) *progressLog {
-	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}}
+	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}, start: time.Now()}
 }
 
 func (p *progressLog) event(ev *pb.JobEvent) {
@@ -393,6 +401,10 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	for _, st := range ev.Progress {
 		specs[st.Spec] = true
 	}
+	if len(specs) > listedSpecs {
+		p.total(ev, len(specs))
+		return
+	}
 	for _, st := range ev.Progress {
 		if st.Stage == 0 || st.Total == 0 {
 			continue
@@ -402,17 +414,56 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 			p.tenths[key], p.started[key], advanced = t, true, true
 		}
 		name := st.Phase
-		if st.Phase == "bootstrap" {
+		switch {
+		case st.Phase == "bootstrap":
 			name = strings.ToLower(threshold.StageName(int(st.Stage)))
+		case p.replications > 0:
+			parts = append(parts, p.studyProgress(st))
+			continue
 		}
 		if len(specs) > 1 {
 			name = fmt.Sprintf("#%d %s", st.Spec+1, name)
 		}
 		parts = append(parts, fmt.Sprintf("%s %d/%d", name, st.Done, st.Total))
 	}
-	if advanced {
+	switch {
+	case advanced && p.replications > 0:
+		fmt.Fprintf(p.w, "thresher: %s\n", strings.Join(parts, ", "))
+	case advanced:
 		fmt.Fprintf(p.w, "thresher: bootstrap %s\n", strings.Join(parts, ", "))
 	}
+}
+
+// total prints the bootstrap replications of every model together,
+// whenever their share done passes into another tenth (the total grows as
+// more models start).
+func (p *progressLog) total(ev *pb.JobEvent, models int) {
+	var done, total int64
+	for _, st := range ev.Progress {
+		if st.Stage != 0 {
+			done, total = done+st.Done, total+st.Total
+		}
+	}
+	const key = -1
+	if t := 10 * done / max(total, 1); total > 0 && (t != p.tenths[key] || !p.started[key]) {
+		p.tenths[key], p.started[key] = t, true
+		fmt.Fprintf(p.w, "thresher: bootstrap %d/%d replications of the %d models started\n", done, total, models)
+	}
+}
+
+// studyProgress describes a study's progress in replications (its records'
+// values in proportion), their rate since the start and the time left at
+// that rate.
+func (p *progressLog) studyProgress(st *pb.StageProgress) string {
+	done := int(int64(p.replications) * st.Done / st.Total)
+	elapsed := time.Since(p.start).Seconds()
+	text := fmt.Sprintf("replications %d/%d", done, p.replications)
+	if done > 0 && elapsed > 0 {
+		rate := float64(done) / elapsed
+		left := time.Duration(float64(p.replications-done) / rate * float64(time.Second)).Round(time.Second)
+		text += fmt.Sprintf(", %.3g/s, %s left", rate, left)
+	}
+	return text
 }
 
 // warnJSON prints a JSON result's notes and warnings to stderr, and the
