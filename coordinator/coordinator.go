@@ -22,6 +22,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
@@ -43,6 +44,9 @@ type Config struct {
 	Advertise string
 	Etcd      *clientv3.Client
 	Prefix    keys.Prefix
+	// Blobs holds datasets and results (required); etcd keeps their
+	// references.
+	Blobs *blobstore.Store
 	// Kinds are the model kinds the coordinator runs; default
 	// kinds.Builtin().
 	Kinds *model.Registry
@@ -170,12 +174,15 @@ func New(cfg Config) (*Coordinator, error) {
 	if cfg.Etcd == nil {
 		return nil, errors.New("coordinator: an etcd client is required")
 	}
+	if cfg.Blobs == nil {
+		return nil, errors.New("coordinator: a blob store is required")
+	}
 	cfg.setDefaults()
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: listen: %w", err)
 	}
-	c := &Coordinator{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer), lis: lis, health: health.NewServer()}
+	c := &Coordinator{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer, cfg.Blobs), lis: lis, health: health.NewServer()}
 	cfg.Registerer.MustRegister(etcdCollector{cfg.Etcd})
 	c.addr = cfg.Advertise
 	if c.addr == "" {
@@ -418,7 +425,7 @@ func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) 
 // from etcd on a miss.
 func (c *Coordinator) dataset(ctx context.Context, sha string) (*panel.Table, error) {
 	t, _, err := c.cfg.Cache.Dataset(sha, func() (io.Reader, error) {
-		return datastore.Open(ctx, c.cfg.Etcd, c.cfg.Prefix, sha)
+		return datastore.Open(ctx, c.cfg.Etcd, c.cfg.Prefix, c.cfg.Blobs, sha)
 	})
 	return t, err
 }

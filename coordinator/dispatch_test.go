@@ -19,9 +19,9 @@ func startScheduler(tb testing.TB, n int) *scheduler {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.Cleanup(cancel)
-	cli := clustertest.Etcd(tb)
+	cli, blobs := clustertest.Etcd(tb), clustertest.Blobs(tb)
 	for i := 0; i < n; i++ {
-		w, err := worker.New(worker.Config{ID: fmt.Sprintf("w%d", i), Listen: "127.0.0.1:0", Etcd: cli, Slots: 1})
+		w, err := worker.New(worker.Config{ID: fmt.Sprintf("w%d", i), Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, Slots: 1})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func startScheduler(tb testing.TB, n int) *scheduler {
 		go func() { w.Run(wctx); close(done) }()
 		tb.Cleanup(func() { stop(); <-done })
 	}
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Prefix: keys.Default})
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, Prefix: keys.Default})
 	if err != nil {
 		tb.Fatal(err)
 	}

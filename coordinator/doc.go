@@ -3,9 +3,11 @@
 // Every coordinator serves the Jobs API (upload, submit, watch, cancel,
 // list, get, delete; a job records the token name that submitted it, and
 // only that name or an admin may see or manage it, lifecycle.go); job
-// specifications, datasets, progress, finished tasks and results live in
-// etcd, so any coordinator can answer any client. One coordinator leads,
-// chosen by an etcd election; the others wait in the election. The leader:
+// specifications, progress and finished tasks live in etcd, datasets and
+// results in the blob store (package cluster/blobstore) with their
+// references in etcd, so any coordinator can answer any client. One
+// coordinator leads, chosen by an etcd election; the others wait in the
+// election. The leader:
 //
 //   - watches <prefix>/workers/ and keeps one Work stream open to every
 //     registered worker (scheduler.go);
@@ -25,13 +27,15 @@
 //   - records each finished task in etcd before using it, so that a new
 //     leader resumes a job from what is done (slots.go);
 //   - merges task results in slot order and stores the JSON document that
-//     Lead returns (for a threshold model, exactly that of `thresher xthreg`),
-//     then deletes the job's checkpoints;
-//   - keeps etcd bounded (janitor.go): deletes finished jobs after their
-//     retention and datasets no job references, compacts etcd's history on
-//     a schedule, and recovers from etcd's NOSPACE alarm by compacting,
-//     defragmenting and disarming it once space is freed (Submit refuses
-//     jobs meanwhile with ErrNoSpaceMessage).
+//     Lead returns (for a threshold model, exactly that of `thresher xthreg`)
+//     in the blob store, then its reference in etcd, then deletes the job's
+//     checkpoints;
+//   - keeps etcd bounded (janitor.go): deletes finished jobs (and their
+//     result objects) after their retention and datasets no job references
+//     (reference and object), compacts etcd's history on a schedule, and
+//     recovers from etcd's NOSPACE alarm by compacting, defragmenting and
+//     disarming it once space is freed (Submit refuses jobs meanwhile with
+//     ErrNoSpaceMessage).
 //
 // Replication r's statistic depends only on the job and r, so the first
 // result for a slot wins; a later result that differs is an error that is

@@ -20,8 +20,9 @@ func FuzzJobsAPI(f *testing.F) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cli := clustertest.Etcd(f)
-	sha := clustertest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
-	jobs := serveJobs(f, Config{Listen: "127.0.0.1:0", Etcd: cli})
+	blobs := clustertest.Blobs(f)
+	sha := clustertest.PutDataset(f, cli, blobs, "../testdata/hansen1999/hansen1999_xthreg.csv")
+	jobs := serveJobs(f, Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs})
 
 	valid := &pb.SubmitRequest{JobId: "seed", Spec: &pb.JobSpec{Specs: []*pb.Specification{{Kind: threshold.KindName,
 		Spec: threshold.ConfigOf(threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"},

@@ -2,6 +2,8 @@ package coordinator
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,8 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/thresher/thresher/cluster/blobstore"
+	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/internal/clustertest"
@@ -44,7 +48,7 @@ func TestRecoverWithoutLeader(t *testing.T) {
 	}
 	chunk := strings.Repeat("x", 1<<20)
 	for i := 0; ; i++ {
-		if _, err := cli.Put(ctx, p.DatasetChunk("feed", i), chunk); err != nil {
+		if _, err := cli.Put(ctx, p.Dataset("feed")+strconv.Itoa(i), chunk); err != nil {
 			if !strings.Contains(err.Error(), "database space exceeded") {
 				t.Fatalf("filling etcd: %v", err)
 			}
@@ -54,7 +58,7 @@ func TestRecoverWithoutLeader(t *testing.T) {
 			t.Fatal("etcd took 100 MiB without raising NOSPACE")
 		}
 	}
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, JanitorInterval: 100 * time.Millisecond, SessionTTL: time.Second})
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: clustertest.Blobs(t), JanitorInterval: 100 * time.Millisecond, SessionTTL: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +118,7 @@ func TestExpiry(t *testing.T) {
 	put("legacy", &pb.JobEvent{JobId: "legacy", State: pb.JobState_JOB_STATE_FAILED}, nil)
 	put("kept", &pb.JobEvent{JobId: "kept", State: pb.JobState_JOB_STATE_SUCCEEDED, FinishedUnixMs: time.Now().UnixMilli()},
 		&pb.JobMeta{RetentionSeconds: 3600})
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, JanitorInterval: 50 * time.Millisecond, Retention: 300 * time.Millisecond})
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: clustertest.Blobs(t), JanitorInterval: 50 * time.Millisecond, Retention: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,20 +145,29 @@ func TestExpiry(t *testing.T) {
 }
 
 // TestUnreferencedDatasets runs a leading coordinator whose dataset grace
-// is 200 ms over a dataset no job references and one a job references:
-// the first is deleted, the second kept.
+// is 200 ms over a dataset no job references, a stray key of another and
+// one a job references: the first two are deleted, the first's object with
+// it, and the third kept.
 func TestUnreferencedDatasets(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cli := clustertest.Etcd(t)
+	cli, blobs := clustertest.Etcd(t), clustertest.Blobs(t)
 	p := keys.Default
-	for _, k := range []string{p.DatasetMeta("orphan"), p.DatasetChunk("orphan", 0), p.DatasetChunk("partial", 0),
-		p.DatasetMeta("used"), p.DatasetChunk("used", 0), p.DatasetRef("used", "job")} {
+	orphan, used := []byte("id,t,y\n1,1,0\n"), []byte("id,t,y\n1,1,1\n")
+	var shas []string
+	for _, data := range [][]byte{orphan, used} {
+		sha, err := datastore.Put(ctx, cli, p, blobs, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shas = append(shas, sha)
+	}
+	for _, k := range []string{p.Dataset("partial") + "stray", p.DatasetRef(shas[1], "job")} {
 		if _, err := cli.Put(ctx, k, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, JanitorInterval: 50 * time.Millisecond, DatasetGrace: 200 * time.Millisecond})
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, JanitorInterval: 50 * time.Millisecond, DatasetGrace: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,11 +177,15 @@ func TestUnreferencedDatasets(t *testing.T) {
 	defer func() { stop(); <-done }()
 	for {
 		resp, err := cli.Get(ctx, p.Datasets(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
-		if err == nil && len(resp.Kvs) == 2 {
-			for _, kv := range resp.Kvs {
-				if !strings.HasPrefix(string(kv.Key), p.Dataset("used")) {
-					t.Fatalf("key %s kept, %s deleted", kv.Key, p.Dataset("used"))
-				}
+		if err == nil && len(resp.Kvs) == 1 {
+			if string(resp.Kvs[0].Key) != p.DatasetMeta(shas[1]) {
+				t.Fatalf("key %s kept, %s deleted", resp.Kvs[0].Key, p.DatasetMeta(shas[1]))
+			}
+			if _, err := blobs.Get(ctx, p.DatasetObjects(), blobstore.Ref{SHA256: shas[0], Size: int64(len(orphan))}); !errors.Is(err, blobstore.ErrNotFound) {
+				t.Errorf("the unreferenced dataset's object: %v, want ErrNotFound", err)
+			}
+			if _, err := blobs.Get(ctx, p.DatasetObjects(), blobstore.Ref{SHA256: shas[1], Size: int64(len(used))}); err != nil {
+				t.Errorf("the referenced dataset's object: %v", err)
 			}
 			return
 		}

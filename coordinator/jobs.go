@@ -39,7 +39,7 @@ func (s *jobsService) UploadDataset(stream pb.Jobs_UploadDatasetServer) error {
 	if err != nil {
 		return err
 	}
-	sha, err := datastore.PutParts(stream.Context(), s.c.cfg.Etcd, s.c.cfg.Prefix, chunks)
+	sha, err := datastore.Put(stream.Context(), s.c.cfg.Etcd, s.c.cfg.Prefix, s.c.cfg.Blobs, bytes.Join(chunks, nil))
 	if err != nil {
 		return storeError(err)
 	}

@@ -37,7 +37,7 @@ func serveJobs(tb testing.TB, cfg Config) pb.JobsClient {
 // refused with ResourceExhausted as soon as it crosses the limit, with a
 // message giving the limit and the flag, and that one within it is stored.
 func TestUploadDatasetLimit(t *testing.T) {
-	jobs := serveJobs(t, Config{Listen: "127.0.0.1:0", Etcd: clustertest.Etcd(t), MaxDatasetBytes: 1000})
+	jobs := serveJobs(t, Config{Listen: "127.0.0.1:0", Etcd: clustertest.Etcd(t), Blobs: clustertest.Blobs(t), MaxDatasetBytes: 1000})
 	upload := func(chunks ...int) (*pb.DatasetRef, error) {
 		stream, err := jobs.UploadDataset(context.Background())
 		if err != nil {

@@ -108,8 +108,12 @@ func (c *Coordinator) deleteCheckpoints(ctx context.Context, id string) error {
 	})
 }
 
-// deleteResults removes a job's stored results.
+// deleteResults removes a job's stored results: the objects, then their
+// references.
 func (c *Coordinator) deleteResults(ctx context.Context, id string) error {
+	if err := c.cfg.Blobs.DeleteAll(ctx, c.cfg.Prefix.ResultObjects(id)); err != nil {
+		return err
+	}
 	_, err := c.cfg.Etcd.Delete(ctx, c.cfg.Prefix.JobResults(id), clientv3.WithPrefix())
 	return err
 }
@@ -146,7 +150,7 @@ func (c *Coordinator) deleteJob(ctx context.Context, id string) error {
 // while it is stored, so a dataset is never deleted under a job.
 func (c *Coordinator) releaseDataset(ctx context.Context, sha string) error {
 	unused := clientv3.Compare(clientv3.CreateRevision(c.cfg.Prefix.DatasetUsers(sha)), "=", 0).WithPrefix()
-	deleted, err := datastore.Delete(ctx, c.cfg.Etcd, c.cfg.Prefix, sha, unused)
+	deleted, err := datastore.Delete(ctx, c.cfg.Etcd, c.cfg.Prefix, c.cfg.Blobs, sha, unused)
 	if deleted {
 		c.log.Info("dataset deleted", "dataset", sha)
 	}

@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/clustertest"
@@ -26,8 +28,8 @@ import (
 // and that deleting a job removes its keys and, with its last job, its
 // dataset.
 func TestJobOwnership(t *testing.T) {
-	cli := clustertest.Etcd(t)
-	sha := clustertest.PutDataset(t, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
+	cli, blobs := clustertest.Etcd(t), clustertest.Blobs(t)
+	sha := clustertest.PutDataset(t, cli, blobs, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	path := filepath.Join(t.TempDir(), "tokens.txt")
 	if err := os.WriteFile(path, []byte("# names\nalice:alice-token-0123456789\nbob:bob-token-0123456789ab\nroot:root-token-0123456789a:admin\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -36,7 +38,7 @@ func TestJobOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, ServerOptions: tokens.ServerOptions()})
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, ServerOptions: tokens.ServerOptions()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func TestJobOwnership(t *testing.T) {
 		jc       pb.JobsClient
 		id       string
 		datasets int64 // dataset keys left after the deletion
-	}{{alice, "a1", 2}, {root, "a2", 0}} {
+	}{{alice, "a1", 1}, {root, "a2", 0}} {
 		if _, err := step.jc.Cancel(ctx, &pb.CancelRequest{JobId: step.id}); err != nil {
 			t.Fatal(err)
 		}
@@ -132,13 +134,16 @@ func TestJobOwnership(t *testing.T) {
 			t.Errorf("job %s after its deletion: %v, want NotFound", step.id, err)
 		}
 		if n := count(c.cfg.Prefix.Datasets()); n != step.datasets {
-			t.Errorf("after deleting %s: %d dataset keys, want %d (meta and one chunk while a job uses it)", step.id, n, step.datasets)
+			t.Errorf("after deleting %s: %d dataset keys, want %d (its reference while a job uses it)", step.id, n, step.datasets)
 		}
 	}
 	for _, prefix := range []string{c.cfg.Prefix.States(), c.cfg.Prefix.Metas(), string(c.cfg.Prefix) + "/jobs/", c.cfg.Prefix.DatasetRefs()} {
 		if n := count(prefix); n != 0 {
 			t.Errorf("%d keys left under %s", n, prefix)
 		}
+	}
+	if _, err := blobs.Get(ctx, c.cfg.Prefix.DatasetObjects(), blobstore.Ref{SHA256: sha}); !errors.Is(err, blobstore.ErrNotFound) {
+		t.Errorf("the dataset's object after its last job's deletion: %v, want ErrNotFound", err)
 	}
 	if _, err := alice.Submit(ctx, &pb.SubmitRequest{JobId: "a3", Spec: job}); status.Code(err) != codes.FailedPrecondition ||
 		!strings.Contains(err.Error(), "is not stored: upload it first") {

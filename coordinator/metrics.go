@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/thresher/thresher/cluster/blobstore"
 )
 
 // Task outcomes counted by thresher_tasks_total.
@@ -35,7 +37,7 @@ type metrics struct {
 	compactions   prometheus.Counter
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, blobs *blobstore.Store) *metrics {
 	m := &metrics{
 		replications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "thresher_replications_completed_total",
@@ -96,8 +98,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Compactions of etcd's history by the leading coordinator.",
 		}),
 	}
+	blobBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "thresher_blob_bytes",
+		Help: "Bytes of datasets and results this coordinator stored in the blob store, less those it deleted.",
+	}, func() float64 { return float64(blobs.StoredBytes()) })
 	reg.MustRegister(m.replications, m.candidates, m.tasks, m.taskDuration, m.queueWait, m.queued, m.inFlight,
-		m.workers, m.jobs, m.progress, m.sessionLosses, m.leader, m.retained, m.compactions)
+		m.workers, m.jobs, m.progress, m.sessionLosses, m.leader, m.retained, m.compactions, blobBytes)
 	for _, o := range []string{outcomeOK, outcomeFailed, outcomeRequeued, outcomeDuplicate, outcomeConflict} {
 		m.tasks.WithLabelValues(o)
 	}

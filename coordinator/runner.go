@@ -112,10 +112,13 @@ func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]
 	}
 	// The model is normally cached since the job's submission; a new leader
 	// or an evicted model prepares it again, retrying while etcd is away.
+	// The dataset's object may take longer to fetch than an attempt's etcd
+	// timeout: the fetch has the job's context.
 	var m model.Model
+	jobCtx := ctx
 	if err := retry(ctx, func(ctx context.Context) (err error) {
 		sha := r.spec.DatasetSha256
-		m, _, err = r.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) { return r.c.dataset(ctx, sha) })
+		m, _, err = r.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) { return r.c.dataset(jobCtx, sha) })
 		var invalid prepared.InvalidError
 		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {
 			return final{err}

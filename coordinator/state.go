@@ -1,17 +1,16 @@
 package coordinator
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -99,16 +98,21 @@ func (c *Coordinator) writeState(ctx context.Context, ev *pb.JobEvent) error {
 
 var errConcurrentUpdate = errors.New("job state changed concurrently")
 
-// writeResults stores the results of a job's specifications, compressed.
+// writeResults stores the results of a job's specifications in the blob
+// store, then their references in etcd.
 func (c *Coordinator) writeResults(ctx context.Context, id string, results [][]byte) error {
 	for i, r := range results {
-		var z bytes.Buffer
-		w := gzip.NewWriter(&z)
-		w.Write(r)
-		w.Close()
+		var ref []byte
+		if err := retry(ctx, func(ctx context.Context) error {
+			stored, err := c.cfg.Blobs.Put(ctx, c.cfg.Prefix.ResultObjects(id), r)
+			ref, _ = json.Marshal(stored)
+			return err
+		}); err != nil {
+			return err
+		}
 		key := c.cfg.Prefix.JobResult(id, i)
 		if err := retry(ctx, func(ctx context.Context) error {
-			_, err := c.cfg.Etcd.Put(ctx, key, z.String())
+			_, err := c.cfg.Etcd.Put(ctx, key, string(ref))
 			return err
 		}); err != nil {
 			return err
@@ -117,8 +121,8 @@ func (c *Coordinator) writeResults(ctx context.Context, id string, results [][]b
 	return nil
 }
 
-// readResults loads the n results of a job; a missing one is a final
-// error (the job was deleted).
+// readResults loads the n results of a job, each verified against its
+// reference; a missing one is a final error (the job was deleted).
 func (c *Coordinator) readResults(ctx context.Context, id string, n int) ([][]byte, error) {
 	out := make([][]byte, n)
 	for i := range out {
@@ -129,12 +133,16 @@ func (c *Coordinator) readResults(ctx context.Context, id string, n int) ([][]by
 		if len(resp.Kvs) == 0 {
 			return nil, final{fmt.Errorf("job %s: result %d missing", id, i)}
 		}
-		r, err := gzip.NewReader(bytes.NewReader(resp.Kvs[0].Value))
-		if err != nil {
-			return nil, err
+		var ref blobstore.Ref
+		if err := json.Unmarshal(resp.Kvs[0].Value, &ref); err != nil {
+			return nil, final{fmt.Errorf("job %s: result %d: reference: %w", id, i, err)}
 		}
-		if out[i], err = io.ReadAll(r); err != nil {
-			return nil, err
+		out[i], err = c.cfg.Blobs.Get(ctx, c.cfg.Prefix.ResultObjects(id), ref)
+		if errors.Is(err, blobstore.ErrNotFound) || errors.Is(err, blobstore.ErrCorrupt) {
+			return nil, final{fmt.Errorf("job %s: result %d: %w", id, i, err)}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("job %s: result %d: %w", id, i, err)
 		}
 	}
 	return out, nil

@@ -18,8 +18,9 @@ import (
 // queues one within it.
 func TestSubmitWorkLimit(t *testing.T) {
 	cli := clustertest.Etcd(t)
-	sha := clustertest.PutDataset(t, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
-	jobs := serveJobs(t, Config{Listen: "127.0.0.1:0", Etcd: cli, MaxWork: 1e6})
+	blobs := clustertest.Blobs(t)
+	sha := clustertest.PutDataset(t, cli, blobs, "../testdata/hansen1999/hansen1999_xthreg.csv")
+	jobs := serveJobs(t, Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, MaxWork: 1e6})
 	submit := func(id string, s threshold.Spec) error {
 		_, err := jobs.Submit(context.Background(), &pb.SubmitRequest{JobId: id, Spec: &pb.JobSpec{DatasetSha256: sha,
 			Specs: []*pb.Specification{{Kind: threshold.KindName, Spec: threshold.ConfigOf(s, threshold.Fast).Encode()}}}})

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
@@ -108,7 +110,12 @@ func runExportingCluster() (series, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	etcd, err := etcdserver.Start(ctx, etcdserver.Config{DataDir: dir, Listen: "127.0.0.1:0", Fast: true})
+	blobs, err := blobstore.Open(ctx, "file://"+dir+"?metadata=skip", blobstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer blobs.Close()
+	etcd, err := etcdserver.Start(ctx, etcdserver.Config{DataDir: filepath.Join(dir, "etcd"), Listen: "127.0.0.1:0", Fast: true})
 	if err != nil {
 		return nil, err
 	}
@@ -123,12 +130,12 @@ func runExportingCluster() (series, error) {
 	creg, wreg := newRegistry(), newRegistry()
 	// A short progress interval so that thresher_job_progress_ratio, which
 	// exists only while a job runs, is set before the small job ends.
-	co, err := coordinator.New(coordinator.Config{Listen: "127.0.0.1:0", Etcd: cli, Prefix: keys.Default,
+	co, err := coordinator.New(coordinator.Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, Prefix: keys.Default,
 		SessionTTL: 2 * time.Second, ProgressInterval: 10 * time.Millisecond, Registerer: creg, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	w, err := worker.New(worker.Config{ID: "deploy-test", Listen: "127.0.0.1:0", Etcd: cli, Prefix: keys.Default,
+	w, err := worker.New(worker.Config{ID: "deploy-test", Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, Prefix: keys.Default,
 		Slots: 2, LeaseTTL: 2 * time.Second, Registerer: wreg, Logger: log})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 // Package inprocess runs a whole thresher cluster inside one process: an
-// embedded etcd in a temporary directory, a coordinator and workers, all on
-// loopback and talking real gRPC. It is the default of `thresher xthreg`,
+// embedded etcd and a blob store (or Options.BlobURL) in a temporary
+// directory, a coordinator and workers, all on loopback and talking real
+// gRPC. It is the default of `thresher xthreg`,
 // so that a laptop runs exactly the code path of a cluster.
 //
 // It composes the coordinator and worker packages and sits above them: no

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
@@ -31,6 +34,10 @@ type Options struct {
 	Logger         *slog.Logger
 	// Coordinator adjusts the coordinator's configuration before it starts.
 	Coordinator func(*coordinator.Config)
+	// BlobURL is the blob store of datasets and results (see
+	// cluster/blobstore); default a directory beside etcd's data, both
+	// removed by Close.
+	BlobURL string
 	// EtcdBackendBytes is the quota of the embedded etcd's database
 	// (default etcdserver.DefaultBackendBytes).
 	EtcdBackendBytes int64
@@ -60,6 +67,7 @@ type Cluster struct {
 	cache  *prepared.Cache
 	etcd   *etcdserver.Server
 	client *clientv3.Client
+	blobs  *blobstore.Store
 	opts   Options
 
 	coord     *coordinator.Coordinator
@@ -90,12 +98,24 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.Kinds == nil {
 		opts.Kinds = kinds.Builtin()
 	}
-	dir, err := os.MkdirTemp("", "thresher-etcd-*")
+	dir, err := os.MkdirTemp("", "thresher-local-*")
 	if err != nil {
 		return nil, err
 	}
 	c := &Cluster{dir: dir, opts: opts, cache: prepared.New(8, 32)}
-	if c.etcd, err = etcdserver.Start(ctx, etcdserver.Config{DataDir: dir, Listen: "127.0.0.1:0", Fast: true,
+	if opts.BlobURL == "" {
+		blobs := filepath.Join(dir, "blobs")
+		if err := os.Mkdir(blobs, 0o700); err != nil {
+			c.Close()
+			return nil, err
+		}
+		opts.BlobURL = (&url.URL{Scheme: "file", Path: blobs, RawQuery: "no_tmp_dir=true&metadata=skip"}).String()
+	}
+	if c.blobs, err = blobstore.Open(ctx, opts.BlobURL, blobstore.Options{}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if c.etcd, err = etcdserver.Start(ctx, etcdserver.Config{DataDir: filepath.Join(dir, "etcd"), Listen: "127.0.0.1:0", Fast: true,
 		BackendBytes: opts.EtcdBackendBytes}); err != nil {
 		c.Close()
 		return nil, err
@@ -129,7 +149,7 @@ func (c *Cluster) Etcd() *clientv3.Client { return c.client }
 
 // StartCoordinator starts the coordinator (again, after StopCoordinator).
 func (c *Cluster) StartCoordinator() error {
-	cfg := coordinator.Config{Listen: "127.0.0.1:0", Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache,
+	cfg := coordinator.Config{Listen: "127.0.0.1:0", Etcd: c.client, Prefix: keys.Default, Blobs: c.blobs, Kinds: c.opts.Kinds, Cache: c.cache,
 		Logger: c.opts.Logger, Registerer: c.opts.Registerer, SessionTTL: leaseTTL}
 	if c.opts.Coordinator != nil {
 		c.opts.Coordinator(&cfg)
@@ -159,7 +179,7 @@ func (c *Cluster) AddWorker() (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w, err := worker.New(worker.Config{ID: fmt.Sprintf("local-%d", len(c.workers)), Listen: "127.0.0.1:0",
-		Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache, Slots: c.opts.Slots, LeaseTTL: leaseTTL,
+		Etcd: c.client, Prefix: keys.Default, Blobs: c.blobs, Kinds: c.opts.Kinds, Cache: c.cache, Slots: c.opts.Slots, LeaseTTL: leaseTTL,
 		Logger: c.opts.Logger, DrainTimeout: abandonTasks})
 	if err != nil {
 		return "", err
@@ -190,7 +210,8 @@ func (c *Cluster) Abandon(d time.Duration) {
 
 // Close shuts the cluster down in order: workers cancel their running
 // tasks and deregister, the coordinator stops leading and serving, then the
-// etcd client and server close and the data directory is removed.
+// etcd client and server close, the blob store closes and the data
+// directory (etcd's and the default blob store's) is removed.
 func (c *Cluster) Close() error {
 	c.mu.Lock()
 	for _, w := range c.workers {
@@ -207,6 +228,9 @@ func (c *Cluster) Close() error {
 	}
 	if c.etcd != nil {
 		c.etcd.Close()
+	}
+	if c.blobs != nil {
+		c.blobs.Close()
 	}
 	os.RemoveAll(c.dir)
 	return err

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +28,12 @@ func startToy(t *testing.T, ctx context.Context, opts Options) (*Cluster, *clien
 	registry := kinds.Builtin()
 	registry.Register(toyKind{})
 	opts.Kinds = registry
+	adjust := opts.Coordinator
 	opts.Coordinator = func(cfg *coordinator.Config) {
 		cfg.JanitorInterval = 50 * time.Millisecond
+		if adjust != nil {
+			adjust(cfg)
+		}
 	}
 	c, err := Start(ctx, opts)
 	if err != nil {
@@ -130,13 +135,14 @@ func TestRetention(t *testing.T) {
 	}
 }
 
-// TestNoSpace fills an etcd of 16 MiB with jobs on datasets of 1 MiB of
-// incompressible text until etcd raises its NOSPACE alarm, while a job
-// kept for an hour runs with its tasks held; checks that a new job is
-// refused with the documented message; then that the cluster, without a
-// restart, deletes the expired jobs, compacts, defragments, disarms the
-// alarm, finishes the running job with its exact result, and runs a new
-// job.
+// TestNoSpace fills an etcd of 16 MiB on purpose (datasets are in the
+// blob store, not in etcd) with 1 MiB keys of a dataset that no job
+// references until etcd raises its NOSPACE alarm, while a job kept for an
+// hour runs with its tasks held; checks that a new job is refused with the
+// documented message; then that the cluster, without a restart, deletes
+// the unreferenced dataset after its grace, compacts, defragments, disarms
+// the alarm, finishes the running job with its exact result, and runs a
+// new job.
 func TestNoSpace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fills 16 MiB of etcd")
@@ -144,7 +150,8 @@ func TestNoSpace(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	toyGate = make(chan struct{})
-	c, cl := startToy(t, ctx, Options{EtcdBackendBytes: 16 << 20, Workers: 2, Slots: 4})
+	c, cl := startToy(t, ctx, Options{EtcdBackendBytes: 16 << 20, Workers: 2, Slots: 4,
+		Coordinator: func(cfg *coordinator.Config) { cfg.DatasetGrace = time.Second }})
 	data := []byte("id,year,y\na,1,1.5\na,2,2\nb,1,-1\nb,2,0.5\n")
 	running, err := client.New([]string{c.Addr()})
 	if err != nil {
@@ -172,10 +179,16 @@ func TestNoSpace(t *testing.T) {
 		}
 		return b.Bytes()
 	}
-	var refusal error
-	for i := 0; i < 100 && refusal == nil; i++ {
-		_, refusal = cl.Run(ctx, dataset(), spec, nil)
+	filler := make([]byte, 1<<20)
+	var full error
+	for i := 0; i < 100 && full == nil; i++ {
+		rand.Read(filler)
+		_, full = c.Etcd().Put(ctx, keys.Default.Dataset("filler")+strconv.Itoa(i), string(filler))
 	}
+	if full == nil || !strings.Contains(full.Error(), "database space exceeded") {
+		t.Fatalf("filling etcd: %v, want NOSPACE", full)
+	}
+	_, refusal := cl.Run(ctx, dataset(), spec, nil)
 	if refusal == nil || !strings.Contains(refusal.Error(), coordinator.ErrNoSpaceMessage) {
 		t.Fatalf("filling etcd: %v, want the NOSPACE message", refusal)
 	}

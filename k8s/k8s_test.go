@@ -96,15 +96,17 @@ func TestRecommendedLabels(t *testing.T) {
 var externalSecrets = map[string][]string{
 	"thresher-tls":    {"ca.pem", "node.pem", "node-key.pem"},
 	"thresher-tokens": {"tokens.txt"},
+	"thresher-s3":     {"access-key-id", "secret-access-key"},
 }
 
-// views are the sets of objects deployed together: the base or the
-// external-etcd overlay, each with the example job.
+// views are the sets of objects deployed together: the base or an overlay,
+// each with the example job.
 func views(t *testing.T) map[string]*bundle {
 	t.Helper()
 	used := map[string]bool{}
 	base := loadKustomization(t, "base", used)
 	overlay := loadKustomization(t, "overlays/external-etcd", used)
+	minio := loadKustomization(t, "overlays/minio", used)
 	keda := loadKustomization(t, "overlays/queue-autoscaling", used)
 	example := loadKustomization(t, "examples/bootstrap", used)
 	// No stray manifest: every file under k8s/ but the tests and the docs
@@ -133,7 +135,7 @@ func views(t *testing.T) map[string]*bundle {
 		}
 	}
 	return map[string]*bundle{"base": join(base, example), "external-etcd": join(overlay, example),
-		"queue-autoscaling": join(keda, example)}
+		"queue-autoscaling": join(keda, example), "minio": join(minio, example)}
 }
 
 // find returns the objects of a kind ("Service", ...).
@@ -359,6 +361,12 @@ func checkEnv(t *testing.T, where string, c corev1.Container, b *bundle) map[str
 				} else if _, ok := cm.keys[f.ConfigMapKeyRef.Key]; !ok {
 					t.Errorf("%s: %s: ConfigMap %s has no key %s", where, e.Name, f.ConfigMapKeyRef.Name, f.ConfigMapKeyRef.Key)
 				}
+			case f.SecretKeyRef != nil:
+				if keys, ok := externalSecrets[f.SecretKeyRef.Name]; !ok {
+					t.Errorf("%s: %s: Secret %s is not documented (externalSecrets)", where, e.Name, f.SecretKeyRef.Name)
+				} else if !slices.Contains(keys, f.SecretKeyRef.Key) {
+					t.Errorf("%s: %s: Secret %s has no key %s", where, e.Name, f.SecretKeyRef.Name, f.SecretKeyRef.Key)
+				}
 			case f.FieldRef != nil:
 				if !slices.Contains([]string{"metadata.name", "metadata.namespace", "status.podIP", "spec.nodeName"}, f.FieldRef.FieldPath) {
 					t.Errorf("%s: %s: unexpected fieldRef %s", where, e.Name, f.FieldRef.FieldPath)
@@ -424,6 +432,10 @@ func checkThresher(t *testing.T, b *bundle, w workload, where string, c corev1.C
 		}
 		if _, ok := set["etcd"]; !ok {
 			t.Errorf("%s: no etcd endpoints", where)
+		}
+		// The default, a directory of the pod's, is not shared.
+		if _, ok := set["blob-url"]; !ok {
+			t.Errorf("%s: no blob store (--blob-url) that every pod shares", where)
 		}
 		if c.LivenessProbe.HTTPGet.Path != "/healthz" || c.ReadinessProbe.HTTPGet.Path != "/readyz" ||
 			c.LivenessProbe.HTTPGet.Port.StrVal != "metrics" || c.ReadinessProbe.HTTPGet.Port.StrVal != "metrics" {

@@ -15,13 +15,13 @@ import (
 // where kubectl exists (the other tests do not need it) and checks the
 // output as Kubernetes would get it: strictly decoded, every object in the
 // namespace, with the recommended labels, small enough for kubectl apply, ConfigMap references renamed to the generated (hashed) names,
-// and the overlay without etcd.
+// the overlay without etcd, and the MinIO overlay's blob store.
 func TestKustomizeRender(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
 		t.Skip("kubectl not installed: rendering not checked (the other tests do not need it)")
 	}
-	for _, dir := range []string{"base", "overlays/external-etcd", "overlays/queue-autoscaling", "examples/bootstrap"} {
+	for _, dir := range []string{"base", "overlays/external-etcd", "overlays/queue-autoscaling", "overlays/minio", "examples/bootstrap"} {
 		t.Run(dir, func(t *testing.T) {
 			out, err := exec.Command(kubectl, "kustomize", dir).Output()
 			if err != nil {
@@ -54,6 +54,9 @@ func TestKustomizeRender(t *testing.T) {
 							} else if e.Name == "THRESHER_ETCD" && dir == "overlays/external-etcd" &&
 								!strings.Contains(cm.Data[r.ConfigMapKeyRef.Key], "example.internal") {
 								t.Errorf("the overlay's etcd endpoints did not replace the base's: %q", cm.Data[r.ConfigMapKeyRef.Key])
+							} else if e.Name == "THRESHER_BLOB_URL" && dir == "overlays/minio" &&
+								!strings.Contains(cm.Data[r.ConfigMapKeyRef.Key], "endpoint=http://minio:9000") {
+								t.Errorf("the overlay's blob store did not replace the base's: %q", cm.Data[r.ConfigMapKeyRef.Key])
 							}
 						}
 					}

@@ -9,6 +9,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
@@ -35,6 +36,7 @@ func isPermanent(err error) bool {
 type executor struct {
 	etcd    *clientv3.Client
 	prefix  keys.Prefix
+	blobs   *blobstore.Store
 	kinds   *model.Registry
 	cache   *prepared.Cache
 	jobs    *prepared.LRU[*job]
@@ -77,7 +79,7 @@ func first[V any](v V, _ bool, err error) (V, error) { return v, err }
 
 func (x *executor) dataset(ctx context.Context, sha string) (*panel.Table, error) {
 	t, hit, err := x.cache.Dataset(sha, func() (io.Reader, error) {
-		data, err := datastore.Open(ctx, x.etcd, x.prefix, sha)
+		data, err := datastore.Open(ctx, x.etcd, x.prefix, x.blobs, sha)
 		if errors.Is(err, datastore.ErrNotFound) {
 			return nil, permanentError{err}
 		}

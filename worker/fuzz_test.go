@@ -23,7 +23,8 @@ func FuzzTask(f *testing.F) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cli := clustertest.Etcd(f)
-	sha := clustertest.PutDataset(f, cli, "../testdata/hansen1999/hansen1999_xthreg.csv")
+	blobs := clustertest.Blobs(f)
+	sha := clustertest.PutDataset(f, cli, blobs, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	th := threshold.ConfigOf(threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"}, Rx: []string{"c1"},
 		Qx: "d1", Thresholds: 2, Grid: threshold.Grid{Points: 50}, Reps: []int{20}}, threshold.Fast)
 	med := mediation.Config{ID: "id", Time: "year", Spec: mediation.Spec{Outcome: "i", Treatment: "q1", Mediator: "c1", Reps: 10}}
@@ -32,7 +33,7 @@ func FuzzTask(f *testing.F) {
 	if _, err := cli.Put(ctx, keys.Default.JobSpec("j"), string(raw)); err != nil {
 		f.Fatal(err)
 	}
-	x := &executor{etcd: cli, prefix: keys.Default, kinds: kinds.Builtin(), cache: prepared.New(2, 4),
+	x := &executor{etcd: cli, prefix: keys.Default, blobs: blobs, kinds: kinds.Builtin(), cache: prepared.New(2, 4),
 		jobs: prepared.NewLRU[*job](2), metrics: newMetrics(prometheus.NewRegistry())}
 
 	for _, task := range []*pb.Task{

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/cluster/rpcmetrics"
@@ -40,6 +41,9 @@ type Config struct {
 	Advertise string
 	Etcd      *clientv3.Client
 	Prefix    keys.Prefix
+	// Blobs holds the datasets (required); open it with a CacheDir to
+	// keep the datasets read on disk.
+	Blobs *blobstore.Store
 	// Kinds are the model kinds the worker runs; default kinds.Builtin().
 	Kinds *model.Registry
 	// Cache holds datasets and prepared models; default a private one of
@@ -76,6 +80,9 @@ type Worker struct {
 func New(cfg Config) (*Worker, error) {
 	if cfg.Etcd == nil {
 		return nil, errors.New("worker: an etcd client is required")
+	}
+	if cfg.Blobs == nil {
+		return nil, errors.New("worker: a blob store is required")
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = keys.Default
@@ -117,7 +124,7 @@ func New(cfg Config) (*Worker, error) {
 	m.slots.Set(float64(cfg.Slots))
 	w := &Worker{cfg: cfg, lis: lis, addr: addr, health: health.NewServer()}
 	w.svc = &service{
-		exec: &executor{etcd: cfg.Etcd, prefix: cfg.Prefix, kinds: cfg.Kinds, cache: cfg.Cache, metrics: m,
+		exec: &executor{etcd: cfg.Etcd, prefix: cfg.Prefix, blobs: cfg.Blobs, kinds: cfg.Kinds, cache: cfg.Cache, metrics: m,
 			jobs: prepared.NewLRU[*job](64)},
 		slots: make(chan struct{}, cfg.Slots), log: cfg.Logger, metrics: m,
 		streams: map[*workStream]struct{}{}, stopped: make(chan struct{}),

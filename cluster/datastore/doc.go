@@ -1,6 +1,7 @@
-// Package datastore keeps datasets in etcd, content-addressed by the SHA-256
-// of their bytes, so that every coordinator can serve every dataset and a
-// restarted coordinator still has the datasets of its jobs. Datasets are
-// gzip-compressed and split into chunks below etcd's request size limit;
-// the metadata key is written last and marks a complete dataset.
+// Package datastore keeps datasets, content-addressed by the SHA-256 of
+// their bytes, so that every coordinator and worker of a cluster reads
+// every dataset and a restarted coordinator still has the datasets of its
+// jobs. The bytes are an object in the blob store (cluster/blobstore); etcd
+// keeps only the dataset's reference, SHA-256 and size, written after the
+// object and so marking a complete dataset (layout: cluster/keys).
 package datastore

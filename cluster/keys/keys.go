@@ -24,13 +24,24 @@ func (p Prefix) Worker(id string) string { return p.join("workers", id) }
 // Election is the prefix of the coordinators' leader election.
 func (p Prefix) Election() string { return p.join("election") }
 
-// DatasetMeta is the key of a dataset's metadata, written last.
+// DatasetMeta is the key of a dataset's reference (SHA-256 and size),
+// written once the object is stored.
 func (p Prefix) DatasetMeta(sha string) string { return p.join("datasets", sha, "meta") }
 
-// DatasetChunk is the key of chunk i of a dataset.
-func (p Prefix) DatasetChunk(sha string, i int) string {
-	return p.join("datasets", sha, fmt.Sprintf("%06d", i))
+// objects is the prefix of the cluster's objects in the blob store: the
+// etcd prefix without its leading slash.
+func (p Prefix) objects(parts ...string) string {
+	return strings.TrimPrefix(p.join(parts...), "/")
 }
+
+// DatasetObjects is the blob store directory of datasets, each stored under
+// its SHA-256.
+func (p Prefix) DatasetObjects() string { return p.objects("datasets") }
+
+// ResultObjects is the blob store directory of a job's results, each
+// stored under its SHA-256: deleting a job deletes its directory, never
+// another job's identical result.
+func (p Prefix) ResultObjects(id string) string { return p.objects("jobs", id, "results") }
 
 // Datasets is the directory of stored datasets.
 func (p Prefix) Datasets() string { return p.join("datasets") + "/" }
@@ -70,6 +81,9 @@ func (p Prefix) JobState(id string) string { return p.join("states", id) }
 
 // JobDone is the directory of a job's finished tasks.
 func (p Prefix) JobDone(id string) string { return p.join("jobs", id, "done") + "/" }
+
+// JobResult is the key of the reference (SHA-256 and size) of the result
+// of a job's specification i.
 
 // JobResults is the directory of a job's results.
 func (p Prefix) JobResults(id string) string { return p.join("jobs", id, "result") + "/" }

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -22,6 +25,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
@@ -44,7 +48,13 @@ type commonFlags struct {
 	etcdTLS       security.TLSFiles
 	etcdUser      string
 	etcdPassword  string // file holding the password
+	blobURL       string
 }
+
+// blobURLUsage documents --blob-url of the coordinator, the worker and the
+// in-process cluster.
+const blobURLUsage = "object store of datasets and results: file:///DIR or s3://BUCKET?region=R[&endpoint=URL&use_path_style=true], " +
+	"with credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the AWS SDK's other sources); etcd keeps only their hashes and sizes"
 
 func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	f.etcd = listFlag{"127.0.0.1:2379"}
@@ -64,6 +74,29 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	fs.StringVar(&f.etcdTLS.Key, "etcd-key", "", "PEM key of --etcd-cert")
 	fs.StringVar(&f.etcdUser, "etcd-user", "", "etcd user name")
 	fs.StringVar(&f.etcdPassword, "etcd-password-file", "", "file holding the etcd user's password")
+	fs.StringVar(&f.blobURL, "blob-url", "", blobURLUsage+"; every coordinator and worker of a cluster needs the same "+
+		"(default: file://$TMPDIR/thresher-blobs, shared only by the processes of this host)")
+}
+
+// blobStore opens --blob-url, or creates and opens the default directory.
+func (f *commonFlags) blobStore(ctx context.Context, opts blobstore.Options) (*blobstore.Store, error) {
+	if f.blobURL == "" {
+		dir := filepath.Join(os.TempDir(), "thresher-blobs")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("default blob store: %w", err)
+		}
+		f.blobURL = (&url.URL{Scheme: "file", Path: dir}).String()
+	}
+	s, err := blobstore.Open(ctx, f.blobURL, opts)
+	return s, blobURLError(err)
+}
+
+// blobURLError makes a malformed --blob-url a usage error.
+func blobURLError(err error) error {
+	if errors.Is(err, blobstore.ErrBadURL) {
+		return fmt.Errorf("%w: --blob-url: %w", errUsage, err)
+	}
+	return err
 }
 
 // security checks the transport settings: TLS files, or --insecure on a
@@ -236,7 +269,8 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 const coordinatorSynopsis = `Runs a coordinator: it serves the job API, takes part in the leader election
 in etcd and, while leading, splits jobs into tasks for the registered workers.
-Several coordinators may run; one leads, the others wait.
+Several coordinators may run; one leads, the others wait. Uploaded datasets
+and results go to the blob store (--blob-url), their SHA-256 and size to etcd.
 
 The leader keeps etcd bounded: it deletes a finished job's checkpoints once
 its result is stored, a finished job and its results after --retention, a
@@ -249,7 +283,7 @@ alone is named "default". A job belongs to the name that submitted it.
 
 Shutdown on SIGINT/SIGTERM: stop leading (finished tasks are already in etcd),
 resign so that a standby takes over at once, let open API calls finish (5 s),
-stop the metrics server, close the etcd client.`
+stop the metrics server, close the blob store and the etcd client.`
 
 func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f commonFlags
@@ -295,8 +329,8 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		serverOpts = append(tokens.ServerOptions(), grpc.Creds(server))
 		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(client)}
 	}
-	return f.serve(ctx, stderr, "coordinator", false, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
-		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
+	return f.serve(ctx, stderr, "coordinator", false, blobstore.Options{}, func(log *slog.Logger, cli *clientv3.Client, blobs *blobstore.Store, reg prometheus.Registerer) (service, error) {
+		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli, Blobs: blobs,
 			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
 			MaxDatasetBytes: *maxDataset, MaxWork: float64(maxWork), ServerOptions: serverOpts, DialOptions: dialOpts,
 			Retention: lc.retention, JanitorInterval: lc.janitor, DatasetGrace: lc.grace, CompactInterval: lc.compact,
@@ -344,14 +378,15 @@ type service interface {
 	Addr() string
 }
 
-// serve opens the log and the etcd client, builds the service with them and
-// a registry, serves its metrics and runs it until ctx ends; the metrics
-// server stops, its answers written, then the etcd client closes.
+// serve opens the log, the etcd client and the blob store, builds the
+// service with them and a registry, serves its metrics and runs it until
+// ctx ends; the metrics server stops, its answers written, then the blob
+// store and the etcd client close.
 //
 // With drainEndpoint, /drain on the metrics address ends Run as SIGTERM
 // would and answers when Run has returned.
-func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, drainEndpoint bool,
-	build func(*slog.Logger, *clientv3.Client, prometheus.Registerer) (service, error)) error {
+func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, drainEndpoint bool, blobOpts blobstore.Options,
+	build func(*slog.Logger, *clientv3.Client, *blobstore.Store, prometheus.Registerer) (service, error)) error {
 	log, err := f.logger(stderr)
 	if err != nil {
 		return err
@@ -361,8 +396,13 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 		return err
 	}
 	defer cli.Close()
+	blobs, err := f.blobStore(ctx, blobOpts)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
 	reg := newRegistry()
-	svc, err := build(log, cli, reg)
+	svc, err := build(log, cli, blobs, reg)
 	if err != nil {
 		return err
 	}
@@ -388,19 +428,21 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 	// After Run returns (close(ran)), /drain's answer is written before
 	// the process goes on to exit.
 	defer stopMetrics()
-	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","))
+	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","),
+		"blobs", blobstore.Redact(f.blobURL))
 	defer close(ran)
 	return svc.Run(runCtx)
 }
 
 const workerSynopsis = `Runs a worker: it registers in etcd under a lease and executes the tasks the
-leading coordinator sends.
+leading coordinator sends, on datasets read from the blob store (--blob-url).
 
 Shutdown on SIGINT/SIGTERM, or a request to /drain on --metrics-listen (the
 Kubernetes preStop hook; it answers when draining is over), drains: refuse
 new tasks and tell the coordinator, let running tasks finish
 (--drain-timeout), hand back the rest, delete the registration, stop the
-gRPC server, stop the metrics server, close the etcd client.`
+gRPC server, stop the metrics server, close the blob store and the etcd
+client.`
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f commonFlags
@@ -410,9 +452,15 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	slots := fs.Int("slots", 0, "tasks run at once (default: number of CPUs)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "time running tasks get to finish at shutdown")
 	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "registration lease: the coordinator requeues a dead worker's tasks this long after it dies")
+	var cache blobstore.Options
+	fs.StringVar(&cache.CacheDir, "blob-cache-dir", "", "keep the datasets read from the blob store in this directory (empty: no disk cache; "+
+		"parsed datasets are cached in memory either way)")
+	cacheBytes := 1 << 30
+	fs.Var(intValue{&cacheBytes, 1, math.MaxInt}, "blob-cache-bytes", "bound of --blob-cache-dir; the least recently read datasets go first")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	cache.CacheBytes = int64(cacheBytes)
 	if *leaseTTL < time.Second {
 		return fmt.Errorf("%w: --lease-ttl must be at least 1s, not %v", errUsage, *leaseTTL)
 	}
@@ -429,8 +477,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		serverOpts = []grpc.ServerOption{grpc.Creds(server)}
 	}
-	return f.serve(ctx, stderr, "worker", true, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
-		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
+	return f.serve(ctx, stderr, "worker", true, cache, func(log *slog.Logger, cli *clientv3.Client, blobs *blobstore.Store, reg prometheus.Registerer) (service, error) {
+		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli, Blobs: blobs,
 			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, LeaseTTL: *leaseTTL, Registerer: reg, Logger: log, Version: version,
 			ServerOptions: serverOpts})
 	})

@@ -110,12 +110,14 @@ type xthregConfig struct {
 type localFlags struct {
 	workers      int
 	backendBytes int64
+	blobURL      string
 }
 
 func (l *localFlags) register(fs *flag.FlagSet) {
 	fs.Var(intValue{&l.workers, 0, maxWorkers}, "workers", fmt.Sprintf("workers of the in-process cluster, 0..%d; 0 means one per CPU", maxWorkers))
 	fs.Int64Var(&l.backendBytes, "etcd-backend-bytes", etcdserver.DefaultBackendBytes,
 		"database quota of the in-process cluster's etcd, at least 16 MiB; it maps 10% more of the address space that ulimit -v bounds")
+	fs.StringVar(&l.blobURL, "blob-url", "", "the in-process cluster's "+blobURLUsage+" (default: a temporary directory, removed at exit)")
 }
 
 // remoteFlags say how to reach a cluster.
@@ -429,7 +431,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *datas
 		// The client has checked the dataset's size against its own limit.
 		limit := max(int(data.size), defaultMaxDatasetBytes)
 		limitMemory(data.size)
-		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
+		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes, BlobURL: lf.blobURL,
 			Coordinator: func(c *coordinator.Config) {
 				c.MaxWork = float64(remote.maxWork)
 				c.MaxDatasetBytes = limit
@@ -438,7 +440,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *datas
 			return nil, fmt.Errorf("start the in-process cluster: %w: lower --etcd-backend-bytes (%d) or raise ulimit -v", err, lf.backendBytes)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("start the in-process cluster: %w", err)
+			return nil, fmt.Errorf("start the in-process cluster: %w", blobURLError(err))
 		}
 		defer func() {
 			if ctx.Err() != nil {

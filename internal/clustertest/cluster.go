@@ -18,6 +18,10 @@ type Options struct {
 	// EtcdAddr, when set, is an etcd the cluster uses instead of starting
 	// its own.
 	EtcdAddr string
+	// BlobURL is the blob store of every process the test starts
+	// (THRESHER_BLOB_URL, set for the test); default a directory of the
+	// test's.
+	BlobURL string
 }
 
 // Cluster is etcd, coordinators and workers, each a process of the
@@ -34,10 +38,17 @@ type Cluster struct {
 	workers  int
 }
 
-// NewCluster starts etcd (unless opts names one); coordinators and workers
-// are started with Coordinator and Worker.
+// NewCluster starts etcd (unless opts names one) and sets the test's
+// THRESHER_BLOB_URL; coordinators and workers are started with Coordinator
+// and Worker.
 func NewCluster(tb testing.TB, opts Options) *Cluster {
 	tb.Helper()
+	if opts.BlobURL == "" {
+		opts.BlobURL = "file://" + tb.TempDir()
+	}
+	// In the environment rather than in the flags, so that coordinators
+	// and workers a test starts by hand share the store too.
+	tb.Setenv("THRESHER_BLOB_URL", opts.BlobURL)
 	c := &Cluster{tb: tb, bin: Binary(tb), opts: opts, EtcdAddr: opts.EtcdAddr}
 	if c.EtcdAddr == "" {
 		c.EtcdAddr, c.etcdDir = FreeAddr(tb), tb.TempDir()

@@ -8,6 +8,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/etcdserver"
 	"github.com/thresher/thresher/cluster/keys"
@@ -31,15 +32,27 @@ func Etcd(tb testing.TB) *clientv3.Client {
 	return cli
 }
 
+// Blobs opens a blob store in the test's temporary directory; it closes
+// when the test ends.
+func Blobs(tb testing.TB) *blobstore.Store {
+	tb.Helper()
+	s, err := blobstore.Open(context.Background(), "file://"+tb.TempDir()+"?metadata=skip", blobstore.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 // PutDataset stores the file at path as a dataset under the default prefix
 // and returns its SHA-256.
-func PutDataset(tb testing.TB, cli *clientv3.Client, path string) string {
+func PutDataset(tb testing.TB, cli *clientv3.Client, blobs *blobstore.Store, path string) string {
 	tb.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sha, err := datastore.Put(context.Background(), cli, keys.Default, data)
+	sha, err := datastore.Put(context.Background(), cli, keys.Default, blobs, data)
 	if err != nil {
 		tb.Fatal(err)
 	}
