@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"os"
 	"runtime"
 	"strings"
@@ -36,6 +37,7 @@ type commonFlags struct {
 	listen        string
 	advertise     string
 	metricsListen string
+	pprof         bool
 	prefix        string
 	logLevel      string
 	tls           security.TLSFiles
@@ -51,6 +53,7 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	fs.StringVar(&f.listen, "listen", listen, "gRPC listen address HOST:PORT (port 0: any free port)")
 	fs.StringVar(&f.advertise, "advertise", "", "address other processes use to reach this one (default: the address listened on)")
 	fs.StringVar(&f.metricsListen, "metrics-listen", metrics, "HTTP address of /metrics, /healthz and /readyz (empty: none)")
+	fs.BoolVar(&f.pprof, "pprof", false, "also serve the Go profiles (/debug/pprof/) on --metrics-listen")
 	fs.StringVar(&f.prefix, "prefix", string(keys.Default), "etcd key prefix of the cluster")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.tls.Cert, "tls-cert", "", "PEM certificate of this process (see 'thresher certs')")
@@ -130,12 +133,11 @@ func newRegistry() *prometheus.Registry {
 }
 
 // serveMetrics serves /metrics, /healthz (liveness: the process answers)
-// and /readyz (ready() succeeds) until stop is called, and, when drain is not
-// nil, /drain: it calls drain and answers once drain returns (a Kubernetes
-// preStop hook, so that the pod is deregistered before it is sent SIGTERM).
-// Stop shuts the server down gracefully and returns when the answers in
-// flight, such as /drain's, are written (2 s at most).
-func serveMetrics(addr string, reg *prometheus.Registry, ready, drain func(context.Context) error, log *slog.Logger) (string, func(), error) {
+// and /readyz (ready() succeeds) until stop is called, and, with pprof, the
+// profiles of net/http/pprof under /debug/pprof/. Nothing it serves
+// changes the process: control requests go to the control socket.
+// Stop shuts the server down gracefully (2 s at most).
+func serveMetrics(addr string, reg *prometheus.Registry, ready func(context.Context) error, pprof bool, log *slog.Logger) (string, func(), error) {
 	if addr == "" {
 		return "", func() {}, nil
 	}
@@ -144,24 +146,21 @@ func serveMetrics(addr string, reg *prometheus.Registry, ready, drain func(conte
 		return "", nil, fmt.Errorf("metrics listen: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := ready(r.Context()); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		io.WriteString(w, "ok\n")
 	})
-	if drain != nil {
-		mux.HandleFunc("/drain", func(w http.ResponseWriter, r *http.Request) {
-			log.Info("drain requested", "remote", r.RemoteAddr)
-			if err := drain(r.Context()); err != nil {
-				http.Error(w, "drain: "+err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			io.WriteString(w, "drained\n")
-		})
+	if pprof {
+		mux.HandleFunc("GET /debug/pprof/", httppprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", httppprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", httppprof.Trace)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -265,7 +264,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		serverOpts = append(tokens.ServerOptions(), grpc.Creds(server))
 		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(client)}
 	}
-	return f.serve(ctx, stderr, "coordinator", false, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
+	return f.serve(ctx, stderr, "coordinator", "", func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
 			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
 			MaxDatasetBytes: *maxDataset, MaxWork: float64(maxWork), ServerOptions: serverOpts, DialOptions: dialOpts})
@@ -281,11 +280,11 @@ type service interface {
 
 // serve opens the log and the etcd client, builds the service with them and
 // a registry, serves its metrics and runs it until ctx ends; the metrics
-// server stops, its answers written, then the etcd client closes.
+// server stops, then the etcd client closes.
 //
-// With drainEndpoint, /drain on the metrics address ends Run as SIGTERM
-// would and answers when Run has returned.
-func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, drainEndpoint bool,
+// With a controlSocket, POST /drain on it ends Run as SIGTERM would and
+// answers when Run has returned.
+func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name, controlSocket string,
 	build func(*slog.Logger, *clientv3.Client, prometheus.Registerer) (service, error)) error {
 	log, err := f.logger(stderr)
 	if err != nil {
@@ -304,26 +303,28 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	ran := make(chan struct{})
-	var drain func(context.Context) error
-	if drainEndpoint {
-		drain = func(req context.Context) error {
-			stopRun()
-			select {
-			case <-ran:
-				return nil
-			case <-req.Done():
-				return req.Err()
-			}
+	drain := func(req context.Context) error {
+		stopRun()
+		select {
+		case <-ran:
+			return nil
+		case <-req.Done():
+			return req.Err()
 		}
 	}
-	maddr, stopMetrics, err := serveMetrics(f.metricsListen, reg, svc.Ready, drain, log)
+	stopControl, err := serveControl(controlSocket, drain, log)
 	if err != nil {
 		return err
 	}
 	// After Run returns (close(ran)), /drain's answer is written before
 	// the process goes on to exit.
+	defer stopControl()
+	maddr, stopMetrics, err := serveMetrics(f.metricsListen, reg, svc.Ready, f.pprof, log)
+	if err != nil {
+		return err
+	}
 	defer stopMetrics()
-	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","))
+	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "control", controlSocket, "etcd", strings.Join(f.etcd, ","))
 	defer close(ran)
 	return svc.Run(runCtx)
 }
@@ -331,19 +332,23 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 const workerSynopsis = `Runs a worker: it registers in etcd under a lease and executes the tasks the
 leading coordinator sends.
 
-Shutdown on SIGINT/SIGTERM, or a request to /drain on --metrics-listen (the
-Kubernetes preStop hook; it answers when draining is over), drains: refuse
-new tasks and tell the coordinator, let running tasks finish
-(--drain-timeout), hand back the rest, delete the registration, stop the
-gRPC server, stop the metrics server, close the etcd client.`
+Shutdown on SIGINT/SIGTERM, or 'thresher worker drain --control-socket PATH'
+on the same machine (the Kubernetes preStop hook; it answers when draining
+is over), drains: refuse new tasks and tell the coordinator, let running
+tasks finish (--drain-timeout), hand back the rest, delete the registration,
+stop the gRPC server, stop the metrics server, close the etcd client.`
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "drain" {
+		return runWorkerDrain(ctx, args[1:], stdout, stderr)
+	}
 	var f commonFlags
 	fs := newFlagSet("worker", workerSynopsis, stderr)
 	f.register(fs, "127.0.0.1:0", "127.0.0.1:0")
 	id := fs.String("id", "", "worker id in etcd (default: host-pid)")
 	slots := fs.Int("slots", 0, "tasks run at once (default: number of CPUs)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "time running tasks get to finish at shutdown")
+	controlSocket := fs.String("control-socket", "", controlSocketUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -360,7 +365,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		serverOpts = []grpc.ServerOption{grpc.Creds(server)}
 	}
-	return f.serve(ctx, stderr, "worker", true, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
+	return f.serve(ctx, stderr, "worker", *controlSocket, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
 			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
 			ServerOptions: serverOpts})

@@ -214,8 +214,8 @@ func TestE2EWorkerKilledAndLateJoiner(t *testing.T) {
 	sameJSON(t, c.result(client), want)
 }
 
-// TestE2EWorkerDrained drains one of two workers mid-stage through /drain,
-// as the Kubernetes preStop hook does: the request answers once the worker
+// TestE2EWorkerDrained drains one of two workers mid-stage with 'thresher
+// worker drain' on its control socket, as the Kubernetes preStop hook does: the request answers once the worker
 // has handed back its work and deregistered, the process exits cleanly, and
 // the job's result is unchanged.
 func TestE2EWorkerDrained(t *testing.T) {
@@ -228,8 +228,8 @@ func TestE2EWorkerDrained(t *testing.T) {
 	c.worker()
 	client := c.submit(addr)
 	waitProgress(t, client)
-	if status, body := clustertest.Drain(t, w); status != http.StatusOK || body != "drained\n" {
-		t.Fatalf("/drain: %d %q", status, body)
+	if out, err := clustertest.Drain(t, w); err != nil || out != "drained\n" {
+		t.Fatalf("thresher worker drain: %v %q", err, out)
 	}
 	stillRunning(t, client)
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.EtcdAddr}, Logger: zap.NewNop()})
@@ -238,7 +238,7 @@ func TestE2EWorkerDrained(t *testing.T) {
 	}
 	defer cli.Close()
 	if got, err := cli.Get(context.Background(), keys.Default.Worker("w1")); err != nil || got.Count != 0 {
-		t.Errorf("after /drain the worker is still registered (%v)", err)
+		t.Errorf("after the drain the worker is still registered (%v)", err)
 	}
 	if err := w.Wait(10 * time.Second); err != nil {
 		t.Errorf("drained worker: %v\n%s", err, w.Output())

@@ -70,8 +70,11 @@ func TestEnvironmentScopesComplete(t *testing.T) {
 	usages := map[string]map[string][]string{} // flag -> usage -> commands
 	for _, c := range commands() {
 		subs := [][]string{{c.name}}
-		if c.name == "simulate" {
+		switch c.name {
+		case "simulate":
 			subs = [][]string{{"simulate", "provinces"}, {"simulate", "threshold"}}
+		case "worker":
+			subs = [][]string{{"worker"}, {"worker", "drain"}}
 		}
 		for _, sub := range subs {
 			if c.name == "version" {
