@@ -37,7 +37,7 @@ func serve(t *testing.T, jobs pb.JobsServer, opts ...grpc.ServerOption) string {
 func devCerts(t *testing.T) security.TLSFiles {
 	t.Helper()
 	dir := t.TempDir()
-	if err := security.WriteDevCerts(dir, nil, time.Hour); err != nil {
+	if err := security.WriteDevCerts(dir, "test", nil, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	return security.TLSFiles{CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, "node.pem"), Key: filepath.Join(dir, "node-key.pem")}

@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/thresher/thresher/cluster/identity"
 	"github.com/thresher/thresher/internal/outfile"
 )
 
@@ -27,13 +29,18 @@ var devNames = []string{"localhost", "thresher-coordinator", "thresher-worker", 
 // DevFiles are the files WriteDevCerts creates in its directory.
 var DevFiles = struct{ CA, CAKey, Cert, Key, Tokens string }{"ca.pem", "ca-key.pem", "node.pem", "node-key.pem", "tokens.txt"}
 
-// WriteDevCerts creates, in dir, a development CA, one certificate signed by
-// it for every coordinator and worker (server and client use; SANs:
-// localhost, 127.0.0.1, ::1, thresher-coordinator, thresher-worker,
-// coordinator and the given hosts, names or IPs) and a file with one random
-// bearer token. Keys are ECDSA P-256 and written with mode 0600. Existing
-// files are not overwritten.
-func WriteDevCerts(dir string, hosts []string, validity time.Duration) error {
+// WriteDevCerts creates, in dir, a development CA of the cluster clusterID,
+// one certificate signed by it for every coordinator and worker (server and
+// client use; SANs: localhost, 127.0.0.1, ::1, thresher-coordinator,
+// thresher-worker, coordinator and the given hosts, names or IPs) and a
+// file with one random bearer token. The CA and the certificate carry the
+// cluster's id as the URI SAN thresher://<id> (package identity), and the
+// CA's subject names it. Keys are ECDSA P-256 and written with mode 0600.
+// Existing files are not overwritten.
+func WriteDevCerts(dir, clusterID string, hosts []string, validity time.Duration) error {
+	if err := identity.Check(clusterID); err != nil {
+		return fmt.Errorf("certs: %w", err)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -48,7 +55,8 @@ func WriteDevCerts(dir string, hosts []string, validity time.Duration) error {
 		return err
 	}
 	caTmpl := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: "thresher development CA"},
+		SerialNumber: serial(), Subject: pkix.Name{CommonName: "thresher development CA", OrganizationalUnit: []string{"cluster " + clusterID}},
+		URIs:      []*url.URL{identity.URI(clusterID)},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(validity),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
@@ -67,6 +75,7 @@ func WriteDevCerts(dir string, hosts []string, validity time.Duration) error {
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		URIs:        []*url.URL{identity.URI(clusterID)},
 	}
 	for _, h := range append(append([]string{}, devNames...), hosts...) {
 		if ip := net.ParseIP(h); ip != nil {

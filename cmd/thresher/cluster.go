@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/identity"
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
@@ -39,6 +40,7 @@ type commonFlags struct {
 	metricsListen string
 	pprof         bool
 	prefix        string
+	clusterID     string
 	logLevel      string
 	tls           security.TLSFiles
 	insecure      bool
@@ -55,6 +57,7 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", metrics, "HTTP address of /metrics, /healthz and /readyz (empty: none)")
 	fs.BoolVar(&f.pprof, "pprof", false, "also serve the Go profiles (/debug/pprof/) on --metrics-listen")
 	fs.StringVar(&f.prefix, "prefix", string(keys.Default), "etcd key prefix of the cluster")
+	fs.StringVar(&f.clusterID, "cluster-id", "", "id of the cluster (default: the thresher://<id> URI SAN of --tls-cert, see 'thresher certs'); a prefix that holds another id is refused")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.tls.Cert, "tls-cert", "", "PEM certificate of this process (see 'thresher certs')")
 	fs.StringVar(&f.tls.Key, "tls-key", "", "PEM key of --tls-cert")
@@ -84,6 +87,49 @@ func (f *commonFlags) security() error {
 	case f.advertise != "" && !security.IsLoopback(f.advertise):
 		return fmt.Errorf("%w: --insecure is only allowed with a loopback --advertise address, not %q", errUsage, f.advertise)
 	}
+	return nil
+}
+
+// cluster returns the cluster's id: --cluster-id, or the one in --tls-cert,
+// which must agree when both are given; "" when there is none.
+func (f *commonFlags) cluster() (string, error) {
+	fromCert := ""
+	if f.tls.Cert != "" {
+		id, err := identity.FromFile(f.tls.Cert)
+		if err != nil {
+			return "", err
+		}
+		fromCert = id
+	}
+	switch {
+	case f.clusterID == "":
+		return fromCert, nil
+	case fromCert != "" && fromCert != f.clusterID:
+		return "", fmt.Errorf("%w: --cluster-id %s differs from the cluster id %s of --tls-cert %s", errUsage, f.clusterID, fromCert, f.tls.Cert)
+	}
+	if err := identity.Check(f.clusterID); err != nil {
+		return "", fmt.Errorf("%w: --cluster-id: %v", errUsage, err)
+	}
+	return f.clusterID, nil
+}
+
+// claimCluster claims the etcd prefix for the cluster's id, or warns that
+// nothing ties this process to a cluster.
+func (f *commonFlags) claimCluster(ctx context.Context, cli *clientv3.Client, log *slog.Logger) error {
+	id, err := f.cluster()
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		log.Warn("no cluster id (--cluster-id, or a certificate from 'thresher certs'): the etcd prefix is not checked", "prefix", f.prefix)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := identity.Claim(ctx, cli, keys.Prefix(f.prefix), id); err != nil {
+		return err
+	}
+	log.Info("cluster", "id", id, "prefix", f.prefix)
 	return nil
 }
 
@@ -295,6 +341,9 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name, control
 		return err
 	}
 	defer cli.Close()
+	if err := f.claimCluster(ctx, cli, log); err != nil {
+		return err
+	}
 	reg := newRegistry()
 	svc, err := build(log, cli, reg)
 	if err != nil {
@@ -372,17 +421,23 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	})
 }
 
-const certsSynopsis = `Creates a development CA, one certificate it signs for every coordinator
-and worker (server and client use; names localhost, 127.0.0.1, ::1,
-thresher-coordinator, thresher-worker, coordinator and --hosts) and a file
-with one random bearer token, in --dir:
+const certsSynopsis = `Creates a new cluster's id (--cluster-id, or a random one), a development CA,
+one certificate it signs for every coordinator and worker (server and client
+use; names localhost, 127.0.0.1, ::1, thresher-coordinator, thresher-worker,
+coordinator and --hosts) and a file with one random bearer token, in --dir:
 
   ca.pem ca-key.pem node.pem node-key.pem tokens.txt
+
+The CA and the certificate carry the cluster id as the URI SAN
+thresher://<id>; a coordinator or worker started with node.pem stores it
+under its etcd prefix on first start and refuses a prefix that holds another
+cluster's id.
 
 Then: coordinator --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem
 --token-file tokens.txt; worker --tls-cert node.pem --tls-key node-key.pem
 --tls-ca ca.pem; client --tls-ca ca.pem --tls-server-name thresher-coordinator
---token-file tokens.txt. For production, use your own PKI.`
+--token-file tokens.txt. For production, use your own PKI (with the URI SAN
+thresher://<id> for the check above, or --cluster-id).`
 
 func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("certs", certsSynopsis, stderr)
@@ -390,15 +445,22 @@ func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	var hosts listFlag
 	fs.Var(&hosts, "hosts", "extra DNS names or IPs for the certificate, comma-separated")
 	validity := fs.Duration("validity", 365*24*time.Hour, "validity of the certificates")
+	clusterID := fs.String("cluster-id", "", "id of the new cluster: lower-case letters, digits, '-' and '.' (default: 16 random hex digits)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *clusterID == "" {
+		*clusterID = identity.NewID()
+	}
+	if err := identity.Check(*clusterID); err != nil {
+		return fmt.Errorf("%w: --cluster-id: %v", errUsage, err)
 	}
 	if err := checkOutDir("dir", *dir); err != nil {
 		return err
 	}
-	if err := security.WriteDevCerts(*dir, hosts, *validity); err != nil {
+	if err := security.WriteDevCerts(*dir, *clusterID, hosts, *validity); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(stdout, "wrote a development CA, a node certificate and a token file to %s\n", *dir)
+	_, err := fmt.Fprintf(stdout, "wrote a development CA, a node certificate and a token file of cluster %s to %s\n", *clusterID, *dir)
 	return err
 }

@@ -86,9 +86,5 @@ func TestE2EUnauthenticatedDrainRefused(t *testing.T) {
 	if err := w.Wait(2 * time.Second); err == nil || !strings.Contains(err.Error(), "still running") {
 		t.Fatalf("the worker stopped:\n%s", w.Output())
 	}
-	client := startProc(t, "client", append([]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "L.c",
-		"--qx", "L.d", "--grid", "20", "--bs", "20", "--format", "json"}, c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addr)...)...)
-	if out := c.result(client); len(out) == 0 || out[0] != '{' {
-		t.Errorf("the job on the remaining worker printed %.80q", out)
-	}
+	runQuickJob(t, c, c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addr)...)
 }

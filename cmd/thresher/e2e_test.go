@@ -16,6 +16,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/thresher/thresher/cluster/identity"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/internal/clustertest"
@@ -91,11 +92,12 @@ func newClusterOn(t *testing.T, etcdAddr string) *cluster {
 		WorkerArgs:      tlsFlags(certs)})}
 }
 
-// makeCerts runs 'thresher certs' into a new directory.
-func makeCerts(t *testing.T) string {
+// makeCerts runs 'thresher certs' with args into a new directory: a new
+// CA, of a new cluster unless args give its --cluster-id.
+func makeCerts(t *testing.T, args ...string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "certs")
-	if out, err := exec.Command(clustertest.Binary(t), "certs", "--dir", dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(clustertest.Binary(t), append([]string{"certs", "--dir", dir}, args...)...).CombinedOutput(); err != nil {
 		t.Fatalf("certs: %v\n%s", err, out)
 	}
 	return dir
@@ -112,6 +114,16 @@ func tlsFlags(dir string) []string {
 func (c *cluster) clientFlags(tokenFile string) []string {
 	return []string{"--tls-ca", filepath.Join(c.certs, "ca.pem"), "--tls-server-name", "thresher-coordinator",
 		"--token-file", tokenFile}
+}
+
+// id is the cluster id of the cluster's certificates.
+func (c *cluster) id() string {
+	c.t.Helper()
+	id, err := identity.FromFile(filepath.Join(c.certs, "node.pem"))
+	if err != nil || id == "" {
+		c.t.Fatalf("cluster id of %s: %q, %v", c.certs, id, err)
+	}
+	return id
 }
 
 // coordinator starts a coordinator on addr and waits until it serves.
@@ -357,7 +369,8 @@ func TestE2EClientWithoutValidToken(t *testing.T) {
 }
 
 // TestE2EWorkerWithoutValidCertificate registers a worker whose certificate
-// another CA signed: the coordinator never gives it a task (the job waits
+// another CA signed (for the same cluster id, which it would be refused
+// for otherwise): the coordinator never gives it a task (the job waits
 // and says so) until a worker of the cluster joins.
 func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 	skipShort(t)
@@ -365,7 +378,7 @@ func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 	c := newCluster(t)
 	addr := freePort(t)
 	c.coordinator(addr)
-	c.workerWithCerts(makeCerts(t), nil)
+	c.workerWithCerts(makeCerts(t, "--cluster-id", c.id()), nil)
 	client := c.submit(addr)
 	client.WaitFor(t, `waiting for workers: 1 registered, none reachable`, time.Minute)
 	time.Sleep(2 * time.Second)
@@ -395,7 +408,8 @@ func TestE2ENoWorkersYet(t *testing.T) {
 // the coordinator and the worker connect with --etcd-cacert, --etcd-cert,
 // --etcd-key, --etcd-user and --etcd-password-file, and the result equals
 // the in-process run's. A coordinator without the password is refused by
-// etcd and never leads.
+// etcd (when it claims the prefix for its cluster id) and exits, never
+// leading.
 func TestE2EEtcdTLSAndAuth(t *testing.T) {
 	skipShort(t)
 	certs := makeCerts(t)
@@ -434,8 +448,10 @@ func TestE2EEtcdTLSAndAuth(t *testing.T) {
 	// Without the password etcd refuses the coordinator.
 	denied := startProc(t, "coordinator without password", append(append([]string{"coordinator", "--listen", freePort(t),
 		"--metrics-listen", "127.0.0.1:0", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs)...)...)
-	denied.WaitFor(t, `msg=election err="etcdserver: permission denied"`, 30*time.Second)
-	denied.Kill()
+	denied.Wait(time.Minute)
+	if code := denied.Cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(denied.Stderr.String(), "etcdserver: permission denied") {
+		t.Errorf("coordinator without the etcd password: exit %d; want exit 1 and etcd's refusal", code)
+	}
 	if strings.Contains(denied.Output(), "leading") {
 		t.Error("a coordinator without the etcd password took the lead")
 	}

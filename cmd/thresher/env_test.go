@@ -61,6 +61,7 @@ var sameMeaning = map[string]bool{
 	"token-file":        true, // the cluster's token file (a client sends its first token)
 	"max-work":          true, // the limit on a job's estimated work
 	"max-dataset-bytes": true, // the limit on a dataset's size
+	"cluster-id":        true, // the cluster's id (certs: of the new cluster)
 }
 
 // TestEnvironmentScopesComplete checks that every flag name whose usage

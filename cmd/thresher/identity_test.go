@@ -1,0 +1,55 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runQuickJob runs quickJob with 20 bootstrap replications and a client's
+// flags and checks that it prints a JSON result.
+func runQuickJob(t *testing.T, c *cluster, clientFlags ...string) {
+	t.Helper()
+	client := startProc(t, "client", quickJob(append([]string{"--bs", "20"}, clientFlags...)...)...)
+	if out := c.result(client); len(out) == 0 || out[0] != '{' {
+		t.Errorf("the job printed %.80q", out)
+	}
+}
+
+// TestE2EClusterIdentity points a coordinator and a worker with the
+// certificates of another cluster at a running cluster's etcd and prefix:
+// each exits with status 1 and the documented error naming both ids. Under
+// its own prefix, the second cluster runs beside the first on the same
+// etcd, and each runs a job.
+func TestE2EClusterIdentity(t *testing.T) {
+	skipShort(t)
+	c := newCluster(t)
+	addrA, addrB := freePort(t), freePort(t)
+	c.coordinator(addrA)
+	c.worker()
+	other := makeCerts(t)
+	otherID := (&cluster{t: t, certs: other}).id()
+
+	stray := map[string][]string{
+		"coordinator": append([]string{"coordinator", "--etcd", c.EtcdAddr, "--listen", addrB, "--metrics-listen", "",
+			"--token-file", filepath.Join(other, "tokens.txt")}, tlsFlags(other)...),
+		"worker": append([]string{"worker", "--etcd", c.EtcdAddr, "--listen", "127.0.0.1:0", "--metrics-listen", ""}, tlsFlags(other)...),
+	}
+	for name, args := range stray {
+		p := startProc(t, "stray "+name, args...)
+		p.Wait(time.Minute)
+		stderr := p.Stderr.String()
+		want := "the etcd prefix belongs to another cluster: etcd prefix /thresher holds cluster id \"" + c.id() + "\", not \"" + otherID + "\""
+		if code := p.Cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("stray %s: exit %d, stderr %q; want exit 1 and %q", name, code, stderr, want)
+		}
+	}
+
+	b := []string{"--prefix", "/thresher-b", "--token-file", filepath.Join(other, "tokens.txt")}
+	c.Coordinator(addrB, append(tlsFlags(other), b...)...)
+	c.Worker(nil, append(tlsFlags(other), "--prefix", "/thresher-b")...)
+	runQuickJob(t, c, c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addrA)...)
+	runQuickJob(t, c, "--coordinator", addrB, "--tls-ca", filepath.Join(other, "ca.pem"), "--tls-server-name", "thresher-coordinator",
+		"--token-file", filepath.Join(other, "tokens.txt"))
+}
