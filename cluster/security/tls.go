@@ -24,11 +24,14 @@ func (f TLSFiles) Enabled() bool { return f.Cert != "" || f.Key != "" || f.CA !=
 func (f TLSFiles) load(needPair bool) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if f.Cert != "" || f.Key != "" {
-		pair, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+		// Served from the files at every handshake: rotation without
+		// restart (keyPair).
+		pair, err := loadKeyPair(f.Cert, f.Key)
 		if err != nil {
-			return nil, fmt.Errorf("tls: certificate %s and key %s: %w", f.Cert, f.Key, err)
+			return nil, err
 		}
-		cfg.Certificates = []tls.Certificate{pair}
+		cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return pair.get() }
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return pair.get() }
 	} else if needPair {
 		return nil, errors.New("tls: a certificate and its key are required")
 	}
