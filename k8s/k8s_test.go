@@ -33,7 +33,7 @@ const (
 // externalSecrets are created by the operator before deploying (README.md
 // shows how); their keys are the files 'thresher certs' writes.
 var externalSecrets = map[string][]string{
-	"thresher-tls":    {"ca.pem", "node.pem", "node-key.pem"},
+	"thresher-tls":    {"ca.pem", "coordinator.pem", "coordinator-key.pem", "worker.pem", "worker-key.pem"},
 	"thresher-tokens": {"tokens.txt"},
 }
 

@@ -2,7 +2,7 @@
 //
 // A cluster has an id, created with its CA by 'thresher certs' (NewID) and
 // carried by the CA and every certificate it signs as the URI SAN
-// thresher://<id> (URI, FromCertificate). A coordinator or worker claims
+// thresher://<id> (URI, FromCertificate, ReadCertificate). A coordinator or worker claims
 // its etcd prefix for its cluster on start (Claim): the first process
 // stores the id under the prefix (keys.Prefix.ClusterID), and every later
 // one, of this cluster or another, must present the same id or stops with

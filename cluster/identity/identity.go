@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -58,22 +60,21 @@ func FromCertificate(cert *x509.Certificate) string {
 	return ""
 }
 
-// FromFile returns the cluster id of the first certificate in a PEM file,
-// or "" when it has none.
-func FromFile(path string) (string, error) {
+// ReadCertificate reads the first certificate of a PEM file.
+func ReadCertificate(path string) (*x509.Certificate, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("cluster id: %w", err)
+		return nil, fmt.Errorf("certificate: %w", err)
 	}
 	block, _ := pem.Decode(raw)
 	if block == nil || block.Type != "CERTIFICATE" {
-		return "", fmt.Errorf("cluster id: %s holds no PEM certificate", path)
+		return nil, fmt.Errorf("certificate: %s holds no PEM certificate", path)
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return "", fmt.Errorf("cluster id: %s: %w", path, err)
+		return nil, fmt.Errorf("certificate: %s: %w", path, err)
 	}
-	return FromCertificate(cert), nil
+	return cert, nil
 }
 
 // Claim stores id under prefix if the prefix holds no id yet, in one
@@ -102,4 +103,43 @@ func Claim(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, id str
 	}
 	return fmt.Errorf("%w: etcd prefix %s holds cluster id %q, not %q (this process's --cluster-id or certificate); "+
 		"use the certificates of that cluster, or another --prefix", ErrOtherCluster, prefix, held, id)
+}
+
+// The roles a certificate of a cluster names: thresher://<id>/<role>.
+const (
+	// RoleCoordinator serves the Jobs API, leads and sends tasks.
+	RoleCoordinator = "coordinator"
+	// RoleWorker registers and executes tasks.
+	RoleWorker = "worker"
+	// RoleClient submits jobs; it serves nothing.
+	RoleClient = "client"
+)
+
+// RoleURI is the URI SAN of a certificate of cluster id for role:
+// thresher://<id>/<role>.
+func RoleURI(id, role string) *url.URL { return &url.URL{Scheme: Scheme, Host: id, Path: "/" + role} }
+
+// RoleOf returns the role of a certificate's first thresher:// URI SAN, or
+// "" when it names none.
+func RoleOf(cert *x509.Certificate) string {
+	for _, u := range cert.URIs {
+		if u.Scheme == Scheme {
+			return strings.TrimPrefix(u.Path, "/")
+		}
+	}
+	return ""
+}
+
+// CheckRole accepts a certificate of cluster id (any cluster when id is
+// "") whose role is one of roles.
+func CheckRole(cert *x509.Certificate, id string, roles ...string) error {
+	got, role := FromCertificate(cert), RoleOf(cert)
+	if id != "" && got != id {
+		return fmt.Errorf("certificate %q is of cluster %q, not %q", cert.Subject.CommonName, got, id)
+	}
+	if !slices.Contains(roles, role) {
+		return fmt.Errorf("certificate %q has role %q (URI SAN thresher://<cluster-id>/<role>); want %s",
+			cert.Subject.CommonName, role, strings.Join(roles, " or "))
+	}
+	return nil
 }

@@ -26,17 +26,26 @@ import (
 // names (--tls-server-name), so pod IPs need not be known in advance.
 var devNames = []string{"localhost", "thresher-coordinator", "thresher-worker", "coordinator"}
 
-// DevFiles are the files WriteDevCerts creates in its directory.
-var DevFiles = struct{ CA, CAKey, Cert, Key, Tokens string }{"ca.pem", "ca-key.pem", "node.pem", "node-key.pem", "tokens.txt"}
+// DevFiles are the files WriteDevCerts creates in its directory besides
+// each role's certificate and key (DevCert).
+var DevFiles = struct{ CA, CAKey, Tokens string }{"ca.pem", "ca-key.pem", "tokens.txt"}
+
+// DevRoles are the roles WriteDevCerts issues a certificate for.
+var DevRoles = []string{identity.RoleCoordinator, identity.RoleWorker, identity.RoleClient}
+
+// DevCert returns the file names of the certificate and key of a role:
+// worker.pem and worker-key.pem.
+func DevCert(role string) (cert, key string) { return role + ".pem", role + "-key.pem" }
 
 // WriteDevCerts creates, in dir, a development CA of the cluster clusterID,
-// one certificate signed by it for every coordinator and worker (server and
-// client use; SANs: localhost, 127.0.0.1, ::1, thresher-coordinator,
-// thresher-worker, coordinator and the given hosts, names or IPs) and a
-// file with one random bearer token. The CA and the certificate carry the
-// cluster's id as the URI SAN thresher://<id> (package identity), and the
-// CA's subject names it. Keys are ECDSA P-256 and written with mode 0600.
-// Existing files are not overwritten.
+// one certificate it signs for each role (DevRoles: every coordinator,
+// every worker, clients; SANs: localhost, 127.0.0.1, ::1,
+// thresher-coordinator, thresher-worker, coordinator and the given hosts,
+// names or IPs) and a file with one random bearer token. The CA carries the
+// cluster's id as the URI SAN thresher://<id>, each certificate its role
+// too, thresher://<id>/<role> (package identity); the CA's subject names
+// the cluster. Keys are ECDSA P-256 and written with mode 0600. Existing
+// files are not overwritten.
 func WriteDevCerts(dir, clusterID string, hosts []string, validity time.Duration) error {
 	if err := identity.Check(clusterID); err != nil {
 		return fmt.Errorf("certs: %w", err)
@@ -44,7 +53,12 @@ func WriteDevCerts(dir, clusterID string, hosts []string, validity time.Duration
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	for _, f := range []string{DevFiles.CA, DevFiles.CAKey, DevFiles.Cert, DevFiles.Key, DevFiles.Tokens} {
+	names := []string{DevFiles.CA, DevFiles.CAKey, DevFiles.Tokens}
+	for _, role := range DevRoles {
+		cert, key := DevCert(role)
+		names = append(names, cert, key)
+	}
+	for _, f := range names {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			return fmt.Errorf("certs: %s exists; remove it or choose another directory", filepath.Join(dir, f))
 		}
@@ -65,41 +79,44 @@ func WriteDevCerts(dir, clusterID string, hosts []string, validity time.Duration
 		return err
 	}
 	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: "thresher node"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(validity),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		URIs:        []*url.URL{identity.URI(clusterID)},
-	}
-	for _, h := range append(append([]string{}, devNames...), hosts...) {
-		if ip := net.ParseIP(h); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else if h != "" {
-			tmpl.DNSNames = append(tmpl.DNSNames, h)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return err
-	}
-	token := make([]byte, 32)
-	rand.Read(token)
-	writes := []struct {
+	type file struct {
 		name string
 		data []byte
 		mode os.FileMode
-	}{
+	}
+	token := make([]byte, 32)
+	rand.Read(token)
+	writes := []file{
 		{DevFiles.CA, pemBlock("CERTIFICATE", caDER), 0o644},
 		{DevFiles.CAKey, keyPEM(caKey), 0o600},
-		{DevFiles.Cert, pemBlock("CERTIFICATE", der), 0o644},
-		{DevFiles.Key, keyPEM(key), 0o600},
 		{DevFiles.Tokens, []byte("# bearer tokens of the job API, one per line\n" + base64.RawURLEncoding.EncodeToString(token) + "\n"), 0o600},
+	}
+	for _, role := range DevRoles {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return err
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: serial(), Subject: pkix.Name{CommonName: "thresher " + role, OrganizationalUnit: []string{"cluster " + clusterID}},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(validity),
+			KeyUsage:    x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+			URIs:        []*url.URL{identity.RoleURI(clusterID, role)},
+		}
+		for _, h := range append(append([]string{}, devNames...), hosts...) {
+			if ip := net.ParseIP(h); ip != nil {
+				tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+			} else if h != "" {
+				tmpl.DNSNames = append(tmpl.DNSNames, h)
+			}
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			return err
+		}
+		cert, keyFile := DevCert(role)
+		writes = append(writes, file{cert, pemBlock("CERTIFICATE", der), 0o644}, file{keyFile, keyPEM(key), 0o600})
 	}
 	for _, w := range writes {
 		if err := outfile.Write(context.Background(), filepath.Join(dir, w.name), w.data, w.mode); err != nil {

@@ -41,6 +41,7 @@ type commonFlags struct {
 	pprof         bool
 	prefix        string
 	clusterID     string
+	id            string // the cluster's id (identify)
 	logLevel      string
 	tls           security.TLSFiles
 	insecure      bool
@@ -90,36 +91,39 @@ func (f *commonFlags) security() error {
 	return nil
 }
 
-// cluster returns the cluster's id: --cluster-id, or the one in --tls-cert,
-// which must agree when both are given; "" when there is none.
-func (f *commonFlags) cluster() (string, error) {
+// identify checks that --tls-cert names role and sets f.id, the cluster's
+// id: --cluster-id, or the one in --tls-cert, which must agree when both
+// are given; "" when there is none.
+func (f *commonFlags) identify(role string) error {
 	fromCert := ""
 	if f.tls.Cert != "" {
-		id, err := identity.FromFile(f.tls.Cert)
+		cert, err := identity.ReadCertificate(f.tls.Cert)
 		if err != nil {
-			return "", err
+			return err
 		}
-		fromCert = id
+		if err := identity.CheckRole(cert, "", role); err != nil {
+			return fmt.Errorf("%w: --tls-cert %s: %v", errUsage, f.tls.Cert, err)
+		}
+		fromCert = identity.FromCertificate(cert)
 	}
 	switch {
 	case f.clusterID == "":
-		return fromCert, nil
+		f.id = fromCert
+		return nil
 	case fromCert != "" && fromCert != f.clusterID:
-		return "", fmt.Errorf("%w: --cluster-id %s differs from the cluster id %s of --tls-cert %s", errUsage, f.clusterID, fromCert, f.tls.Cert)
+		return fmt.Errorf("%w: --cluster-id %s differs from the cluster id %s of --tls-cert %s", errUsage, f.clusterID, fromCert, f.tls.Cert)
 	}
 	if err := identity.Check(f.clusterID); err != nil {
-		return "", fmt.Errorf("%w: --cluster-id: %v", errUsage, err)
+		return fmt.Errorf("%w: --cluster-id: %v", errUsage, err)
 	}
-	return f.clusterID, nil
+	f.id = f.clusterID
+	return nil
 }
 
 // claimCluster claims the etcd prefix for the cluster's id, or warns that
 // nothing ties this process to a cluster.
 func (f *commonFlags) claimCluster(ctx context.Context, cli *clientv3.Client, log *slog.Logger) error {
-	id, err := f.cluster()
-	if err != nil {
-		return err
-	}
+	id := f.id
 	if id == "" {
 		log.Warn("no cluster id (--cluster-id, or a certificate from 'thresher certs'): the etcd prefix is not checked", "prefix", f.prefix)
 		return nil
@@ -288,6 +292,9 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := f.security(); err != nil {
 		return err
 	}
+	if err := f.identify(identity.RoleCoordinator); err != nil {
+		return err
+	}
 	var serverOpts []grpc.ServerOption
 	dialOpts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(security.DialLoopbackOnly)}
@@ -299,11 +306,11 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		if err != nil {
 			return err
 		}
-		server, err := f.tls.Server(false)
+		server, err := f.tls.Server(security.Peer{})
 		if err != nil {
 			return err
 		}
-		client, err := f.tls.Client(*workerName)
+		client, err := f.tls.Client(*workerName, security.Peer{ClusterID: f.id, Role: identity.RoleWorker})
 		if err != nil {
 			return err
 		}
@@ -404,11 +411,14 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := f.security(); err != nil {
 		return err
 	}
+	if err := f.identify(identity.RoleWorker); err != nil {
+		return err
+	}
 	var serverOpts []grpc.ServerOption
 	if !f.insecure {
-		// Mutual TLS: only coordinators with a certificate of the cluster's
-		// CA may send tasks.
-		server, err := f.tls.Server(true)
+		// Mutual TLS: only coordinators with a coordinator's certificate of
+		// the cluster's CA may send tasks.
+		server, err := f.tls.Server(security.Peer{ClusterID: f.id, Role: identity.RoleCoordinator})
 		if err != nil {
 			return err
 		}
@@ -422,22 +432,26 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 const certsSynopsis = `Creates a new cluster's id (--cluster-id, or a random one), a development CA,
-one certificate it signs for every coordinator and worker (server and client
-use; names localhost, 127.0.0.1, ::1, thresher-coordinator, thresher-worker,
-coordinator and --hosts) and a file with one random bearer token, in --dir:
+one certificate it signs for each role, coordinator, worker and client
+(server and client use; names localhost, 127.0.0.1, ::1,
+thresher-coordinator, thresher-worker, coordinator and --hosts) and a file
+with one random bearer token, in --dir:
 
-  ca.pem ca-key.pem node.pem node-key.pem tokens.txt
+  ca.pem ca-key.pem coordinator.pem coordinator-key.pem worker.pem
+  worker-key.pem client.pem client-key.pem tokens.txt
 
-The CA and the certificate carry the cluster id as the URI SAN
-thresher://<id>; a coordinator or worker started with node.pem stores it
-under its etcd prefix on first start and refuses a prefix that holds another
-cluster's id.
+The CA carries the cluster id as the URI SAN thresher://<id>, each
+certificate its role too, thresher://<id>/<role>. A coordinator or worker
+refuses a certificate of another role, checks its peers' roles (workers take
+tasks only from coordinators, coordinators send them only to workers,
+clients submit only to coordinators), stores the cluster id under its etcd
+prefix on first start and refuses a prefix that holds another cluster's id.
 
-Then: coordinator --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem
---token-file tokens.txt; worker --tls-cert node.pem --tls-key node-key.pem
---tls-ca ca.pem; client --tls-ca ca.pem --tls-server-name thresher-coordinator
---token-file tokens.txt. For production, use your own PKI (with the URI SAN
-thresher://<id> for the check above, or --cluster-id).`
+Then: coordinator --tls-cert coordinator.pem --tls-key coordinator-key.pem
+--tls-ca ca.pem --token-file tokens.txt; worker --tls-cert worker.pem
+--tls-key worker-key.pem --tls-ca ca.pem; client --tls-ca ca.pem
+--tls-server-name thresher-coordinator --token-file tokens.txt. For
+production, use your own PKI with the same URI SANs.`
 
 func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("certs", certsSynopsis, stderr)
@@ -461,6 +475,6 @@ func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := security.WriteDevCerts(*dir, *clusterID, hosts, *validity); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(stdout, "wrote a development CA, a node certificate and a token file of cluster %s to %s\n", *clusterID, *dir)
+	_, err := fmt.Fprintf(stdout, "wrote a development CA, the certificates of the coordinator, worker and client roles and a token file of cluster %s to %s\n", *clusterID, *dir)
 	return err
 }

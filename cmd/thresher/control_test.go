@@ -50,12 +50,14 @@ func TestE2EUnauthenticatedDrainRefused(t *testing.T) {
 	ca := filepath.Join(c.certs, "ca.pem")
 	credentials := map[string]security.TLSFiles{
 		"TLS without a client certificate": {CA: ca},
-		"a certificate of another CA": {CA: ca, Cert: filepath.Join(otherCA, "node.pem"),
-			Key: filepath.Join(otherCA, "node-key.pem")},
+		"a coordinator's certificate of another CA": {CA: ca, Cert: filepath.Join(otherCA, "coordinator.pem"),
+			Key: filepath.Join(otherCA, "coordinator-key.pem")},
+		"a client's certificate of the cluster": {CA: ca, Cert: filepath.Join(c.certs, "client.pem"),
+			Key: filepath.Join(c.certs, "client-key.pem")},
 	}
 	dials := map[string]grpc.DialOption{"plaintext": grpc.WithTransportCredentials(insecure.NewCredentials())}
 	for name, files := range credentials {
-		creds, err := files.Client("thresher-worker")
+		creds, err := files.Client("thresher-worker", security.Peer{})
 		if err != nil {
 			t.Fatal(err)
 		}

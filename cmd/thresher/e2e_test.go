@@ -88,8 +88,8 @@ func newCluster(t *testing.T) *cluster { return newClusterOn(t, "") }
 func newClusterOn(t *testing.T, etcdAddr string) *cluster {
 	certs := makeCerts(t)
 	return &cluster{t: t, certs: certs, Cluster: clustertest.NewCluster(t, clustertest.Options{EtcdAddr: etcdAddr,
-		CoordinatorArgs: append([]string{"--token-file", filepath.Join(certs, "tokens.txt")}, tlsFlags(certs)...),
-		WorkerArgs:      tlsFlags(certs)})}
+		CoordinatorArgs: append([]string{"--token-file", filepath.Join(certs, "tokens.txt")}, tlsFlags(certs, "coordinator")...),
+		WorkerArgs:      tlsFlags(certs, "worker")})}
 }
 
 // makeCerts runs 'thresher certs' with args into a new directory: a new
@@ -105,8 +105,8 @@ func makeCerts(t *testing.T, args ...string) string {
 
 // tlsFlags are the TLS flags of a coordinator or worker with the
 // certificates in dir.
-func tlsFlags(dir string) []string {
-	return []string{"--tls-cert", filepath.Join(dir, "node.pem"), "--tls-key", filepath.Join(dir, "node-key.pem"),
+func tlsFlags(dir, role string) []string {
+	return []string{"--tls-cert", filepath.Join(dir, role+".pem"), "--tls-key", filepath.Join(dir, role+"-key.pem"),
 		"--tls-ca", filepath.Join(dir, "ca.pem")}
 }
 
@@ -119,8 +119,12 @@ func (c *cluster) clientFlags(tokenFile string) []string {
 // id is the cluster id of the cluster's certificates.
 func (c *cluster) id() string {
 	c.t.Helper()
-	id, err := identity.FromFile(filepath.Join(c.certs, "node.pem"))
-	if err != nil || id == "" {
+	cert, err := identity.ReadCertificate(filepath.Join(c.certs, "ca.pem"))
+	id := ""
+	if err == nil {
+		id = identity.FromCertificate(cert)
+	}
+	if id == "" {
 		c.t.Fatalf("cluster id of %s: %q, %v", c.certs, id, err)
 	}
 	return id
@@ -135,7 +139,7 @@ func (c *cluster) worker() *proc { return c.Worker(nil) }
 // workerWithCerts starts a worker presenting the certificates in dir, with
 // extra environment variables.
 func (c *cluster) workerWithCerts(dir string, env []string) *proc {
-	return c.Worker(env, tlsFlags(dir)...)
+	return c.Worker(env, tlsFlags(dir, "worker")...)
 }
 
 // submit starts the client of the job against coordinators.
@@ -414,10 +418,10 @@ func TestE2EEtcdTLSAndAuth(t *testing.T) {
 	skipShort(t)
 	certs := makeCerts(t)
 	etcdAddr := freePort(t)
-	etcd := startProc(t, "etcd", append([]string{"etcd", "--data-dir", t.TempDir(), "--listen", etcdAddr}, tlsFlags(certs)...)...)
+	etcd := startProc(t, "etcd", append([]string{"etcd", "--data-dir", t.TempDir(), "--listen", etcdAddr}, tlsFlags(certs, "coordinator")...)...)
 	etcd.WaitFor(t, "etcd serving", 30*time.Second)
 
-	tlsFiles := security.TLSFiles{Cert: filepath.Join(certs, "node.pem"), Key: filepath.Join(certs, "node-key.pem"), CA: filepath.Join(certs, "ca.pem")}
+	tlsFiles := security.TLSFiles{Cert: filepath.Join(certs, "client.pem"), Key: filepath.Join(certs, "client-key.pem"), CA: filepath.Join(certs, "ca.pem")}
 	tc, err := tlsFiles.Config()
 	if err != nil {
 		t.Fatal(err)
@@ -447,7 +451,7 @@ func TestE2EEtcdTLSAndAuth(t *testing.T) {
 
 	// Without the password etcd refuses the coordinator.
 	denied := startProc(t, "coordinator without password", append(append([]string{"coordinator", "--listen", freePort(t),
-		"--metrics-listen", "127.0.0.1:0", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs)...)...)
+		"--metrics-listen", "127.0.0.1:0", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs, "coordinator")...)...)
 	denied.Wait(time.Minute)
 	if code := denied.Cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(denied.Stderr.String(), "etcdserver: permission denied") {
 		t.Errorf("coordinator without the etcd password: exit %d; want exit 1 and etcd's refusal", code)
@@ -459,10 +463,10 @@ func TestE2EEtcdTLSAndAuth(t *testing.T) {
 	etcdFlags = append(etcdFlags, "--etcd-password-file", pwFile)
 	addr := freePort(t)
 	startProc(t, "coordinator", append(append([]string{"coordinator", "--listen", addr, "--metrics-listen", "127.0.0.1:0",
-		"--session-ttl", "2s", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs)...)...).
+		"--session-ttl", "2s", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs, "coordinator")...)...).
 		WaitFor(t, "leading", 30*time.Second)
 	startProc(t, "worker", append(append([]string{"worker", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
-		"--slots", "1", "--id", "w1"}, etcdFlags...), tlsFlags(certs)...)...).
+		"--slots", "1", "--id", "w1"}, etcdFlags...), tlsFlags(certs, "worker")...)...).
 		WaitFor(t, "worker registered", 30*time.Second)
 
 	local := startProc(t, "in-process", e2eJob("--bs", "100")...)

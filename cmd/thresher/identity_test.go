@@ -33,8 +33,8 @@ func TestE2EClusterIdentity(t *testing.T) {
 
 	stray := map[string][]string{
 		"coordinator": append([]string{"coordinator", "--etcd", c.EtcdAddr, "--listen", addrB, "--metrics-listen", "",
-			"--token-file", filepath.Join(other, "tokens.txt")}, tlsFlags(other)...),
-		"worker": append([]string{"worker", "--etcd", c.EtcdAddr, "--listen", "127.0.0.1:0", "--metrics-listen", ""}, tlsFlags(other)...),
+			"--token-file", filepath.Join(other, "tokens.txt")}, tlsFlags(other, "coordinator")...),
+		"worker": append([]string{"worker", "--etcd", c.EtcdAddr, "--listen", "127.0.0.1:0", "--metrics-listen", ""}, tlsFlags(other, "worker")...),
 	}
 	for name, args := range stray {
 		p := startProc(t, "stray "+name, args...)
@@ -47,9 +47,34 @@ func TestE2EClusterIdentity(t *testing.T) {
 	}
 
 	b := []string{"--prefix", "/thresher-b", "--token-file", filepath.Join(other, "tokens.txt")}
-	c.Coordinator(addrB, append(tlsFlags(other), b...)...)
-	c.Worker(nil, append(tlsFlags(other), "--prefix", "/thresher-b")...)
+	c.Coordinator(addrB, append(tlsFlags(other, "coordinator"), b...)...)
+	c.Worker(nil, append(tlsFlags(other, "worker"), "--prefix", "/thresher-b")...)
 	runQuickJob(t, c, c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addrA)...)
 	runQuickJob(t, c, "--coordinator", addrB, "--tls-ca", filepath.Join(other, "ca.pem"), "--tls-server-name", "thresher-coordinator",
 		"--token-file", filepath.Join(other, "tokens.txt"))
+}
+
+// TestE2ERolesInCertificates starts a coordinator and workers with the
+// certificate of another role: each exits with status 2 naming the role
+// it needs. (Peers' checks: cluster/security TestPeerRoles and
+// TestE2EUnauthenticatedDrainRefused.)
+func TestE2ERolesInCertificates(t *testing.T) {
+	skipShort(t)
+	c := newCluster(t)
+	cases := map[string][]string{
+		"coordinator with a worker's certificate": append([]string{"coordinator", "--etcd", c.EtcdAddr, "--listen", freePort(t),
+			"--metrics-listen", "", "--token-file", filepath.Join(c.certs, "tokens.txt")}, tlsFlags(c.certs, "worker")...),
+		"worker with a client's certificate": append([]string{"worker", "--etcd", c.EtcdAddr, "--listen", "127.0.0.1:0",
+			"--metrics-listen", ""}, tlsFlags(c.certs, "client")...),
+		"worker with a coordinator's certificate": append([]string{"worker", "--etcd", c.EtcdAddr, "--listen", "127.0.0.1:0",
+			"--metrics-listen", ""}, tlsFlags(c.certs, "coordinator")...),
+	}
+	for name, args := range cases {
+		p := startProc(t, name, args...)
+		p.Wait(time.Minute)
+		want := "want " + args[0]
+		if code := p.Cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(p.Stderr.String(), want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 and %q", name, code, p.Stderr.String(), want)
+		}
+	}
 }
