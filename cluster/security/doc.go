@@ -4,11 +4,13 @@
 //     certificates; coordinators and workers authenticate each other with
 //     mutual TLS, so that a worker whose certificate the cluster's CA did not
 //     sign is never sent a task, and a coordinator without such a
-//     certificate cannot send one. Certificates and keys are read again at a
-//     handshake when their files changed (keyPair), so that rotating them
-//     needs no restart.
+//     certificate cannot send one. Peers check each other's role in the
+//     certificate (Peer, package identity). Certificates and keys are read
+//     again at a handshake when their files changed (reloaded), so that
+//     rotating them needs no restart.
 //   - Bearer tokens for the Jobs API: tokens are read from a file, one per
-//     line, and compared in constant time with every configured token.
+//     line, and compared in constant time with every configured token;
+//     WatchTokens reads the file again when it changes.
 //   - A development CA and certificates (WriteDevCerts) for local clusters.
 //
 // Plaintext is allowed only on loopback addresses and only when asked for

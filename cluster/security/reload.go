@@ -1,68 +1,79 @@
 package security
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"fmt"
 	"os"
 	"sync"
 )
 
-// keyPair is a certificate and its key, loaded again when either file
-// changes (its modification time or size), so that certificates rotated on
-// disk (a renewed Kubernetes Secret, a cert-manager renewal) take effect
-// at the next handshake without a restart. A pair that fails to load, such
-// as one caught half-written, leaves the last good one in use until the
-// files change again.
-type keyPair struct {
-	cert, key string
+// reloaded is a value read from files, read again when the content of any
+// of them changes, so that certificates and token files
+// rotated on disk (a renewed Kubernetes Secret, a cert-manager renewal)
+// take effect at the next handshake or call without a restart. Files that
+// fail to load, such as ones caught half-written, leave the last good value
+// in use until they change again.
+type reloaded[T any] struct {
+	paths []string
+	load  func() (T, error)
 
-	mu    sync.Mutex
-	stamp string // modification times and sizes of the files loaded
-	pair  *tls.Certificate
+	mu     sync.Mutex
+	stamp  string // hash of the content of the files loaded
+	value  T
+	loaded bool
 }
 
-// loadKeyPair loads the pair once, so that a wrong file fails at start.
-func loadKeyPair(cert, key string) (*keyPair, error) {
-	k := &keyPair{cert: cert, key: key}
-	if _, err := k.get(); err != nil {
+// newReloaded loads the value once, so that a wrong file fails at start.
+func newReloaded[T any](load func() (T, error), paths ...string) (*reloaded[T], error) {
+	r := &reloaded[T]{paths: paths, load: load}
+	if _, err := r.get(); err != nil {
 		return nil, err
 	}
-	return k, nil
+	return r, nil
 }
 
-// fileStamp identifies the content of the files: modification time and
-// size of each, after symbolic links (a Secret's files are links that
-// Kubernetes swaps).
+// fileStamp identifies the content of the files: a SHA-256 of each, after
+// symbolic links (a Secret's files are links that Kubernetes swaps). The
+// files are small (certificates, keys, tokens); their content, unlike a
+// modification time of coarse resolution, tells every rewrite.
 func fileStamp(paths ...string) (string, error) {
-	s := ""
+	h := sha256.New()
 	for _, p := range paths {
-		fi, err := os.Stat(p)
+		raw, err := os.ReadFile(p)
 		if err != nil {
 			return "", err
 		}
-		s += fmt.Sprintf("%s:%d:%d;", p, fi.ModTime().UnixNano(), fi.Size())
+		sum := sha256.Sum256(raw)
+		h.Write(sum[:])
 	}
-	return s, nil
+	return string(h.Sum(nil)), nil
 }
 
-// get returns the current pair, loading the files again if they changed.
-func (k *keyPair) get() (*tls.Certificate, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	stamp, err := fileStamp(k.cert, k.key)
-	if err != nil || stamp == k.stamp {
-		if k.pair == nil {
-			return nil, fmt.Errorf("tls: certificate %s and key %s: %w", k.cert, k.key, err)
+// get returns the current value, loading the files again if they changed.
+func (r *reloaded[T]) get() (T, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	stamp, err := fileStamp(r.paths...)
+	if err == nil && stamp != r.stamp {
+		var v T
+		if v, err = r.load(); err == nil {
+			r.stamp, r.value, r.loaded = stamp, v, true
 		}
-		return k.pair, nil
 	}
-	pair, err := tls.LoadX509KeyPair(k.cert, k.key)
-	if err != nil {
-		if k.pair == nil {
-			return nil, fmt.Errorf("tls: certificate %s and key %s: %w", k.cert, k.key, err)
+	if !r.loaded {
+		return r.value, err
+	}
+	return r.value, nil
+}
+
+// loadKeyPair serves a certificate and its key from their files.
+func loadKeyPair(cert, key string) (*reloaded[*tls.Certificate], error) {
+	return newReloaded(func() (*tls.Certificate, error) {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("tls: certificate %s and key %s: %w", cert, key, err)
 		}
-		return k.pair, nil
-	}
-	k.stamp, k.pair = stamp, &pair
-	return k.pair, nil
+		return &pair, nil
+	}, cert, key)
 }

@@ -87,11 +87,15 @@ func (t *Tokens) check(ctx context.Context) error {
 func exempt(method string) bool { return strings.HasPrefix(method, "/grpc.health.v1.Health/") }
 
 // ServerOptions returns interceptors that refuse calls without a valid token.
-func (t *Tokens) ServerOptions() []grpc.ServerOption {
+func (t *Tokens) ServerOptions() []grpc.ServerOption { return checkedBy(t.check) }
+
+// checkedBy returns interceptors that let a call through when check
+// accepts its context (exempt methods always).
+func checkedBy(check func(context.Context) error) []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			if !exempt(info.FullMethod) {
-				if err := t.check(ctx); err != nil {
+				if err := check(ctx); err != nil {
 					return nil, err
 				}
 			}
@@ -99,7 +103,7 @@ func (t *Tokens) ServerOptions() []grpc.ServerOption {
 		}),
 		grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 			if !exempt(info.FullMethod) {
-				if err := t.check(ss.Context()); err != nil {
+				if err := check(ss.Context()); err != nil {
 					return err
 				}
 			}

@@ -302,7 +302,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		if *tokenFile == "" {
 			return fmt.Errorf("%w: --token-file is required with TLS", errUsage)
 		}
-		tokens, err := security.LoadTokens(*tokenFile)
+		tokens, err := security.WatchTokens(*tokenFile)
 		if err != nil {
 			return err
 		}
