@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -79,22 +80,66 @@ func WriteDevCerts(dir, clusterID string, hosts []string, validity time.Duration
 		return err
 	}
 	ca, _ := x509.ParseCertificate(caDER)
-	type file struct {
-		name string
-		data []byte
-		mode os.FileMode
-	}
 	token := make([]byte, 32)
 	rand.Read(token)
-	writes := []file{
+	writes := []devFile{
 		{DevFiles.CA, pemBlock("CERTIFICATE", caDER), 0o644},
 		{DevFiles.CAKey, keyPEM(caKey), 0o600},
 		{DevFiles.Tokens, []byte("# bearer tokens of the job API, one per line\n" + base64.RawURLEncoding.EncodeToString(token) + "\n"), 0o600},
 	}
+	roles, err := roleCerts(ca, caKey, clusterID, hosts, validity)
+	if err != nil {
+		return err
+	}
+	return writeDevFiles(dir, append(writes, roles...))
+}
+
+// RenewDevCerts issues new certificates for every role with the CA of a
+// directory WriteDevCerts made, for the same cluster, and replaces the
+// role files (each atomically; a process that reads a certificate and a
+// key that do not match keeps its last good pair). The CA and the tokens
+// stay.
+func RenewDevCerts(dir string, hosts []string, validity time.Duration) error {
+	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, DevFiles.CA), filepath.Join(dir, DevFiles.CAKey))
+	if err != nil {
+		return fmt.Errorf("certs: the CA of %s: %w", dir, err)
+	}
+	ca, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return fmt.Errorf("certs: the CA of %s: %w", dir, err)
+	}
+	caKey, ok := pair.PrivateKey.(*ecdsa.PrivateKey)
+	if !ok {
+		return fmt.Errorf("certs: the CA key of %s is not ECDSA", dir)
+	}
+	clusterID := identity.FromCertificate(ca)
+	if err := identity.Check(clusterID); err != nil {
+		return fmt.Errorf("certs: the CA of %s names no cluster: %w", dir, err)
+	}
+	roles, err := roleCerts(ca, caKey, clusterID, hosts, validity)
+	if err != nil {
+		return err
+	}
+	return writeDevFiles(dir, roles)
+}
+
+// devFile is a file of a development CA's directory.
+type devFile struct {
+	name string
+	data []byte
+	mode os.FileMode
+}
+
+// roleCerts issues a certificate and key for each of DevRoles, signed by
+// ca: keys before certificates, so that a process reading them in between
+// sees a mismatch it ignores rather than an old key for a new certificate.
+func roleCerts(ca *x509.Certificate, caKey *ecdsa.PrivateKey, clusterID string, hosts []string, validity time.Duration) ([]devFile, error) {
+	now := time.Now()
+	var files []devFile
 	for _, role := range DevRoles {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tmpl := &x509.Certificate{
 			SerialNumber: serial(), Subject: pkix.Name{CommonName: "thresher " + role, OrganizationalUnit: []string{"cluster " + clusterID}},
@@ -113,12 +158,17 @@ func WriteDevCerts(dir, clusterID string, hosts []string, validity time.Duration
 		}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cert, keyFile := DevCert(role)
-		writes = append(writes, file{cert, pemBlock("CERTIFICATE", der), 0o644}, file{keyFile, keyPEM(key), 0o600})
+		files = append(files, devFile{keyFile, keyPEM(key), 0o600}, devFile{cert, pemBlock("CERTIFICATE", der), 0o644})
 	}
-	for _, w := range writes {
+	return files, nil
+}
+
+// writeDevFiles writes files into dir, each replaced atomically.
+func writeDevFiles(dir string, files []devFile) error {
+	for _, w := range files {
 		if err := outfile.Write(context.Background(), filepath.Join(dir, w.name), w.data, w.mode); err != nil {
 			return err
 		}

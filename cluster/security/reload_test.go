@@ -1,39 +1,42 @@
 package security
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 )
 
-// TestRotationWithoutRestart serves mutual TLS on 127.0.0.1 from one set of
-// files, then writes new certificates of the same CA over the server's and
-// the client's files: the next handshakes present the new certificates on
-// both sides, with the same server and client configurations. A broken
-// pair written over them leaves the last good one in use.
+// TestRotationWithoutRestart serves mutual TLS on 127.0.0.1 from the files
+// of 'thresher certs', then renews them (RenewDevCerts: new certificates of
+// the same CA): the next handshakes present the new certificates on both
+// sides, with the same server and client configurations. A broken
+// certificate written over them leaves the last good one in use.
 func TestRotationWithoutRestart(t *testing.T) {
 	dir := t.TempDir()
 	if err := WriteDevCerts(dir, "rotation", nil, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	server := TLSFiles{Cert: filepath.Join(dir, "server.pem"), Key: filepath.Join(dir, "server-key.pem"), CA: filepath.Join(dir, DevFiles.CA)}
-	client := TLSFiles{Cert: filepath.Join(dir, "client.pem"), Key: filepath.Join(dir, "client-key.pem"), CA: server.CA}
-	issue := func(f TLSFiles) *big.Int {
-		t.Helper()
-		return issueLeaf(t, dir, f.Cert, f.Key)
+	files := func(role string) TLSFiles {
+		cert, key := DevCert(role)
+		return TLSFiles{Cert: filepath.Join(dir, cert), Key: filepath.Join(dir, key), CA: filepath.Join(dir, DevFiles.CA)}
 	}
-	issue(server)
-	issue(client)
+	server, client := files("coordinator"), files("client")
+	serialOf := func(f TLSFiles) *big.Int {
+		t.Helper()
+		pair, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert.SerialNumber
+	}
 	scfg, err := server.load(true)
 	if err != nil {
 		t.Fatal(err)
@@ -77,9 +80,15 @@ func TestRotationWithoutRestart(t *testing.T) {
 	}
 
 	s0, c0 := handshake()
-	s1, c1 := issue(server), issue(client)
+	if s0.Cmp(serialOf(server)) != 0 || c0 == nil || c0.Cmp(serialOf(client)) != 0 {
+		t.Fatal("the first handshake did not present the files' certificates")
+	}
+	if err := RenewDevCerts(dir, nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	s1, c1 := serialOf(server), serialOf(client)
 	if s1.Cmp(s0) == 0 || c1.Cmp(c0) == 0 {
-		t.Fatal("the new certificates have the old serial numbers")
+		t.Fatal("the renewed certificates have the old serial numbers")
 	}
 	if gotS, gotC := handshake(); gotS.Cmp(s1) != 0 || gotC == nil || gotC.Cmp(c1) != 0 {
 		t.Errorf("after rotation: server presented %v (want %v), client %v (want %v)", gotS, s1, gotC, c1)
@@ -90,40 +99,4 @@ func TestRotationWithoutRestart(t *testing.T) {
 	if gotS, _ := handshake(); gotS.Cmp(s1) != 0 {
 		t.Errorf("a broken certificate file: server presented %v, want the last good %v", gotS, s1)
 	}
-}
-
-// issueLeaf writes a new certificate for localhost, signed by the CA in
-// dir, and its key to certPath and keyPath, and returns its serial number.
-func issueLeaf(t *testing.T, dir, certPath, keyPath string) *big.Int {
-	t.Helper()
-	caPair, err := tls.LoadX509KeyPair(filepath.Join(dir, DevFiles.CA), filepath.Join(dir, DevFiles.CAKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caPair.Certificate[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: "rotated"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		DNSNames:    []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caPair.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyPath, keyPEM(key), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return tmpl.SerialNumber
 }

@@ -450,8 +450,12 @@ prefix on first start and refuses a prefix that holds another cluster's id.
 Then: coordinator --tls-cert coordinator.pem --tls-key coordinator-key.pem
 --tls-ca ca.pem --token-file tokens.txt; worker --tls-cert worker.pem
 --tls-key worker-key.pem --tls-ca ca.pem; client --tls-ca ca.pem
---tls-server-name thresher-coordinator --token-file tokens.txt. For
-production, use your own PKI with the same URI SANs.`
+--tls-server-name thresher-coordinator --token-file tokens.txt.
+
+With --renew, new role certificates signed by the CA in --dir replace the old
+ones; running processes read certificates, keys and token files again when
+they change, so rotation needs no restart. For production, use your own PKI
+with the same URI SANs.`
 
 func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("certs", certsSynopsis, stderr)
@@ -460,7 +464,18 @@ func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(&hosts, "hosts", "extra DNS names or IPs for the certificate, comma-separated")
 	validity := fs.Duration("validity", 365*24*time.Hour, "validity of the certificates")
 	clusterID := fs.String("cluster-id", "", "id of the new cluster: lower-case letters, digits, '-' and '.' (default: 16 random hex digits)")
+	renew := fs.Bool("renew", false, "issue new role certificates with the CA already in --dir (rotation; running processes take them up without a restart)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *renew {
+		if *clusterID != "" {
+			return fmt.Errorf("%w: --renew keeps the CA's cluster id; drop --cluster-id", errUsage)
+		}
+		if err := security.RenewDevCerts(*dir, hosts, *validity); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(stdout, "renewed the certificates of the coordinator, worker and client roles in %s\n", *dir)
 		return err
 	}
 	if *clusterID == "" {

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"math/big"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/thresher/thresher/cluster/identity"
+	"github.com/thresher/thresher/internal/clustertest"
 )
 
 // runQuickJob runs quickJob with 20 bootstrap replications and a client's
@@ -77,4 +85,55 @@ func TestE2ERolesInCertificates(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q; want exit 2 and %q", name, code, p.Stderr.String(), want)
 		}
 	}
+}
+
+// TestE2ERotationWithoutRestart renews the certificates of a running
+// cluster with 'thresher certs --renew' and adds a token to its token file:
+// the coordinator presents its new certificate at the next connection, and
+// a job submitted with the new token runs on the same processes.
+func TestE2ERotationWithoutRestart(t *testing.T) {
+	skipShort(t)
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	c.worker()
+	served := func() *big.Int {
+		t.Helper()
+		pool := x509.NewCertPool()
+		ca, err := os.ReadFile(filepath.Join(c.certs, "ca.pem"))
+		if err != nil || !pool.AppendCertsFromPEM(ca) {
+			t.Fatalf("CA: %v", err)
+		}
+		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "thresher-coordinator", NextProtos: []string{"h2"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].SerialNumber
+	}
+	before := served()
+	if out, err := exec.Command(clustertest.Binary(t), "certs", "--dir", c.certs, "--renew").CombinedOutput(); err != nil {
+		t.Fatalf("certs --renew: %v\n%s", err, out)
+	}
+	cert, err := identity.ReadCertificate(filepath.Join(c.certs, "coordinator.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := served(); after.Cmp(before) == 0 || after.Cmp(cert.SerialNumber) != 0 {
+		t.Errorf("after --renew the coordinator presents %v; want the new %v (was %v)", after, cert.SerialNumber, before)
+	}
+	newToken := filepath.Join(t.TempDir(), "new-token.txt")
+	const token = "a-token-added-while-running-0123456789"
+	f, err := os.OpenFile(filepath.Join(c.certs, "tokens.txt"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(token + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.WriteFile(newToken, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runQuickJob(t, c, c.remoteFlags(newToken, addr)...)
 }
