@@ -21,7 +21,8 @@ import (
 // its metrics port, a Work stream over plaintext, over TLS without a client
 // certificate and with one another CA signed, and its control socket as
 // another user would see it. Each is refused, the worker stays registered,
-// and it then runs a job alone.
+// and it then runs a job alone. A worker started with --pprof serves the
+// profiles.
 func TestE2EUnauthenticatedDrainRefused(t *testing.T) {
 	skipShort(t)
 	c := newCluster(t)
@@ -89,4 +90,15 @@ func TestE2EUnauthenticatedDrainRefused(t *testing.T) {
 		t.Fatalf("the worker stopped:\n%s", w.Output())
 	}
 	runQuickJob(t, c, c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addr)...)
+
+	// With --pprof, and only then, the profiles are served.
+	profiled := c.Worker(nil, "--pprof")
+	resp, err := http.Get("http://" + profiled.WaitFor(t, `worker started.*metrics=(\S+)`, 10*time.Second) + "/debug/pprof/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/debug/pprof/ with --pprof: %s", resp.Status)
+	}
 }
