@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 	"google.golang.org/grpc"
@@ -24,6 +26,7 @@ import (
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/cluster/rpcmetrics"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
@@ -59,6 +62,10 @@ type Config struct {
 	// (default 2 min); afterwards a task may take 10 times its expected
 	// time, and at least MinTaskDeadline (default 30 s).
 	InitialTaskDeadline, MinTaskDeadline time.Duration
+	// MaxActiveSpecs bounds the specifications of a job that run at once
+	// (default 16, at most half the models a worker caches by default);
+	// fewer run while the workers have fewer than MaxActiveSpecs/2 slots.
+	MaxActiveSpecs int
 	// MaxAttempts bounds the tries of a task that fails transiently
 	// (default 5).
 	MaxAttempts int
@@ -67,6 +74,22 @@ type Config struct {
 	// MaxWork bounds a job's estimated work (jobspec.Work; default
 	// jobspec.DefaultMaxWork).
 	MaxWork float64
+	// Retention keeps a finished job (state, results) this long before the
+	// leader deletes it, unless the job asked for its own (default 168 h).
+	Retention time.Duration
+	// JanitorInterval spaces the leader's sweeps for expired jobs,
+	// unreferenced datasets and etcd's NOSPACE alarm (default 30 s).
+	JanitorInterval time.Duration
+	// DatasetGrace is how long a dataset no job references is kept, e.g.
+	// between its upload and its job's submission (default 1 h).
+	DatasetGrace time.Duration
+	// CompactInterval spaces the compactions of etcd's history (default
+	// 5 min); each keeps the history of the last interval.
+	CompactInterval time.Duration
+	// DefragInterval, when positive, spaces defragmentations of every etcd
+	// member (an external etcd has no schedule of its own); 0 defragments
+	// only to recover from the NOSPACE alarm.
+	DefragInterval time.Duration
 	// ProgressInterval spaces progress updates (default 250 ms).
 	ProgressInterval time.Duration
 	Registerer       prometheus.Registerer
@@ -104,9 +127,14 @@ func (cfg *Config) setDefaults() {
 	def(&cfg.InitialTaskDeadline, 2*time.Minute)
 	def(&cfg.MinTaskDeadline, 30*time.Second)
 	def(&cfg.ProgressInterval, 250*time.Millisecond)
+	def(&cfg.Retention, DefaultRetention)
+	def(&cfg.JanitorInterval, 30*time.Second)
+	def(&cfg.DatasetGrace, time.Hour)
+	def(&cfg.CompactInterval, 5*time.Minute)
 	defInt(&cfg.InitialTaskReps, 16)
 	defInt(&cfg.MaxTaskReps, 100000)
 	defInt(&cfg.MaxAttempts, 5)
+	defInt(&cfg.MaxActiveSpecs, 16)
 	defInt(&cfg.MaxDatasetBytes, 256<<20)
 	if cfg.MaxWork <= 0 {
 		cfg.MaxWork = jobspec.DefaultMaxWork
@@ -122,6 +150,9 @@ func (cfg *Config) setDefaults() {
 	}
 	cfg.DialOptions = append(cfg.DialOptions, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20)))
 }
+
+// DefaultRetention is how long a finished job is kept by default: 7 days.
+const DefaultRetention = 7 * 24 * time.Hour
 
 // Coordinator serves the Jobs API and, while it leads, runs jobs.
 type Coordinator struct {
@@ -145,13 +176,16 @@ func New(cfg Config) (*Coordinator, error) {
 		return nil, fmt.Errorf("coordinator: listen: %w", err)
 	}
 	c := &Coordinator{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer), lis: lis, health: health.NewServer()}
+	cfg.Registerer.MustRegister(etcdCollector{cfg.Etcd})
 	c.addr = cfg.Advertise
 	if c.addr == "" {
 		c.addr = lis.Addr().String()
 	}
-	c.srv = grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, cfg.ServerOptions...)...)
+	rpc := rpcmetrics.Register(cfg.Registerer)
+	c.srv = grpc.NewServer(slices.Concat([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, rpc.ServerOptions(), cfg.ServerOptions)...)
 	pb.RegisterJobsServer(c.srv, &jobsService{c: c})
 	healthpb.RegisterHealthServer(c.srv, c.health)
+	rpc.Initialize(c.srv)
 	return c, nil
 }
 
@@ -197,6 +231,12 @@ func (c *Coordinator) campaign(ctx context.Context) {
 			concurrency.WithContext(ctx))
 		if err != nil {
 			c.log.Warn("etcd session", "err", err)
+			if errors.Is(err, rpctypes.ErrNoSpace) {
+				// etcd grants no lease while its NOSPACE alarm is raised,
+				// so nobody leads to free space: do the leader's part.
+				c.expireJobs(ctx, nil)
+				c.recoverSpace(ctx)
+			}
 			sleep(ctx, time.Second)
 			continue
 		}
@@ -243,8 +283,14 @@ func (c *Coordinator) lead(ctx context.Context, sess *concurrency.Session) {
 		defer close(schedDone)
 		sched.run(ctx)
 	}()
+	janitorDone := make(chan struct{})
+	go func() {
+		defer close(janitorDone)
+		c.janitor(ctx)
+	}()
 	c.manageJobs(ctx, sched)
 	<-schedDone
+	<-janitorDone
 }
 
 // manageJobs starts a runner for every job that is queued or running and
@@ -284,11 +330,12 @@ func (c *Coordinator) manageJobs(ctx context.Context, sched *scheduler) {
 		}
 		counts := map[string]int{}
 		for _, s := range states {
-			counts[strings.ToLower(strings.TrimPrefix(s.String(), "JOB_STATE_"))]++
+			counts[stateName(s)]++
 		}
 		for _, s := range jobStates {
 			c.metrics.jobs.WithLabelValues(s).Set(float64(counts[s]))
 		}
+		c.metrics.retained.Set(float64(len(states)))
 	}
 	for ctx.Err() == nil {
 		resp, err := c.cfg.Etcd.Get(ctx, c.cfg.Prefix.States(), clientv3.WithPrefix())
@@ -325,13 +372,27 @@ func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
 	}
 	if err != nil {
 		c.log.Info("job failed", "job", id, "err", err)
-		c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_FAILED, Error: err.Error()})
+		if c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_FAILED, Error: err.Error(),
+			FinishedUnixMs: nowMs()}) == nil {
+			c.deleteCheckpoints(ctx, id)
+		}
 		return
 	}
 	if err := c.writeResults(ctx, id, results); err != nil {
 		return
 	}
-	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_SUCCEEDED, Message: "done", Progress: progress})
+	// The results are stored: the checkpoints are no longer needed (a
+	// leader that fails before the state below is written computes the
+	// job again, to the same results).
+	if err := c.deleteCheckpoints(ctx, id); err != nil {
+		return
+	}
+	size := 0
+	for _, r := range results {
+		size += len(r)
+	}
+	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_SUCCEEDED, Message: "done", Progress: progress,
+		FinishedUnixMs: nowMs(), ResultBytes: int64(size)})
 	c.log.Info("job succeeded", "job", id)
 }
 

@@ -1,27 +1,37 @@
 // Package coordinator runs thresher jobs on a cluster of workers.
 //
-// Every coordinator serves the Jobs API (upload, submit, watch, cancel); job
+// Every coordinator serves the Jobs API (upload, submit, watch, cancel,
+// list, get, delete; a job records the token name that submitted it, and
+// only that name or an admin may see or manage it, lifecycle.go); job
 // specifications, datasets, progress, finished tasks and results live in
 // etcd, so any coordinator can answer any client. One coordinator leads,
 // chosen by an etcd election; the others wait in the election. The leader:
 //
 //   - watches <prefix>/workers/ and keeps one Work stream open to every
 //     registered worker (scheduler.go);
-//   - runs each queued job (runner.go): every specification is decoded with
-//     the coordinator's registry of model kinds (package model), prepared
-//     on the dataset, and its model's Lead runs the kind's procedure, asking
-//     for task families (for a threshold model: profiles over the candidate
-//     grid stage by stage, then every stage's bootstrap replications); a
-//     family is cut into tasks over ranges of slots, sized from the
-//     workers' observed speed to last about TaskTarget unless the kind
-//     fixes the size (the coordinator does not know what a model computes);
+//   - runs each queued job (runner.go), its specifications a few at a
+//     time in order (two per worker slot, at most MaxActiveSpecs): every
+//     specification is decoded with the coordinator's registry of model
+//     kinds (package model), prepared on the dataset, and its model's Lead
+//     runs the kind's procedure, asking for task families (for a threshold
+//     model: profiles over the candidate grid stage by stage, then every
+//     stage's bootstrap replications); a family is cut into tasks over
+//     ranges of slots, sized from the workers' observed speed to last
+//     about TaskTarget unless the kind fixes the size (the coordinator does
+//     not know what a model computes);
 //   - dispatches tasks to free worker slots with a deadline, and requeues a
 //     task when its worker's lease is lost, its stream breaks, its deadline
 //     passes or it reports a transient error;
 //   - records each finished task in etcd before using it, so that a new
 //     leader resumes a job from what is done (slots.go);
 //   - merges task results in slot order and stores the JSON document that
-//     Lead returns (for a threshold model, exactly that of `thresher xthreg`).
+//     Lead returns (for a threshold model, exactly that of `thresher xthreg`),
+//     then deletes the job's checkpoints;
+//   - keeps etcd bounded (janitor.go): deletes finished jobs after their
+//     retention and datasets no job references, compacts etcd's history on
+//     a schedule, and recovers from etcd's NOSPACE alarm by compacting,
+//     defragmenting and disarming it once space is freed (Submit refuses
+//     jobs meanwhile with ErrNoSpaceMessage).
 //
 // Replication r's statistic depends only on the job and r, so the first
 // result for a slot wins; a later result that differs is an error that is

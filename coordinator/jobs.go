@@ -2,12 +2,15 @@ package coordinator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"runtime/debug"
+	"slices"
+	"strings"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/codes"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/jobspec"
+	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -36,7 +40,7 @@ func (s *jobsService) UploadDataset(stream pb.Jobs_UploadDatasetServer) error {
 	}
 	sha, err := datastore.Put(stream.Context(), s.c.cfg.Etcd, s.c.cfg.Prefix, data)
 	if err != nil {
-		return status.Error(codes.Unavailable, err.Error())
+		return storeError(err)
 	}
 	return stream.SendAndClose(&pb.DatasetRef{Sha256: sha, Size: int64(len(data))})
 }
@@ -73,6 +77,9 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	if !jobIDPattern.MatchString(req.JobId) {
 		return nil, status.Errorf(codes.InvalidArgument, "job id %q must be 1-64 letters, digits, '-' or '_'", req.JobId)
 	}
+	if req.RetentionSeconds < 0 {
+		return nil, status.Errorf(codes.InvalidArgument, "retention of %d s: want 0 (the coordinator's --retention) or more", req.RetentionSeconds)
+	}
 	if req.Spec == nil || len(req.Spec.Specs) == 0 {
 		return nil, status.Error(codes.InvalidArgument, "a job needs at least one specification")
 	}
@@ -108,20 +115,36 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	state, _ := proto.Marshal(&pb.JobEvent{JobId: req.JobId, State: pb.JobState_JOB_STATE_QUEUED, Message: "queued"})
+	meta := &pb.JobMeta{SubmittedUnixMs: nowMs(), RetentionSeconds: req.RetentionSeconds}
+	if id, ok := security.CallerIdentity(ctx); ok {
+		meta.Owner = id.Name
+	}
+	for _, item := range req.Spec.Specs {
+		meta.Kinds = append(meta.Kinds, item.Kind)
+	}
+	rawMeta, _ := proto.Marshal(meta)
+	// The job references its dataset in the same transaction that checks
+	// the dataset is still stored (see releaseDataset).
 	specKey := s.c.cfg.Prefix.JobSpec(req.JobId)
-	txn, err := s.c.cfg.Etcd.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(specKey), "=", 0)).
-		Then(clientv3.OpPut(specKey, string(raw)), clientv3.OpPut(s.c.cfg.Prefix.JobState(req.JobId), string(state))).
+	txn, err := s.c.cfg.Etcd.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(specKey), "=", 0),
+		clientv3.Compare(clientv3.CreateRevision(s.c.cfg.Prefix.DatasetMeta(req.Spec.DatasetSha256)), ">", 0)).
+		Then(clientv3.OpPut(specKey, string(raw)), clientv3.OpPut(s.c.cfg.Prefix.JobState(req.JobId), string(state)),
+			clientv3.OpPut(s.c.cfg.Prefix.JobMeta(req.JobId), string(rawMeta)),
+			clientv3.OpPut(s.c.cfg.Prefix.DatasetRef(req.Spec.DatasetSha256, req.JobId), "")).
 		Else(clientv3.OpGet(specKey)).Commit()
 	if err != nil {
-		return nil, status.Error(codes.Unavailable, err.Error())
+		return nil, storeError(err)
 	}
 	if !txn.Succeeded {
-		prev := txn.Responses[0].GetResponseRange().Kvs[0].Value
-		if !bytes.Equal(prev, raw) {
+		prev := txn.Responses[0].GetResponseRange().Kvs
+		if len(prev) == 0 {
+			return nil, status.Errorf(codes.FailedPrecondition, "dataset %s is not stored: upload it first", req.Spec.DatasetSha256)
+		}
+		if !bytes.Equal(prev[0].Value, raw) {
 			return nil, status.Errorf(codes.AlreadyExists, "job %s exists with another specification", req.JobId)
 		}
 	}
-	s.c.log.Info("job submitted", "job", req.JobId, "specifications", len(req.Spec.Specs), "estimated_work", work)
+	s.c.log.Info("job submitted", "job", req.JobId, "owner", meta.Owner, "specifications", len(req.Spec.Specs), "estimated_work", work)
 	return &pb.SubmitResponse{JobId: req.JobId}, nil
 }
 
@@ -139,12 +162,9 @@ func (s *jobsService) validate(sha string, table *panel.Table, item *pb.Specific
 // Watch streams the job's state from etcd until it is final.
 func (s *jobsService) Watch(req *pb.WatchRequest, stream pb.Jobs_WatchServer) error {
 	ctx := stream.Context()
-	ev, rev, err := s.c.readState(ctx, req.JobId)
+	ev, _, rev, err := s.c.authorize(ctx, req.JobId)
 	if err != nil {
-		return status.Error(codes.Unavailable, err.Error())
-	}
-	if ev == nil {
-		return status.Errorf(codes.NotFound, "no job %q", req.JobId)
+		return err
 	}
 	send := func(ev *pb.JobEvent) (bool, error) {
 		if ev.State == pb.JobState_JOB_STATE_SUCCEEDED {
@@ -185,15 +205,105 @@ func (s *jobsService) Watch(req *pb.WatchRequest, stream pb.Jobs_WatchServer) er
 }
 
 func (s *jobsService) Cancel(ctx context.Context, req *pb.CancelRequest) (*pb.CancelResponse, error) {
-	ev, _, err := s.c.readState(ctx, req.JobId)
-	if err != nil {
-		return nil, status.Error(codes.Unavailable, err.Error())
+	if _, _, _, err := s.c.authorize(ctx, req.JobId); err != nil {
+		return nil, err
 	}
-	if ev == nil {
-		return nil, status.Errorf(codes.NotFound, "no job %q", req.JobId)
-	}
-	if err := s.c.writeState(ctx, &pb.JobEvent{JobId: req.JobId, State: pb.JobState_JOB_STATE_CANCELLED, Message: "cancelled"}); err != nil {
-		return nil, status.Error(codes.Unavailable, err.Error())
+	if err := s.c.writeState(ctx, &pb.JobEvent{JobId: req.JobId, State: pb.JobState_JOB_STATE_CANCELLED, Message: "cancelled",
+		FinishedUnixMs: nowMs()}); err != nil {
+		return nil, storeError(err)
 	}
 	return &pb.CancelResponse{}, nil
+}
+
+// List returns the jobs the caller may manage, newest first, from two
+// range reads: states and metadata.
+func (s *jobsService) List(ctx context.Context, _ *pb.ListRequest) (*pb.ListResponse, error) {
+	states, err := s.c.cfg.Etcd.Get(ctx, s.c.cfg.Prefix.States(), clientv3.WithPrefix())
+	if err != nil {
+		return nil, storeError(err)
+	}
+	byID, err := s.c.readMetas(ctx, states.Header.Revision)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	out := &pb.ListResponse{}
+	for _, kv := range states.Kvs {
+		ev := &pb.JobEvent{}
+		if proto.Unmarshal(kv.Value, ev) != nil {
+			continue
+		}
+		meta := byID[ev.JobId]
+		if meta == nil {
+			meta = &pb.JobMeta{}
+		}
+		if mayManage(ctx, meta.Owner) {
+			out.Jobs = append(out.Jobs, jobInfo(ev, meta))
+		}
+	}
+	slices.SortStableFunc(out.Jobs, func(a, b *pb.JobInfo) int {
+		return cmp.Or(cmp.Compare(b.SubmittedUnixMs, a.SubmittedUnixMs), strings.Compare(a.JobId, b.JobId))
+	})
+	return out, nil
+}
+
+// jobInfo combines a job's state and metadata; its specifications carry
+// their kinds only.
+func jobInfo(ev *pb.JobEvent, meta *pb.JobMeta) *pb.JobInfo {
+	info := &pb.JobInfo{JobId: ev.JobId, State: ev.State, Message: ev.Message, Progress: ev.Progress, Error: ev.Error,
+		Owner: meta.Owner, SubmittedUnixMs: meta.SubmittedUnixMs, FinishedUnixMs: ev.FinishedUnixMs,
+		RetentionSeconds: meta.RetentionSeconds, ResultBytes: ev.ResultBytes}
+	for _, k := range meta.Kinds {
+		info.Specs = append(info.Specs, &pb.Specification{Kind: k})
+	}
+	return info
+}
+
+// Get returns a job with its specifications and, when it succeeded, its
+// results.
+func (s *jobsService) Get(ctx context.Context, req *pb.GetRequest) (*pb.JobInfo, error) {
+	ev, meta, _, err := s.c.authorize(ctx, req.JobId)
+	if err != nil {
+		return nil, err
+	}
+	// A job deleted since its state was read has lost its specification
+	// or results: final errors, not etcd's unavailability.
+	var deleted final
+	spec, err := s.c.readSpec(ctx, req.JobId)
+	if errors.As(err, &deleted) {
+		return nil, status.Errorf(codes.NotFound, "no job %q", req.JobId)
+	} else if err != nil {
+		return nil, storeError(err)
+	}
+	info := jobInfo(ev, meta)
+	info.Specs, info.DatasetSha256 = spec.Specs, spec.DatasetSha256
+	if ev.State == pb.JobState_JOB_STATE_SUCCEEDED {
+		info.Results, err = s.c.readResults(ctx, req.JobId, len(spec.Specs))
+		if errors.As(err, &deleted) {
+			return nil, status.Errorf(codes.NotFound, "no job %q", req.JobId)
+		} else if err != nil {
+			return nil, storeError(err)
+		}
+	}
+	return info, nil
+}
+
+// Delete removes a job that has ended.
+func (s *jobsService) Delete(ctx context.Context, req *pb.DeleteRequest) (*pb.DeleteResponse, error) {
+	ev, _, _, err := s.c.authorize(ctx, req.JobId)
+	if err != nil {
+		return nil, err
+	}
+	if !terminal(ev.State) {
+		return nil, status.Errorf(codes.FailedPrecondition, "job %s has not ended (%s): cancel it first", req.JobId, stateName(ev.State))
+	}
+	if err := s.c.deleteJob(ctx, req.JobId); err != nil {
+		return nil, storeError(err)
+	}
+	return &pb.DeleteResponse{}, nil
+}
+
+// stateName is a state as the metrics and the command line name it:
+// queued, running, succeeded, failed, cancelled.
+func stateName(s pb.JobState) string {
+	return strings.ToLower(strings.TrimPrefix(s.String(), "JOB_STATE_"))
 }

@@ -1,6 +1,12 @@
 package coordinator
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
 
 // Task outcomes counted by thresher_tasks_total.
 const (
@@ -25,6 +31,8 @@ type metrics struct {
 	progress      *prometheus.GaugeVec
 	sessionLosses prometheus.Counter
 	leader        prometheus.Gauge
+	retained      prometheus.Gauge
+	compactions   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -79,9 +87,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "thresher_coordinator_leader",
 			Help: "1 while this coordinator leads, else 0.",
 		}),
+		retained: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "thresher_jobs_retained",
+			Help: "Jobs stored in etcd, finished or not, on the leading coordinator; finished ones go after --retention.",
+		}),
+		compactions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "thresher_etcd_compactions_total",
+			Help: "Compactions of etcd's history by the leading coordinator.",
+		}),
 	}
 	reg.MustRegister(m.replications, m.candidates, m.tasks, m.taskDuration, m.queueWait, m.queued, m.inFlight,
-		m.workers, m.jobs, m.progress, m.sessionLosses, m.leader)
+		m.workers, m.jobs, m.progress, m.sessionLosses, m.leader, m.retained, m.compactions)
 	for _, o := range []string{outcomeOK, outcomeFailed, outcomeRequeued, outcomeDuplicate, outcomeConflict} {
 		m.tasks.WithLabelValues(o)
 	}
@@ -102,4 +118,44 @@ func (m *metrics) stopLeading() {
 		m.jobs.WithLabelValues(s).Set(0)
 	}
 	m.progress.Reset()
+	m.retained.Set(0)
+}
+
+var (
+	etcdDBDesc = prometheus.NewDesc("thresher_etcd_db_bytes",
+		"Size of the etcd database (backend) as its members report it, the largest member's; the NOSPACE alarm stops writes at thresher_etcd_quota_bytes.", nil, nil)
+	etcdQuotaDesc = prometheus.NewDesc("thresher_etcd_quota_bytes",
+		"Quota of the etcd database (quota-backend-bytes), the smallest member's.", nil, nil)
+)
+
+// etcdCollector reports etcd's database size and quota at each scrape,
+// from every member's status; a member that does not answer within 2 s is
+// left out (no series when none answers).
+type etcdCollector struct{ cli *clientv3.Client }
+
+func (e etcdCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- etcdDBDesc
+	ch <- etcdQuotaDesc
+}
+
+func (e etcdCollector) Collect(ch chan<- prometheus.Metric) {
+	var db, quota int64
+	answered := false
+	for _, ep := range e.cli.Endpoints() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		st, err := e.cli.Status(ctx, ep)
+		cancel()
+		if err != nil {
+			continue
+		}
+		db = max(db, st.DbSize)
+		if !answered || st.DbSizeQuota < quota {
+			quota = st.DbSizeQuota
+		}
+		answered = true
+	}
+	if answered {
+		ch <- prometheus.MustNewConstMetric(etcdDBDesc, prometheus.GaugeValue, float64(db))
+		ch <- prometheus.MustNewConstMetric(etcdQuotaDesc, prometheus.GaugeValue, float64(quota))
+	}
 }

@@ -117,7 +117,8 @@ func (c *Coordinator) writeResults(ctx context.Context, id string, results [][]b
 	return nil
 }
 
-// readResults loads the n results of a job.
+// readResults loads the n results of a job; a missing one is a final
+// error (the job was deleted).
 func (c *Coordinator) readResults(ctx context.Context, id string, n int) ([][]byte, error) {
 	out := make([][]byte, n)
 	for i := range out {
@@ -126,7 +127,7 @@ func (c *Coordinator) readResults(ctx context.Context, id string, n int) ([][]by
 			return nil, err
 		}
 		if len(resp.Kvs) == 0 {
-			return nil, fmt.Errorf("job %s: result %d missing", id, i)
+			return nil, final{fmt.Errorf("job %s: result %d missing", id, i)}
 		}
 		r, err := gzip.NewReader(bytes.NewReader(resp.Kvs[0].Value))
 		if err != nil {

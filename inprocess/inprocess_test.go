@@ -24,43 +24,56 @@ func hansenSpec(reps int) threshold.Spec {
 		Thresholds: 3, Grid: threshold.Grid{Points: 400}, Trim: []float64{0.01, 0.01, 0.05}, Reps: []int{reps}, Seed: 3}
 }
 
-// TestLocalClusterMatchesDirect runs the Hansen model through etcd, a
-// coordinator and two workers over loopback gRPC and compares the JSON with
-// the in-process estimation byte for byte.
+// TestLocalClusterMatchesDirect runs the Hansen model, with Hansen's
+// inference and with robust inference and the refined bootstrap in the
+// other convention, through etcd, a coordinator and two workers over
+// loopback gRPC as one job, and compares each JSON with the in-process
+// estimation byte for byte.
 func TestLocalClusterMatchesDirect(t *testing.T) {
 	data, err := os.ReadFile("../testdata/hansen1999/invest.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := hansenSpec(60)
+	robust := hansenSpec(40)
+	robust.Convention, robust.VCE, robust.BootstrapRefine = threshold.Xthreg, threshold.Cluster, true
 	tab, err := panel.ReadCSV(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := threshold.Prepare(tab, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := p.Estimate(threshold.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := res.JSON()
-	if err != nil {
-		t.Fatal(err)
+	var want [][]byte
+	var specs []*pb.Specification
+	for _, spec := range []threshold.Spec{hansenSpec(60), robust} {
+		p, err := threshold.Prepare(tab, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Estimate(threshold.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := res.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, js)
+		specs = append(specs, &pb.Specification{Kind: threshold.KindName, Spec: threshold.ConfigOf(spec, threshold.Fast).Encode()})
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cl := connect(t, ctx, Options{Workers: 2})
 	events := 0
-	results, err := cl.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName,
-		Spec: threshold.ConfigOf(spec, threshold.Fast).Encode()}}, func(*pb.JobEvent) { events++ })
+	results, err := cl.Run(ctx, data, specs, func(*pb.JobEvent) { events++ })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(results[0], want) {
-		t.Errorf("cluster result differs from the direct estimation:\n%.300s\n%.300s", results[0], want)
+	for i := range want {
+		if !bytes.Equal(results[i], want[i]) {
+			t.Errorf("spec %d: cluster result differs from the direct estimation:\n%.300s\n%.300s", i, results[i], want[i])
+		}
+	}
+	if !bytes.Contains(results[1], []byte(`"bootstrap":"wild-rademacher"`)) || !bytes.Contains(results[1], []byte(`"eta2":`)) {
+		t.Errorf("the robust result has no wild bootstrap or eta^2: %.300s", results[1])
 	}
 	if events < 2 {
 		t.Errorf("%d events, want progress before the result", events)

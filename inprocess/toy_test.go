@@ -23,7 +23,12 @@ type toyKind struct{}
 type toySpec struct {
 	Column string `json:"column"`
 	N      int    `json:"n"`
+	// Gated tasks wait for toyGate to close.
+	Gated bool `json:"gated,omitempty"`
 }
+
+// toyGate holds the tasks of gated toy models until a test closes it.
+var toyGate = make(chan struct{})
 
 func (toyKind) Name() string { return "toy" }
 
@@ -57,12 +62,13 @@ func (s toySpec) Prepare(t *panel.Table) (model.Model, error) {
 	for _, v := range col {
 		sum += v
 	}
-	return toyModel{n: s.N, sum: sum}, nil
+	return toyModel{n: s.N, sum: sum, gated: s.Gated}, nil
 }
 
 type toyModel struct {
-	n   int
-	sum float64
+	n     int
+	sum   float64
+	gated bool
 }
 
 func (m toyModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
@@ -73,9 +79,16 @@ func (m toyModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-func (m toyModel) Execute(_ context.Context, t model.Task) ([]float64, error) {
+func (m toyModel) Execute(ctx context.Context, t model.Task) ([]float64, error) {
 	if t.Family != "square" {
 		return nil, fmt.Errorf("toy: no family %q", t.Family)
+	}
+	if m.gated {
+		select {
+		case <-toyGate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	var out []float64
 	for i := t.First; i < t.Last; i++ {

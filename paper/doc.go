@@ -56,8 +56,8 @@
 //	         tests and its percentile and bias-corrected bootstrap intervals.
 //	Table 6  one Hansen (1999) threshold model per threshold variable
 //	         (package threshold): the regressor's slope by regime, the
-//	         controls and period dummies (_<time><period>, one per period
-//	         after the first one the lags leave) regime-independent, unit
+//	         controls and period effects (i.<time>: a dummy per period
+//	         but the first one the lags leave) regime-independent, unit
 //	         fixed effects. The number of thresholds K is chosen
 //	         sequentially: stage k is kept while its bootstrap p-value and
 //	         those of every earlier stage are below Threshold.Select (0.05);

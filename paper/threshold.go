@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -17,11 +16,11 @@ import (
 
 // ThresholdModels are Table 6's threshold models and the data they run on.
 type ThresholdModels struct {
-	// CSV is the analysis data plus, with period effects, a dummy column
-	// for every period after the base, named "_" + time column + period
-	// (e.g. _year2009); Table is CSV parsed. The base is the first period
-	// the models can use: the first of the data, or with lags of up to L
-	// periods the first at least L periods after it.
+	// CSV is the analysis data; Table is CSV parsed. Period effects are
+	// the factor variable i.<time> among the regime-independent
+	// regressors: a dummy for every period of the estimation sample but
+	// its first (with lags of up to L periods, the first at least L
+	// periods after the data's first).
 	CSV   []byte
 	Table *panel.Table
 	// Specs holds one model per threshold variable, in the specification's
@@ -31,7 +30,8 @@ type ThresholdModels struct {
 
 // PrepareThresholds returns the threshold models of the specification: the
 // outcome on the regime-dependent regressor, with the controls and the
-// period dummies as regime-independent regressors and unit fixed effects.
+// period effects (i.<time>) as regime-independent regressors and unit
+// fixed effects.
 // A Spec with CSV is what a cluster needs to run a model.
 func PrepareThresholds(ds *Dataset, spec Spec) (*ThresholdModels, error) {
 	if err := spec.Validate(); err != nil {
@@ -45,29 +45,13 @@ func PrepareThresholds(ds *Dataset, spec Spec) (*ThresholdModels, error) {
 	}
 	indep := slices.Clone(spec.Controls)
 	if spec.PeriodEffects {
-		times, err := ds.Table.Numbers(spec.Time)
-		if err != nil {
-			return nil, fmt.Errorf("paper: %w", err)
+		// A dummy for every period of the estimation sample but its first
+		// (package panel's factor variables).
+		period := "i." + spec.Time
+		if slices.Contains(indep, period) {
+			return nil, fmt.Errorf("paper: %w: the controls include %s, which period effects add", ErrSpec, period)
 		}
-		periods := slices.Compact(slices.Sorted(slices.Values(times)))
-		// Rows before the first period plus the longest lag have no
-		// lagged values; a dummy for every period from there on would be
-		// collinear with the unit effects.
-		base, _ := slices.BinarySearch(periods, periods[0]+float64(spec.maxLag()))
-		for _, p := range periods[min(base+1, len(periods)):] {
-			name := "_" + spec.Time + strconv.FormatFloat(p, 'f', -1, 64)
-			if ds.Table.Has(name) {
-				return nil, fmt.Errorf("paper: %w: the data have a column %s, the name of a period dummy", ErrSpec, name)
-			}
-			dummy := make([]string, len(times))
-			for r, t := range times {
-				dummy[r] = "0"
-				if t == p {
-					dummy[r] = "1"
-				}
-			}
-			names, cells, indep = append(names, name), append(cells, dummy), append(indep, name)
-		}
+		indep = append(indep, period)
 	}
 	data, err := encodeCSV(names, cells)
 	if err != nil {
@@ -77,13 +61,14 @@ func PrepareThresholds(ds *Dataset, spec Spec) (*ThresholdModels, error) {
 	if err != nil {
 		return nil, fmt.Errorf("paper: threshold data: %w", err)
 	}
-	conv, _ := threshold.ParseConvention(spec.Threshold.Convention) // Validate parsed it
+	conv, _ := threshold.ParseConvention(spec.Threshold.Convention) // Validate parsed both
+	vce, _ := spec.Threshold.vce()
 	th := spec.Threshold
 	m := &ThresholdModels{CSV: data, Table: table}
 	for _, q := range th.Variables {
 		s := threshold.Spec{Convention: conv, ID: spec.Unit, Time: spec.Time, Depvar: spec.Outcome, Indep: slices.Clone(indep),
 			Rx: []string{spec.regressor()}, Qx: q, Thresholds: th.Thresholds, Grid: threshold.Grid{Points: th.Grid},
-			Trim: []float64{th.Trim}, Reps: []int{th.Reps}, Level: th.Level, Seed: th.Seed, KeepDraws: true}
+			Trim: []float64{th.Trim}, Reps: []int{th.Reps}, Level: th.Level, Seed: th.Seed, KeepDraws: true, VCE: vce}
 		if err := s.Normalize(); err != nil {
 			return nil, fmt.Errorf("paper: threshold model of %s: %w", q, err)
 		}
@@ -244,6 +229,14 @@ func thresholdModel(r *threshold.Result, alpha float64) (ThresholdModel, error) 
 	return m, nil
 }
 
+// robustNote names the robust inference of vce in Table 6's notes.
+func robustNote(vce string) string {
+	if vce == threshold.Conventional.String() {
+		return ""
+	}
+	return fmt.Sprintf("; wild cluster bootstrap robust to heteroskedasticity, vce %s, with Hansen's (2000) eta^2-scaled confidence sets", vce)
+}
+
 // thresholdNotes are the notes under Table 6.
 func thresholdNotes(spec Spec, models []ThresholdModel) []string {
 	th := spec.Threshold
@@ -258,8 +251,8 @@ func thresholdNotes(spec Spec, models []ThresholdModel) []string {
 	notes := []string{
 		fmt.Sprintf("Panel threshold models (Hansen 1999; %s convention) of %s with %s: the slope of %s depends on the regime "+
 			"of the threshold variable; %s.", th.Convention, spec.Outcome, effects, spec.regressor(), controls),
-		fmt.Sprintf("F tests k against k-1 thresholds, bootstrap p-values in parentheses (%d replications). The number of "+
-			"thresholds is the largest k whose test and every earlier test have p < %g.", th.Reps, th.Select),
+		fmt.Sprintf("F tests k against k-1 thresholds, bootstrap p-values in parentheses (%d replications%s). The number of "+
+			"thresholds is the largest k whose test and every earlier test have p < %g.", th.Reps, robustNote(th.VCE), th.Select),
 		fmt.Sprintf("Thresholds with their %g%% likelihood-ratio confidence sets in brackets. Slopes with standard errors "+
 			"clustered by %s in parentheses.", 100*th.Level, spec.Unit),
 		starNote,

@@ -18,41 +18,45 @@ func TestPrepareThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dummies []string
-	for y := 2009; y <= 2020; y++ {
-		dummies = append(dummies, fmt.Sprintf("_year%d", y))
-	}
 	if len(m.Specs) != 3 {
 		t.Fatalf("%d models", len(m.Specs))
 	}
 	for i, s := range m.Specs {
 		if s.Qx != spec.Threshold.Variables[i] || !slices.Equal(s.Rx, []string{"lndig"}) || s.Depvar != "lncie" ||
-			!slices.Equal(s.Indep, append(slices.Clone(spec.Controls), dummies...)) || !s.KeepDraws ||
+			!slices.Equal(s.Indep, append(slices.Clone(spec.Controls), "i.year")) || !s.KeepDraws ||
 			s.Thresholds != 3 || !slices.Equal(s.Reps, []int{49, 49, 49}) || s.Grid.Points != 60 {
 			t.Errorf("model %d: %+v", i, s)
 		}
 	}
-	for _, d := range dummies {
-		v, err := m.Table.Numbers(d)
-		if err != nil || slices.Max(v) != 1 || slices.Min(v) != 0 || int(floatsSum(v)) != 30 {
-			t.Errorf("dummy %s: %v", d, err)
+	for i, s := range m.Specs {
+		if s.VCE != threshold.Conventional {
+			t.Errorf("model %d: vce %v, want the default conventional", i, s.VCE)
 		}
 	}
-
-	// A column named like a dummy is an error.
-	raw := editCSV(t, func(header []string, rows [][]string) ([]string, [][]string) {
-		for r := range rows {
-			rows[r] = append(rows[r], "0")
-		}
-		return append(header, "_year2010"), rows
-	})
-	spec.Controls = append(spec.Controls, "_year2010")
-	ds, err := BuildPanel(raw, spec)
+	// threshold.vce chooses the test; the notes say which.
+	robust := spec
+	robust.Threshold.VCE = "cluster"
+	rm, err := PrepareThresholds(dataset(t, robust), robust)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := PrepareThresholds(ds, spec); !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), "_year2010") {
-		t.Errorf("dummy name taken: %v", err)
+	for i, s := range rm.Specs {
+		if s.VCE != threshold.Cluster {
+			t.Errorf("model %d: vce %v, want cluster", i, s.VCE)
+		}
+	}
+	if note := thresholdNotes(robust, nil)[1]; !strings.Contains(note, "(49 replications; wild cluster bootstrap robust to heteroskedasticity, vce cluster,") {
+		t.Errorf("notes do not name the robust test: %q", note)
+	}
+	if note := thresholdNotes(spec, nil)[1]; strings.Contains(note, "robust") {
+		t.Errorf("notes of the conventional test name a robust one: %q", note)
+	}
+
+	// Controls that already hold the period effects are an error.
+	spec.Controls = append(spec.Controls, "i.year")
+	if _, err := PrepareThresholds(dataset(t, spec), spec); !errors.Is(err, ErrSpec) ||
+		!strings.Contains(err.Error(), "paper: invalid paper specification: the controls include i.year, which period effects add") {
+		t.Errorf("i.year among the controls: %v", err)
 	}
 }
 
@@ -66,24 +70,25 @@ func TestPrepareThresholdsWithLags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if indep := m.Specs[0].Indep; indep[2] != "_year2010" || indep[len(indep)-1] != "_year2020" {
-		t.Errorf("regressors %q, want the controls and _year2010 to _year2020", indep)
-	}
 	p, err := threshold.Prepare(m.Table, m.Specs[0])
-	if err == nil {
-		_, err = p.PointEstimates(threshold.Fast)
-	}
 	if err != nil {
-		t.Errorf("lagged control: %v", err)
+		t.Fatal(err)
 	}
-}
-
-func floatsSum(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
+	est, err := p.PointEstimates(threshold.Fast)
+	if err != nil {
+		t.Fatalf("lagged control: %v", err)
 	}
-	return s
+	res, err := p.AssemblePoint(est)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range res.Coefficients {
+		names = append(names, c.Name)
+	}
+	if len(names) < 14 || names[2] != "2010.year" || names[12] != "2020.year" || names[13] != "lndig" {
+		t.Errorf("coefficients %q, want the controls and 2010.year to 2020.year", names)
+	}
 }
 
 // TestTable6FindsTheThreshold runs the threshold models on the simulated

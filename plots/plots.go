@@ -74,6 +74,13 @@ func LRCurve(res threshold.Result, k, c int) (*Figure, error) {
 	}
 	level := res.Model.Level
 	crit := threshold.LRCritical(level)
+	critLabel := fmt.Sprintf("critical value c(%g) = %.4g", level, crit)
+	if c < len(st.Intervals) && st.Intervals[c].Eta2 > 0 {
+		// Robust inference: the set is LR(g) < eta^2 c(a) (docs/threshold-model.md §11.2).
+		eta2 := st.Intervals[c].Eta2
+		crit *= eta2
+		critLabel = fmt.Sprintf("eta^2 c(%g) = %.4g x %.4g", level, eta2, threshold.LRCritical(level))
+	}
 	left, right, _, top := plotter.XYRange(pts)
 	top = 1.05 * max(top, crit)
 	if err := span(fmt.Sprintf("stage %d curve %d: threshold", k, c), min(left, curve.Threshold), max(right, curve.Threshold)); err != nil {
@@ -112,7 +119,7 @@ func LRCurve(res threshold.Result, k, c int) (*Figure, error) {
 	p.Y.Min, p.Y.Max = 0, top
 	f.legend("LR(g)", line)
 	f.legend(fmt.Sprintf("%g%% confidence set", 100*level), set)
-	f.legend(fmt.Sprintf("critical value c(%g) = %.4g", level, crit), critical)
+	f.legend(critLabel, critical)
 	f.legend(fmt.Sprintf("estimate %.4g", curve.Threshold), estimate)
 	return f, nil
 }

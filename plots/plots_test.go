@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -287,5 +288,23 @@ func TestSaveCancelled(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cancelled Save left %s: %v", path, err)
+	}
+}
+
+// TestLRCurveRobust checks that under robust inference the critical line
+// is eta^2 c(a), where the interval's set LR(g)/eta^2 < c(a) ends.
+func TestLRCurveRobust(t *testing.T) {
+	res := testResult(t)
+	res.Stages = slices.Clone(res.Stages)
+	st := &res.Stages[0]
+	st.Intervals = slices.Clone(st.Intervals)
+	st.Intervals[0].Eta2 = 2
+	f, err := LRCurve(res, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("eta^2 c(0.95) = 2 x %.4g", threshold.LRCritical(0.95))
+	if !slices.ContainsFunc(f.entries, func(e entry) bool { return e.name == want }) {
+		t.Errorf("legend %+v lacks %q", f.entries, want)
 	}
 }

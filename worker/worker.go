@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/cluster/rpcmetrics"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -120,9 +122,11 @@ func New(cfg Config) (*Worker, error) {
 		slots: make(chan struct{}, cfg.Slots), log: cfg.Logger, metrics: m,
 		streams: map[*workStream]struct{}{}, stopped: make(chan struct{}),
 	}
-	w.srv = grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, cfg.ServerOptions...)...)
+	rpc := rpcmetrics.Register(cfg.Registerer)
+	w.srv = grpc.NewServer(slices.Concat([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, rpc.ServerOptions(), cfg.ServerOptions)...)
 	pb.RegisterWorkerServer(w.srv, w.svc)
 	healthpb.RegisterHealthServer(w.srv, w.health)
+	rpc.Initialize(w.srv)
 	return w, nil
 }
 

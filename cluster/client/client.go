@@ -29,7 +29,10 @@ type Client struct {
 	// coordinator (default 10 s); a TLS mismatch (ErrUnknownAuthority,
 	// ErrServerName, ErrNotTLS, ErrNoPreface) ends it sooner.
 	DialTimeout time.Duration
-	answered    bool
+	// Retention asks the cluster to keep the jobs this client submits this
+	// long once finished; 0 leaves it to the coordinator's --retention.
+	Retention time.Duration
+	answered  bool
 }
 
 // New returns a client of the coordinators at addrs (HOST:PORT). Without
@@ -183,11 +186,15 @@ func NewJobID() string {
 
 // Submit submits a job under the given id; retrying is safe.
 func (c *Client) Submit(ctx context.Context, id string, spec *pb.JobSpec) error {
-	err := c.call(ctx, func(jc pb.JobsClient, _ func()) error {
-		_, err := jc.Submit(ctx, &pb.SubmitRequest{JobId: id, Spec: spec})
+	return plain(c.submit(ctx, id, spec))
+}
+
+// submit is Submit with the coordinator's status.
+func (c *Client) submit(ctx context.Context, id string, spec *pb.JobSpec) error {
+	return c.call(ctx, func(jc pb.JobsClient, _ func()) error {
+		_, err := jc.Submit(ctx, &pb.SubmitRequest{JobId: id, Spec: spec, RetentionSeconds: int64(c.Retention.Round(time.Second) / time.Second)})
 		return err
 	})
-	return plain(err)
 }
 
 // Wait follows a job until it ends and returns its results, calling onEvent
@@ -236,6 +243,37 @@ func (c *Client) Cancel(ctx context.Context, id string) error {
 	}))
 }
 
+// List returns the jobs the client's token may see, newest first.
+func (c *Client) List(ctx context.Context) ([]*pb.JobInfo, error) {
+	var resp *pb.ListResponse
+	err := c.call(ctx, func(jc pb.JobsClient, _ func()) (err error) {
+		resp, err = jc.List(ctx, &pb.ListRequest{})
+		return err
+	})
+	if err != nil {
+		return nil, plain(err)
+	}
+	return resp.Jobs, nil
+}
+
+// Get returns a job and, when it succeeded, its results.
+func (c *Client) Get(ctx context.Context, id string) (*pb.JobInfo, error) {
+	var info *pb.JobInfo
+	err := c.call(ctx, func(jc pb.JobsClient, _ func()) (err error) {
+		info, err = jc.Get(ctx, &pb.GetRequest{JobId: id})
+		return err
+	})
+	return info, plain(err)
+}
+
+// Delete deletes a job that has ended, with its results.
+func (c *Client) Delete(ctx context.Context, id string) error {
+	return plain(c.call(ctx, func(jc pb.JobsClient, _ func()) error {
+		_, err := jc.Delete(ctx, &pb.DeleteRequest{JobId: id})
+		return err
+	}))
+}
+
 // cancelWait bounds the cancellation of a job whose caller gave up.
 const cancelWait = 300 * time.Millisecond
 
@@ -248,8 +286,18 @@ func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification
 		return nil, err
 	}
 	id := NewJobID()
-	if err := c.Submit(ctx, id, &pb.JobSpec{DatasetSha256: sha, Specs: specs}); err != nil {
-		return nil, err
+	job := &pb.JobSpec{DatasetSha256: sha, Specs: specs}
+	err = c.submit(ctx, id, job)
+	if status.Code(err) == codes.FailedPrecondition {
+		// The dataset was stored already, and deleted with its last job
+		// before this submission: upload it again, once.
+		if _, err := c.Upload(ctx, data); err != nil {
+			return nil, err
+		}
+		err = c.submit(ctx, id, job)
+	}
+	if err != nil {
+		return nil, plain(err)
 	}
 	results, err := c.Wait(ctx, id, onEvent)
 	if ctx.Err() != nil {

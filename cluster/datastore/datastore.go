@@ -102,3 +102,14 @@ func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, sha stri
 	}
 	return data, nil
 }
+
+// Delete removes the dataset with address sha when every guard holds (for
+// example, that no job references it) and reports whether it did. A
+// dataset that is not stored deletes as nothing.
+func Delete(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, sha string, guards ...clientv3.Cmp) (bool, error) {
+	txn, err := cli.Txn(ctx).If(guards...).Then(clientv3.OpDelete(prefix.Dataset(sha), clientv3.WithPrefix())).Commit()
+	if err != nil {
+		return false, fmt.Errorf("delete dataset %.12s: %w", sha, err)
+	}
+	return txn.Succeeded, nil
+}

@@ -43,6 +43,10 @@ type Config struct {
 	// it, and Start fails with ErrAddressSpace when that does not fit under
 	// the process's ulimit -v.
 	BackendBytes int64
+	// DefragInterval, when positive, defragments the member's database this
+	// often, returning the space of deleted and compacted keys to the file
+	// system (and below the quota).
+	DefragInterval time.Duration
 	// Fast shortens heartbeats and elections (10 ms / 100 ms) for tests and
 	// the in-process cluster.
 	Fast bool
@@ -61,6 +65,8 @@ type Server struct {
 	etcd      *embed.Etcd
 	endpoint  string
 	closeOnce sync.Once
+	stop      chan struct{}
+	defrags   sync.WaitGroup
 }
 
 // Start starts the server and waits until it serves clients.
@@ -140,7 +146,29 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		e.Close()
 		return nil, ctx.Err()
 	}
-	return &Server{etcd: e, endpoint: e.Clients[0].Addr().String()}, nil
+	s := &Server{etcd: e, endpoint: e.Clients[0].Addr().String(), stop: make(chan struct{})}
+	if cfg.DefragInterval > 0 {
+		s.defrags.Add(1)
+		go s.defragment(cfg.DefragInterval, logger)
+	}
+	return s, nil
+}
+
+// defragment defragments the database every interval until Close.
+func (s *Server) defragment(interval time.Duration, log *zap.Logger) {
+	defer s.defrags.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		if err := s.etcd.Server.Defragment(); err != nil {
+			log.Warn("scheduled defragmentation failed", zap.Error(err))
+		}
+	}
 }
 
 // backendQuota returns the quota to give etcd for a requested one, after
@@ -168,6 +196,12 @@ func (s *Server) Endpoint() string { return s.endpoint }
 // Err reports a fatal server error.
 func (s *Server) Err() <-chan error { return s.etcd.Err() }
 
-// Close stops the server; further calls do nothing (embed.Etcd.Close
-// panics when called twice).
-func (s *Server) Close() { s.closeOnce.Do(s.etcd.Close) }
+// Close stops the scheduled defragmentation and the server; further calls
+// do nothing (embed.Etcd.Close panics when called twice).
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.defrags.Wait()
+		s.etcd.Close()
+	})
+}

@@ -6,8 +6,18 @@
 //	<prefix>/election/                    coordinator leader election
 //	<prefix>/datasets/<sha256>/meta       dataset size and chunk count
 //	<prefix>/datasets/<sha256>/<i>        gzip-compressed chunks
+//	<prefix>/datarefs/<sha256>/<id>       job <id> uses the dataset (reference count)
 //	<prefix>/jobs/<id>/spec               the submitted job (protobuf)
-//	<prefix>/states/<id>                  the job's state and progress
+//	<prefix>/meta/<id>                    owner, submission time, retention, kinds (protobuf JobMeta)
+//	<prefix>/states/<id>                  the job's state, progress, finish time (protobuf JobEvent)
 //	<prefix>/jobs/<id>/done/<task>        finished tasks (checkpoints)
 //	<prefix>/jobs/<id>/result/<i>         the result of specification i (gzip JSON)
+//
+// State stays bounded: a job's checkpoints are deleted once it has ended
+// and its results are stored; a finished job (spec, meta, state, results)
+// is deleted after its retention (the coordinator's --retention, or the
+// job's own); a dataset is deleted with the last job that references it,
+// and a dataset no job references (an upload never submitted) after a
+// grace period. The leading coordinator compacts etcd's history on a
+// schedule.
 package keys

@@ -36,6 +36,32 @@ func (p Prefix) DatasetChunk(sha string, i int) string {
 	return p.join("datasets", sha, fmt.Sprintf("%06d", i))
 }
 
+// Datasets is the directory of stored datasets.
+func (p Prefix) Datasets() string { return p.join("datasets") + "/" }
+
+// Dataset is the directory of one stored dataset.
+func (p Prefix) Dataset(sha string) string { return p.join("datasets", sha) + "/" }
+
+// DatasetRefs is the directory of the references to datasets: one key per
+// dataset and job that uses it.
+func (p Prefix) DatasetRefs() string { return p.join("datarefs") + "/" }
+
+// DatasetUsers is the directory of the jobs that use a dataset.
+func (p Prefix) DatasetUsers(sha string) string { return p.join("datarefs", sha) + "/" }
+
+// DatasetRef is the key recording that job id uses dataset sha.
+func (p Prefix) DatasetRef(sha, id string) string { return p.join("datarefs", sha, id) }
+
+// Job is the directory of a job's specification, checkpoints and results.
+func (p Prefix) Job(id string) string { return p.join("jobs", id) + "/" }
+
+// Metas is the directory of the jobs' metadata.
+func (p Prefix) Metas() string { return p.join("meta") + "/" }
+
+// JobMeta is the key of a job's metadata: owner, submission time,
+// retention, kinds.
+func (p Prefix) JobMeta(id string) string { return p.join("meta", id) }
+
 // JobSpec is the key of a job's specification.
 func (p Prefix) JobSpec(id string) string { return p.join("jobs", id, "spec") }
 
@@ -48,6 +74,9 @@ func (p Prefix) JobState(id string) string { return p.join("states", id) }
 
 // JobDone is the directory of a job's finished tasks.
 func (p Prefix) JobDone(id string) string { return p.join("jobs", id, "done") + "/" }
+
+// JobResults is the directory of a job's results.
+func (p Prefix) JobResults(id string) string { return p.join("jobs", id, "result") + "/" }
 
 // JobResult is the key of the result of a job's specification i.
 func (p Prefix) JobResult(id string, i int) string {

@@ -85,7 +85,7 @@ func WriteDevCerts(dir, clusterID string, hosts []string, validity time.Duration
 	writes := []devFile{
 		{DevFiles.CA, pemBlock("CERTIFICATE", caDER), 0o644},
 		{DevFiles.CAKey, keyPEM(caKey), 0o600},
-		{DevFiles.Tokens, []byte("# bearer tokens of the job API, one per line\n" + base64.RawURLEncoding.EncodeToString(token) + "\n"), 0o600},
+		{DevFiles.Tokens, []byte("# bearer tokens of the job API, one per line: name:token, name:token:admin, or a token alone (named default)\n" + base64.RawURLEncoding.EncodeToString(token) + "\n"), 0o600},
 	}
 	roles, err := roleCerts(ca, caKey, clusterID, hosts, validity)
 	if err != nil {

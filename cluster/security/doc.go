@@ -9,8 +9,11 @@
 //     again at a handshake when their files changed (reloaded), so that
 //     rotating them needs no restart.
 //   - Bearer tokens for the Jobs API: tokens are read from a file, one per
-//     line, and compared in constant time with every configured token;
-//     WatchTokens reads the file again when it changes.
+//     line ("name:token", "name:token:admin" or a token alone, named
+//     "default"), and compared in constant time with every configured
+//     token; a call carries its token's Identity (CallerIdentity), which
+//     the coordinator records as a job's owner; WatchTokens reads the file
+//     again when it changes.
 //   - A development CA and certificates (WriteDevCerts) for local clusters.
 //
 // Plaintext is allowed only on loopback addresses and only when asked for

@@ -27,7 +27,7 @@ func WatchTokens(path string) (*TokenFile, error) {
 // ServerOptions returns interceptors that refuse calls without a token the
 // file holds at the time of the call.
 func (f *TokenFile) ServerOptions() []grpc.ServerOption {
-	return checkedBy(func(ctx context.Context) error {
+	return checkedBy(func(ctx context.Context) (context.Context, error) {
 		t, _ := f.tokens.get() // never fails once loaded: the last good tokens
 		return t.check(ctx)
 	})

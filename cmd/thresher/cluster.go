@@ -43,6 +43,7 @@ type commonFlags struct {
 	clusterID     string
 	id            string // the cluster's id (identify)
 	logLevel      string
+	logFormat     string
 	tls           security.TLSFiles
 	insecure      bool
 	etcdTLS       security.TLSFiles
@@ -60,6 +61,7 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	fs.StringVar(&f.prefix, "prefix", string(keys.Default), "etcd key prefix of the cluster")
 	fs.StringVar(&f.clusterID, "cluster-id", "", "id of the cluster (default: the thresher://<id> URI SAN of --tls-cert, see 'thresher certs'); a prefix that holds another id is refused")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text (key=value) or json (one object per line)")
 	fs.StringVar(&f.tls.Cert, "tls-cert", "", "PEM certificate of this process (see 'thresher certs')")
 	fs.StringVar(&f.tls.Key, "tls-key", "", "PEM key of --tls-cert")
 	fs.StringVar(&f.tls.CA, "tls-ca", "", "PEM CA bundle that signs the cluster's certificates")
@@ -142,7 +144,14 @@ func (f *commonFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return nil, fmt.Errorf("%w: --log-level %q", errUsage, f.logLevel)
 	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	switch f.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("%w: --log-format %q: want text or json", errUsage, f.logFormat)
 }
 
 func (f *commonFlags) etcdClient() (*clientv3.Client, error) {
@@ -231,6 +240,8 @@ or one member of a multi-member cluster with --peer-listen and
 --initial-cluster. Clients are served in plaintext unless --tls-cert and
 --tls-key are given (then coordinators and workers connect with --etcd-cacert,
 and with --etcd-cert/--etcd-key when --tls-ca requires client certificates).
+It defragments its database every --defrag-interval; the leading
+coordinator compacts its history (coordinator --compact-interval).
 Stop it with SIGINT or SIGTERM; its data stay in --data-dir.`
 
 func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -242,6 +253,7 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	initial := fs.String("initial-cluster", "", "members name=http://HOST:PEERPORT,... of a multi-member cluster (empty: single member)")
 	state := fs.String("initial-cluster-state", "new", "new, or existing to join a running cluster")
 	backend := fs.Int64("backend-bytes", etcdserver.DefaultBackendBytes, "database quota; the member maps 10% more of the address space that ulimit -v bounds")
+	defrag := fs.Duration("defrag-interval", time.Hour, "defragment the database this often, returning the space of deleted keys (0: never)")
 	var clientTLS security.TLSFiles
 	fs.StringVar(&clientTLS.Cert, "tls-cert", "", "PEM certificate: serve clients over TLS (with --tls-key)")
 	fs.StringVar(&clientTLS.Key, "tls-key", "", "PEM key of --tls-cert")
@@ -249,8 +261,12 @@ func runEtcd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *defrag < 0 {
+		return fmt.Errorf("%w: --defrag-interval must not be negative, not %v", errUsage, *defrag)
+	}
 	srv, err := etcdserver.Start(ctx, etcdserver.Config{Name: *name, DataDir: *dataDir, Listen: *listen,
-		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state, ClientTLS: clientTLS, BackendBytes: *backend})
+		PeerListen: *peer, InitialCluster: *initial, InitialClusterState: *state, ClientTLS: clientTLS, BackendBytes: *backend,
+		DefragInterval: *defrag})
 	if errors.Is(err, etcdserver.ErrAddressSpace) {
 		return fmt.Errorf("%w: lower --backend-bytes (%d) or raise ulimit -v", err, *backend)
 	}
@@ -271,6 +287,15 @@ const coordinatorSynopsis = `Runs a coordinator: it serves the job API, takes pa
 in etcd and, while leading, splits jobs into tasks for the registered workers.
 Several coordinators may run; one leads, the others wait.
 
+The leader keeps etcd bounded: it deletes a finished job's checkpoints once
+its result is stored, a finished job and its results after --retention, a
+dataset with the last job that uses it; it compacts etcd's history every
+--compact-interval and, if etcd's database reaches its quota (NOSPACE alarm;
+new jobs are refused meanwhile), compacts, defragments and disarms the alarm
+once space is freed. Tokens (--token-file) are lines name:token, or
+name:token:admin for a name that may see and manage every job; a token
+alone is named "default". A job belongs to the name that submitted it.
+
 Shutdown on SIGINT/SIGTERM: stop leading (finished tasks are already in etcd),
 resign so that a standby takes over at once, let open API calls finish (5 s),
 stop the metrics server, close the etcd client.`
@@ -281,12 +306,17 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	f.register(fs, "127.0.0.1:7070", "127.0.0.1:9470")
 	taskTarget := fs.Duration("task-target", time.Second, "duration a bootstrap task should take")
 	sessionTTL := fs.Duration("session-ttl", 5*time.Second, "leadership lease: a standby takes over this long after the leader dies")
-	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line (required with TLS)")
+	tokenFile := fs.String("token-file", "", "bearer tokens of the job API, one per line: name:token, name:token:admin (sees and manages every job) or a token alone, named default (required with TLS)")
 	workerName := fs.String("worker-server-name", "thresher-worker", "name the workers' certificates are verified under")
 	maxDataset := fs.Int("max-dataset-bytes", defaultMaxDatasetBytes, "largest dataset a client may upload")
 	maxWork := workFlag(jobspec.DefaultMaxWork)
 	fs.Var(&maxWork, "max-work", "refuse at submission a job whose estimated work exceeds this many units (see 'thresher xthreg --help')")
+	var lc lifecycleFlags
+	lc.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := lc.check(); err != nil {
 		return err
 	}
 	if err := f.security(); err != nil {
@@ -320,8 +350,43 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	return f.serve(ctx, stderr, "coordinator", "", func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli,
 			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
-			MaxDatasetBytes: *maxDataset, MaxWork: float64(maxWork), ServerOptions: serverOpts, DialOptions: dialOpts})
+			MaxDatasetBytes: *maxDataset, MaxWork: float64(maxWork), ServerOptions: serverOpts, DialOptions: dialOpts,
+			Retention: lc.retention, JanitorInterval: lc.janitor, DatasetGrace: lc.grace, CompactInterval: lc.compact,
+			DefragInterval: lc.defrag})
 	})
+}
+
+// lifecycleFlags bound the coordinator's state in etcd (coordinator.Config).
+type lifecycleFlags struct {
+	retention, janitor, grace, compact, defrag time.Duration
+}
+
+func (l *lifecycleFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&l.retention, "retention", coordinator.DefaultRetention,
+		"delete a finished job and its results this long after it ended (a job may ask for its own at submission)")
+	fs.DurationVar(&l.janitor, "janitor-interval", 30*time.Second,
+		"how often the leader deletes expired jobs and unused datasets and checks etcd's NOSPACE alarm")
+	fs.DurationVar(&l.grace, "dataset-grace", time.Hour, "keep a dataset no job uses (uploaded, not yet submitted) this long")
+	fs.DurationVar(&l.compact, "compact-interval", 5*time.Minute, "compact etcd's history this often, keeping the last interval's")
+	fs.DurationVar(&l.defrag, "defrag-interval", 0,
+		"defragment every etcd member this often (for an external etcd; 0: only to recover from the NOSPACE alarm)")
+}
+
+func (l *lifecycleFlags) check() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+		zero bool
+	}{{"retention", l.retention, false}, {"janitor-interval", l.janitor, false}, {"dataset-grace", l.grace, false},
+		{"compact-interval", l.compact, false}, {"defrag-interval", l.defrag, true}} {
+		if d.v < 0 && d.zero {
+			return fmt.Errorf("%w: --%s must not be negative, not %v", errUsage, d.name, d.v)
+		}
+		if d.v <= 0 && !d.zero {
+			return fmt.Errorf("%w: --%s must be positive, not %v", errUsage, d.name, d.v)
+		}
+	}
+	return nil
 }
 
 // service is a long-running coordinator or worker.
@@ -405,8 +470,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	slots := fs.Int("slots", 0, "tasks run at once (default: number of CPUs)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "time running tasks get to finish at shutdown")
 	controlSocket := fs.String("control-socket", "", controlSocketUsage)
+	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "registration lease: the coordinator requeues a dead worker's tasks this long after it dies")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *leaseTTL < time.Second {
+		return fmt.Errorf("%w: --lease-ttl must be at least 1s, not %v", errUsage, *leaseTTL)
 	}
 	if err := f.security(); err != nil {
 		return err
@@ -426,7 +495,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	return f.serve(ctx, stderr, "worker", *controlSocket, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
-			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
+			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, LeaseTTL: *leaseTTL, Registerer: reg, Logger: log, Version: version,
 			ServerOptions: serverOpts})
 	})
 }

@@ -62,6 +62,9 @@ var sameMeaning = map[string]bool{
 	"max-work":          true, // the limit on a job's estimated work
 	"max-dataset-bytes": true, // the limit on a dataset's size
 	"cluster-id":        true, // the cluster's id (certs: of the new cluster)
+	"format":            true, // the report's format (montecarlo has more)
+	"coordinator":       true, // the cluster's coordinators
+	"output":            true, // a file instead of stdout
 }
 
 // TestEnvironmentScopesComplete checks that every flag name whose usage

@@ -27,15 +27,17 @@ var errUsage = errors.New("usage")
 // commandScoped lists the flag names that mean different things in
 // different commands (TestEnvironmentScopes keeps it complete).
 var commandScoped = map[string]bool{
-	"id":        true, // the unit column (xthreg, xthenreg), the worker's id (worker)
-	"listen":    true, // etcd's client address, a coordinator's or worker's gRPC address
-	"prefix":    true, // a plot's file name prefix, the cluster's etcd prefix
-	"seed":      true, // bootstrap streams, a data-generating process
-	"out":       true, // the output directories of paper, simulate and plot
-	"spec":      true, // a sweep file, the paper's YAML specification
-	"bootstrap": true, // xthreg's bootstrap scheme, xthenreg's linearity bootstrap
-	"trim":      true, // xthreg's per-threshold trimming, xthenreg's share of q left out
-	"grid":      true, // xthreg's candidate grid, xthenreg's equally spaced points
+	"id":              true, // the unit column (xthreg, xthenreg), the worker's id (worker)
+	"listen":          true, // etcd's client address, a coordinator's or worker's gRPC address
+	"prefix":          true, // a plot's file name prefix, the cluster's etcd prefix
+	"seed":            true, // bootstrap streams, a data-generating process
+	"out":             true, // the output directories of paper, simulate and plot
+	"spec":            true, // a sweep file, the paper's YAML specification
+	"bootstrap":       true, // xthreg's bootstrap scheme, xthenreg's linearity bootstrap
+	"trim":            true, // xthreg's per-threshold trimming, xthenreg's share of q left out
+	"grid":            true, // xthreg's candidate grid, xthenreg's equally spaced points
+	"retention":       true, // a coordinator's default, one job's (clients)
+	"defrag-interval": true, // etcd's own defragmentation, a coordinator's of an external etcd
 }
 
 // envToken turns a command or flag name into its part of a variable name.
@@ -82,20 +84,39 @@ var singleDash = regexp.MustCompile(`(flag|for|defined:|argument:) -([^-])`)
 // An error is a one-line usage error naming the flag as --name; the full
 // usage is printed for --help only.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	positional, err := parseFlagsAndArgs(fs, args)
+	if err == nil && len(positional) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, positional[0])
+	}
+	return err
+}
+
+// parseFlagsAndArgs is parseFlags for a command that takes arguments
+// besides its flags, before, between or after them; it returns them.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
+	var positional []string
 	err := fs.Parse(args)
+	for err == nil && fs.NArg() > 0 {
+		positional = append(positional, fs.Arg(0))
+		err = fs.Parse(fs.Args()[1:])
+	}
 	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.Usage()
-		return err
+		return nil, err
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %s", errUsage, singleDash.ReplaceAllString(err.Error(), "$1 --$2"))
+		return nil, fmt.Errorf("%w: %s", errUsage, singleDash.ReplaceAllString(err.Error(), "$1 --$2"))
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
+	return positional, fillFromEnv(fs)
+}
+
+// fillFromEnv sets every flag not given on the command line from its
+// THRESHER_* environment variable.
+func fillFromEnv(fs *flag.FlagSet) error {
+	var err error
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	fs.VisitAll(func(f *flag.Flag) {
@@ -119,11 +140,16 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // checkOutput checks, before a job runs, that writeOutput can write path
 // and that path is none of the inputs, which the result would replace.
 func checkOutput(path string, inputs ...string) error {
+	return checkOutputFlag("output", path, inputs...)
+}
+
+// checkOutputFlag is checkOutput for the file of the flag named flagName.
+func checkOutputFlag(flagName, path string, inputs ...string) error {
 	if path == "" || path == "-" {
 		return nil
 	}
 	if err := outfile.Check(path); err != nil {
-		return fmt.Errorf("%w: --output %v", errUsage, err)
+		return fmt.Errorf("%w: --%s %v", errUsage, flagName, err)
 	}
 	out, err := os.Stat(path)
 	if err != nil {
@@ -131,7 +157,7 @@ func checkOutput(path string, inputs ...string) error {
 	}
 	for _, in := range inputs {
 		if fi, err := os.Stat(in); err == nil && os.SameFile(out, fi) {
-			return fmt.Errorf("%w: --output %s is the input file %s; name another file", errUsage, path, in)
+			return fmt.Errorf("%w: --%s %s is the input file %s; name another file", errUsage, flagName, path, in)
 		}
 	}
 	return nil

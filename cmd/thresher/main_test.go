@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -94,10 +96,30 @@ func TestXthregTextAndOutputFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Threshold estimator (level = 95)", "Th-22", "0.53616", "Threshold effect test", "16.459979", "L.c (regime 2)"} {
+	for _, want := range []string{"Threshold estimator (level = 95)", "Th-22", "0.53616", "Threshold effect test", "16.459979", "L.c (regime 2)",
+		"Heteroskedasticity (Koenker-Breusch-Pagan on L.c, L.c^2): chi2(2) = ", "rerun with --vce cluster"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("report lacks %q:\n%s", want, raw)
 		}
+	}
+}
+
+// TestXthregRobustText checks what --vce cluster and --bootstrap-refine
+// change in the text report: the test's bootstrap, the scaled LR sets, the
+// standard errors, and no heteroskedasticity advice.
+func TestXthregRobustText(t *testing.T) {
+	code, out, stderr := runCLI(t, hansenArgs("--bs", "0,0,3", "--vce", "cluster", "--bootstrap-refine")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"LR scaled for heteroskedasticity (Hansen 2000): eta^2 ", "(Th-22)",
+		"bootstrap = 0 0 3, wild-rademacher, robust to heteroskedasticity (vce cluster), replications refine", "cluster standard errors"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Koenker") {
+		t.Errorf("the robust report tests for heteroskedasticity:\n%s", out)
 	}
 }
 
@@ -115,7 +137,15 @@ func TestXthregErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"xthreg", "--data", bad, "--depvar", "i", "--rx", "c", "--qx", "d", "--output", out}, 1, `column "d", line 2: missing value`},
+		{[]string{"xthreg", "--data", bad, "--depvar", "i", "--rx", "c", "--qx", "d", "--missing", "error", "--output", out}, 1, `column "d", line 2: missing value`},
+		{[]string{"xthreg", "--data", bad, "--depvar", "i", "--rx", "c", "--qx", "d", "--output", out}, 1,
+			"no row has every lag the variable lists need and no missing value (0 rows dropped for lags, 1 for missing values)"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--missing", "skip"}, 2, `unknown missing "skip" (want drop or error)`},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--fe", "time"}, 2, `unknown fe "time" (want unit or twoway)`},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--indep", "i.year", "--rx", "c", "--qx", "d", "--fe", "twoway", "--output", out}, 2,
+			"fe twoway adds i.year to the regime-independent regressors; remove it from indep"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "i.year", "--qx", "d", "--output", out}, 2,
+			`rx: invalid term "i.year": a factor variable is a regime-independent regressor (--indep) only`},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "nope", "--output", out}, 1, `unknown column "nope"`},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--grid", "1"}, 2, "grid"},
 		{[]string{"xthreg", "--depvar", "i"}, 2, "--data is required"},
@@ -123,10 +153,16 @@ func TestXthregErrors(t *testing.T) {
 		{[]string{"nosuch"}, 2, "unknown command"},
 		{[]string{"coordinator", "--insecure", "--listen", "0.0.0.0:0"}, 2, "only allowed on a loopback listen address"},
 		{[]string{"worker", "--listen", "127.0.0.1:0"}, 2, "TLS is required"},
+		{[]string{"worker", "--insecure", "--lease-ttl", "500ms"}, 2, "--lease-ttl must be at least 1s, not 500ms"},
 		{[]string{"worker", "--insecure", "--listen", "127.0.0.1:0", "--advertise", "10.1.2.3:7071"}, 2, "only allowed with a loopback --advertise address"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--coordinator", "10.0.0.1:7070"}, 2, "give --tls-ca"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--dial-timeout", "0s"}, 2, "--dial-timeout must be positive"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--etcd-backend-bytes", "1000"}, 2, "at least 16 MiB"},
+		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--retention", "-1h"}, 2, "--retention must not be negative"},
+		{[]string{"coordinator", "--insecure", "--retention", "0s"}, 2, "--retention must be positive, not 0s"},
+		{[]string{"coordinator", "--insecure", "--compact-interval", "-1m"}, 2, "--compact-interval must be positive"},
+		{[]string{"coordinator", "--insecure", "--defrag-interval", "-1m"}, 2, "--defrag-interval must not be negative"},
+		{[]string{"etcd", "--defrag-interval", "-1m"}, 2, "--defrag-interval must not be negative"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)
@@ -170,6 +206,10 @@ func TestOptionErrors(t *testing.T) {
 		{args: []string{"--workers", "-1"}, msg: "-1 is outside 0..1024"},
 		{args: []string{"--format", "xml"}, msg: `invalid value "xml" for flag --format: want text or json`},
 		{args: []string{"--vce", "hc3"}, msg: "flag --vce"},
+		{args: []string{"--vce", "cluster", "--bootstrap", "residual"}, msg: "vce cluster tests with the wild cluster bootstrap"},
+		{args: []string{"--bootstrap-refine"}, msg: "it needs at least 3 thresholds, not 1"},
+		{args: []string{"--bootstrap-refine", "--thnum", "3", "--thresholds", "0.1,0.2,0.3"}, msg: "with given thresholds nothing is refined"},
+		{args: []string{"--bootstrap-refine=maybe"}, msg: "--bootstrap-refine"},
 		{args: []string{"--convention", "r"}, msg: "flag --convention"},
 		{args: []string{"--save-draws=maybe"}, msg: "--save-draws"},
 		{args: []string{"--bogus"}, msg: "flag provided but not defined: --bogus"},
@@ -221,5 +261,76 @@ func TestEnvironmentFlags(t *testing.T) {
 	t.Setenv("THRESHER_THNUM", "x")
 	if code, _, stderr := runCLI(t, "xthreg", "--data", investCSV); code != 2 || !strings.Contains(stderr, "THRESHER_THNUM") {
 		t.Errorf("bad environment value: exit %d, %q", code, stderr)
+	}
+}
+
+// TestXthregTwoWayMissing runs xthreg with --fe twoway on Hansen's data
+// written as R's write.csv writes it (row names) with two missing cells:
+// the year effects are among the coefficients, the dropped observations
+// are counted per column, and the notes say what happened.
+func TestXthregTwoWayMissing(t *testing.T) {
+	raw, err := os.ReadFile(investCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	for r := range lines {
+		name := strconv.Quote(strconv.Itoa(r))
+		if r == 0 {
+			name = `""`
+		}
+		lines[r] = name + "," + lines[r]
+	}
+	set := func(row, field int, v string) {
+		f := strings.Split(lines[row], ",")
+		f[field] = v
+		lines[row] = strings.Join(f, ",")
+	}
+	set(5, 3, "NA") // i of unit 1 in 1977
+	set(20, 5, ".") // c of unit 2 in 1977
+	data := filepath.Join(t.TempDir(), "invest.csv")
+	if err := os.WriteFile(data, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "xthreg", "--data", data, "--id", "id", "--time", "year", "--depvar", "i", "--indep", "L.q",
+		"--rx", "L.c", "--qx", "L.d", "--fe", "twoway", "--thresholds", "0.0157", "--bs", "0", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Coefficients []struct{ Name string }
+		Notes        []string
+		Dropped      struct {
+			Rows     int
+			ByColumn []struct {
+				Column string
+				Rows   int
+			} `json:"by_column"`
+		}
+		Model struct{ Indep []string }
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range res.Coefficients {
+		names = append(names, c.Name)
+	}
+	// L. leaves 1974..1987: 1974 is the base. c missing in 1977 removes L.c in 1978.
+	want := []string{"L.q", "1975.year", "1987.year", "L.c", "L.c", "_cons"}
+	if len(names) != 17 || names[0] != want[0] || names[1] != want[1] || names[13] != want[2] || names[14] != want[3] || names[16] != want[5] {
+		t.Errorf("coefficients %q", names)
+	}
+	if !slices.Equal(res.Model.Indep, []string{"L.q", "i.year"}) {
+		t.Errorf("indep %q", res.Model.Indep)
+	}
+	if res.Dropped.Rows != 2 || len(res.Dropped.ByColumn) != 2 || res.Dropped.ByColumn[0].Column != "i" || res.Dropped.ByColumn[1].Column != "c" {
+		t.Errorf("dropped %+v", res.Dropped)
+	}
+	if len(res.Notes) != 2 || !strings.Contains(res.Notes[0], "R's row names") || !strings.Contains(res.Notes[1], "the wild bootstrap") {
+		t.Errorf("notes %q", res.Notes)
+	}
+	if !strings.Contains(stderr, "thresher: note: the unnamed first column (R's row names 1..N) is ignored\n") {
+		t.Errorf("stderr lacks the notes: %s", stderr)
 	}
 }

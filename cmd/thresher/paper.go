@@ -106,16 +106,16 @@ The bootstraps of Table 6 and of the mediation run as one sweep job: on the
 in-process cluster by default, or on --coordinator.
 
 --write-panel FILE also writes the data Table 6's threshold models run on:
-the panel with the built lndig and lncie and the period dummies _year2009,
-..., _year2020 (the first year is the base). With the default specification
+the panel with the built lndig and lncie. With the default specification
 each model of Table 6 is then
 
   thresher xthreg --data FILE --id province --time year --depvar lncie \
-    --indep lnpgdp,lnopen,lnes,lncap,_year2009,...,_year2020 --rx lndig \
+    --indep lnpgdp,lnopen,lnes,lncap --fe twoway --rx lndig \
     --qx Q --thnum 3 --grid 300 --trim 0.01 --bs 300 --seed 1
 
 for Q = lndig, lnind, lntec: with --save-draws its JSON is threshold_Q.json
-exactly (the ... stands for every year dummy of the file).
+exactly (--fe twoway adds the year effects i.year, a dummy for every year
+but the first).
 
   thresher simulate provinces --seed 1 --out sim
   thresher paper --data sim/provinces.csv --out results`
@@ -125,7 +125,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dataPath := fs.String("data", "", "provincial panel CSV (required)")
 	specPath := fs.String("spec", "", "YAML specification (default: the paper's)")
 	out := fs.String("out", "", "directory for the tables, results and figures (required)")
-	panelPath := fs.String("write-panel", "", "also write the threshold models' data (with lndig, lncie and the period dummies) to this CSV file")
+	panelPath := fs.String("write-panel", "", "also write the threshold models' data (with lndig and lncie) to this CSV file")
 	var lf localFlags
 	lf.register(fs)
 	maxData := registerMaxDataset(fs)
@@ -184,7 +184,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	// One sweep job: the threshold models, then the mediation bootstraps,
-	// on the threshold data (the analysis data plus period dummies).
+	// on the threshold data.
 	var specs []*pb.Specification
 	for _, s := range models.Specs {
 		specs = append(specs, &pb.Specification{Label: "threshold " + s.Qx, Kind: threshold.KindName,

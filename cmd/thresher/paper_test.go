@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -64,13 +63,9 @@ func TestPaperSameOnOneAndThreeWorkers(t *testing.T) {
 func TestPaperWritePanel(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "panel.csv")
 	out := runPaperCLI(t, "2", "--write-panel", data)
-	var dummies []string
-	for y := 2009; y <= 2020; y++ {
-		dummies = append(dummies, fmt.Sprintf("_year%d", y))
-	}
 	for _, q := range []string{"lndig", "lnind", "lntec"} {
 		code, got, stderr := runCLI(t, "xthreg", "--data", data, "--id", "province", "--time", "year", "--depvar", "lncie",
-			"--indep", "lnpgdp,lnopen,lnes,lncap,"+strings.Join(dummies, ","), "--rx", "lndig", "--qx", q,
+			"--indep", "lnpgdp,lnopen,lnes,lncap", "--fe", "twoway", "--rx", "lndig", "--qx", q,
 			"--thnum", "3", "--grid", "100", "--trim", "0.01", "--bs", "40", "--seed", "3", "--save-draws", "--format", "json")
 		if code != 0 {
 			t.Fatalf("xthreg --qx %s: exit %d: %s", q, code, stderr)

@@ -1,19 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thresher/thresher/estimators/dynthreshold"
 	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/montecarlo"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -41,8 +42,10 @@ range-checked as the flags are; a list key also takes a single value (bs: 5).
 An entry with "kind: dynthreshold" is a dynamic model, whose keys are the
 flags of 'thresher xthenreg' (boost, endo, ...); "kind" in the defaults sets
 every entry's kind, and every key of the defaults must be an option of every
-entry's kind. Labels must differ. A relative data path is relative to the
-sweep file.
+entry's kind. An entry {kind: montecarlo, label: ..., spec: study.yaml} is a
+Monte Carlo study (see 'thresher montecarlo --help'): the defaults do not
+apply to it and its resample designs read the sweep's data. Labels must
+differ. Relative data and study paths are relative to the sweep file.
 
 --format json writes {"results": [{"label": ..., "result": {...}}, ...]}, each
 result exactly what 'thresher xthreg --format json' (or xthenreg) writes for
@@ -78,10 +81,12 @@ var sweepKinds = map[string]sweepKind{
 		m := defaultXthenreg
 		return &m
 	}},
+	montecarlo.KindName: {"montecarlo", func() sweepModel { return &montecarloEntry{} }},
 }
 
 // sweepKindNames lists the kinds of sweepKinds for messages.
-const sweepKindNames = threshold.KindName + " (thresher xthreg, the default) or " + dynthreshold.KindName + " (thresher xthenreg)"
+const sweepKindNames = threshold.KindName + " (thresher xthreg, the default), " + dynthreshold.KindName + " (thresher xthenreg) or " +
+	montecarlo.KindName + " (a study file of thresher montecarlo)"
 
 // parseSweep reads a sweep file: its data path as written, and its models,
 // each starting from the defaults. An entry's "kind" (or the defaults',
@@ -149,7 +154,7 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		}
 		kind := sweepKinds[e.Kind]
 		e.Model = kind.model()
-		if defaults != nil {
+		if defaults != nil && e.Kind != montecarlo.KindName {
 			if err := applyModel(defaults, kind.command, e.Model, nil); err != nil {
 				return "", nil, fmt.Errorf("defaults (for spec %d, of kind %s): %w", i+1, e.Kind, err)
 			}
@@ -306,18 +311,24 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		*dataPath = sweepDataPath(*specPath, file)
 	}
-	if *dataPath == "" {
+	studiesOnly := !slices.ContainsFunc(entries, func(e sweepEntry) bool { return e.Kind != montecarlo.KindName })
+	if *dataPath == "" && !studiesOnly {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
 	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
 		return err
 	}
-	data, err := readData(ctx, *dataPath, *maxData)
-	if err != nil {
-		return err
+	data := placeholderData
+	if *dataPath != "" {
+		if data, err = readData(ctx, *dataPath, *maxData); err != nil {
+			return err
+		}
 	}
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
+		if study, ok := e.Model.(*montecarloEntry); ok {
+			study.path = sweepDataPath(*specPath, study.path)
+		}
 		if specs[i], err = e.Model.specification(e.Label); err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
@@ -326,39 +337,21 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if format == "json" {
-		type labelled struct {
-			Label  string          `json:"label"`
-			Result json.RawMessage `json:"result"`
-		}
-		var out struct {
-			Results []labelled `json:"results"`
-		}
-		for i, r := range results {
-			out.Results = append(out.Results, labelled{entries[i].Label, r})
-		}
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+	registry := kinds.Builtin()
+	labels := make([]string, len(entries))
+	entryKinds := make([]model.Kind, len(entries))
+	for i, e := range entries {
+		kind, err := registry.Kind(e.Kind)
+		if err != nil {
 			return err
 		}
-	} else {
-		registry := kinds.Builtin()
-		for i, r := range results {
-			fmt.Fprintf(&buf, "=== %s ===\n", entries[i].Label)
-			kind, err := registry.Kind(entries[i].Kind)
-			if err != nil {
-				return err
-			}
-			if err := kind.WriteText(&buf, r); err != nil {
-				return err
-			}
-			buf.WriteByte('\n')
-		}
+		labels[i], entryKinds[i] = e.Label, kind
 	}
-	return writeOutput(ctx, *output, stdout, buf.Bytes())
+	report, err := renderSweep(labels, entryKinds, format, results)
+	if err != nil {
+		return err
+	}
+	return writeOutput(ctx, *output, stdout, report)
 }
 
 // sweepDataPath resolves a sweep file's data path: a relative one is

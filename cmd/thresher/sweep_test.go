@@ -42,12 +42,13 @@ func TestParseSweep(t *testing.T) {
 	if e := thresholdEntry(t, entries[0]); e.Thnum != 2 || len(e.Trim) != 0 {
 		t.Errorf("entry 1: %+v", entries[0])
 	}
-	scalars, err := parseSweepEntries(t, "specs:\n  - {qx: d, bs: 5, trim: 0.05, thresholds: -1.5e-1, save_draws: true, level: 99.5}\n")
+	scalars, err := parseSweepEntries(t, "specs:\n  - {qx: d, bs: 5, trim: 0.05, thresholds: -1.5e-1, save_draws: true, level: 99.5, vce: cluster, fe: twoway, missing: error}\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e := thresholdEntry(t, scalars[0]); !slices.Equal(e.Bs, []int{5}) || !slices.Equal(e.Trim, []float64{0.05}) ||
-		!slices.Equal(e.Thresholds, []float64{-0.15}) || !e.SaveDraws || e.Level != 99.5 {
+		!slices.Equal(e.Thresholds, []float64{-0.15}) || !e.SaveDraws || e.Level != 99.5 || e.VCE != "cluster" ||
+		e.FE != "twoway" || e.Missing != "error" {
 		t.Errorf("scalars for lists: %v, %+v", err, scalars)
 	}
 }
@@ -96,7 +97,10 @@ func TestParseSweepErrors(t *testing.T) {
 		{"specs: [{qx: d, grid: 2.5}]\n", `grid "2.5"`},
 		{"specs: [{qx: d, convention: hansn}]\n", `unknown convention "hansn"`},
 		{"specs: [{qx: d, save_draws: yes}]\n", `"yes" is neither true nor false`},
+		{"specs: [{qx: d, fe: year}]\n", `fe: invalid value "year": invalid specification: unknown fe "year" (want unit or twoway)`},
+		{"specs: [{qx: d, missing: skip}]\n", `unknown missing "skip" (want drop or error)`},
 		{"specs: [{qx: d, save-draws: true}]\n", `unknown key "save-draws"`},
+		{"specs: [{qx: d, vce: hc3}]\n", `unknown vce "hc3"`},
 		{"specs: [{qx: d, qx: e}]\n", "line 1: qx is given twice"},
 		{"specs: [{label: a, qx: d}, {label: a, qx: e}]\n", `specs 1 and 2 both have the label "a"`},
 		{"specs: [{qx: d}, {label: spec 1, qx: e}]\n", `specs 1 and 2 both have the label "spec 1"`},

@@ -34,3 +34,20 @@ func TestLaggedDepvarWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestHeteroskedasticityWarning checks that the diagnostic's advice, in
+// the text report with the default inference, also reaches stderr with
+// --format json, and that robust inference drops it.
+func TestHeteroskedasticityWarning(t *testing.T) {
+	const msg = "thresher: warning: Heteroskedasticity (Koenker-Breusch-Pagan on c, c^2): chi2(2) = "
+	args := []string{"xthreg", "--data", investCSV, "--depvar", "i", "--indep", "q", "--rx", "c", "--qx", "d", "--bs", "0", "--format", "json"}
+	code, out, stderr := runCLI(t, args...)
+	if code != 0 || !strings.Contains(stderr, msg) || !strings.Contains(stderr, "rerun with --vce cluster\n") ||
+		!strings.Contains(out, `"heteroskedasticity": {`) {
+		t.Errorf("exit %d, stderr %q, want the advice; JSON:\n%.2000s", code, stderr, out)
+	}
+	code, out, stderr = runCLI(t, append(args, "--vce", "robust")...)
+	if code != 0 || strings.Contains(stderr, "Heteroskedasticity") || strings.Contains(out, "heteroskedasticity") {
+		t.Errorf("--vce robust: exit %d, stderr %q, JSON:\n%.2000s", code, stderr, out)
+	}
+}

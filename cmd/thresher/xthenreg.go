@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -123,15 +121,9 @@ func runXthenreg(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if c.format == "json" {
-		err = json.Indent(&buf, results[0], "", "  ")
-		buf.WriteByte('\n')
-	} else {
-		err = dynthreshold.Kind{}.WriteText(&buf, results[0])
-	}
+	report, err := renderResult(dynthreshold.Kind{}, c.format, results[0])
 	if err != nil {
 		return err
 	}
-	return writeOutput(ctx, c.output, stdout, buf.Bytes())
+	return writeOutput(ctx, c.output, stdout, report)
 }

@@ -8,7 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,8 +25,10 @@ import (
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/inprocess"
+	"github.com/thresher/thresher/internal/outfile"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -61,10 +66,16 @@ func (m *modelConfig) register(fs *flag.FlagSet) {
 	fs.Var(seedValue{&m.Seed}, "seed", "seed of the bootstrap streams")
 	fs.Var(choiceValue{&m.Convention, parsesAs(threshold.ParseConvention)}, "convention", "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
 	fs.Var(choiceValue{&m.Residuals, parsesAs(threshold.ParseResiduals)}, "residuals", "bootstrap residuals: null (Hansen's code) or alternative (paper text)")
-	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced), residual, wild, wild-rademacher, wild-mammen or wild-webb")
+	fs.Var(choiceValue{&m.Bootstrap, parsesAs(threshold.ParseBootstrap)}, "bootstrap", "auto (residual on balanced panels, wild on unbalanced ones and with --vce robust|cluster), residual, wild, wild-rademacher, wild-mammen or wild-webb")
 	fs.Var(boolValue{&m.SaveDraws}, "save-draws", "keep every bootstrap statistic F* in the JSON result (for 'thresher plot')")
 	fs.Var(floatsValue{&m.Thresholds, anyNumber}, "thresholds", "fix the thresholds instead of searching (xthreg thgiven), one per threshold, in the order the stages add them")
 	fs.Var(choiceValue{&m.Algorithm, parsesAs(threshold.ParseAlgorithm)}, "algorithm", "kernel: fast (sorted sweep) or reference (one regression per candidate)")
+	fs.Var(choiceValue{&m.FE, parsesAs(threshold.ParseFE)}, "fe", "fixed effects: unit (the default), or twoway (adds i.TIME, the period effects, to --indep)")
+	fs.Var(choiceValue{&m.Missing, parsesAs(threshold.ParseMissing)}, "missing", "a missing value (., NA, NaN, empty) in a used column: drop its observation (the default; listwise, as Stata) or error")
+	fs.Var(choiceValue{&m.VCE, parsesAs(threshold.ParseVCE)}, "vce", "inference: conventional (Hansen's tests and intervals, which assume homoskedastic errors), "+
+		"robust or cluster (White or clustered standard errors, the test by the wild cluster bootstrap, LR intervals scaled by Hansen's (2000) eta^2)")
+	fs.Var(boolValue{&m.BootstrapRefine}, "bootstrap-refine", "repeat the stage-2 refinement in every bootstrap replication, so that the tests of stages 3 and later "+
+		"bootstrap the statistic they observe (needs --thnum 3 or more and no --thresholds)")
 }
 
 // parsesAs turns a parser of the threshold package into a check.
@@ -85,12 +96,14 @@ func checkGrid(s string) error {
 type xthregConfig struct {
 	modelConfig
 	data    string
-	vce     string
 	format  string
 	output  string
-	local   localFlags
-	maxData *int
-	remote  remoteFlags
+	predict string
+	// testEqual selects the equal-slope tests the text report prints.
+	testEqual listFlag
+	local     localFlags
+	maxData   *int
+	remote    remoteFlags
 }
 
 // localFlags configure the in-process cluster that runs a job when no
@@ -115,16 +128,27 @@ type remoteFlags struct {
 	// maxWork bounds the job's estimated work, on either path.
 	maxWork     workFlag
 	dialTimeout time.Duration
+	// retention keeps the finished job on the cluster (0: the
+	// coordinator's default).
+	retention time.Duration
 }
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.Var(&r.coordinator, "coordinator", "submit to the cluster of these coordinators HOST:PORT[,...] instead of running in-process")
-	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
-	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
-	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first line is the bearer token of the job API")
+	r.registerConnection(fs)
 	r.maxWork = jobspec.DefaultMaxWork
 	fs.Var(&r.maxWork, "max-work", "refuse, before any work, a job whose estimated work exceeds this many units "+
 		"(an observation or candidate threshold visited once; each bootstrap replication and point estimate visits them all)")
+	fs.DurationVar(&r.retention, "retention", 0, "keep the finished job and its results on the cluster this long, e.g. 24h "+
+		"(0: the coordinator's --retention; 'thresher jobs get ID' reads them back)")
+}
+
+// registerConnection adds the flags that secure the connection to the
+// coordinators given in --coordinator.
+func (r *remoteFlags) registerConnection(fs *flag.FlagSet) {
+	fs.StringVar(&r.caFile, "tls-ca", "", "PEM CA bundle that signs the coordinators' certificates (TLS; required unless every coordinator is on loopback)")
+	fs.StringVar(&r.serverName, "tls-server-name", "", "name to verify the coordinators' certificates under (default: the host dialled)")
+	fs.StringVar(&r.tokenFile, "token-file", "", "file whose first token is the bearer token of the job API (lines name:token[:admin], or a token alone)")
 	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
 }
 
@@ -153,6 +177,9 @@ func (r *remoteFlags) explain(err error) error {
 func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
 	if r.dialTimeout <= 0 {
 		return nil, fmt.Errorf("%w: --dial-timeout must be positive, not %v", errUsage, r.dialTimeout)
+	}
+	if r.retention < 0 {
+		return nil, fmt.Errorf("%w: --retention must not be negative, not %v", errUsage, r.retention)
 	}
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
@@ -186,19 +213,25 @@ number of thresholds by bootstrap, with the options of Stata's xthreg:
   thresher xthreg --data F.csv --id firm --time year --depvar y \
       --indep 'x1,L.x2,L.q^2' --rx c --qx d --thnum 2 --bs 300
 
-Variable lists accept Stata's lag operators (L.x, L2.x), powers (L.q^2),
-products (L.q*L.d) and scaling by a number (L.q^2/100). The text report goes
+Variable lists accept Stata's time-series operators (L.x, L2.x, F.x, D.x,
+LD.x), factor variables in --indep (i.year, ib2009.year: a dummy for every
+level but the base), ln(), log(), exp(), sqrt(), abs(), powers (L.q^2),
+products (L.q*L.d) and scaling by a number (L.q^2/100). --fe twoway adds
+the period effects i.TIME. Observations with a missing value in a used
+column are dropped and counted (--missing error refuses them). The text report goes
 to stdout (or --output), progress to stderr; --format json writes a stable
 JSON document that is byte-identical across runs with the same seed.`
 
 func (c *xthregConfig) register(fs *flag.FlagSet) {
 	c.modelConfig = defaultModel
-	c.vce, c.format = "conventional", "text"
+	c.format = "text"
 	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
 	c.modelConfig.register(fs)
-	fs.Var(choiceValue{&c.vce, parsesAs(threshold.ParseVCE)}, "vce", "standard errors shown in the text report: conventional, robust or cluster")
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
+	fs.StringVar(&c.predict, "predict", "", "write id, time, regime, fitted value, residual and fixed effect of every observation of the final regression to this CSV file")
+	fs.Var(&c.testEqual, "test-equal", "regime-dependent regressors, comma-separated, whose Wald test of equal slopes across regimes the text report prints "+
+		"(default all; the JSON always holds every one)")
 	c.local.register(fs)
 	c.maxData = registerMaxDataset(fs)
 	c.remote.register(fs)
@@ -252,12 +285,16 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	vce, err := threshold.ParseVCE(c.vce)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
 	if err := checkOutput(c.output, c.data); err != nil {
 		return err
+	}
+	if err := c.checkPredict(); err != nil {
+		return err
+	}
+	for _, name := range c.testEqual {
+		if !slices.Contains(c.Rx, name) {
+			return fmt.Errorf("%w: --test-equal %s is not a regime-dependent regressor (--rx %s)", errUsage, name, strings.Join(c.Rx, ","))
+		}
 	}
 	data, err := readData(ctx, c.data, *c.maxData)
 	if err != nil {
@@ -267,21 +304,97 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
+	if c.predict != "" {
+		if err := c.writePredictions(ctx, data, results[0]); err != nil {
+			return err
+		}
+	}
 	if c.format == "json" {
 		// The text report prints the warnings; the JSON holds them unseen.
 		if err := warnJSON(stderr, results[0]); err != nil {
 			return err
 		}
-		err = json.Indent(&buf, results[0], "", "  ")
-		buf.WriteByte('\n')
-	} else {
-		err = threshold.Kind{VCE: vce}.WriteText(&buf, results[0])
 	}
+	report, err := c.render(results[0])
 	if err != nil {
 		return err
 	}
-	return writeOutput(ctx, c.output, stdout, buf.Bytes())
+	return writeOutput(ctx, c.output, stdout, report)
+}
+
+// render renders the result in --format, the text report with the
+// equal-slope tests of --test-equal alone when it is given.
+func (c *xthregConfig) render(result []byte) ([]byte, error) {
+	if c.format != "text" || len(c.testEqual) == 0 {
+		return renderResult(threshold.Kind{}, c.format, result)
+	}
+	res, err := threshold.DecodeResult(result)
+	if err != nil {
+		return nil, err
+	}
+	vce, err := threshold.ParseVCE(res.Model.VCE)
+	if err != nil {
+		return nil, err
+	}
+	last := &res.Stages[len(res.Stages)-1]
+	last.EqualSlopes = slices.DeleteFunc(last.EqualSlopes, func(e threshold.EqualSlopesTest) bool { return !slices.Contains(c.testEqual, e.Regressor) })
+	var b bytes.Buffer
+	err = res.WriteText(&b, vce)
+	return b.Bytes(), err
+}
+
+// checkPredict checks, before the job runs, the file of --predict: a file
+// that is neither the data nor the report.
+func (c *xthregConfig) checkPredict() error {
+	switch {
+	case c.predict == "":
+		return nil
+	case c.predict == "-":
+		return fmt.Errorf("%w: --predict needs a file name; the report goes to stdout", errUsage)
+	case c.output != "" && c.output != "-" && sameFile(c.predict, c.output):
+		return fmt.Errorf("%w: --predict %s is the file of --output; name another file", errUsage, c.predict)
+	}
+	return checkOutputFlag("predict", c.predict, c.data)
+}
+
+// sameFile reports whether two paths name the same file, or the same name
+// of a file not yet created.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	return filepath.Clean(a) == filepath.Clean(b)
+}
+
+// writePredictions prepares the model on the data again, here in the
+// client, and writes the predictions of the job's result to --predict.
+func (c *xthregConfig) writePredictions(ctx context.Context, data, result []byte) error {
+	spec, _, err := c.Config.Spec()
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	table, err := panel.ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	p, err := threshold.Prepare(table, spec)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	res, err := threshold.DecodeResult(result)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	var b bytes.Buffer
+	if err := p.WritePredictions(&b, res); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	if err := outfile.Write(ctx, c.predict, b.Bytes(), outfile.Perm); err != nil {
+		return fmt.Errorf("write --predict: %w", err)
+	}
+	return nil
 }
 
 // abandonWait bounds the shutdown of an interrupted command's in-process
@@ -337,7 +450,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		return nil, err
 	}
 	defer cl.Close()
-	cl.DialTimeout = remote.dialTimeout
+	cl.DialTimeout, cl.Retention = remote.dialTimeout, remote.retention
 	// The estimate is stated once the job is submitted: a failure to
 	// reach the cluster stays a one-line message.
 	submitted := false
@@ -345,6 +458,9 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 		if !submitted {
 			submitted = true
 			fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
+			if len(remote.coordinator) > 0 {
+				fmt.Fprintf(progress.w, "thresher: job %s ('thresher jobs get %s' prints this result again)\n", ev.JobId, ev.JobId)
+			}
 		}
 		progress.event(ev)
 	})
@@ -353,16 +469,24 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 
 // progressLog prints the job's messages (e.g. that it waits for workers)
 // and a line of bootstrap progress when a stage starts and whenever it
-// passes another tenth of its replications.
+// passes another tenth of its replications. A job of more than listedSpecs
+// models gets one total instead of a line that names every model's stages
+// (a sweep of a thousand models printed 5 MB).
 type progressLog struct {
 	w       io.Writer
 	message string
 	tenths  map[int32]int64
 	started map[int32]bool
+	// replications, when set, counts a Monte Carlo study's replications:
+	// its progress is shown in them, with their rate and the time left.
+	replications int
+	start        time.Time
 }
 
+const listedSpecs = 16
+
 func newProgressLog(w io.Writer) *progressLog {
-	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}}
+	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}, start: time.Now()}
 }
 
 func (p *progressLog) event(ev *pb.JobEvent) {
@@ -376,6 +500,10 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	for _, st := range ev.Progress {
 		specs[st.Spec] = true
 	}
+	if len(specs) > listedSpecs {
+		p.total(ev, len(specs))
+		return
+	}
 	for _, st := range ev.Progress {
 		if st.Stage == 0 || st.Total == 0 {
 			continue
@@ -385,29 +513,77 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 			p.tenths[key], p.started[key], advanced = t, true, true
 		}
 		name := st.Phase
-		if st.Phase == "bootstrap" {
+		switch {
+		case st.Phase == "bootstrap":
 			name = strings.ToLower(threshold.StageName(int(st.Stage)))
+		case p.replications > 0:
+			parts = append(parts, p.studyProgress(st))
+			continue
 		}
 		if len(specs) > 1 {
 			name = fmt.Sprintf("#%d %s", st.Spec+1, name)
 		}
 		parts = append(parts, fmt.Sprintf("%s %d/%d", name, st.Done, st.Total))
 	}
-	if advanced {
+	switch {
+	case advanced && p.replications > 0:
+		fmt.Fprintf(p.w, "thresher: %s\n", strings.Join(parts, ", "))
+	case advanced:
 		fmt.Fprintf(p.w, "thresher: bootstrap %s\n", strings.Join(parts, ", "))
 	}
 }
 
-// warnJSON prints a JSON result's warnings to stderr.
+// total prints the bootstrap replications of every model together,
+// whenever their share done passes into another tenth (the total grows as
+// more models start).
+func (p *progressLog) total(ev *pb.JobEvent, models int) {
+	var done, total int64
+	for _, st := range ev.Progress {
+		if st.Stage != 0 {
+			done, total = done+st.Done, total+st.Total
+		}
+	}
+	const key = -1
+	if t := 10 * done / max(total, 1); total > 0 && (t != p.tenths[key] || !p.started[key]) {
+		p.tenths[key], p.started[key] = t, true
+		fmt.Fprintf(p.w, "thresher: bootstrap %d/%d replications of the %d models started\n", done, total, models)
+	}
+}
+
+// studyProgress describes a study's progress in replications (its records'
+// values in proportion), their rate since the start and the time left at
+// that rate.
+func (p *progressLog) studyProgress(st *pb.StageProgress) string {
+	done := int(int64(p.replications) * st.Done / st.Total)
+	elapsed := time.Since(p.start).Seconds()
+	text := fmt.Sprintf("replications %d/%d", done, p.replications)
+	if done > 0 && elapsed > 0 {
+		rate := float64(done) / elapsed
+		left := time.Duration(float64(p.replications-done) / rate * float64(time.Second)).Round(time.Second)
+		text += fmt.Sprintf(", %.3g/s, %s left", rate, left)
+	}
+	return text
+}
+
+// warnJSON prints a JSON result's notes and warnings to stderr, and the
+// heteroskedasticity diagnostic when it advises robust inference.
 func warnJSON(stderr io.Writer, result []byte) error {
 	var r struct {
-		Warnings []string `json:"warnings"`
+		Warnings           []string                          `json:"warnings"`
+		Notes              []string                          `json:"notes"`
+		Heteroskedasticity *threshold.HeteroskedasticityTest `json:"heteroskedasticity"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
 		return fmt.Errorf("reading the result: %w", err)
 	}
+	for _, s := range r.Notes {
+		fmt.Fprintf(stderr, "thresher: note: %s\n", s)
+	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(stderr, "thresher: warning: %s\n", s)
+	}
+	if h := r.Heteroskedasticity; h != nil && h.Rejects() {
+		fmt.Fprintf(stderr, "thresher: warning: %s\n", h.Line())
 	}
 	return nil
 }

@@ -20,21 +20,37 @@
 // builds the rows, so the memory of a table is about the kept text plus four
 // bytes per kept cell.
 //
-// Variable lists use Stata's notation for time-series operators and a small
-// expression language for derived terms:
+// Variable lists use Stata's notation for time-series operators and factor
+// variables and a small expression language for derived terms:
 //
-//	x         the column x
-//	L.x       x lagged one period within its unit (Stata: L.x)
-//	L2.x      x lagged two periods (Stata: L2.x)
-//	L.q^2     the square of the lag of q
-//	L.q*L.d   a product of two terms
-//	(L.q)^3   parentheses group a term
-//	L.q^2/100 division by a number scales a term
+//	x          the column x
+//	L.x        x lagged one period within its unit (Stata: L.x)
+//	L2.x       x lagged two periods (Stata: L2.x)
+//	F.x, F2.x  x one or two periods later (a lead)
+//	D.x        the difference x - L.x; D2.x = D.x - L.D.x
+//	LD.x       the lag of the difference, L.x - L2.x (also DL.x, L.D.x;
+//	           operators combine in any order, L2D.x = L2.x - L3.x)
+//	L.q^2      the square of the lag of q
+//	L.q*L.d    a product of two terms
+//	(L.q)^3    parentheses group a term
+//	L.q^2/100  division by a number scales a term
+//	ln(x)      the natural logarithm (also log), exp, sqrt and abs of a term
+//	i.year     indicators of every level of year but the lowest (whole
+//	           terms only, where the model allows them: see BuildOptions)
+//	ib2009.year the same with the level 2009 as the base
 //
-// As in Stata, a lag exists only when the unit is observed in the period
-// exactly k periods earlier; rows where some lag does not exist are dropped
-// from the estimation sample. Missing or non-numeric values in a column that a
-// variable list uses are errors, never silently dropped rows.
+// Operators are written in either case. The lags and leads of a variable
+// add up to at most 1000 periods and its differences to order 8; D.x is
+// evaluated as the subtraction x - L.x, recursively. As in Stata, a lag or
+// lead exists only when the unit is observed in the period exactly k
+// periods earlier or later; rows where some lag does not exist are dropped
+// from the estimation sample. A function outside its domain (ln of a
+// non-positive value, sqrt of a negative one) is an error naming the row,
+// never a dropped row: Stata would make it missing, which hides a mistake
+// in the variable list more often than it helps. Missing values in a
+// column that a variable list uses are errors unless the caller asks for
+// listwise deletion (BuildOptions.DropMissing); non-numeric values always
+// are.
 //
 // Build returns a Panel: units in a fixed order (numeric order when every
 // unit label is an integer, string order otherwise), rows sorted by unit and

@@ -15,22 +15,47 @@ type Term struct {
 	// coefficients in output.
 	Name string
 	root node
+	// factor is set for a factor variable (i.x, ib#.x); root then reads
+	// the level.
+	factor *factor
+	// calls reports a function call in the term, for messages.
+	calls bool
 }
 
-// Ref is a column read by a term at a lag (0 for the current period).
+// factor is a factor variable: indicators of the levels of a column but
+// its base level.
+type factor struct {
+	column  string
+	base    int
+	hasBase bool // ib#.x; otherwise the lowest level of the sample
+}
+
+// Ref is a column read by a term at a lag: 0 for the current period, k > 0
+// for the period k earlier, k < 0 for the period -k later (a lead).
 type Ref struct {
 	Column string
 	Lag    int
 }
 
-// maxLag bounds lag orders so that a typo cannot ask for absurd lags.
-const maxLag = 1000
+// maxLag bounds the total order of the lag and lead operators of a
+// variable so that a typo cannot ask for absurd lags; maxDiff bounds the
+// total order of its differences (D8.x reads 9 periods).
+const (
+	maxLag  = 1000
+	maxDiff = 8
+)
 
 // ParseTerm parses one term of a variable list.
 func ParseTerm(s string) (Term, error) {
 	name := strings.Join(strings.Fields(s), "")
 	if name == "" {
 		return Term{}, fmt.Errorf("%w: empty term", ErrSyntax)
+	}
+	if f, ok, err := parseFactor(name); ok || err != nil {
+		if err != nil {
+			return Term{}, err
+		}
+		return Term{Name: name, root: variable{Column: f.column}, factor: f}, nil
 	}
 	p := &parser{src: name}
 	root, err := p.sum()
@@ -40,7 +65,7 @@ func ParseTerm(s string) (Term, error) {
 	if err != nil {
 		return Term{}, err
 	}
-	return Term{Name: name, root: root}, nil
+	return Term{Name: name, root: root, calls: p.calls}, nil
 }
 
 // ParseList parses a comma-separated variable list. An empty string is an
@@ -74,8 +99,58 @@ func (t Term) Refs() []Ref {
 	return refs
 }
 
-// Eval computes the term given the value of each reference.
+// Eval computes the term given the value of each reference. For a factor
+// variable it returns the level.
 func (t Term) Eval(value func(Ref) float64) float64 { return t.root.eval(value) }
+
+// IsFactor reports whether the term is a factor variable (i.x or ib#.x),
+// which Build expands into indicator columns (see BuildOptions).
+func (t Term) IsFactor() bool { return t.factor != nil }
+
+// indicatorTerm is the indicator of one level of a factor variable,
+// named as Stata names it ("1976.year").
+func indicatorTerm(column string, level float64) Term {
+	return Term{Name: strconv.FormatFloat(level, 'f', -1, 64) + "." + column,
+		root: indicator{Ref: Ref{Column: column}, level: level}}
+}
+
+// parseFactor parses a factor variable: "i." or "ib" followed by an
+// integer and ".", then a column name, and nothing else. ok reports that
+// name starts as a factor variable.
+func parseFactor(name string) (f *factor, ok bool, err error) {
+	rest, found := strings.CutPrefix(name, "i")
+	if !found {
+		return nil, false, nil
+	}
+	f = &factor{}
+	if digits, found := strings.CutPrefix(rest, "b"); found {
+		n := 0
+		for n < len(digits) && (isDigit(digits[n]) || n == 0 && digits[n] == '-') {
+			n++
+		}
+		if n == len(digits) || digits[n] != '.' {
+			return nil, false, nil // a column such as ib2 or ibx
+		}
+		if f.base, err = parsePeriod(digits[:n]); err != nil {
+			return nil, true, fmt.Errorf("%w %q: the base level of ib#. must be an integer below 10^15 in absolute value, not %q", ErrSyntax, name, digits[:n])
+		}
+		f.hasBase, rest = true, digits[n:]
+	}
+	rest, found = strings.CutPrefix(rest, ".")
+	if !found {
+		return nil, false, nil // a column such as i or id
+	}
+	n := 0
+	for n < len(rest) && (isIdentPart(rest[n]) && (n > 0 || isIdentStart(rest[n]))) {
+		n++
+	}
+	if n == 0 || n < len(rest) {
+		return nil, true, fmt.Errorf("%w %q: a factor variable is i.<column> or ib<level>.<column> alone, as a whole term "+
+			"(operators, functions and interactions are not supported with it)", ErrSyntax, name)
+	}
+	f.column = rest
+	return f, true, nil
+}
 
 // String returns the term's name.
 func (t Term) String() string { return t.Name }
@@ -96,14 +171,17 @@ func (v variable) eval(value func(Ref) float64) float64 { return value(Ref(v)) }
 func (v variable) walk(f func(Ref))                     { f(Ref(v)) }
 
 type binary struct {
-	op          byte // '*' or '/'
+	op          byte // '*', '/' or '-' (the last from the difference operator D.)
 	left, right node
 }
 
 func (b binary) eval(value func(Ref) float64) float64 {
 	l, r := b.left.eval(value), b.right.eval(value)
-	if b.op == '/' {
+	switch b.op {
+	case '/':
 		return l / r
+	case '-':
+		return l - r
 	}
 	return l * r
 }
@@ -121,16 +199,50 @@ func (p power) eval(value func(Ref) float64) float64 {
 
 func (p power) walk(f func(Ref)) { p.base.walk(f) }
 
+// indicator is 1 where a column equals a level, 0 elsewhere.
+type indicator struct {
+	Ref
+	level float64
+}
+
+func (i indicator) eval(value func(Ref) float64) float64 {
+	if value(i.Ref) == i.level {
+		return 1
+	}
+	return 0
+}
+
+func (i indicator) walk(f func(Ref)) { f(i.Ref) }
+
+// functions are the functions of a variable list, by name.
+var functions = map[string]func(float64) float64{
+	"ln": math.Log, "log": math.Log, "exp": math.Exp, "sqrt": math.Sqrt, "abs": math.Abs,
+}
+
+// functionNames lists the functions for messages.
+const functionNames = "ln, log (both the natural logarithm), exp, sqrt and abs"
+
+type call struct {
+	fn  func(float64) float64
+	arg node
+}
+
+func (c call) eval(value func(Ref) float64) float64 { return c.fn(c.arg.eval(value)) }
+func (c call) walk(f func(Ref))                     { c.arg.walk(f) }
+
 // parser is a recursive-descent parser for
 //
 //	sum     := factor (('*' | '/') factor)*
 //	factor  := primary ('^' integer)?
-//	primary := number | variable | '(' sum ')'
+//	primary := number | variable | function '(' sum ')' | '(' sum ')'
 //	number  := a number of the data's grammar (number.go) without a sign
-//	variable:= [('L' | 'l') [digits] '.'] identifier
+//	function:= 'ln' | 'log' | 'exp' | 'sqrt' | 'abs'
+//	variable:= (operators '.')* identifier
+//	operators:= (('L' | 'F' | 'D') [digits])+, in either case
 type parser struct {
-	src string
-	pos int
+	src   string
+	pos   int
+	calls bool // a function was parsed
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -224,35 +336,115 @@ func (p *parser) primary() (node, error) {
 
 func (p *parser) variable() (node, error) {
 	start := p.pos
-	lag := 0
-	// A lag operator is L, l, L<k> or l<k> followed by a dot.
-	if c := p.peek(); c == 'L' || c == 'l' {
-		q := p.pos + 1
-		for q < len(p.src) && isDigit(p.src[q]) {
-			q++
+	var lag, diff int // the total shift (lags minus leads) and difference order
+	var shifts int    // the total order of L and F
+	for {
+		ops, n := scanOperators(p.src[p.pos:])
+		if n == 0 {
+			break
 		}
-		if q < len(p.src) && p.src[q] == '.' {
-			lag = 1
-			if digits := p.src[p.pos+1 : q]; digits != "" {
-				k, err := strconv.Atoi(digits)
-				if err != nil || k > maxLag {
-					return nil, p.errorf("lag order %q is out of range 0..%d", digits, maxLag)
-				}
-				lag = k
+		for _, op := range ops {
+			k := op.order
+			switch op.kind {
+			case 'L':
+				lag, shifts = lag+k, shifts+k
+			case 'F':
+				lag, shifts = lag-k, shifts+k
+			case 'D':
+				diff += k
 			}
-			p.pos = q + 1
+			if k > maxLag || shifts > maxLag {
+				return nil, p.errorf("the lags and leads of a variable add up to more than %d periods", maxLag)
+			}
+			if diff > maxDiff {
+				return nil, p.errorf("the differences of a variable add up to more than order %d", maxDiff)
+			}
 		}
+		p.pos += n
 	}
 	nameStart := p.pos
 	if c := p.peek(); c >= utf8.RuneSelf {
 		return nil, p.unexpected(p.src[p.pos:])
 	} else if !isIdentStart(c) {
-		return nil, p.errorf("expected a column name after the lag operator %q", p.src[start:p.pos])
+		return nil, p.errorf("expected a column name after the operator %q", p.src[start:p.pos])
 	}
 	for p.pos < len(p.src) && isIdentPart(p.src[p.pos]) {
 		p.pos++
 	}
-	return variable{Column: p.src[nameStart:p.pos], Lag: lag}, nil
+	name := p.src[nameStart:p.pos]
+	if p.peek() == '(' && start == nameStart {
+		return p.call(name)
+	}
+	if p.peek() == '.' && (name == "i" || strings.HasPrefix(name, "ib")) {
+		return nil, p.errorf("a factor variable (i.x, ib#.x) must be a whole term of --indep, not part of an expression")
+	}
+	return differenced(name, lag, diff), nil
+}
+
+// call parses the parenthesised argument of a function.
+func (p *parser) call(name string) (node, error) {
+	fn, ok := functions[name]
+	if !ok {
+		return nil, p.errorf("unknown function %q (the functions are %s)", name, functionNames)
+	}
+	p.pos++ // '('
+	p.calls = true
+	arg, err := p.sum()
+	if err != nil {
+		return nil, err
+	}
+	if p.peek() != ')' {
+		return nil, p.errorf("missing ')' after the argument of %s", name)
+	}
+	p.pos++
+	return call{fn: fn, arg: arg}, nil
+}
+
+// differenced returns the node of D^diff applied to the column lagged lag
+// periods, as Stata defines it: D.x = x - L.x, so D2.x = D.x - L.D.x =
+// (x - L.x) - (L.x - L2.x), evaluated in that order; lags and leads shift
+// every period the differences read (L2D.x = L2.x - L3.x).
+func differenced(column string, lag, diff int) node {
+	if diff == 0 {
+		return variable{Column: column, Lag: lag}
+	}
+	return binary{op: '-', left: differenced(column, lag, diff-1), right: differenced(column, lag+1, diff-1)}
+}
+
+// operator is one time-series operator of a prefix such as "L2D.".
+type operator struct {
+	kind  byte // 'L', 'F' or 'D'
+	order int
+}
+
+// scanOperators reads one operator prefix ("L.", "l2.", "LD.", "D2L3."),
+// dot included: n is 0 when s does not start with one, as in "Lq.x" or
+// "Dx". An order out of 0..maxLag+1 is reported as maxLag+1.
+func scanOperators(s string) (ops []operator, n int) {
+	for n < len(s) {
+		kind := s[n] &^ 0x20 // upper case
+		if kind != 'L' && kind != 'F' && kind != 'D' {
+			break
+		}
+		q := n + 1
+		for q < len(s) && isDigit(s[q]) {
+			q++
+		}
+		order := 1
+		if q > n+1 {
+			k, err := strconv.Atoi(s[n+1 : q])
+			if err != nil || k > maxLag {
+				k = maxLag + 1
+			}
+			order = k
+		}
+		ops = append(ops, operator{kind, order})
+		n = q
+	}
+	if len(ops) == 0 || n == len(s) || s[n] != '.' {
+		return nil, 0
+	}
+	return ops, n + 1
 }
 
 func isDigit(c byte) bool      { return c >= '0' && c <= '9' }

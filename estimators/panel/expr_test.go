@@ -3,6 +3,7 @@ package panel
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,25 +58,112 @@ func TestParseTerm(t *testing.T) {
 	}
 }
 
+// TestOperatorsAndFunctions evaluates time-series operators and functions
+// on a column whose value k periods earlier is k^3 + 3 (k < 0 for leads).
+func TestOperatorsAndFunctions(t *testing.T) {
+	lookup := func(r Ref) float64 { k := float64(r.Lag); return k*k*k + 3 }
+	cases := []struct {
+		in   string
+		lags []int // the lags of x read, in order of appearance
+		want float64
+	}{
+		{"L0.x", []int{0}, 3},
+		{"D.x", []int{0, 1}, 3 - 4},
+		{"d.x", []int{0, 1}, 3 - 4},
+		{"D2.x", []int{0, 1, 2}, (3 - 4) - (4 - 11)},
+		{"LD.x", []int{1, 2}, 4 - 11},
+		{"DL.x", []int{1, 2}, 4 - 11},
+		{"L.D.x", []int{1, 2}, 4 - 11},
+		{"L2D.x", []int{2, 3}, 11 - 30},
+		{"F.x", []int{-1}, 2},
+		{"f2.x", []int{-2}, -5},
+		{"FD.x", []int{-1, 0}, 2 - 3},
+		{"LF.x", []int{0}, 3},
+		{"ln(x)", []int{0}, math.Log(3)},
+		{"log(L.x)", []int{1}, math.Log(4)},
+		{"exp(D.x)", []int{0, 1}, math.Exp(-1)},
+		{"sqrt(L2.x)", []int{2}, math.Sqrt(11)},
+		{"abs(F2.x)", []int{-2}, 5},
+		{"ln(x*L.x)^2/2", []int{0, 1}, math.Log(12) * math.Log(12) / 2},
+	}
+	for _, c := range cases {
+		term, err := ParseTerm(c.in)
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		var lags []int
+		for _, r := range term.Refs() {
+			lags = append(lags, r.Lag)
+		}
+		if !slices.Equal(lags, c.lags) || term.IsFactor() {
+			t.Errorf("%q: lags %v (factor %v), want %v", c.in, lags, term.IsFactor(), c.lags)
+		}
+		if got := term.Eval(lookup); got != c.want {
+			t.Errorf("%q = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestParseFactor(t *testing.T) {
+	cases := []struct {
+		in      string
+		factor  bool
+		base    int
+		hasBase bool
+	}{
+		{"i.year", true, 0, false},
+		{"ib2009.year", true, 2009, true},
+		{"ib-1.x", true, -1, true},
+		{"i", false, 0, false},
+		{"id", false, 0, false},
+		{"ib2", false, 0, false},
+		{"L.i", false, 0, false},
+	}
+	for _, c := range cases {
+		term, err := ParseTerm(c.in)
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		if term.IsFactor() != c.factor || c.factor && (term.factor.base != c.base || term.factor.hasBase != c.hasBase) {
+			t.Errorf("%q: factor %+v, want %v base %d (%v)", c.in, term.factor, c.factor, c.base, c.hasBase)
+		}
+	}
+}
+
 func TestParseTermErrors(t *testing.T) {
 	cases := map[string]string{
-		"":        "empty term",
-		"L.":      "expected a column name",
-		"x^":      "exponent",
-		"x^0":     "exponent",
-		"x^2.5":   "unexpected",
-		"(x":      "missing ')'",
-		"x+y":     `unexpected "+y"`,
-		"L9999.x": "out of range",
-		"x*":      "unexpected end",
-		"é":       `'é': a column name in a variable list uses the ASCII letters, digits and _ only`,
-		"qé":      `position 2: 'é': a column name`,
-		"L.é":     "position 3: 'é': a column name",
-		"x*1e":    `unexpected "e"`,
-		"x*1e999": "bad number",
-		"x*0x1p3": `unexpected "x1p3"`,
-		"x*1.5.2": `unexpected ".2"`,
-		"x*1_000": `unexpected "_000"`,
+		"":                        "empty term",
+		"L.":                      "expected a column name",
+		"x^":                      "exponent",
+		"x^0":                     "exponent",
+		"x^2.5":                   "unexpected",
+		"(x":                      "missing ')'",
+		"x+y":                     `unexpected "+y"`,
+		"L9999.x":                 "add up to more than 1000 periods",
+		"L600F600.x":              "add up to more than 1000 periods",
+		"D9.x":                    "the differences of a variable add up to more than order 8",
+		"D.":                      `expected a column name after the operator "D."`,
+		"i.year*x":                "a factor variable is i.<column> or ib<level>.<column> alone, as a whole term",
+		"i.L.x":                   "a factor variable is i.<column> or ib<level>.<column> alone",
+		"i.":                      "a factor variable is i.<column>",
+		"x*i.year":                "a factor variable (i.x, ib#.x) must be a whole term of --indep",
+		"ib.year":                 `the base level of ib#. must be an integer below 10^15 in absolute value, not ""`,
+		"ib1000000000000000.year": "the base level of ib#. must be an integer",
+		"foo(x)":                  `unknown function "foo" (the functions are ln, log (both the natural logarithm), exp, sqrt and abs)`,
+		"ln(x":                    "missing ')' after the argument of ln",
+		"ln()":                    `unexpected ")"`,
+		"L.ln(x)":                 `unexpected "(x)"`,
+		"x*":                      "unexpected end",
+		"é":                       `'é': a column name in a variable list uses the ASCII letters, digits and _ only`,
+		"qé":                      `position 2: 'é': a column name`,
+		"L.é":                     "position 3: 'é': a column name",
+		"x*1e":                    `unexpected "e"`,
+		"x*1e999":                 "bad number",
+		"x*0x1p3":                 `unexpected "x1p3"`,
+		"x*1.5.2":                 `unexpected ".2"`,
+		"x*1_000":                 `unexpected "_000"`,
 	}
 	for in, msg := range cases {
 		_, err := ParseTerm(in)

@@ -23,6 +23,7 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("id,t\n\"1\",\"2\"\n"))
 	f.Add([]byte("id,t,x\n1,1.0,2\n1,1,3\n"))
 	f.Add([]byte("id,t,x\n1,0x1p3,1_000\n\n1,\"2\n\",Inf\n"))
+	f.Add([]byte("\"\",\"id\",\"t\",\"x\"\n\"1\",\"a\",1,NA\n\"2\",\"a\",2,3\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tab, err := ReadCSV(bytes.NewReader(data))
 		ref, refErr := refRead(data)
@@ -37,7 +38,7 @@ func FuzzReadCSV(f *testing.F) {
 		compareTable(t, tab, ref)
 		var terms []Term
 		for _, c := range tab.Columns() {
-			for _, s := range []string{c, "L." + c, c + "^2"} {
+			for _, s := range []string{c, "L." + c, c + "^2", "D." + c, "F." + c, "i." + c} {
 				if term, err := ParseTerm(s); err == nil {
 					terms = append(terms, term)
 				}
@@ -47,7 +48,7 @@ func FuzzReadCSV(f *testing.F) {
 		if len(cols) < 2 {
 			return
 		}
-		p, err := Build(tab, Layout{ID: cols[0], Time: cols[1]}, terms)
+		p, err := BuildWith(tab, Layout{ID: cols[0], Time: cols[1]}, terms, BuildOptions{Factors: true, DropMissing: true, MinUnitRows: 2})
 		if err != nil {
 			return
 		}
@@ -71,7 +72,8 @@ func FuzzReadCSV(f *testing.F) {
 // FuzzParseTerm parses arbitrary variable-list terms: a parsed term must
 // print back as its name and evaluate without panicking.
 func FuzzParseTerm(f *testing.F) {
-	for _, s := range []string{"x", "L.q^2", "(L.q)^3", "L.q*L.d", "L2.x/100", "((x))", "l.x*2.5e-3"} {
+	for _, s := range []string{"x", "L.q^2", "(L.q)^3", "L.q*L.d", "L2.x/100", "((x))", "l.x*2.5e-3",
+		"D.x", "L2D.x", "F.x", "D2L.x", "i.year", "ib2009.year", "ln(x)", "sqrt(abs(L.x))*exp(D.y)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -94,7 +96,8 @@ func FuzzParseTerm(f *testing.F) {
 // per comma-separated part, and the names joined by commas parse back to
 // the same names.
 func FuzzParseList(f *testing.F) {
-	for _, s := range []string{"", "x", "L.q,L.q^2,L.q^3,L.d,L.q*L.d", " x , L2.y ", "x,,y", "a,(b", "L.q*L.d,c^2"} {
+	for _, s := range []string{"", "x", "L.q,L.q^2,L.q^3,L.d,L.q*L.d", " x , L2.y ", "x,,y", "a,(b", "L.q*L.d,c^2",
+		"i.year,D.x,F2.y", "ib3.t, log(L.x)^2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -18,6 +18,13 @@ func TestOverlaps(t *testing.T) {
 		{"L.y", "y", false},
 		{"y", "x", false},
 		{"y", "yy", false},
+		{"D.y", "y", true},
+		{"D.y", "ln(y)", true},
+		{"D.y", "L.y", false},
+		{"D.y", "LD.y", false},
+		{"F.y", "F.y*x", true},
+		{"F.y", "y", false},
+		{"ln(y)", "y", true},
 	}
 	for _, c := range cases {
 		t.Run(c.t+" "+c.u, func(t *testing.T) {

@@ -2,6 +2,7 @@ package panel
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -20,12 +21,52 @@ type Panel struct {
 	Period []int
 	// Line is each row's line in the CSV file, for messages.
 	Line []int
-	// Terms are the variable-list terms, in the order given to Build.
+	// Terms are the columns' terms: the terms given to Build in their
+	// order, each factor variable replaced by the indicators of its levels
+	// but the base, in increasing order of level.
 	Terms []Term
+	// Source is, for each column, the index of the term given to Build
+	// that it comes from.
+	Source []int
 	// Values holds one column per term, aligned with the rows.
 	Values [][]float64
 	// Dropped counts the rows dropped because a lag did not exist.
 	Dropped int
+	// Missing lists, by column in order of first use, the rows dropped
+	// because a cell the row needs is missing (BuildOptions.DropMissing).
+	// A row missing several cells counts for each column; MissingRows
+	// counts each row once.
+	Missing     []MissingCount
+	MissingRows int
+	// DroppedUnits are the units BuildOptions.MinUnitRows dropped.
+	DroppedUnits []string
+}
+
+// MissingCount is the number of rows dropped for missing cells of a column.
+type MissingCount struct {
+	Column string `json:"column"`
+	Rows   int    `json:"rows"`
+}
+
+// BuildOptions extends what Build accepts.
+type BuildOptions struct {
+	// Factors allows factor variables (i.x, ib#.x): each becomes one
+	// indicator column per level of x in the estimation sample but the
+	// base, the lowest level or the level # (Stata's rule). Levels are
+	// integers below 10^15 in absolute value. Without it a factor
+	// variable is an ErrSyntax error.
+	Factors bool
+	// DropMissing drops the rows where a cell that the row needs is
+	// missing ("", ".", "NA", "NaN", ...; listwise deletion, Stata's
+	// rule) instead of failing with ErrMissingValue. A lag reads its
+	// period's cell whatever the rest of that row holds (Stata's
+	// operators read the data, not the estimation sample), so L.x is
+	// missing where x is missing one period earlier.
+	DropMissing bool
+	// MinUnitRows drops the units with fewer rows in the sample (see
+	// DropUnitsBelow) before factor variables are expanded, so that a
+	// level observed only in a dropped unit gets no column.
+	MinUnitRows int
 }
 
 // Layout names the identifier columns of a panel data set.
@@ -40,6 +81,16 @@ type Layout struct {
 // may appear in several lists. Cells are parsed as rows are built: Build
 // holds the sample and a few integers per row, not the parsed columns.
 func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
+	return BuildWith(t, layout, terms, BuildOptions{})
+}
+
+// BuildWith is Build with options.
+func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel, error) {
+	for _, term := range terms {
+		if term.IsFactor() && !opts.Factors {
+			return nil, fmt.Errorf("%w %q: factor variables are not supported by this model", ErrSyntax, term.Name)
+		}
+	}
 	ids, err := t.column(layout.ID)
 	if err != nil {
 		return nil, fmt.Errorf("unit column: %w", err)
@@ -48,16 +99,27 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time column: %w", err)
 	}
-	labels, unitOf, err := orderUnits(t, ids, layout.ID)
+	p := &Panel{Terms: terms, Values: make([][]float64, len(terms)), Source: make([]int, len(terms)),
+		Unit: make([]int, 0, t.rows), Period: make([]int, 0, t.rows), Line: make([]int, 0, t.rows)}
+	labels, unitOf, err := orderUnits(t, ids, layout.ID, opts.DropMissing)
 	if err != nil {
 		return nil, err
 	}
+	p.Units = labels
+	// Rows with a unit and a period, and the period of each row.
 	periods := make([]int, t.rows)
+	order := make([]int, 0, t.rows)
 	for r := range periods {
 		s := times.cell(r)
-		if periods[r], err = parsePeriod(s); err != nil {
+		periods[r], err = parsePeriod(s)
+		if err != nil && !(opts.DropMissing && errors.Is(err, ErrMissingValue)) {
 			return nil, fmt.Errorf("time column %s, line %d: %s: %w", quote(layout.Time), t.Line(r), quote(s), err)
 		}
+		if err != nil || unitOf[r] < 0 {
+			p.dropMissing(r, unitOf[r] < 0, layout.ID, err != nil, layout.Time)
+			continue
+		}
+		order = append(order, r)
 	}
 
 	// Every distinct reference of the terms, with the first term using it
@@ -94,10 +156,6 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 		}
 		return cmp.Compare(periods[a], periods[b])
 	}
-	order := make([]int, t.rows)
-	for r := range order {
-		order[r] = r
-	}
 	if !slices.IsSortedFunc(order, byKey) {
 		slices.SortFunc(order, byKey)
 	}
@@ -108,9 +166,8 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 		}
 	}
 
-	p := &Panel{Units: labels, Terms: terms, Values: make([][]float64, len(terms)),
-		Unit: make([]int, 0, t.rows), Period: make([]int, 0, t.rows), Line: make([]int, 0, t.rows)}
 	for i := range p.Values {
+		p.Source[i] = i
 		p.Values[i] = make([]float64, 0, t.rows)
 	}
 	source := make([]int, len(lags)) // the row each lag reads, for the current row
@@ -122,15 +179,22 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 		}
 		return values[u]
 	}
+	var missingCols []string // the columns missing in the current row
 	for i, r := range order {
 		// A row stays only if every lag it needs exists: the row of its
-		// unit with period t-k is at most k rows before it.
+		// unit with period t-k is at most |k| rows before (k > 0) or
+		// after it (a lead, k < 0).
 		complete := true
 		for l, k := range lags {
 			source[l] = -1
-			for j := i; j >= max(0, i-k); j-- {
+			step := -1
+			if k < 0 {
+				step = 1
+			}
+			lo, hi := max(0, min(i, i-k)), min(len(order)-1, max(i, i-k))
+			for j := i; j >= lo && j <= hi; j += step {
 				s := order[j]
-				if unitOf[s] != unitOf[r] || periods[s] < periods[r]-k {
+				if unitOf[s] != unitOf[r] || (periods[s]-(periods[r]-k))*step > 0 {
 					break
 				}
 				if periods[s] == periods[r]-k {
@@ -144,16 +208,28 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 			p.Dropped++
 			continue
 		}
+		missingCols = missingCols[:0]
 		for u, use := range uses {
 			if values[u], err = t.number(use.col, use.ref.Column, source[use.lag]); err != nil {
-				return nil, fmt.Errorf("term %q: %w", use.term, err)
+				if !opts.DropMissing || !errors.Is(err, ErrMissingValue) {
+					return nil, fmt.Errorf("term %q: %w", use.term, err)
+				}
+				if !slices.Contains(missingCols, use.ref.Column) {
+					missingCols = append(missingCols, use.ref.Column)
+				}
 			}
+		}
+		if len(missingCols) > 0 {
+			for _, c := range missingCols {
+				p.countMissing(c)
+			}
+			p.MissingRows++
+			continue
 		}
 		for k, term := range terms {
 			v := term.Eval(value)
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%w: %q is %v at line %d (unit %s, period %d)",
-					ErrNotFinite, term.Name, v, t.Line(r), quote(labels[unitOf[r]]), periods[r])
+			if err := checkValue(term, v); err != nil {
+				return nil, fmt.Errorf("%w at line %d (unit %s, period %d)", err, t.Line(r), quote(labels[unitOf[r]]), periods[r])
 			}
 			p.Values[k] = append(p.Values[k], v)
 		}
@@ -162,10 +238,107 @@ func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 		p.Line = append(p.Line, t.Line(r))
 	}
 	if len(p.Unit) == 0 {
-		return nil, fmt.Errorf("%w: no row has every lag the variable lists need (%d rows dropped)", ErrTooFewRows, p.Dropped)
+		return nil, fmt.Errorf("%w: no row has every lag the variable lists need and no missing value (%d rows dropped for lags, %d for missing values)",
+			ErrTooFewRows, p.Dropped, p.MissingRows)
 	}
 	p.dropUnusedUnits()
+	if opts.MinUnitRows > 0 {
+		p.DroppedUnits = p.DropUnitsBelow(opts.MinUnitRows)
+	}
+	if err := p.expandFactors(); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// checkValue refuses a non-finite value of a term, and a level of a
+// factor variable that is not an integer below 10^15 in absolute value.
+func checkValue(term Term, v float64) error {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		hint := ""
+		if term.calls {
+			hint = " (ln and log need a positive argument, sqrt a non-negative one)"
+		}
+		return fmt.Errorf("%w: %q is %v%s", ErrNotFinite, term.Name, v, hint)
+	case term.IsFactor() && (v != math.Trunc(v) || math.Abs(v) >= 1e15):
+		return fmt.Errorf("%w: the factor variable %q has the level %v, not an integer below 10^15 in absolute value", ErrNotNumeric, term.Name, v)
+	}
+	return nil
+}
+
+// dropMissing counts row r as dropped for a missing unit or period.
+func (p *Panel) dropMissing(r int, noUnit bool, idColumn string, noPeriod bool, timeColumn string) {
+	if noUnit {
+		p.countMissing(idColumn)
+	}
+	if noPeriod {
+		p.countMissing(timeColumn)
+	}
+	p.MissingRows++
+}
+
+// countMissing counts one row dropped for a missing cell of column.
+func (p *Panel) countMissing(column string) {
+	i := slices.IndexFunc(p.Missing, func(m MissingCount) bool { return m.Column == column })
+	if i < 0 {
+		i = len(p.Missing)
+		p.Missing = append(p.Missing, MissingCount{Column: column})
+	}
+	p.Missing[i].Rows++
+}
+
+// expandFactors replaces each factor variable's column of levels by the
+// indicators of its levels but the base.
+func (p *Panel) expandFactors() error {
+	if !slices.ContainsFunc(p.Terms, Term.IsFactor) {
+		return nil
+	}
+	var terms []Term
+	var source []int
+	var values [][]float64
+	for k, term := range p.Terms {
+		if !term.IsFactor() {
+			terms, source, values = append(terms, term), append(source, p.Source[k]), append(values, p.Values[k])
+			continue
+		}
+		f := term.factor
+		levels := slices.Compact(slices.Sorted(slices.Values(p.Values[k])))
+		if len(levels) == 0 { // MinUnitRows dropped every unit
+			continue
+		}
+		base := levels[0]
+		if f.hasBase {
+			base = float64(f.base)
+			if !slices.Contains(levels, base) {
+				return fmt.Errorf("%w: the base level %d of %q does not occur in the estimation sample (its levels are %s)",
+					ErrTooFewRows, f.base, term.Name, levelList(levels))
+			}
+		}
+		for _, level := range levels {
+			if level == base {
+				continue
+			}
+			col := make([]float64, len(p.Values[k]))
+			for r, v := range p.Values[k] {
+				if v == level {
+					col[r] = 1
+				}
+			}
+			terms, source, values = append(terms, indicatorTerm(f.column, level)), append(source, p.Source[k]), append(values, col)
+		}
+	}
+	p.Terms, p.Source, p.Values = terms, source, values
+	return nil
+}
+
+// levelList writes at most ten levels for a message.
+func levelList(levels []float64) string {
+	names := make([]string, len(levels))
+	for i, l := range levels {
+		names[i] = strconv.FormatFloat(l, 'f', -1, 64)
+	}
+	return elide(names, 10)
 }
 
 // DropUnitsBelow removes the rows of units with fewer than min rows and
@@ -293,11 +466,18 @@ func (p *Panel) CheckBalanced() error {
 // integer written canonically (no sign '+', no leading zero, so that two
 // labels never share a value), string order otherwise, so that the result
 // does not depend on the order of rows in the file.
-func orderUnits(t *Table, ids column, name string) (labels []string, unitOf []int, err error) {
+//
+// With dropMissing a row whose label is missing gets the unit -1; without,
+// it is an ErrMissingValue error.
+func orderUnits(t *Table, ids column, name string, dropMissing bool) (labels []string, unitOf []int, err error) {
 	index := map[string]int{}
 	unitOf = make([]int, t.rows)
 	for r := range unitOf {
 		s := ids.cell(r)
+		if missingTokens[s] && dropMissing {
+			unitOf[r] = -1
+			continue
+		}
 		if missingTokens[s] {
 			return nil, nil, fmt.Errorf("unit column %s, line %d: %w", quote(name), t.Line(r), ErrMissingValue)
 		}
@@ -332,7 +512,9 @@ func orderUnits(t *Table, ids column, name string) (labels []string, unitOf []in
 		sorted[i], position[u] = labels[u], i
 	}
 	for r, u := range unitOf {
-		unitOf[r] = position[u]
+		if u >= 0 {
+			unitOf[r] = position[u]
+		}
 	}
 	return sorted, unitOf, nil
 }

@@ -10,6 +10,11 @@ import (
 
 func build(t *testing.T, csv string, terms ...string) (*Panel, error) {
 	t.Helper()
+	return buildWith(t, csv, BuildOptions{}, terms...)
+}
+
+func buildWith(t *testing.T, csv string, opts BuildOptions, terms ...string) (*Panel, error) {
+	t.Helper()
 	tab, err := ReadCSV(strings.NewReader(csv))
 	if err != nil {
 		return nil, err
@@ -22,7 +27,7 @@ func build(t *testing.T, csv string, terms ...string) (*Panel, error) {
 		}
 		ts = append(ts, term)
 	}
-	return Build(tab, Layout{ID: "id", Time: "t"}, ts)
+	return BuildWith(tab, Layout{ID: "id", Time: "t"}, ts, opts)
 }
 
 // TestLags checks Stata's lag semantics: rows without a lag are dropped,
@@ -77,6 +82,32 @@ func TestMissingOnlyWhereUsed(t *testing.T) {
 	}
 }
 
+// TestDropMissing checks listwise deletion: a row is dropped when a cell it
+// needs is missing, counted per column, and a lag reads its period's cell
+// whatever the rest of that period's row holds (Stata's rule).
+func TestDropMissing(t *testing.T) {
+	csv := "id,t,x,y\n" +
+		"1,1,1,10\n1,2,2,NA\n1,3,3,30\n1,4,.,40\n1,5,5,50\n" +
+		"2,1,1,1\n2,2,2,2\n,3,3,3\n2,NaN,4,4\n"
+	p, err := buildWith(t, csv, BuildOptions{DropMissing: true}, "y", "L.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Period 3 of unit 1 keeps L.x = 2 although y is missing at period 2;
+	// period 5 loses L.x (x is missing at 4); period 4 does not use x.
+	if !slices.Equal(p.Values[0], []float64{30, 40, 2}) || !slices.Equal(p.Values[1], []float64{2, 3, 1}) {
+		t.Errorf("y = %v, L.x = %v", p.Values[0], p.Values[1])
+	}
+	want := []MissingCount{{"id", 1}, {"t", 1}, {"y", 1}, {"x", 1}}
+	if !slices.Equal(p.Missing, want) || p.MissingRows != 4 || p.Dropped != 2 {
+		t.Errorf("missing %v in %d rows, %d dropped for lags; want %v in 4 rows, 2", p.Missing, p.MissingRows, p.Dropped, want)
+	}
+	// Without the option the first missing cell is an error, as before.
+	if _, err := build(t, csv, "y", "L.x"); !errors.Is(err, ErrMissingValue) || !strings.Contains(err.Error(), `unit column "id", line 9`) {
+		t.Errorf("without DropMissing: %v", err)
+	}
+}
+
 func TestReadCSVErrors(t *testing.T) {
 	cases := []struct {
 		name, csv string
@@ -87,6 +118,9 @@ func TestReadCSVErrors(t *testing.T) {
 		{"header only", "id,t,x\n", ErrEmpty, "no data rows"},
 		{"duplicate column", "id,t,x,x\n1,1,2,3\n", ErrHeader, `"x" appears twice`},
 		{"empty column name", "id,,x\n1,1,2\n", ErrHeader, "column 2 has an empty name"},
+		{"row names not 1..N", "\"\",id,t\n\"1\",1,1\n\"3\",1,2\n", ErrHeader,
+			`column 1 has an empty name and is not R's row names 1..N (line 3 holds "3", not 2); name it`},
+		{"empty name after row names", "\"\",id,,x\n1,1,1,2\n", ErrHeader, "column 3 has an empty name"},
 		{"ragged row", "id,t,x\n1,1\n", ErrFormat, "wrong number of fields"},
 		{"not UTF-8", "id,t,x\n1,1,\xff\n", ErrFormat, "UTF-8"},
 	}
@@ -96,8 +130,17 @@ func TestReadCSVErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
 		}
 	}
+	// R's row names are skipped with a note.
+	tab, err := ReadCSV(strings.NewReader("\"\",\"id\",\"t\"\n\"1\",\"a\",1\n\"2\",\"a\",2\n"))
+	if err != nil || !slices.Equal(tab.Columns(), []string{"id", "t"}) ||
+		!slices.Equal(tab.Notes(), []string{"the unnamed first column (R's row names 1..N) is ignored"}) {
+		t.Fatalf("R's row names: %v", err)
+	}
+	if ids, _ := tab.Strings("id"); !slices.Equal(ids, []string{"a", "a"}) {
+		t.Errorf("R's row names: id = %v", ids)
+	}
 	// A byte-order mark and spaces around fields are ignored.
-	tab, err := ReadCSV(strings.NewReader("\xef\xbb\xbfid, t ,x\n1, 2 ,3\n"))
+	tab, err = ReadCSV(strings.NewReader("\xef\xbb\xbfid, t ,x\n1, 2 ,3\n"))
 	if err != nil || !tab.Has("t") {
 		t.Fatalf("BOM and spaces: %v", err)
 	}
@@ -124,6 +167,117 @@ func TestBuildErrors(t *testing.T) {
 		if !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
 		}
+	}
+}
+
+// TestBuildWithErrors checks the messages of factor variables and
+// functions.
+func TestBuildWithErrors(t *testing.T) {
+	factors := BuildOptions{Factors: true}
+	cases := []struct {
+		name, csv string
+		opts      BuildOptions
+		terms     []string
+		is        error
+		msg       string
+	}{
+		{"ln of 0", "id,t,x\n1,1,0\n", factors, []string{"ln(x)"}, ErrNotFinite,
+			`"ln(x)" is -Inf (ln and log need a positive argument, sqrt a non-negative one) at line 2 (unit "1", period 1)`},
+		{"sqrt of -1", "id,t,x\n1,1,1\n1,2,-1\n", factors, []string{"sqrt(x)"}, ErrNotFinite, `"sqrt(x)" is NaN (ln and log need`},
+		{"factor not allowed", "id,t,x\n1,1,1\n", BuildOptions{}, []string{"i.x"}, ErrSyntax, `"i.x": factor variables are not supported by this model`},
+		{"fractional level", "id,t,x\n1,1,1.5\n", factors, []string{"i.x"}, ErrNotNumeric,
+			`the factor variable "i.x" has the level 1.5, not an integer below 10^15 in absolute value at line 2`},
+		{"absent base", "id,t,x\n1,1,1\n1,2,2\n", factors, []string{"ib3.x"}, ErrTooFewRows,
+			`the base level 3 of "ib3.x" does not occur in the estimation sample (its levels are 1, 2)`},
+		{"division by zero in parentheses", "id,t,x\n1,1,0\n", factors, []string{"1/(2*x)"}, ErrNotFinite, `"1/(2*x)" is +Inf at line 2`},
+		{"everything missing", "id,t,x\n1,1,NA\n", BuildOptions{DropMissing: true}, []string{"x"}, ErrTooFewRows,
+			"(0 rows dropped for lags, 1 for missing values)"},
+	}
+	for _, c := range cases {
+		_, err := buildWith(t, c.csv, c.opts, c.terms...)
+		if !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
+		}
+	}
+}
+
+// TestFactors checks the indicators of i.x and ib#.x: levels of the
+// estimation sample (after lags), the lowest or the given base omitted,
+// named as Stata names them, with the source term of every column.
+func TestFactors(t *testing.T) {
+	csv := "id,t,x\n1,2001,5\n1,2002,6\n1,2003,7\n2,2001,1\n2,2002,2\n2,2003,4\n"
+	p, err := buildWith(t, csv, BuildOptions{Factors: true}, "L.x", "i.t", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, term := range p.Terms {
+		names = append(names, term.Name)
+	}
+	// L.x drops 2001, so 2002 is the base.
+	if !slices.Equal(names, []string{"L.x", "2003.t", "x"}) || !slices.Equal(p.Source, []int{0, 1, 2}) {
+		t.Fatalf("terms %v from %v", names, p.Source)
+	}
+	if !slices.Equal(p.Values[1], []float64{0, 1, 0, 1}) {
+		t.Errorf("2003.t = %v", p.Values[1])
+	}
+	p, err = buildWith(t, csv, BuildOptions{Factors: true}, "ib2002.t", "i.id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names = names[:0]
+	for _, term := range p.Terms {
+		names = append(names, term.Name)
+	}
+	if !slices.Equal(names, []string{"2001.t", "2003.t", "2.id"}) || !slices.Equal(p.Source, []int{0, 0, 1}) {
+		t.Fatalf("terms %v from %v", names, p.Source)
+	}
+	if !slices.Equal(p.Values[0], []float64{1, 0, 0, 1, 0, 0}) || !slices.Equal(p.Values[2], []float64{0, 0, 0, 1, 1, 1}) {
+		t.Errorf("2001.t = %v, 2.id = %v", p.Values[0], p.Values[2])
+	}
+}
+
+// TestFactorsAfterDroppedUnits checks that a level observed only in a unit
+// that MinUnitRows drops gets no indicator, and neither does a base level
+// that such a unit alone had.
+func TestFactorsAfterDroppedUnits(t *testing.T) {
+	csv := "id,t,x\n1,2,1\n1,3,2\n2,2,3\n2,3,4\n3,1,5\n4,9,6\n"
+	p, err := buildWith(t, csv, BuildOptions{Factors: true, MinUnitRows: 2}, "x", "i.t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Terms) != 2 || p.Terms[1].Name != "3.t" || !slices.Equal(p.DroppedUnits, []string{"3", "4"}) || !slices.Equal(p.Units, []string{"1", "2"}) {
+		t.Errorf("terms %v, dropped units %v, units %v", p.Terms, p.DroppedUnits, p.Units)
+	}
+	// Every unit dropped: no rows and no indicator, for the caller to refuse.
+	p, err = buildWith(t, "id,t,x\n1,1,1\n2,2,2\n", BuildOptions{Factors: true, MinUnitRows: 2}, "x", "i.t")
+	if err != nil || p.Len() != 0 || len(p.Terms) != 1 {
+		t.Errorf("every unit dropped: %v, %d rows, terms %v", err, p.Len(), p.Terms)
+	}
+}
+
+// TestLeadsAndDifferences checks F. and D. on a panel with a gap: a lead
+// exists only when the unit is observed exactly k periods later.
+func TestLeadsAndDifferences(t *testing.T) {
+	csv := "id,t,x\n1,1,1\n1,2,4\n1,3,9\n1,5,25\n1,6,36\n"
+	p, err := build(t, csv, "x", "F.x", "D.x", "FD.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only period 2 has periods 1 and 3 around it.
+	want := map[string][]float64{"x": {4}, "F.x": {9}, "D.x": {3}, "FD.x": {5}}
+	for name, w := range want {
+		if got, _ := p.Column(name); !slices.Equal(got, w) {
+			t.Errorf("%s = %v, want %v (periods %v)", name, got, w, p.Period)
+		}
+	}
+	// F3.x exists at periods 2 and 3 (reading 5 and 6), not at 1 (4 is absent).
+	p, err = build(t, csv, "F3.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.Period, []int{2, 3}) || !slices.Equal(p.Values[0], []float64{25, 36}) || p.Dropped != 3 {
+		t.Errorf("F3.x = %v at periods %v, %d dropped", p.Values[0], p.Period, p.Dropped)
 	}
 }
 

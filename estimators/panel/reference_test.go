@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -118,6 +119,10 @@ func refRead(data []byte) (*refTable, error) {
 		return nil, ErrFormat
 	}
 	t := &refTable{}
+	rowNames := len(header) > 1 && strings.TrimSpace(header[0]) == ""
+	if rowNames {
+		header = header[1:]
+	}
 	seen := map[string]bool{}
 	for _, name := range header {
 		name = strings.TrimSpace(name)
@@ -138,6 +143,12 @@ func refRead(data []byte) (*refTable, error) {
 		line, _ := cr.FieldPos(0)
 		for i := range rec {
 			rec[i] = strings.TrimSpace(rec[i])
+		}
+		if rowNames {
+			if rec[0] != strconv.Itoa(len(t.rows)+1) {
+				return nil, ErrHeader
+			}
+			rec = rec[1:]
 		}
 		t.rows = append(t.rows, rec)
 		t.lines = append(t.lines, line)

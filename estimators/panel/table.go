@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,6 +30,7 @@ type Table struct {
 	rows      int
 	line0     int   // file line of the first data row
 	lines     []int // file line of each data row; nil while row r is on line0+r
+	notes     []string
 }
 
 // blockCells is the number of cells of a block, at least one row.
@@ -101,15 +104,26 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 		return nil, readError(err)
 	}
 	t := &Table{index: make(map[string]int, len(header))}
+	// R's write.csv writes the row names 1..N as a first column with an
+	// empty name: it is skipped if it holds exactly those.
+	rowNames := len(header) > 1 && strings.TrimSpace(header[0]) == ""
+	if rowNames {
+		header = header[1:]
+		t.notes = append(t.notes, "the unnamed first column (R's row names 1..N) is ignored")
+	}
+	first := 1 // the file's number of header[0]
+	if rowNames {
+		first = 2
+	}
 	for i, name := range header {
 		name = strings.TrimSpace(name)
 		switch j, dup := t.index[name]; {
 		case !utf8.ValidString(name):
-			return nil, fmt.Errorf("%w: line 1, column %d: the name is not valid UTF-8 text", ErrFormat, i+1)
+			return nil, fmt.Errorf("%w: line 1, column %d: the name is not valid UTF-8 text", ErrFormat, i+first)
 		case name == "":
-			return nil, fmt.Errorf("%w: column %d has an empty name", ErrHeader, i+1)
+			return nil, fmt.Errorf("%w: column %d has an empty name", ErrHeader, i+first)
 		case dup:
-			return nil, fmt.Errorf("%w: column name %s appears twice (columns %d and %d)", ErrHeader, quote(name), j+1, i+1)
+			return nil, fmt.Errorf("%w: column name %s appears twice (columns %d and %d)", ErrHeader, quote(name), j+first, i+first)
 		}
 		t.index[name] = i
 		t.header = append(t.header, name)
@@ -154,6 +168,13 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 			return nil, readError(err)
 		}
 		line, _ := cr.FieldPos(0)
+		if rowNames {
+			if want := strconv.Itoa(t.rows + 1); strings.TrimSpace(rec[0]) != want {
+				return nil, fmt.Errorf("%w: column 1 has an empty name and is not R's row names 1..N (line %d holds %s, not %s); name it",
+					ErrHeader, line, quote(rec[0]), want)
+			}
+			rec = rec[1:]
+		}
 		for i, f := range rec {
 			if !utf8.ValidString(f) {
 				return nil, fmt.Errorf("%w: line %d, column %s: the field is not valid UTF-8 text", ErrFormat, line, quote(t.header[i]))
@@ -209,6 +230,10 @@ func (t *Table) addLine(line int) {
 	}
 	t.rows++
 }
+
+// Notes returns what the reader did that the user should know, such as
+// skipping R's row names.
+func (t *Table) Notes() []string { return slices.Clone(t.notes) }
 
 // Columns returns the column names in file order.
 func (t *Table) Columns() []string { return append([]string(nil), t.header...) }

@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/thresher/thresher/estimators/model"
 )
@@ -34,11 +35,18 @@ type Config struct {
 	Algorithm  string    `json:"algorithm"`
 	Bootstrap  string    `json:"bootstrap"`
 	SaveDraws  bool      `json:"save_draws"`
+	// FE is "unit" (the default) or "twoway", which adds i.<Time> to Indep.
+	FE string `json:"fe,omitempty"`
+	// Missing is "drop" (the default: listwise deletion) or "error".
+	Missing string `json:"missing,omitempty"`
+	// VCE is conventional, robust or cluster (Spec.VCE).
+	VCE             string `json:"vce"`
+	BootstrapRefine bool   `json:"bootstrap_refine"`
 }
 
 // DefaultConfig holds the default of every field.
 var DefaultConfig = Config{ID: "id", Time: "year", Thnum: 1, Grid: "all", Level: 95, Seed: 1,
-	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto"}
+	Convention: "xthreg", Residuals: "null", Algorithm: "fast", Bootstrap: "auto", VCE: "conventional"}
 
 // Spec parses the configuration into a model specification and its kernel;
 // Prepare checks the rest against the data.
@@ -57,6 +65,9 @@ func (c Config) Spec() (Spec, Algorithm, error) {
 	if s.Bootstrap, err = ParseBootstrap(c.Bootstrap); err != nil {
 		return s, 0, err
 	}
+	if s.VCE, err = ParseVCE(c.VCE); err != nil {
+		return s, 0, err
+	}
 	alg, err := ParseAlgorithm(c.Algorithm)
 	if err != nil {
 		return s, 0, err
@@ -71,8 +82,53 @@ func (c Config) Spec() (Spec, Algorithm, error) {
 	if len(c.Thresholds) > 0 {
 		s.Given = c.Thresholds
 	}
-	s.KeepDraws = c.SaveDraws
+	s.KeepDraws, s.BootstrapRefine = c.SaveDraws, c.BootstrapRefine
+	twoway, err := ParseFE(c.FE)
+	if err != nil {
+		return s, 0, err
+	}
+	if period := "i." + c.Time; twoway {
+		if slices.Contains(c.Indep, period) {
+			return s, 0, fmt.Errorf("%w: fe twoway adds %s to the regime-independent regressors; remove it from indep", ErrSpec, period)
+		}
+		s.Indep = append(slices.Clone(c.Indep), period)
+	}
+	if s.MissingError, err = ParseMissing(c.Missing); err != nil {
+		return s, 0, err
+	}
 	return s, alg, nil
+}
+
+// ParseFE parses the fixed effects: "unit" (or "") or "twoway", which
+// adds the period effects i.<time> to the regime-independent regressors.
+func ParseFE(s string) (twoway bool, err error) {
+	switch s {
+	case "", "unit":
+		return false, nil
+	case "twoway":
+		return true, nil
+	}
+	return false, fmt.Errorf("%w: unknown fe %q (want unit or twoway)", ErrSpec, s)
+}
+
+// ParseMissing parses the handling of missing values: "drop" (or "", the
+// observation is dropped) or "error".
+func ParseMissing(s string) (refuse bool, err error) {
+	switch s {
+	case "", "drop":
+		return false, nil
+	case "error":
+		return true, nil
+	}
+	return false, fmt.Errorf("%w: unknown missing %q (want drop or error)", ErrSpec, s)
+}
+
+// missingName is the Missing of a specification.
+func missingName(s Spec) string {
+	if s.MissingError {
+		return "error"
+	}
+	return ""
 }
 
 // ConfigOf returns the configuration of a specification and kernel:
@@ -81,7 +137,7 @@ func ConfigOf(s Spec, alg Algorithm) Config {
 	return Config{ID: s.ID, Time: s.Time, Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thnum: s.Thresholds,
 		Grid: s.Grid.String(), Trim: s.Trim, Bs: s.Reps, Level: s.Level, Seed: s.Seed, Convention: s.Convention.String(),
 		Residuals: s.Residuals.String(), Thresholds: s.Given, Algorithm: alg.String(), Bootstrap: s.Bootstrap.String(),
-		SaveDraws: s.KeepDraws}
+		SaveDraws: s.KeepDraws, VCE: s.VCE.String(), BootstrapRefine: s.BootstrapRefine, Missing: missingName(s)}
 }
 
 // Encode returns the canonical JSON encoding of the configuration, at

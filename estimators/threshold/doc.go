@@ -33,8 +33,11 @@
 // ExampleProblem_PointEstimates reproduces his thresholds and F statistics,
 // ExampleProblem_Estimate runs the whole model with 300 bootstrap
 // replications per stage, ExampleProblem_Bootstrap computes a stage's
-// replications in pieces and summarises them, and ExampleStageResult_intervals
-// reads the confidence sets of the thresholds.
+// replications in pieces and summarises them, ExampleStageResult_intervals
+// reads the confidence sets of the thresholds, ExampleHeteroskedasticityTest
+// prints the heteroskedasticity diagnostic, ExampleInterval_eta2 the
+// robust confidence sets and ExampleFEHeader xtreg, fe's header and the
+// test of equal slopes on Wang's (2015) example.
 //
 // # Bootstrap
 //
@@ -50,6 +53,12 @@
 // are the public entry points; Summarize turns the F* of a stage into its
 // p-value and critical values.
 //
+// With Spec.BootstrapRefine a replication of stage k >= 3 repeats the
+// stage-2 refinement (re-search threshold 1 given threshold 2) before its
+// later steps. With Spec.VCE robust or cluster the replications use the wild
+// cluster bootstrap, the LR sets are scaled by Hansen's (2000) eta^2, and no
+// heteroskedasticity diagnostic is reported (docs/threshold-model.md §11).
+//
 // # Files
 //
 //	spec.go        Spec, Grid, Residuals: the specification and its checks
@@ -60,6 +69,10 @@
 //	fit.go         the design at given thresholds; coefficients and standard errors
 //	estimate.go    Estimate, PointEstimates: the sequential search and refinement
 //	lr.go          LR curves, their critical value and confidence sets
+//	robust.go      Hansen's (2000) eta^2 and the heteroskedasticity diagnostic
+//	header.go      xtreg, fe's header statistics (docs/postestimation.md)
+//	wald.go        the Wald test of equal slopes across regimes
+//	predict.go     WritePredictions: fitted values, residuals, fixed effects
 //	bootstrap.go   Bootstrap, BootstrapParallel, Summarize: the bootstrap test
 //	resample.go    the bootstrap plan of a stage and the draw of y*
 //	kernel.go      Algorithm, the kernel interface, argmin and the F statistic

@@ -13,6 +13,11 @@ import (
 // lagged debt, in the convention of his GAUSS program, with reps bootstrap
 // replications per stage.
 func hansen(thresholds, reps int) *threshold.Problem {
+	return hansenVCE(thresholds, reps, threshold.Conventional)
+}
+
+// hansenVCE is hansen with the given inference.
+func hansenVCE(thresholds, reps int, vce threshold.VCE) *threshold.Problem {
 	tab, err := panel.ReadCSVFile("../../testdata/hansen1999/invest.csv")
 	if err != nil {
 		log.Fatal(err)
@@ -29,6 +34,7 @@ func hansen(thresholds, reps int) *threshold.Problem {
 		Trim:       []float64{0.01, 0.01, 0.05}[:thresholds],
 		Reps:       []int{reps},
 		Seed:       1,
+		VCE:        vce,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -141,4 +147,74 @@ func ExampleStageResult_intervals() {
 	// stage 1: 0.01570 in [0.01392, 0.01806] (393 LR points)
 	// stage 2: 0.01570 in [0.01392, 0.01806] (385 LR points)
 	// stage 2: 0.53616 in [0.53049, 0.56287] (385 LR points)
+}
+
+// With the default inference the result tests the residuals of the final
+// model for heteroskedasticity in the regime-dependent regressor: on
+// Hansen's data it rejects and advises robust inference.
+func ExampleHeteroskedasticityTest() {
+	p := hansen(1, 0)
+	est, err := p.PointEstimates(threshold.Fast)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := p.AssemblePoint(est)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Heteroskedasticity.Line())
+	// Output:
+	// Heteroskedasticity (Koenker-Breusch-Pagan on L.c, L.c^2): chi2(2) = 18.33, p = 0.0001; the test and the intervals assume homoskedastic errors: rerun with --vce cluster
+}
+
+// With robust inference each confidence set is {g : LR(g)/eta^2 < c(a)},
+// eta^2 being Hansen's (2000) heteroskedasticity scale: on Hansen's data it
+// widens the sets of the two-threshold model to the searched range.
+func ExampleInterval_eta2() {
+	p := hansenVCE(2, 0, threshold.Cluster)
+	est, err := p.PointEstimates(threshold.Fast)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := p.AssemblePoint(est)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, in := range res.Stages[1].Intervals {
+		fmt.Printf("%.5f: eta^2 = %.3f, set [%.5f, %.5f]\n", in.Threshold, in.Eta2, in.Lower, in.Upper)
+	}
+	// Output:
+	// 0.01570: eta^2 = 6.778, set [0.00403, 1.00593]
+	// 0.53616: eta^2 = 5.348, set [0.00403, 1.00593]
+}
+
+// ExampleFEHeader prints xtreg, fe's header of Wang's (2015) single-threshold
+// example (xthreg convention, threshold 0.01538 given) and the Wald test
+// that the cash-flow slope is equal in both regimes.
+func ExampleFEHeader() {
+	tab, err := panel.ReadCSVFile("../../testdata/hansen1999/hansen1999_xthreg.csv")
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := threshold.Prepare(tab, threshold.Spec{Convention: threshold.Xthreg, ID: "id", Time: "year", Depvar: "i",
+		Indep: []string{"q1", "q2", "q3", "d1", "qd1"}, Rx: []string{"c1"}, Qx: "d1", Thresholds: 1,
+		Trim: []float64{0.01}, Reps: []int{0}, Given: []float64{0.01538}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := p.Estimate(threshold.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := res.Stages[0].Header
+	fmt.Printf("R-sq within %.4f, between %.4f, overall %.4f; F(%d,%d) = %.2f; corr(u_i, Xb) = %.4f\n",
+		h.R2Within, h.R2Between, h.R2Overall, h.F.DF1, h.F.DF2, h.F.Stat, h.CorrUXb)
+	fmt.Printf("sigma_u %.8f, sigma_e %.8f, rho %.8f; F test that all u_i = 0: F(%d, %d) = %.2f\n",
+		h.SigmaU, h.SigmaE, h.Rho, h.FUnits.DF1, h.FUnits.DF2, h.FUnits.Stat)
+	e := res.Stages[0].EqualSlopes[0]
+	fmt.Printf("equal slopes of %s: F(%d, %d) = %.2f, p = %.2g\n", e.Regressor, e.DF1, e.DF2, e.Stat, e.PValue)
+	// Output:
+	// R-sq within 0.0951, between 0.0692, overall 0.0660; F(7,7338) = 110.21; corr(u_i, Xb) = -0.3972
+	// sigma_u 0.03980548, sigma_e 0.04922656, rho 0.39535508; F test that all u_i = 0: F(564, 7338) = 6.90
+	// equal slopes of c1: F(1, 7338) = 32.71, p = 1.1e-08
 }

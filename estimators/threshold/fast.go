@@ -298,7 +298,7 @@ func (k *fastKernel) bootstrap(plan *bootstrapPlan, r0, r1 int) ([]float64, erro
 // the sequential searches of each replication, grouped at every step by the
 // thresholds the replications have fixed so far.
 func (k *fastKernel) bootstrapBatch(plan *bootstrapPlan, fittedAdj, residAdj []float64, r0, r1 int) ([]float64, error) {
-	p, m, nb := k.p, k.m, r1-r0
+	p, nb := k.p, r1-r0
 	b := &batch{nb: nb, yy: make([]float64, nb), adj: make([]float64, len(p.q)*nb)}
 	perturbs := make([]perturbation, nb)
 	for c := range perturbs {
@@ -335,48 +335,77 @@ func (k *fastKernel) bootstrapBatch(plan *bootstrapPlan, fittedAdj, residAdj []f
 	k.fill(b)
 
 	stats := make([]float64, nb)
-	fixed := make([][]int, nb) // grid indices fixed so far, per replication
-	groups := [][]int{make([]int, nb)}
-	for c := range groups[0] {
-		groups[0][c] = c
-	}
+	fixed := make([][]int, nb) // grid indices fixed so far, per replication, sorted
 	for step := 1; step <= plan.stage; step++ {
-		for _, cols := range groups {
-			values := make([]float64, 0, step-1)
-			for _, j := range fixed[cols[0]] {
-				values = append(values, p.grid.values[j])
+		ssrA, best, bestSSR, err := k.searchGroups(plan, b, fixed, r0, step)
+		if err != nil {
+			return nil, err
+		}
+		for col := range fixed {
+			if step == plan.stage {
+				stats[col] = fStat(ssrA[col], bestSSR[col], p.sigmaDF)
 			}
-			sw, err := k.sweepFor(values)
+			fixed[col] = append(fixed[col], best[col])
+			slices.Sort(fixed[col])
+		}
+		if step == 2 && plan.refine {
+			// The refinement of the point estimates (docs/threshold-model.md
+			// §7.1): re-search the first threshold given the second.
+			second := make([][]int, nb)
+			for col := range second {
+				second[col] = []int{best[col]}
+			}
+			_, first, _, err := k.searchGroups(plan, b, second, r0, 1)
 			if err != nil {
 				return nil, err
 			}
-			// The fixed thresholds are grid values: their B_f'y are prefix rows.
-			fixedIdx := make([]int, len(sw.fixed))
-			for i, f := range sw.fixed {
-				fixedIdx[i], _ = slices.BinarySearch(p.grid.values, f)
-			}
-			fixedProj := func(col int, out []float64) {
-				for i, j := range fixedIdx {
-					for e := 0; e < m; e++ {
-						out[i*m+e] = b.prefix[(j*m+e)*nb+col]
-					}
-				}
-			}
-			ssrA, best, bestSSR := k.search(sw, b, cols, fixedProj, p.grid.admissible(values, plan.trim))
-			for c, col := range cols {
-				if best[c] < 0 {
-					return nil, fmt.Errorf("%w: stage %d replication %d: no identified candidate for threshold %d", ErrData, plan.stage, r0+col, step)
-				}
-				if step == plan.stage {
-					stats[col] = fStat(ssrA[c], bestSSR[c], p.sigmaDF)
-				}
-				fixed[col] = append(fixed[col], best[c])
+			for col := range fixed {
+				fixed[col] = []int{first[col], best[col]}
 				slices.Sort(fixed[col])
 			}
 		}
-		groups = groupByFixed(fixed)
 	}
 	return stats, nil
+}
+
+// searchGroups searches, for every replication of a batch, the best
+// candidate given its fixed grid indices (sorted), grouping the
+// replications that fix the same set so that each group shares one sweep. It
+// returns per replication S_A at the fixed thresholds, the best candidate and
+// its SSR; step numbers the threshold searched, for errors.
+func (k *fastKernel) searchGroups(plan *bootstrapPlan, b *batch, fixed [][]int, r0, step int) (ssrA []float64, best []int, bestSSR []float64, err error) {
+	p, m, nb := k.p, k.m, b.nb
+	ssrA, best, bestSSR = make([]float64, nb), make([]int, nb), make([]float64, nb)
+	for _, cols := range groupByFixed(fixed) {
+		values := make([]float64, 0, len(fixed[cols[0]]))
+		for _, j := range fixed[cols[0]] {
+			values = append(values, p.grid.values[j])
+		}
+		sw, err := k.sweepFor(values)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		// The fixed thresholds are grid values: their B_f'y are prefix rows.
+		fixedIdx := make([]int, len(sw.fixed))
+		for i, f := range sw.fixed {
+			fixedIdx[i], _ = slices.BinarySearch(p.grid.values, f)
+		}
+		fixedProj := func(col int, out []float64) {
+			for i, j := range fixedIdx {
+				for e := 0; e < m; e++ {
+					out[i*m+e] = b.prefix[(j*m+e)*nb+col]
+				}
+			}
+		}
+		gA, gBest, gSSR := k.search(sw, b, cols, fixedProj, p.grid.admissible(values, plan.trim))
+		for c, col := range cols {
+			if gBest[c] < 0 {
+				return nil, nil, nil, fmt.Errorf("%w: stage %d replication %d: no identified candidate for threshold %d", ErrData, plan.stage, r0+col, step)
+			}
+			ssrA[col], best[col], bestSSR[col] = gA[c], gBest[c], gSSR[c]
+		}
+	}
+	return ssrA, best, bestSSR, nil
 }
 
 // groupByFixed groups replications by the grid indices they have fixed, in

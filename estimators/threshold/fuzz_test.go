@@ -15,6 +15,10 @@ func FuzzEstimate(f *testing.F) {
 	f.Add([]byte(strings.Join(smallPanel(), "\n")), "q", "x", 1, 0, 0.2, uint8(0))
 	f.Add([]byte(strings.Join(smallPanel(), "\n")), "L.q", "x*z", 2, 5, 0.1, uint8(1))
 	f.Add([]byte("id,t,y,z,c,x,q\n1,1,1,1,1,1,1\n"), "q", "x", 1, 0, 0.2, uint8(3))
+	withMissing := strings.Replace(strings.Join(smallPanel(), "\n"), "\n1,3,", "\n1,3,NA", 1)
+	f.Add([]byte(withMissing), "sqrt(q)", "D.x", 1, 0, 0.2, uint8(8))
+	f.Add([]byte(withMissing), "F.q", "abs(LD.x)*sqrt(z)", 2, 10, 0.1, uint8(1))
+	f.Add([]byte(withMissing), "exp(q)", "i.t", 1, 0, 0.2, uint8(0))
 	f.Fuzz(func(t *testing.T, csv []byte, qx, rx string, k, grid int, trim float64, flags uint8) {
 		tab, err := panel.ReadCSV(bytes.NewReader(csv))
 		if err != nil {

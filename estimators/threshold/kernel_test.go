@@ -50,7 +50,8 @@ func relDiff(a, b float64) float64 {
 // or two regime-dependent regressors and grids with ties, the profiles have
 // the same excluded and unidentified candidates and SSRs within 1e-9
 // relative, the point estimates are identical, and bootstrap statistics
-// agree within 1e-9.
+// agree within 1e-9, with and without the refined bootstrap and for the
+// wild bootstrap of robust inference.
 func TestFastMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	cases, compared := 40, 0
@@ -68,8 +69,9 @@ func TestFastMatchesReference(t *testing.T) {
 		indep := [][]string{nil, {"z1"}, {"z1", "z2"}}[rng.IntN(3)]
 		grid := []Grid{{}, {Points: 20}, {Points: 50}}[rng.IntN(3)]
 		spec := Spec{Convention: conv, ID: "id", Time: "t", Depvar: "y", Indep: indep, Rx: rx, Qx: "q",
-			Thresholds: k, Grid: grid, Trim: []float64{0.15, 0.05, 0.05, 0.05}[:k], Reps: []int{3}, Seed: uint64(c)}
-		name := fmt.Sprintf("%d/%v/K%d/n%d/T%d/m%d/grid%v", c, conv, k, n, T, len(rx), grid)
+			Thresholds: k, Grid: grid, Trim: []float64{0.15, 0.05, 0.05, 0.05}[:k], Reps: []int{3}, Seed: uint64(c),
+			BootstrapRefine: k >= 3 && c%8 < 4, VCE: []VCE{Conventional, Cluster}[c/4%2]}
+		name := fmt.Sprintf("%d/%v/K%d/n%d/T%d/m%d/grid%v/refine%v/%v", c, conv, k, n, T, len(rx), grid, spec.BootstrapRefine, spec.VCE)
 		t.Run(name, func(t *testing.T) {
 			tab, err := panel.ReadCSV(strings.NewReader(randomPanel(rng, n, T)))
 			if err != nil {

@@ -18,10 +18,7 @@ import (
 
 // Kind is the threshold model as a model kind (package model): its
 // specification is a Config, its result a Result.
-type Kind struct {
-	// VCE selects the standard errors of the text report.
-	VCE VCE
-}
+type Kind struct{}
 
 // KindName is the name of the threshold kind.
 const KindName = "threshold"
@@ -53,13 +50,18 @@ func (Kind) DecodeSpec(raw []byte) (model.Spec, error) {
 	return kindSpec{config: c, spec: s, alg: alg}, nil
 }
 
-// WriteText writes the report of a result (see Result.WriteText).
-func (k Kind) WriteText(w io.Writer, result []byte) error {
+// WriteText writes the report of a result (see Result.WriteText) with the
+// standard errors of the inference it used.
+func (Kind) WriteText(w io.Writer, result []byte) error {
 	res, err := DecodeResult(result)
 	if err != nil {
 		return err
 	}
-	return res.WriteText(w, k.VCE)
+	vce, err := ParseVCE(res.Model.VCE)
+	if err != nil {
+		return fmt.Errorf("threshold result: %w", err)
+	}
+	return res.WriteText(w, vce)
 }
 
 // DecodeResult decodes the JSON of a Result.

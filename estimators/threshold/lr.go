@@ -34,6 +34,10 @@ type Interval struct {
 	Upper     float64      `json:"upper"`
 	Pieces    [][2]float64 `json:"pieces"`
 	AtEdge    bool         `json:"at_edge"`
+	// Eta2 is Hansen's (2000) heteroskedasticity scale of LR under robust
+	// inference, the set then being {g : LR(g)/Eta2 < c(a)}; 0 (omitted)
+	// for Hansen's (1999) set.
+	Eta2 float64 `json:"eta2,omitempty"`
 }
 
 // lrCurve turns an SSR profile into LR values relative to the SSR of the

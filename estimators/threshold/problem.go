@@ -27,10 +27,13 @@ var ErrData = errors.New("invalid data for the model")
 type Problem struct {
 	spec         Spec
 	units        []string
-	nPeriods     int // distinct periods in the sample
+	periods      []int // each level row's period
+	nPeriods     int   // distinct periods in the sample
 	balanced     bool
 	droppedUnits []string // units with a single observation
 	warnings     []string // about the specification, for the report
+	notes        []string // about the data, for the report
+	dropped      *Dropped // observations dropped for missing values
 	tr           *within.Transform
 
 	yName, qName   string
@@ -62,23 +65,37 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	pn, err := panel.Build(t, panel.Layout{ID: spec.ID, Time: spec.Time}, terms)
+	pn, err := panel.BuildWith(t, panel.Layout{ID: spec.ID, Time: spec.Time}, terms,
+		// A unit observed once has no within variation: fixed-effect
+		// estimators drop it (and Hansen's transform would leave it no row).
+		panel.BuildOptions{Factors: true, DropMissing: !spec.MissingError, MinUnitRows: 2})
 	if err != nil {
 		return nil, err
 	}
-	// A unit observed once has no within variation: fixed-effect
-	// estimators drop it (and Hansen's transform would leave it no row).
-	dropped := pn.DropUnitsBelow(2)
+	dropped := pn.DroppedUnits
 	balanced := pn.CheckBalanced()
+	auto := spec.Bootstrap == AutoBootstrap
 	switch {
-	case spec.Bootstrap == AutoBootstrap && balanced == nil:
+	case spec.Bootstrap == AutoBootstrap && balanced == nil && spec.VCE == Conventional:
 		spec.Bootstrap = ResidualBootstrap
 	case spec.Bootstrap == AutoBootstrap:
 		spec.Bootstrap = WildRademacher
 	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
-		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel; use the wild bootstrap)", balanced)
+		after := ""
+		if pn.MissingRows > 0 {
+			after = fmt.Sprintf(", after dropping %d observations with missing values", pn.MissingRows)
+		}
+		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel%s; use the wild bootstrap)", balanced, after)
 	}
-	p := &Problem{spec: spec, units: pn.Units, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped}
+	p := &Problem{spec: spec, units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
+		notes: t.Notes()}
+	if pn.MissingRows > 0 {
+		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing}
+		if balanced != nil && auto {
+			p.notes = append(p.notes, fmt.Sprintf("the panel is unbalanced after dropping %d observations with missing values, "+
+				"so it is estimated as unbalanced: the bootstrap is the wild bootstrap", pn.MissingRows))
+		}
+	}
 	switch {
 	case len(p.units) == 0:
 		return nil, fmt.Errorf("%w: every unit has a single observation (after lags); fixed effects need at least 2 observations per unit", ErrData)
@@ -87,17 +104,21 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	}
 	p.tr = within.New(pn.UnitStarts(), spec.Convention.dropLast())
 
-	// Columns: y, z..., x..., q in the order parseTerms produced them.
-	col := 0
-	next := func() []float64 { c := pn.Values[col]; col++; return c }
-	p.yName, p.y = spec.Depvar, next()
-	for _, name := range spec.Indep {
-		p.zNames, p.z = append(p.zNames, name), append(p.z, next())
+	// Columns: y, z..., x..., q in the order parseTerms produced them,
+	// each factor variable of z expanded into its indicators.
+	for c, src := range pn.Source {
+		name, v := pn.Terms[c].Name, pn.Values[c]
+		switch {
+		case src == 0:
+			p.yName, p.y = spec.Depvar, v
+		case src <= len(spec.Indep):
+			p.zNames, p.z = append(p.zNames, name), append(p.z, v)
+		case src <= len(spec.Indep)+len(spec.Rx):
+			p.xNames, p.x = append(p.xNames, name), append(p.x, v)
+		default:
+			p.qName, p.q = spec.Qx, v
+		}
 	}
-	for _, name := range spec.Rx {
-		p.xNames, p.x = append(p.xNames, name), append(p.x, next())
-	}
-	p.qName, p.q = spec.Qx, next()
 
 	if err := p.checkTimeVarying(pn); err != nil {
 		return nil, err
@@ -156,6 +177,9 @@ func parseTerms(s Spec) ([]panel.Term, error) {
 			t, err := panel.ParseTerm(n)
 			if err != nil {
 				return fmt.Errorf("%s: %w", option, err)
+			}
+			if t.IsFactor() && option != "indep" {
+				return fmt.Errorf("%s: %w %q: a factor variable is a regime-independent regressor (--indep) only", option, panel.ErrSyntax, n)
 			}
 			terms = append(terms, t)
 		}

@@ -61,20 +61,35 @@ func (k referenceKernel) bootstrap(plan *bootstrapPlan, r0, r1 int) ([]float64, 
 		}
 		prev := linear.SSR
 		var fixed []float64
-		for j := 1; j <= plan.stage; j++ {
+		// search returns the best candidate given fixed and its SSR.
+		search := func(fixed []float64, j int) (float64, float64, error) {
 			ssr, err := k.profile(y, fixed, p.grid.admissible(fixed, plan.trim))
 			if err != nil {
-				return nil, fmt.Errorf("replication %d: %w", r, err)
+				return 0, 0, fmt.Errorf("replication %d: %w", r, err)
 			}
 			best, ok := argmin(ssr)
 			if !ok {
-				return nil, fmt.Errorf("%w: stage %d replication %d: no identified candidate for threshold %d", ErrData, plan.stage, r, j)
+				return 0, 0, fmt.Errorf("%w: stage %d replication %d: no identified candidate for threshold %d", ErrData, plan.stage, r, j)
+			}
+			return p.grid.values[best], ssr[best], nil
+		}
+		for j := 1; j <= plan.stage; j++ {
+			g, ssr, err := search(fixed, j)
+			if err != nil {
+				return nil, err
 			}
 			if j == plan.stage {
-				out = append(out, fStat(prev, ssr[best], p.sigmaDF))
+				out = append(out, fStat(prev, ssr, p.sigmaDF))
 			}
-			prev = ssr[best]
-			fixed = append(fixed, p.grid.values[best])
+			prev = ssr
+			fixed = append(fixed, g)
+			if j == 2 && plan.refine {
+				// The refinement of the point estimates (docs/threshold-model.md
+				// §7.1): re-search the first threshold given the second.
+				if fixed[0], prev, err = search(fixed[1:], 1); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return out, nil

@@ -12,10 +12,12 @@ import (
 // rows. Regressors, threshold variable and grid stay fixed (Hansen 1999,
 // §4.1).
 type bootstrapPlan struct {
-	stage  int     // k, 1-based
-	trim   float64 // the stage's trim, for exclusion windows
-	seed   uint64
-	kind   BootstrapKind
+	stage int     // k, 1-based
+	trim  float64 // the stage's trim, for exclusion windows
+	seed  uint64
+	kind  BootstrapKind
+	// refine repeats the stage-2 refinement in each replication (stage >= 3).
+	refine bool
 	fitted []float64
 	resid  []float64
 }
@@ -61,7 +63,7 @@ func (p *Problem) newPlan(s BootstrapSetup) (*bootstrapPlan, error) {
 		fitted[r] = p.yT[r] - null.Resid[r]
 	}
 	return &bootstrapPlan{stage: s.Stage, trim: p.spec.Trim[s.Stage-1], seed: p.spec.Seed, kind: p.spec.Bootstrap,
-		fitted: fitted, resid: resid}, nil
+		refine: p.spec.BootstrapRefine && s.Stage >= 3, fitted: fitted, resid: resid}, nil
 }
 
 // perturbation says how replication rep builds y*: unit i receives the

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/thresher/thresher/estimators/panel"
 )
 
 // Result is the complete output of a threshold model. Its JSON encoding is
@@ -25,7 +27,23 @@ type Result struct {
 	Covariance *Covariance `json:"covariance"`
 	// Warnings about the specification, e.g. a lagged dependent variable.
 	Warnings []string `json:"warnings,omitempty"`
-	Model    Model    `json:"model"`
+	// Notes about the data: R's row names skipped, a panel unbalanced by
+	// dropping observations with missing values.
+	Notes []string `json:"notes,omitempty"`
+	// Dropped counts the observations dropped for missing values.
+	Dropped *Dropped `json:"dropped,omitempty"`
+	// Heteroskedasticity tests the final model's residuals when the
+	// inference assumes homoskedastic errors (vce conventional).
+	Heteroskedasticity *HeteroskedasticityTest `json:"heteroskedasticity,omitempty"`
+	Model              Model                   `json:"model"`
+}
+
+// Dropped reports the observations dropped because a cell they need is
+// missing (listwise deletion): in all, and per column (an observation
+// missing several columns counts for each).
+type Dropped struct {
+	Rows     int                  `json:"rows"`
+	ByColumn []panel.MissingCount `json:"by_column"`
 }
 
 // Model records the specification a result answers.
@@ -43,6 +61,11 @@ type Model struct {
 	Residuals  string    `json:"residuals"`
 	Bootstrap  string    `json:"bootstrap"`
 	Given      []float64 `json:"given,omitempty"`
+	// VCE is robust or cluster under robust inference (omitted for the
+	// default, conventional).
+	VCE string `json:"vce,omitempty"`
+	// BootstrapRefine says that replications repeat the refinement.
+	BootstrapRefine bool `json:"bootstrap_refine,omitempty"`
 }
 
 // StageResult reports stage k: the model with k thresholds, its test
@@ -64,6 +87,11 @@ type StageResult struct {
 	RegimeObs []int `json:"regime_obs"`
 	// Coefficients of the model with this stage's k thresholds.
 	Coefficients []Coefficient `json:"coefficients"`
+	// Header holds xtreg, fe's header statistics of this stage's model.
+	Header *FEHeader `json:"header"`
+	// EqualSlopes tests, per regime-dependent regressor, that its slopes
+	// are equal across this stage's regimes.
+	EqualSlopes []EqualSlopesTest `json:"equal_slopes"`
 }
 
 // Assemble combines point estimates and bootstrap statistics (stats[k-1]
@@ -89,11 +117,17 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 		Balanced:     p.balanced,
 		DroppedUnits: p.droppedUnits,
 		Warnings:     p.warnings,
+		Notes:        p.notes,
+		Dropped:      p.dropped,
 		Seed:         s.Seed,
 		LinearRSS:    est.LinearRSS,
 		Model: Model{Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thresholds: s.Thresholds,
 			Grid: s.Grid.String(), Candidates: len(p.grid.values), Trim: s.Trim, Reps: s.Reps,
-			Level: s.Level, Residuals: s.Residuals.String(), Bootstrap: s.Bootstrap.String(), Given: p.given},
+			Level: s.Level, Residuals: s.Residuals.String(), Bootstrap: s.Bootstrap.String(), Given: p.given,
+			BootstrapRefine: s.BootstrapRefine},
+	}
+	if s.VCE != Conventional {
+		res.Model.VCE = s.VCE.String()
 	}
 	crit := LRCritical(s.Level)
 	tss := dot(p.yT, p.yT)
@@ -104,8 +138,15 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 		for reg := 0; reg <= len(sr.Thresholds); reg++ {
 			sr.Regimes = append(sr.Regimes, p.regimeLabel(sr.Thresholds, reg))
 		}
-		for _, c := range st.Curves {
-			sr.Intervals = append(sr.Intervals, c.interval(crit))
+		if s.VCE == Conventional {
+			for _, c := range st.Curves {
+				sr.Intervals = append(sr.Intervals, c.interval(crit))
+			}
+		} else {
+			var err error
+			if sr.Intervals, err = p.robustIntervals(st.Curves, st.Thresholds, crit); err != nil {
+				return nil, fmt.Errorf("stage %d: %w", k+1, err)
+			}
 		}
 		if b := s.Reps[k]; b > 0 && withBootstrap {
 			if k >= len(stats) || len(stats[k]) != b {
@@ -123,10 +164,23 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 			return nil, fmt.Errorf("stage %d: %w", k+1, err)
 		}
 		sr.Coefficients = coefs
+		if sr.Header, err = p.feHeader(sr.Thresholds, coefs); err != nil {
+			return nil, fmt.Errorf("stage %d: %w", k+1, err)
+		}
+		if sr.EqualSlopes, err = p.equalSlopes(len(sr.Thresholds), coefs, cov); err != nil {
+			return nil, fmt.Errorf("stage %d: %w", k+1, err)
+		}
 		res.Covariance = cov
 		res.Stages = append(res.Stages, sr)
 	}
-	res.Coefficients = res.Stages[len(res.Stages)-1].Coefficients
+	last := res.Stages[len(res.Stages)-1]
+	res.Coefficients = last.Coefficients
+	if s.VCE == Conventional {
+		var err error
+		if res.Heteroskedasticity, err = p.heteroskedasticity(last.Thresholds); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

@@ -1,11 +1,16 @@
 package threshold
 
 import (
+	"bytes"
+	"errors"
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/thresher/thresher/estimators/panel"
 )
 
 // TestPostEstimation checks, at given thresholds in both conventions, that
@@ -136,5 +141,73 @@ func TestLaggedDepvarWarning(t *testing.T) {
 		if !slices.Equal(res.Warnings, c.want) {
 			t.Errorf("indep %v rx %v: warnings %q, want %q", c.indep, c.rx, res.Warnings, c.want)
 		}
+	}
+}
+
+// TestMissingDropped checks listwise deletion end to end: the observations
+// with a missing value are dropped and counted per column in the JSON and
+// the text, the balanced panel they leave unbalanced is estimated with the
+// wild bootstrap and the report says so, and R's row names are skipped
+// with a note.
+func TestMissingDropped(t *testing.T) {
+	rows := smallPanel()
+	rows[3] = "1,3,NA,1,1,1,0.5" // y of unit 1, period 3
+	rows[8] = "2,3,2,.,2,1,0.5"  // z of unit 2, period 3
+	for i := range rows {
+		name := strconv.Itoa(i)
+		if i == 0 {
+			name = `""`
+		}
+		rows[i] = name + "," + rows[i]
+	}
+	tab, err := panel.ReadCSV(strings.NewReader(strings.Join(rows, "\n") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := validSpec()
+	spec.Reps = []int{2}
+	p, err := Prepare(tab, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Estimate(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Dropped{Rows: 2, ByColumn: []panel.MissingCount{{Column: "y", Rows: 1}, {Column: "z", Rows: 1}}}
+	if !reflect.DeepEqual(res.Dropped, want) || res.NObsUsed != 18 || res.Balanced || res.Model.Bootstrap != WildRademacher.String() {
+		t.Errorf("dropped %+v, %d observations, balanced %v, bootstrap %s", res.Dropped, res.NObsUsed, res.Balanced, res.Model.Bootstrap)
+	}
+	notes := []string{"the unnamed first column (R's row names 1..N) is ignored",
+		"the panel is unbalanced after dropping 2 observations with missing values, so it is estimated as unbalanced: the bootstrap is the wild bootstrap"}
+	if !slices.Equal(res.Notes, notes) {
+		t.Errorf("notes %q, want %q", res.Notes, notes)
+	}
+	var text bytes.Buffer
+	if err := res.WriteText(&text, Conventional); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"Dropped 2 observations with missing values (listwise; by column: y 1, z 1)\n", "Note: " + notes[0] + "\n", "Note: " + notes[1] + "\n"} {
+		if !strings.Contains(text.String(), line) {
+			t.Errorf("the text lacks %q:\n%s", line, text.String())
+		}
+	}
+	js, err := res.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(js, []byte(`"dropped":{"rows":2,"by_column":[{"column":"y","rows":1},{"column":"z","rows":1}]}`)) {
+		t.Errorf("the JSON lacks the dropped observations: %s", js)
+	}
+	// The residual bootstrap needs the balanced panel the drops undid.
+	spec.Bootstrap = ResidualBootstrap
+	if _, err := Prepare(tab, spec); !errors.Is(err, panel.ErrUnbalanced) ||
+		!strings.Contains(err.Error(), "needs a balanced panel, after dropping 2 observations with missing values; use the wild bootstrap") {
+		t.Errorf("residual bootstrap: %v", err)
+	}
+	// --missing error refuses the first.
+	spec.MissingError = true
+	if _, err := Prepare(tab, spec); !errors.Is(err, panel.ErrMissingValue) || !strings.Contains(err.Error(), `column "y", line 4`) {
+		t.Errorf("missing error: %v", err)
 	}
 }

@@ -104,6 +104,17 @@ type Spec struct {
 	// KeepDraws adds every stage's bootstrap statistics F* to the result
 	// (to plot their distribution).
 	KeepDraws bool
+	// MissingError makes a missing value in a used column an error;
+	// otherwise its observation is dropped (listwise, Stata's rule).
+	MissingError bool
+	// VCE selects the errors of the inference: Conventional keeps Hansen's
+	// tests and confidence sets; Robust and Cluster test with the wild
+	// cluster bootstrap and scale the LR sets by eta^2 (Hansen 2000;
+	// docs/threshold-model.md §11).
+	VCE VCE
+	// BootstrapRefine repeats the stage-2 refinement in every bootstrap
+	// replication of stages 3 and later (docs/threshold-model.md §7.2).
+	BootstrapRefine bool
 }
 
 // Limits that keep a single request from exhausting memory: replications
@@ -226,6 +237,25 @@ func (s *Spec) checkOptions() error {
 		if math.IsNaN(g) || math.IsInf(g, 0) {
 			return fmt.Errorf("%w: given threshold %v is not finite", ErrSpec, g)
 		}
+	}
+	return s.checkRobust()
+}
+
+// checkRobust checks the options of robust inference and of the refined
+// bootstrap against the others.
+func (s *Spec) checkRobust() error {
+	if s.VCE != Conventional && s.Bootstrap == ResidualBootstrap {
+		return fmt.Errorf("%w: vce %s tests with the wild cluster bootstrap, which keeps each unit's residuals with its regressors; "+
+			"the residual bootstrap moves them to other units: drop bootstrap residual or use vce conventional", ErrSpec, s.VCE)
+	}
+	if !s.BootstrapRefine {
+		return nil
+	}
+	if s.Thresholds < 3 {
+		return fmt.Errorf("%w: bootstrap refine changes only the tests of stages 3 and later; it needs at least 3 thresholds, not %d", ErrSpec, s.Thresholds)
+	}
+	if s.Given != nil {
+		return fmt.Errorf("%w: bootstrap refine repeats the refinement of searched thresholds; with given thresholds nothing is refined", ErrSpec)
 	}
 	return nil
 }

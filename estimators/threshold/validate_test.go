@@ -41,6 +41,7 @@ func TestValidationErrors(t *testing.T) {
 	row := func(i int, line string) string {
 		return edit(func(r []string) []string { r[i] = line; return r })
 	}
+	refuseMissing := func(s *Spec) { s.MissingError = true }
 	cases := []struct {
 		name string
 		csv  string
@@ -58,16 +59,16 @@ func TestValidationErrors(t *testing.T) {
 		{"not UTF-8", row(3, "1,3,\xff,1,1,1,0.5"), nil, panel.ErrFormat, []string{"not valid UTF-8"}},
 		{"ragged row", row(3, "1,3,2"), nil, panel.ErrFormat, []string{"wrong number of fields"}},
 		// Cells.
-		{"missing value", row(3, "1,3,,1,1,1,0.5"), nil,
+		{"missing value", row(3, "1,3,,1,1,1,0.5"), refuseMissing,
 			panel.ErrMissingValue, []string{`column "y", line 4`, "missing value"}},
-		{"NA value", row(3, "1,3,NA,1,1,1,0.5"), nil, panel.ErrMissingValue, []string{`column "y", line 4`}},
-		{"NaN value", row(3, "1,3,NaN,1,1,1,0.5"), nil, panel.ErrMissingValue, []string{`column "y", line 4`}},
+		{"NA value", row(3, "1,3,NA,1,1,1,0.5"), refuseMissing, panel.ErrMissingValue, []string{`column "y", line 4`}},
+		{"NaN value", row(3, "1,3,NaN,1,1,1,0.5"), refuseMissing, panel.ErrMissingValue, []string{`column "y", line 4`}},
 		{"infinite value", row(5, "1,5,2,Inf,1,1,0.5"), nil, panel.ErrNotNumeric, []string{`column "z", line 6`, `"Inf"`}},
 		{"huge number", row(5, "1,5,2,1e999,1,1,0.5"), nil, panel.ErrNotNumeric, []string{`column "z", line 6`, `"1e999"`}},
 		{"non-numeric", row(5, "1,5,2,abc,1,1,0.5"), nil, panel.ErrNotNumeric, []string{`column "z", line 6`, `"abc"`}},
 		{"non-integer period", row(2, "1,2.5,2,1,1,1,0.5"), nil, panel.ErrBadPeriod, []string{`time column "t", line 3`}},
-		{"missing period", row(2, "1,,2,1,1,1,0.5"), nil, panel.ErrMissingValue, []string{`time column "t", line 3`}},
-		{"missing unit", row(2, ",2,2,1,1,1,0.5"), nil, panel.ErrMissingValue, []string{`unit column "id", line 3`}},
+		{"missing period", row(2, "1,,2,1,1,1,0.5"), refuseMissing, panel.ErrMissingValue, []string{`time column "t", line 3`}},
+		{"missing unit", row(2, ",2,2,1,1,1,0.5"), refuseMissing, panel.ErrMissingValue, []string{`unit column "id", line 3`}},
 		{"duplicate observation", edit(func(r []string) []string { r[2] = strings.Replace(r[2], "1,2,", "1,1,", 1); return r }), nil,
 			panel.ErrDuplicate, []string{`unit "1", period 1 appears on lines 2 and 3`}},
 		{"division by zero", edit(same), func(s *Spec) { s.Indep = []string{"z/(0*x)"} },
@@ -76,6 +77,16 @@ func TestValidationErrors(t *testing.T) {
 		{"unknown column", edit(same), func(s *Spec) { s.Indep = []string{"zz"} },
 			panel.ErrUnknownColumn, []string{`unknown column "zz"`, "the file has: id, t, y, z, c, x, q"}},
 		{"unknown unit column", edit(same), func(s *Spec) { s.ID = "firm" }, panel.ErrUnknownColumn, []string{`unknown column "firm"`}},
+		{"factor variable as rx", edit(same), func(s *Spec) { s.Rx = []string{"i.t"} },
+			panel.ErrSyntax, []string{`rx: invalid term "i.t": a factor variable is a regime-independent regressor (--indep) only`}},
+		{"factor variable as qx", edit(same), func(s *Spec) { s.Qx = "ib2.t" },
+			panel.ErrSyntax, []string{`qx: invalid term "ib2.t": a factor variable is a regime-independent regressor (--indep) only`}},
+		{"absent base level", edit(same), func(s *Spec) { s.Indep = []string{"ib1999.t"} },
+			panel.ErrTooFewRows, []string{`the base level 1999 of "ib1999.t" does not occur in the estimation sample (its levels are 1, 2, 3`}},
+		{"ln of a negative value", edit(same), func(s *Spec) { s.Indep = []string{"ln(x)"} },
+			panel.ErrNotFinite, []string{`"ln(x)" is NaN (ln and log need a positive argument, sqrt a non-negative one) at line 2 (unit "1", period 1)`}},
+		{"sqrt of a negative value", edit(same), func(s *Spec) { s.Indep = []string{"z", "sqrt(L.x)"} },
+			panel.ErrNotFinite, []string{`"sqrt(L.x)" is NaN (ln and log need a positive argument, sqrt a non-negative one) at line 3 (unit "1", period 2)`}},
 		{"bad term", edit(same), func(s *Spec) { s.Rx = []string{"L.x^"} },
 			panel.ErrSyntax, []string{"rx:", `"L.x^"`, "exponent"}},
 		{"lag longer than the panel", edit(same), func(s *Spec) { s.Qx = "L9.q" },

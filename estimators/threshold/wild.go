@@ -13,7 +13,8 @@ type BootstrapKind int
 
 const (
 	// AutoBootstrap is ResidualBootstrap on balanced panels and
-	// WildRademacher on unbalanced ones.
+	// WildRademacher on unbalanced ones and under robust inference
+	// (Spec.VCE robust or cluster).
 	AutoBootstrap BootstrapKind = iota
 	// ResidualBootstrap redraws whole units' residual blocks with
 	// replacement (Hansen 1999, §4.1). It needs a balanced panel: every unit

@@ -4,9 +4,9 @@ package threshold
 // specification on a data set of rows observations, in work units: one unit
 // is one observation or one candidate threshold visited in one pass over the
 // data. Every stage makes one pass for its point estimate (stage 2 one more
-// for the refinement) and one per bootstrap replication; the reference
-// algorithm, one regression per candidate, visits every observation at every
-// candidate. The candidates are taken as min(grid points, rows), an upper
+// for the refinement) and one per bootstrap replication (two in stages 3
+// and later with BootstrapRefine); the reference algorithm, one regression
+// per candidate, visits every observation at every candidate. The candidates are taken as min(grid points, rows), an upper
 // bound of the distinct values inside the trim, so the estimate bounds the
 // work from above. The specification is normalised first; an invalid one is
 // an error.
@@ -24,8 +24,11 @@ func (s Spec) Work(rows int, alg Algorithm) (float64, error) {
 		perPass = n * candidates
 	}
 	var passes float64
-	for _, b := range s.Reps {
+	for k, b := range s.Reps {
 		passes += 1 + float64(b)
+		if s.BootstrapRefine && k >= 2 {
+			passes += float64(b) // each replication's refinement
+		}
 	}
 	if s.Thresholds >= 2 && s.Given == nil {
 		passes++ // the refinement of stage 2

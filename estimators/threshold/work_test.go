@@ -25,6 +25,7 @@ func TestWork(t *testing.T) {
 		{"given thresholds are not refined", func(s *Spec) { s.Given = []float64{1, 2, 3} }, 100, Fast, 903 * 200},
 		{"no bootstrap, one stage", func(s *Spec) { s.Thresholds = 1; s.Reps = []int{0} }, 100, Fast, 200},
 		{"replications per stage", func(s *Spec) { s.Reps = []int{10, 20, 0} }, 100, Fast, (3 + 30 + 1) * 200},
+		{"refined bootstrap", func(s *Spec) { s.Reps = []int{10, 20, 40}; s.BootstrapRefine = true }, 100, Fast, (3 + 70 + 40 + 1) * 200},
 		{"the largest job", func(s *Spec) {
 			s.Thresholds = 64
 			s.Grid.Points = MaxGridPoints

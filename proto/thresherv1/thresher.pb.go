@@ -1,7 +1,8 @@
 // The contracts of a thresher cluster.
 //
 //   Jobs      served by every coordinator, called by clients: upload a
-//             dataset, submit a job, watch it to its result, cancel it.
+//             dataset, submit a job, watch it to its result, cancel it;
+//             list, read and delete jobs.
 //   Worker    served by every worker, called by the leading coordinator: one
 //             bidirectional stream carries task assignments and results.
 
@@ -304,10 +305,13 @@ type SubmitRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Chosen by the client (e.g. random) so that a retried Submit is
 	// recognised.
-	JobId         string   `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Spec          *JobSpec `protobuf:"bytes,2,opt,name=spec,proto3" json:"spec,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	JobId string   `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Spec  *JobSpec `protobuf:"bytes,2,opt,name=spec,proto3" json:"spec,omitempty"`
+	// RetentionSeconds keeps the finished job this long before it is
+	// deleted; 0 takes the coordinator's --retention.
+	RetentionSeconds int64 `protobuf:"varint,3,opt,name=retention_seconds,json=retentionSeconds,proto3" json:"retention_seconds,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SubmitRequest) Reset() {
@@ -352,6 +356,13 @@ func (x *SubmitRequest) GetSpec() *JobSpec {
 		return x.Spec
 	}
 	return nil
+}
+
+func (x *SubmitRequest) GetRetentionSeconds() int64 {
+	if x != nil {
+		return x.RetentionSeconds
+	}
+	return 0
 }
 
 type SubmitResponse struct {
@@ -532,8 +543,14 @@ type JobEvent struct {
 	Workers  int32            `protobuf:"varint,5,opt,name=workers,proto3" json:"workers,omitempty"`
 	// Results holds, when the job succeeded, one JSON document per
 	// specification, in order.
-	Results       [][]byte `protobuf:"bytes,6,rep,name=results,proto3" json:"results,omitempty"`
-	Error         string   `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	Results [][]byte `protobuf:"bytes,6,rep,name=results,proto3" json:"results,omitempty"`
+	Error   string   `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	// FinishedUnixMs is when the job reached a final state (milliseconds
+	// since 1970), 0 before.
+	FinishedUnixMs int64 `protobuf:"varint,8,opt,name=finished_unix_ms,json=finishedUnixMs,proto3" json:"finished_unix_ms,omitempty"`
+	// ResultBytes is the size of the results (JSON, uncompressed), set when
+	// the job succeeded.
+	ResultBytes   int64 `protobuf:"varint,9,opt,name=result_bytes,json=resultBytes,proto3" json:"result_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -617,6 +634,92 @@ func (x *JobEvent) GetError() string {
 	return ""
 }
 
+func (x *JobEvent) GetFinishedUnixMs() int64 {
+	if x != nil {
+		return x.FinishedUnixMs
+	}
+	return 0
+}
+
+func (x *JobEvent) GetResultBytes() int64 {
+	if x != nil {
+		return x.ResultBytes
+	}
+	return 0
+}
+
+// JobMeta is what the coordinator records about a job besides its
+// specification: who submitted it, when, and how long it is kept.
+type JobMeta struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Owner is the name of the submitting token ("" without tokens).
+	Owner            string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	SubmittedUnixMs  int64  `protobuf:"varint,2,opt,name=submitted_unix_ms,json=submittedUnixMs,proto3" json:"submitted_unix_ms,omitempty"`
+	RetentionSeconds int64  `protobuf:"varint,3,opt,name=retention_seconds,json=retentionSeconds,proto3" json:"retention_seconds,omitempty"`
+	// Kinds are the kinds of the job's specifications, in order.
+	Kinds         []string `protobuf:"bytes,4,rep,name=kinds,proto3" json:"kinds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JobMeta) Reset() {
+	*x = JobMeta{}
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JobMeta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JobMeta) ProtoMessage() {}
+
+func (x *JobMeta) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JobMeta.ProtoReflect.Descriptor instead.
+func (*JobMeta) Descriptor() ([]byte, []int) {
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *JobMeta) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *JobMeta) GetSubmittedUnixMs() int64 {
+	if x != nil {
+		return x.SubmittedUnixMs
+	}
+	return 0
+}
+
+func (x *JobMeta) GetRetentionSeconds() int64 {
+	if x != nil {
+		return x.RetentionSeconds
+	}
+	return 0
+}
+
+func (x *JobMeta) GetKinds() []string {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
+}
+
 type CancelRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -626,7 +729,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[9]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +741,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[9]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +754,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{9}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CancelRequest) GetJobId() string {
@@ -669,7 +772,7 @@ type CancelResponse struct {
 
 func (x *CancelResponse) Reset() {
 	*x = CancelResponse{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[10]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +784,7 @@ func (x *CancelResponse) String() string {
 func (*CancelResponse) ProtoMessage() {}
 
 func (x *CancelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[10]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +797,355 @@ func (x *CancelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
 func (*CancelResponse) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{10}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{11}
+}
+
+type ListRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRequest) Reset() {
+	*x = ListRequest{}
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRequest) ProtoMessage() {}
+
+func (x *ListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
+func (*ListRequest) Descriptor() ([]byte, []int) {
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{12}
+}
+
+type ListResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Jobs          []*JobInfo             `protobuf:"bytes,1,rep,name=jobs,proto3" json:"jobs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListResponse) Reset() {
+	*x = ListResponse{}
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListResponse) ProtoMessage() {}
+
+func (x *ListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
+func (*ListResponse) Descriptor() ([]byte, []int) {
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListResponse) GetJobs() []*JobInfo {
+	if x != nil {
+		return x.Jobs
+	}
+	return nil
+}
+
+type GetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRequest) Reset() {
+	*x = GetRequest{}
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRequest) ProtoMessage() {}
+
+func (x *GetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRequest.ProtoReflect.Descriptor instead.
+func (*GetRequest) Descriptor() ([]byte, []int) {
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetRequest) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
+// JobInfo describes a job: its state as in JobEvent, what it runs, who
+// submitted it, and (from Get, when it succeeded) its results.
+type JobInfo struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	JobId    string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	State    JobState               `protobuf:"varint,2,opt,name=state,proto3,enum=thresher.v1.JobState" json:"state,omitempty"`
+	Message  string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	Progress []*StageProgress       `protobuf:"bytes,4,rep,name=progress,proto3" json:"progress,omitempty"`
+	Error    string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	// Specs are the job's specifications, without their model encoding.
+	Specs            []*Specification `protobuf:"bytes,6,rep,name=specs,proto3" json:"specs,omitempty"`
+	Owner            string           `protobuf:"bytes,7,opt,name=owner,proto3" json:"owner,omitempty"`
+	SubmittedUnixMs  int64            `protobuf:"varint,8,opt,name=submitted_unix_ms,json=submittedUnixMs,proto3" json:"submitted_unix_ms,omitempty"`
+	FinishedUnixMs   int64            `protobuf:"varint,9,opt,name=finished_unix_ms,json=finishedUnixMs,proto3" json:"finished_unix_ms,omitempty"`
+	RetentionSeconds int64            `protobuf:"varint,10,opt,name=retention_seconds,json=retentionSeconds,proto3" json:"retention_seconds,omitempty"`
+	// ResultBytes is the size of the stored results (JSON, uncompressed).
+	ResultBytes   int64    `protobuf:"varint,11,opt,name=result_bytes,json=resultBytes,proto3" json:"result_bytes,omitempty"`
+	DatasetSha256 string   `protobuf:"bytes,12,opt,name=dataset_sha256,json=datasetSha256,proto3" json:"dataset_sha256,omitempty"`
+	Results       [][]byte `protobuf:"bytes,13,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JobInfo) Reset() {
+	*x = JobInfo{}
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JobInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JobInfo) ProtoMessage() {}
+
+func (x *JobInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JobInfo.ProtoReflect.Descriptor instead.
+func (*JobInfo) Descriptor() ([]byte, []int) {
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *JobInfo) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
+func (x *JobInfo) GetState() JobState {
+	if x != nil {
+		return x.State
+	}
+	return JobState_JOB_STATE_UNSPECIFIED
+}
+
+func (x *JobInfo) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *JobInfo) GetProgress() []*StageProgress {
+	if x != nil {
+		return x.Progress
+	}
+	return nil
+}
+
+func (x *JobInfo) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *JobInfo) GetSpecs() []*Specification {
+	if x != nil {
+		return x.Specs
+	}
+	return nil
+}
+
+func (x *JobInfo) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *JobInfo) GetSubmittedUnixMs() int64 {
+	if x != nil {
+		return x.SubmittedUnixMs
+	}
+	return 0
+}
+
+func (x *JobInfo) GetFinishedUnixMs() int64 {
+	if x != nil {
+		return x.FinishedUnixMs
+	}
+	return 0
+}
+
+func (x *JobInfo) GetRetentionSeconds() int64 {
+	if x != nil {
+		return x.RetentionSeconds
+	}
+	return 0
+}
+
+func (x *JobInfo) GetResultBytes() int64 {
+	if x != nil {
+		return x.ResultBytes
+	}
+	return 0
+}
+
+func (x *JobInfo) GetDatasetSha256() string {
+	if x != nil {
+		return x.DatasetSha256
+	}
+	return ""
+}
+
+func (x *JobInfo) GetResults() [][]byte {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+type DeleteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRequest) Reset() {
+	*x = DeleteRequest{}
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRequest) ProtoMessage() {}
+
+func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
+func (*DeleteRequest) Descriptor() ([]byte, []int) {
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DeleteRequest) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
+type DeleteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteResponse) Reset() {
+	*x = DeleteResponse{}
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteResponse) ProtoMessage() {}
+
+func (x *DeleteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteResponse.ProtoReflect.Descriptor instead.
+func (*DeleteResponse) Descriptor() ([]byte, []int) {
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{17}
 }
 
 type Assignment struct {
@@ -710,7 +1161,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[11]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -722,7 +1173,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[11]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -735,7 +1186,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{11}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Assignment) GetKind() isAssignment_Kind {
@@ -788,7 +1239,7 @@ type CancelTask struct {
 
 func (x *CancelTask) Reset() {
 	*x = CancelTask{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[12]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -800,7 +1251,7 @@ func (x *CancelTask) String() string {
 func (*CancelTask) ProtoMessage() {}
 
 func (x *CancelTask) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[12]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -813,7 +1264,7 @@ func (x *CancelTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTask.ProtoReflect.Descriptor instead.
 func (*CancelTask) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{12}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CancelTask) GetTaskId() string {
@@ -850,7 +1301,7 @@ type Task struct {
 
 func (x *Task) Reset() {
 	*x = Task{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[13]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -862,7 +1313,7 @@ func (x *Task) String() string {
 func (*Task) ProtoMessage() {}
 
 func (x *Task) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[13]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -875,7 +1326,7 @@ func (x *Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Task.ProtoReflect.Descriptor instead.
 func (*Task) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{13}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Task) GetTaskId() string {
@@ -954,7 +1405,7 @@ type Report struct {
 
 func (x *Report) Reset() {
 	*x = Report{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[14]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -966,7 +1417,7 @@ func (x *Report) String() string {
 func (*Report) ProtoMessage() {}
 
 func (x *Report) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[14]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -979,7 +1430,7 @@ func (x *Report) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Report.ProtoReflect.Descriptor instead.
 func (*Report) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{14}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Report) GetKind() isReport_Kind {
@@ -1038,7 +1489,7 @@ type TaskResult struct {
 
 func (x *TaskResult) Reset() {
 	*x = TaskResult{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[15]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1050,7 +1501,7 @@ func (x *TaskResult) String() string {
 func (*TaskResult) ProtoMessage() {}
 
 func (x *TaskResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[15]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1063,7 +1514,7 @@ func (x *TaskResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskResult.ProtoReflect.Descriptor instead.
 func (*TaskResult) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{15}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TaskResult) GetTaskId() string {
@@ -1111,7 +1562,7 @@ type WorkerStatus struct {
 
 func (x *WorkerStatus) Reset() {
 	*x = WorkerStatus{}
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[16]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1123,7 +1574,7 @@ func (x *WorkerStatus) String() string {
 func (*WorkerStatus) ProtoMessage() {}
 
 func (x *WorkerStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_thresherv1_thresher_proto_msgTypes[16]
+	mi := &file_proto_thresherv1_thresher_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1136,7 +1587,7 @@ func (x *WorkerStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerStatus.ProtoReflect.Descriptor instead.
 func (*WorkerStatus) Descriptor() ([]byte, []int) {
-	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{16}
+	return file_proto_thresherv1_thresher_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WorkerStatus) GetDraining() bool {
@@ -1163,10 +1614,11 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\n" +
 	"DatasetRef\x12\x16\n" +
 	"\x06sha256\x18\x01 \x01(\tR\x06sha256\x12\x12\n" +
-	"\x04size\x18\x02 \x01(\x03R\x04size\"P\n" +
+	"\x04size\x18\x02 \x01(\x03R\x04size\"}\n" +
 	"\rSubmitRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12(\n" +
-	"\x04spec\x18\x02 \x01(\v2\x14.thresher.v1.JobSpecR\x04spec\"'\n" +
+	"\x04spec\x18\x02 \x01(\v2\x14.thresher.v1.JobSpecR\x04spec\x12+\n" +
+	"\x11retention_seconds\x18\x03 \x01(\x03R\x10retentionSeconds\"'\n" +
 	"\x0eSubmitResponse\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"%\n" +
 	"\fWatchRequest\x12\x15\n" +
@@ -1176,7 +1628,7 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\x05stage\x18\x02 \x01(\x05R\x05stage\x12\x14\n" +
 	"\x05phase\x18\x03 \x01(\tR\x05phase\x12\x12\n" +
 	"\x04done\x18\x04 \x01(\x03R\x04done\x12\x14\n" +
-	"\x05total\x18\x05 \x01(\x03R\x05total\"\xea\x01\n" +
+	"\x05total\x18\x05 \x01(\x03R\x05total\"\xb7\x02\n" +
 	"\bJobEvent\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12+\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x15.thresher.v1.JobStateR\x05state\x12\x18\n" +
@@ -1184,10 +1636,41 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\bprogress\x18\x04 \x03(\v2\x1a.thresher.v1.StageProgressR\bprogress\x12\x18\n" +
 	"\aworkers\x18\x05 \x01(\x05R\aworkers\x12\x18\n" +
 	"\aresults\x18\x06 \x03(\fR\aresults\x12\x14\n" +
-	"\x05error\x18\a \x01(\tR\x05error\"&\n" +
+	"\x05error\x18\a \x01(\tR\x05error\x12(\n" +
+	"\x10finished_unix_ms\x18\b \x01(\x03R\x0efinishedUnixMs\x12!\n" +
+	"\fresult_bytes\x18\t \x01(\x03R\vresultBytes\"\x8e\x01\n" +
+	"\aJobMeta\x12\x14\n" +
+	"\x05owner\x18\x01 \x01(\tR\x05owner\x12*\n" +
+	"\x11submitted_unix_ms\x18\x02 \x01(\x03R\x0fsubmittedUnixMs\x12+\n" +
+	"\x11retention_seconds\x18\x03 \x01(\x03R\x10retentionSeconds\x12\x14\n" +
+	"\x05kinds\x18\x04 \x03(\tR\x05kinds\"&\n" +
 	"\rCancelRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"\x10\n" +
-	"\x0eCancelResponse\"p\n" +
+	"\x0eCancelResponse\"\r\n" +
+	"\vListRequest\"8\n" +
+	"\fListResponse\x12(\n" +
+	"\x04jobs\x18\x01 \x03(\v2\x14.thresher.v1.JobInfoR\x04jobs\"#\n" +
+	"\n" +
+	"GetRequest\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"\xe4\x03\n" +
+	"\aJobInfo\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12+\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x15.thresher.v1.JobStateR\x05state\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x126\n" +
+	"\bprogress\x18\x04 \x03(\v2\x1a.thresher.v1.StageProgressR\bprogress\x12\x14\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\x120\n" +
+	"\x05specs\x18\x06 \x03(\v2\x1a.thresher.v1.SpecificationR\x05specs\x12\x14\n" +
+	"\x05owner\x18\a \x01(\tR\x05owner\x12*\n" +
+	"\x11submitted_unix_ms\x18\b \x01(\x03R\x0fsubmittedUnixMs\x12(\n" +
+	"\x10finished_unix_ms\x18\t \x01(\x03R\x0efinishedUnixMs\x12+\n" +
+	"\x11retention_seconds\x18\n" +
+	" \x01(\x03R\x10retentionSeconds\x12!\n" +
+	"\fresult_bytes\x18\v \x01(\x03R\vresultBytes\x12%\n" +
+	"\x0edataset_sha256\x18\f \x01(\tR\rdatasetSha256\x12\x18\n" +
+	"\aresults\x18\r \x03(\fR\aresults\"&\n" +
+	"\rDeleteRequest\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"\x10\n" +
+	"\x0eDeleteResponse\"p\n" +
 	"\n" +
 	"Assignment\x12'\n" +
 	"\x04task\x18\x01 \x01(\v2\x11.thresher.v1.TaskH\x00R\x04task\x121\n" +
@@ -1225,12 +1708,15 @@ const file_proto_thresherv1_thresher_proto_rawDesc = "" +
 	"\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n" +
 	"\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n" +
 	"\x10JOB_STATE_FAILED\x10\x04\x12\x17\n" +
-	"\x13JOB_STATE_CANCELLED\x10\x052\x90\x02\n" +
+	"\x13JOB_STATE_CANCELLED\x10\x052\xc6\x03\n" +
 	"\x04Jobs\x12E\n" +
 	"\rUploadDataset\x12\x19.thresher.v1.DatasetChunk\x1a\x17.thresher.v1.DatasetRef(\x01\x12A\n" +
 	"\x06Submit\x12\x1a.thresher.v1.SubmitRequest\x1a\x1b.thresher.v1.SubmitResponse\x12;\n" +
 	"\x05Watch\x12\x19.thresher.v1.WatchRequest\x1a\x15.thresher.v1.JobEvent0\x01\x12A\n" +
-	"\x06Cancel\x12\x1a.thresher.v1.CancelRequest\x1a\x1b.thresher.v1.CancelResponse2B\n" +
+	"\x06Cancel\x12\x1a.thresher.v1.CancelRequest\x1a\x1b.thresher.v1.CancelResponse\x12;\n" +
+	"\x04List\x12\x18.thresher.v1.ListRequest\x1a\x19.thresher.v1.ListResponse\x124\n" +
+	"\x03Get\x12\x17.thresher.v1.GetRequest\x1a\x14.thresher.v1.JobInfo\x12A\n" +
+	"\x06Delete\x12\x1a.thresher.v1.DeleteRequest\x1a\x1b.thresher.v1.DeleteResponse2B\n" +
 	"\x06Worker\x128\n" +
 	"\x04Work\x12\x17.thresher.v1.Assignment\x1a\x13.thresher.v1.Report(\x010\x01B:Z8github.com/thresher/thresher/proto/thresherv1;thresherv1b\x06proto3"
 
@@ -1247,7 +1733,7 @@ func file_proto_thresherv1_thresher_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_thresherv1_thresher_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_thresherv1_thresher_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_proto_thresherv1_thresher_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_proto_thresherv1_thresher_proto_goTypes = []any{
 	(JobState)(0),          // 0: thresher.v1.JobState
 	(*Specification)(nil),  // 1: thresher.v1.Specification
@@ -1259,39 +1745,56 @@ var file_proto_thresherv1_thresher_proto_goTypes = []any{
 	(*WatchRequest)(nil),   // 7: thresher.v1.WatchRequest
 	(*StageProgress)(nil),  // 8: thresher.v1.StageProgress
 	(*JobEvent)(nil),       // 9: thresher.v1.JobEvent
-	(*CancelRequest)(nil),  // 10: thresher.v1.CancelRequest
-	(*CancelResponse)(nil), // 11: thresher.v1.CancelResponse
-	(*Assignment)(nil),     // 12: thresher.v1.Assignment
-	(*CancelTask)(nil),     // 13: thresher.v1.CancelTask
-	(*Task)(nil),           // 14: thresher.v1.Task
-	(*Report)(nil),         // 15: thresher.v1.Report
-	(*TaskResult)(nil),     // 16: thresher.v1.TaskResult
-	(*WorkerStatus)(nil),   // 17: thresher.v1.WorkerStatus
+	(*JobMeta)(nil),        // 10: thresher.v1.JobMeta
+	(*CancelRequest)(nil),  // 11: thresher.v1.CancelRequest
+	(*CancelResponse)(nil), // 12: thresher.v1.CancelResponse
+	(*ListRequest)(nil),    // 13: thresher.v1.ListRequest
+	(*ListResponse)(nil),   // 14: thresher.v1.ListResponse
+	(*GetRequest)(nil),     // 15: thresher.v1.GetRequest
+	(*JobInfo)(nil),        // 16: thresher.v1.JobInfo
+	(*DeleteRequest)(nil),  // 17: thresher.v1.DeleteRequest
+	(*DeleteResponse)(nil), // 18: thresher.v1.DeleteResponse
+	(*Assignment)(nil),     // 19: thresher.v1.Assignment
+	(*CancelTask)(nil),     // 20: thresher.v1.CancelTask
+	(*Task)(nil),           // 21: thresher.v1.Task
+	(*Report)(nil),         // 22: thresher.v1.Report
+	(*TaskResult)(nil),     // 23: thresher.v1.TaskResult
+	(*WorkerStatus)(nil),   // 24: thresher.v1.WorkerStatus
 }
 var file_proto_thresherv1_thresher_proto_depIdxs = []int32{
 	1,  // 0: thresher.v1.JobSpec.specs:type_name -> thresher.v1.Specification
 	2,  // 1: thresher.v1.SubmitRequest.spec:type_name -> thresher.v1.JobSpec
 	0,  // 2: thresher.v1.JobEvent.state:type_name -> thresher.v1.JobState
 	8,  // 3: thresher.v1.JobEvent.progress:type_name -> thresher.v1.StageProgress
-	14, // 4: thresher.v1.Assignment.task:type_name -> thresher.v1.Task
-	13, // 5: thresher.v1.Assignment.cancel:type_name -> thresher.v1.CancelTask
-	16, // 6: thresher.v1.Report.result:type_name -> thresher.v1.TaskResult
-	17, // 7: thresher.v1.Report.status:type_name -> thresher.v1.WorkerStatus
-	3,  // 8: thresher.v1.Jobs.UploadDataset:input_type -> thresher.v1.DatasetChunk
-	5,  // 9: thresher.v1.Jobs.Submit:input_type -> thresher.v1.SubmitRequest
-	7,  // 10: thresher.v1.Jobs.Watch:input_type -> thresher.v1.WatchRequest
-	10, // 11: thresher.v1.Jobs.Cancel:input_type -> thresher.v1.CancelRequest
-	12, // 12: thresher.v1.Worker.Work:input_type -> thresher.v1.Assignment
-	4,  // 13: thresher.v1.Jobs.UploadDataset:output_type -> thresher.v1.DatasetRef
-	6,  // 14: thresher.v1.Jobs.Submit:output_type -> thresher.v1.SubmitResponse
-	9,  // 15: thresher.v1.Jobs.Watch:output_type -> thresher.v1.JobEvent
-	11, // 16: thresher.v1.Jobs.Cancel:output_type -> thresher.v1.CancelResponse
-	15, // 17: thresher.v1.Worker.Work:output_type -> thresher.v1.Report
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	16, // 4: thresher.v1.ListResponse.jobs:type_name -> thresher.v1.JobInfo
+	0,  // 5: thresher.v1.JobInfo.state:type_name -> thresher.v1.JobState
+	8,  // 6: thresher.v1.JobInfo.progress:type_name -> thresher.v1.StageProgress
+	1,  // 7: thresher.v1.JobInfo.specs:type_name -> thresher.v1.Specification
+	21, // 8: thresher.v1.Assignment.task:type_name -> thresher.v1.Task
+	20, // 9: thresher.v1.Assignment.cancel:type_name -> thresher.v1.CancelTask
+	23, // 10: thresher.v1.Report.result:type_name -> thresher.v1.TaskResult
+	24, // 11: thresher.v1.Report.status:type_name -> thresher.v1.WorkerStatus
+	3,  // 12: thresher.v1.Jobs.UploadDataset:input_type -> thresher.v1.DatasetChunk
+	5,  // 13: thresher.v1.Jobs.Submit:input_type -> thresher.v1.SubmitRequest
+	7,  // 14: thresher.v1.Jobs.Watch:input_type -> thresher.v1.WatchRequest
+	11, // 15: thresher.v1.Jobs.Cancel:input_type -> thresher.v1.CancelRequest
+	13, // 16: thresher.v1.Jobs.List:input_type -> thresher.v1.ListRequest
+	15, // 17: thresher.v1.Jobs.Get:input_type -> thresher.v1.GetRequest
+	17, // 18: thresher.v1.Jobs.Delete:input_type -> thresher.v1.DeleteRequest
+	19, // 19: thresher.v1.Worker.Work:input_type -> thresher.v1.Assignment
+	4,  // 20: thresher.v1.Jobs.UploadDataset:output_type -> thresher.v1.DatasetRef
+	6,  // 21: thresher.v1.Jobs.Submit:output_type -> thresher.v1.SubmitResponse
+	9,  // 22: thresher.v1.Jobs.Watch:output_type -> thresher.v1.JobEvent
+	12, // 23: thresher.v1.Jobs.Cancel:output_type -> thresher.v1.CancelResponse
+	14, // 24: thresher.v1.Jobs.List:output_type -> thresher.v1.ListResponse
+	16, // 25: thresher.v1.Jobs.Get:output_type -> thresher.v1.JobInfo
+	18, // 26: thresher.v1.Jobs.Delete:output_type -> thresher.v1.DeleteResponse
+	22, // 27: thresher.v1.Worker.Work:output_type -> thresher.v1.Report
+	20, // [20:28] is the sub-list for method output_type
+	12, // [12:20] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_proto_thresherv1_thresher_proto_init() }
@@ -1299,11 +1802,11 @@ func file_proto_thresherv1_thresher_proto_init() {
 	if File_proto_thresherv1_thresher_proto != nil {
 		return
 	}
-	file_proto_thresherv1_thresher_proto_msgTypes[11].OneofWrappers = []any{
+	file_proto_thresherv1_thresher_proto_msgTypes[18].OneofWrappers = []any{
 		(*Assignment_Task)(nil),
 		(*Assignment_Cancel)(nil),
 	}
-	file_proto_thresherv1_thresher_proto_msgTypes[14].OneofWrappers = []any{
+	file_proto_thresherv1_thresher_proto_msgTypes[21].OneofWrappers = []any{
 		(*Report_Result)(nil),
 		(*Report_Status)(nil),
 	}
@@ -1313,7 +1816,7 @@ func file_proto_thresherv1_thresher_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_thresherv1_thresher_proto_rawDesc), len(file_proto_thresherv1_thresher_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   17,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

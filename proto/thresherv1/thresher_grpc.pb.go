@@ -1,7 +1,8 @@
 // The contracts of a thresher cluster.
 //
 //   Jobs      served by every coordinator, called by clients: upload a
-//             dataset, submit a job, watch it to its result, cancel it.
+//             dataset, submit a job, watch it to its result, cancel it;
+//             list, read and delete jobs.
 //   Worker    served by every worker, called by the leading coordinator: one
 //             bidirectional stream carries task assignments and results.
 
@@ -30,6 +31,9 @@ const (
 	Jobs_Submit_FullMethodName        = "/thresher.v1.Jobs/Submit"
 	Jobs_Watch_FullMethodName         = "/thresher.v1.Jobs/Watch"
 	Jobs_Cancel_FullMethodName        = "/thresher.v1.Jobs/Cancel"
+	Jobs_List_FullMethodName          = "/thresher.v1.Jobs/List"
+	Jobs_Get_FullMethodName           = "/thresher.v1.Jobs/Get"
+	Jobs_Delete_FullMethodName        = "/thresher.v1.Jobs/Delete"
 )
 
 // JobsClient is the client API for Jobs service.
@@ -49,6 +53,15 @@ type JobsClient interface {
 	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[JobEvent], error)
 	// Cancel stops a job.
 	Cancel(ctx context.Context, in *CancelRequest, opts ...grpc.CallOption) (*CancelResponse, error)
+	// List returns the jobs the caller may see (its own; every job for an
+	// admin token), without their results, newest first.
+	List(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListResponse, error)
+	// Get returns one job with, when it succeeded, its results.
+	Get(ctx context.Context, in *GetRequest, opts ...grpc.CallOption) (*JobInfo, error)
+	// Delete removes a finished job, its results and checkpoints, and its
+	// dataset when no other job uses it. A job that has not ended is
+	// refused: cancel it first.
+	Delete(ctx context.Context, in *DeleteRequest, opts ...grpc.CallOption) (*DeleteResponse, error)
 }
 
 type jobsClient struct {
@@ -111,6 +124,36 @@ func (c *jobsClient) Cancel(ctx context.Context, in *CancelRequest, opts ...grpc
 	return out, nil
 }
 
+func (c *jobsClient) List(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListResponse)
+	err := c.cc.Invoke(ctx, Jobs_List_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *jobsClient) Get(ctx context.Context, in *GetRequest, opts ...grpc.CallOption) (*JobInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(JobInfo)
+	err := c.cc.Invoke(ctx, Jobs_Get_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *jobsClient) Delete(ctx context.Context, in *DeleteRequest, opts ...grpc.CallOption) (*DeleteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteResponse)
+	err := c.cc.Invoke(ctx, Jobs_Delete_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // JobsServer is the server API for Jobs service.
 // All implementations must embed UnimplementedJobsServer
 // for forward compatibility.
@@ -128,6 +171,15 @@ type JobsServer interface {
 	Watch(*WatchRequest, grpc.ServerStreamingServer[JobEvent]) error
 	// Cancel stops a job.
 	Cancel(context.Context, *CancelRequest) (*CancelResponse, error)
+	// List returns the jobs the caller may see (its own; every job for an
+	// admin token), without their results, newest first.
+	List(context.Context, *ListRequest) (*ListResponse, error)
+	// Get returns one job with, when it succeeded, its results.
+	Get(context.Context, *GetRequest) (*JobInfo, error)
+	// Delete removes a finished job, its results and checkpoints, and its
+	// dataset when no other job uses it. A job that has not ended is
+	// refused: cancel it first.
+	Delete(context.Context, *DeleteRequest) (*DeleteResponse, error)
 	mustEmbedUnimplementedJobsServer()
 }
 
@@ -149,6 +201,15 @@ func (UnimplementedJobsServer) Watch(*WatchRequest, grpc.ServerStreamingServer[J
 }
 func (UnimplementedJobsServer) Cancel(context.Context, *CancelRequest) (*CancelResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Cancel not implemented")
+}
+func (UnimplementedJobsServer) List(context.Context, *ListRequest) (*ListResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method List not implemented")
+}
+func (UnimplementedJobsServer) Get(context.Context, *GetRequest) (*JobInfo, error) {
+	return nil, status.Error(codes.Unimplemented, "method Get not implemented")
+}
+func (UnimplementedJobsServer) Delete(context.Context, *DeleteRequest) (*DeleteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Delete not implemented")
 }
 func (UnimplementedJobsServer) mustEmbedUnimplementedJobsServer() {}
 func (UnimplementedJobsServer) testEmbeddedByValue()              {}
@@ -225,6 +286,60 @@ func _Jobs_Cancel_Handler(srv interface{}, ctx context.Context, dec func(interfa
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Jobs_List_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(JobsServer).List(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Jobs_List_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(JobsServer).List(ctx, req.(*ListRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Jobs_Get_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(JobsServer).Get(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Jobs_Get_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(JobsServer).Get(ctx, req.(*GetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Jobs_Delete_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(JobsServer).Delete(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Jobs_Delete_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(JobsServer).Delete(ctx, req.(*DeleteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Jobs_ServiceDesc is the grpc.ServiceDesc for Jobs service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -239,6 +354,18 @@ var Jobs_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Cancel",
 			Handler:    _Jobs_Cancel_Handler,
+		},
+		{
+			MethodName: "List",
+			Handler:    _Jobs_List_Handler,
+		},
+		{
+			MethodName: "Get",
+			Handler:    _Jobs_Get_Handler,
+		},
+		{
+			MethodName: "Delete",
+			Handler:    _Jobs_Delete_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -122,12 +122,20 @@ def test_refused_before_connecting(invest, kwargs, error, message):
     ("# comment\n\nshort\n", "line 3: a token needs at least 16 characters"),
     ("0123456789abcdef\nshort\n", "line 2: a token needs at least 16 characters"),
     ("# only a comment\n", "holds no token"),
+    ("alice:short\n", "line 1: a token needs at least 16 characters"),
+    ("a:b:c:0123456789abcdef\n", 'line 1: want "name:token"'),
 ])
 def test_bad_token_file(invest, tmp_path, text, message):
     (tmp_path / "t").write_text(text)
     with pytest.raises(thresher.ThresherError, match=message):
         thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator="127.0.0.1:1",
                         tls_ca=str(INVEST), token_file=str(tmp_path / "t"))
+
+
+@pytest.mark.parametrize("text", ["0123456789abcdef\n", "# c\nalice:0123456789abcdef\n", "root:0123456789abcdef:admin\n"])
+def test_token_file_formats(tmp_path, text):
+    (tmp_path / "t").write_text(text)
+    assert read_token(str(tmp_path / "t")) == "0123456789abcdef"
 
 
 @pytest.fixture(scope="module")

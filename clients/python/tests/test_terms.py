@@ -19,6 +19,13 @@ def value(column, lag):
     ("q * q / 2", [("q", 0)], [0.5, 2, 4.5]),
     ("2.5e1*q", [("q", 0)], [25, 50, 75]),
     ("Lq", [("Lq", 0)], None),
+    ("D.q", [("q", 0), ("q", 1)], [-10, -10, -10]),
+    ("LD.q", [("q", 1), ("q", 2)], [-10, -10, -10]),
+    ("F.q", [("q", -1)], [-9, -8, -7]),
+    ("D2.q", [("q", 0), ("q", 1), ("q", 2)], [0, 0, 0]),
+    ("ln(q)", [("q", 0)], np.log([1, 2, 3])),
+    ("sqrt(L.q)*abs(F.d)", [("q", 1), ("d", -1)], np.sqrt([11, 12, 13]) * np.array([9.5, 9.75, 8])),
+    ("i.q", [("q", 0)], [1, 2, 3]),
 ])
 def test_terms(text, refs, want):
     term = Term(text)
@@ -27,10 +34,15 @@ def test_terms(text, refs, want):
         assert np.allclose(term.evaluate(value), want, rtol=1e-15)
 
 
-@pytest.mark.parametrize("text", ["", "q^0", "q^17", "(q", "q+d", "L.", "q)"])
+@pytest.mark.parametrize("text", ["", "q^0", "q^17", "(q", "q+d", "L.", "q)", "foo(q)", "ln(q", "i.q*d"])
 def test_bad_terms(text):
     with pytest.raises(TermError):
         Term(text)
+
+
+def test_factor():
+    assert Term("i.year").factor == ("year", None) and Term("ib2009.year").factor == ("year", 2009)
+    assert Term("id").factor is None and Term("L.q").factor is None
 
 
 def test_parse_list():

@@ -110,6 +110,19 @@ def test_predict(binary, invest, convention):
     assert (pred.loc[used, "regime"].to_numpy() == want[used.to_numpy()]).all()
 
 
+def test_predict_two_way(binary, invest):
+    """predict() evaluates period effects (i.year), differences and
+    functions as thresher does: its residuals give the final RSS."""
+    fit = thresher.xthreg(invest, binary=binary, depvar="i", indep=["L.q", "LD.q", "abs(L.d)", "ib1980.year"],
+                          rx="L.c", qx="L.d", thnum=1, trim=0.05, bs=0)
+    assert "1975.year" in fit.params.index and "1980.year" not in fit.params.index
+    pred = fit.predict()
+    used = pred["fitted"].notna()
+    assert used.sum() == fit.nobs
+    resid = invest["i"] - pred["fitted"]
+    assert math.isclose((resid[used] ** 2).sum(), fit.stages[-1]["rss"], rel_tol=1e-10)
+
+
 def test_predict_new_data(binary, invest, hansen):
     """New rows of known units get the estimation's fixed effects; rows of
     unknown units their linear prediction xb and no fixed effect."""
@@ -171,4 +184,23 @@ def test_environment_cannot_change_the_model(binary, invest, monkeypatch):
     for name, value in [("THRESHER_XTHREG_SEED", "7"), ("THRESHER_XTHREG_GRID", "20"), ("THRESHER_LEVEL", "90"),
                         ("THRESHER_CONVENTION", "hansen"), ("THRESHER_XTHREG_TRIM", "0.2")]:
         monkeypatch.setenv(name, value)
+    assert thresher.xthreg(invest, binary=binary, **args).json == want
+
+
+def test_robust_inference(binary, invest):
+    """vce and bootstrap_refine reach the model as --vce and
+    --bootstrap-refine do, and an environment variable cannot change them."""
+    args = dict(HANSEN, bs=[0, 0, 3], vce="cluster", bootstrap_refine=True)
+    fit = thresher.xthreg(invest, binary=binary, **args)
+    flags = HANSEN_FLAGS[:HANSEN_FLAGS.index("--bs")] + ["--bs", "0,0,3"] + HANSEN_FLAGS[HANSEN_FLAGS.index("--bs") + 2:]
+    assert fit.json == cli_json(binary, flags, ["--vce", "cluster", "--bootstrap-refine"])
+    assert fit.json["model"]["vce"] == "cluster" and fit.json["model"]["bootstrap_refine"]
+    assert "heteroskedasticity" not in fit.json
+
+
+def test_environment_cannot_make_inference_robust(binary, invest, monkeypatch):
+    args = dict(depvar="i", indep="L.q", rx="L.c", qx="L.d", grid=50, bs=5)
+    want = thresher.xthreg(invest, binary=binary, **args).json
+    monkeypatch.setenv("THRESHER_VCE", "cluster")
+    monkeypatch.setenv("THRESHER_BOOTSTRAP_REFINE", "true")
     assert thresher.xthreg(invest, binary=binary, **args).json == want

@@ -73,8 +73,9 @@ def is_loopback(addr):
 
 def read_token(path):
     """The first token of a token file, read as the command line reads it:
-    a token per line, blank lines and # comments skipped, every token at
-    least MIN_TOKEN_LENGTH characters long."""
+    a line per token, "name:token", "name:token:admin" or a token alone;
+    blank lines and # comments skipped; every token at least
+    MIN_TOKEN_LENGTH characters long."""
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
@@ -82,9 +83,15 @@ def read_token(path):
         raise ThresherError(f"tokens: {err}") from err
     tokens = []
     for number, line in enumerate(lines, 1):
-        token = line.strip()
-        if not token or token.startswith("#"):
+        text = line.strip()
+        if not text or text.startswith("#"):
             continue
+        parts = text.split(":")
+        if len(parts) == 3 and parts[2] == "admin":
+            parts = parts[:2]
+        if len(parts) > 2:
+            raise ThresherError(f'tokens: {path} line {number}: want "name:token", "name:token:admin" or a token alone')
+        token = parts[-1]
         if len(token) < MIN_TOKEN_LENGTH:
             raise ThresherError(f"tokens: {path} line {number}: a token needs at least {MIN_TOKEN_LENGTH} characters")
         tokens.append(token)

@@ -112,7 +112,7 @@ def _grid(grid):
 
 
 def config(*, id, time, depvar, indep, rx, qx, thnum, grid, trim, bs, level, seed, convention,
-           residuals, thresholds, algorithm, bootstrap, save_draws):
+           residuals, thresholds, algorithm, bootstrap, save_draws, vce="conventional", bootstrap_refine=False):
     """threshold.Config's fields, in its order, from xthreg's arguments."""
     level = _floats([level], "level")[0]
     return {
@@ -135,4 +135,6 @@ def config(*, id, time, depvar, indep, rx, qx, thnum, grid, trim, bs, level, see
         "algorithm": str(algorithm),
         "bootstrap": str(bootstrap),
         "save_draws": bool(save_draws),
+        "vce": str(vce),
+        "bootstrap_refine": bool(bootstrap_refine),
     }

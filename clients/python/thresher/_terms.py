@@ -4,8 +4,13 @@ The grammar is thresher's (estimators/panel/expr.go)::
 
     sum      := factor (('*' | '/') factor)*
     factor   := primary ('^' integer)?
-    primary  := number | variable | '(' sum ')'
-    variable := [('L' | 'l') [digits] '.'] identifier
+    primary  := number | variable | function '(' sum ')' | '(' sum ')'
+    function := 'ln' | 'log' | 'exp' | 'sqrt' | 'abs'
+    variable := (operators '.')* identifier
+    operators:= (('L' | 'F' | 'D') [digits])+, in either case
+
+D.x is x - L.x, recursively; F.x is a lead (lag -1). A whole term
+i.x or ib#.x is a factor variable: thresher names its dummies "<level>.x".
 
 It serves two purposes: naming the columns a model reads (so that only
 those are written to the temporary CSV) and evaluating the regressors of a
@@ -18,7 +23,10 @@ import numpy as np
 
 _NUMBER = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_LAG = re.compile(r"[Ll]([0-9]*)\.")
+_OPERATORS = re.compile(r"(?:[LlFfDd][0-9]*)+\.")
+_OPERATOR = re.compile(r"([LlFfDd])([0-9]*)")
+_FACTOR = re.compile(r"i(?:b(-?[0-9]+))?\.([A-Za-z_][A-Za-z0-9_]*)")
+_FUNCTIONS = {"ln": np.log, "log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}
 
 
 class TermError(ValueError):
@@ -68,16 +76,41 @@ class _Parser:
         if m:
             self.pos = m.end()
             return ("number", float(m.group()))
-        lag = 0
-        m = _LAG.match(self.src, self.pos)
-        if m:
-            lag = int(m.group(1)) if m.group(1) else 1
+        lag = diff = 0
+        start = self.pos
+        m = _OPERATORS.match(self.src, self.pos)
+        while m:
+            for op, digits in _OPERATOR.findall(m.group()):
+                k = int(digits) if digits else 1
+                if op in "Ll":
+                    lag += k
+                elif op in "Ff":
+                    lag -= k
+                else:
+                    diff += k
             self.pos = m.end()
+            m = _OPERATORS.match(self.src, self.pos)
         m = _IDENT.match(self.src, self.pos)
         if not m:
             self.fail("expected a column name" if c else "unexpected end of term")
         self.pos = m.end()
-        return ("variable", m.group(), lag)
+        if self.peek() == "(" and start == m.start():
+            if m.group() not in _FUNCTIONS:
+                self.fail(f"unknown function {m.group()!r}")
+            self.pos += 1
+            arg = self.sum()
+            if self.peek() != ")":
+                self.fail("missing ')'")
+            self.pos += 1
+            return ("call", m.group(), arg)
+        return _differenced(m.group(), lag, diff)
+
+
+def _differenced(column, lag, diff):
+    """D^diff of the column lagged lag periods: D.x = x - L.x."""
+    if diff == 0:
+        return ("variable", column, lag)
+    return ("binary", "-", _differenced(column, lag, diff - 1), _differenced(column, lag + 1, diff - 1))
 
 
 class Term:
@@ -87,6 +120,13 @@ class Term:
         self.name = "".join(text.split())
         if not self.name:
             raise TermError("empty term")
+        #: (column, base level or None) of a factor variable, else None.
+        self.factor = None
+        m = _FACTOR.fullmatch(self.name)
+        if m:
+            self.factor = (m.group(2), int(m.group(1)) if m.group(1) else None)
+            self._root = ("variable", m.group(2), 0)
+            return
         p = _Parser(self.name)
         self._root = p.sum()
         if p.pos < len(p.src):
@@ -104,12 +144,15 @@ class Term:
                 walk(n[3])
             elif n[0] == "power":
                 walk(n[1])
+            elif n[0] == "call":
+                walk(n[2])
 
         walk(self._root)
         return out
 
     def evaluate(self, value):
-        """Evaluates the term; value(column, lag) returns a numpy array."""
+        """Evaluates the term (a factor variable's level); value(column, lag)
+        returns a numpy array."""
 
         def ev(n):
             kind = n[0]
@@ -119,7 +162,11 @@ class Term:
                 return value(n[1], n[2])
             if kind == "power":
                 return ev(n[1]) ** n[2]
+            if kind == "call":
+                return _FUNCTIONS[n[1]](ev(n[2]))
             left, right = ev(n[2]), ev(n[3])
+            if n[1] == "-":
+                return left - right
             return left / right if n[1] == "/" else left * right
 
         return np.asarray(ev(self._root), dtype=float)

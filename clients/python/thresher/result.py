@@ -185,7 +185,15 @@ class XthregResult:
         xb = np.zeros(len(data))
         coefs = self.coefficients
         for term in parse_list(self.model["indep"]):
-            xb += coefs.loc[term.name, "estimate"] * term.evaluate(value)
+            if term.factor is None:
+                xb += coefs.loc[term.name, "estimate"] * term.evaluate(value)
+                continue
+            # thresher's dummies "<level>.<column>", the base level omitted.
+            level = term.evaluate(value)
+            suffix = "." + term.factor[0]
+            for name in coefs.index[coefs["regime"].isna()]:
+                if name.endswith(suffix):
+                    xb += coefs.loc[name, "estimate"] * (level == float(name[:-len(suffix)]))
         for term in parse_list(self.model["rx"]):
             slopes = coefs[(coefs["term"] == term.name) & coefs["regime"].notna()]
             beta = slopes.set_index(slopes["regime"].astype(int))["estimate"]

@@ -9,8 +9,8 @@ from .result import VCE_COLUMNS, XthregResult
 
 def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnum=1, grid="all",
            trim=0.01, bs=300, level=95, seed=1, convention="xthreg", bootstrap="auto",
-           residuals="null", thresholds=None, algorithm="fast", vce="conventional", save_draws=False,
-           workers=None, max_work=None, binary=None, coordinator=None, tls_ca=None,
+           residuals="null", thresholds=None, algorithm="fast", vce="conventional", bootstrap_refine=False,
+           save_draws=False, workers=None, max_work=None, binary=None, coordinator=None, tls_ca=None,
            tls_server_name=None, token_file=None, dial_timeout=None, timeout=None):
     """Estimates a Hansen (1999) fixed-effect panel threshold model.
 
@@ -30,13 +30,16 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
     coordinator ("host:port" or a list of them) the package submits the job
     to that cluster itself, over gRPC, without the binary: TLS when tls_ca
     (the PEM CA bundle) is given, verifying the certificates under
-    tls_server_name (default: the host dialled), and the bearer token in the
-    first line of token_file; plaintext only to loopback addresses. The job
+    tls_server_name (default: the host dialled), and the bearer token of the
+    first line of token_file (name:token[:admin], or a token alone); plaintext only to loopback addresses. The job
     is the one ``thresher xthreg --coordinator`` submits for the same
     options; workers and max_work apply to the binary only (the
     coordinator's --max-work bounds a cluster's jobs). vce chooses the
-    standard errors of .bse, .cov, .conf_int() and .summary()
-    (conventional, robust or cluster).
+    inference, as --vce does: robust or cluster test by the wild cluster
+    bootstrap and scale the threshold sets by Hansen's (2000) eta^2; and the
+    default standard errors of .bse, .cov, .conf_int() and .summary()
+    (conventional, robust or cluster). bootstrap_refine is
+    --bootstrap-refine.
 
     dial_timeout bounds, in seconds, the wait for a first connection to a
     coordinator (default 10; --dial-timeout); a TLS mismatch fails at once.
@@ -55,7 +58,8 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
         doc = _remote(data, dict(id=id, time=time, depvar=depvar, indep=indep_list, rx=rx_list, qx=qx,
                                  thnum=thnum, grid=grid, trim=trim, bs=bs, level=level, seed=seed,
                                  convention=convention, residuals=residuals, thresholds=thresholds,
-                                 algorithm=algorithm, bootstrap=bootstrap, save_draws=save_draws),
+                                 algorithm=algorithm, bootstrap=bootstrap, save_draws=save_draws, vce=vce,
+                                 bootstrap_refine=bootstrap_refine),
                       coordinator, tls_ca, tls_server_name, token_file, dial_timeout, workers, max_work, timeout)
         return XthregResult(doc, data, id=id, time=time, vce=vce)
     flags = {
@@ -63,7 +67,7 @@ def xthreg(data, depvar, indep=(), rx=(), qx=None, *, id="id", time="year", thnu
         "thnum": thnum, "grid": grid, "trim": trim, "bs": bs, "level": level, "seed": seed,
         "convention": convention, "bootstrap": bootstrap, "residuals": residuals,
         "thresholds": thresholds, "algorithm": algorithm, "save_draws": save_draws or None,
-        "workers": workers, "max_work": max_work,
+        "vce": vce, "bootstrap_refine": bool(bootstrap_refine), "workers": workers, "max_work": max_work,
     }
     columns = used_columns(id, time, depvar, indep_list, rx_list, qx)
     doc = run(data, columns, flags, binary=binary, timeout=timeout)

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"thresher/thresherv1/thresher.proto\x12\x0bthresher.v1\":\n\rSpecification\x12\r\n\x05label\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04spec\x18\x03 \x01(\x0c\"L\n\x07JobSpec\x12\x16\n\x0e\x64\x61taset_sha256\x18\x01 \x01(\t\x12)\n\x05specs\x18\x02 \x03(\x0b\x32\x1a.thresher.v1.Specification\"\x1c\n\x0c\x44\x61tasetChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"*\n\nDatasetRef\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"C\n\rSubmitRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\"\n\x04spec\x18\x02 \x01(\x0b\x32\x14.thresher.v1.JobSpec\" \n\x0eSubmitResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x1e\n\x0cWatchRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"X\n\rStageProgress\x12\x0c\n\x04spec\x18\x01 \x01(\x05\x12\r\n\x05stage\x18\x02 \x01(\x05\x12\r\n\x05phase\x18\x03 \x01(\t\x12\x0c\n\x04\x64one\x18\x04 \x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\"\xb0\x01\n\x08JobEvent\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12$\n\x05state\x18\x02 \x01(\x0e\x32\x15.thresher.v1.JobState\x12\x0f\n\x07message\x18\x03 \x01(\t\x12,\n\x08progress\x18\x04 \x03(\x0b\x32\x1a.thresher.v1.StageProgress\x12\x0f\n\x07workers\x18\x05 \x01(\x05\x12\x0f\n\x07results\x18\x06 \x03(\x0c\x12\r\n\x05\x65rror\x18\x07 \x01(\t\"\x1f\n\rCancelRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x10\n\x0e\x43\x61ncelResponse\"b\n\nAssignment\x12!\n\x04task\x18\x01 \x01(\x0b\x32\x11.thresher.v1.TaskH\x00\x12)\n\x06\x63\x61ncel\x18\x02 \x01(\x0b\x32\x17.thresher.v1.CancelTaskH\x00\x42\x06\n\x04kind\"\x1d\n\nCancelTask\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"\x8f\x01\n\x04Task\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0c\n\x04spec\x18\x03 \x01(\x05\x12\x0e\n\x06\x66\x61mily\x18\x04 \x01(\t\x12\x0c\n\x04work\x18\x05 \x01(\x0c\x12\r\n\x05\x66irst\x18\x06 \x01(\x03\x12\x0c\n\x04last\x18\x07 \x01(\x03\x12\x0f\n\x07\x63ounter\x18\x08 \x01(\t\x12\x0c\n\x04noop\x18\t \x01(\x08\"h\n\x06Report\x12)\n\x06result\x18\x01 \x01(\x0b\x32\x17.thresher.v1.TaskResultH\x00\x12+\n\x06status\x18\x02 \x01(\x0b\x32\x19.thresher.v1.WorkerStatusH\x00\x42\x06\n\x04kind\"`\n\nTaskResult\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\x01\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12\x11\n\tpermanent\x18\x04 \x01(\x08\x12\x0f\n\x07seconds\x18\x05 \x01(\x01\" \n\x0cWorkerStatus\x12\x10\n\x08\x64raining\x18\x01 \x01(\x08*\x9a\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05\x32\x90\x02\n\x04Jobs\x12\x45\n\rUploadDataset\x12\x19.thresher.v1.DatasetChunk\x1a\x17.thresher.v1.DatasetRef(\x01\x12\x41\n\x06Submit\x12\x1a.thresher.v1.SubmitRequest\x1a\x1b.thresher.v1.SubmitResponse\x12;\n\x05Watch\x12\x19.thresher.v1.WatchRequest\x1a\x15.thresher.v1.JobEvent0\x01\x12\x41\n\x06\x43\x61ncel\x12\x1a.thresher.v1.CancelRequest\x1a\x1b.thresher.v1.CancelResponse2B\n\x06Worker\x12\x38\n\x04Work\x12\x17.thresher.v1.Assignment\x1a\x13.thresher.v1.Report(\x01\x30\x01\x42:Z8github.com/thresher/thresher/proto/thresherv1;thresherv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"thresher/thresherv1/thresher.proto\x12\x0bthresher.v1\":\n\rSpecification\x12\r\n\x05label\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04spec\x18\x03 \x01(\x0c\"L\n\x07JobSpec\x12\x16\n\x0e\x64\x61taset_sha256\x18\x01 \x01(\t\x12)\n\x05specs\x18\x02 \x03(\x0b\x32\x1a.thresher.v1.Specification\"\x1c\n\x0c\x44\x61tasetChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"*\n\nDatasetRef\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"^\n\rSubmitRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\"\n\x04spec\x18\x02 \x01(\x0b\x32\x14.thresher.v1.JobSpec\x12\x19\n\x11retention_seconds\x18\x03 \x01(\x03\" \n\x0eSubmitResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x1e\n\x0cWatchRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"X\n\rStageProgress\x12\x0c\n\x04spec\x18\x01 \x01(\x05\x12\r\n\x05stage\x18\x02 \x01(\x05\x12\r\n\x05phase\x18\x03 \x01(\t\x12\x0c\n\x04\x64one\x18\x04 \x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\"\xe0\x01\n\x08JobEvent\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12$\n\x05state\x18\x02 \x01(\x0e\x32\x15.thresher.v1.JobState\x12\x0f\n\x07message\x18\x03 \x01(\t\x12,\n\x08progress\x18\x04 \x03(\x0b\x32\x1a.thresher.v1.StageProgress\x12\x0f\n\x07workers\x18\x05 \x01(\x05\x12\x0f\n\x07results\x18\x06 \x03(\x0c\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12\x18\n\x10\x66inished_unix_ms\x18\x08 \x01(\x03\x12\x14\n\x0cresult_bytes\x18\t \x01(\x03\"]\n\x07JobMeta\x12\r\n\x05owner\x18\x01 \x01(\t\x12\x19\n\x11submitted_unix_ms\x18\x02 \x01(\x03\x12\x19\n\x11retention_seconds\x18\x03 \x01(\x03\x12\r\n\x05kinds\x18\x04 \x03(\t\"\x1f\n\rCancelRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x10\n\x0e\x43\x61ncelResponse\"\r\n\x0bListRequest\"2\n\x0cListResponse\x12\"\n\x04jobs\x18\x01 \x03(\x0b\x32\x14.thresher.v1.JobInfo\"\x1c\n\nGetRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\xd6\x02\n\x07JobInfo\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12$\n\x05state\x18\x02 \x01(\x0e\x32\x15.thresher.v1.JobState\x12\x0f\n\x07message\x18\x03 \x01(\t\x12,\n\x08progress\x18\x04 \x03(\x0b\x32\x1a.thresher.v1.StageProgress\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12)\n\x05specs\x18\x06 \x03(\x0b\x32\x1a.thresher.v1.Specification\x12\r\n\x05owner\x18\x07 \x01(\t\x12\x19\n\x11submitted_unix_ms\x18\x08 \x01(\x03\x12\x18\n\x10\x66inished_unix_ms\x18\t \x01(\x03\x12\x19\n\x11retention_seconds\x18\n \x01(\x03\x12\x14\n\x0cresult_bytes\x18\x0b \x01(\x03\x12\x16\n\x0e\x64\x61taset_sha256\x18\x0c \x01(\t\x12\x0f\n\x07results\x18\r \x03(\x0c\"\x1f\n\rDeleteRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x10\n\x0e\x44\x65leteResponse\"b\n\nAssignment\x12!\n\x04task\x18\x01 \x01(\x0b\x32\x11.thresher.v1.TaskH\x00\x12)\n\x06\x63\x61ncel\x18\x02 \x01(\x0b\x32\x17.thresher.v1.CancelTaskH\x00\x42\x06\n\x04kind\"\x1d\n\nCancelTask\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"\x8f\x01\n\x04Task\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0c\n\x04spec\x18\x03 \x01(\x05\x12\x0e\n\x06\x66\x61mily\x18\x04 \x01(\t\x12\x0c\n\x04work\x18\x05 \x01(\x0c\x12\r\n\x05\x66irst\x18\x06 \x01(\x03\x12\x0c\n\x04last\x18\x07 \x01(\x03\x12\x0f\n\x07\x63ounter\x18\x08 \x01(\t\x12\x0c\n\x04noop\x18\t \x01(\x08\"h\n\x06Report\x12)\n\x06result\x18\x01 \x01(\x0b\x32\x17.thresher.v1.TaskResultH\x00\x12+\n\x06status\x18\x02 \x01(\x0b\x32\x19.thresher.v1.WorkerStatusH\x00\x42\x06\n\x04kind\"`\n\nTaskResult\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\x01\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12\x11\n\tpermanent\x18\x04 \x01(\x08\x12\x0f\n\x07seconds\x18\x05 \x01(\x01\" \n\x0cWorkerStatus\x12\x10\n\x08\x64raining\x18\x01 \x01(\x08*\x9a\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05\x32\xc6\x03\n\x04Jobs\x12\x45\n\rUploadDataset\x12\x19.thresher.v1.DatasetChunk\x1a\x17.thresher.v1.DatasetRef(\x01\x12\x41\n\x06Submit\x12\x1a.thresher.v1.SubmitRequest\x1a\x1b.thresher.v1.SubmitResponse\x12;\n\x05Watch\x12\x19.thresher.v1.WatchRequest\x1a\x15.thresher.v1.JobEvent0\x01\x12\x41\n\x06\x43\x61ncel\x12\x1a.thresher.v1.CancelRequest\x1a\x1b.thresher.v1.CancelResponse\x12;\n\x04List\x12\x18.thresher.v1.ListRequest\x1a\x19.thresher.v1.ListResponse\x12\x34\n\x03Get\x12\x17.thresher.v1.GetRequest\x1a\x14.thresher.v1.JobInfo\x12\x41\n\x06\x44\x65lete\x12\x1a.thresher.v1.DeleteRequest\x1a\x1b.thresher.v1.DeleteResponse2B\n\x06Worker\x12\x38\n\x04Work\x12\x17.thresher.v1.Assignment\x1a\x13.thresher.v1.Report(\x01\x30\x01\x42:Z8github.com/thresher/thresher/proto/thresherv1;thresherv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'thresher.thresherv1.thresher_pb2', globals())
@@ -21,8 +21,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'Z8github.com/thresher/thresher/proto/thresherv1;thresherv1'
-  _JOBSTATE._serialized_start=1234
-  _JOBSTATE._serialized_end=1388
+  _JOBSTATE._serialized_start=1897
+  _JOBSTATE._serialized_end=2051
   _SPECIFICATION._serialized_start=51
   _SPECIFICATION._serialized_end=109
   _JOBSPEC._serialized_start=111
@@ -32,33 +32,47 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DATASETREF._serialized_start=219
   _DATASETREF._serialized_end=261
   _SUBMITREQUEST._serialized_start=263
-  _SUBMITREQUEST._serialized_end=330
-  _SUBMITRESPONSE._serialized_start=332
-  _SUBMITRESPONSE._serialized_end=364
-  _WATCHREQUEST._serialized_start=366
-  _WATCHREQUEST._serialized_end=396
-  _STAGEPROGRESS._serialized_start=398
-  _STAGEPROGRESS._serialized_end=486
-  _JOBEVENT._serialized_start=489
-  _JOBEVENT._serialized_end=665
-  _CANCELREQUEST._serialized_start=667
-  _CANCELREQUEST._serialized_end=698
-  _CANCELRESPONSE._serialized_start=700
-  _CANCELRESPONSE._serialized_end=716
-  _ASSIGNMENT._serialized_start=718
-  _ASSIGNMENT._serialized_end=816
-  _CANCELTASK._serialized_start=818
-  _CANCELTASK._serialized_end=847
-  _TASK._serialized_start=850
-  _TASK._serialized_end=993
-  _REPORT._serialized_start=995
-  _REPORT._serialized_end=1099
-  _TASKRESULT._serialized_start=1101
-  _TASKRESULT._serialized_end=1197
-  _WORKERSTATUS._serialized_start=1199
-  _WORKERSTATUS._serialized_end=1231
-  _JOBS._serialized_start=1391
-  _JOBS._serialized_end=1663
-  _WORKER._serialized_start=1665
-  _WORKER._serialized_end=1731
+  _SUBMITREQUEST._serialized_end=357
+  _SUBMITRESPONSE._serialized_start=359
+  _SUBMITRESPONSE._serialized_end=391
+  _WATCHREQUEST._serialized_start=393
+  _WATCHREQUEST._serialized_end=423
+  _STAGEPROGRESS._serialized_start=425
+  _STAGEPROGRESS._serialized_end=513
+  _JOBEVENT._serialized_start=516
+  _JOBEVENT._serialized_end=740
+  _JOBMETA._serialized_start=742
+  _JOBMETA._serialized_end=835
+  _CANCELREQUEST._serialized_start=837
+  _CANCELREQUEST._serialized_end=868
+  _CANCELRESPONSE._serialized_start=870
+  _CANCELRESPONSE._serialized_end=886
+  _LISTREQUEST._serialized_start=888
+  _LISTREQUEST._serialized_end=901
+  _LISTRESPONSE._serialized_start=903
+  _LISTRESPONSE._serialized_end=953
+  _GETREQUEST._serialized_start=955
+  _GETREQUEST._serialized_end=983
+  _JOBINFO._serialized_start=986
+  _JOBINFO._serialized_end=1328
+  _DELETEREQUEST._serialized_start=1330
+  _DELETEREQUEST._serialized_end=1361
+  _DELETERESPONSE._serialized_start=1363
+  _DELETERESPONSE._serialized_end=1379
+  _ASSIGNMENT._serialized_start=1381
+  _ASSIGNMENT._serialized_end=1479
+  _CANCELTASK._serialized_start=1481
+  _CANCELTASK._serialized_end=1510
+  _TASK._serialized_start=1513
+  _TASK._serialized_end=1656
+  _REPORT._serialized_start=1658
+  _REPORT._serialized_end=1762
+  _TASKRESULT._serialized_start=1764
+  _TASKRESULT._serialized_end=1860
+  _WORKERSTATUS._serialized_start=1862
+  _WORKERSTATUS._serialized_end=1894
+  _JOBS._serialized_start=2054
+  _JOBS._serialized_end=2508
+  _WORKER._serialized_start=2510
+  _WORKER._serialized_end=2576
 # @@protoc_insertion_point(module_scope)

@@ -35,6 +35,21 @@ class JobsStub(object):
         request_serializer=thresher_dot_thresherv1_dot_thresher__pb2.CancelRequest.SerializeToString,
         response_deserializer=thresher_dot_thresherv1_dot_thresher__pb2.CancelResponse.FromString,
         )
+    self.List = channel.unary_unary(
+        '/thresher.v1.Jobs/List',
+        request_serializer=thresher_dot_thresherv1_dot_thresher__pb2.ListRequest.SerializeToString,
+        response_deserializer=thresher_dot_thresherv1_dot_thresher__pb2.ListResponse.FromString,
+        )
+    self.Get = channel.unary_unary(
+        '/thresher.v1.Jobs/Get',
+        request_serializer=thresher_dot_thresherv1_dot_thresher__pb2.GetRequest.SerializeToString,
+        response_deserializer=thresher_dot_thresherv1_dot_thresher__pb2.JobInfo.FromString,
+        )
+    self.Delete = channel.unary_unary(
+        '/thresher.v1.Jobs/Delete',
+        request_serializer=thresher_dot_thresherv1_dot_thresher__pb2.DeleteRequest.SerializeToString,
+        response_deserializer=thresher_dot_thresherv1_dot_thresher__pb2.DeleteResponse.FromString,
+        )
 
 
 class JobsServicer(object):
@@ -75,6 +90,30 @@ class JobsServicer(object):
     context.set_details('Method not implemented!')
     raise NotImplementedError('Method not implemented!')
 
+  def List(self, request, context):
+    """List returns the jobs the caller may see (its own; every job for an
+    admin token), without their results, newest first.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
+  def Get(self, request, context):
+    """Get returns one job with, when it succeeded, its results.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
+  def Delete(self, request, context):
+    """Delete removes a finished job, its results and checkpoints, and its
+    dataset when no other job uses it. A job that has not ended is
+    refused: cancel it first.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
 
 def add_JobsServicer_to_server(servicer, server):
   rpc_method_handlers = {
@@ -97,6 +136,21 @@ def add_JobsServicer_to_server(servicer, server):
           servicer.Cancel,
           request_deserializer=thresher_dot_thresherv1_dot_thresher__pb2.CancelRequest.FromString,
           response_serializer=thresher_dot_thresherv1_dot_thresher__pb2.CancelResponse.SerializeToString,
+      ),
+      'List': grpc.unary_unary_rpc_method_handler(
+          servicer.List,
+          request_deserializer=thresher_dot_thresherv1_dot_thresher__pb2.ListRequest.FromString,
+          response_serializer=thresher_dot_thresherv1_dot_thresher__pb2.ListResponse.SerializeToString,
+      ),
+      'Get': grpc.unary_unary_rpc_method_handler(
+          servicer.Get,
+          request_deserializer=thresher_dot_thresherv1_dot_thresher__pb2.GetRequest.FromString,
+          response_serializer=thresher_dot_thresherv1_dot_thresher__pb2.JobInfo.SerializeToString,
+      ),
+      'Delete': grpc.unary_unary_rpc_method_handler(
+          servicer.Delete,
+          request_deserializer=thresher_dot_thresherv1_dot_thresher__pb2.DeleteRequest.FromString,
+          response_serializer=thresher_dot_thresherv1_dot_thresher__pb2.DeleteResponse.SerializeToString,
       ),
   }
   generic_handler = grpc.method_handlers_generic_handler(

@@ -18,7 +18,16 @@ evaluate_rows <- function(object, data) {
   co <- object$coefficients
   xb <- numeric(length(q))
   for (term in parse_terms(unlist(m$indep))) {
-    xb <- xb + co$estimate[is.na(co$regime) & co$term == term$name] * eval_term(term, value)
+    if (is.null(term$factor)) {
+      xb <- xb + co$estimate[is.na(co$regime) & co$term == term$name] * eval_term(term, value)
+      next
+    }
+    # thresher's dummies "<level>.<column>", the base level omitted.
+    level <- eval_term(term, value)
+    suffix <- paste0(".", term$factor$column)
+    for (k in which(is.na(co$regime) & endsWith(co$term, suffix))) {
+      xb <- xb + co$estimate[k] * (level == as.numeric(substr(co$term[k], 1L, nchar(co$term[k]) - nchar(suffix))))
+    }
   }
   for (term in parse_terms(unlist(m$rx))) {
     slopes <- co[!is.na(co$regime) & co$term == term$name, ]

@@ -3,8 +3,8 @@ xthreg <- function(data, depvar, indep = character(), rx, qx, id = "id", time = 
                    thnum = 1, grid = "all", trim = 0.01, bs = 300, level = 95, seed = 1,
                    convention = c("xthreg", "hansen"), bootstrap = "auto", residuals = "null",
                    thresholds = NULL, algorithm = NULL,
-                   vce = c("conventional", "robust", "cluster"), save_draws = FALSE,
-                   workers = NULL, max_work = NULL, coordinator = NULL, tls_ca = NULL,
+                   vce = c("conventional", "robust", "cluster"), bootstrap_refine = FALSE,
+                   save_draws = FALSE, workers = NULL, max_work = NULL, coordinator = NULL, tls_ca = NULL,
                    tls_server_name = NULL, token_file = NULL, binary = NULL) {
   if (!is.data.frame(data)) stop("xthreg: data must be a data frame", call. = FALSE)
   convention <- match.arg(convention)
@@ -14,7 +14,8 @@ xthreg <- function(data, depvar, indep = character(), rx, qx, id = "id", time = 
   flags <- list(id = id, time = time, depvar = depvar, indep = indep, rx = rx, qx = qx,
                 thnum = thnum, grid = grid, trim = trim, bs = bs, level = level, seed = seed,
                 convention = convention, bootstrap = bootstrap, residuals = residuals,
-                thresholds = thresholds, algorithm = algorithm,
+                thresholds = thresholds, algorithm = algorithm, vce = vce,
+                `bootstrap-refine` = isTRUE(bootstrap_refine),
                 `save-draws` = if (isTRUE(save_draws)) TRUE, workers = workers,
                 `max-work` = max_work, coordinator = coordinator, `tls-ca` = tls_ca,
                 `tls-server-name` = tls_server_name, `token-file` = token_file)

@@ -103,6 +103,18 @@ test_that("predict's residuals give the final stage's RSS", {
   }
 })
 
+test_that("predict evaluates period effects, differences and functions", {
+  invest <- read.csv(invest_path())
+  fit <- xthreg(invest, depvar = "i", indep = c("L.q", "LD.q", "abs(L.d)", "ib1980.year"), rx = "L.c", qx = "L.d",
+                thnum = 1, trim = 0.05, bs = 0, binary = test_binary())
+  expect_true("1975.year" %in% fit$coefficients$term)
+  expect_false("1980.year" %in% fit$coefficients$term)
+  p <- predict(fit, type = "all")
+  used <- !is.na(p$fitted)
+  expect_identical(sum(used), fit$nobs)
+  expect_equal(sum((invest$i - p$fitted)[used]^2), fit$json$stages[[1]]$rss, tolerance = 1e-10)
+})
+
 test_that("thresher's errors are R errors with its message", {
   invest <- read.csv(invest_path())
   cases <- list(list(args = list(qx = "nope"), status = 1L, message = "unknown column \"nope\""),
@@ -145,8 +157,19 @@ test_that("THRESHER_* variables cannot change the model", {
   fit <- function() xthreg(invest, "i", "L.q", "L.c", "L.d", grid = 50, bs = 5, binary = test_binary())$json
   want <- fit()
   vars <- c(THRESHER_XTHREG_SEED = "7", THRESHER_XTHREG_GRID = "20", THRESHER_LEVEL = "90",
-            THRESHER_CONVENTION = "hansen", THRESHER_XTHREG_TRIM = "0.2")
+            THRESHER_CONVENTION = "hansen", THRESHER_XTHREG_TRIM = "0.2", THRESHER_VCE = "cluster",
+            THRESHER_BOOTSTRAP_REFINE = "true")
   do.call(Sys.setenv, as.list(vars))
   on.exit(Sys.unsetenv(names(vars)))
   expect_identical(fit(), want)
+})
+
+test_that("vce and bootstrap_refine reach the model", {
+  invest <- read.csv(invest_path())
+  fit <- xthreg(invest, "i", "L.q", "L.c", "L.d", thnum = 3, grid = 50, trim = 0.05, bs = c(0, 0, 3),
+                vce = "cluster", bootstrap_refine = TRUE, binary = test_binary())
+  expect_identical(fit$json$model$vce, "cluster")
+  expect_true(fit$json$model$bootstrap_refine)
+  expect_null(fit$json$heteroskedasticity)
+  expect_gt(fit$json$stages[[1]]$intervals[[1]]$eta2, 0)
 })

@@ -1,0 +1,283 @@
+package threshold
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/thresher/thresher/estimators/ols"
+	"github.com/thresher/thresher/estimators/panel"
+)
+
+// twoWayPanel is randomPanel with period effects added to y.
+func twoWayPanel(rng *rand.Rand, n, T int) string {
+	var b strings.Builder
+	for i, line := range strings.Split(strings.TrimSuffix(randomPanel(rng, n, T), "\n"), "\n") {
+		if i == 0 {
+			b.WriteString(line + "\n")
+			continue
+		}
+		f := strings.Split(line, ",")
+		var period int
+		var y float64
+		fmt.Sscan(f[1], &period)
+		fmt.Sscan(f[2], &y)
+		f[2] = fmt.Sprintf("%.6f", y+math.Sin(float64(period)))
+		b.WriteString(strings.Join(f, ",") + "\n")
+	}
+	return b.String()
+}
+
+// TestTwoWayMatchesLSDV checks the period effects i.t at a given threshold
+// against a least-squares dummy-variable regression built here from the
+// data, in each convention's documented arithmetic (docs/threshold-model.md):
+// xthreg regresses the levels on the regressors, the period dummies (all
+// but the sample's first period) and a dummy per unit; Hansen's convention
+// regresses the unit-demeaned rows without each unit's last period. Every
+// slope, its conventional and clustered standard error, and xthreg's
+// constant agree to 1e-8 relative, on a balanced and an unbalanced panel.
+func TestTwoWayMatchesLSDV(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for c, conv := range []Convention{Xthreg, Hansen, Xthreg, Hansen} {
+		text := twoWayPanel(rng, 12, 7)
+		if c >= 2 {
+			text = dropRows(t, text, 0.15, uint64(c))
+		}
+		t.Run(fmt.Sprintf("%v/unbalanced=%v", conv, c >= 2), func(t *testing.T) {
+			tab, err := panel.ReadCSV(strings.NewReader(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec := Spec{Convention: conv, ID: "id", Time: "t", Depvar: "y", Indep: []string{"z1", "i.t"}, Rx: []string{"x1"},
+				Qx: "q", Thresholds: 1, Reps: []int{0}, Given: []float64{0.5}, Bootstrap: WildRademacher}
+			if err := spec.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			p, err := Prepare(tab, spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := p.coefficients(p.given)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkLSDV(t, tab, p.given[0], conv, got)
+		})
+	}
+}
+
+// checkLSDV fits the dummy-variable regression of TestTwoWayMatchesLSDV
+// on the table (rows sorted by unit and period, every unit with at least
+// two rows) and compares it with the coefficients.
+func checkLSDV(t *testing.T, tab *panel.Table, g float64, conv Convention, got []Coefficient) {
+	t.Helper()
+	col := func(name string) []float64 {
+		v, err := tab.Numbers(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	ids, periods, y, z1, x1, q := col("id"), col("t"), col("y"), col("z1"), col("x1"), col("q")
+	N := len(y)
+	// Units as contiguous blocks, and the sample's periods.
+	var starts []int
+	for r := range ids {
+		if r == 0 || ids[r] != ids[r-1] {
+			starts = append(starts, r)
+		}
+	}
+	starts = append(starts, N)
+	levels := slices.Compact(slices.Sorted(slices.Values(periods)))
+	var cols [][]float64
+	names := []string{"z1"}
+	cols = append(cols, z1)
+	for _, l := range levels[1:] {
+		d := make([]float64, N)
+		for r, p := range periods {
+			if p == l {
+				d[r] = 1
+			}
+		}
+		cols, names = append(cols, d), append(names, fmt.Sprintf("%v.t", l))
+	}
+	for reg := 0; reg < 2; reg++ {
+		v := make([]float64, N)
+		for r := range v {
+			lower := q[r] <= g
+			if conv == Hansen {
+				lower = q[r] < g
+			}
+			if lower == (reg == 0) {
+				v[r] = x1[r]
+			}
+		}
+		cols, names = append(cols, v), append(names, "x1")
+	}
+	K, n := len(cols), len(starts)-1
+	if len(got) < K {
+		t.Fatalf("%d coefficients, want at least %d", len(got), K)
+	}
+	for j := range K {
+		if got[j].Name != names[j] {
+			t.Fatalf("coefficient %d is %q, want %q", j, got[j].Name, names[j])
+		}
+	}
+
+	var design *mat.Dense
+	var dep []float64
+	var group []int
+	switch conv {
+	case Xthreg: // levels with a dummy per unit
+		design = mat.NewDense(N, K+n, nil)
+		for r := range N {
+			for j, c := range cols {
+				design.Set(r, j, c[r])
+			}
+		}
+		for i := range n {
+			for r := starts[i]; r < starts[i+1]; r++ {
+				design.Set(r, K+i, 1)
+				group = append(group, i)
+			}
+		}
+		dep = y
+	case Hansen: // demeaned by unit, each unit's last row deleted
+		rows := N - n
+		design = mat.NewDense(rows, K, nil)
+		out := 0
+		for i := range n {
+			lo, hi := starts[i], starts[i+1]
+			mean := func(v []float64) float64 {
+				s := 0.0
+				for _, x := range v[lo:hi] {
+					s += x
+				}
+				return s / float64(hi-lo)
+			}
+			means := make([]float64, K)
+			for j, c := range cols {
+				means[j] = mean(c)
+			}
+			my := mean(y)
+			for r := lo; r < hi-1; r++ {
+				for j, c := range cols {
+					design.Set(out, j, c[r]-means[j])
+				}
+				dep, group = append(dep, y[r]-my), append(group, i)
+				out++
+			}
+		}
+	}
+	allNames := slices.Clone(names)
+	for i := range n {
+		allNames = append(allNames, fmt.Sprintf("unit%d", i))
+	}
+	fit, err := ols.Regress(design, dep, allNames[:design.RawMatrix().Cols])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, fn, fk := float64(len(dep)), float64(n), float64(K)
+	clusterScale := fn / (fn - 1) * (rows - 1) / (rows - fk)
+	if conv == Xthreg {
+		clusterScale = fn / (fn - 1) * (rows - 1) / (rows - fk - 1)
+	}
+	se := ols.StdErrors(fit.Classical(rows - fn - fk))
+	seCluster := ols.StdErrors(fit.Cluster(group, clusterScale))
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-8*math.Abs(want) {
+			t.Errorf("%s: %.12g, LSDV %.12g", what, got, want)
+		}
+	}
+	for j := range K {
+		near(names[j]+" estimate", got[j].Estimate, fit.Coef[j])
+		near(names[j]+" se", got[j].SE, se[j])
+		near(names[j]+" se_cluster", got[j].SECluster, seCluster[j])
+	}
+	if conv == Xthreg {
+		// _cons = mean(y) - mean(X)'b (Stata's xtreg, fe).
+		cons := average(y)
+		for j, c := range cols {
+			cons -= average(c) * fit.Coef[j]
+		}
+		if got[K].Name != ConstantName {
+			t.Fatalf("coefficient %d is %q, want %s", K, got[K].Name, ConstantName)
+		}
+		near("_cons", got[K].Estimate, cons)
+	}
+}
+
+// average returns the mean of v.
+func average(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// TestTwoWayKernelsAgree extends the kernel property test to period
+// effects: with i.t among the regime-independent regressors the fast and
+// reference kernels find the same thresholds and profiles and the same
+// bootstrap statistics, balanced (residual bootstrap) and unbalanced
+// (wild), in both conventions.
+func TestTwoWayKernelsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 4))
+	for c := range 6 {
+		conv := []Convention{Hansen, Xthreg}[c%2]
+		k := 1 + c%2
+		unbalanced := c >= 4
+		spec := Spec{Convention: conv, ID: "id", Time: "t", Depvar: "y", Indep: []string{"i.t", "z1"}, Rx: []string{"x1"},
+			Qx: "q", Thresholds: k, Trim: []float64{0.15, 0.1}[:k], Reps: []int{3}, Seed: uint64(c)}
+		t.Run(fmt.Sprintf("%d/%v/K%d/unbalanced=%v", c, conv, k, unbalanced), func(t *testing.T) {
+			text := twoWayPanel(rng, 12+rng.IntN(6), 6+rng.IntN(3))
+			if unbalanced {
+				text = dropRows(t, text, 0.15, uint64(c))
+			}
+			tab, err := panel.ReadCSV(strings.NewReader(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Prepare(tab, spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.balanced == unbalanced || len(p.zNames) < 5 {
+				t.Fatalf("balanced %v, regime-independent regressors %v", p.balanced, p.zNames)
+			}
+			est, err := p.PointEstimates(Fast)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := p.PointEstimates(Reference)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for s, st := range est.Stages {
+				if fmt.Sprint(st.Thresholds) != fmt.Sprint(ref.Stages[s].Thresholds) || relDiff(st.RSS, ref.Stages[s].RSS) > 1e-9 {
+					t.Fatalf("stage %d: %v (RSS %v), reference %v (RSS %v)", s+1, st.Thresholds, st.RSS, ref.Stages[s].Thresholds, ref.Stages[s].RSS)
+				}
+				checkProfiles(t, p, st.Null, st.K)
+				bf, err := p.Bootstrap(Fast, st.Setup(), 0, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				br, err := p.Bootstrap(Reference, st.Setup(), 0, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for r := range bf {
+					if relDiff(bf[r], br[r]) > 1e-9 {
+						t.Errorf("stage %d replication %d: F* %v, reference %v", s+1, r, bf[r], br[r])
+					}
+				}
+			}
+		})
+	}
+}
