@@ -12,8 +12,9 @@ import (
 	"github.com/thresher/thresher/internal/clustertest"
 )
 
-// A subcommand's flags as its --help lists them: "  --name  [THRESHER_NAME]".
-var helpFlag = regexp.MustCompile(`(?m)^  --([a-z0-9-]+)  \[(THRESHER_[A-Z0-9_]+)\]$`)
+// A subcommand's flags as its --help lists them, with the variables they
+// read: "  --name  [THRESHER_SUB_NAME or THRESHER_NAME]".
+var helpFlag = regexp.MustCompile(`(?m)^  --([a-z0-9-]+)  \[(THRESHER_[A-Z0-9_]+(?: or THRESHER_[A-Z0-9_]+)*)\]$`)
 
 var (
 	helpMu sync.Mutex
@@ -28,7 +29,7 @@ func TestMain(m *testing.M) {
 }
 
 // binaryFlags returns the flags of `thresher <sub>` (name -> environment
-// variable), read from the --help of the binary built from this tree.
+// variables, separated by " or "), read from the --help of the binary built from this tree.
 func binaryFlags(t *testing.T, sub string) map[string]string {
 	t.Helper()
 	binPath := clustertest.Binary(t)
@@ -61,8 +62,10 @@ func thresherSettings(t *testing.T, where, sub string, args []string, env map[st
 	t.Helper()
 	flags := binaryFlags(t, sub)
 	byEnv := map[string]string{}
-	for name, v := range flags {
-		byEnv[v] = name
+	for name, vars := range flags {
+		for _, v := range strings.Split(vars, " or ") {
+			byEnv[v] = name
+		}
 	}
 	set := map[string]string{}
 	for name, value := range env {

@@ -21,6 +21,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
@@ -94,7 +95,7 @@ func TestRecommendedLabels(t *testing.T) {
 // externalSecrets are created by the operator before deploying (README.md
 // shows how); their keys are the files 'thresher certs' writes.
 var externalSecrets = map[string][]string{
-	"thresher-tls":    {"ca.pem", "node.pem", "node-key.pem"},
+	"thresher-tls":    {"ca.pem", "coordinator.pem", "coordinator-key.pem", "worker.pem", "worker-key.pem"},
 	"thresher-tokens": {"tokens.txt"},
 	"thresher-s3":     {"access-key-id", "secret-access-key"},
 }
@@ -497,7 +498,8 @@ func checkMountedFile(t *testing.T, b *bundle, w workload, where, path string, c
 
 // checkGrace checks that Kubernetes waits long enough for a clean stop:
 // the preStop hook, then (workers) the drain, which a worker's preStop hook
-// starts through /drain.
+// starts with 'thresher worker drain' on the worker's control socket (a
+// variable of the container, so that the hook's command reads it too).
 func checkGrace(t *testing.T, w workload, where string, c corev1.Container, sub string, set map[string]string) {
 	need := 5 * time.Second // coordinators: resign, let API calls finish
 	if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
@@ -506,9 +508,12 @@ func checkGrace(t *testing.T, w workload, where string, c corev1.Container, sub 
 		}
 	}
 	if sub == "worker" {
-		if h := c.Lifecycle; h == nil || h.PreStop == nil || h.PreStop.HTTPGet == nil ||
-			h.PreStop.HTTPGet.Path != "/drain" || h.PreStop.HTTPGet.Port.String() != "metrics" {
-			t.Errorf("%s: the worker needs a preStop hook GET /drain on its metrics port", where)
+		if h := c.Lifecycle; h == nil || h.PreStop == nil || h.PreStop.Exec == nil ||
+			!slices.Equal(h.PreStop.Exec.Command, []string{"/usr/local/bin/thresher", "worker", "drain"}) {
+			t.Errorf("%s: the worker needs the preStop hook 'thresher worker drain'", where)
+		}
+		if !slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "THRESHER_CONTROL_SOCKET" && e.Value != "" }) {
+			t.Errorf("%s: the worker's control socket must be set by THRESHER_CONTROL_SOCKET, which its preStop hook reads too", where)
 		}
 		drain := 30 * time.Second // the binary's default
 		if v, ok := set["drain-timeout"]; ok {
@@ -777,15 +782,33 @@ func serviceLabel(s *corev1.Service, meta string) (string, bool) {
 	return "", false
 }
 
+// monitoringPeer is the only peer allowed to reach a metrics port.
+var monitoringPeer = networkingv1.NetworkPolicyPeer{NamespaceSelector: &metav1.LabelSelector{
+	MatchLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring"}}}
+
 // checkNetworkPolicies checks that policies and their peers select pods
-// and name ports those pods have.
+// and name ports those pods have, that every pod with a metrics port is
+// fenced by a policy, and that only the monitoring namespace reaches
+// metrics ports (issue 18).
 func checkNetworkPolicies(t *testing.T, b *bundle) {
+	fenced := map[string]bool{}
 	for name, np := range find[networkingv1.NetworkPolicy](b) {
 		ws := selected(t, b, &np.Spec.PodSelector)
 		if len(ws) == 0 {
 			t.Errorf("NetworkPolicy %s selects no pods", name)
 		}
+		for _, w := range ws {
+			fenced[w.where] = true
+		}
 		for _, rule := range np.Spec.Ingress {
+			metrics := slices.ContainsFunc(rule.Ports, func(p networkingv1.NetworkPolicyPort) bool {
+				return p.Port == nil || p.Port.String() == "metrics"
+			})
+			if metrics && (len(rule.From) == 0 || slices.ContainsFunc(rule.From, func(p networkingv1.NetworkPolicyPeer) bool {
+				return !equality.Semantic.DeepEqual(p, monitoringPeer)
+			})) {
+				t.Errorf("NetworkPolicy %s: a rule opens the metrics port to more than the monitoring namespace", name)
+			}
 			for _, from := range rule.From {
 				if from.PodSelector != nil && len(selected(t, b, from.PodSelector)) == 0 {
 					t.Errorf("NetworkPolicy %s: a peer selects no pods", name)
@@ -798,6 +821,11 @@ func checkNetworkPolicies(t *testing.T, b *bundle) {
 					}
 				}
 			}
+		}
+	}
+	for _, w := range workloads(b) {
+		if podHasPort(w, intstr.FromString("metrics")) && !fenced[w.where] {
+			t.Errorf("%s: its metrics port is fenced by no NetworkPolicy", w.where)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/thresher/thresher/cluster/client"
+	"github.com/thresher/thresher/cluster/identity"
 	"github.com/thresher/thresher/cluster/security"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -32,15 +33,15 @@ func serve(t *testing.T, jobs pb.JobsServer, opts ...grpc.ServerOption) string {
 	return lis.Addr().String()
 }
 
-// devCerts writes a development CA and node certificate and returns their
+// devCerts writes a development CA and certificates and returns the coordinator's
 // files.
 func devCerts(t *testing.T) security.TLSFiles {
 	t.Helper()
 	dir := t.TempDir()
-	if err := security.WriteDevCerts(dir, nil, time.Hour); err != nil {
+	if err := security.WriteDevCerts(dir, "test", nil, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	return security.TLSFiles{CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, "node.pem"), Key: filepath.Join(dir, "node-key.pem")}
+	return security.TLSFiles{CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, "coordinator.pem"), Key: filepath.Join(dir, "coordinator-key.pem")}
 }
 
 // TestFirstConnectionErrors connects with each TLS mistake to a real
@@ -48,7 +49,7 @@ func devCerts(t *testing.T) security.TLSFiles {
 // dial timeout (a minute), where it used to retry for 5 minutes.
 func TestFirstConnectionErrors(t *testing.T) {
 	cluster, other := devCerts(t), devCerts(t)
-	serverCreds, err := cluster.Server(false)
+	serverCreds, err := cluster.Server(security.Peer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestFirstConnectionErrors(t *testing.T) {
 		return lis.Addr().String()
 	}()
 	trusting := func(ca security.TLSFiles, name string) grpc.DialOption {
-		creds, err := security.TLSFiles{CA: ca.CA}.Client(name)
+		creds, err := security.TLSFiles{CA: ca.CA}.Client(name, security.Peer{Role: identity.RoleCoordinator})
 		if err != nil {
 			t.Fatal(err)
 		}

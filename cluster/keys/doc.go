@@ -1,6 +1,7 @@
 // Package keys is the layout of thresher's state in etcd, under a prefix
 // shared by every coordinator and worker of a cluster (default "/thresher"):
 //
+//	<prefix>/cluster-id                   the id of the cluster owning the prefix
 //	<prefix>/workers/<id>                 worker registration (under a lease)
 //	<prefix>/election/                    coordinator leader election
 //	<prefix>/datasets/<sha256>/meta       the dataset's reference: SHA-256 and size

@@ -15,6 +15,10 @@ func (p Prefix) join(parts ...string) string {
 	return strings.TrimSuffix(string(p), "/") + "/" + strings.Join(parts, "/")
 }
 
+// ClusterID is the key of the id of the cluster that owns the prefix
+// (package identity).
+func (p Prefix) ClusterID() string { return p.join("cluster-id") }
+
 // Workers is the directory of worker registrations.
 func (p Prefix) Workers() string { return p.join("workers") + "/" }
 

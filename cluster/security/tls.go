@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"google.golang.org/grpc/credentials"
+
+	"github.com/thresher/thresher/cluster/identity"
 )
 
 // TLSFiles names a PEM certificate, its key and the CA bundle that signs the
@@ -24,11 +26,14 @@ func (f TLSFiles) Enabled() bool { return f.Cert != "" || f.Key != "" || f.CA !=
 func (f TLSFiles) load(needPair bool) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if f.Cert != "" || f.Key != "" {
-		pair, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+		// Served from the files at every handshake: rotation without
+		// restart (keyPair).
+		pair, err := loadKeyPair(f.Cert, f.Key)
 		if err != nil {
-			return nil, fmt.Errorf("tls: certificate %s and key %s: %w", f.Cert, f.Key, err)
+			return nil, err
 		}
-		cfg.Certificates = []tls.Certificate{pair}
+		cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return pair.get() }
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return pair.get() }
 	} else if needPair {
 		return nil, errors.New("tls: a certificate and its key are required")
 	}
@@ -46,31 +51,58 @@ func (f TLSFiles) load(needPair bool) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// Server returns server credentials; with mutual, clients must present a
-// certificate signed by the CA.
-func (f TLSFiles) Server(mutual bool) (credentials.TransportCredentials, error) {
+// Peer is what a TLS peer's certificate must name (package identity): its
+// cluster (any when ClusterID is empty) and its Role. The zero Peer checks
+// nothing beyond the CA.
+type Peer struct {
+	ClusterID, Role string
+}
+
+// verify makes cfg refuse a peer whose leaf certificate is not of p.
+func (p Peer) verify(cfg *tls.Config) {
+	if p.Role == "" {
+		return
+	}
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return fmt.Errorf("tls: the peer presented no certificate; want role %s", p.Role)
+		}
+		if err := identity.CheckRole(cs.PeerCertificates[0], p.ClusterID, p.Role); err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		return nil
+	}
+}
+
+// Server returns server credentials. With a peer role, clients must present
+// a certificate signed by the CA and naming that role (mutual TLS);
+// without one, clients present none (they authenticate with tokens).
+func (f TLSFiles) Server(peer Peer) (credentials.TransportCredentials, error) {
 	cfg, err := f.load(true)
 	if err != nil {
 		return nil, err
 	}
-	if mutual {
+	if peer.Role != "" {
 		if cfg.ClientCAs == nil {
 			return nil, errors.New("tls: mutual TLS needs a CA bundle to verify clients")
 		}
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		peer.verify(cfg)
 	}
 	return credentials.NewTLS(cfg), nil
 }
 
 // Client returns client credentials that verify the server against the CA
 // (or the system roots when none is set) under serverName (empty: the
-// host dialled), presenting the certificate when one is set.
-func (f TLSFiles) Client(serverName string) (credentials.TransportCredentials, error) {
+// host dialled) and, with a peer role, that its certificate names it,
+// presenting the certificate when one is set.
+func (f TLSFiles) Client(serverName string, peer Peer) (credentials.TransportCredentials, error) {
 	cfg, err := f.load(false)
 	if err != nil {
 		return nil, err
 	}
 	cfg.ServerName = serverName
+	peer.verify(cfg)
 	return credentials.NewTLS(cfg), nil
 }
 

@@ -157,12 +157,16 @@ func (s identifiedStream) Context() context.Context { return s.ctx }
 func exempt(method string) bool { return strings.HasPrefix(method, "/grpc.health.v1.Health/") }
 
 // ServerOptions returns interceptors that refuse calls without a valid token.
-func (t *Tokens) ServerOptions() []grpc.ServerOption {
+func (t *Tokens) ServerOptions() []grpc.ServerOption { return checkedBy(t.check) }
+
+// checkedBy returns interceptors that let a call through, with the context
+// check returns, when check accepts its context (exempt methods always).
+func checkedBy(check func(context.Context) (context.Context, error)) []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			if !exempt(info.FullMethod) {
 				var err error
-				if ctx, err = t.check(ctx); err != nil {
+				if ctx, err = check(ctx); err != nil {
 					return nil, err
 				}
 			}
@@ -170,7 +174,7 @@ func (t *Tokens) ServerOptions() []grpc.ServerOption {
 		}),
 		grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 			if !exempt(info.FullMethod) {
-				ctx, err := t.check(ss.Context())
+				ctx, err := check(ss.Context())
 				if err != nil {
 					return err
 				}

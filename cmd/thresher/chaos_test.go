@@ -113,7 +113,7 @@ func startChaosCluster(t *testing.T, coordinators, workers int) *chaosCluster {
 func (c *chaosCluster) startCoordinator(i int) *proc {
 	p := startProc(c.t, fmt.Sprintf("coordinator %d", i), append([]string{"coordinator", "--etcd", c.EtcdAddr,
 		"--listen", c.coordAddrs[i], "--metrics-listen", c.coordMetrics[i], "--session-ttl", "2s",
-		"--token-file", filepath.Join(c.certs, "tokens.txt")}, tlsFlags(c.certs)...)...)
+		"--token-file", filepath.Join(c.certs, "tokens.txt")}, tlsFlags(c.certs, "coordinator")...)...)
 	p.WaitFor(c.t, `coordinator started`, 30*time.Second)
 	return p
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/identity"
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
@@ -40,7 +42,10 @@ type commonFlags struct {
 	listen        string
 	advertise     string
 	metricsListen string
+	pprof         bool
 	prefix        string
+	clusterID     string
+	id            string // the cluster's id (identify)
 	logLevel      string
 	logFormat     string
 	tls           security.TLSFiles
@@ -62,7 +67,9 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	fs.StringVar(&f.listen, "listen", listen, "gRPC listen address HOST:PORT (port 0: any free port)")
 	fs.StringVar(&f.advertise, "advertise", "", "address other processes use to reach this one (default: the address listened on)")
 	fs.StringVar(&f.metricsListen, "metrics-listen", metrics, "HTTP address of /metrics, /healthz and /readyz (empty: none)")
+	fs.BoolVar(&f.pprof, "pprof", false, "also serve the Go profiles (/debug/pprof/) on --metrics-listen")
 	fs.StringVar(&f.prefix, "prefix", string(keys.Default), "etcd key prefix of the cluster")
+	fs.StringVar(&f.clusterID, "cluster-id", "", "id of the cluster (default: the thresher://<id> URI SAN of --tls-cert, see 'thresher certs'); a prefix that holds another id is refused")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text (key=value) or json (one object per line)")
 	fs.StringVar(&f.tls.Cert, "tls-cert", "", "PEM certificate of this process (see 'thresher certs')")
@@ -119,6 +126,52 @@ func (f *commonFlags) security() error {
 	return nil
 }
 
+// identify checks that --tls-cert names role and sets f.id, the cluster's
+// id: --cluster-id, or the one in --tls-cert, which must agree when both
+// are given; "" when there is none.
+func (f *commonFlags) identify(role string) error {
+	fromCert := ""
+	if f.tls.Cert != "" {
+		cert, err := identity.ReadCertificate(f.tls.Cert)
+		if err != nil {
+			return err
+		}
+		if err := identity.CheckRole(cert, "", role); err != nil {
+			return fmt.Errorf("%w: --tls-cert %s: %v", errUsage, f.tls.Cert, err)
+		}
+		fromCert = identity.FromCertificate(cert)
+	}
+	switch {
+	case f.clusterID == "":
+		f.id = fromCert
+		return nil
+	case fromCert != "" && fromCert != f.clusterID:
+		return fmt.Errorf("%w: --cluster-id %s differs from the cluster id %s of --tls-cert %s", errUsage, f.clusterID, fromCert, f.tls.Cert)
+	}
+	if err := identity.Check(f.clusterID); err != nil {
+		return fmt.Errorf("%w: --cluster-id: %v", errUsage, err)
+	}
+	f.id = f.clusterID
+	return nil
+}
+
+// claimCluster claims the etcd prefix for the cluster's id, or warns that
+// nothing ties this process to a cluster.
+func (f *commonFlags) claimCluster(ctx context.Context, cli *clientv3.Client, log *slog.Logger) error {
+	id := f.id
+	if id == "" {
+		log.Warn("no cluster id (--cluster-id, or a certificate from 'thresher certs'): the etcd prefix is not checked", "prefix", f.prefix)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := identity.Claim(ctx, cli, keys.Prefix(f.prefix), id); err != nil {
+		return err
+	}
+	log.Info("cluster", "id", id, "prefix", f.prefix)
+	return nil
+}
+
 func (f *commonFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
@@ -172,12 +225,11 @@ func newRegistry() *prometheus.Registry {
 }
 
 // serveMetrics serves /metrics, /healthz (liveness: the process answers)
-// and /readyz (ready() succeeds) until stop is called, and, when drain is not
-// nil, /drain: it calls drain and answers once drain returns (a Kubernetes
-// preStop hook, so that the pod is deregistered before it is sent SIGTERM).
-// Stop shuts the server down gracefully and returns when the answers in
-// flight, such as /drain's, are written (2 s at most).
-func serveMetrics(addr string, reg *prometheus.Registry, ready, drain func(context.Context) error, log *slog.Logger) (string, func(), error) {
+// and /readyz (ready() succeeds) until stop is called, and, with pprof, the
+// profiles of net/http/pprof under /debug/pprof/. Nothing it serves
+// changes the process: control requests go to the control socket.
+// Stop shuts the server down gracefully (2 s at most).
+func serveMetrics(addr string, reg *prometheus.Registry, ready func(context.Context) error, pprof bool, log *slog.Logger) (string, func(), error) {
 	if addr == "" {
 		return "", func() {}, nil
 	}
@@ -186,24 +238,21 @@ func serveMetrics(addr string, reg *prometheus.Registry, ready, drain func(conte
 		return "", nil, fmt.Errorf("metrics listen: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := ready(r.Context()); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		io.WriteString(w, "ok\n")
 	})
-	if drain != nil {
-		mux.HandleFunc("/drain", func(w http.ResponseWriter, r *http.Request) {
-			log.Info("drain requested", "remote", r.RemoteAddr)
-			if err := drain(r.Context()); err != nil {
-				http.Error(w, "drain: "+err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			io.WriteString(w, "drained\n")
-		})
+	if pprof {
+		mux.HandleFunc("GET /debug/pprof/", httppprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", httppprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", httppprof.Trace)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -307,6 +356,9 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := f.security(); err != nil {
 		return err
 	}
+	if err := f.identify(identity.RoleCoordinator); err != nil {
+		return err
+	}
 	var serverOpts []grpc.ServerOption
 	dialOpts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(security.DialLoopbackOnly)}
@@ -314,22 +366,22 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		if *tokenFile == "" {
 			return fmt.Errorf("%w: --token-file is required with TLS", errUsage)
 		}
-		tokens, err := security.LoadTokens(*tokenFile)
+		tokens, err := security.WatchTokens(*tokenFile)
 		if err != nil {
 			return err
 		}
-		server, err := f.tls.Server(false)
+		server, err := f.tls.Server(security.Peer{})
 		if err != nil {
 			return err
 		}
-		client, err := f.tls.Client(*workerName)
+		client, err := f.tls.Client(*workerName, security.Peer{ClusterID: f.id, Role: identity.RoleWorker})
 		if err != nil {
 			return err
 		}
 		serverOpts = append(tokens.ServerOptions(), grpc.Creds(server))
 		dialOpts = []grpc.DialOption{grpc.WithTransportCredentials(client)}
 	}
-	return f.serve(ctx, stderr, "coordinator", false, blobstore.Options{}, func(log *slog.Logger, cli *clientv3.Client, blobs *blobstore.Store, reg prometheus.Registerer) (service, error) {
+	return f.serve(ctx, stderr, "coordinator", "", blobstore.Options{}, func(log *slog.Logger, cli *clientv3.Client, blobs *blobstore.Store, reg prometheus.Registerer) (service, error) {
 		return coordinator.New(coordinator.Config{Listen: f.listen, Advertise: f.advertise, Etcd: cli, Blobs: blobs,
 			Prefix: keys.Prefix(f.prefix), TaskTarget: *taskTarget, SessionTTL: *sessionTTL, Registerer: reg, Logger: log,
 			MaxDatasetBytes: *maxDataset, MaxWork: float64(maxWork), ServerOptions: serverOpts, DialOptions: dialOpts,
@@ -383,9 +435,9 @@ type service interface {
 // ctx ends; the metrics server stops, its answers written, then the blob
 // store and the etcd client close.
 //
-// With drainEndpoint, /drain on the metrics address ends Run as SIGTERM
-// would and answers when Run has returned.
-func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, drainEndpoint bool, blobOpts blobstore.Options,
+// With a controlSocket, POST /drain on it ends Run as SIGTERM would and
+// answers when Run has returned.
+func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name, controlSocket string, blobOpts blobstore.Options,
 	build func(*slog.Logger, *clientv3.Client, *blobstore.Store, prometheus.Registerer) (service, error)) error {
 	log, err := f.logger(stderr)
 	if err != nil {
@@ -396,6 +448,9 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 		return err
 	}
 	defer cli.Close()
+	if err := f.claimCluster(ctx, cli, log); err != nil {
+		return err
+	}
 	blobs, err := f.blobStore(ctx, blobOpts)
 	if err != nil {
 		return err
@@ -409,26 +464,28 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	ran := make(chan struct{})
-	var drain func(context.Context) error
-	if drainEndpoint {
-		drain = func(req context.Context) error {
-			stopRun()
-			select {
-			case <-ran:
-				return nil
-			case <-req.Done():
-				return req.Err()
-			}
+	drain := func(req context.Context) error {
+		stopRun()
+		select {
+		case <-ran:
+			return nil
+		case <-req.Done():
+			return req.Err()
 		}
 	}
-	maddr, stopMetrics, err := serveMetrics(f.metricsListen, reg, svc.Ready, drain, log)
+	stopControl, err := serveControl(controlSocket, drain, log)
 	if err != nil {
 		return err
 	}
 	// After Run returns (close(ran)), /drain's answer is written before
 	// the process goes on to exit.
+	defer stopControl()
+	maddr, stopMetrics, err := serveMetrics(f.metricsListen, reg, svc.Ready, f.pprof, log)
+	if err != nil {
+		return err
+	}
 	defer stopMetrics()
-	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "etcd", strings.Join(f.etcd, ","),
+	log.Info(name+" started", "address", svc.Addr(), "metrics", maddr, "control", controlSocket, "etcd", strings.Join(f.etcd, ","),
 		"blobs", blobstore.Redact(f.blobURL))
 	defer close(ran)
 	return svc.Run(runCtx)
@@ -437,20 +494,24 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name string, 
 const workerSynopsis = `Runs a worker: it registers in etcd under a lease and executes the tasks the
 leading coordinator sends, on datasets read from the blob store (--blob-url).
 
-Shutdown on SIGINT/SIGTERM, or a request to /drain on --metrics-listen (the
-Kubernetes preStop hook; it answers when draining is over), drains: refuse
-new tasks and tell the coordinator, let running tasks finish
-(--drain-timeout), hand back the rest, delete the registration, stop the
-gRPC server, stop the metrics server, close the blob store and the etcd
-client.`
+Shutdown on SIGINT/SIGTERM, or 'thresher worker drain --control-socket PATH'
+on the same machine (the Kubernetes preStop hook; it answers when draining
+is over), drains: refuse new tasks and tell the coordinator, let running
+tasks finish (--drain-timeout), hand back the rest, delete the registration,
+stop the gRPC server, stop the metrics server, close the blob store and the
+etcd client.`
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "drain" {
+		return runWorkerDrain(ctx, args[1:], stdout, stderr)
+	}
 	var f commonFlags
 	fs := newFlagSet("worker", workerSynopsis, stderr)
 	f.register(fs, "127.0.0.1:0", "127.0.0.1:0")
 	id := fs.String("id", "", "worker id in etcd (default: host-pid)")
 	slots := fs.Int("slots", 0, "tasks run at once (default: number of CPUs)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "time running tasks get to finish at shutdown")
+	controlSocket := fs.String("control-socket", "", controlSocketUsage)
 	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "registration lease: the coordinator requeues a dead worker's tasks this long after it dies")
 	var cache blobstore.Options
 	fs.StringVar(&cache.CacheDir, "blob-cache-dir", "", "keep the datasets read from the blob store in this directory (empty: no disk cache; "+
@@ -467,34 +528,51 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := f.security(); err != nil {
 		return err
 	}
+	if err := f.identify(identity.RoleWorker); err != nil {
+		return err
+	}
 	var serverOpts []grpc.ServerOption
 	if !f.insecure {
-		// Mutual TLS: only coordinators with a certificate of the cluster's
-		// CA may send tasks.
-		server, err := f.tls.Server(true)
+		// Mutual TLS: only coordinators with a coordinator's certificate of
+		// the cluster's CA may send tasks.
+		server, err := f.tls.Server(security.Peer{ClusterID: f.id, Role: identity.RoleCoordinator})
 		if err != nil {
 			return err
 		}
 		serverOpts = []grpc.ServerOption{grpc.Creds(server)}
 	}
-	return f.serve(ctx, stderr, "worker", true, cache, func(log *slog.Logger, cli *clientv3.Client, blobs *blobstore.Store, reg prometheus.Registerer) (service, error) {
+	return f.serve(ctx, stderr, "worker", *controlSocket, cache, func(log *slog.Logger, cli *clientv3.Client, blobs *blobstore.Store, reg prometheus.Registerer) (service, error) {
 		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli, Blobs: blobs,
 			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, LeaseTTL: *leaseTTL, Registerer: reg, Logger: log, Version: version,
 			ServerOptions: serverOpts})
 	})
 }
 
-const certsSynopsis = `Creates a development CA, one certificate it signs for every coordinator
-and worker (server and client use; names localhost, 127.0.0.1, ::1,
+const certsSynopsis = `Creates a new cluster's id (--cluster-id, or a random one), a development CA,
+one certificate it signs for each role, coordinator, worker and client
+(server and client use; names localhost, 127.0.0.1, ::1,
 thresher-coordinator, thresher-worker, coordinator and --hosts) and a file
 with one random bearer token, in --dir:
 
-  ca.pem ca-key.pem node.pem node-key.pem tokens.txt
+  ca.pem ca-key.pem coordinator.pem coordinator-key.pem worker.pem
+  worker-key.pem client.pem client-key.pem tokens.txt
 
-Then: coordinator --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem
---token-file tokens.txt; worker --tls-cert node.pem --tls-key node-key.pem
---tls-ca ca.pem; client --tls-ca ca.pem --tls-server-name thresher-coordinator
---token-file tokens.txt. For production, use your own PKI.`
+The CA carries the cluster id as the URI SAN thresher://<id>, each
+certificate its role too, thresher://<id>/<role>. A coordinator or worker
+refuses a certificate of another role, checks its peers' roles (workers take
+tasks only from coordinators, coordinators send them only to workers,
+clients submit only to coordinators), stores the cluster id under its etcd
+prefix on first start and refuses a prefix that holds another cluster's id.
+
+Then: coordinator --tls-cert coordinator.pem --tls-key coordinator-key.pem
+--tls-ca ca.pem --token-file tokens.txt; worker --tls-cert worker.pem
+--tls-key worker-key.pem --tls-ca ca.pem; client --tls-ca ca.pem
+--tls-server-name thresher-coordinator --token-file tokens.txt.
+
+With --renew, new role certificates signed by the CA in --dir replace the old
+ones; running processes read certificates, keys and token files again when
+they change, so rotation needs no restart. For production, use your own PKI
+with the same URI SANs.`
 
 func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("certs", certsSynopsis, stderr)
@@ -502,15 +580,33 @@ func runCerts(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	var hosts listFlag
 	fs.Var(&hosts, "hosts", "extra DNS names or IPs for the certificate, comma-separated")
 	validity := fs.Duration("validity", 365*24*time.Hour, "validity of the certificates")
+	clusterID := fs.String("cluster-id", "", "id of the new cluster: lower-case letters, digits, '-' and '.' (default: 16 random hex digits)")
+	renew := fs.Bool("renew", false, "issue new role certificates with the CA already in --dir (rotation; running processes take them up without a restart)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *renew {
+		if *clusterID != "" {
+			return fmt.Errorf("%w: --renew keeps the CA's cluster id; drop --cluster-id", errUsage)
+		}
+		if err := security.RenewDevCerts(*dir, hosts, *validity); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(stdout, "renewed the certificates of the coordinator, worker and client roles in %s\n", *dir)
+		return err
+	}
+	if *clusterID == "" {
+		*clusterID = identity.NewID()
+	}
+	if err := identity.Check(*clusterID); err != nil {
+		return fmt.Errorf("%w: --cluster-id: %v", errUsage, err)
 	}
 	if err := checkOutDir("dir", *dir); err != nil {
 		return err
 	}
-	if err := security.WriteDevCerts(*dir, hosts, *validity); err != nil {
+	if err := security.WriteDevCerts(*dir, *clusterID, hosts, *validity); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(stdout, "wrote a development CA, a node certificate and a token file to %s\n", *dir)
+	_, err := fmt.Fprintf(stdout, "wrote a development CA, the certificates of the coordinator, worker and client roles and a token file of cluster %s to %s\n", *clusterID, *dir)
 	return err
 }

@@ -16,6 +16,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/thresher/thresher/cluster/identity"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/internal/clustertest"
@@ -87,15 +88,16 @@ func newCluster(t *testing.T) *cluster { return newClusterOn(t, "") }
 func newClusterOn(t *testing.T, etcdAddr string) *cluster {
 	certs := makeCerts(t)
 	return &cluster{t: t, certs: certs, Cluster: clustertest.NewCluster(t, clustertest.Options{EtcdAddr: etcdAddr,
-		CoordinatorArgs: append([]string{"--token-file", filepath.Join(certs, "tokens.txt")}, tlsFlags(certs)...),
-		WorkerArgs:      tlsFlags(certs)})}
+		CoordinatorArgs: append([]string{"--token-file", filepath.Join(certs, "tokens.txt")}, tlsFlags(certs, "coordinator")...),
+		WorkerArgs:      tlsFlags(certs, "worker")})}
 }
 
-// makeCerts runs 'thresher certs' into a new directory.
-func makeCerts(t *testing.T) string {
+// makeCerts runs 'thresher certs' with args into a new directory: a new
+// CA, of a new cluster unless args give its --cluster-id.
+func makeCerts(t *testing.T, args ...string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "certs")
-	if out, err := exec.Command(clustertest.Binary(t), "certs", "--dir", dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(clustertest.Binary(t), append([]string{"certs", "--dir", dir}, args...)...).CombinedOutput(); err != nil {
 		t.Fatalf("certs: %v\n%s", err, out)
 	}
 	return dir
@@ -103,8 +105,8 @@ func makeCerts(t *testing.T) string {
 
 // tlsFlags are the TLS flags of a coordinator or worker with the
 // certificates in dir.
-func tlsFlags(dir string) []string {
-	return []string{"--tls-cert", filepath.Join(dir, "node.pem"), "--tls-key", filepath.Join(dir, "node-key.pem"),
+func tlsFlags(dir, role string) []string {
+	return []string{"--tls-cert", filepath.Join(dir, role+".pem"), "--tls-key", filepath.Join(dir, role+"-key.pem"),
 		"--tls-ca", filepath.Join(dir, "ca.pem")}
 }
 
@@ -112,6 +114,20 @@ func tlsFlags(dir string) []string {
 func (c *cluster) clientFlags(tokenFile string) []string {
 	return []string{"--tls-ca", filepath.Join(c.certs, "ca.pem"), "--tls-server-name", "thresher-coordinator",
 		"--token-file", tokenFile}
+}
+
+// id is the cluster id of the cluster's certificates.
+func (c *cluster) id() string {
+	c.t.Helper()
+	cert, err := identity.ReadCertificate(filepath.Join(c.certs, "ca.pem"))
+	id := ""
+	if err == nil {
+		id = identity.FromCertificate(cert)
+	}
+	if id == "" {
+		c.t.Fatalf("cluster id of %s: %q, %v", c.certs, id, err)
+	}
+	return id
 }
 
 // coordinator starts a coordinator on addr and waits until it serves.
@@ -123,7 +139,7 @@ func (c *cluster) worker() *proc { return c.Worker(nil) }
 // workerWithCerts starts a worker presenting the certificates in dir, with
 // extra environment variables.
 func (c *cluster) workerWithCerts(dir string, env []string) *proc {
-	return c.Worker(env, tlsFlags(dir)...)
+	return c.Worker(env, tlsFlags(dir, "worker")...)
 }
 
 // submit starts the client of the job against coordinators.
@@ -214,8 +230,8 @@ func TestE2EWorkerKilledAndLateJoiner(t *testing.T) {
 	sameJSON(t, c.result(client), want)
 }
 
-// TestE2EWorkerDrained drains one of two workers mid-stage through /drain,
-// as the Kubernetes preStop hook does: the request answers once the worker
+// TestE2EWorkerDrained drains one of two workers mid-stage with 'thresher
+// worker drain' on its control socket, as the Kubernetes preStop hook does: the request answers once the worker
 // has handed back its work and deregistered, the process exits cleanly, and
 // the job's result is unchanged.
 func TestE2EWorkerDrained(t *testing.T) {
@@ -228,8 +244,8 @@ func TestE2EWorkerDrained(t *testing.T) {
 	c.worker()
 	client := c.submit(addr)
 	waitProgress(t, client)
-	if status, body := clustertest.Drain(t, w); status != http.StatusOK || body != "drained\n" {
-		t.Fatalf("/drain: %d %q", status, body)
+	if out, err := clustertest.Drain(t, w); err != nil || out != "drained\n" {
+		t.Fatalf("thresher worker drain: %v %q", err, out)
 	}
 	stillRunning(t, client)
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.EtcdAddr}, Logger: zap.NewNop()})
@@ -238,7 +254,7 @@ func TestE2EWorkerDrained(t *testing.T) {
 	}
 	defer cli.Close()
 	if got, err := cli.Get(context.Background(), keys.Default.Worker("w1")); err != nil || got.Count != 0 {
-		t.Errorf("after /drain the worker is still registered (%v)", err)
+		t.Errorf("after the drain the worker is still registered (%v)", err)
 	}
 	if err := w.Wait(10 * time.Second); err != nil {
 		t.Errorf("drained worker: %v\n%s", err, w.Output())
@@ -357,7 +373,8 @@ func TestE2EClientWithoutValidToken(t *testing.T) {
 }
 
 // TestE2EWorkerWithoutValidCertificate registers a worker whose certificate
-// another CA signed: the coordinator never gives it a task (the job waits
+// another CA signed (for the same cluster id, which it would be refused
+// for otherwise): the coordinator never gives it a task (the job waits
 // and says so) until a worker of the cluster joins.
 func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 	skipShort(t)
@@ -365,7 +382,7 @@ func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 	c := newCluster(t)
 	addr := freePort(t)
 	c.coordinator(addr)
-	c.workerWithCerts(makeCerts(t), nil)
+	c.workerWithCerts(makeCerts(t, "--cluster-id", c.id()), nil)
 	client := c.submit(addr)
 	client.WaitFor(t, `waiting for workers: 1 registered, none reachable`, time.Minute)
 	time.Sleep(2 * time.Second)
@@ -395,15 +412,16 @@ func TestE2ENoWorkersYet(t *testing.T) {
 // the coordinator and the worker connect with --etcd-cacert, --etcd-cert,
 // --etcd-key, --etcd-user and --etcd-password-file, and the result equals
 // the in-process run's. A coordinator without the password is refused by
-// etcd and never leads.
+// etcd (when it claims the prefix for its cluster id) and exits, never
+// leading.
 func TestE2EEtcdTLSAndAuth(t *testing.T) {
 	skipShort(t)
 	certs := makeCerts(t)
 	etcdAddr := freePort(t)
-	etcd := startProc(t, "etcd", append([]string{"etcd", "--data-dir", t.TempDir(), "--listen", etcdAddr}, tlsFlags(certs)...)...)
+	etcd := startProc(t, "etcd", append([]string{"etcd", "--data-dir", t.TempDir(), "--listen", etcdAddr}, tlsFlags(certs, "coordinator")...)...)
 	etcd.WaitFor(t, "etcd serving", 30*time.Second)
 
-	tlsFiles := security.TLSFiles{Cert: filepath.Join(certs, "node.pem"), Key: filepath.Join(certs, "node-key.pem"), CA: filepath.Join(certs, "ca.pem")}
+	tlsFiles := security.TLSFiles{Cert: filepath.Join(certs, "client.pem"), Key: filepath.Join(certs, "client-key.pem"), CA: filepath.Join(certs, "ca.pem")}
 	tc, err := tlsFiles.Config()
 	if err != nil {
 		t.Fatal(err)
@@ -433,9 +451,11 @@ func TestE2EEtcdTLSAndAuth(t *testing.T) {
 
 	// Without the password etcd refuses the coordinator.
 	denied := startProc(t, "coordinator without password", append(append([]string{"coordinator", "--listen", freePort(t),
-		"--metrics-listen", "127.0.0.1:0", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs)...)...)
-	denied.WaitFor(t, `msg=election err="etcdserver: permission denied"`, 30*time.Second)
-	denied.Kill()
+		"--metrics-listen", "127.0.0.1:0", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs, "coordinator")...)...)
+	denied.Wait(time.Minute)
+	if code := denied.Cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(denied.Stderr.String(), "etcdserver: permission denied") {
+		t.Errorf("coordinator without the etcd password: exit %d; want exit 1 and etcd's refusal", code)
+	}
 	if strings.Contains(denied.Output(), "leading") {
 		t.Error("a coordinator without the etcd password took the lead")
 	}
@@ -443,10 +463,10 @@ func TestE2EEtcdTLSAndAuth(t *testing.T) {
 	etcdFlags = append(etcdFlags, "--etcd-password-file", pwFile)
 	addr := freePort(t)
 	startProc(t, "coordinator", append(append([]string{"coordinator", "--listen", addr, "--metrics-listen", "127.0.0.1:0",
-		"--session-ttl", "2s", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs)...)...).
+		"--session-ttl", "2s", "--token-file", filepath.Join(certs, "tokens.txt")}, etcdFlags...), tlsFlags(certs, "coordinator")...)...).
 		WaitFor(t, "leading", 30*time.Second)
 	startProc(t, "worker", append(append([]string{"worker", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
-		"--slots", "1", "--id", "w1"}, etcdFlags...), tlsFlags(certs)...)...).
+		"--slots", "1", "--id", "w1"}, etcdFlags...), tlsFlags(certs, "worker")...)...).
 		WaitFor(t, "worker registered", 30*time.Second)
 
 	local := startProc(t, "in-process", e2eJob("--bs", "100")...)

@@ -16,10 +16,44 @@ import (
 // errUsage marks command-line mistakes; main exits with status 2 on them.
 var errUsage = errors.New("usage")
 
-// envName returns the environment variable that backs a flag:
-// --metrics-listen reads THRESHER_METRICS_LISTEN.
-func envName(flagName string) string {
-	return "THRESHER_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+// The environment rule: a flag of command C reads THRESHER_<C>_<FLAG>
+// (--id of `thresher worker` reads THRESHER_WORKER_ID, --units of
+// `thresher simulate threshold` THRESHER_SIMULATE_THRESHOLD_UNITS), and
+// then the bare THRESHER_<FLAG> (--bs reads THRESHER_BS), unless the flag's
+// name means different things in different commands: those, listed in
+// commandScoped, read only their command's variable, so that
+// THRESHER_ID=workername does not name xthreg's unit column.
+
+// commandScoped lists the flag names that mean different things in
+// different commands (TestEnvironmentScopes keeps it complete).
+var commandScoped = map[string]bool{
+	"id":              true, // the unit column (xthreg, xthenreg), the worker's id (worker)
+	"listen":          true, // etcd's client address, a coordinator's or worker's gRPC address
+	"prefix":          true, // a plot's file name prefix, the cluster's etcd prefix
+	"seed":            true, // bootstrap streams, a data-generating process
+	"out":             true, // the output directories of paper, simulate and plot
+	"spec":            true, // a sweep file, the paper's YAML specification
+	"bootstrap":       true, // xthreg's bootstrap scheme, xthenreg's linearity bootstrap
+	"trim":            true, // xthreg's per-threshold trimming, xthenreg's share of q left out
+	"grid":            true, // xthreg's candidate grid, xthenreg's equally spaced points
+	"retention":       true, // a coordinator's default, one job's (clients)
+	"defrag-interval": true, // etcd's own defragmentation, a coordinator's of an external etcd
+}
+
+// envToken turns a command or flag name into its part of a variable name.
+func envToken(name string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "_", " ", "_").Replace(name))
+}
+
+// envNames returns the environment variables that back a flag of command,
+// in the order they are read: THRESHER_<COMMAND>_<FLAG>, then the bare
+// THRESHER_<FLAG> unless the flag's name is command-scoped.
+func envNames(command, flagName string) []string {
+	names := []string{"THRESHER_" + envToken(command) + "_" + envToken(flagName)}
+	if !commandScoped[flagName] {
+		names = append(names, "THRESHER_"+envToken(flagName))
+	}
+	return names
 }
 
 // newFlagSet returns a flag set whose usage lists every flag with its
@@ -29,13 +63,13 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "Usage: thresher %s [flags]\n\n%s\n\nFlags (each also read from the environment variable shown):\n", name, synopsis)
+		fmt.Fprintf(w, "Usage: thresher %s [flags]\n\n%s\n\nFlags (each also read from the environment variables shown, the first set wins):\n", name, synopsis)
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintf(w, "  --%s  [%s]\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
+			fmt.Fprintf(w, "  --%s  [%s]\n      %s%s\n", f.Name, strings.Join(envNames(name, f.Name), " or "), f.Usage, def)
 		})
 	}
 	return fs
@@ -46,7 +80,7 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 var singleDash = regexp.MustCompile(`(flag|for|defined:|argument:) -([^-])`)
 
 // parseFlags parses args, then fills every flag not given on the command
-// line from its THRESHER_* environment variable. Command-line flags win.
+// line from its environment variables (envNames). Command-line flags win.
 // An error is a one-line usage error naming the flag as --name; the full
 // usage is printed for --help only.
 func parseFlags(fs *flag.FlagSet, args []string) error {
@@ -89,10 +123,15 @@ func fillFromEnv(fs *flag.FlagSet) error {
 		if given[f.Name] || err != nil {
 			return
 		}
-		if v, ok := os.LookupEnv(envName(f.Name)); ok {
-			if e := f.Value.Set(v); e != nil {
-				err = fmt.Errorf("%w: invalid value %q for %s (--%s): %v", errUsage, v, envName(f.Name), f.Name, e)
+		for _, env := range envNames(fs.Name(), f.Name) {
+			v, ok := os.LookupEnv(env)
+			if !ok {
+				continue
 			}
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%w: invalid value %q for %s (--%s): %v", errUsage, v, env, f.Name, e)
+			}
+			return
 		}
 	})
 	return err

@@ -48,7 +48,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'thresher <command> --help' for the flags of a command.\n")
+	fmt.Fprintf(w, "\nRun 'thresher <command> --help' for the flags of a command; 'thresher --version' prints the version.\n")
 }
 
 func main() {
@@ -67,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = []string{"version"}
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {

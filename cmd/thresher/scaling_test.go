@@ -51,7 +51,7 @@ func scalingRun(t *testing.T, n int) (wall, steady float64, out string) {
 	c := newCluster(t)
 	addr, metrics := freePort(t), freePort(t)
 	startProc(t, "coordinator", append([]string{"coordinator", "--etcd", c.EtcdAddr, "--listen", addr,
-		"--metrics-listen", metrics, "--token-file", c.certs + "/tokens.txt"}, tlsFlags(c.certs)...)...).
+		"--metrics-listen", metrics, "--token-file", c.certs + "/tokens.txt"}, tlsFlags(c.certs, "coordinator")...)...).
 		WaitFor(t, "coordinator started", 30*time.Second)
 	for i := 0; i < n; i++ {
 		c.workerWithCerts(c.certs, []string{"GOMAXPROCS=1"})

@@ -20,6 +20,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/identity"
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/coordinator"
@@ -185,7 +186,7 @@ func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
 	if secure {
-		creds, err := security.TLSFiles{CA: r.caFile}.Client(r.serverName)
+		creds, err := security.TLSFiles{CA: r.caFile}.Client(r.serverName, security.Peer{Role: identity.RoleCoordinator})
 		if err != nil {
 			return nil, err
 		}

@@ -2,8 +2,9 @@ package clustertest
 
 import (
 	"fmt"
-	"io"
-	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -94,27 +95,36 @@ func (c *Cluster) Worker(env []string, args ...string) *Proc {
 }
 
 // WorkerNamed starts a worker with the given id (e.g. to restart a killed
-// one) and waits until it is registered.
+// one) and a control socket, and waits until it is registered.
 func (c *Cluster) WorkerNamed(id string, env []string, args ...string) *Proc {
 	c.tb.Helper()
 	flags := append([]string{"worker", "--etcd", c.EtcdAddr, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
-		"--slots", "1", "--id", id}, c.opts.WorkerArgs...)
+		"--slots", "1", "--id", id, "--control-socket", ControlSocket(c.tb, id)}, c.opts.WorkerArgs...)
 	p := c.Start("worker "+id, env, append(flags, args...)...)
 	p.WaitFor(c.tb, `worker registered`, time.Minute)
 	return p
 }
 
-// Drain drains a worker through its /drain endpoint, as the Kubernetes
-// preStop hook does, and returns the endpoint's status and answer, given
-// once the worker has handed back its work and deregistered.
-func Drain(tb testing.TB, w *Proc) (status int, body string) {
+// ControlSocket returns a path for the control socket of a worker named
+// name, in a directory removed when the test ends. The directory is made
+// under the system's temporary directory, not the test's, which may be too
+// long for a Unix socket's address (108 bytes).
+func ControlSocket(tb testing.TB, name string) string {
 	tb.Helper()
-	metrics := w.WaitFor(tb, `worker started.*metrics=(\S+)`, 10*time.Second)
-	resp, err := http.Get("http://" + metrics + "/drain")
+	dir, err := os.MkdirTemp("", "thresher-ctl-*")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, name+".sock")
+}
+
+// Drain drains a worker with 'thresher worker drain' on its control socket,
+// as the Kubernetes preStop hook does, and returns the command's output,
+// given once the worker has handed back its work and deregistered.
+func Drain(tb testing.TB, w *Proc) (string, error) {
+	tb.Helper()
+	socket := w.WaitFor(tb, `worker started.*control=(\S+)`, 10*time.Second)
+	out, err := exec.Command(Binary(tb), "worker", "drain", "--control-socket", socket).CombinedOutput()
+	return string(out), err
 }

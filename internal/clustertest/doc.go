@@ -11,8 +11,8 @@
 //   - Cluster runs etcd, coordinators and any number of workers as
 //     processes of the binary, with fault injection: Proc.Kill (SIGKILL),
 //     restarts (Cluster.StartEtcd, Cluster.Coordinator on the same address,
-//     Cluster.Worker), and Drain (a worker's /drain endpoint, as the
-//     Kubernetes preStop hook calls it).
+//     Cluster.Worker), and Drain ('thresher worker drain' on a worker's
+//     control socket, as the Kubernetes preStop hook runs it).
 //
 // Everything listens on 127.0.0.1, lives in t.TempDir() and is cleaned up
 // with t.Cleanup. The package imports neither the coordinator nor the

@@ -43,16 +43,16 @@ def local_cluster(binary, tmp, certs=None):
     (--insecure) or, with certs (a directory of `thresher certs`), TLS, the
     coordinator requiring the token of certs/tokens.txt."""
     etcd, coord = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
-    security = ["--insecure"]
+    security = {"coordinator": ["--insecure"], "worker": ["--insecure"]}
     if certs is not None:
-        security = ["--tls-cert", str(certs / "node.pem"), "--tls-key", str(certs / "node-key.pem"),
-                    "--tls-ca", str(certs / "ca.pem")]
+        security = {role: ["--tls-cert", str(certs / f"{role}.pem"), "--tls-key", str(certs / f"{role}-key.pem"),
+                           "--tls-ca", str(certs / "ca.pem")] for role in ("coordinator", "worker")}
     tokens = [] if certs is None else ["--token-file", str(certs / "tokens.txt")]
     commands = [
         ("etcd", ["etcd", "--data-dir", str(tmp / "etcd"), "--listen", etcd], etcd),
-        ("coordinator", ["coordinator", *security, *tokens, "--etcd", etcd, "--listen", coord,
+        ("coordinator", ["coordinator", *security["coordinator"], *tokens, "--etcd", etcd, "--listen", coord,
                          "--metrics-listen", ""], coord),
-        ("worker", ["worker", *security, "--etcd", etcd, "--id", "pytest-worker", "--slots", "2",
+        ("worker", ["worker", *security["worker"], "--etcd", etcd, "--id", "pytest-worker", "--slots", "2",
                     "--metrics-listen", ""], None),
     ]
     procs = []

@@ -97,7 +97,7 @@ def test_tls_and_token_as_the_cli(binary, invest, tmp_path):
     csv.write_bytes(dataset(invest, ["id", "year", "i", "c", "d"]))
     tls = dict(tls_ca=str(tmp_path / "ca.pem"), tls_server_name="thresher-coordinator",
                token_file=str(tmp_path / "tokens.txt"))
-    cert, key = (tmp_path / "node.pem").read_bytes(), (tmp_path / "node-key.pem").read_bytes()
+    cert, key = (tmp_path / "coordinator.pem").read_bytes(), (tmp_path / "coordinator-key.pem").read_bytes()
     with capture_server(cert, key) as (capture, addr):
         want, want_auth = cli_submit(binary, capture, addr, csv, flags,
                                      ["--tls-ca", tls["tls_ca"], "--tls-server-name", tls["tls_server_name"],
@@ -157,7 +157,7 @@ def test_tls_mismatch_explained(invest, certs, tls, client, message):
     own, other = certs
     kwargs = {k: str({"own": own, "other": other}[v] / "ca.pem") if k == "tls_ca" else v for k, v in client.items()}
     kwargs.setdefault("tls_server_name", "thresher-coordinator")
-    server = ((own / "node.pem").read_bytes(), (own / "node-key.pem").read_bytes()) if tls else ()
+    server = ((own / "coordinator.pem").read_bytes(), (own / "coordinator-key.pem").read_bytes()) if tls else ()
     with capture_server(*server) as (capture, addr):
         with pytest.raises(thresher.ThresherError, match=message):
             thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator=addr, **kwargs)

@@ -181,8 +181,8 @@ def test_save_draws(binary, invest):
 def test_environment_cannot_change_the_model(binary, invest, monkeypatch):
     args = dict(depvar="i", indep="L.q", rx="L.c", qx="L.d", grid=50, bs=5)
     want = thresher.xthreg(invest, binary=binary, **args).json
-    for name, value in [("THRESHER_SEED", "7"), ("THRESHER_GRID", "20"), ("THRESHER_LEVEL", "90"),
-                        ("THRESHER_CONVENTION", "hansen"), ("THRESHER_TRIM", "0.2")]:
+    for name, value in [("THRESHER_XTHREG_SEED", "7"), ("THRESHER_XTHREG_GRID", "20"), ("THRESHER_LEVEL", "90"),
+                        ("THRESHER_CONVENTION", "hansen"), ("THRESHER_XTHREG_TRIM", "0.2")]:
         monkeypatch.setenv(name, value)
     assert thresher.xthreg(invest, binary=binary, **args).json == want
 

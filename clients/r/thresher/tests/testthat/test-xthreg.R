@@ -156,8 +156,8 @@ test_that("THRESHER_* variables cannot change the model", {
   invest <- read.csv(invest_path())
   fit <- function() xthreg(invest, "i", "L.q", "L.c", "L.d", grid = 50, bs = 5, binary = test_binary())$json
   want <- fit()
-  vars <- c(THRESHER_SEED = "7", THRESHER_GRID = "20", THRESHER_LEVEL = "90",
-            THRESHER_CONVENTION = "hansen", THRESHER_TRIM = "0.2", THRESHER_VCE = "cluster",
+  vars <- c(THRESHER_XTHREG_SEED = "7", THRESHER_XTHREG_GRID = "20", THRESHER_LEVEL = "90",
+            THRESHER_CONVENTION = "hansen", THRESHER_XTHREG_TRIM = "0.2", THRESHER_VCE = "cluster",
             THRESHER_BOOTSTRAP_REFINE = "true")
   do.call(Sys.setenv, as.list(vars))
   on.exit(Sys.unsetenv(names(vars)))
