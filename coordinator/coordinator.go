@@ -218,7 +218,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 // whenever elected.
 func (c *Coordinator) campaign(ctx context.Context) {
 	for ctx.Err() == nil {
-		sess, err := concurrency.NewSession(c.cfg.Etcd, concurrency.WithTTL(max(int(c.cfg.SessionTTL/time.Second), 1)),
+		sess, err := concurrency.NewSession(c.cfg.Etcd, concurrency.WithTTL(int(c.sessionTTL()/time.Second)),
 			concurrency.WithContext(ctx))
 		if err != nil {
 			c.log.Warn("etcd session", "err", err)
@@ -255,6 +255,12 @@ func (c *Coordinator) campaign(ctx context.Context) {
 	}
 }
 
+// sessionTTL is the leadership lease: SessionTTL in whole seconds, at
+// least one, as etcd grants it.
+func (c *Coordinator) sessionTTL() time.Duration {
+	return max(c.cfg.SessionTTL.Truncate(time.Second), time.Second)
+}
+
 // lead schedules tasks and runs jobs until ctx ends or the session is lost.
 func (c *Coordinator) lead(ctx context.Context, sess *concurrency.Session) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -266,6 +272,15 @@ func (c *Coordinator) lead(ctx context.Context, sess *concurrency.Session) {
 		case <-ctx.Done():
 		}
 	}()
+	guardDone := make(chan struct{})
+	go func() {
+		defer close(guardDone)
+		guardLease(ctx, c.cfg.Etcd, sess.Lease(), c.sessionTTL(), func() {
+			c.log.Warn("leadership lease not confirmed by etcd for half its TTL; stopping leading")
+			cancel()
+		})
+	}()
+	defer func() { <-guardDone }()
 	c.metrics.leader.Set(1)
 	defer c.metrics.stopLeading()
 	sched := newScheduler(c)

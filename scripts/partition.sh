@@ -3,7 +3,7 @@
 # client each in its own network namespace (veth pairs to a bridge in a hub
 # namespace, addresses in 10.77.0.0/24 that exist only inside them; TLS from
 # 'thresher certs'), runs the Hansen job (HANSEN_ARGS of the Makefile, B =
-# $PARTITION_BS, default 2000) undisturbed, and then, ROUNDS times, each case:
+# $PARTITION_BS, default 5000) undisturbed, and then, ROUNDS times, each case:
 #   a) the leading coordinator cut off from every etcd member (its streams to
 #      workers and the client stay): it must stop leading before the standby
 #      starts, and the standby finishes the job;
@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-1}
-bs=${PARTITION_BS:-2000}
+bs=${PARTITION_BS:-5000}
 bound=${PARTITION_BOUND:-120}
 ttl=2
 
@@ -186,10 +186,13 @@ submit() { # submit: starts the job from the client namespace; sets jobpid, jobo
 }
 waitprogress() { # waits until the job reports bootstrap progress, so a cut happens mid-job
 	local end=$((SECONDS + 60))
-	until grep -qE "bootstrap .*[1-9][0-9]*/$bs" "$tmp/job$job.log"; do
+	until grep -sqE "bootstrap .*[1-9][0-9]*/$bs" "$tmp/job$job.log"; do
 		[ "$SECONDS" -lt "$end" ] || { echo "job $job shows no progress" >&2; return 1; }
 		sleep 0.1
 	done
+}
+running() { # running CASE: fails when the job ended before the disturbance began
+	kill -0 "$jobpid" 2>/dev/null || { echo "$1: the job ended before the disturbance; raise PARTITION_BS" >&2; return 1; }
 }
 finish() { # finish CASE: waits for the job within the bound, compares its JSON; sets took
 	local end=$((SECONDS + bound))
@@ -227,6 +230,7 @@ for round in $(seq "$rounds"); do
 	waitprogress
 	t0=$(now)
 	cut "$old" "${etcds[@]}"
+	running a
 	tlost="" tlead=""
 	end=$((SECONDS + bound))
 	while [ -z "$tlead" ] || [ -z "$tlost" ]; do
@@ -255,6 +259,7 @@ for round in $(seq "$rounds"); do
 	waitprogress
 	t0=$(now)
 	cut w1 "${coords[@]}"
+	running b
 	trq=""
 	while kill -0 "$jobpid" 2>/dev/null && [ -z "$trq" ]; do
 		[ "$(outcome requeued)" -gt "$r0" ] && trq=$(now)
@@ -263,7 +268,9 @@ for round in $(seq "$rounds"); do
 	finish b
 	heal w1 "${coords[@]}"
 	check b "$c0"
-	echo "round $round b) worker w1 cut from the coordinators: requeued after ${trq:+$(elapsed "$t0" "$trq") s}${trq:-never (w1 held no task)}; job ${took} s; $(counters)"
+	requeue="never (w1 held no task)"
+	[ -z "$trq" ] || requeue="after $(elapsed "$t0" "$trq") s"
+	echo "round $round b) worker w1 cut from the coordinators: its task requeued $requeue; job ${took} s; $(counters)"
 
 	# c) One etcd member isolated from everyone.
 	c0=$(outcome conflict)
@@ -273,6 +280,7 @@ for round in $(seq "$rounds"); do
 	submit
 	waitprogress
 	cut "$victim" "${others[@]}"
+	running c
 	finish c
 	heal "$victim" "${others[@]}"
 	check c "$c0"
