@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
@@ -120,7 +121,10 @@ func New(cfg Config) (*Worker, error) {
 		slots: make(chan struct{}, cfg.Slots), log: cfg.Logger, metrics: m,
 		streams: map[*workStream]struct{}{}, stopped: make(chan struct{}),
 	}
-	w.srv = grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, cfg.ServerOptions...)...)
+	// The coordinator pings its Work streams every 10 s to find partitioned
+	// workers; the default policy would answer that with GOAWAY.
+	w.srv = grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second})}, cfg.ServerOptions...)...)
 	pb.RegisterWorkerServer(w.srv, w.svc)
 	healthpb.RegisterHealthServer(w.srv, w.health)
 	return w, nil
