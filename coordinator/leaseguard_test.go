@@ -16,9 +16,11 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/thresher/thresher/cluster/etcdserver"
+	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/clustertest"
 	pb "github.com/thresher/thresher/proto/thresherv1"
+	"github.com/thresher/thresher/worker"
 )
 
 // blackhole forwards TCP connections to target until cut, then drops
@@ -180,4 +182,44 @@ func TestWatchEndsWhenEtcdUnreachable(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the watch still waits 30 s after its coordinator lost etcd")
 	}
+}
+
+// TestPartitionedWorkerDropped cuts a worker's Work stream without closing
+// it: the coordinator's keepalive pings must find out, so that the worker
+// gets no more tasks and its tasks are requeued.
+func TestPartitionedWorkerDropped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for gRPC keepalive (about 15 s)")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cli := clustertest.Etcd(t)
+	listen := clustertest.FreeAddr(t)
+	hole := newBlackhole(t, listen)
+	w, err := worker.New(worker.Config{ID: "w1", Listen: listen, Advertise: hole.ln.Addr().String(), Etcd: cli, Slots: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Prefix: keys.Default})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newScheduler(c)
+	go s.run(ctx)
+	waitCapacity := func(want int, why string) {
+		t.Helper()
+		deadline := time.Now().Add(40 * time.Second)
+		for s.capacity() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: capacity %d after 40 s, want %d", why, s.capacity(), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitCapacity(1, "worker connected")
+	hole.cut.Store(true)
+	waitCapacity(0, "worker cut off")
 }
