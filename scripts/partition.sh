@@ -41,8 +41,11 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	sleep 1
-	for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+	for pid in "${pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null && sleep 0.1 || break; done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
 	for ns in "${nslist[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 	if [ "$rc" != 0 ]; then
 		echo "partition.sh: FAILED (exit $rc); last lines of every log:" >&2
@@ -94,7 +97,9 @@ inns() { # inns NODE CMD...: runs CMD in NODE's namespace
 start() { # start NODE ARGS...: runs the binary in NODE's namespace, logging to NODE.log
 	local n=$1
 	shift
-	inns "$n" "$bin" "$@" >>"$tmp/$n.log" 2>&1 &
+	# Not through inns: a backgrounded function is a subshell, and its pid
+	# is not the binary's ('ip netns exec' execs the binary).
+	ip netns exec "${p}$n" "$bin" "$@" >>"$tmp/$n.log" 2>&1 &
 	pids+=($!)
 }
 waitlog() { # waitlog NODE REGEX SECONDS
@@ -180,7 +185,7 @@ submit() { # submit: starts the job from the client namespace; sets jobpid, jobo
 	job=$((job + 1))
 	jobout=$tmp/job$job.json
 	jobstart=$(now)
-	inns cli "$bin" xthreg "${hansen[@]}" "${client[@]}" >"$jobout" 2>"$tmp/job$job.log" &
+	ip netns exec "${p}cli" "$bin" xthreg "${hansen[@]}" "${client[@]}" >"$jobout" 2>"$tmp/job$job.log" &
 	jobpid=$!
 	pids+=("$jobpid")
 }
@@ -204,7 +209,7 @@ finish() { # finish CASE: waits for the job within the bound, compares its JSON;
 	took=$(elapsed "$jobstart" "$(now)")
 	cmp -s "$jobout" "$tmp/reference.json" || { echo "$1: the JSON differs from the undisturbed run" >&2; return 1; }
 }
-counters() { echo "requeued=$(outcome requeued) duplicate=$(outcome duplicate) conflict=$(outcome conflict)"; }
+counters() { echo "totals since start: requeued=$(outcome requeued) duplicate=$(outcome duplicate) conflict=$(outcome conflict)"; }
 check() { # check CASE CONFLICTS_BEFORE: no duplicate result may differ from the first
 	[ "$(outcome conflict)" = "$2" ] || { echo "$1: conflicting results for a slot" >&2; return 1; }
 }
