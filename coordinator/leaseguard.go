@@ -23,7 +23,8 @@ func guardLease(ctx context.Context, cli *clientv3.Client, lease clientv3.LeaseI
 	var confirmed atomic.Int64 // UnixNano of the last renewal's sending
 	renew := func() {
 		sent := time.Now()
-		rctx, cancel := context.WithTimeout(ctx, ttl/4)
+		// An answer later than half a lease comes too late to count.
+		rctx, cancel := context.WithTimeout(ctx, ttl/2)
 		defer cancel()
 		if _, err := cli.KeepAliveOnce(rctx, lease); err == nil {
 			confirmed.Store(sent.UnixNano())
