@@ -40,8 +40,12 @@ pids=()
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do
+	# In reverse start order (etcd last, so the others can leave it cleanly),
+	# 5 s each to exit.
+	local i pid
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		pid=${pids[i]}
+		kill -TERM "$pid" 2>/dev/null || continue
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null && sleep 0.1 || break; done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
