@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/cluster/rpcmetrics"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
@@ -61,6 +63,10 @@ type Config struct {
 	// (default 2 min); afterwards a task may take 10 times its expected
 	// time, and at least MinTaskDeadline (default 30 s).
 	InitialTaskDeadline, MinTaskDeadline time.Duration
+	// MaxActiveSpecs bounds the specifications of a job that run at once
+	// (default 16, at most half the models a worker caches by default);
+	// fewer run while the workers have fewer than MaxActiveSpecs/2 slots.
+	MaxActiveSpecs int
 	// MaxAttempts bounds the tries of a task that fails transiently
 	// (default 5).
 	MaxAttempts int
@@ -129,6 +135,7 @@ func (cfg *Config) setDefaults() {
 	defInt(&cfg.InitialTaskReps, 16)
 	defInt(&cfg.MaxTaskReps, 100000)
 	defInt(&cfg.MaxAttempts, 5)
+	defInt(&cfg.MaxActiveSpecs, 16)
 	defInt(&cfg.MaxDatasetBytes, 256<<20)
 	if cfg.MaxWork <= 0 {
 		cfg.MaxWork = jobspec.DefaultMaxWork
@@ -180,9 +187,11 @@ func New(cfg Config) (*Coordinator, error) {
 	if c.addr == "" {
 		c.addr = lis.Addr().String()
 	}
-	c.srv = grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, cfg.ServerOptions...)...)
+	rpc := rpcmetrics.Register(cfg.Registerer)
+	c.srv = grpc.NewServer(slices.Concat([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, rpc.ServerOptions(), cfg.ServerOptions)...)
 	pb.RegisterJobsServer(c.srv, &jobsService{c: c})
 	healthpb.RegisterHealthServer(c.srv, c.health)
+	rpc.Initialize(c.srv)
 	return c, nil
 }
 
@@ -410,19 +419,9 @@ func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
 
 func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) ([][]byte, []*pb.StageProgress, error) {
 	var spec *pb.JobSpec
-	var table *panel.Table
 	var done map[string][]float64
 	if err := retry(ctx, func(ctx context.Context) (err error) {
 		if spec, err = c.readSpec(ctx, id); err != nil {
-			return err
-		}
-		table, _, err = c.cfg.Cache.Dataset(spec.DatasetSha256, func() ([]byte, error) {
-			return datastore.Get(ctx, c.cfg.Etcd, c.cfg.Prefix, spec.DatasetSha256)
-		})
-		var invalid prepared.InvalidError
-		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {
-			return final{err}
-		} else if err != nil {
 			return err
 		}
 		done, err = c.loadCheckpoints(ctx, id)
@@ -430,10 +429,19 @@ func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) 
 	}); err != nil {
 		return nil, nil, err
 	}
-	r := &runner{c: c, sched: sched, id: id, spec: spec, table: table, done: done}
+	r := &runner{c: c, sched: sched, id: id, spec: spec, done: done}
 	c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_RUNNING, Message: "starting"})
 	results, err := r.run(ctx)
 	return results, r.snapshot(), err
+}
+
+// dataset returns the parsed dataset of a SHA-256 from the cache, loading it
+// from etcd on a miss.
+func (c *Coordinator) dataset(ctx context.Context, sha string) (*panel.Table, error) {
+	t, _, err := c.cfg.Cache.Dataset(sha, func() (io.Reader, error) {
+		return datastore.Open(ctx, c.cfg.Etcd, c.cfg.Prefix, sha)
+	})
+	return t, err
 }
 
 // Ready reports whether etcd answers; a coordinator without etcd can

@@ -13,14 +13,16 @@
 //
 //   - watches <prefix>/workers/ and keeps one Work stream open to every
 //     registered worker (scheduler.go);
-//   - runs each queued job (runner.go): every specification is decoded with
-//     the coordinator's registry of model kinds (package model), prepared
-//     on the dataset, and its model's Lead runs the kind's procedure, asking
-//     for task families (for a threshold model: profiles over the candidate
-//     grid stage by stage, then every stage's bootstrap replications); a
-//     family is cut into tasks over ranges of slots, sized from the
-//     workers' observed speed to last about TaskTarget unless the kind
-//     fixes the size (the coordinator does not know what a model computes);
+//   - runs each queued job (runner.go), its specifications a few at a
+//     time in order (two per worker slot, at most MaxActiveSpecs): every
+//     specification is decoded with the coordinator's registry of model
+//     kinds (package model), prepared on the dataset, and its model's Lead
+//     runs the kind's procedure, asking for task families (for a threshold
+//     model: profiles over the candidate grid stage by stage, then every
+//     stage's bootstrap replications); a family is cut into tasks over
+//     ranges of slots, sized from the workers' observed speed to last
+//     about TaskTarget unless the kind fixes the size (the coordinator does
+//     not know what a model computes);
 //   - dispatches tasks to free worker slots with a deadline, and requeues a
 //     task when its worker's lease is lost, its stream breaks (keepalive
 //     pings find a stream a partition cut), its deadline passes or it

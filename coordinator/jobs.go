@@ -20,6 +20,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/jobspec"
+	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -35,37 +36,38 @@ type jobsService struct {
 var jobIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 func (s *jobsService) UploadDataset(stream pb.Jobs_UploadDatasetServer) error {
-	data, err := receiveDataset(stream, s.c.cfg.MaxDatasetBytes)
+	chunks, size, err := receiveDataset(stream, s.c.cfg.MaxDatasetBytes)
 	if err != nil {
 		return err
 	}
-	sha, err := datastore.Put(stream.Context(), s.c.cfg.Etcd, s.c.cfg.Prefix, data)
+	sha, err := datastore.PutParts(stream.Context(), s.c.cfg.Etcd, s.c.cfg.Prefix, chunks)
 	if err != nil {
 		return storeError(err)
 	}
-	return stream.SendAndClose(&pb.DatasetRef{Sha256: sha, Size: int64(len(data))})
+	return stream.SendAndClose(&pb.DatasetRef{Sha256: sha, Size: int64(size)})
 }
 
-// receiveDataset returns the bytes of an upload, refusing it as soon as
-// they exceed limit. Chunks are kept as received and joined once at the
-// end: appending them to a growing buffer reserved up to twice the limit,
-// which a refused upload then left in the process (566 MB of RSS after a
-// refused 1 GiB upload with the default 256 MiB). A refused upload's chunks
-// are returned to the operating system at once.
-func receiveDataset(stream pb.Jobs_UploadDatasetServer, limit int) ([]byte, error) {
+// receiveDataset returns the chunks of an upload and their total size,
+// refusing it as soon as they exceed limit. Chunks are kept as received,
+// never joined: appending them to a growing buffer reserved up to twice the
+// limit, which a refused upload then left in the process (566 MB of RSS
+// after a refused 1 GiB upload with the default 256 MiB), and joining them
+// doubled an accepted upload. A refused upload's chunks are returned to the
+// operating system at once.
+func receiveDataset(stream pb.Jobs_UploadDatasetServer, limit int) ([][]byte, int, error) {
 	var chunks [][]byte
 	size := 0
 	for {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return bytes.Join(chunks, nil), nil
+			return chunks, size, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if size += len(chunk.Data); size > limit {
 			debug.FreeOSMemory() // chunks is dead here: the collection frees it
-			return nil, status.Errorf(codes.ResourceExhausted, "%v: %d bytes received, above the limit of %d bytes "+
+			return nil, 0, status.Errorf(codes.ResourceExhausted, "%v: %d bytes received, above the limit of %d bytes "+
 				"(the coordinator's --max-dataset-bytes)", datastore.ErrTooLarge, size, limit)
 		}
 		chunks = append(chunks, chunk.Data)
@@ -84,16 +86,16 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	if req.Spec == nil || len(req.Spec.Specs) == 0 {
 		return nil, status.Error(codes.InvalidArgument, "a job needs at least one specification")
 	}
-	data, err := datastore.Get(ctx, s.c.cfg.Etcd, s.c.cfg.Prefix, req.Spec.DatasetSha256)
-	if errors.Is(err, datastore.ErrNotFound) {
-		return nil, status.Errorf(codes.FailedPrecondition, "dataset %s is not stored: upload it first", req.Spec.DatasetSha256)
-	}
-	if err != nil {
-		return nil, status.Error(codes.Unavailable, err.Error())
-	}
-	table, _, err := s.c.cfg.Cache.Dataset(req.Spec.DatasetSha256, func() ([]byte, error) { return data, nil })
-	if err != nil {
+	sha := req.Spec.DatasetSha256
+	table, err := s.c.dataset(ctx, sha)
+	var invalid prepared.InvalidError
+	switch {
+	case errors.Is(err, datastore.ErrNotFound):
+		return nil, status.Errorf(codes.FailedPrecondition, "dataset %s is not stored: upload it first", sha)
+	case errors.As(err, &invalid):
 		return nil, status.Error(codes.InvalidArgument, err.Error())
+	case err != nil:
+		return nil, status.Error(codes.Unavailable, err.Error())
 	}
 	work, err := jobspec.CheckWork(s.c.cfg.Kinds, req.Spec.Specs, table.Len(), s.c.cfg.MaxWork, "the coordinator's --max-work")
 	if err != nil {
@@ -103,13 +105,27 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 		}
 		return nil, status.Error(code, err.Error())
 	}
-	for i, item := range req.Spec.Specs {
-		if err := s.validate(req.Spec.DatasetSha256, table, item); err != nil {
-			if len(req.Spec.Specs) > 1 {
-				err = fmt.Errorf("specification %s: %w", jobspec.Label(item, i), err)
-			}
-			return nil, status.Error(codes.InvalidArgument, err.Error())
+	specs := req.Spec.Specs
+	check := func(i int, table *panel.Table) error {
+		err := s.validate(sha, table, specs[i])
+		if err != nil && len(specs) > 1 {
+			err = fmt.Errorf("specification %s: %w", jobspec.Label(specs[i], i), err)
 		}
+		if err != nil {
+			return status.Error(codes.InvalidArgument, err.Error())
+		}
+		return nil
+	}
+	for i := range len(specs) - 1 {
+		if err := check(i, table); err != nil {
+			return nil, err
+		}
+	}
+	// Nothing uses the table after the last validation, so that its
+	// preparation may free it once it has built its columns (the cache
+	// holds it weakly).
+	if err := check(len(specs)-1, table); err != nil {
+		return nil, err
 	}
 	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(req.Spec)
 	if err != nil {

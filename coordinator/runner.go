@@ -9,7 +9,11 @@ import (
 	"sync"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/thresher/thresher/cluster/datastore"
 	"github.com/thresher/thresher/cluster/jobspec"
+	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -26,7 +30,6 @@ type runner struct {
 	sched *scheduler
 	id    string
 	spec  *pb.JobSpec
-	table *panel.Table
 	done  map[string][]float64 // finished tasks found at start
 
 	mu       sync.Mutex
@@ -34,25 +37,46 @@ type runner struct {
 	dirty    bool
 }
 
-// run computes every specification of the job concurrently and returns their
-// JSON results in order. The first failure cancels the rest.
+// run computes the specifications of the job, a few at a time in order
+// (activeSpecs), and returns their JSON results in order. The first failure
+// cancels the rest.
 func (r *runner) run(ctx context.Context) ([][]byte, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go r.reportProgress(ctx)
 	results := make([][]byte, len(r.spec.Specs))
 	errs := make([]error, len(r.spec.Specs))
+	finished := make(chan struct{}, len(r.spec.Specs))
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
 	var wg sync.WaitGroup
+	running := 0
 	for i, item := range r.spec.Specs {
+		for running >= r.activeSpecs() && ctx.Err() == nil {
+			select {
+			case <-finished:
+				running--
+			case <-tick.C: // the workers' capacity may have grown
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		running++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if results[i], errs[i] = r.runItem(ctx, i, item); errs[i] != nil {
 				cancel()
 			}
+			finished <- struct{}{}
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil && !slices.ContainsFunc(errs, func(e error) bool { return e != nil }) {
+		return nil, err
+	}
 	var first error
 	for i, err := range errs {
 		if err == nil {
@@ -69,6 +93,16 @@ func (r *runner) run(ctx context.Context) ([][]byte, error) {
 	return results, first
 }
 
+// activeSpecs is the number of specifications a job runs at once: enough
+// for their tasks to keep every worker slot busy while some wait between
+// families, few enough that their models stay in the workers' caches and
+// that a sweep of a thousand models does not prepare them all at once
+// (which left hundreds of goroutines runnable, the etcd keep-alives of an
+// in-process cluster queued behind them, and the job stuck at "starting").
+func (r *runner) activeSpecs() int {
+	return min(max(2, 2*r.sched.capacity()), r.c.cfg.MaxActiveSpecs)
+}
+
 // runItem decodes and prepares specification i and runs its model's
 // procedure, whose task families cover computes.
 func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]byte, error) {
@@ -76,8 +110,18 @@ func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]
 	if err != nil {
 		return nil, err
 	}
-	m, _, err := r.c.cfg.Cache.Model(r.spec.DatasetSha256, item.Kind, spec, func() (*panel.Table, error) { return r.table, nil })
-	if err != nil {
+	// The model is normally cached since the job's submission; a new leader
+	// or an evicted model prepares it again, retrying while etcd is away.
+	var m model.Model
+	if err := retry(ctx, func(ctx context.Context) (err error) {
+		sha := r.spec.DatasetSha256
+		m, _, err = r.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) { return r.c.dataset(ctx, sha) })
+		var invalid prepared.InvalidError
+		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {
+			return final{err}
+		}
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return m.Lead(ctx, familyRunner{r: r, spec: i})
@@ -143,41 +187,82 @@ func (r *runner) cover(ctx context.Context, w coverWork) ([]float64, error) {
 			})
 			inflight++
 		}
+		var batch []outcome
 		select {
 		case o := <-results:
+			batch = append(batch, o)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		// Results that arrived meanwhile share one etcd transaction.
+		size := 8 * len(batch[0].d.result.Values)
+	more:
+		for len(batch) < checkpointOps && size < checkpointBytes {
+			select {
+			case o := <-results:
+				batch = append(batch, o)
+				size += 8 * len(o.d.result.Values)
+			default:
+				break more
+			}
+		}
+		for _, o := range batch {
 			if o.d.first {
 				inflight--
 			}
-			if err := r.accept(ctx, w, s, rate, o); err != nil {
-				return nil, err
-			}
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		}
+		if err := r.accept(ctx, w, s, rate, batch); err != nil {
+			return nil, err
 		}
 	}
 	return s.values, nil
 }
 
-// accept checkpoints and merges one result.
-func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEstimate, o outcome) error {
-	res := o.d.result
-	if res.Error != "" {
-		if o.d.first {
+// checkpointOps and checkpointBytes bound the finished tasks checkpointed
+// in one etcd transaction, well under etcd's default limits of 128
+// operations and 1.5 MiB per request (one task alone may exceed the bytes).
+const (
+	checkpointOps   = 64
+	checkpointBytes = 512 << 10
+)
+
+// accept checkpoints a batch of results in one transaction, then merges
+// them.
+func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEstimate, batch []outcome) error {
+	var puts []clientv3.Op
+	for _, o := range batch {
+		res := o.d.result
+		switch {
+		case res.Error != "" && o.d.first:
 			return errTask{res.Error}
+		case res.Error != "":
+		case len(res.Values) != o.last-o.first:
+			return fmt.Errorf("task %s returned %d values for %d slots", res.TaskId, len(res.Values), o.last-o.first)
+		case o.d.first:
+			key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.key, o.first, o.last)
+			puts = append(puts, clientv3.OpPut(key, string(encodeValues(res.Values))))
 		}
-		return nil
 	}
-	if len(res.Values) != o.last-o.first {
-		return fmt.Errorf("task %s returned %d values for %d slots", res.TaskId, len(res.Values), o.last-o.first)
-	}
-	if o.d.first {
-		key := r.c.cfg.Prefix.JobDone(r.id) + rangeKey(w.key, o.first, o.last)
+	if len(puts) > 0 {
 		if err := retry(ctx, func(ctx context.Context) error {
-			_, err := r.c.cfg.Etcd.Put(ctx, key, string(encodeValues(res.Values)))
+			_, err := r.c.cfg.Etcd.Txn(ctx).Then(puts...).Commit()
 			return err
 		}); err != nil {
 			return err
 		}
+	}
+	for _, o := range batch {
+		if o.d.result.Error == "" {
+			r.merge(w, s, rate, o)
+		}
+	}
+	return nil
+}
+
+// merge fills the slots of a checkpointed result.
+func (r *runner) merge(w coverWork, s *slots, rate *rateEstimate, o outcome) {
+	res := o.d.result
+	if o.d.first {
 		rate.observe(o.last-o.first, res.Seconds)
 	}
 	fresh, dups, conflicts := s.fill(o.first, res.Values)
@@ -194,7 +279,6 @@ func (r *runner) accept(ctx context.Context, w coverWork, s *slots, rate *rateEs
 		r.c.metrics.candidates.Add(float64(fresh))
 	}
 	r.addProgress(w, 0, fresh)
-	return nil
 }
 
 // rateEstimate tracks a family's speed in values per second per slot.
@@ -263,18 +347,30 @@ func (r *runner) snapshot() []*pb.StageProgress {
 	return out
 }
 
+// progressEntriesPerInterval is the number of progress entries a job's
+// state may carry per ProgressInterval: a sweep of a thousand models has
+// thousands of entries, tens of KB written four times a second to etcd
+// (which keeps every revision until compaction) and sent to every client
+// that watches the job.
+const progressEntriesPerInterval = 256
+
 // reportProgress writes the job's state whenever progress changed, at most
-// every ProgressInterval, with what it waits for.
+// every ProgressInterval (longer for a state of more than
+// progressEntriesPerInterval entries), with what it waits for.
 func (r *runner) reportProgress(ctx context.Context) {
 	t := time.NewTicker(r.c.cfg.ProgressInterval)
 	defer t.Stop()
 	lastMsg := ""
+	var next time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			r.c.metrics.progress.DeleteLabelValues(r.id)
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if now.Before(next) {
+				continue
+			}
 		}
 		workers := r.sched.workerCount()
 		msg := fmt.Sprintf("running on %d worker(s)", workers)
@@ -305,5 +401,6 @@ func (r *runner) reportProgress(ctx context.Context) {
 		if err := r.c.writeState(ctx, ev); err != nil && ctx.Err() == nil {
 			r.c.log.Warn("writing job progress", "job", r.id, "err", err)
 		}
+		next = time.Now().Add(time.Duration(len(ev.Progress)/progressEntriesPerInterval) * r.c.cfg.ProgressInterval)
 	}
 }

@@ -51,6 +51,12 @@ func newChecker(t *testing.T) *checker {
 	return c
 }
 
+// scopeLabels tell deployments apart: namespace, which the ServiceMonitor
+// adds to every target in Kubernetes, and cluster, Prometheus's external
+// label in setups with several clusters. The dashboard filters on both
+// (its variables); a series without them matches the variables' ".*".
+var scopeLabels = []string{"namespace", "cluster"}
+
 // check returns the problems of expr: unknown metrics, labels or label
 // values, grouping or legend labels that no selected metric has.
 func (c *checker) check(expr string, legendLabels ...string) []string {
@@ -87,8 +93,8 @@ func (c *checker) check(expr string, legendLabels ...string) []string {
 				continue
 			case m.Label == "job":
 				values, known = c.jobs, true
-			case m.Label == "instance", m.Label == "le":
-				continue // any target; bucket bounds are the code's business
+			case m.Label == "instance", m.Label == "le", slices.Contains(scopeLabels, m.Label):
+				continue // any target or scope; bucket bounds are the code's business
 			case !known:
 				bad("%s has no label %q", sel.Metric, m.Label)
 				continue

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,11 +133,21 @@ func TestDashboard(t *testing.T) {
 		t.Error("the dashboard needs a uid and a title")
 	}
 	hasDS := false
+	scopes := map[string]bool{}
 	for _, v := range d.Templating.List {
 		hasDS = hasDS || v.Name == "datasource" && v.Type == "datasource"
+		if slices.Contains(scopeLabels, v.Name) && v.Type == "query" && v.IncludeAll != nil && *v.IncludeAll &&
+			v.AllValue != nil && *v.AllValue == ".*" {
+			scopes[v.Name] = true
+		}
 	}
 	if !hasDS {
 		t.Error("no datasource template variable: panels refer to ${datasource}")
+	}
+	for _, l := range scopeLabels {
+		if !scopes[l] {
+			t.Errorf("no query variable %s with All = \".*\" (series without the label must match)", l)
+		}
 	}
 
 	ids := map[uint32]bool{}
@@ -170,6 +181,11 @@ func TestDashboard(t *testing.T) {
 					legend = append(legend, m[1])
 				}
 			}
+			for _, l := range scopeLabels {
+				if !scoped(q.Expr, l) {
+					t.Errorf("panel %q: %s: a selector does not filter on %s=~\"$%s\"", *p.Title, q.Expr, l, l)
+				}
+			}
 			for _, problem := range c.check(q.Expr, legend...) {
 				t.Errorf("panel %q: %s: %s", *p.Title, q.Expr, problem)
 			}
@@ -179,16 +195,18 @@ func TestDashboard(t *testing.T) {
 
 	// The panels operators rely on, and what each must query.
 	for title, wants := range map[string][]string{
-		"Throughput (replications/s)": {"rate(thresher_replications_completed_total["},
+		"Throughput (replications/s)": {"rate(thresher_replications_completed_total{"},
 		"Job progress":                {"thresher_job_progress_ratio"},
 		"Queue depth":                 {"thresher_tasks_queued"},
 		"Tasks in flight":             {"thresher_tasks_in_flight", "thresher_worker_tasks_in_flight"},
 		"Workers":                     {"thresher_workers_registered"},
 		"Task latency": {"histogram_quantile(0.5, ", "histogram_quantile(0.95, ", "histogram_quantile(0.99, ",
 			"thresher_task_duration_seconds_bucket"},
-		"Failures and requeues":    {"thresher_tasks_total", "failed", "requeued"},
-		"Duplicates and conflicts": {"thresher_tasks_total", "duplicate", "conflict"},
-		"Leader":                   {"thresher_coordinator_leader"},
+		"Failures and requeues":     {"thresher_tasks_total", "failed", "requeued"},
+		"Duplicates and conflicts":  {"thresher_tasks_total", "duplicate", "conflict"},
+		"Leader":                    {"thresher_coordinator_leader"},
+		"gRPC calls":                {"grpc_server_handled_total", "grpc_code"},
+		"gRPC latency (unary, p95)": {"grpc_server_handling_seconds_bucket"},
 	} {
 		got, ok := exprs[title]
 		if !ok {
@@ -201,4 +219,20 @@ func TestDashboard(t *testing.T) {
 			}
 		}
 	}
+}
+
+// scoped reports whether every metric selector of expr filters on the
+// dashboard variable of a scope label (parseQuery substitutes Grafana's
+// variables, so the matchers' values are counted in the text).
+func scoped(expr, label string) bool {
+	q, err := parseQuery(expr)
+	if err != nil {
+		return false // reported by the checker
+	}
+	for _, sel := range q.Selectors {
+		if !slices.ContainsFunc(sel.Matchers, func(m matcher) bool { return m.Label == label && m.Op == "=~" }) {
+			return false
+		}
+	}
+	return strings.Count(expr, label+`=~"$`+label+`"`) == len(q.Selectors)
 }

@@ -81,6 +81,16 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("the build must use %s", w)
 		}
 	}
+	// The final stage declares the build's version and labels the image
+	// with the OCI annotations.
+	final := all[strings.LastIndex(all, "\nFROM "):]
+	for _, w := range []string{"ARG VERSION", "ARG REVISION", "ARG CREATED",
+		`org.opencontainers.image.version="${VERSION}"`, `org.opencontainers.image.revision="${REVISION}"`,
+		`org.opencontainers.image.created="${CREATED}"`, "org.opencontainers.image.source=", "org.opencontainers.image.title="} {
+		if !strings.Contains(final, w) {
+			t.Errorf("the final stage must have %s", w)
+		}
+	}
 	if !strings.Contains(entrypoint, `["/usr/local/bin/thresher"]`) || !strings.Contains(all, "COPY --from=build /out/thresher /usr/local/bin/thresher") {
 		t.Errorf("ENTRYPOINT %q must run the copied binary (exec form)", entrypoint)
 	}

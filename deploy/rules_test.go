@@ -1,7 +1,12 @@
 package deploy
 
 import (
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // ruleFile is Prometheus's rule file format (the fields we may use; unknown
@@ -143,5 +148,93 @@ func TestEveryAlertIsTested(t *testing.T) {
 		if !alerts[want] {
 			t.Errorf("alert %s is missing", want)
 		}
+	}
+}
+
+// runbookURL is where the alerts' runbooks live; an alert's runbook_url is
+// this followed by the anchor of its section.
+const runbookURL = "https://github.com/thresher/thresher/blob/main/docs/runbooks.md#"
+
+// markdownAnchor is the anchor GitHub gives a heading: lower case, without
+// punctuation, spaces turned into hyphens.
+func markdownAnchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(heading)) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_':
+			b.WriteRune(r)
+		case r == ' ':
+			b.WriteRune('-')
+		}
+	}
+	return b.String()
+}
+
+var markdownLink = regexp.MustCompile(`\]\(#([^)]+)\)`)
+
+// TestRunbooks checks that every alert links to its own section of
+// docs/runbooks.md, that every section belongs to an alert, and that the
+// runbooks' links to one another resolve.
+func TestRunbooks(t *testing.T) {
+	raw, err := os.ReadFile("../docs/runbooks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{} // anchor -> heading
+	anchors := map[string]bool{}
+	for line := range strings.Lines(string(raw)) {
+		level, heading, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || strings.Trim(level, "#") != "" {
+			continue
+		}
+		anchors[markdownAnchor(heading)] = true
+		if level == "##" {
+			sections[markdownAnchor(heading)] = heading
+		}
+	}
+	alerts := map[string]bool{}
+	for _, g := range loadRules(t).Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			alerts[r.Alert] = true
+			url := r.Annotations["runbook_url"]
+			anchor, ok := strings.CutPrefix(url, runbookURL)
+			switch {
+			case !ok:
+				t.Errorf("alert %s: runbook_url %q does not start with %s", r.Alert, url, runbookURL)
+			case sections[anchor] != r.Alert:
+				t.Errorf("alert %s: runbook_url anchor #%s is not the section \"## %s\" of docs/runbooks.md", r.Alert, anchor, r.Alert)
+			}
+		}
+	}
+	for _, heading := range sections {
+		if !alerts[heading] {
+			t.Errorf("docs/runbooks.md: section %q is no alert of rules.yml", heading)
+		}
+	}
+	for _, m := range markdownLink.FindAllStringSubmatch(string(raw), -1) {
+		if !anchors[m[1]] {
+			t.Errorf("docs/runbooks.md: link to #%s, which is no heading", m[1])
+		}
+	}
+}
+
+// TestPrometheusRuleMatchesRules checks that the PrometheusRule of k8s/
+// carries exactly the rules of prometheus/rules.yml (make sync-k8s).
+func TestPrometheusRuleMatchesRules(t *testing.T) {
+	var pr struct {
+		APIVersion string         `json:"apiVersion"`
+		Kind       string         `json:"kind"`
+		Metadata   map[string]any `json:"metadata"`
+		Spec       ruleFile       `json:"spec"`
+	}
+	readYAML(t, "../k8s/base/prometheusrule.yaml", &pr, true)
+	if pr.APIVersion != "monitoring.coreos.com/v1" || pr.Kind != "PrometheusRule" {
+		t.Errorf("k8s/base/prometheusrule.yaml: %s/%s, want monitoring.coreos.com/v1/PrometheusRule", pr.APIVersion, pr.Kind)
+	}
+	if !reflect.DeepEqual(pr.Spec, loadRules(t)) {
+		t.Error("k8s/base/prometheusrule.yaml differs from prometheus/rules.yml: run make sync-k8s")
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // connect starts an in-process cluster with opts and a client of it; both
 // are closed when the test ends.
-func connect(t *testing.T, ctx context.Context, opts Options) *client.Client {
+func connect(t testing.TB, ctx context.Context, opts Options) *client.Client {
 	t.Helper()
 	c, err := Start(ctx, opts)
 	if err != nil {

@@ -40,6 +40,14 @@ type Options struct {
 	Registerer prometheus.Registerer
 }
 
+// leaseTTL is the TTL of the coordinator's leadership session and of the
+// workers' registrations. Nothing in the process takes over from a dead
+// member, so a long TTL costs nothing, while a short one was lost whenever
+// the machine was saturated (the workers' tasks, other processes) and the
+// keep-alives came late: the cluster then lost its workers ("waiting for
+// workers: none registered") and its leader, which restarted the job.
+const leaseTTL = 15 * time.Second
+
 // abandonTasks is the workers' drain timeout: when the cluster closes, its
 // jobs are over or abandoned (the command that started them was
 // interrupted), so running tasks are cancelled at once rather than
@@ -122,7 +130,7 @@ func (c *Cluster) Etcd() *clientv3.Client { return c.client }
 // StartCoordinator starts the coordinator (again, after StopCoordinator).
 func (c *Cluster) StartCoordinator() error {
 	cfg := coordinator.Config{Listen: "127.0.0.1:0", Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache,
-		Logger: c.opts.Logger, Registerer: c.opts.Registerer, SessionTTL: 2 * time.Second}
+		Logger: c.opts.Logger, Registerer: c.opts.Registerer, SessionTTL: leaseTTL}
 	if c.opts.Coordinator != nil {
 		c.opts.Coordinator(&cfg)
 	}
@@ -151,7 +159,7 @@ func (c *Cluster) AddWorker() (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w, err := worker.New(worker.Config{ID: fmt.Sprintf("local-%d", len(c.workers)), Listen: "127.0.0.1:0",
-		Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache, Slots: c.opts.Slots, LeaseTTL: 2 * time.Second,
+		Etcd: c.client, Prefix: keys.Default, Kinds: c.opts.Kinds, Cache: c.cache, Slots: c.opts.Slots, LeaseTTL: leaseTTL,
 		Logger: c.opts.Logger, DrainTimeout: abandonTasks})
 	if err != nil {
 		return "", err

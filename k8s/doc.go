@@ -4,5 +4,6 @@
 // into the Kubernetes API types, every kustomization lists exactly its
 // files, and the cross-references hold (selectors, ports, probes, config,
 // Secrets, ServiceAccounts, HPA and PDB targets, the ServiceMonitor, the
-// flags and THRESHER_* variables the binary accepts).
+// flags and THRESHER_* variables the binary accepts), and every rendered
+// object stays small enough for kubectl apply (256 KiB).
 package k8s

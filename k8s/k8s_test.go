@@ -2,7 +2,9 @@ package k8s
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -27,7 +29,67 @@ import (
 const (
 	image     = "ghcr.io/thresher/thresher"
 	namespace = "thresher"
+	// version is the release the manifests deploy: the image tag and the
+	// app.kubernetes.io/version label of thresher's objects.
+	version = "0.1.0"
 )
+
+// recommendedLabels are Kubernetes's recommended labels; every object and
+// pod template carries them all (the Namespace, shared by the components,
+// has no component).
+var recommendedLabels = []string{"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+	"app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"}
+
+// checkLabels checks the recommended labels of an object (kind and name
+// say which): the version is thresher's release, or etcd's image tag for
+// etcd's objects.
+func checkLabels(t *testing.T, b *bundle, where, kind string, labels map[string]string) {
+	t.Helper()
+	for _, l := range recommendedLabels {
+		if labels[l] == "" && !(kind == "v1/Namespace" && l == "app.kubernetes.io/component") {
+			t.Errorf("%s: no label %s", where, l)
+		}
+	}
+	want := version
+	if labels["app.kubernetes.io/name"] == "etcd" {
+		want = ""
+		for _, w := range workloads(b) {
+			for _, c := range w.pod.Spec.Containers {
+				if tag, ok := strings.CutPrefix(c.Image, "gcr.io/etcd-development/etcd:v"); ok {
+					want = tag
+				}
+			}
+		}
+	}
+	if got := labels["app.kubernetes.io/version"]; got != want {
+		t.Errorf("%s: app.kubernetes.io/version %q, want %q", where, got, want)
+	}
+	if labels["app.kubernetes.io/part-of"] != "thresher" || labels["app.kubernetes.io/instance"] != "thresher" ||
+		labels["app.kubernetes.io/managed-by"] != "kustomize" {
+		t.Errorf("%s: want part-of and instance thresher, managed-by kustomize: %v", where, labels)
+	}
+}
+
+// TestRecommendedLabels checks the labels of every object, pod template
+// and generated ConfigMap, and that the base pins the image to the release.
+func TestRecommendedLabels(t *testing.T) {
+	for view, b := range views(t) {
+		for _, o := range b.objects {
+			checkLabels(t, b, view+": "+o.kind+" "+o.name, o.kind, o.labels)
+		}
+		for _, w := range workloads(b) {
+			checkLabels(t, b, view+": "+w.where+" pod template", "", w.pod.Labels)
+		}
+		for name, cm := range b.configMaps {
+			checkLabels(t, b, view+": generated ConfigMap "+name, "v1/ConfigMap", cm.labels)
+		}
+	}
+	used := map[string]bool{}
+	base := loadKustomization(t, "base", used)
+	if len(base.k.Images) != 1 || base.k.Images[0].Name != image || base.k.Images[0].NewTag != version {
+		t.Errorf("base/kustomization.yaml: images %+v, want %s with newTag %s", base.k.Images, image, version)
+	}
+}
 
 // externalSecrets are created by the operator before deploying (README.md
 // shows how); their keys are the files 'thresher certs' writes.
@@ -43,6 +105,7 @@ func views(t *testing.T) map[string]*bundle {
 	used := map[string]bool{}
 	base := loadKustomization(t, "base", used)
 	overlay := loadKustomization(t, "overlays/external-etcd", used)
+	keda := loadKustomization(t, "overlays/queue-autoscaling", used)
 	example := loadKustomization(t, "examples/bootstrap", used)
 	// No stray manifest: every file under k8s/ but the tests and the docs
 	// belongs to a kustomization.
@@ -69,7 +132,8 @@ func views(t *testing.T) map[string]*bundle {
 			t.Errorf("%s: namespace %q, want %q", b.dir, b.k.Namespace, namespace)
 		}
 	}
-	return map[string]*bundle{"base": join(base, example), "external-etcd": join(overlay, example)}
+	return map[string]*bundle{"base": join(base, example), "external-etcd": join(overlay, example),
+		"queue-autoscaling": join(keda, example)}
 }
 
 // find returns the objects of a kind ("Service", ...).
@@ -186,6 +250,10 @@ func checkPods(t *testing.T, b *bundle) {
 			volumes[v.Name] = v
 			checkVolume(t, b, w.where, v)
 		}
+		for _, c := range spec.InitContainers {
+			checkContainer(t, w.where+" init container "+c.Name, c, volumes, w.claims, false)
+			checkEnv(t, w.where+" init container "+c.Name, c, b)
+		}
 		for _, c := range spec.Containers {
 			where := w.where + " container " + c.Name
 			checkContainer(t, where, c, volumes, w.claims, !strings.HasPrefix(w.where, "Job "))
@@ -220,8 +288,12 @@ func checkVolume(t *testing.T, b *bundle, where string, v corev1.Volume) {
 				t.Errorf("%s: volume %s: Secret %s has no key %s", where, v.Name, v.Secret.SecretName, it.Key)
 			}
 		}
+	case v.EmptyDir != nil:
+		if v.EmptyDir.SizeLimit == nil {
+			t.Errorf("%s: volume %s: an emptyDir needs a sizeLimit", where, v.Name)
+		}
 	default:
-		t.Errorf("%s: volume %s: only configMap and secret volumes are expected", where, v.Name)
+		t.Errorf("%s: volume %s: only configMap, secret and emptyDir volumes are expected", where, v.Name)
 	}
 }
 
@@ -313,8 +385,8 @@ func checkEnv(t *testing.T, where string, c corev1.Container, b *bundle) map[str
 // THRESHER_* variables the binary accepts, and what they must agree with.
 func checkThresher(t *testing.T, b *bundle, w workload, where string, c corev1.Container, env map[string]string,
 	volumes map[string]corev1.Volume) {
-	if c.Image != image+":latest" {
-		t.Errorf("%s: image %s, want %s:latest (kustomize images: changes it)", where, c.Image, image)
+	if c.Image != image+":"+version {
+		t.Errorf("%s: image %s, want %s:%s, the release of the manifests (kustomize images: changes it)", where, c.Image, image, version)
 	}
 	if len(c.Command) > 0 || len(c.Args) == 0 {
 		t.Errorf("%s: the image's entrypoint is the binary: give the subcommand as the first argument", where)
@@ -325,7 +397,7 @@ func checkThresher(t *testing.T, b *bundle, w workload, where string, c corev1.C
 	// Files the flags name must be mounted from a volume that has them.
 	for _, flag := range []string{"tls-cert", "tls-key", "tls-ca", "token-file", "data"} {
 		if path, ok := set[flag]; ok {
-			checkMountedFile(t, b, where+" --"+flag, path, c, volumes)
+			checkMountedFile(t, b, w, where+" --"+flag, path, c, volumes)
 		}
 	}
 	switch sub {
@@ -371,8 +443,9 @@ func checkThresher(t *testing.T, b *bundle, w workload, where string, c corev1.C
 }
 
 // checkMountedFile checks that path is a key of a configMap or Secret
-// volume mounted at its directory.
-func checkMountedFile(t *testing.T, b *bundle, where, path string, c corev1.Container, volumes map[string]corev1.Volume) {
+// volume mounted at its directory, or written into an emptyDir by an init
+// container.
+func checkMountedFile(t *testing.T, b *bundle, w workload, where, path string, c corev1.Container, volumes map[string]corev1.Volume) {
 	dir, file := filepath.Split(path)
 	for _, m := range c.VolumeMounts {
 		if filepath.Clean(m.MountPath) != filepath.Clean(dir) {
@@ -391,6 +464,14 @@ func checkMountedFile(t *testing.T, b *bundle, where, path string, c corev1.Cont
 				keys = nil
 				for _, it := range v.Secret.Items {
 					keys = append(keys, it.Path)
+				}
+			}
+		case v.EmptyDir != nil:
+			for _, ic := range w.pod.Spec.InitContainers {
+				for _, im := range ic.VolumeMounts {
+					if im.Name == m.Name && strings.Contains(strings.Join(ic.Command, " "), "> "+filepath.Join(im.MountPath, file)) {
+						keys = append(keys, file)
+					}
 				}
 			}
 		}
@@ -489,6 +570,9 @@ func checkStatefulSets(t *testing.T, b *bundle) {
 
 // checkScaling checks the HPA and the PodDisruptionBudgets: their targets
 // exist, and they leave room for voluntary disruptions.
+// leaderOnly finds the filter that keeps the leading coordinator's series.
+var leaderOnly = regexp.MustCompile(`thresher_coordinator_leader(\{[^}]*\})? == 1`)
+
 func checkScaling(t *testing.T, b *bundle) {
 	deps := find[appsv1.Deployment](b)
 	hpaMin := map[string]int32{}
@@ -518,8 +602,48 @@ func checkScaling(t *testing.T, b *bundle) {
 			}
 		}
 	}
+	for name, so := range find[scaledObject](b) {
+		ref := so.Spec.ScaleTargetRef
+		d := deps[ref.Name]
+		if ref.Kind != "Deployment" || ref.APIVersion != "apps/v1" || d == nil {
+			t.Errorf("ScaledObject %s: target %s %s is no Deployment", name, ref.Kind, ref.Name)
+			continue
+		}
+		if _, ok := hpaMin[ref.Name]; ok {
+			t.Errorf("ScaledObject %s: Deployment %s has an HPA as well", name, ref.Name)
+		}
+		if d.Spec.Replicas != nil {
+			t.Errorf("Deployment %s: replicas is set, but ScaledObject %s owns the count", ref.Name, name)
+		}
+		if so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount < 2 || so.Spec.MaxReplicaCount < *so.Spec.MinReplicaCount {
+			t.Errorf("ScaledObject %s: want 2 <= minReplicaCount <= maxReplicaCount", name)
+			continue
+		}
+		if f := so.Spec.Fallback; f == nil || f.Replicas < *so.Spec.MinReplicaCount {
+			t.Errorf("ScaledObject %s: needs a fallback of at least minReplicaCount replicas", name)
+		}
+		hpaMin[ref.Name] = *so.Spec.MinReplicaCount
+		var queue, cpu bool
+		for _, tr := range so.Spec.Triggers {
+			switch tr.Type {
+			case "prometheus":
+				q := tr.Metadata["query"]
+				queue = strings.Contains(q, "thresher_tasks_queued") && leaderOnly.MatchString(q)
+				if _, err := strconv.ParseFloat(tr.Metadata["threshold"], 64); err != nil || tr.Metadata["serverAddress"] == "" {
+					t.Errorf("ScaledObject %s: the prometheus trigger needs a serverAddress and a numeric threshold", name)
+				}
+			case "cpu":
+				cpu = tr.MetricType == "Utilization" && tr.Metadata["value"] != ""
+			default:
+				t.Errorf("ScaledObject %s: unexpected trigger %s", name, tr.Type)
+			}
+		}
+		if !queue || !cpu {
+			t.Errorf("ScaledObject %s: want a trigger on the leader's thresher_tasks_queued and a CPU trigger (queue %v, cpu %v)", name, queue, cpu)
+		}
+	}
 	if _, ok := hpaMin["thresher-worker"]; !ok {
-		t.Error("the worker Deployment has no HPA")
+		t.Error("the worker Deployment has no HPA or ScaledObject")
 	}
 	replicas := func(w workload) int32 {
 		name := strings.Fields(w.where)[1]
@@ -577,8 +701,15 @@ func checkServiceMonitors(t *testing.T, b *bundle) {
 	for _, sc := range jobsCfg.ScrapeConfigs {
 		jobs[sc.JobName] = true
 	}
+	// etcd's job is its own: no rule or panel of deploy/ reads it.
+	jobs["etcd"] = true
+	want := map[string][]string{"thresher": {"coordinator", "thresher-worker"}, "etcd": {"etcd"}}
 	svcs := find[corev1.Service](b)
-	for name, sm := range find[serviceMonitor](b) {
+	sms := find[serviceMonitor](b)
+	if sms["thresher"] == nil || (sms["etcd"] == nil) == (svcs["etcd"] != nil) {
+		t.Errorf("want ServiceMonitor thresher, and etcd exactly when the etcd Service is deployed")
+	}
+	for name, sm := range sms {
 		var picked []string
 		for sname, s := range svcs {
 			if selects(t, &sm.Spec.Selector, s.Labels) {
@@ -586,8 +717,8 @@ func checkServiceMonitors(t *testing.T, b *bundle) {
 			}
 		}
 		slices.Sort(picked)
-		if !slices.Equal(picked, []string{"coordinator", "thresher-worker"}) {
-			t.Errorf("ServiceMonitor %s selects Services %v, want coordinator and thresher-worker", name, picked)
+		if !slices.Equal(picked, want[name]) {
+			t.Errorf("ServiceMonitor %s selects Services %v, want %v", name, picked, want[name])
 		}
 		for _, ep := range sm.Spec.Endpoints {
 			for _, sname := range picked {
@@ -596,6 +727,9 @@ func checkServiceMonitors(t *testing.T, b *bundle) {
 					t.Errorf("ServiceMonitor %s: Service %s has no port %q", name, sname, ep.Port)
 				}
 				job := sname // the operator's default job label
+				if sm.Spec.JobLabel != "" {
+					job = s.Labels[sm.Spec.JobLabel]
+				}
 				for _, r := range ep.Relabelings {
 					if r.TargetLabel != "job" || len(r.SourceLabels) != 1 {
 						continue
@@ -662,15 +796,18 @@ func checkNetworkPolicies(t *testing.T, b *bundle) {
 func TestGeneratedFiles(t *testing.T) {
 	for copyPath, source := range map[string]string{
 		"base/grafana/thresher-dashboard.json": "../deploy/grafana/dashboard.json",
-		"examples/bootstrap/invest.csv":        "../testdata/hansen1999/invest.csv",
+		"examples/bootstrap/invest.csv.gz":     "../testdata/hansen1999/invest.csv",
 	} {
 		a, err1 := os.ReadFile(copyPath)
 		b, err2 := os.ReadFile(source)
 		if err1 != nil || err2 != nil {
 			t.Fatal(err1, err2)
 		}
+		if strings.HasSuffix(copyPath, ".gz") {
+			a = gunzip(t, copyPath, a)
+		}
 		if !bytes.Equal(a, b) {
-			t.Errorf("k8s/%s differs from %s: copy it again (make sync-dashboard for the dashboard)", copyPath, source[3:])
+			t.Errorf("k8s/%s differs from %s: copy it again (make sync-k8s)", copyPath, source[3:])
 		}
 	}
 	b := views(t)["base"]
@@ -687,4 +824,18 @@ func TestGeneratedFiles(t *testing.T) {
 			t.Errorf("README.md does not explain the Secret %s", name)
 		}
 	}
+}
+
+// gunzip decompresses a gzipped file's contents.
+func gunzip(t *testing.T, path string, packed []byte) []byte {
+	t.Helper()
+	r, err := gzip.NewReader(bytes.NewReader(packed))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return plain
 }

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,6 +51,47 @@ type serviceMonitor struct {
 	} `json:"spec"`
 }
 
+// scaledObject is the part of KEDA's ScaledObject that we use.
+type scaledObject struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		ScaleTargetRef struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Name       string `json:"name"`
+		} `json:"scaleTargetRef"`
+		MinReplicaCount *int32 `json:"minReplicaCount,omitempty"`
+		MaxReplicaCount int32  `json:"maxReplicaCount"`
+		PollingInterval int32  `json:"pollingInterval,omitempty"`
+		Fallback        *struct {
+			FailureThreshold int32 `json:"failureThreshold"`
+			Replicas         int32 `json:"replicas"`
+		} `json:"fallback,omitempty"`
+		Advanced *struct {
+			HorizontalPodAutoscalerConfig struct {
+				Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
+			} `json:"horizontalPodAutoscalerConfig"`
+		} `json:"advanced,omitempty"`
+		Triggers []struct {
+			Type       string            `json:"type"`
+			MetricType string            `json:"metricType,omitempty"`
+			Metadata   map[string]string `json:"metadata"`
+		} `json:"triggers"`
+	} `json:"spec"`
+}
+
+// prometheusRule is the Prometheus Operator's PrometheusRule; its groups
+// are deploy/prometheus/rules.yml's, which deploy's tests decode strictly
+// and compare.
+type prometheusRule struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Groups []json.RawMessage `json:"groups"`
+	} `json:"spec"`
+}
+
 // kinds maps apiVersion/kind to the type a manifest must decode into.
 var kinds = map[string]func() any{
 	"v1/Namespace":                            func() any { return &corev1.Namespace{} },
@@ -63,6 +105,8 @@ var kinds = map[string]func() any{
 	"autoscaling/v2/HorizontalPodAutoscaler":  func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
 	"networking.k8s.io/v1/NetworkPolicy":      func() any { return &networkingv1.NetworkPolicy{} },
 	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return &serviceMonitor{} },
+	"monitoring.coreos.com/v1/PrometheusRule": func() any { return &prometheusRule{} },
+	"keda.sh/v1alpha1/ScaledObject":           func() any { return &scaledObject{} },
 }
 
 // object is one decoded manifest.

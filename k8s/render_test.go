@@ -14,14 +14,14 @@ import (
 // TestKustomizeRender renders each kustomization with `kubectl kustomize`
 // where kubectl exists (the other tests do not need it) and checks the
 // output as Kubernetes would get it: strictly decoded, every object in the
-// namespace, ConfigMap references renamed to the generated (hashed) names,
+// namespace, with the recommended labels, small enough for kubectl apply, ConfigMap references renamed to the generated (hashed) names,
 // and the overlay without etcd.
 func TestKustomizeRender(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
 		t.Skip("kubectl not installed: rendering not checked (the other tests do not need it)")
 	}
-	for _, dir := range []string{"base", "overlays/external-etcd", "examples/bootstrap"} {
+	for _, dir := range []string{"base", "overlays/external-etcd", "overlays/queue-autoscaling", "examples/bootstrap"} {
 		t.Run(dir, func(t *testing.T) {
 			out, err := exec.Command(kubectl, "kustomize", dir).Output()
 			if err != nil {
@@ -35,6 +35,8 @@ func TestKustomizeRender(t *testing.T) {
 			b := &bundle{objects: objs, configMaps: map[string]*configMap{}}
 			cms := find[corev1.ConfigMap](b)
 			for _, o := range objs {
+				checkSize(t, o.kind+" "+o.name, o.obj)
+				checkLabels(t, b, o.kind+" "+o.name, o.kind, o.labels)
 				if ns := namespaceOf(o); o.kind != "v1/Namespace" && ns != namespace {
 					t.Errorf("%s %s: namespace %q", o.kind, o.name, ns)
 				}

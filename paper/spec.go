@@ -138,6 +138,11 @@ type Threshold struct {
 	Select float64 `yaml:"select"`
 	// Convention is "xthreg" or "hansen".
 	Convention string `yaml:"convention"`
+	// VCE chooses the inference of the tests and confidence sets:
+	// "conventional" (Hansen's, homoskedastic errors), "robust" or
+	// "cluster" (the wild cluster bootstrap test and Hansen's (2000)
+	// eta^2-scaled sets; docs/threshold-model.md §11).
+	VCE string `yaml:"vce"`
 }
 
 // MaxThresholds is the largest number of thresholds Table 6 reports.
@@ -183,7 +188,7 @@ func DefaultSpec() Spec {
 		Mediation: Bootstrap{Reps: 1000, Seed: 1, Level: 0.95},
 		Threshold: Threshold{Variables: []string{"lndig", "lnind", "lntec"}, Thresholds: MaxThresholds,
 			Trim: 0.01, Grid: 300, Reps: 300, Seed: 1, Level: 0.95, Select: 0.05,
-			Convention: threshold.Xthreg.String()},
+			Convention: threshold.Xthreg.String(), VCE: threshold.Conventional.String()},
 	}
 }
 
@@ -386,7 +391,21 @@ func (t Threshold) validate(bad func(string, ...any) error) error {
 	if _, err := threshold.ParseConvention(t.Convention); err != nil {
 		return bad("threshold.convention: %v", err)
 	}
+	if _, err := t.vce(); err != nil {
+		return bad("%v", err)
+	}
 	return nil
+}
+
+// vce parses VCE strictly: one of the three names, none of ParseVCE's
+// aliases.
+func (t Threshold) vce() (threshold.VCE, error) {
+	for _, v := range []threshold.VCE{threshold.Conventional, threshold.Robust, threshold.Cluster} {
+		if t.VCE == v.String() {
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("threshold.vce %q is not conventional, robust or cluster", t.VCE)
 }
 
 // check returns an ErrRegion error unless label is one of the labels.

@@ -119,6 +119,8 @@ func TestParseSpecErrors(t *testing.T) {
 		{"no bootstrap", "threshold:\n  bs: 0\n", "needs the tests"},
 		{"select", "threshold:\n  select: 1\n", "select 1"},
 		{"convention", "threshold:\n  convention: matlab\n", "convention"},
+		{"vce", "threshold:\n  vce: white\n", `threshold.vce "white" is not conventional, robust or cluster`},
+		{"vce in capitals", "threshold:\n  vce: Cluster\n", `threshold.vce "Cluster" is not conventional, robust or cluster`},
 		{"no threshold variable", "threshold:\n  variables: []\n", "at least one"},
 		{"fractional thresholds", "threshold:\n  thresholds: 2.5\n", `line 2: threshold.thresholds: "2.5" is not an integer`},
 		{"exponent for replications", "mediation:\n  reps: 1e3\n", `mediation.reps: "1e3" is not an integer`},

@@ -61,13 +61,14 @@ func PrepareThresholds(ds *Dataset, spec Spec) (*ThresholdModels, error) {
 	if err != nil {
 		return nil, fmt.Errorf("paper: threshold data: %w", err)
 	}
-	conv, _ := threshold.ParseConvention(spec.Threshold.Convention) // Validate parsed it
+	conv, _ := threshold.ParseConvention(spec.Threshold.Convention) // Validate parsed both
+	vce, _ := spec.Threshold.vce()
 	th := spec.Threshold
 	m := &ThresholdModels{CSV: data, Table: table}
 	for _, q := range th.Variables {
 		s := threshold.Spec{Convention: conv, ID: spec.Unit, Time: spec.Time, Depvar: spec.Outcome, Indep: slices.Clone(indep),
 			Rx: []string{spec.regressor()}, Qx: q, Thresholds: th.Thresholds, Grid: threshold.Grid{Points: th.Grid},
-			Trim: []float64{th.Trim}, Reps: []int{th.Reps}, Level: th.Level, Seed: th.Seed, KeepDraws: true}
+			Trim: []float64{th.Trim}, Reps: []int{th.Reps}, Level: th.Level, Seed: th.Seed, KeepDraws: true, VCE: vce}
 		if err := s.Normalize(); err != nil {
 			return nil, fmt.Errorf("paper: threshold model of %s: %w", q, err)
 		}
@@ -228,6 +229,14 @@ func thresholdModel(r *threshold.Result, alpha float64) (ThresholdModel, error) 
 	return m, nil
 }
 
+// robustNote names the robust inference of vce in Table 6's notes.
+func robustNote(vce string) string {
+	if vce == threshold.Conventional.String() {
+		return ""
+	}
+	return fmt.Sprintf("; wild cluster bootstrap robust to heteroskedasticity, vce %s, with Hansen's (2000) eta^2-scaled confidence sets", vce)
+}
+
 // thresholdNotes are the notes under Table 6.
 func thresholdNotes(spec Spec, models []ThresholdModel) []string {
 	th := spec.Threshold
@@ -242,8 +251,8 @@ func thresholdNotes(spec Spec, models []ThresholdModel) []string {
 	notes := []string{
 		fmt.Sprintf("Panel threshold models (Hansen 1999; %s convention) of %s with %s: the slope of %s depends on the regime "+
 			"of the threshold variable; %s.", th.Convention, spec.Outcome, effects, spec.regressor(), controls),
-		fmt.Sprintf("F tests k against k-1 thresholds, bootstrap p-values in parentheses (%d replications). The number of "+
-			"thresholds is the largest k whose test and every earlier test have p < %g.", th.Reps, th.Select),
+		fmt.Sprintf("F tests k against k-1 thresholds, bootstrap p-values in parentheses (%d replications%s). The number of "+
+			"thresholds is the largest k whose test and every earlier test have p < %g.", th.Reps, robustNote(th.VCE), th.Select),
 		fmt.Sprintf("Thresholds with their %g%% likelihood-ratio confidence sets in brackets. Slopes with standard errors "+
 			"clustered by %s in parentheses.", 100*th.Level, spec.Unit),
 		starNote,

@@ -28,6 +28,29 @@ func TestPrepareThresholds(t *testing.T) {
 			t.Errorf("model %d: %+v", i, s)
 		}
 	}
+	for i, s := range m.Specs {
+		if s.VCE != threshold.Conventional {
+			t.Errorf("model %d: vce %v, want the default conventional", i, s.VCE)
+		}
+	}
+	// threshold.vce chooses the test; the notes say which.
+	robust := spec
+	robust.Threshold.VCE = "cluster"
+	rm, err := PrepareThresholds(dataset(t, robust), robust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range rm.Specs {
+		if s.VCE != threshold.Cluster {
+			t.Errorf("model %d: vce %v, want cluster", i, s.VCE)
+		}
+	}
+	if note := thresholdNotes(robust, nil)[1]; !strings.Contains(note, "(49 replications; wild cluster bootstrap robust to heteroskedasticity, vce cluster,") {
+		t.Errorf("notes do not name the robust test: %q", note)
+	}
+	if note := thresholdNotes(spec, nil)[1]; strings.Contains(note, "robust") {
+		t.Errorf("notes of the conventional test name a robust one: %q", note)
+	}
 
 	// Controls that already hold the period effects are an error.
 	spec.Controls = append(spec.Controls, "i.year")

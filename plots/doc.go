@@ -1,5 +1,5 @@
 // Package plots draws the figures of a panel threshold model's result
-// (package threshold) with gonum.org/v1/plot:
+// (package threshold) and of a Monte Carlo study with gonum.org/v1/plot:
 //
 //   - LRCurve: the classic figure of Hansen (1999, Figure 1): the profile
 //     likelihood ratio LR(g) = (S(g) - S(ghat)) / sigma^2 of a threshold over
@@ -14,6 +14,11 @@
 //     as "p < 1/B" when no draw is. The draws are in the result only when
 //     its specification kept them (threshold.Spec.KeepDraws,
 //     bootstrap.draws in the JSON).
+//   - PValueQQ and PowerCurve, for a Monte Carlo study's summary (package
+//     montecarlo): the quantiles of a design's null p-values against the
+//     uniform's, and the 5% rejection rate against the effect of designs
+//     that differ only in it, with bars of two Monte Carlo standard
+//     errors; Study returns every such figure of a summary.
 //
 // Stages are numbered as in the result (k = 1 for the single-threshold
 // model), curves as in the stage's lr_curves (0: the threshold the stage

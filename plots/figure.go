@@ -18,6 +18,7 @@ import (
 
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/outfile"
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // Figure is a plot with its legend, which Draw lays out in rows below the
@@ -221,16 +222,28 @@ func (f *Figure) render(format string, opt Options) ([]byte, error) {
 // Drawing sets the figure's font sizes: save one Figure from one goroutine
 // at a time.
 func Save(ctx context.Context, f *Figure, path string, opt Options) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext == "" || !slices.Contains(Formats, ext[1:]) {
-		return fmt.Errorf("plots: %w %q (want .png, .svg or .pdf)", ErrFormat, ext)
-	}
-	opt, err := opt.withDefaults()
+	data, err := render(ctx, f, path, opt)
 	if err != nil {
 		return err
 	}
+	if err := outfile.Write(ctx, path, data, outfile.Perm); err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	return nil
+}
+
+// render draws f in the format of path's extension; it stops when ctx ends.
+func render(ctx context.Context, f *Figure, path string, opt Options) ([]byte, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == "" || !slices.Contains(Formats, ext[1:]) {
+		return nil, fmt.Errorf("plots: %w %q (want .png, .svg or .pdf)", ErrFormat, ext)
+	}
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("plots: %s: %w", path, context.Cause(ctx))
+		return nil, fmt.Errorf("plots: %s: %w", path, context.Cause(ctx))
 	}
 	type drawing struct {
 		data []byte
@@ -245,38 +258,38 @@ func Save(ctx context.Context, f *Figure, path string, opt Options) error {
 	select {
 	case d = <-drawn:
 	case <-ctx.Done():
-		return fmt.Errorf("plots: %s: %w", path, context.Cause(ctx))
+		return nil, fmt.Errorf("plots: %s: %w", path, context.Cause(ctx))
 	}
-	if err := d.err; err != nil {
-		return fmt.Errorf("plots: %s: %w", path, err)
+	if d.err != nil {
+		return nil, fmt.Errorf("plots: %s: %w", path, d.err)
 	}
-	if err := outfile.Write(ctx, path, d.data, outfile.Perm); err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	return nil
+	return d.data, nil
 }
 
 // All creates dir if needed and writes every figure of the result in each
 // of opt's formats: <prefix>_lr_k<k>_<c> for each LR curve and
-// <prefix>_f_k<k> for each stage whose draws were kept. It returns the
-// paths written; when ctx ends it stops at the figure being drawn, which
-// it does not write.
+// <prefix>_f_k<k> for each stage whose draws were kept. Every figure is
+// drawn before any is written, so that a figure that cannot be drawn (or
+// an interruption while drawing) leaves no file behind; a failed write
+// names the files written before it. It returns the paths written.
 func All(ctx context.Context, res threshold.Result, dir, prefix string, opt Options) ([]string, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("plots: %w", err)
+	type drawn struct {
+		path string
+		data []byte
 	}
-	var written []string
-	save := func(f *Figure, name string) error {
+	var figures []drawn
+	add := func(f *Figure, name string) error {
 		for _, ext := range opt.Formats {
 			path := filepath.Join(dir, name+"."+ext)
-			if err := Save(ctx, f, path, opt); err != nil {
+			data, err := render(ctx, f, path, opt)
+			if err != nil {
 				return err
 			}
-			written = append(written, path)
+			figures = append(figures, drawn{path, data})
 		}
 		return nil
 	}
@@ -284,10 +297,10 @@ func All(ctx context.Context, res threshold.Result, dir, prefix string, opt Opti
 		for c := range st.LRCurves {
 			f, err := LRCurve(res, st.K, c)
 			if err == nil {
-				err = save(f, fmt.Sprintf("%s_lr_k%d_%d", prefix, st.K, c))
+				err = add(f, fmt.Sprintf("%s_lr_k%d_%d", prefix, st.K, c))
 			}
 			if err != nil {
-				return written, err
+				return nil, err
 			}
 		}
 		if st.Bootstrap == nil || len(st.Bootstrap.Draws) == 0 {
@@ -295,11 +308,24 @@ func All(ctx context.Context, res threshold.Result, dir, prefix string, opt Opti
 		}
 		f, err := BootstrapF(res, st.K)
 		if err == nil {
-			err = save(f, fmt.Sprintf("%s_f_k%d", prefix, st.K))
+			err = add(f, fmt.Sprintf("%s_f_k%d", prefix, st.K))
 		}
 		if err != nil {
-			return written, err
+			return nil, err
 		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	var written []string
+	for _, f := range figures {
+		if err := outfile.Write(ctx, f.path, f.data, outfile.Perm); err != nil {
+			if len(written) > 0 {
+				return written, fmt.Errorf("plots: %w (written before: %s)", err, shortlist.Join(written))
+			}
+			return nil, fmt.Errorf("plots: %w", err)
+		}
+		written = append(written, f.path)
 	}
 	return written, nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -269,6 +270,36 @@ func TestExtremeValues(t *testing.T) {
 				t.Errorf("error %v, want %v", err, c.want)
 			}
 		})
+	}
+}
+
+// TestAllOrNone checks that All writes every figure or none: a figure of the
+// last stage that cannot be drawn leaves no file of the earlier ones, and a
+// failed write names the files written before it.
+func TestAllOrNone(t *testing.T) {
+	res := testResult(t)
+	res.Stages = slices.Clone(res.Stages)
+	last := &res.Stages[len(res.Stages)-1]
+	b := *last.Bootstrap
+	b.Draws = slices.Clone(b.Draws)
+	b.Draws[0] = math.NaN()
+	last.Bootstrap = &b
+	dir := filepath.Join(t.TempDir(), "figures")
+	if paths, err := All(context.Background(), res, dir, "m", Options{}); !errors.Is(err, ErrRange) || paths != nil {
+		t.Errorf("undrawable last figure: %v, %v; want %v and no paths", paths, err, ErrRange)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("undrawable last figure: the directory was created (%v)", err)
+	}
+
+	// A directory in the place of the third file: the write fails after two.
+	res = testResult(t)
+	if err := os.MkdirAll(filepath.Join(dir, "m_f_k1.png"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := All(context.Background(), res, dir, "m", Options{})
+	if err == nil || len(paths) != 2 || !strings.Contains(err.Error(), "(written before: "+paths[0]+", "+paths[1]+")") {
+		t.Errorf("failed write: %v, %v; want an error naming the 2 files written", paths, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
@@ -75,8 +76,8 @@ func (x *executor) job(ctx context.Context, id string) (*job, error) {
 func first[V any](v V, _ bool, err error) (V, error) { return v, err }
 
 func (x *executor) dataset(ctx context.Context, sha string) (*panel.Table, error) {
-	t, hit, err := x.cache.Dataset(sha, func() ([]byte, error) {
-		data, err := datastore.Get(ctx, x.etcd, x.prefix, sha)
+	t, hit, err := x.cache.Dataset(sha, func() (io.Reader, error) {
+		data, err := datastore.Open(ctx, x.etcd, x.prefix, sha)
 		if errors.Is(err, datastore.ErrNotFound) {
 			return nil, permanentError{err}
 		}

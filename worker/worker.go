@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/prepared"
+	"github.com/thresher/thresher/cluster/rpcmetrics"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -123,10 +125,12 @@ func New(cfg Config) (*Worker, error) {
 	}
 	// The coordinator pings its Work streams every 10 s to find partitioned
 	// workers; the default policy would answer that with GOAWAY.
-	w.srv = grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second})}, cfg.ServerOptions...)...)
+	rpc := rpcmetrics.Register(cfg.Registerer)
+	w.srv = grpc.NewServer(slices.Concat([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second})}, rpc.ServerOptions(), cfg.ServerOptions)...)
 	pb.RegisterWorkerServer(w.srv, w.svc)
 	healthpb.RegisterHealthServer(w.srv, w.health)
+	rpc.Initialize(w.srv)
 	return w, nil
 }
 

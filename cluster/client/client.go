@@ -1,11 +1,13 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"google.golang.org/grpc"
@@ -153,25 +155,60 @@ func (c *Client) call(ctx context.Context, op func(jc pb.JobsClient, heard func(
 
 // Upload stores a dataset and returns its SHA-256.
 func (c *Client) Upload(ctx context.Context, data []byte) (string, error) {
+	return c.UploadFrom(ctx, bytesSource(data))
+}
+
+// Source opens a dataset's bytes for one attempt of an upload (a failed
+// attempt is retried on another coordinator from the start).
+type Source func() (io.ReadCloser, error)
+
+func bytesSource(data []byte) Source {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+}
+
+// UploadFrom stores the dataset that open reads, streaming it in chunks of
+// 1 MiB, and returns its SHA-256.
+func (c *Client) UploadFrom(ctx context.Context, open Source) (string, error) {
 	var ref *pb.DatasetRef
+	var readErr error // not the coordinator's: not retried
 	err := c.call(ctx, func(jc pb.JobsClient, _ func()) error {
-		stream, err := jc.UploadDataset(ctx)
+		r, err := open()
+		if err != nil {
+			readErr = err
+			return nil
+		}
+		defer r.Close()
+		sctx, cancel := context.WithCancel(ctx) // a failed read cancels the upload: nothing is stored
+		defer cancel()
+		stream, err := jc.UploadDataset(sctx)
 		if err != nil {
 			return err
 		}
-		for off := 0; off < len(data) || off == 0; off += 1 << 20 {
-			if err := stream.Send(&pb.DatasetChunk{Data: data[off:min(off+1<<20, len(data))]}); err != nil {
+		buf := make([]byte, 1<<20)
+		for first := true; ; first = false {
+			n, err := io.ReadFull(r, buf)
+			if err == io.EOF && !first {
+				break
+			}
+			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+				readErr = fmt.Errorf("read dataset: %w", err)
+				return nil
+			}
+			if err := stream.Send(&pb.DatasetChunk{Data: buf[:n]}); err != nil {
 				_, err = stream.CloseAndRecv()
 				return err
 			}
-			if len(data) == 0 {
+			if n < len(buf) {
 				break
 			}
 		}
 		ref, err = stream.CloseAndRecv()
 		return err
 	})
-	if err != nil {
+	switch {
+	case readErr != nil:
+		return "", readErr
+	case err != nil:
 		return "", plain(err)
 	}
 	return ref.Sha256, nil
@@ -281,7 +318,12 @@ const cancelWait = 300 * time.Millisecond
 // its results. When ctx ends first, it cancels the job (for at most
 // cancelWait) so that the cluster stops working for nobody.
 func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification, onEvent func(*pb.JobEvent)) ([][]byte, error) {
-	sha, err := c.Upload(ctx, data)
+	return c.RunFrom(ctx, bytesSource(data), specs, onEvent)
+}
+
+// RunFrom is Run on the dataset that open reads (see UploadFrom).
+func (c *Client) RunFrom(ctx context.Context, open Source, specs []*pb.Specification, onEvent func(*pb.JobEvent)) ([][]byte, error) {
+	sha, err := c.UploadFrom(ctx, open)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +333,7 @@ func (c *Client) Run(ctx context.Context, data []byte, specs []*pb.Specification
 	if status.Code(err) == codes.FailedPrecondition {
 		// The dataset was stored already, and deleted with its last job
 		// before this submission: upload it again, once.
-		if _, err := c.Upload(ctx, data); err != nil {
+		if _, err := c.UploadFrom(ctx, open); err != nil {
 			return nil, err
 		}
 		err = c.submit(ctx, id, job)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -39,7 +40,19 @@ func Hash(data []byte) string {
 // Put stores data and returns its address. Storing a stored dataset again
 // writes nothing.
 func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, data []byte) (string, error) {
-	sha := Hash(data)
+	return PutParts(ctx, cli, prefix, [][]byte{data})
+}
+
+// PutParts stores the dataset made of parts, one after the other (an
+// upload's chunks, never joined into one copy), and returns its address.
+func PutParts(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, parts [][]byte) (string, error) {
+	h := sha256.New()
+	size := 0
+	for _, p := range parts {
+		h.Write(p)
+		size += len(p)
+	}
+	sha := hex.EncodeToString(h.Sum(nil))
 	if resp, err := cli.Get(ctx, prefix.DatasetMeta(sha), clientv3.WithCountOnly()); err != nil {
 		return "", fmt.Errorf("store dataset: %w", err)
 	} else if resp.Count > 0 {
@@ -47,7 +60,9 @@ func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, data []b
 	}
 	var z bytes.Buffer
 	w := gzip.NewWriter(&z)
-	w.Write(data)
+	for _, p := range parts {
+		w.Write(p)
+	}
 	w.Close()
 	packed := z.Bytes()
 	chunks := 0
@@ -58,7 +73,7 @@ func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, data []b
 		}
 		chunks++
 	}
-	m, _ := json.Marshal(meta{Size: int64(len(data)), Chunks: chunks})
+	m, _ := json.Marshal(meta{Size: int64(size), Chunks: chunks})
 	if _, err := cli.Put(ctx, prefix.DatasetMeta(sha), string(m)); err != nil {
 		return "", fmt.Errorf("store dataset: %w", err)
 	}
@@ -67,6 +82,18 @@ func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, data []b
 
 // Get returns the dataset with address sha, verified against it.
 func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, sha string) ([]byte, error) {
+	r, err := Open(ctx, cli, prefix, sha)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+// Open fetches the dataset with address sha, compressed, and returns a
+// reader of its bytes, so that a caller parsing them never holds the whole
+// text. The reader verifies the bytes against sha: its last Read fails if
+// they do not match.
+func Open(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, sha string) (io.Reader, error) {
 	resp, err := cli.Get(ctx, prefix.DatasetMeta(sha))
 	if err != nil {
 		return nil, fmt.Errorf("load dataset %.12s: %w", sha, err)
@@ -93,14 +120,26 @@ func Get(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, sha stri
 	if err != nil {
 		return nil, fmt.Errorf("load dataset %.12s: %w", sha, err)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, m.Size+1))
-	if err != nil {
-		return nil, fmt.Errorf("load dataset %.12s: %w", sha, err)
+	return &verified{r: io.LimitReader(r, m.Size+1), h: sha256.New(), sha: sha}, nil
+}
+
+// verified reads a dataset and checks its SHA-256 at the end.
+type verified struct {
+	r   io.Reader
+	h   hash.Hash
+	sha string
+}
+
+func (v *verified) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	if err == io.EOF && hex.EncodeToString(v.h.Sum(nil)) != v.sha {
+		return n, fmt.Errorf("load dataset %.12s: content does not match its SHA-256", v.sha)
 	}
-	if Hash(data) != sha {
-		return nil, fmt.Errorf("load dataset %.12s: content does not match its SHA-256", sha)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("load dataset %.12s: %w", v.sha, err)
 	}
-	return data, nil
+	return n, err
 }
 
 // Delete removes the dataset with address sha when every guard holds (for

@@ -1,9 +1,10 @@
 package prepared
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
+	"weak"
 
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
@@ -19,31 +20,49 @@ func (e InvalidError) Unwrap() error { return e.Err }
 // Cache holds parsed datasets and prepared models; it is safe for
 // concurrent use, and loads each entry once even when asked for it by
 // several goroutines at the same time.
+//
+// A prepared model keeps the columns it needs, so a parsed dataset is held
+// weakly: it stays while some caller uses it (a job validating or preparing
+// its specifications) and is freed once none does, to be fetched and parsed
+// again only if a model must be prepared again. On a large dataset the
+// table would otherwise stay beside the models for the cache's lifetime.
 type Cache struct {
-	datasets *LRU[*panel.Table]
+	datasets *LRU[weak.Pointer[panel.Table]]
 	models   *LRU[model.Model]
 }
 
 // New returns a cache of the given numbers of datasets and models.
 func New(datasets, models int) *Cache {
-	return &Cache{datasets: NewLRU[*panel.Table](datasets), models: NewLRU[model.Model](models)}
+	return &Cache{datasets: NewLRU[weak.Pointer[panel.Table]](datasets), models: NewLRU[model.Model](models)}
 }
 
-// Dataset returns the parsed dataset of a SHA-256, fetching its bytes with
-// fetch on a miss; hit reports whether it was cached. A dataset that does
-// not parse is an InvalidError.
-func (c *Cache) Dataset(sha string, fetch func() ([]byte, error)) (t *panel.Table, hit bool, err error) {
-	return c.datasets.Get(sha, func() (*panel.Table, error) {
-		data, err := fetch()
-		if err != nil {
-			return nil, err
+// Dataset returns the parsed dataset of a SHA-256, reading its bytes from
+// the reader that fetch returns on a miss; hit reports whether it was
+// cached. A dataset that does not parse is an InvalidError.
+func (c *Cache) Dataset(sha string, fetch func() (io.Reader, error)) (t *panel.Table, hit bool, err error) {
+	for {
+		var loaded *panel.Table // the strong reference while the weak one is cached
+		w, hit, err := c.datasets.Get(sha, func() (weak.Pointer[panel.Table], error) {
+			data, err := fetch()
+			if err != nil {
+				return weak.Pointer[panel.Table]{}, err
+			}
+			if loaded, err = panel.ReadCSV(data); err != nil {
+				return weak.Pointer[panel.Table]{}, InvalidError{err}
+			}
+			return weak.Make(loaded), nil
+		})
+		switch {
+		case err != nil:
+			return nil, hit, err
+		case loaded != nil:
+			return loaded, false, nil
 		}
-		t, err := panel.ReadCSV(bytes.NewReader(data))
-		if err != nil {
-			return nil, InvalidError{err}
+		if t := w.Value(); t != nil {
+			return t, true, nil
 		}
-		return t, nil
-	})
+		c.datasets.Remove(sha, func(w weak.Pointer[panel.Table]) bool { return w.Value() == nil }) // freed: load it again
+	}
 }
 
 // Model returns the model of a specification of a kind prepared on the

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -36,13 +39,15 @@ func (tableModel) Execute(context.Context, model.Task) ([]float64, error) { retu
 func TestCache(t *testing.T) {
 	c := New(8, 32)
 	fetches := 0
-	fetch := func() ([]byte, error) { fetches++; return []byte("id,year,y\na,1,2\n"), nil }
+	fetch := func() (io.Reader, error) { fetches++; return strings.NewReader("id,year,y\na,1,2\n"), nil }
 	var wg sync.WaitGroup
-	for range 8 {
+	tables := make([]*panel.Table, 8) // held: a table nobody holds may be freed
+	for i := range tables {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, _, err := c.Dataset("sha", fetch); err != nil {
+			var err error
+			if tables[i], _, err = c.Dataset("sha", fetch); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -51,13 +56,13 @@ func TestCache(t *testing.T) {
 	if fetches != 1 {
 		t.Errorf("8 concurrent loads fetched %d times, want 1", fetches)
 	}
-	_, _, err := c.Dataset("broken", func() ([]byte, error) { return []byte("a,b\n1\n"), nil })
+	_, _, err := c.Dataset("broken", func() (io.Reader, error) { return strings.NewReader("a,b\n1\n"), nil })
 	var invalid InvalidError
 	if !errors.As(err, &invalid) {
 		t.Errorf("a dataset that does not parse: %v, want an InvalidError", err)
 	}
 	unavailable := errors.New("etcd unavailable")
-	if _, _, err := c.Dataset("later", func() ([]byte, error) { return nil, unavailable }); err != unavailable {
+	if _, _, err := c.Dataset("later", func() (io.Reader, error) { return nil, unavailable }); err != unavailable {
 		t.Errorf("failed fetch: %v", err)
 	}
 	if _, hit, err := c.Dataset("later", fetch); hit || err != nil {
@@ -89,5 +94,48 @@ func TestCache(t *testing.T) {
 	}
 	if n != 6 {
 		t.Errorf("a failed preparation was cached: %d preparations, want 6", n)
+	}
+	runtime.KeepAlive(tables)
+}
+
+// columnsModel keeps nothing of its table, as a prepared model keeps only
+// the columns it built.
+type columnsModel struct{}
+
+func (columnsModel) Lead(context.Context, model.Runner) ([]byte, error)     { return nil, nil }
+func (columnsModel) Execute(context.Context, model.Task) ([]float64, error) { return nil, nil }
+
+type columnsSpec struct{}
+
+func (columnsSpec) Encode() []byte                            { return []byte("columns") }
+func (columnsSpec) Prepare(*panel.Table) (model.Model, error) { return columnsModel{}, nil }
+
+// TestDatasetFreed checks that the cache holds a table only while some
+// caller does: once its models are prepared and no caller holds it, it is
+// freed, and read again only when asked for.
+func TestDatasetFreed(t *testing.T) {
+	c := New(8, 32)
+	fetches := 0
+	fetch := func() (io.Reader, error) { fetches++; return strings.NewReader("id,year,y\na,1,2\n"), nil }
+	table := func() (*panel.Table, error) { tab, _, err := c.Dataset("sha", fetch); return tab, err }
+	if _, hit, err := c.Model("sha", "k", columnsSpec{}, table); hit || err != nil {
+		t.Fatalf("first preparation: hit %v, %v", hit, err)
+	}
+	held, _, err := c.Dataset("sha", fetch) // a hit, or a second fetch if a collection came first
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fetches
+	runtime.GC()
+	if again, hit, err := c.Dataset("sha", fetch); again != held || !hit || err != nil || fetches != before {
+		t.Errorf("a held table was not kept: hit %v, %v, %d fetches after %d", hit, err, fetches, before)
+	}
+	runtime.KeepAlive(held)
+	runtime.GC() // nothing holds the table now
+	if _, hit, err := c.Model("sha", "k", columnsSpec{}, table); !hit || err != nil || fetches != before {
+		t.Errorf("the prepared model: hit %v, %v, %d fetches after %d; want it cached without a fetch", hit, err, fetches, before)
+	}
+	if _, hit, err := c.Dataset("sha", fetch); hit || err != nil || fetches != before+1 {
+		t.Errorf("a freed table: hit %v, %v, %d fetches after %d; want one more", hit, err, fetches, before)
 	}
 }

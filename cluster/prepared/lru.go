@@ -50,12 +50,33 @@ func (c *LRU[V]) Get(key string, load func() (V, error)) (value V, hit bool, err
 	e.value, e.err = load()
 	close(e.ready)
 	if e.err != nil {
-		c.mu.Lock()
-		if el, ok := c.index[key]; ok && el.Value.(*entry[V]) == e {
-			c.order.Remove(el)
-			delete(c.index, key)
-		}
-		c.mu.Unlock()
+		c.remove(key, e)
 	}
 	return e.value, false, e.err
+}
+
+// Remove forgets the loaded entry of key if stale reports that its value
+// is stale, so that the next Get loads it again.
+func (c *LRU[V]) Remove(key string, stale func(V) bool) {
+	c.mu.Lock()
+	el, ok := c.index[key]
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
+	e := el.Value.(*entry[V])
+	<-e.ready
+	if e.err == nil && stale(e.value) {
+		c.remove(key, e)
+	}
+}
+
+// remove forgets e if it is still the entry of key.
+func (c *LRU[V]) remove(key string, e *entry[V]) {
+	c.mu.Lock()
+	if el, ok := c.index[key]; ok && el.Value.(*entry[V]) == e {
+		c.order.Remove(el)
+		delete(c.index, key)
+	}
+	c.mu.Unlock()
 }

@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,12 +95,96 @@ func optionCases() []binaryCase {
 		}, code: 2, msg: `threshold.thresholds: "2.5" is not an integer`},
 		{name: "given threshold outside the data", args: flags("--thresholds", "99"), code: 1,
 			msg: "the given threshold 99 lies outside the range of L.d in the estimation sample, 0 to 4.67335"},
+		{name: "equal given thresholds", args: flags("--thnum", "2", "--thresholds", "0.1,0.1"), code: 2,
+			msg: "given thresholds 1 and 2 are both 0.1"},
 		{name: "non-ASCII column name", args: flags("--indep", "qé"), code: 2,
 			msg: "a column name in a variable list uses the ASCII letters, digits and _ only"},
+		{name: "predict to stdout", args: flags("--predict", "-"), code: 2, msg: "usage: --predict needs a file name; the report goes to stdout"},
+		{name: "predict into the report", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", filepath.Join(dir, "r.txt"), "--predict", filepath.Join(dir, ".", "r.txt"))
+		}, code: 2, msg: "is the file of --output; name another file"},
+		{name: "predict over the data", args: flags("--predict", abs(investCSV)), code: 2, msg: "--predict " + abs(investCSV) + " is the input file"},
+		{name: "predict into a missing directory", args: func(t *testing.T, dir string) []string {
+			return quickJob("--predict", filepath.Join(dir, "none", "p.csv"))
+		}, code: 2, msg: "usage: --predict "},
+		{name: "predict", args: func(t *testing.T, dir string) []string {
+			return quickJob("--output", filepath.Join(dir, "r.json"), "--predict", filepath.Join(dir, "p.csv"))
+		}, changed: []string{"r.json", "p.csv"}, after: checkPredictions},
+		{name: "test-equal of a regressor not in --rx", args: flags("--test-equal", "L.q"), code: 2,
+			msg: "usage: --test-equal L.q is not a regime-dependent regressor (--rx L.c)"},
+		{name: "test-equal selects the text report's tests", args: func(t *testing.T, dir string) []string {
+			return append(quickJob("--rx", "L.c,L.q^2", "--test-equal", "L.q^2"), "--format", "text", "--output", filepath.Join(dir, "r.txt"))
+		}, changed: []string{"r.txt"}, after: func(t *testing.T, dir string) {
+			raw, err := os.ReadFile(filepath.Join(dir, "r.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(raw), "Equal slopes of L.q^2 across regimes (Wald, conventional covariance): F(1, ") ||
+				strings.Contains(string(raw), "Equal slopes of L.c") {
+				t.Errorf("the report prints other equal-slope tests than L.q^2's:\n%s", raw)
+			}
+		}},
+		{name: "a file of 200 MB of NUL bytes", args: func(t *testing.T, dir string) []string {
+			path := filepath.Join(dir, "zeros.csv")
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(path, 200_000_000); err != nil { // sparse: quick to create
+				t.Fatal(err)
+			}
+			return []string{"xthreg", "--data", path, "--depvar", "i", "--rx", "c", "--qx", "d"}
+		}, code: 1, msg: "zeros.csv: malformed CSV: line 1 holds a NUL byte: the file is not text (CSV)"},
 		{name: "fractional units", args: func(t *testing.T, dir string) []string {
 			return []string{"simulate", "threshold", "--units", "2.5", "--out", dir}
 		}, code: 2, msg: `invalid value "2.5" for flag --units`},
 	}
+}
+
+// checkPredictions checks that the residuals of --predict reproduce the
+// final RSS of the JSON report beside them.
+func checkPredictions(t *testing.T, dir string) {
+	raw, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Stages []struct {
+			RSS    float64 `json:"rss"`
+			Header struct {
+				Obs int `json:"obs"`
+			} `json:"header"`
+		} `json:"stages"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(mustOpen(t, filepath.Join(dir, "p.csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.Stages[len(res.Stages)-1]
+	if strings.Join(rows[0], ",") != "id,time,regime,fitted,residual,fe" || len(rows) != last.Header.Obs+1 {
+		t.Fatalf("predictions: header %v and %d rows; want %d observations", rows[0], len(rows)-1, last.Header.Obs)
+	}
+	rss := 0.0
+	for _, r := range rows[1:] {
+		e, err := strconv.ParseFloat(r[4], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rss += e * e
+	}
+	if math.Abs(rss-last.RSS) > 1e-10*last.RSS {
+		t.Errorf("the residuals of --predict sum to %.15g, the report's RSS is %.15g", rss, last.RSS)
+	}
+}
+
+func mustOpen(t *testing.T, path string) io.Reader {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(raw)
 }
 
 func outputCases() []binaryCase {

@@ -37,6 +37,11 @@ Scenarios:
                   (grid 100, 221 instruments): linearity test with B = 1,000 on the
                   fast path, the first 20 replications on the reference path, and
                   2 replications of the full bootstrap on both of its paths
+  montecarlo      a Monte Carlo study of 500 replications x 4 estimators (n = 100,
+                  T = 10, grid 100, B = 300) as one montecarlo job, against the same
+                  estimations as separately submitted xthreg jobs (the first
+                  --jobs-reps replications, extrapolated, --jobs-in-flight at a time) on
+                  one in-process cluster with a worker per CPU
 
 The reference kernel fits one regression per candidate and would take hours
 on the larger scenarios; --reference-reps runs only the first R replications
@@ -112,13 +117,19 @@ const scenarioReps = -2
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchSynopsis, stderr)
-	name := fs.String("scenario", "hansen-grid400", "scenario: hansen-grid400, hansen-exact, large or "+xthenregScenario)
+	name := fs.String("scenario", "hansen-grid400", "scenario: hansen-grid400, hansen-exact, large, "+xthenregScenario+" or "+montecarloScenario)
 	data := fs.String("hansen-data", "testdata/hansen1999/invest.csv", "Hansen's invest.csv")
 	refReps := scenarioReps
 	fs.Var(intValue{&refReps, scenarioReps, threshold.MaxReps}, "reference-reps", fmt.Sprintf("bootstrap replications per stage for the reference kernel, 0..%d; -1: all; -2: the scenario's", threshold.MaxReps))
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the fast kernel's run to this file")
+	jobReps, inFlight := 50, 1
+	fs.Var(intValue{&jobReps, 1, 500}, "jobs-reps", "montecarlo: replications whose estimations run as separate jobs, 1..500")
+	fs.Var(intValue{&inFlight, 1, 64}, "jobs-in-flight", "montecarlo: separate jobs submitted at a time, 1..64 (1: a loop, one job after the other)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *name == montecarloScenario {
+		return runBenchMontecarlo(ctx, jobReps, inFlight, stdout, stderr)
 	}
 	if *name == xthenregScenario {
 		return runBenchXthenreg(ctx, *data, refReps, stdout, stderr)

@@ -38,6 +38,7 @@ type commonFlags struct {
 	metricsListen string
 	prefix        string
 	logLevel      string
+	logFormat     string
 	tls           security.TLSFiles
 	insecure      bool
 	etcdTLS       security.TLSFiles
@@ -53,6 +54,7 @@ func (f *commonFlags) register(fs *flag.FlagSet, listen, metrics string) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", metrics, "HTTP address of /metrics, /healthz and /readyz (empty: none)")
 	fs.StringVar(&f.prefix, "prefix", string(keys.Default), "etcd key prefix of the cluster")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text (key=value) or json (one object per line)")
 	fs.StringVar(&f.tls.Cert, "tls-cert", "", "PEM certificate of this process (see 'thresher certs')")
 	fs.StringVar(&f.tls.Key, "tls-key", "", "PEM key of --tls-cert")
 	fs.StringVar(&f.tls.CA, "tls-ca", "", "PEM CA bundle that signs the cluster's certificates")
@@ -89,7 +91,14 @@ func (f *commonFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return nil, fmt.Errorf("%w: --log-level %q", errUsage, f.logLevel)
 	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	switch f.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("%w: --log-format %q: want text or json", errUsage, f.logFormat)
 }
 
 func (f *commonFlags) etcdClient() (*clientv3.Client, error) {
@@ -405,8 +414,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	id := fs.String("id", "", "worker id in etcd (default: host-pid)")
 	slots := fs.Int("slots", 0, "tasks run at once (default: number of CPUs)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "time running tasks get to finish at shutdown")
+	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "registration lease: the coordinator requeues a dead worker's tasks this long after it dies")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *leaseTTL < time.Second {
+		return fmt.Errorf("%w: --lease-ttl must be at least 1s, not %v", errUsage, *leaseTTL)
 	}
 	if err := f.security(); err != nil {
 		return err
@@ -423,7 +436,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	return f.serve(ctx, stderr, "worker", true, func(log *slog.Logger, cli *clientv3.Client, reg prometheus.Registerer) (service, error) {
 		return worker.New(worker.Config{ID: *id, Listen: f.listen, Advertise: f.advertise, Etcd: cli,
-			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, Registerer: reg, Logger: log, Version: version,
+			Prefix: keys.Prefix(f.prefix), Slots: *slots, DrainTimeout: *drain, LeaseTTL: *leaseTTL, Registerer: reg, Logger: log, Version: version,
 			ServerOptions: serverOpts})
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"runtime/debug"
 
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/internal/ctxio"
@@ -28,12 +30,45 @@ func registerMaxDataset(fs *flag.FlagSet) *int {
 	return &limit
 }
 
-// readData reads a CSV dataset of at most limit bytes and checks its format
-// locally first, so that file-level errors name the file as they would
-// without a cluster. The size is checked before parsing: from the file's
-// metadata for a regular file, by reading at most limit+1 bytes from a pipe
-// or a device. Opening, reading and checking stop when ctx ends.
-func readData(ctx context.Context, path string, limit int) ([]byte, error) {
+// dataset is a checked CSV dataset. A regular file is read again from disk
+// for its upload, never held whole in memory; the bytes of a pipe or a
+// device, which cannot be read twice, are kept.
+type dataset struct {
+	path string
+	size int64
+	rows int    // data rows, at most (see rowCounter)
+	data []byte // the bytes of a dataset that is not a regular file
+}
+
+// bytesDataset is a dataset built in memory.
+func bytesDataset(data []byte) *dataset {
+	var rc rowCounter
+	rc.Write(data)
+	return &dataset{size: int64(len(data)), rows: rc.rows(), data: data}
+}
+
+// open returns the dataset's bytes for one upload.
+func (d *dataset) open() (io.ReadCloser, error) {
+	if d.data != nil || d.path == "" {
+		return io.NopCloser(bytes.NewReader(d.data)), nil
+	}
+	f, err := os.Open(d.path)
+	if err != nil {
+		return nil, fmt.Errorf("open data: %w", err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(f, d.size), f}, nil
+}
+
+// readData checks a CSV dataset of at most limit bytes locally, so that
+// file-level errors name the file as they would without a cluster. The
+// size is checked before parsing: from the file's metadata for a regular
+// file, by reading at most limit+1 bytes from a pipe or a device. A
+// regular file is checked as a stream, in constant memory. Opening,
+// reading and checking stop when ctx ends.
+func readData(ctx context.Context, path string, limit int) (*dataset, error) {
 	f, err := ctxio.Open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open data: %w", err)
@@ -43,25 +78,74 @@ func readData(ctx context.Context, path string, limit int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open data: %w", err)
 	}
-	if info.Mode().IsRegular() && info.Size() > int64(limit) {
-		return nil, fmt.Errorf("%s: %w: the file has %d bytes (%s), more than --max-dataset-bytes %d (%s); raise --max-dataset-bytes to read it",
-			path, errTooLarge, info.Size(), megabytes(info.Size()), limit, megabytes(int64(limit)))
+	d := &dataset{path: path}
+	var src io.Reader
+	if info.Mode().IsRegular() {
+		if info.Size() > int64(limit) {
+			return nil, fmt.Errorf("%s: %w: the file has %d bytes (%s), more than --max-dataset-bytes %d (%s); raise --max-dataset-bytes to read it",
+				path, errTooLarge, info.Size(), megabytes(info.Size()), limit, megabytes(int64(limit)))
+		}
+		d.size, src = info.Size(), io.LimitReader(f, info.Size())
+	} else {
+		if d.data, err = io.ReadAll(io.LimitReader(f, int64(limit)+1)); err != nil {
+			return nil, fmt.Errorf("read data: %w", err)
+		}
+		if len(d.data) > limit {
+			return nil, fmt.Errorf("%s: %w: reading stopped after more than --max-dataset-bytes %d (%s); raise --max-dataset-bytes to read it",
+				path, errTooLarge, limit, megabytes(int64(limit)))
+		}
+		d.size, src = int64(len(d.data)), bytes.NewReader(d.data)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
-	if err != nil {
-		return nil, fmt.Errorf("read data: %w", err)
-	}
-	if len(data) > limit {
-		return nil, fmt.Errorf("%s: %w: reading stopped after more than --max-dataset-bytes %d (%s); raise --max-dataset-bytes to read it",
-			path, errTooLarge, limit, megabytes(int64(limit)))
-	}
+	var rc rowCounter
 	if err := interruptible(ctx, func() error {
-		return panel.CheckCSV(ctxio.Reader(ctx, bytes.NewReader(data)))
+		return panel.CheckCSV(ctxio.Reader(ctx, io.TeeReader(src, &rc)))
 	}); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return data, nil
+	d.rows = rc.rows()
+	return d, nil
+}
+
+// rowCounter counts the data rows of the CSV text written to it, at most:
+// its lines after the header (a quoted field may span lines).
+type rowCounter struct {
+	lines int
+	last  byte
+}
+
+func (c *rowCounter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		c.lines += bytes.Count(p, []byte{'\n'})
+		c.last = p[len(p)-1]
+	}
+	return len(p), nil
+}
+
+func (c *rowCounter) rows() int {
+	lines := c.lines
+	if c.last != 0 && c.last != '\n' {
+		lines++
+	}
+	return max(lines-1, 0)
 }
 
 // megabytes writes a size in MB (10^6 bytes).
 func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// memoryPerDatasetByte is the in-process run's soft memory limit per byte
+// of its dataset (README, "Memory"): the prepared models of a large
+// dataset are a few times its size, and without a limit the collector lets
+// garbage grow to as much again as the live heap before it runs.
+const memoryPerDatasetByte = 3
+
+// limitMemory sets the Go runtime's soft memory limit of an in-process run
+// on a dataset of size bytes to memoryPerDatasetByte times its size, but
+// never below 256 MiB and never when GOMEMLIMIT chooses one. The limit is
+// soft: a run whose live heap needs more gets it, with more frequent
+// collections.
+func limitMemory(size int64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(max(256<<20, memoryPerDatasetByte*size))
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +85,53 @@ func TestDatasetLimit(t *testing.T) {
 		code, _, stderr := runCLI(t, c.args...)
 		if code != c.code || !strings.Contains(stderr, c.msg) {
 			t.Errorf("%s: exit %d, stderr %q; want exit %d and %q", c.name, code, stderr, c.code, c.msg)
+		}
+	}
+}
+
+// TestReadDataStreams checks that a regular file is checked and uploaded as
+// a stream, never held in memory (a client with a raised
+// --max-dataset-bytes held the file and two copies of it), while a pipe's
+// bytes, which cannot be read twice, are kept.
+func TestReadDataStreams(t *testing.T) {
+	dir := t.TempDir()
+	text := "id,t,x\n" + strings.Repeat("1,2,3\n", 100_000)
+	file := filepath.Join(dir, "data.csv")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			w.Write([]byte(text))
+			w.Close()
+		}
+	}()
+	for _, c := range []struct {
+		path string
+		held bool
+	}{{file, false}, {fifo, true}} {
+		d, err := readData(context.Background(), c.path, len(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (d.data != nil) != c.held || d.size != int64(len(text)) || d.rows != 100_000 {
+			t.Errorf("%s: held %v, %d bytes, %d rows; want held %v, %d bytes, 100000 rows",
+				c.path, d.data != nil, d.size, d.rows, c.held, len(text))
+		}
+		for range 2 { // an upload retried on another coordinator reads it again
+			r, err := d.open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(r)
+			r.Close()
+			if err != nil || string(got) != text {
+				t.Errorf("%s: upload read %d bytes (%v), want the %d of the file", c.path, len(got), err, len(text))
+			}
 		}
 	}
 }

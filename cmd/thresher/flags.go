@@ -101,11 +101,16 @@ func fillFromEnv(fs *flag.FlagSet) error {
 // checkOutput checks, before a job runs, that writeOutput can write path
 // and that path is none of the inputs, which the result would replace.
 func checkOutput(path string, inputs ...string) error {
+	return checkOutputFlag("output", path, inputs...)
+}
+
+// checkOutputFlag is checkOutput for the file of the flag named flagName.
+func checkOutputFlag(flagName, path string, inputs ...string) error {
 	if path == "" || path == "-" {
 		return nil
 	}
 	if err := outfile.Check(path); err != nil {
-		return fmt.Errorf("%w: --output %v", errUsage, err)
+		return fmt.Errorf("%w: --%s %v", errUsage, flagName, err)
 	}
 	out, err := os.Stat(path)
 	if err != nil {
@@ -113,7 +118,7 @@ func checkOutput(path string, inputs ...string) error {
 	}
 	for _, in := range inputs {
 		if fi, err := os.Stat(in); err == nil && os.SameFile(out, fi) {
-			return fmt.Errorf("%w: --output %s is the input file %s; name another file", errUsage, path, in)
+			return fmt.Errorf("%w: --%s %s is the input file %s; name another file", errUsage, flagName, path, in)
 		}
 	}
 	return nil

@@ -21,6 +21,7 @@ func commands() []command {
 		{"xthreg", "estimate a panel threshold model and bootstrap its tests", runXthreg},
 		{"xthenreg", "estimate a dynamic panel threshold model (Seo-Shin GMM) and test linearity", runXthenreg},
 		{"sweep", "run several threshold models on one dataset as one job", runSweep},
+		{"montecarlo", "run a Monte Carlo study of the threshold tests as one job", runMontecarlo},
 		{"paper", "run the applied paper's workflow: Tables 2-6 and figures", runPaper},
 		{"simulate", "write a synthetic data set (provinces, threshold)", runSimulate},
 		{"plot", "draw the LR curves and bootstrap distributions of a saved result", runPlot},

@@ -153,6 +153,7 @@ func TestXthregErrors(t *testing.T) {
 		{[]string{"nosuch"}, 2, "unknown command"},
 		{[]string{"coordinator", "--insecure", "--listen", "0.0.0.0:0"}, 2, "only allowed on a loopback listen address"},
 		{[]string{"worker", "--listen", "127.0.0.1:0"}, 2, "TLS is required"},
+		{[]string{"worker", "--insecure", "--lease-ttl", "500ms"}, 2, "--lease-ttl must be at least 1s, not 500ms"},
 		{[]string{"worker", "--insecure", "--listen", "127.0.0.1:0", "--advertise", "10.1.2.3:7071"}, 2, "only allowed with a loopback --advertise address"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--coordinator", "10.0.0.1:7070"}, 2, "give --tls-ca"},
 		{[]string{"xthreg", "--data", investCSV, "--depvar", "i", "--rx", "c", "--qx", "d", "--dial-timeout", "0s"}, 2, "--dial-timeout must be positive"},
@@ -240,11 +241,21 @@ func firstFlag(args []string) string {
 	return flag
 }
 
-// TestLevelEcho checks that the report prints the level as given.
+// TestLevelEcho checks that the report prints the level as given, and the
+// JSON holds it as a fraction with as many digits.
 func TestLevelEcho(t *testing.T) {
-	code, out, stderr := runCLI(t, hansenArgs("--bs", "0", "--thnum", "1", "--trim", "0.01", "--level", "12.51")...)
-	if code != 0 || !strings.Contains(out, "(level = 12.51)") {
-		t.Errorf("exit %d, report %.300q: %s", code, out, stderr)
+	for _, c := range []struct{ level, text, json string }{
+		{"12.51", "(level = 12.51)", `"level": 0.1251,`},
+		{"12.345678901234", "(level = 12.345678901234)", `"level": 0.12345678901234,`},
+	} {
+		code, out, stderr := runCLI(t, hansenArgs("--bs", "0", "--thnum", "1", "--trim", "0.01", "--level", c.level)...)
+		if code != 0 || !strings.Contains(out, c.text) {
+			t.Errorf("--level %s: exit %d, report %.300q: %s", c.level, code, out, stderr)
+		}
+		code, out, stderr = runCLI(t, hansenArgs("--bs", "0", "--thnum", "1", "--trim", "0.01", "--level", c.level, "--format", "json")...)
+		if code != 0 || !strings.Contains(out, c.json) {
+			t.Errorf("--level %s: exit %d, JSON without %s: %s", c.level, code, c.json, stderr)
+		}
 	}
 }
 

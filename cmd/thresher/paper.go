@@ -162,11 +162,16 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%s: %w", *specPath, err)
 		}
 	}
-	raw, err := readData(ctx, *dataPath, *maxData)
+	data, err := readData(ctx, *dataPath, *maxData)
 	if err != nil {
 		return err
 	}
-	table, err := panel.ReadCSV(bytes.NewReader(raw))
+	raw, err := data.open()
+	if err != nil {
+		return err
+	}
+	table, err := panel.ReadCSV(raw)
+	raw.Close()
 	if err != nil {
 		return err
 	}
@@ -196,7 +201,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		specs = append(specs, &pb.Specification{Label: "mediation " + s.Mediator, Kind: mediation.KindName,
 			Spec: mediation.Config{ID: ds.Layout.ID, Time: ds.Layout.Time, Spec: s}.Encode()})
 	}
-	results, err := runJob(ctx, &remote, lf, models.CSV, specs, newProgressLog(stderr))
+	results, err := runJob(ctx, &remote, lf, bytesDataset(models.CSV), specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -13,6 +14,7 @@ import (
 	"github.com/thresher/thresher/estimators/dynthreshold"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/montecarlo"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/internal/ctxio"
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -40,8 +42,10 @@ range-checked as the flags are; a list key also takes a single value (bs: 5).
 An entry with "kind: dynthreshold" is a dynamic model, whose keys are the
 flags of 'thresher xthenreg' (boost, endo, ...); "kind" in the defaults sets
 every entry's kind, and every key of the defaults must be an option of every
-entry's kind. Labels must differ. A relative data path is relative to the
-sweep file.
+entry's kind. An entry {kind: montecarlo, label: ..., spec: study.yaml} is a
+Monte Carlo study (see 'thresher montecarlo --help'): the defaults do not
+apply to it and its resample designs read the sweep's data. Labels must
+differ. Relative data and study paths are relative to the sweep file.
 
 --format json writes {"results": [{"label": ..., "result": {...}}, ...]}, each
 result exactly what 'thresher xthreg --format json' (or xthenreg) writes for
@@ -77,10 +81,12 @@ var sweepKinds = map[string]sweepKind{
 		m := defaultXthenreg
 		return &m
 	}},
+	montecarlo.KindName: {"montecarlo", func() sweepModel { return &montecarloEntry{} }},
 }
 
 // sweepKindNames lists the kinds of sweepKinds for messages.
-const sweepKindNames = threshold.KindName + " (thresher xthreg, the default) or " + dynthreshold.KindName + " (thresher xthenreg)"
+const sweepKindNames = threshold.KindName + " (thresher xthreg, the default), " + dynthreshold.KindName + " (thresher xthenreg) or " +
+	montecarlo.KindName + " (a study file of thresher montecarlo)"
 
 // parseSweep reads a sweep file: its data path as written, and its models,
 // each starting from the defaults. An entry's "kind" (or the defaults',
@@ -148,7 +154,7 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		}
 		kind := sweepKinds[e.Kind]
 		e.Model = kind.model()
-		if defaults != nil {
+		if defaults != nil && e.Kind != montecarlo.KindName {
 			if err := applyModel(defaults, kind.command, e.Model, nil); err != nil {
 				return "", nil, fmt.Errorf("defaults (for spec %d, of kind %s): %w", i+1, e.Kind, err)
 			}
@@ -305,18 +311,24 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *dataPath == "" {
 		*dataPath = sweepDataPath(*specPath, file)
 	}
-	if *dataPath == "" {
+	studiesOnly := !slices.ContainsFunc(entries, func(e sweepEntry) bool { return e.Kind != montecarlo.KindName })
+	if *dataPath == "" && !studiesOnly {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
 	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
 		return err
 	}
-	data, err := readData(ctx, *dataPath, *maxData)
-	if err != nil {
-		return err
+	data := bytesDataset(placeholderData)
+	if *dataPath != "" {
+		if data, err = readData(ctx, *dataPath, *maxData); err != nil {
+			return err
+		}
 	}
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
+		if study, ok := e.Model.(*montecarloEntry); ok {
+			study.path = sweepDataPath(*specPath, study.path)
+		}
 		if specs[i], err = e.Model.specification(e.Label); err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -20,14 +19,4 @@ func (w *workFlag) Set(s string) error {
 	}
 	*w = workFlag(v)
 	return nil
-}
-
-// dataRows returns the number of data rows of a CSV file, at most: its
-// lines after the header (a quoted field may span lines).
-func dataRows(data []byte) int {
-	lines := bytes.Count(data, []byte{'\n'})
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		lines++
-	}
-	return max(lines-1, 0)
 }

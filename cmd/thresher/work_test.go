@@ -54,8 +54,15 @@ func TestDataRows(t *testing.T) {
 		data string
 		want int
 	}{{"", 0}, {"a,b\n", 0}, {"a,b\n1,2\n", 1}, {"a,b\n1,2", 1}, {"a,b\r\n1,2\r\n3,4\r\n", 2}} {
-		if got := dataRows([]byte(c.data)); got != c.want {
+		if got := bytesDataset([]byte(c.data)).rows; got != c.want {
 			t.Errorf("%q: %d rows, want %d", c.data, got, c.want)
+		}
+		var rc rowCounter // as a stream read in pieces counts them
+		for i := range len(c.data) {
+			rc.Write([]byte{c.data[i]})
+		}
+		if got := rc.rows(); got != c.want {
+			t.Errorf("%q written byte by byte: %d rows, want %d", c.data, got, c.want)
 		}
 	}
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +24,10 @@ import (
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/coordinator"
 	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/inprocess"
+	"github.com/thresher/thresher/internal/outfile"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -91,9 +97,12 @@ type xthregConfig struct {
 	data    string
 	format  string
 	output  string
-	local   localFlags
-	maxData *int
-	remote  remoteFlags
+	predict string
+	// testEqual selects the equal-slope tests the text report prints.
+	testEqual listFlag
+	local     localFlags
+	maxData   *int
+	remote    remoteFlags
 }
 
 // localFlags configure the in-process cluster that runs a job when no
@@ -219,6 +228,9 @@ func (c *xthregConfig) register(fs *flag.FlagSet) {
 	c.modelConfig.register(fs)
 	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
 	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
+	fs.StringVar(&c.predict, "predict", "", "write id, time, regime, fitted value, residual and fixed effect of every observation of the final regression to this CSV file")
+	fs.Var(&c.testEqual, "test-equal", "regime-dependent regressors, comma-separated, whose Wald test of equal slopes across regimes the text report prints "+
+		"(default all; the JSON always holds every one)")
 	c.local.register(fs)
 	c.maxData = registerMaxDataset(fs)
 	c.remote.register(fs)
@@ -275,6 +287,14 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkOutput(c.output, c.data); err != nil {
 		return err
 	}
+	if err := c.checkPredict(); err != nil {
+		return err
+	}
+	for _, name := range c.testEqual {
+		if !slices.Contains(c.Rx, name) {
+			return fmt.Errorf("%w: --test-equal %s is not a regime-dependent regressor (--rx %s)", errUsage, name, strings.Join(c.Rx, ","))
+		}
+	}
 	data, err := readData(ctx, c.data, *c.maxData)
 	if err != nil {
 		return err
@@ -283,17 +303,102 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if c.predict != "" {
+		if err := c.writePredictions(ctx, data, results[0]); err != nil {
+			return err
+		}
+	}
 	if c.format == "json" {
 		// The text report prints the warnings; the JSON holds them unseen.
 		if err := warnJSON(stderr, results[0]); err != nil {
 			return err
 		}
 	}
-	report, err := renderResult(threshold.Kind{}, c.format, results[0])
+	report, err := c.render(results[0])
 	if err != nil {
 		return err
 	}
 	return writeOutput(ctx, c.output, stdout, report)
+}
+
+// render renders the result in --format, the text report with the
+// equal-slope tests of --test-equal alone when it is given.
+func (c *xthregConfig) render(result []byte) ([]byte, error) {
+	if c.format != "text" || len(c.testEqual) == 0 {
+		return renderResult(threshold.Kind{}, c.format, result)
+	}
+	res, err := threshold.DecodeResult(result)
+	if err != nil {
+		return nil, err
+	}
+	vce, err := threshold.ParseVCE(res.Model.VCE)
+	if err != nil {
+		return nil, err
+	}
+	last := &res.Stages[len(res.Stages)-1]
+	last.EqualSlopes = slices.DeleteFunc(last.EqualSlopes, func(e threshold.EqualSlopesTest) bool { return !slices.Contains(c.testEqual, e.Regressor) })
+	var b bytes.Buffer
+	err = res.WriteText(&b, vce)
+	return b.Bytes(), err
+}
+
+// checkPredict checks, before the job runs, the file of --predict: a file
+// that is neither the data nor the report.
+func (c *xthregConfig) checkPredict() error {
+	switch {
+	case c.predict == "":
+		return nil
+	case c.predict == "-":
+		return fmt.Errorf("%w: --predict needs a file name; the report goes to stdout", errUsage)
+	case c.output != "" && c.output != "-" && sameFile(c.predict, c.output):
+		return fmt.Errorf("%w: --predict %s is the file of --output; name another file", errUsage, c.predict)
+	}
+	return checkOutputFlag("predict", c.predict, c.data)
+}
+
+// sameFile reports whether two paths name the same file, or the same name
+// of a file not yet created.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	return filepath.Clean(a) == filepath.Clean(b)
+}
+
+// writePredictions prepares the model on the data again, here in the
+// client, and writes the predictions of the job's result to --predict.
+func (c *xthregConfig) writePredictions(ctx context.Context, data *dataset, result []byte) error {
+	spec, _, err := c.Config.Spec()
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	in, err := data.open()
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	table, err := panel.ReadCSV(in)
+	in.Close()
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	p, err := threshold.Prepare(table, spec)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	res, err := threshold.DecodeResult(result)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	var b bytes.Buffer
+	if err := p.WritePredictions(&b, res); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	if err := outfile.Write(ctx, c.predict, b.Bytes(), outfile.Perm); err != nil {
+		return fmt.Errorf("write --predict: %w", err)
+	}
+	return nil
 }
 
 // abandonWait bounds the shutdown of an interrupted command's in-process
@@ -303,13 +408,13 @@ const abandonWait = 300 * time.Millisecond
 // runJob runs specifications on the remote cluster or, when no coordinator
 // is given, on an in-process cluster, and returns one JSON result per
 // specification.
-func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
+func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *dataset, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
 	addrs := remote.coordinator
 	opts, err := remote.dialOptions()
 	if err != nil {
 		return nil, err
 	}
-	work, err := jobspec.CheckWork(kinds.Builtin(), specs, dataRows(data), float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
+	work, err := jobspec.CheckWork(kinds.Builtin(), specs, data.rows, float64(remote.maxWork), "--max-work (THRESHER_MAX_WORK)")
 	if err != nil {
 		return nil, err
 	}
@@ -322,8 +427,8 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
 		}
 		// The client has checked the dataset's size against its own limit.
-		// (The closure keeps the limit, not the data, alive.)
-		limit := max(len(data), defaultMaxDatasetBytes)
+		limit := max(int(data.size), defaultMaxDatasetBytes)
+		limitMemory(data.size)
 		lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers, EtcdBackendBytes: lf.backendBytes,
 			Coordinator: func(c *coordinator.Config) {
 				c.MaxWork = float64(remote.maxWork)
@@ -353,7 +458,7 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 	// The estimate is stated once the job is submitted: a failure to
 	// reach the cluster stays a one-line message.
 	submitted := false
-	results, err := cl.Run(ctx, data, specs, func(ev *pb.JobEvent) {
+	results, err := cl.RunFrom(ctx, data.open, specs, func(ev *pb.JobEvent) {
 		if !submitted {
 			submitted = true
 			fmt.Fprintf(progress.w, "thresher: estimated work %.3g units (limit %.3g, --max-work)\n", work, float64(remote.maxWork))
@@ -368,16 +473,24 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data []byte
 
 // progressLog prints the job's messages (e.g. that it waits for workers)
 // and a line of bootstrap progress when a stage starts and whenever it
-// passes another tenth of its replications.
+// passes another tenth of its replications. A job of more than listedSpecs
+// models gets one total instead of a line that names every model's stages
+// (a sweep of a thousand models printed 5 MB).
 type progressLog struct {
 	w       io.Writer
 	message string
 	tenths  map[int32]int64
 	started map[int32]bool
+	// replications, when set, counts a Monte Carlo study's replications:
+	// its progress is shown in them, with their rate and the time left.
+	replications int
+	start        time.Time
 }
 
+const listedSpecs = 16
+
 func newProgressLog(w io.Writer) *progressLog {
-	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}}
+	return &progressLog{w: w, tenths: map[int32]int64{}, started: map[int32]bool{}, start: time.Now()}
 }
 
 func (p *progressLog) event(ev *pb.JobEvent) {
@@ -391,6 +504,10 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 	for _, st := range ev.Progress {
 		specs[st.Spec] = true
 	}
+	if len(specs) > listedSpecs {
+		p.total(ev, len(specs))
+		return
+	}
 	for _, st := range ev.Progress {
 		if st.Stage == 0 || st.Total == 0 {
 			continue
@@ -400,17 +517,56 @@ func (p *progressLog) event(ev *pb.JobEvent) {
 			p.tenths[key], p.started[key], advanced = t, true, true
 		}
 		name := st.Phase
-		if st.Phase == "bootstrap" {
+		switch {
+		case st.Phase == "bootstrap":
 			name = strings.ToLower(threshold.StageName(int(st.Stage)))
+		case p.replications > 0:
+			parts = append(parts, p.studyProgress(st))
+			continue
 		}
 		if len(specs) > 1 {
 			name = fmt.Sprintf("#%d %s", st.Spec+1, name)
 		}
 		parts = append(parts, fmt.Sprintf("%s %d/%d", name, st.Done, st.Total))
 	}
-	if advanced {
+	switch {
+	case advanced && p.replications > 0:
+		fmt.Fprintf(p.w, "thresher: %s\n", strings.Join(parts, ", "))
+	case advanced:
 		fmt.Fprintf(p.w, "thresher: bootstrap %s\n", strings.Join(parts, ", "))
 	}
+}
+
+// total prints the bootstrap replications of every model together,
+// whenever their share done passes into another tenth (the total grows as
+// more models start).
+func (p *progressLog) total(ev *pb.JobEvent, models int) {
+	var done, total int64
+	for _, st := range ev.Progress {
+		if st.Stage != 0 {
+			done, total = done+st.Done, total+st.Total
+		}
+	}
+	const key = -1
+	if t := 10 * done / max(total, 1); total > 0 && (t != p.tenths[key] || !p.started[key]) {
+		p.tenths[key], p.started[key] = t, true
+		fmt.Fprintf(p.w, "thresher: bootstrap %d/%d replications of the %d models started\n", done, total, models)
+	}
+}
+
+// studyProgress describes a study's progress in replications (its records'
+// values in proportion), their rate since the start and the time left at
+// that rate.
+func (p *progressLog) studyProgress(st *pb.StageProgress) string {
+	done := int(int64(p.replications) * st.Done / st.Total)
+	elapsed := time.Since(p.start).Seconds()
+	text := fmt.Sprintf("replications %d/%d", done, p.replications)
+	if done > 0 && elapsed > 0 {
+		rate := float64(done) / elapsed
+		left := time.Duration(float64(p.replications-done) / rate * float64(time.Second)).Round(time.Second)
+		text += fmt.Sprintf(", %.3g/s, %s left", rate, left)
+	}
+	return text
 }
 
 // warnJSON prints a JSON result's notes and warnings to stderr, and the

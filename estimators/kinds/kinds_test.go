@@ -12,6 +12,7 @@ import (
 	"github.com/thresher/thresher/estimators/dynthreshold"
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/montecarlo"
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/simulate"
 	"github.com/thresher/thresher/estimators/threshold"
@@ -209,6 +210,8 @@ func TestDecodeSpec(t *testing.T) {
 		{"dynthreshold", strings.Replace(dyn, `"boost":0`, `"boost":-1`, 1), "-1 bootstrap replications", dynthreshold.ErrSpec},
 		{"dynthreshold", strings.Replace(dyn, `"endo":null`, `"endo":["y"]`, 1), `"y" appears in both depvar and endo`, dynthreshold.ErrSpec},
 		{"dynthreshold", strings.Replace(dyn, `"seed":0`, `"seed":"1"`, 1), "cannot unmarshal", dynthreshold.ErrSpec},
+		{"montecarlo", `{"version":1,"replications":5,"designs":[{"family":"threshold","n":5,"t":1}],"estimators":[{}]}`, "t is 1", montecarlo.ErrSpec},
+		{"montecarlo", `{"version":1,"replication":5}`, `unknown field "replication"`, montecarlo.ErrSpec},
 		{"probit", `{}`, `unknown model kind "probit"`, model.ErrUnknownKind},
 	}
 	for _, tt := range tests {

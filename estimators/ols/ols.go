@@ -47,22 +47,23 @@ func (f *Fit) Exact(tss float64) bool { return f.SSR <= ExactFitShare*tss }
 // Regress fits y on the columns of x by least squares. names label the
 // columns in error messages (nil uses column numbers).
 func Regress(x *mat.Dense, y []float64, names []string) (*Fit, error) {
-	copied := false
-	return RegressBuilt(func() *mat.Dense {
-		if copied {
+	return RegressBuilt(func(dst *mat.Dense) *mat.Dense {
+		if dst != nil {
 			return x
 		}
-		copied = true
 		return mat.DenseCopyOf(x)
 	}, y, names)
 }
 
 // RegressBuilt is Regress on the matrix that build returns, holding one
 // copy of it at a time instead of two: build is called twice and must return
-// equal matrices, the first to be overwritten by its QR factorisation, the
-// second kept for the fitted values and the covariances.
-func RegressBuilt(build func() *mat.Dense, y []float64, names []string) (*Fit, error) {
-	x := build()
+// equal matrices, the first (dst nil) to be overwritten by its QR
+// factorisation, the second kept for the fitted values and the
+// covariances. The second call gets the first matrix as dst and may write
+// the matrix again into its storage (every element), so that a large
+// design is never allocated twice.
+func RegressBuilt(build func(dst *mat.Dense) *mat.Dense, y []float64, names []string) (*Fit, error) {
+	x := build(nil)
 	n, k := x.Dims()
 	if n != len(y) {
 		panic(fmt.Sprintf("ols: %d rows in X but %d in y", n, len(y)))
@@ -96,7 +97,7 @@ func RegressBuilt(build func() *mat.Dense, y []float64, names []string) (*Fit, e
 			rk.SetTri(i, j, qr.R(i, j))
 		}
 	}
-	x = build() // the factorisation goes, the matrix comes back
+	x = build(x) // the factorisation goes, the matrix comes back
 	fit := &Fit{Coef: beta, Resid: make([]float64, n), Pivots: pivots, x: x}
 	// The fitted values X beta go into Resid, which y - X beta overwrites.
 	mat.NewVecDense(n, fit.Resid).MulVec(x, mat.NewVecDense(k, beta))

@@ -38,6 +38,33 @@ func TestRegress(t *testing.T) {
 	}
 }
 
+// TestRegressBuiltReuses checks that RegressBuilt builds its design into
+// new storage once and then again into the factorised matrix, never a third
+// copy, and fits as Regress does.
+func TestRegressBuiltReuses(t *testing.T) {
+	var dsts []*mat.Dense
+	var first *mat.Dense
+	fit, err := RegressBuilt(func(dst *mat.Dense) *mat.Dense {
+		dsts = append(dsts, dst)
+		if dst == nil {
+			first = mat.NewDense(4, 2, nil)
+			dst = first
+		}
+		dst.Copy(design)
+		return dst
+	}, resp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dsts) != 2 || dsts[0] != nil || dsts[1] != first {
+		t.Errorf("build got %v, want nil and then the first matrix", dsts)
+	}
+	want, _ := Regress(design, resp, nil)
+	if fit.SSR != want.SSR || fit.Coef[0] != want.Coef[0] || fit.Coef[1] != want.Coef[1] {
+		t.Errorf("fit %v (SSR %v), want %v (SSR %v)", fit.Coef, fit.SSR, want.Coef, want.SSR)
+	}
+}
+
 // TestWhiteAndCluster checks the sandwich estimators against direct
 // evaluation of their formulas; White equals clustering by row.
 func TestWhiteAndCluster(t *testing.T) {

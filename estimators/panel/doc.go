@@ -15,10 +15,12 @@
 // that lag arithmetic cannot overflow. Numbers in variable lists follow the
 // same grammar.
 //
+// A NUL byte, which no text file holds, is a format error naming its line.
+//
 // ReadCSV streams the file and keeps only the text of the columns it is
 // asked for (all by default); Build parses the cells a model uses as it
-// builds the rows, so the memory of a table is about the kept text plus four
-// bytes per kept cell.
+// builds the rows, so the memory of a table is about the kept text plus two
+// bytes per kept cell (four where cells average more than 8 bytes).
 //
 // Variable lists use Stata's notation for time-series operators and factor
 // variables and a small expression language for derived terms:

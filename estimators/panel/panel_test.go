@@ -2,6 +2,7 @@ package panel
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,6 +124,8 @@ func TestReadCSVErrors(t *testing.T) {
 		{"empty name after row names", "\"\",id,,x\n1,1,1,2\n", ErrHeader, "column 3 has an empty name"},
 		{"ragged row", "id,t,x\n1,1\n", ErrFormat, "wrong number of fields"},
 		{"not UTF-8", "id,t,x\n1,1,\xff\n", ErrFormat, "UTF-8"},
+		{"NUL bytes", "\x00\x00\x00", ErrFormat, "line 1 holds a NUL byte: the file is not text (CSV)"},
+		{"a NUL byte in an unused cell", "id,t,x\n1,1,2\n1,2,\x00\n", ErrFormat, "line 3 holds a NUL byte"},
 	}
 	for _, c := range cases {
 		_, err := ReadCSV(strings.NewReader(c.csv))
@@ -303,6 +306,32 @@ func TestDropUnitsBelow(t *testing.T) {
 	}
 	if p.Len() != 5 || len(p.Units) != 2 || p.Units[1] != "3" || p.Unit[4] != 1 || p.Values[0][2] != 7 {
 		t.Errorf("after dropping: units %v, unit %v, x %v", p.Units, p.Unit, p.Values[0])
+	}
+}
+
+// TestReadCSVBlocks reads tables of several blocks whose cells are short
+// (two-byte offsets) and long (blocks beyond 64 KiB of text, four-byte
+// offsets), cells of every length from empty up, and gets every cell back.
+func TestReadCSVBlocks(t *testing.T) {
+	for _, width := range []int{3, 200} {
+		var b strings.Builder
+		b.WriteString("id,t,x\n")
+		want := make([]string, 10_000)
+		for r := range want {
+			want[r] = strings.Repeat("7", r%width)
+			fmt.Fprintf(&b, "%d,%d,%s\n", r/10, r%10, want[r])
+		}
+		tab, err := ReadCSV(strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tab.Strings("x")
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("cells of up to %d bytes: read back differently (%v)", width-1, err)
+		}
+		if ids, err := tab.Strings("id"); err != nil || ids[len(ids)-1] != "999" {
+			t.Errorf("cells of up to %d bytes: last id %v (%v)", width-1, ids[len(ids)-1], err)
+		}
 	}
 }
 

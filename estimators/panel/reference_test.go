@@ -106,7 +106,7 @@ type refTable struct {
 // refRead reads CSV text as ReadCSV documents it.
 func refRead(data []byte) (*refTable, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
 		return nil, ErrFormat
 	}
 	cr := csv.NewReader(bytes.NewReader(data))

@@ -2,6 +2,7 @@ package panel
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -18,8 +19,10 @@ import (
 // columns asked for and nothing of the others. The kept cells are stored
 // row by row in blocks of about blockCells cells: each block is one string
 // holding its cells back to back and the end offset of each cell, allocated
-// once at its final size. Cells are parsed when a model uses them, so that a
-// bad cell in a column or row no model uses is never an error.
+// once at its final size (two bytes an offset when the block's text fits
+// in 64 KiB, as typical numeric cells do, four otherwise). Cells are parsed
+// when a model uses them, so that a bad cell in a column or row no model
+// uses is never an error.
 type Table struct {
 	header    []string
 	index     map[string]int // column name -> position in header
@@ -33,13 +36,17 @@ type Table struct {
 	notes     []string
 }
 
-// blockCells is the number of cells of a block, at least one row.
-const blockCells = 1 << 16
+// blockCells is the number of cells of a block, at least one row: 8192
+// cells of up to 8 bytes fit the short offsets.
+const blockCells = 1 << 13
 
-// block holds the kept cells of blockRows consecutive rows.
+// block holds the kept cells of blockRows consecutive rows: cell k of the
+// block's row i ends at offset i*nkept+k of ends16, or of ends32 when the
+// text is longer than 64 KiB.
 type block struct {
-	text string
-	ends []uint32 // end of cell k of the block's row i in text, at i*nkept+k
+	text   string
+	ends16 []uint16
+	ends32 []uint32
 }
 
 // column is a kept column.
@@ -51,11 +58,19 @@ type column struct {
 func (c column) cell(r int) string {
 	b := &c.t.blocks[r/c.t.blockRows]
 	i := r%c.t.blockRows*c.t.nkept + c.slot
-	start := uint32(0)
-	if i > 0 {
-		start = b.ends[i-1]
+	if b.ends16 != nil {
+		return cellText(b.text, b.ends16, i)
 	}
-	return b.text[start:b.ends[i]]
+	return cellText(b.text, b.ends32, i)
+}
+
+// cellText returns cell i of a block's text.
+func cellText[E uint16 | uint32](text string, ends []E, i int) string {
+	start := E(0)
+	if i > 0 {
+		start = ends[i-1]
+	}
+	return text[start:ends[i]]
 }
 
 // ReadCSVFile reads a CSV file with a header row; see ReadCSV.
@@ -93,7 +108,7 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(&textReader{r: br})
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -151,13 +166,23 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 	}
 	t.nkept = len(keptAt)
 	t.blockRows = max(1, blockCells/max(1, t.nkept))
-	var text []byte // the text of the block being read
-	var ends []uint32
+	var text []byte   // the text of the block being read
+	var ends []uint32 // and its cells' end offsets
 	flush := func() {
-		if len(ends) > 0 {
-			t.blocks = append(t.blocks, block{text: string(text), ends: ends})
-			text, ends = text[:0], nil
+		if len(ends) == 0 {
+			return
 		}
+		b := block{text: string(text)}
+		if len(text) <= math.MaxUint16 {
+			b.ends16 = make([]uint16, len(ends))
+			for k, e := range ends {
+				b.ends16[k] = uint16(e)
+			}
+		} else {
+			b.ends32 = slices.Clone(ends)
+		}
+		t.blocks = append(t.blocks, b)
+		text, ends = text[:0], ends[:0]
 	}
 	for {
 		rec, err := cr.Read()
@@ -208,10 +233,31 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 // anything else an error of the underlying reader.
 func readError(err error) error {
 	var parse *csv.ParseError
-	if errors.As(err, &parse) {
+	switch {
+	case errors.As(err, &parse):
 		return fmt.Errorf("%w: %v", ErrFormat, err)
+	case errors.Is(err, ErrFormat): // from textReader
+		return err
 	}
 	return fmt.Errorf("read CSV: %w", err)
+}
+
+// textReader fails at the first NUL byte, which no text file holds: a
+// binary file (or one of zeros) is refused at once rather than read as one
+// huge field.
+type textReader struct {
+	r     io.Reader
+	lines int // newlines read so far
+}
+
+func (t *textReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if i := bytes.IndexByte(p[:n], 0); i >= 0 {
+		line := t.lines + bytes.Count(p[:i], []byte{'\n'}) + 1
+		return i, fmt.Errorf("%w: line %d holds a NUL byte: the file is not text (CSV)", ErrFormat, line)
+	}
+	t.lines += bytes.Count(p[:n], []byte{'\n'})
+	return n, err
 }
 
 // addLine records the file line of the next data row.

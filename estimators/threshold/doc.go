@@ -35,8 +35,9 @@
 // replications per stage, ExampleProblem_Bootstrap computes a stage's
 // replications in pieces and summarises them, ExampleStageResult_intervals
 // reads the confidence sets of the thresholds, ExampleHeteroskedasticityTest
-// prints the heteroskedasticity diagnostic and ExampleInterval_eta2 the
-// robust confidence sets.
+// prints the heteroskedasticity diagnostic, ExampleInterval_eta2 the
+// robust confidence sets and ExampleFEHeader xtreg, fe's header and the
+// test of equal slopes on Wang's (2015) example.
 //
 // # Bootstrap
 //
@@ -69,6 +70,9 @@
 //	estimate.go    Estimate, PointEstimates: the sequential search and refinement
 //	lr.go          LR curves, their critical value and confidence sets
 //	robust.go      Hansen's (2000) eta^2 and the heteroskedasticity diagnostic
+//	header.go      xtreg, fe's header statistics (docs/postestimation.md)
+//	wald.go        the Wald test of equal slopes across regimes
+//	predict.go     WritePredictions: fitted values, residuals, fixed effects
 //	bootstrap.go   Bootstrap, BootstrapParallel, Summarize: the bootstrap test
 //	resample.go    the bootstrap plan of a stage and the draw of y*
 //	kernel.go      Algorithm, the kernel interface, argmin and the F statistic

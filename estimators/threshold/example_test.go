@@ -187,3 +187,34 @@ func ExampleInterval_eta2() {
 	// 0.01570: eta^2 = 6.778, set [0.00403, 1.00593]
 	// 0.53616: eta^2 = 5.348, set [0.00403, 1.00593]
 }
+
+// ExampleFEHeader prints xtreg, fe's header of Wang's (2015) single-threshold
+// example (xthreg convention, threshold 0.01538 given) and the Wald test
+// that the cash-flow slope is equal in both regimes.
+func ExampleFEHeader() {
+	tab, err := panel.ReadCSVFile("../../testdata/hansen1999/hansen1999_xthreg.csv")
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := threshold.Prepare(tab, threshold.Spec{Convention: threshold.Xthreg, ID: "id", Time: "year", Depvar: "i",
+		Indep: []string{"q1", "q2", "q3", "d1", "qd1"}, Rx: []string{"c1"}, Qx: "d1", Thresholds: 1,
+		Trim: []float64{0.01}, Reps: []int{0}, Given: []float64{0.01538}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := p.Estimate(threshold.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := res.Stages[0].Header
+	fmt.Printf("R-sq within %.4f, between %.4f, overall %.4f; F(%d,%d) = %.2f; corr(u_i, Xb) = %.4f\n",
+		h.R2Within, h.R2Between, h.R2Overall, h.F.DF1, h.F.DF2, h.F.Stat, h.CorrUXb)
+	fmt.Printf("sigma_u %.8f, sigma_e %.8f, rho %.8f; F test that all u_i = 0: F(%d, %d) = %.2f\n",
+		h.SigmaU, h.SigmaE, h.Rho, h.FUnits.DF1, h.FUnits.DF2, h.FUnits.Stat)
+	e := res.Stages[0].EqualSlopes[0]
+	fmt.Printf("equal slopes of %s: F(%d, %d) = %.2f, p = %.2g\n", e.Regressor, e.DF1, e.DF2, e.Stat, e.PValue)
+	// Output:
+	// R-sq within 0.0951, between 0.0692, overall 0.0660; F(7,7338) = 110.21; corr(u_i, Xb) = -0.3972
+	// sigma_u 0.03980548, sigma_e 0.04922656, rho 0.39535508; F test that all u_i = 0: F(564, 7338) = 6.90
+	// equal slopes of c1: F(1, 7338) = 32.71, p = 1.1e-08
+}

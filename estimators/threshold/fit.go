@@ -18,19 +18,19 @@ import (
 // the threshold columns in the order given. It spans the same space as the
 // regime-specific form, so the SSR is the same, and the QR pivots of the last
 // threshold's columns measure how well that threshold is identified.
-func (p *Problem) designAt(thresholds []float64) *mat.Dense {
+func (p *Problem) designAt(dst *mat.Dense, thresholds []float64) *mat.Dense {
 	levels := append(slices.Clone(p.z), p.x...)
 	for _, t := range thresholds {
 		for _, c := range p.x {
 			levels = append(levels, p.indicator(c, t))
 		}
 	}
-	return p.design(levels)
+	return p.design(dst, levels)
 }
 
 // fitAt fits the model at the given thresholds (in any order) by QR.
 func (p *Problem) fitAt(y []float64, thresholds []float64) (*ols.Fit, error) {
-	fit, err := ols.RegressBuilt(func() *mat.Dense { return p.designAt(thresholds) }, y, p.cumulativeNames(thresholds))
+	fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.designAt(dst, thresholds) }, y, p.cumulativeNames(thresholds))
 	if err != nil {
 		return nil, p.regimeError(thresholds, err)
 	}
@@ -135,7 +135,7 @@ func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, *Covariance
 		y = slices.Clone(p.yT)
 		floats.AddConst(stat.Mean(p.y, nil), y)
 	}
-	fit, err := ols.RegressBuilt(func() *mat.Dense { return p.regimeDesign(sorted, withConstant) }, y, names)
+	fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, withConstant) }, y, names)
 	if err != nil {
 		return nil, nil, p.regimeError(sorted, err)
 	}
@@ -204,12 +204,12 @@ func (p *Problem) regimeObs(sorted []float64) []int {
 // regimeDesign returns the design of coefficients: [Z, X∘1(regime 0), ...,
 // X∘1(regime K)] transformed, plus the grand mean of each level column and a
 // constant column when withConstant.
-func (p *Problem) regimeDesign(sorted []float64, withConstant bool) *mat.Dense {
+func (p *Problem) regimeDesign(dst *mat.Dense, sorted []float64, withConstant bool) *mat.Dense {
 	cols := len(p.z) + len(p.x)*(len(sorted)+1)
 	if withConstant {
 		cols++
 	}
-	d := mat.NewDense(p.tr.Rows(), cols, nil)
+	d := newDesign(dst, p.tr.Rows(), cols)
 	j := 0
 	// set stores the transformed level column, plus its grand mean when
 	// the regression has a constant; col and level are scratch columns.

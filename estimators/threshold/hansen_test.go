@@ -59,12 +59,30 @@ func printedMatch(v float64, s string) bool {
 }
 
 type printedStage struct {
-	Thresholds   []string    `json:"thresholds"`
-	Intervals    [][3]string `json:"intervals"`
-	RSS          string      `json:"rss"`
-	MSE          string      `json:"mse"`
-	FStat        string      `json:"f_stat"`
-	Coefficients [][]string  `json:"coefficients"`
+	Thresholds   []string       `json:"thresholds"`
+	Intervals    [][3]string    `json:"intervals"`
+	RSS          string         `json:"rss"`
+	MSE          string         `json:"mse"`
+	FStat        string         `json:"f_stat"`
+	Coefficients [][]string     `json:"coefficients"`
+	Header       *printedHeader `json:"header"`
+}
+
+// printedHeader is xtreg, fe's header as Wang (2015) prints it.
+type printedHeader struct {
+	Obs       int    `json:"obs"`
+	Groups    int    `json:"groups"`
+	R2Within  string `json:"r2_within"`
+	R2Between string `json:"r2_between"`
+	R2Overall string `json:"r2_overall"`
+	F         string `json:"f"`
+	FDF       [2]int `json:"f_df"`
+	CorrUXb   string `json:"corr_u_xb"`
+	SigmaU    string `json:"sigma_u"`
+	SigmaE    string `json:"sigma_e"`
+	Rho       string `json:"rho"`
+	FUnits    string `json:"f_units"`
+	FUnitsDF  [2]int `json:"f_units_df"`
 }
 
 type printedRun struct {
@@ -136,7 +154,7 @@ func TestHansenGAUSS(t *testing.T) {
 }
 
 // TestXthregGiven reproduces Wang's (2015) RSS, MSE, F and xtreg, fe
-// coefficients at the given thresholds.
+// coefficients and header at the given thresholds.
 func TestXthregGiven(t *testing.T) {
 	want := loadPrinted(t, "xthreg_sj.json")
 	spec := xthregSpec(0)
@@ -155,6 +173,36 @@ func TestXthregGiven(t *testing.T) {
 		for i, c := range ws.Coefficients {
 			checkPrinted(t, st.Coefficients[i].Name+" estimate", st.Coefficients[i].Estimate, c[0])
 			checkPrinted(t, st.Coefficients[i].Name+" SE", st.Coefficients[i].SE, c[1])
+		}
+		if wh := ws.Header; wh != nil {
+			h := st.Header
+			if h.Obs != wh.Obs || h.Groups != wh.Groups || [2]int{h.F.DF1, h.F.DF2} != wh.FDF || [2]int{h.FUnits.DF1, h.FUnits.DF2} != wh.FUnitsDF {
+				t.Errorf("header: obs %d, groups %d, F(%d,%d), F units (%d,%d); published %+v", h.Obs, h.Groups, h.F.DF1, h.F.DF2, h.FUnits.DF1, h.FUnits.DF2, *wh)
+			}
+			checkPrinted(t, "R-sq within", h.R2Within, wh.R2Within)
+			checkPrinted(t, "R-sq between", h.R2Between, wh.R2Between)
+			checkPrinted(t, "R-sq overall", h.R2Overall, wh.R2Overall)
+			checkPrinted(t, "F", h.F.Stat, wh.F)
+			checkPrinted(t, "corr(u_i, Xb)", h.CorrUXb, wh.CorrUXb)
+			checkPrinted(t, "sigma_u", h.SigmaU, wh.SigmaU)
+			checkPrinted(t, "sigma_e", h.SigmaE, wh.SigmaE)
+			checkPrinted(t, "rho", h.Rho, wh.Rho)
+			checkPrinted(t, "F test that all u_i = 0", h.FUnits.Stat, wh.FUnits)
+		}
+	}
+	var text strings.Builder
+	single := *res
+	single.Stages = res.Stages[:1]
+	if err := single.WriteText(&text, Conventional); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"     within  = 0.0951", "     between = 0.0692", "     overall = 0.0660",
+		"F(7,7338)          =     110.21", "corr(u_i, Xb)  = -0.3972", "sigma_u |  0.03980548", "sigma_e |  0.04922656",
+		"rho |  0.39535508", "F test that all u_i=0: F(564, 7338) = 6.90, Prob > F = 0.0000",
+		// (S_0 - S_1)/s^2 = 35.1964 * 7338/7896, Hansen's F1 with the regression's df.
+		"Equal slopes of c1 across regimes (Wald, conventional covariance): F(1, 7338) = 32.71, Prob > F = 0.0000"} {
+		if !strings.Contains(text.String(), line) {
+			t.Errorf("the single-threshold report lacks %q:\n%s", line, text.String())
 		}
 	}
 	// Given values are snapped to the float32 data values of d1.

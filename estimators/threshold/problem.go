@@ -27,7 +27,8 @@ var ErrData = errors.New("invalid data for the model")
 type Problem struct {
 	spec         Spec
 	units        []string
-	nPeriods     int // distinct periods in the sample
+	periods      []int // each level row's period
+	nPeriods     int   // distinct periods in the sample
 	balanced     bool
 	droppedUnits []string // units with a single observation
 	warnings     []string // about the specification, for the report
@@ -86,7 +87,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		}
 		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel%s; use the wild bootstrap)", balanced, after)
 	}
-	p := &Problem{spec: spec, units: pn.Units, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
+	p := &Problem{spec: spec, units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
 		notes: t.Notes()}
 	if pn.MissingRows > 0 {
 		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing}
@@ -275,10 +276,9 @@ func (p *Problem) snapGiven(given []float64) ([]float64, error) {
 		}
 	}
 	for i := range out {
-		for j := 0; j < i; j++ {
-			if out[i] == out[j] {
-				return nil, fmt.Errorf("%w: given thresholds %d and %d are both %v", ErrSpec, j+1, i+1, out[i])
-			}
+		if j := slices.Index(out[:i], out[i]); j >= 0 {
+			return nil, fmt.Errorf("%w: given thresholds %d (%v) and %d (%v) snap to the same candidate %v of %s (within 1e-6, relative)",
+				ErrData, j+1, given[j], i+1, given[i], out[i], p.qName)
 		}
 	}
 	return out, nil
@@ -291,14 +291,16 @@ func (p *Problem) transform(v []float64) []float64 {
 	return out
 }
 
-// baseDesign returns the transformed [Z X] of the linear model.
-func (p *Problem) baseDesign() *mat.Dense {
-	return p.design(append(slices.Clone(p.z), p.x...))
+// baseDesign returns the transformed [Z X] of the linear model, written
+// into dst when it is not nil (see design).
+func (p *Problem) baseDesign(dst *mat.Dense) *mat.Dense {
+	return p.design(dst, append(slices.Clone(p.z), p.x...))
 }
 
-// design returns the matrix whose columns are the transformed level columns.
-func (p *Problem) design(levels [][]float64) *mat.Dense {
-	d := mat.NewDense(p.tr.Rows(), len(levels), nil)
+// design returns the matrix whose columns are the transformed level
+// columns, written into dst (every element) when dst is not nil.
+func (p *Problem) design(dst *mat.Dense, levels [][]float64) *mat.Dense {
+	d := newDesign(dst, p.tr.Rows(), len(levels))
 	col := make([]float64, p.tr.Rows())
 	for j, c := range levels {
 		p.tr.Apply(col, c)
@@ -346,3 +348,15 @@ func (p *Problem) regimeLabel(thresholds []float64, k int) string {
 
 // Spec returns the normalised specification.
 func (p *Problem) Spec() Spec { return p.spec }
+
+// newDesign returns dst, which must be r x c, or a new r x c matrix when dst
+// is nil.
+func newDesign(dst *mat.Dense, r, c int) *mat.Dense {
+	if dst == nil {
+		return mat.NewDense(r, c, nil)
+	}
+	if dr, dc := dst.Dims(); dr != r || dc != c {
+		panic(fmt.Sprintf("threshold: a %dx%d design written into a %dx%d matrix", r, c, dr, dc))
+	}
+	return dst
+}

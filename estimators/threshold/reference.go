@@ -31,7 +31,7 @@ func (k referenceKernel) profile(y []float64, fixed []float64, admissible []bool
 			continue
 		}
 		ths := append(slices.Clone(fixed), c)
-		fit, err := ols.RegressBuilt(func() *mat.Dense { return p.designAt(ths) }, y, nil)
+		fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.designAt(dst, ths) }, y, nil)
 		switch {
 		case errors.Is(err, ols.ErrCollinear):
 			out[j] = math.NaN()

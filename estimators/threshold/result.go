@@ -87,6 +87,11 @@ type StageResult struct {
 	RegimeObs []int `json:"regime_obs"`
 	// Coefficients of the model with this stage's k thresholds.
 	Coefficients []Coefficient `json:"coefficients"`
+	// Header holds xtreg, fe's header statistics of this stage's model.
+	Header *FEHeader `json:"header"`
+	// EqualSlopes tests, per regime-dependent regressor, that its slopes
+	// are equal across this stage's regimes.
+	EqualSlopes []EqualSlopesTest `json:"equal_slopes"`
 }
 
 // Assemble combines point estimates and bootstrap statistics (stats[k-1]
@@ -159,6 +164,12 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 			return nil, fmt.Errorf("stage %d: %w", k+1, err)
 		}
 		sr.Coefficients = coefs
+		if sr.Header, err = p.feHeader(sr.Thresholds, coefs); err != nil {
+			return nil, fmt.Errorf("stage %d: %w", k+1, err)
+		}
+		if sr.EqualSlopes, err = p.equalSlopes(len(sr.Thresholds), coefs, cov); err != nil {
+			return nil, fmt.Errorf("stage %d: %w", k+1, err)
+		}
 		res.Covariance = cov
 		res.Stages = append(res.Stages, sr)
 	}

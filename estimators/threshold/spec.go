@@ -233,9 +233,12 @@ func (s *Spec) checkOptions() error {
 	if s.Given != nil && len(s.Given) != k {
 		return fmt.Errorf("%w: %d given thresholds for %d thresholds (give one per stage)", ErrSpec, len(s.Given), k)
 	}
-	for _, g := range s.Given {
+	for i, g := range s.Given {
 		if math.IsNaN(g) || math.IsInf(g, 0) {
 			return fmt.Errorf("%w: given threshold %v is not finite", ErrSpec, g)
+		}
+		if j := slices.Index(s.Given[:i], g); j >= 0 {
+			return fmt.Errorf("%w: given thresholds %d and %d are both %v", ErrSpec, j+1, i+1, g)
 		}
 	}
 	return s.checkRobust()

@@ -124,7 +124,7 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 		}
 	}
 	cols := append(slices.Clone(k.base), extra...)
-	at := p.design(cols)
+	at := p.design(nil, cols)
 	norms := make([]float64, pA)
 	for a := range norms {
 		norms[a] = mat.Norm(at.ColView(a), 2)

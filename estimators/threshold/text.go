@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -85,8 +86,7 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 		fmt.Fprintln(w)
 	}
 
-	// 12 digits undo the rounding of level/100*100 (12.51, not 12.509999999999998).
-	fmt.Fprintf(w, "Threshold estimator (level = %.12g):\n%s\n", 100*r.Model.Level, line)
+	fmt.Fprintf(w, "Threshold estimator (level = %s):\n%s\n", levelPercent(r.Model.Level), line)
 	fmt.Fprintf(w, "%10s | %14s %14s %14s\n%s\n", "model", "Threshold", "Lower", "Upper", line)
 	var warnings []string
 	for _, st := range r.Stages {
@@ -141,7 +141,12 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 	}
 	df := float64(r.NObsUsed - r.NUnits - slopes)
 	fmt.Fprintf(w, "Fixed-effects regression with %d threshold(s) %v; %s standard errors\n", last.K, last.Thresholds, vce)
-	fmt.Fprintf(w, "Number of obs %d, groups %d, R-sq within %.4f, residual df %.0f\n%s\n", r.NObsUsed, r.NUnits, last.R2Within, df, line)
+	if last.Header != nil {
+		writeHeader(w, last.Header)
+	} else { // a result from before the header existed
+		fmt.Fprintf(w, "Number of obs %d, groups %d, R-sq within %.4f, residual df %.0f\n", r.NObsUsed, r.NUnits, last.R2Within, df)
+	}
+	fmt.Fprintf(w, "%s\n", line)
 	fmt.Fprintf(w, "%24s | %11s %11s %8s %7s %23s\n%s\n", r.Model.Depvar, "Coef.", "Std. Err.", "t", "P>|t|", "[95% Conf. Interval]", line)
 	tdist := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}
 	tcrit := tdist.Quantile(0.975)
@@ -155,11 +160,33 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 		p := 2 * tdist.Survival(math.Abs(t))
 		fmt.Fprintf(w, "%24s | %11.7f %11.7f %8.2f %7.3f %11.7f %11.7f\n", name, c.Estimate, se, t, p, c.Estimate-tcrit*se, c.Estimate+tcrit*se)
 	}
-	fmt.Fprintf(w, "%s\n", line)
+	if h := last.Header; h != nil {
+		fmt.Fprintf(w, "%24s | %11.8f\n%24s | %11.8f\n%24s | %11.8f   (fraction of variance due to u_i)\n%s\n",
+			"sigma_u", h.SigmaU, "sigma_e", h.SigmaE, "rho", h.Rho, line)
+		fmt.Fprintf(w, "F test that all u_i=0: F(%d, %d) = %.2f, Prob > F = %.4f\n", h.FUnits.DF1, h.FUnits.DF2, h.FUnits.Stat, h.FUnits.PValue)
+	}
+	for _, e := range last.EqualSlopes {
+		fmt.Fprintf(w, "Equal slopes of %s across regimes (Wald, %s covariance): F(%d, %d) = %.2f, Prob > F = %.4f\n",
+			e.Regressor, e.VCE, e.DF1, e.DF2, e.Stat, e.PValue)
+	}
 	for i, label := range last.Regimes {
 		fmt.Fprintf(w, "regime %d: %s\n", i, label)
 	}
 	return w.Flush()
+}
+
+// writeHeader writes xtreg, fe's header in its layout, with the residual
+// degrees of freedom of the t statistics below it.
+func writeHeader(w io.Writer, h *FEHeader) {
+	fmt.Fprintf(w, "%-46s %-18s = %10d\n", "Fixed-effects (within) regression", "Number of obs", h.Obs)
+	fmt.Fprintf(w, "%-46s %-18s = %10d\n", "", "Number of groups", h.Groups)
+	fmt.Fprintf(w, "%-46s %s\n", "R-sq:", "Obs per group:")
+	fmt.Fprintf(w, "%-46s %18s = %10d\n", fmt.Sprintf("     within  = %.4f", h.R2Within), "min", h.ObsPerGroupMin)
+	fmt.Fprintf(w, "%-46s %18s = %10.1f\n", fmt.Sprintf("     between = %.4f", h.R2Between), "avg", h.ObsPerGroupAvg)
+	fmt.Fprintf(w, "%-46s %18s = %10d\n", fmt.Sprintf("     overall = %.4f", h.R2Overall), "max", h.ObsPerGroupMax)
+	fmt.Fprintf(w, "%-46s %-18s = %10.2f\n", "", fmt.Sprintf("F(%d,%d)", h.F.DF1, h.F.DF2), h.F.Stat)
+	fmt.Fprintf(w, "%-46s %-18s = %10.4f\n", fmt.Sprintf("corr(u_i, Xb)  = %.4f", h.CorrUXb), "Prob > F", h.F.PValue)
+	fmt.Fprintf(w, "%-46s %-18s = %10d\n", "", "Residual df", h.F.DF2)
 }
 
 func intsString(v []int) string {
@@ -209,4 +236,16 @@ func intervalName(st StageResult, i int) string {
 		return fmt.Sprintf("Th-%d%d", st.K, i+1)
 	}
 	return fmt.Sprintf("Th-%d", st.K)
+}
+
+// levelPercent writes a confidence level (a fraction) in percent with the
+// fewest digits that give the level back, as it was given: 12.51, not
+// 12.509999999999998, and 12.345678901234 with all its digits.
+func levelPercent(level float64) string {
+	for digits := 1; ; digits++ {
+		s := strconv.FormatFloat(100*level, 'g', digits, 64)
+		if v, _ := strconv.ParseFloat(s, 64); v/100 == level || digits == 17 {
+			return s
+		}
+	}
 }

@@ -151,6 +151,11 @@ func TestValidationErrors(t *testing.T) {
 			ErrData, []string{"regime 1", "without observations", "given threshold -5 lies outside the range of q in the estimation sample"}},
 		{"given thresholds equal", edit(same), func(s *Spec) { s.Thresholds = 2; s.Given = []float64{0.5, 0.5}; s.Trim = []float64{0.1} },
 			ErrSpec, []string{"given thresholds 1 and 2 are both 0.5"}},
+		{"given thresholds snapping to one candidate", edit(same), func(s *Spec) {
+			s.Thresholds = 2
+			s.Given = []float64{0.5, 0.5 * (1 + 1e-7)}
+			s.Trim = []float64{0.1}
+		}, ErrData, []string{"given thresholds 1 (0.5) and 2 (0.50000005) snap to the same candidate 0.5 of q"}},
 		// The specification.
 		{"no rx", edit(same), func(s *Spec) { s.Rx = nil }, ErrSpec, []string{"regime-dependent regressor"}},
 		{"no threshold", edit(same), func(s *Spec) { s.Thresholds = 0 }, ErrSpec, []string{"between 1 and 64, not 0"}},

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/thresher/thresher/estimators/dgp"
+	"github.com/thresher/thresher/estimators/montecarlo"
+	"github.com/thresher/thresher/internal/ctxio"
+	"github.com/thresher/thresher/internal/outfile"
+	"github.com/thresher/thresher/plots"
+	pb "github.com/thresher/thresher/proto/thresherv1"
+)
+
+const montecarloSynopsis = `Runs a Monte Carlo study of the threshold tests and estimates as one job:
+every replication draws its panel from the designs inside a worker and runs
+every estimator on it, bootstrap included; the summary reports rejection
+rates with Monte Carlo standard errors, the distributions of F and of the
+bootstrap critical values, coverage, bias and error of the estimates and the
+numbers of thresholds selected (docs/montecarlo.md). The study file (YAML or
+JSON) is read strictly:
+
+  replications: 1000
+  seed: 1
+  designs:
+    - {family: threshold, n: 100, t: 10, regime_dependent: [{name: x}],
+       thresholds: [0.5], slopes: [[1]], effect: [0, 0.2, 0.4]}
+  estimators:
+    - {convention: xthreg, grid: 100, bs: 300}
+    - {convention: hansen, grid: 100, bs: 300}
+
+A "resample" design reads the CSV named by the key data (relative to the
+study file) or --data; other studies need no data.
+
+--format json writes the summary; --out DIR writes summary.json, .txt, .md,
+.tex and the figures (p-value QQ plots, power curves) into DIR.`
+
+// studyFile is a study file: a study and, for resample designs, its data.
+type studyFile struct {
+	data  string
+	study *montecarlo.Study
+}
+
+// parseStudy reads a study file: YAML (JSON is YAML) turned into the
+// study's JSON and decoded strictly, after taking out the key data.
+func parseStudy(raw []byte) (studyFile, error) {
+	var doc any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return studyFile{}, err
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return studyFile{}, fmt.Errorf("want a mapping with the keys replications, seed, designs, estimators (and data)")
+	}
+	var f studyFile
+	if d, ok := m["data"]; ok {
+		s, ok := d.(string)
+		if !ok {
+			return f, fmt.Errorf("data: want a file name")
+		}
+		f.data = s
+		delete(m, "data")
+	}
+	m["version"] = montecarlo.StudyVersion
+	j, err := json.Marshal(m)
+	if err != nil {
+		return f, err
+	}
+	f.study, err = montecarlo.DecodeStudy(j)
+	return f, err
+}
+
+// placeholderData is the dataset of a study without resample designs: the
+// job needs one, and its designs ignore it.
+var placeholderData = []byte("placeholder\n0\n")
+
+func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("montecarlo", montecarloSynopsis, stderr)
+	specPath := fs.String("spec", "", "study file (required)")
+	dataPath := fs.String("data", "", "CSV file of resample designs (default: the study file's data)")
+	format := "text"
+	fs.Var(choiceValue{&format, checkReportFormat}, "format", "output format: text, json, markdown or latex")
+	output := fs.String("output", "", "write the report to this file instead of stdout")
+	out := fs.String("out", "", "write the summary in every format and the figures into this directory")
+	var lf localFlags
+	lf.register(fs)
+	maxData := registerMaxDataset(fs)
+	var remote remoteFlags
+	remote.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *specPath == "" {
+		return fmt.Errorf("%w: --spec is required", errUsage)
+	}
+	if *out != "" {
+		if err := checkOutDir("out", *out); err != nil {
+			return err
+		}
+	}
+	raw, err := ctxio.ReadFile(ctx, *specPath)
+	if err != nil {
+		return err
+	}
+	file, err := parseStudy(raw)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errUsage, *specPath, err)
+	}
+	if *dataPath == "" {
+		*dataPath = sweepDataPath(*specPath, file.data)
+	}
+	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
+		return err
+	}
+	data := bytesDataset(placeholderData)
+	if *dataPath == "" && slices.ContainsFunc(file.study.Designs, func(d dgp.Design) bool { return d.Family == dgp.FamilyResample }) {
+		return fmt.Errorf("%w: a resample design needs the user's data: set data in the study file or --data", errUsage)
+	}
+	if *dataPath != "" {
+		if data, err = readData(ctx, *dataPath, *maxData); err != nil {
+			return err
+		}
+	}
+	progress := newProgressLog(stderr)
+	progress.replications = file.study.Replications * file.designs()
+	results, err := runJob(ctx, &remote, lf, data, []*pb.Specification{{Kind: montecarlo.KindName, Spec: file.study.Encode()}}, progress)
+	if err != nil {
+		return err
+	}
+	summary, err := montecarlo.DecodeSummary(results[0])
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeStudy(ctx, *out, summary, results[0]); err != nil {
+			return err
+		}
+	}
+	report, err := studyReport(summary, results[0], format)
+	if err != nil {
+		return err
+	}
+	if *out != "" && *output == "" && format == "text" {
+		fmt.Fprintf(stderr, "thresher: wrote the summary and figures into %s\n", *out)
+		return nil
+	}
+	return writeOutput(ctx, *output, stdout, report)
+}
+
+// designs returns the number of designs after expanding the grids.
+func (f studyFile) designs() int {
+	n, err := f.study.DesignCount()
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// checkReportFormat checks a --format value of 'thresher montecarlo'.
+func checkReportFormat(s string) error {
+	if s == "json" {
+		return nil
+	}
+	_, err := montecarlo.ParseFormat(s)
+	return err
+}
+
+// studyReport renders a summary: its JSON, indented, or a table format.
+func studyReport(s *montecarlo.Summary, raw []byte, format string) ([]byte, error) {
+	var buf bytes.Buffer
+	if format == "json" {
+		if err := json.Indent(&buf, raw, "", "  "); err != nil {
+			return nil, err
+		}
+		buf.WriteByte('\n')
+		return buf.Bytes(), nil
+	}
+	f, err := montecarlo.ParseFormat(format)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Write(&buf, f)
+	return buf.Bytes(), err
+}
+
+// writeStudy writes the summary in every format and its figures into dir.
+func writeStudy(ctx context.Context, dir string, s *montecarlo.Summary, raw []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, format string }{
+		{"summary.json", "json"}, {"summary.txt", "text"}, {"summary.md", "markdown"}, {"summary.tex", "latex"},
+	} {
+		report, err := studyReport(s, raw, f.format)
+		if err != nil {
+			return err
+		}
+		if err := outfile.Write(ctx, filepath.Join(dir, f.name), report, outfile.Perm); err != nil {
+			return fmt.Errorf("write %s: %w", f.name, err)
+		}
+	}
+	figures, err := plots.Study(*s)
+	if err != nil {
+		return err
+	}
+	for _, fig := range figures {
+		if err := plots.Save(ctx, fig.Figure, filepath.Join(dir, fig.Name+".png"), plots.Options{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// e2eStudy is a study whose tasks last about a second each (n = 100,
+// T = 10, grid 100, B = 300, two estimators): long enough to kill a worker
+// mid-study.
+const e2eStudy = `replications: 120
+seed: 5
+designs:
+  - family: threshold
+    n: 100
+    t: 10
+    regime_dependent: [{name: x}]
+    thresholds: [0.5]
+    slopes: [[1]]
+    effect: [0, 0.3]
+estimators:
+  - {label: xthreg, convention: xthreg, grid: 100, bs: 300}
+  - {label: hansen, convention: hansen, grid: 100, bs: 300}
+`
+
+// writeStudy writes a study file into a new directory.
+func writeStudyFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "study.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestMontecarloStudyErrors checks that a study file is read strictly: every
+// mistake is a usage error (exit 2) that names it.
+func TestMontecarloStudyErrors(t *testing.T) {
+	tests := []struct{ name, old, new, want string }{
+		{"unknown key", "seed: 5\n", "seed: 5\nworkers: 3\n", `unknown field "workers"`},
+		{"unknown design key", "n: 100\n", "n: 100\n    units: 3\n", `unknown field "units"`},
+		{"unknown estimator key", "bs: 300}", "bs: 300, reps: 3}", `unknown field "reps"`},
+		{"T < 2", "t: 10", "t: 1", "t is 1: a panel needs at least 2"},
+		{"threshold outside q", "thresholds: [0.5]", "thresholds: [2]", "threshold 1 is 2, outside"},
+		{"data not a name", "seed: 5\n", "seed: 5\ndata: [a]\n", "data: want a file name"},
+		{"not a mapping", e2eStudy, "- 1\n", "want a mapping"},
+		{"no replications", "replications: 120", "replications: 0", "replications 0 must be between 1"},
+		{"YAML syntax", "seed: 5", "seed: [5", "yaml:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeStudyFile(t, strings.Replace(e2eStudy, tt.old, tt.new, 1))
+			code, _, stderr := runCLI(t, "montecarlo", "--spec", path)
+			if code != 2 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
+			}
+		})
+	}
+	if code, _, stderr := runCLI(t, "montecarlo"); code != 2 || !strings.Contains(stderr, "--spec is required") {
+		t.Errorf("no --spec: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "montecarlo", "--spec", "/nonexistent/study.yaml"); code != 1 || !strings.Contains(stderr, "no such file") {
+		t.Errorf("missing file: exit %d, %q", code, stderr)
+	}
+}
+
+// TestE2EMontecarlo runs one study in-process with 1 and 3 workers, and on
+// a cluster of three worker processes one of which is killed mid-study:
+// the JSON summaries are byte-identical, and the null's p-values and the
+// alternative's power are where they belong.
+func TestE2EMontecarlo(t *testing.T) {
+	skipShort(t)
+	path := writeStudyFile(t, e2eStudy)
+	job := func(extra ...string) []string {
+		return append([]string{"montecarlo", "--spec", path, "--format", "json"}, extra...)
+	}
+	var want string
+	for _, workers := range []string{"1", "3"} {
+		p := startProc(t, "in-process", job("--workers", workers)...)
+		if err := p.Wait(5 * time.Minute); err != nil {
+			t.Fatalf("in-process run with %s workers: %v\n%s", workers, err, p.Stderr.String())
+		}
+		switch got := p.Stdout.String(); {
+		case want == "":
+			want = got
+		case got != want:
+			t.Errorf("in-process with %s workers: the JSON differs (%d vs %d bytes)", workers, len(got), len(want))
+		}
+	}
+	if !strings.Contains(want, `"null_true": true`) || !strings.Contains(want, `"coverage"`) {
+		t.Fatalf("summary without a null stage or coverage:\n%.2000s", want)
+	}
+
+	c := newCluster(t)
+	addr := freePort(t)
+	c.coordinator(addr)
+	var ws []*proc
+	for range 3 {
+		ws = append(ws, c.worker())
+	}
+	client := startProc(t, "client", job(c.remoteFlags(filepath.Join(c.certs, "tokens.txt"), addr)...)...)
+	client.WaitFor(t, `replications [1-9][0-9]*/240`, 2*time.Minute)
+	ws[1].Kill()
+	stillRunning(t, client)
+	sameJSON(t, c.result(client), want)
+}
+
+// TestSweepMontecarloEntry runs a sweep of a threshold model and a Monte
+// Carlo study: the study's result is what 'thresher montecarlo' gives, and
+// a montecarlo entry takes only kind, label and spec.
+func TestSweepMontecarloEntry(t *testing.T) {
+	dir := t.TempDir()
+	study := strings.NewReplacer("replications: 120", "replications: 4", "bs: 300", "bs: 19").Replace(e2eStudy)
+	if err := os.WriteFile(filepath.Join(dir, "study.yaml"), []byte(study), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(investCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweep := "data: " + abs + "\ndefaults: {depvar: i, indep: [L.q], rx: [L.c], grid: 20, bs: 9}\n" +
+		"specs:\n  - {label: cash flow, qx: L.c}\n  - {kind: montecarlo, label: study, spec: study.yaml}\n"
+	path := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(path, []byte(sweep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "sweep", "--spec", path, "--format", "json", "--workers", "1")
+	if code != 0 {
+		t.Fatalf("sweep: exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Results []struct {
+			Label  string          `json:"label"`
+			Result json.RawMessage `json:"result"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Results) != 2 {
+		t.Fatalf("sweep JSON: %v\n%.500s", err, out)
+	}
+	code, want, stderr := runCLI(t, "montecarlo", "--spec", filepath.Join(dir, "study.yaml"), "--format", "json", "--workers", "1")
+	if code != 0 {
+		t.Fatalf("montecarlo: exit %d: %s", code, stderr)
+	}
+	var g, w bytes.Buffer
+	if err := json.Compact(&g, got.Results[1].Result); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Compact(&w, []byte(want)); err != nil {
+		t.Fatal(err)
+	}
+	if g.String() != w.String() {
+		t.Errorf("the sweep's study result differs from thresher montecarlo's:\n%.300s\n%.300s", g.String(), w.String())
+	}
+	code, text, _ := runCLI(t, "sweep", "--spec", path, "--workers", "1")
+	if code != 0 || !strings.Contains(text, "=== study ===\nMonte Carlo study: 4 replications") {
+		t.Errorf("text report: exit %d\n%.800s", code, text)
+	}
+	bad := strings.Replace(sweep, "spec: study.yaml}", "spec: study.yaml, grid: 5}", 1)
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "sweep", "--spec", path); code != 2 || !strings.Contains(stderr, `unknown key "grid"`) {
+		t.Errorf("extra key: exit %d, %q", code, stderr)
+	}
+}
+
+// TestMontecarloResample runs a study of the resample design on Hansen's
+// data, named relative to the study file, and refuses it without data.
+func TestMontecarloResample(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(investCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "invest.csv"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	study := `replications: 3
+seed: 1
+data: invest.csv
+designs:
+  - {family: resample, y: i, id: id, time: year, regime_dependent: [{name: c}], q: {name: d}, thresholds: [0.3], slopes: [[0.05], [0.1]], resample: iid}
+estimators:
+  - {grid: 20, bs: 9}
+`
+	path := filepath.Join(dir, "study.yaml")
+	if err := os.WriteFile(path, []byte(study), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "montecarlo", "--spec", path, "--format", "json", "--workers", "1")
+	if code != 0 || !strings.Contains(out, `"family": "resample"`) || !strings.Contains(out, `"succeeded": 3`) {
+		t.Fatalf("exit %d: %s\n%.500s", code, stderr, out)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(study, "data: invest.csv\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "montecarlo", "--spec", path); code != 2 || !strings.Contains(stderr, "a resample design needs the user's data") {
+		t.Errorf("without data: exit %d, %q", code, stderr)
+	}
+}

@@ -1,0 +1,164 @@
+package montecarlo
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/panel"
+)
+
+// splitRunner computes a family's tasks in this goroutine, shard by shard.
+type splitRunner struct{ m model.Model }
+
+func (r splitRunner) Run(ctx context.Context, f model.Family) ([]float64, error) {
+	var out []float64
+	for a := 0; a < f.N; a += f.Shard {
+		v, err := r.m.Execute(ctx, model.Task{Family: f.Name, Work: f.Work, First: a, Last: min(a+f.Shard, f.N)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v...)
+	}
+	return out, nil
+}
+
+// lead decodes a study, prepares it on an empty dataset and runs it in this
+// process.
+func lead(t *testing.T, study string) []byte {
+	t.Helper()
+	spec, err := Kind{}.DecodeSpec([]byte(study))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := spec.Prepare(&panel.Table{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Lead(context.Background(), splitRunner{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// study is a small valid study with fields to replace.
+func study(replace ...string) string {
+	s := `{"version":1,"replications":3,"seed":1,` +
+		`"designs":[{"family":"threshold","n":20,"t":5,"regime_dependent":[{"name":"x"}],"thresholds":[0.5],"slopes":[[1],[2]]}],` +
+		`"estimators":[{"convention":"xthreg","grid":20,"bs":9}]}`
+	for i := 0; i+1 < len(replace); i += 2 {
+		if !strings.Contains(s, replace[i]) {
+			panic("study: no " + replace[i])
+		}
+		s = strings.Replace(s, replace[i], replace[i+1], 1)
+	}
+	return s
+}
+
+// TestDecodeErrors checks that every mistake in a study is refused with a
+// message that names it.
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct{ name, raw, want string }{
+		{"unknown field", study(`"seed":1`, `"seed":1,"reps":5`), `unknown field "reps"`},
+		{"unknown design field", study(`"n":20`, `"n":20,"units":4`), `unknown field "units"`},
+		{"unknown estimator field", study(`"bs":9`, `"bs":9,"b":3`), `unknown field "b"`},
+		{"version", study(`"version":1`, `"version":2`), "version 2 (want 1)"},
+		{"no replications", study(`"replications":3`, `"replications":0`), "replications 0 must be between 1 and"},
+		{"no designs", study(`"designs":[{"family":"threshold","n":20,"t":5,"regime_dependent":[{"name":"x"}],"thresholds":[0.5],"slopes":[[1],[2]]}]`, `"designs":[]`), "no design"},
+		{"no estimators", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[]`), "no estimators"},
+		{"T < 2", study(`"t":5`, `"t":1`), "t is 1: a panel needs at least 2"},
+		{"threshold outside q", study(`"thresholds":[0.5]`, `"thresholds":[1.5]`), "threshold 1 is 1.5, outside"},
+		{"slopes per regime", study(`"slopes":[[1],[2]]`, `"slopes":[[1]]`), "slopes has 1 rows for 2 regimes"},
+		{"convention", study(`"convention":"xthreg"`, `"convention":"r"`), `unknown convention "r"`},
+		{"trim", study(`"bs":9`, `"bs":9,"trim":[0.6]`), "trim 0.6 for stage 1 must lie strictly between 0 and 0.5"},
+		{"grid", study(`"grid":20`, `"grid":1`), `grid "1" must be "all" or an integer >= 2`},
+		{"bs", study(`"bs":9`, `"bs":-1`), "bootstrap replications -1"},
+		{"level", study(`"bs":9`, `"bs":9,"level":100`), "confidence level 1 must lie strictly between 0 and 1"},
+		{"labels", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"label":"a"},{"label":"a"}]`), `estimators 1 and 2 both have the label "a"`},
+		{"default labels", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"bs":9},{"bs":9,"bootstrap":"wild"},{"bs":9}]`), `estimators 1 and 3 both have the label "xthreg grid all K=1 B=9"`},
+		{"trailing data", study() + "{}", "data after the JSON document"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Kind{}.DecodeSpec([]byte(tt.raw))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := (Kind{}).DecodeSpec([]byte(study())); err != nil {
+		t.Fatalf("valid study: %v", err)
+	}
+}
+
+// TestEncodeCanonical checks that a decoded study encodes to the canonical
+// bytes it was decoded from.
+func TestEncodeCanonical(t *testing.T) {
+	raw := `{"version":1,"designs":[{"family":"threshold","n":20,"t":5,"regime_dependent":[{"name":"x"}],"thresholds":[0.5],"slopes":[[1],[2]]}],` +
+		`"estimators":[{"label":"","convention":"xthreg","grid":20,"trim":null,"thnum":0,"bootstrap":"","bs":9,"level":0}],"replications":3,"seed":1}`
+	spec, err := Kind{}.DecodeSpec([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(spec.Encode()); got != raw {
+		t.Errorf("Encode() = %s\nwant %s", got, raw)
+	}
+}
+
+// TestTaskRanges checks that a task must cover whole records of a design
+// the study has.
+func TestTaskRanges(t *testing.T) {
+	spec, err := Kind{}.DecodeSpec([]byte(study()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := spec.Prepare(&panel.Table{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := m.(*kindModel).layouts[0].len()
+	for _, tt := range []struct {
+		task model.Task
+		want string
+	}{
+		{model.Task{Family: "bootstrap", Work: []byte(`{"design":0}`)}, `no task family "bootstrap"`},
+		{model.Task{Family: familyReplications, Work: []byte(`{"design":1}`), Last: n}, "design 1 of 1"},
+		{model.Task{Family: familyReplications, Work: []byte(`{"design":0}`), First: 1, Last: n}, "not whole records"},
+		{model.Task{Family: familyReplications, Work: []byte(`{"design":0}`), Last: 4 * n}, "not whole records"},
+	} {
+		if _, err := m.Execute(context.Background(), tt.task); err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrSpec) {
+			t.Errorf("%+v: %v, want %q", tt.task, err, tt.want)
+		}
+	}
+}
+
+// TestShardIndependence checks that the summary does not depend on how the
+// replications are split into tasks.
+func TestShardIndependence(t *testing.T) {
+	s := study(`"replications":3`, `"replications":7`)
+	want := lead(t, s)
+	spec, _ := Kind{}.DecodeSpec([]byte(s))
+	m, _ := spec.Prepare(&panel.Table{})
+	km := m.(*kindModel)
+	km.perTask[0] = 2
+	got, err := m.Lead(context.Background(), splitRunner{m})
+	if err != nil || string(got) != string(want) {
+		t.Errorf("2 replications per task: %v\n%s\nwant %s", err, got, want)
+	}
+}
+
+// TestPrepareErrors checks that an estimator that cannot run on a design
+// fails the study when it is prepared, before any replication.
+func TestPrepareErrors(t *testing.T) {
+	spec, err := Kind{}.DecodeSpec([]byte(study(`"slopes":[[1],[2]]`, `"slopes":[[1],[2]],"drop":0.1`, `"bs":9`, `"bs":9,"bootstrap":"residual"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = spec.Prepare(&panel.Table{})
+	if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), "design 1 (threshold) with estimator 1") || !strings.Contains(err.Error(), "residual bootstrap") {
+		t.Errorf("residual bootstrap on an unbalanced design: %v", err)
+	}
+}

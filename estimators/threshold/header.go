@@ -1,0 +1,205 @@
+package threshold
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/mathext"
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/thresher/thresher/estimators/ols"
+)
+
+// FEHeader holds the statistics Stata's xtreg, fe prints above its table,
+// for the regression of one stage; docs/postestimation.md gives the formulas.
+type FEHeader struct {
+	Obs            int     `json:"obs"`
+	Groups         int     `json:"groups"`
+	ObsPerGroupMin int     `json:"obs_per_group_min"`
+	ObsPerGroupAvg float64 `json:"obs_per_group_avg"`
+	ObsPerGroupMax int     `json:"obs_per_group_max"`
+	R2Within       float64 `json:"r2_within"`
+	R2Between      float64 `json:"r2_between"`
+	R2Overall      float64 `json:"r2_overall"`
+	// F tests that all slopes are zero.
+	F FTest `json:"f"`
+	// CorrUXb is the correlation of the fixed effect and the linear
+	// prediction over the observations.
+	CorrUXb float64 `json:"corr_u_xb"`
+	SigmaU  float64 `json:"sigma_u"`
+	SigmaE  float64 `json:"sigma_e"`
+	Rho     float64 `json:"rho"`
+	// FUnits tests that all fixed effects are equal (all u_i = 0).
+	FUnits FTest `json:"f_units"`
+}
+
+// FTest is an F statistic with its degrees of freedom and p-value.
+type FTest struct {
+	Stat   float64 `json:"stat"`
+	DF1    int     `json:"df1"`
+	DF2    int     `json:"df2"`
+	PValue float64 `json:"p_value"`
+}
+
+func newFTest(stat float64, df1, df2 int) FTest {
+	// P(F > f) = I_{d2/(d2 + d1 f)}(d2/2, d1/2), without the cancellation
+	// of 1 - CDF in the far tail.
+	d1, d2 := float64(df1), float64(df2)
+	return FTest{Stat: stat, DF1: df1, DF2: df2, PValue: mathext.RegIncBeta(d2/2, d1/2, d2/(d2+d1*stat))}
+}
+
+// decomposition splits the fitted model at sorted thresholds with slopes b
+// (regime-specific order, as coefficients) into its parts per level row:
+// y_it = xb_it + u_i + e_it, u_i = ybar_i - xbbar_i - c, where the bars are
+// the unit means the within transform removes and c is xtreg, fe's _cons
+// (grand means over the used rows) in xthreg convention and 0 in Hansen's,
+// whose model has no constant. used marks the rows the regression uses
+// (Hansen's transform deletes each unit's last period).
+type decomposition struct {
+	xb, u, e []float64 // per level row; e is 0 where not used
+	used     []bool
+	yMean    []float64 // per unit
+	xbMean   []float64 // per unit
+}
+
+func (p *Problem) decompose(sorted []float64, b []float64) *decomposition {
+	n := len(p.y)
+	d := &decomposition{xb: make([]float64, n), u: make([]float64, n), e: make([]float64, n), used: make([]bool, n),
+		yMean: make([]float64, len(p.units)), xbMean: make([]float64, len(p.units))}
+	nz := len(p.z)
+	for r := range n {
+		v := 0.0
+		for j, c := range p.z {
+			v += b[j] * c[r]
+		}
+		off := nz + p.regimeOf(p.q[r], sorted)*len(p.x)
+		for j, c := range p.x {
+			v += b[off+j] * c[r]
+		}
+		d.xb[r] = v
+	}
+	var ySum, xbSum float64
+	rows := 0
+	for i := range p.units {
+		lo, hi := p.tr.LevelBlock(i)
+		d.yMean[i] = stat.Mean(p.y[lo:hi], nil)
+		d.xbMean[i] = stat.Mean(d.xb[lo:hi], nil)
+		if p.tr.DropsLast() {
+			hi--
+		}
+		for r := lo; r < hi; r++ {
+			d.used[r] = true
+			ySum += p.y[r]
+			xbSum += d.xb[r]
+			rows++
+		}
+	}
+	c := 0.0
+	if p.spec.Convention == Xthreg {
+		c = (ySum - xbSum) / float64(rows)
+	}
+	for i := range p.units {
+		lo, hi := p.tr.LevelBlock(i)
+		for r := lo; r < hi; r++ {
+			d.u[r] = d.yMean[i] - d.xbMean[i] - c
+			if d.used[r] {
+				d.e[r] = p.y[r] - d.xb[r] - d.yMean[i] + d.xbMean[i]
+			}
+		}
+	}
+	return d
+}
+
+// feHeader computes xtreg, fe's header statistics of the regression at
+// sorted thresholds with the given coefficients (slopes first, in
+// regime-specific order).
+func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, error) {
+	k := len(p.z) + len(p.x)*(len(sorted)+1)
+	b := make([]float64, k)
+	for j := range b {
+		b[j] = coefs[j].Estimate
+	}
+	d := p.decompose(sorted, b)
+	var yW, xbW, y, xb, u []float64 // over the used rows
+	h := &FEHeader{Groups: len(p.units), ObsPerGroupMin: math.MaxInt}
+	rss := 0.0
+	for i := range p.units {
+		lo, hi := p.tr.LevelBlock(i)
+		if p.tr.DropsLast() {
+			hi--
+		}
+		h.ObsPerGroupMin, h.ObsPerGroupMax = min(h.ObsPerGroupMin, hi-lo), max(h.ObsPerGroupMax, hi-lo)
+		for r := lo; r < hi; r++ {
+			yW, xbW = append(yW, p.y[r]-d.yMean[i]), append(xbW, d.xb[r]-d.xbMean[i])
+			y, xb, u = append(y, p.y[r]), append(xb, d.xb[r]), append(u, d.u[r])
+			rss += d.e[r] * d.e[r]
+		}
+	}
+	h.Obs = len(y)
+	h.ObsPerGroupAvg = float64(h.Obs) / float64(h.Groups)
+	dfR := h.Obs - h.Groups - k
+	if dfR <= 0 {
+		return nil, fmt.Errorf("%w: %d observations leave no residual degrees of freedom for %d units and %d slopes", ErrData, h.Obs, h.Groups, k)
+	}
+	square := func(r float64) float64 { return r * r }
+	h.R2Within = square(stat.Correlation(yW, xbW, nil))
+	h.R2Between = square(stat.Correlation(d.yMean, d.xbMean, nil))
+	h.R2Overall = square(stat.Correlation(y, xb, nil))
+	h.F = newFTest(h.R2Within/float64(k)/((1-h.R2Within)/float64(dfR)), k, dfR)
+	h.CorrUXb = stat.Correlation(u, xb, nil)
+	unitEffects := make([]float64, len(p.units))
+	for i := range p.units {
+		lo, _ := p.tr.LevelBlock(i)
+		unitEffects[i] = d.u[lo]
+	}
+	h.SigmaU = stat.StdDev(unitEffects, nil)
+	h.SigmaE = math.Sqrt(rss / float64(dfR))
+	h.Rho = square(h.SigmaU) / (square(h.SigmaU) + square(h.SigmaE))
+	pooled, err := p.pooledSSR(sorted, d.used)
+	if err != nil {
+		return nil, err
+	}
+	h.FUnits = newFTest((pooled-rss)/float64(h.Groups-1)/(rss/float64(dfR)), h.Groups-1, dfR)
+	return h, nil
+}
+
+// pooledSSR is the SSR of the pooled regression, without fixed effects, of
+// y on a constant and the regime-specific regressors in levels over the used
+// rows: the restricted model of the F test that all u_i = 0.
+func (p *Problem) pooledSSR(sorted []float64, used []bool) (float64, error) {
+	var yUsed []float64
+	for r, ok := range used {
+		if ok {
+			yUsed = append(yUsed, p.y[r])
+		}
+	}
+	k := len(p.z) + len(p.x)*(len(sorted)+1)
+	build := func(dst *mat.Dense) *mat.Dense {
+		m := newDesign(dst, len(yUsed), k+1)
+		m.Zero() // a regressor is zero outside its regime
+		i := 0
+		for r, ok := range used {
+			if !ok {
+				continue
+			}
+			row := m.RawRowView(i)
+			for j, c := range p.z {
+				row[j] = c[r]
+			}
+			off := len(p.z) + p.regimeOf(p.q[r], sorted)*len(p.x)
+			for j, c := range p.x {
+				row[off+j] = c[r]
+			}
+			row[k] = 1
+			i++
+		}
+		return m
+	}
+	fit, err := ols.RegressBuilt(build, yUsed, nil)
+	if err != nil {
+		return 0, fmt.Errorf("%w: the pooled regression of the test that all u_i = 0 at thresholds %v: %w", ErrData, slices.Clone(sorted), err)
+	}
+	return fit.SSR, nil
+}
