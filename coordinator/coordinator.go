@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/thresher/thresher/cluster/blobstore"
@@ -152,7 +153,12 @@ func (cfg *Config) setDefaults() {
 	if cfg.DialOptions == nil {
 		cfg.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	}
-	cfg.DialOptions = append(cfg.DialOptions, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20)))
+	// Keepalive pings break the Work stream of a worker that stopped
+	// answering without closing the connection (a network partition), so
+	// that its tasks are requeued and nothing more is sent into the void.
+	// gRPC pings at most every 10 s; workers allow it (worker.New).
+	cfg.DialOptions = append(cfg.DialOptions, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second}))
 }
 
 // DefaultRetention is how long a finished job is kept by default: 7 days.
@@ -234,7 +240,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 // whenever elected.
 func (c *Coordinator) campaign(ctx context.Context) {
 	for ctx.Err() == nil {
-		sess, err := concurrency.NewSession(c.cfg.Etcd, concurrency.WithTTL(max(int(c.cfg.SessionTTL/time.Second), 1)),
+		sess, err := concurrency.NewSession(c.cfg.Etcd, concurrency.WithTTL(int(c.sessionTTL()/time.Second)),
 			concurrency.WithContext(ctx))
 		if err != nil {
 			c.log.Warn("etcd session", "err", err)
@@ -271,6 +277,12 @@ func (c *Coordinator) campaign(ctx context.Context) {
 	}
 }
 
+// sessionTTL is the leadership lease: SessionTTL in whole seconds, at
+// least one, as etcd grants it.
+func (c *Coordinator) sessionTTL() time.Duration {
+	return max(c.cfg.SessionTTL.Truncate(time.Second), time.Second)
+}
+
 // lead schedules tasks and runs jobs until ctx ends or the session is lost.
 func (c *Coordinator) lead(ctx context.Context, sess *concurrency.Session) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -282,6 +294,15 @@ func (c *Coordinator) lead(ctx context.Context, sess *concurrency.Session) {
 		case <-ctx.Done():
 		}
 	}()
+	guardDone := make(chan struct{})
+	go func() {
+		defer close(guardDone)
+		guardLease(ctx, c.cfg.Etcd, sess.Lease(), c.sessionTTL(), func() {
+			c.log.Warn("leadership lease not confirmed by etcd for half its TTL; stopping leading")
+			cancel()
+		})
+	}()
+	defer func() { <-guardDone }()
 	c.metrics.leader.Set(1)
 	defer c.metrics.stopLeading()
 	sched := newScheduler(c)

@@ -7,7 +7,11 @@
 // results in the blob store (package cluster/blobstore) with their
 // references in etcd, so any coordinator can answer any client. One
 // coordinator leads, chosen by an etcd election; the others wait in the
-// election. The leader:
+// election. The leader stops leading half a lease after the last renewal
+// etcd confirmed, so that one cut off from etcd has stopped before etcd can
+// elect another (leaseguard.go); a job watch through a coordinator that
+// cannot read etcd ends with Unavailable, so that the client moves to
+// another. The leader:
 //
 //   - watches <prefix>/workers/ and keeps one Work stream open to every
 //     registered worker (scheduler.go);
@@ -22,8 +26,9 @@
 //     about TaskTarget unless the kind fixes the size (the coordinator does
 //     not know what a model computes);
 //   - dispatches tasks to free worker slots with a deadline, and requeues a
-//     task when its worker's lease is lost, its stream breaks, its deadline
-//     passes or it reports a transient error;
+//     task when its worker's lease is lost, its stream breaks (keepalive
+//     pings find a stream a partition cut), its deadline passes or it
+//     reports a transient error;
 //   - records each finished task in etcd before using it, so that a new
 //     leader resumes a job from what is done (slots.go);
 //   - merges task results in slot order and stores the JSON document that

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/codes"
@@ -197,7 +198,39 @@ func (s *jobsService) Watch(req *pb.WatchRequest, stream pb.Jobs_WatchServer) er
 	if done, err := send(ev); done || err != nil {
 		return err
 	}
-	for wr := range s.c.cfg.Etcd.Watch(ctx, s.c.cfg.Prefix.JobState(req.JobId), clientv3.WithRev(rev+1)) {
+	// A watch on an etcd this coordinator can no longer reach (a network
+	// partition) would wait silently forever, even to be created: a
+	// linearizable read every session TTL ends the stream instead, so that
+	// the client watches through another coordinator.
+	key := s.c.cfg.Prefix.JobState(req.JobId)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	watch := make(chan clientv3.WatchResponse)
+	go func() {
+		defer close(watch)
+		for wr := range s.c.cfg.Etcd.Watch(wctx, key, clientv3.WithRev(rev+1)) {
+			select {
+			case watch <- wr:
+			case <-wctx.Done():
+				return
+			}
+		}
+	}()
+	probe := time.NewTicker(s.c.sessionTTL())
+	defer probe.Stop()
+	for open := true; open; {
+		var wr clientv3.WatchResponse
+		select {
+		case <-probe.C:
+			pctx, cancel := context.WithTimeout(ctx, s.c.sessionTTL())
+			_, err := s.c.cfg.Etcd.Get(pctx, key, clientv3.WithCountOnly())
+			cancel()
+			if err != nil && ctx.Err() == nil {
+				return status.Errorf(codes.Unavailable, "etcd unreachable: %v", err)
+			}
+			continue
+		case wr, open = <-watch:
+		}
 		if err := wr.Err(); err != nil {
 			return status.Error(codes.Unavailable, err.Error())
 		}

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/thresher/thresher/cluster/blobstore"
 	"github.com/thresher/thresher/cluster/keys"
@@ -129,8 +130,11 @@ func New(cfg Config) (*Worker, error) {
 		slots: make(chan struct{}, cfg.Slots), log: cfg.Logger, metrics: m,
 		streams: map[*workStream]struct{}{}, stopped: make(chan struct{}),
 	}
+	// The coordinator pings its Work streams every 10 s to find partitioned
+	// workers; the default policy would answer that with GOAWAY.
 	rpc := rpcmetrics.Register(cfg.Registerer)
-	w.srv = grpc.NewServer(slices.Concat([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, rpc.ServerOptions(), cfg.ServerOptions)...)
+	w.srv = grpc.NewServer(slices.Concat([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second})}, rpc.ServerOptions(), cfg.ServerOptions)...)
 	pb.RegisterWorkerServer(w.srv, w.svc)
 	healthpb.RegisterHealthServer(w.srv, w.health)
 	rpc.Initialize(w.srv)

@@ -188,7 +188,12 @@ func (f *commonFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 }
 
 func (f *commonFlags) etcdClient() (*clientv3.Client, error) {
-	cfg := clientv3.Config{Endpoints: f.etcd, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), Username: f.etcdUser}
+	// Keepalive pings find an endpoint that stopped answering without
+	// closing the connection (a partitioned or isolated member): without
+	// them the client waits on it forever instead of using another member.
+	// gRPC pings at most every 10 s.
+	cfg := clientv3.Config{Endpoints: f.etcd, DialTimeout: 5 * time.Second, DialKeepAliveTime: 10 * time.Second,
+		DialKeepAliveTimeout: 5 * time.Second, Logger: zap.NewNop(), Username: f.etcdUser}
 	if f.etcdTLS.Enabled() {
 		tc, err := f.etcdTLS.Config()
 		if err != nil {
