@@ -2,12 +2,16 @@ package montecarlo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/threshold"
 )
 
 // splitRunner computes a family's tasks in this goroutine, shard by shard.
@@ -160,5 +164,48 @@ func TestPrepareErrors(t *testing.T) {
 	_, err = spec.Prepare(&panel.Table{})
 	if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), "design 1 (threshold) with estimator 1") || !strings.Contains(err.Error(), "residual bootstrap") {
 		t.Errorf("residual bootstrap on an unbalanced design: %v", err)
+	}
+}
+
+// TestThreeThresholds checks that a study with three thresholds runs in
+// both conventions, and that coverage is that of the intervals the last
+// stage reports: xthreg's stage 3 refines the first two thresholds and
+// reports only the new threshold's interval.
+func TestThreeThresholds(t *testing.T) {
+	res := lead(t, study(`"n":20,"t":5`, `"n":100,"t":10`, `"thresholds":[0.5]`, `"thresholds":[0.25,0.5,0.75]`, `"slopes":[[1],[2]]`, `"slopes":[[1],[2],[3],[4]]`,
+		`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"convention":"xthreg","grid":20,"bs":0,"thnum":3},{"convention":"hansen","grid":20,"bs":0,"thnum":3}]`))
+	var sum struct {
+		Designs []struct {
+			Estimators []struct {
+				Label     string
+				Succeeded int
+				Stages    []struct {
+					Coverage []*float64
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(res, &sum); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range sum.Designs[0].Estimators {
+		if e.Succeeded != 3 {
+			t.Errorf("%s: %d of 3 replications succeeded", e.Label, e.Succeeded)
+		}
+		if cov := e.Stages[2].Coverage; len(cov) != 3 || !slices.ContainsFunc(cov, func(c *float64) bool { return c != nil }) {
+			t.Errorf("%s: stage 3 coverage %v, want 3 values, some defined", e.Label, cov)
+		}
+	}
+}
+
+// TestIntervalBounds checks that each interval lands on its threshold and
+// that a threshold without an interval has NaN bounds.
+func TestIntervalBounds(t *testing.T) {
+	lower, upper, err := intervalBounds([]float64{1, 2, 3}, []threshold.Interval{{Threshold: 2, Lower: 1.5, Upper: 2.5}})
+	if err != nil || !math.IsNaN(lower[0]) || lower[1] != 1.5 || upper[1] != 2.5 || !math.IsNaN(upper[2]) {
+		t.Errorf("one interval of three thresholds: %v %v %v", lower, upper, err)
+	}
+	if _, _, err := intervalBounds([]float64{1}, []threshold.Interval{{Threshold: 2}}); err == nil || !strings.Contains(err.Error(), "matches none of the thresholds") {
+		t.Errorf("an interval of no threshold: %v", err)
 	}
 }

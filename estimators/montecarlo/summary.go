@@ -195,22 +195,26 @@ func summarizeEstimator(label string, thnum int, tr truth, recs []estimatorRecor
 }
 
 // estimationErrors returns the coverage of each true threshold by its
-// interval and the errors of the estimates at stage k, the true number of
+// interval, over the replications whose stage k reports that interval, and
+// the errors of the estimates at stage k, the true number of
 // thresholds.
 func estimationErrors(tr truth, ok []estimatorRecord, k int) ([]Num, *Errors) {
 	coverage := make([]Num, k)
 	e := &Errors{}
 	for i, g := range tr.Thresholds {
-		covered := 0
+		covered, withInterval := 0, 0
 		var errs []float64
 		for _, r := range ok {
 			st := r.Stages[k-1]
-			if st.Lower[i] <= g && g <= st.Upper[i] {
-				covered++
+			if !math.IsNaN(st.Lower[i]) {
+				withInterval++
+				if st.Lower[i] <= g && g <= st.Upper[i] {
+					covered++
+				}
 			}
 			errs = append(errs, st.Thresholds[i]-g)
 		}
-		coverage[i] = Num(share(covered, len(ok)))
+		coverage[i] = Num(share(covered, withInterval))
 		bias, mae := biasMAE(errs)
 		e.ThresholdBias, e.ThresholdMAE = append(e.ThresholdBias, bias), append(e.ThresholdMAE, mae)
 	}
