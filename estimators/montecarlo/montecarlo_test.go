@@ -80,7 +80,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"trim", study(`"bs":9`, `"bs":9,"trim":[0.6]`), "trim 0.6 for stage 1 must lie strictly between 0 and 0.5"},
 		{"grid", study(`"grid":20`, `"grid":1`), `grid "1" must be "all" or an integer >= 2`},
 		{"bs", study(`"bs":9`, `"bs":-1`), "bootstrap replications -1"},
-		{"level", study(`"bs":9`, `"bs":9,"level":100`), "confidence level 1 must lie strictly between 0 and 1"},
+		{"trim as a number", study(`"bs":9`, `"bs":9,"trim":0.6`), "trim 0.6 for stage 1 must lie strictly between 0 and 0.5"},
+		{"trim as text", study(`"bs":9`, `"bs":9,"trim":"a"`), `trim: want a number or a list of numbers, not "a"`},
+		{"level 100", study(`"bs":9`, `"bs":9,"level":100`), "level: 100 must lie between 10 and 99.99"},
+		{"level 5", study(`"bs":9`, `"bs":9,"level":5`), "level: 5 must lie between 10 and 99.99"},
+		{"level 200", study(`"bs":9`, `"bs":9,"level":200`), "level: 200 must lie between 10 and 99.99"},
+		{"level 0", study(`"bs":9`, `"bs":9,"level":0`), "level: 0 must lie between 10 and 99.99"},
+		{"thnum 0", study(`"bs":9`, `"bs":9,"thnum":0`), "thnum: 0 is outside 1..64"},
+		{"thnum 65", study(`"bs":9`, `"bs":9,"thnum":65`), "thnum: 65 is outside 1..64"},
 		{"labels", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"label":"a"},{"label":"a"}]`), `estimators 1 and 2 both have the label "a"`},
 		{"default labels", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"bs":9},{"bs":9,"bootstrap":"wild"},{"bs":9}]`), `estimators 1 and 3 both have the label "xthreg grid all K=1 B=9"`},
 		{"trailing data", study() + "{}", "data after the JSON document"},
@@ -93,8 +100,10 @@ func TestDecodeErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (Kind{}).DecodeSpec([]byte(study())); err != nil {
-		t.Fatalf("valid study: %v", err)
+	for _, valid := range []string{study(), study(`"bs":9`, `"bs":9,"trim":0.05,"level":0.9,"thnum":2`), study(`"bs":9`, `"bs":9,"trim":[0.05,0.1],"level":99,"thnum":2`)} {
+		if _, err := (Kind{}).DecodeSpec([]byte(valid)); err != nil {
+			t.Errorf("valid study %s: %v", valid, err)
+		}
 	}
 }
 
@@ -102,7 +111,7 @@ func TestDecodeErrors(t *testing.T) {
 // bytes it was decoded from.
 func TestEncodeCanonical(t *testing.T) {
 	raw := `{"version":1,"designs":[{"family":"threshold","n":20,"t":5,"regime_dependent":[{"name":"x"}],"thresholds":[0.5],"slopes":[[1],[2]]}],` +
-		`"estimators":[{"label":"","convention":"xthreg","grid":20,"trim":null,"thnum":0,"bootstrap":"","bs":9,"level":0}],"replications":3,"seed":1}`
+		`"estimators":[{"label":"","convention":"xthreg","grid":20,"trim":null,"thnum":null,"bootstrap":"","bs":9,"level":null}],"replications":3,"seed":1}`
 	spec, err := Kind{}.DecodeSpec([]byte(raw))
 	if err != nil {
 		t.Fatal(err)
