@@ -51,6 +51,8 @@ func TestMontecarloStudyErrors(t *testing.T) {
 		{"not a mapping", e2eStudy, "- 1\n", "want a mapping"},
 		{"no replications", "replications: 120", "replications: 0", "replications 0 must be between 1"},
 		{"YAML syntax", "seed: 5", "seed: [5", "yaml:"},
+		{"NaN", "slopes: [[1]]", "slopes: [[.nan]]", "designs[0].slopes[0][0]: NaN is not a finite number"},
+		{"infinity", "seed: 5\n", "seed: 5\nx: [1, -.inf]\n", "x[1]: -Inf is not a finite number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,5 +203,28 @@ estimators:
 	}
 	if code, _, stderr := runCLI(t, "montecarlo", "--spec", path); code != 2 || !strings.Contains(stderr, "a resample design needs the user's data") {
 		t.Errorf("without data: exit %d, %q", code, stderr)
+	}
+}
+
+// TestMontecarloOutputFlags checks that --out and --format are refused as
+// usage errors before the study runs, and that a refused --out creates
+// nothing.
+func TestMontecarloOutputFlags(t *testing.T) {
+	path := writeStudyFile(t, e2eStudy)
+	missing := filepath.Join(t.TempDir(), "none", "out")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", missing}, "directory " + filepath.Dir(missing) + " does not exist"},
+		{[]string{"--format", "csv"}, `unknown report format "csv" (want text, json, markdown or latex)`},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"montecarlo", "--spec", path}, tt.args...)...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); !os.IsNotExist(err) {
+		t.Errorf("--out %s created its parent: %v", missing, err)
 	}
 }
