@@ -171,6 +171,7 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	failed := reportFailures(stderr, summary)
 	if *out != "" {
 		if err := writeStudy(ctx, *out, summary, results[0]); err != nil {
 			return err
@@ -182,9 +183,33 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	if *out != "" && *output == "" && format == "text" {
 		fmt.Fprintf(stderr, "thresher: wrote the summary and figures into %s\n", *out)
-		return nil
+		return failed
 	}
-	return writeOutput(ctx, *output, stdout, report)
+	if err := writeOutput(ctx, *output, stdout, report); err != nil {
+		return err
+	}
+	return failed
+}
+
+// reportFailures tells on stderr how many replications of each design and
+// estimator failed and why the first did, and returns an error when every
+// replication of a design failed with some estimator: its statistics are
+// then all undefined.
+func reportFailures(stderr io.Writer, s *montecarlo.Summary) error {
+	var all []error
+	for d, ds := range s.Designs {
+		for _, e := range ds.Estimators {
+			if e.Failed == 0 {
+				continue
+			}
+			fmt.Fprintf(stderr, "thresher: design %d (%s), estimator %s: %d of %d replications failed; the first, %s\n",
+				d+1, ds.Label, e.Label, e.Failed, e.Failed+e.Succeeded, e.FirstFailure)
+			if e.Succeeded == 0 {
+				all = append(all, fmt.Errorf("design %d (%s), estimator %s: every replication failed; the first, %s", d+1, ds.Label, e.Label, e.FirstFailure))
+			}
+		}
+	}
+	return errors.Join(all...)
 }
 
 // designs returns the number of designs after expanding the grids.

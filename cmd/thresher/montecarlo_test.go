@@ -228,3 +228,28 @@ func TestMontecarloOutputFlags(t *testing.T) {
 		t.Errorf("--out %s created its parent: %v", missing, err)
 	}
 }
+
+// TestMontecarloAllFailed checks that a study whose replications all fail
+// with an estimator says how many failed and why, and exits 1.
+func TestMontecarloAllFailed(t *testing.T) {
+	path := writeStudyFile(t, `replications: 3
+seed: 1
+designs:
+  - {family: threshold, n: 20, t: 5, regime_dependent: [{name: x}], thresholds: [0.5], slopes: [[1], [2]]}
+estimators:
+  - {label: hansen, convention: hansen, grid: 20, bs: 0, thnum: 3, trim: 0.4}
+  - {label: xthreg, convention: xthreg, grid: 20, bs: 0}
+`)
+	code, stdout, stderr := runCLI(t, "montecarlo", "--spec", path)
+	for _, want := range []string{
+		"design 1 (threshold), estimator hansen: 3 of 3 replications failed; the first, replication 0: invalid data for the model: stage 2: no candidate threshold",
+		"error: design 1 (threshold), estimator hansen: every replication failed",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q, want %q", stderr, want)
+		}
+	}
+	if code != 1 || !strings.Contains(stdout, "xthreg") || strings.Contains(stderr, "estimator xthreg") {
+		t.Errorf("exit %d (want 1, the report written, xthreg without failures); stdout %q", code, stdout)
+	}
+}

@@ -218,3 +218,22 @@ func TestIntervalBounds(t *testing.T) {
 		t.Errorf("an interval of no threshold: %v", err)
 	}
 }
+
+// TestFirstFailure checks that the summary says why the first failed
+// replication failed: here the trim leaves no candidate for a second
+// threshold in any replication.
+func TestFirstFailure(t *testing.T) {
+	res := lead(t, study(`[{"convention":"xthreg","grid":20,"bs":9}]`,
+		`[{"convention":"hansen","grid":20,"bs":0,"thnum":3,"trim":0.4},{"convention":"xthreg","grid":20,"bs":0}]`))
+	var sum Summary
+	if err := json.Unmarshal(res, &sum); err != nil {
+		t.Fatal(err)
+	}
+	failing, fine := sum.Designs[0].Estimators[0], sum.Designs[0].Estimators[1]
+	if failing.Failed != 3 || !strings.HasPrefix(failing.FirstFailure, "replication 0: invalid data for the model: stage 2: no candidate threshold") {
+		t.Errorf("failing estimator: %d failed, first failure %q", failing.Failed, failing.FirstFailure)
+	}
+	if fine.Failed != 0 || fine.FirstFailure != "" {
+		t.Errorf("estimator without failures: %d failed, first failure %q", fine.Failed, fine.FirstFailure)
+	}
+}

@@ -58,7 +58,10 @@ type stageRecord struct {
 
 // estimatorRecord is one estimator in one replication.
 type estimatorRecord struct {
-	OK       bool
+	OK bool
+	// Failure is why the data could not support the model when !OK; only
+	// the replication computing the record knows it (it is not encoded).
+	Failure  error
 	Selected float64
 	Stages   []stageRecord
 }
@@ -133,7 +136,9 @@ func intervalBounds(thresholds []float64, intervals []threshold.Interval) (lower
 }
 
 // failedRecord is the record of an estimation the data could not support.
-func failedRecord() estimatorRecord { return estimatorRecord{Selected: math.NaN()} }
+func failedRecord(why error) estimatorRecord {
+	return estimatorRecord{Selected: math.NaN(), Failure: why}
+}
 
 // appendBlock appends an estimator's block of thnum stages to out.
 func (l layout) appendBlock(out []float64, rec estimatorRecord, thnum int) []float64 {

@@ -58,6 +58,9 @@ type EstimatorStats struct {
 	// others' data could not support the model (e.g. an empty regime).
 	Succeeded int `json:"succeeded"`
 	Failed    int `json:"failed"`
+	// FirstFailure is why the first failed replication failed, with its
+	// number; empty when none failed.
+	FirstFailure string `json:"first_failure,omitempty"`
 	// Selection[j] is the share of the succeeded replications in which the
 	// sequential tests at 5% select j thresholds, j = 0..K.
 	Selection []Num        `json:"selection"`
