@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,9 @@ func TestSweepMontecarloEntry(t *testing.T) {
 	code, out, stderr := runCLI(t, "sweep", "--spec", path, "--format", "json", "--workers", "1")
 	if code != 0 {
 		t.Fatalf("sweep: exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`#2 replications [0-8]/8\b`).MatchString(stderr) {
+		t.Errorf("the study's progress is not counted in its 2 x 4 replications:\n%s", stderr)
 	}
 	var got struct {
 		Results []struct {

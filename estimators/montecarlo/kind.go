@@ -220,7 +220,7 @@ func (m *kindModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
 		go func() {
 			defer wg.Done()
 			records[d], errs[d] = r.Run(ctx, model.Family{Name: familyReplications, Key: fmt.Sprintf("d%d", d), Work: work,
-				N: reps * l, Shard: m.perTask[d] * l, Stage: 1, Phase: "replications", Counter: KindName})
+				N: reps * l, Shard: m.perTask[d] * l, Stage: 1, Phase: "replications", Counter: KindName, Item: l})
 		}()
 	}
 	wg.Wait()
