@@ -83,7 +83,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"trim as a number", study(`"bs":9`, `"bs":9,"trim":0.6`), "trim 0.6 for stage 1 must lie strictly between 0 and 0.5"},
 		{"trim as text", study(`"bs":9`, `"bs":9,"trim":"a"`), `trim: want a number or a list of numbers, not "a"`},
 		{"level 100", study(`"bs":9`, `"bs":9,"level":100`), "level: 100 must lie between 10 and 99.99"},
-		{"level 5", study(`"bs":9`, `"bs":9,"level":5`), "level: 5 must lie between 10 and 99.99"},
+		{"level 5", study(`"bs":9`, `"bs":9,"level":5`), "level: 5 must lie between 10 and 99.99 (in percent, or as a fraction between 0.1 and 0.9999)"},
 		{"level 200", study(`"bs":9`, `"bs":9,"level":200`), "level: 200 must lie between 10 and 99.99"},
 		{"level 0", study(`"bs":9`, `"bs":9,"level":0`), "level: 0 must lie between 10 and 99.99"},
 		{"thnum 0", study(`"bs":9`, `"bs":9,"thnum":0`), "thnum: 0 is outside 1..64"},

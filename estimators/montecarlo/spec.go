@@ -228,7 +228,7 @@ func checkLevel(v float64) error {
 	}
 	if !(percent >= threshold.MinLevelPercent && percent <= threshold.MaxLevelPercent) {
 		return fmt.Errorf("level: %v must lie between %v and %v (in percent, or as a fraction between %v and %v)", v,
-			threshold.MinLevelPercent, threshold.MaxLevelPercent, threshold.MinLevelPercent/100, threshold.MaxLevelPercent/100)
+			threshold.MinLevelPercent, threshold.MaxLevelPercent, threshold.MinLevelPercent/100.0, threshold.MaxLevelPercent/100.0)
 	}
 	return nil
 }
