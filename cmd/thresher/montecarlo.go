@@ -121,7 +121,7 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	format := "text"
 	fs.Var(choiceValue{&format, checkReportFormat}, "format", "output format: text, json, markdown or latex")
 	output := fs.String("output", "", "write the report to this file instead of stdout")
-	out := fs.String("out", "", "write the summary in every format and the figures into this directory")
+	out := fs.String("out", "", "write the summary in every format and the figures into this directory (created if missing; its parent must exist)")
 	var lf localFlags
 	lf.register(fs)
 	maxData := registerMaxDataset(fs)
