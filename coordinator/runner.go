@@ -277,7 +277,7 @@ func (r *runner) merge(w coverWork, s *slots, rate *rateEstimate, o outcome) {
 		r.c.log.Error("a duplicate result differs from the first one", "task", res.TaskId, "slots", conflicts)
 	}
 	if w.Counter != "" {
-		r.c.metrics.replications.WithLabelValues(w.Counter).Add(float64(fresh))
+		r.c.metrics.replications.WithLabelValues(w.Counter).Add(float64(fresh / max(w.Item, 1)))
 	} else {
 		r.c.metrics.candidates.Add(float64(fresh))
 	}
@@ -320,8 +320,11 @@ func (e *rateEstimate) expected(n int) time.Duration {
 	return time.Duration(float64(n) / e.perSecond * float64(time.Second))
 }
 
-// addProgress adds to the totals and counts of a family's progress entry.
+// addProgress adds values to the totals and counts of a family's progress
+// entry, counted in the family's items.
 func (r *runner) addProgress(w coverWork, total, done int) {
+	item := max(w.Item, 1)
+	total, done = total/item, done/item
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.dirty = true

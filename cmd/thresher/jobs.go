@@ -27,8 +27,8 @@ const jobsSynopsis = `Lists, reads, follows, cancels and deletes the jobs of a c
                                      (when no other job uses it) its dataset
 
 'get' prints exactly what the command that submitted the job printed
-(xthreg, xthenreg or sweep; --format as that command's): one
-specification without a label as xthreg/xthenreg, several as sweep (a
+(xthreg, xthenreg, montecarlo or sweep; --format as that command's): one
+specification without a label as xthreg/xthenreg/montecarlo, several as sweep (a
 paper job's results too: paper itself writes files, not stdout). A job
 stays on the cluster until deleted or until its retention ends (the
 coordinator's --retention, or the submitting command's --retention).

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -69,6 +74,9 @@ func parseStudy(raw []byte) (studyFile, error) {
 		f.data = s
 		delete(m, "data")
 	}
+	if err := checkFinite(m, ""); err != nil {
+		return f, err
+	}
 	m["version"] = montecarlo.StudyVersion
 	j, err := json.Marshal(m)
 	if err != nil {
@@ -76,6 +84,30 @@ func parseStudy(raw []byte) (studyFile, error) {
 	}
 	f.study, err = montecarlo.DecodeStudy(j)
 	return f, err
+}
+
+// checkFinite refuses a NaN or infinite number anywhere in a decoded YAML
+// value, naming its key path (JSON, which carries the study, has neither).
+func checkFinite(v any, path string) error {
+	switch v := v.(type) {
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s: %v is not a finite number", path, v)
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if err := checkFinite(v[k], strings.TrimPrefix(path+"."+k, ".")); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, x := range v {
+			if err := checkFinite(x, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // placeholderData is the dataset of a study without resample designs: the
@@ -89,7 +121,7 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	format := "text"
 	fs.Var(choiceValue{&format, checkReportFormat}, "format", "output format: text, json, markdown or latex")
 	output := fs.String("output", "", "write the report to this file instead of stdout")
-	out := fs.String("out", "", "write the summary in every format and the figures into this directory")
+	out := fs.String("out", "", "write the summary in every format and the figures into this directory (created if missing; its parent must exist)")
 	var lf localFlags
 	lf.register(fs)
 	maxData := registerMaxDataset(fs)
@@ -102,7 +134,7 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("%w: --spec is required", errUsage)
 	}
 	if *out != "" {
-		if err := checkOutDir("out", *out); err != nil {
+		if err := checkStudyDir(*out); err != nil {
 			return err
 		}
 	}
@@ -139,6 +171,7 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	failed := reportFailures(stderr, summary)
 	if *out != "" {
 		if err := writeStudy(ctx, *out, summary, results[0]); err != nil {
 			return err
@@ -150,9 +183,33 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	if *out != "" && *output == "" && format == "text" {
 		fmt.Fprintf(stderr, "thresher: wrote the summary and figures into %s\n", *out)
-		return nil
+		return failed
 	}
-	return writeOutput(ctx, *output, stdout, report)
+	if err := writeOutput(ctx, *output, stdout, report); err != nil {
+		return err
+	}
+	return failed
+}
+
+// reportFailures tells on stderr how many replications of each design and
+// estimator failed and why the first did, and returns an error when every
+// replication of a design failed with some estimator: its statistics are
+// then all undefined.
+func reportFailures(stderr io.Writer, s *montecarlo.Summary) error {
+	var all []error
+	for d, ds := range s.Designs {
+		for _, e := range ds.Estimators {
+			if e.Failed == 0 {
+				continue
+			}
+			fmt.Fprintf(stderr, "thresher: design %d (%s), estimator %s: %d of %d replications failed; the first, %s\n",
+				d+1, ds.Label, e.Label, e.Failed, e.Failed+e.Succeeded, e.FirstFailure)
+			if e.Succeeded == 0 {
+				all = append(all, fmt.Errorf("design %d (%s), estimator %s: every replication failed; the first, %s", d+1, ds.Label, e.Label, e.FirstFailure))
+			}
+		}
+	}
+	return errors.Join(all...)
 }
 
 // designs returns the number of designs after expanding the grids.
@@ -169,8 +226,10 @@ func checkReportFormat(s string) error {
 	if s == "json" {
 		return nil
 	}
-	_, err := montecarlo.ParseFormat(s)
-	return err
+	if _, err := montecarlo.ParseFormat(s); err != nil {
+		return fmt.Errorf("unknown report format %q (want text, json, markdown or latex)", s)
+	}
+	return nil
 }
 
 // studyReport renders a summary: its JSON, indented, or a table format.
@@ -191,9 +250,22 @@ func studyReport(s *montecarlo.Summary, raw []byte, format string) ([]byte, erro
 	return buf.Bytes(), err
 }
 
+// checkStudyDir checks --out before the study runs: an existing directory
+// that accepts files, or a new one whose parent exists (as the file of
+// xthreg --predict must be in an existing directory).
+func checkStudyDir(dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := outfile.Check(dir); err != nil {
+			return fmt.Errorf("%w: --out %v", errUsage, err)
+		}
+		return nil
+	}
+	return checkOutDir("out", dir)
+}
+
 // writeStudy writes the summary in every format and its figures into dir.
 func writeStudy(ctx context.Context, dir string, s *montecarlo.Summary, raw []byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
 	for _, f := range []struct{ name, format string }{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,8 @@ func TestMontecarloStudyErrors(t *testing.T) {
 		{"not a mapping", e2eStudy, "- 1\n", "want a mapping"},
 		{"no replications", "replications: 120", "replications: 0", "replications 0 must be between 1"},
 		{"YAML syntax", "seed: 5", "seed: [5", "yaml:"},
+		{"NaN", "slopes: [[1]]", "slopes: [[.nan]]", "designs[0].slopes[0][0]: NaN is not a finite number"},
+		{"infinity", "seed: 5\n", "seed: 5\nx: [1, -.inf]\n", "x[1]: -Inf is not a finite number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,6 +136,9 @@ func TestSweepMontecarloEntry(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("sweep: exit %d: %s", code, stderr)
 	}
+	if !regexp.MustCompile(`#2 replications [0-8]/8\b`).MatchString(stderr) {
+		t.Errorf("the study's progress is not counted in its 2 x 4 replications:\n%s", stderr)
+	}
 	var got struct {
 		Results []struct {
 			Label  string          `json:"label"`
@@ -201,5 +207,53 @@ estimators:
 	}
 	if code, _, stderr := runCLI(t, "montecarlo", "--spec", path); code != 2 || !strings.Contains(stderr, "a resample design needs the user's data") {
 		t.Errorf("without data: exit %d, %q", code, stderr)
+	}
+}
+
+// TestMontecarloOutputFlags checks that --out and --format are refused as
+// usage errors before the study runs, and that a refused --out creates
+// nothing.
+func TestMontecarloOutputFlags(t *testing.T) {
+	path := writeStudyFile(t, e2eStudy)
+	missing := filepath.Join(t.TempDir(), "none", "out")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", missing}, "directory " + filepath.Dir(missing) + " does not exist"},
+		{[]string{"--format", "csv"}, `unknown report format "csv" (want text, json, markdown or latex)`},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"montecarlo", "--spec", path}, tt.args...)...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); !os.IsNotExist(err) {
+		t.Errorf("--out %s created its parent: %v", missing, err)
+	}
+}
+
+// TestMontecarloAllFailed checks that a study whose replications all fail
+// with an estimator says how many failed and why, and exits 1.
+func TestMontecarloAllFailed(t *testing.T) {
+	path := writeStudyFile(t, `replications: 3
+seed: 1
+designs:
+  - {family: threshold, n: 20, t: 5, regime_dependent: [{name: x}], thresholds: [0.5], slopes: [[1], [2]]}
+estimators:
+  - {label: hansen, convention: hansen, grid: 20, bs: 0, thnum: 3, trim: 0.4}
+  - {label: xthreg, convention: xthreg, grid: 20, bs: 0}
+`)
+	code, stdout, stderr := runCLI(t, "montecarlo", "--spec", path)
+	for _, want := range []string{
+		"design 1 (threshold), estimator hansen: 3 of 3 replications failed; the first, replication 0: invalid data for the model: stage 2: no candidate threshold",
+		"error: design 1 (threshold), estimator hansen: every replication failed",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q, want %q", stderr, want)
+		}
+	}
+	if code != 1 || !strings.Contains(stdout, "xthreg") || strings.Contains(stderr, "estimator xthreg") {
+		t.Errorf("exit %d (want 1, the report written, xthreg without failures); stdout %q", code, stdout)
 	}
 }

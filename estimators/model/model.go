@@ -71,6 +71,10 @@ type Family struct {
 	// Counter labels the values as replications in metrics (e.g. the
 	// stage); empty counts them as grid candidates.
 	Counter string
+	// Item is the number of values of one counted item (a Monte Carlo
+	// replication's record): progress and metrics count items, and tasks
+	// hold whole items; 0 counts every value.
+	Item int
 }
 
 // Task is one task of a family: slots [First, Last).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/thresher/thresher/estimators/dgp"
@@ -219,7 +220,7 @@ func (m *kindModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
 		go func() {
 			defer wg.Done()
 			records[d], errs[d] = r.Run(ctx, model.Family{Name: familyReplications, Key: fmt.Sprintf("d%d", d), Work: work,
-				N: reps * l, Shard: m.perTask[d] * l, Stage: 1, Phase: "replications", Counter: KindName})
+				N: reps * l, Shard: m.perTask[d] * l, Stage: 1, Phase: "replications", Counter: KindName, Item: l})
 		}()
 	}
 	wg.Wait()
@@ -254,7 +255,11 @@ func (m *kindModel) summarize(records [][]float64) (*Summary, error) {
 		ds := DesignSummary{Label: design.Label, Family: design.Family, Effect: Num(tr.effect()),
 			TrueThresholds: tr.Thresholds, TrueSlopes: tr.Slopes}
 		for e, c := range m.p.configs {
-			ds.Estimators = append(ds.Estimators, summarizeEstimator(m.p.labels[e], c.Thnum, tr, perEstimator[e]))
+			es := summarizeEstimator(m.p.labels[e], c.Thnum, tr, perEstimator[e])
+			if rep := slices.IndexFunc(perEstimator[e], func(r estimatorRecord) bool { return !r.OK }); rep >= 0 {
+				es.FirstFailure = m.failure(d, rep, e)
+			}
+			ds.Estimators = append(ds.Estimators, es)
 		}
 		s.Designs = append(s.Designs, ds)
 	}
@@ -313,6 +318,24 @@ func (m *kindModel) replicate(design, rep int) ([]float64, error) {
 	return out, nil
 }
 
+// failure recomputes replication rep of design d with estimator e, which
+// failed, and returns why: a record carries no text, and the replication
+// is deterministic.
+func (m *kindModel) failure(d, rep, e int) string {
+	table, err := m.gens[d].Draw(m.p.study.Seed, d, rep).Table()
+	if err == nil {
+		var rec estimatorRecord
+		rec, err = estimate(m.vars[d].config(m.p.configs[e], replicationSeed(m.p.study.Seed, d, rep)), table, m.layouts[d].rx)
+		if err == nil {
+			err = rec.Failure
+		}
+	}
+	if err == nil {
+		return fmt.Sprintf("replication %d: failed on a worker but not when recomputed", rep)
+	}
+	return fmt.Sprintf("replication %d: %v", rep, err)
+}
+
 // estimate runs one configuration with its bootstrap on one panel. Data
 // that cannot support the model make a failed record, not an error.
 func estimate(c threshold.Config, t *panel.Table, rx int) (estimatorRecord, error) {
@@ -322,14 +345,14 @@ func estimate(c threshold.Config, t *panel.Table, rx int) (estimatorRecord, erro
 	}
 	p, err := threshold.Prepare(t, spec)
 	if errors.Is(err, threshold.ErrData) {
-		return failedRecord(), nil
+		return failedRecord(err), nil
 	}
 	if err != nil {
 		return estimatorRecord{}, err
 	}
 	res, err := p.Estimate(threshold.Options{Algorithm: alg, Workers: 1})
 	if errors.Is(err, threshold.ErrData) {
-		return failedRecord(), nil
+		return failedRecord(err), nil
 	}
 	if err != nil {
 		return estimatorRecord{}, err

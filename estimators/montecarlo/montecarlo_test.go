@@ -2,12 +2,16 @@ package montecarlo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/threshold"
 )
 
 // splitRunner computes a family's tasks in this goroutine, shard by shard.
@@ -76,7 +80,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"trim", study(`"bs":9`, `"bs":9,"trim":[0.6]`), "trim 0.6 for stage 1 must lie strictly between 0 and 0.5"},
 		{"grid", study(`"grid":20`, `"grid":1`), `grid "1" must be "all" or an integer >= 2`},
 		{"bs", study(`"bs":9`, `"bs":-1`), "bootstrap replications -1"},
-		{"level", study(`"bs":9`, `"bs":9,"level":100`), "confidence level 1 must lie strictly between 0 and 1"},
+		{"trim as a number", study(`"bs":9`, `"bs":9,"trim":0.6`), "trim 0.6 for stage 1 must lie strictly between 0 and 0.5"},
+		{"trim as text", study(`"bs":9`, `"bs":9,"trim":"a"`), `trim: want a number or a list of numbers, not "a"`},
+		{"level 100", study(`"bs":9`, `"bs":9,"level":100`), "level: 100 must lie between 10 and 99.99"},
+		{"level 5", study(`"bs":9`, `"bs":9,"level":5`), "level: 5 must lie between 10 and 99.99 (in percent, or as a fraction between 0.1 and 0.9999)"},
+		{"level 200", study(`"bs":9`, `"bs":9,"level":200`), "level: 200 must lie between 10 and 99.99"},
+		{"level 0", study(`"bs":9`, `"bs":9,"level":0`), "level: 0 must lie between 10 and 99.99"},
+		{"thnum 0", study(`"bs":9`, `"bs":9,"thnum":0`), "thnum: 0 is outside 1..64"},
+		{"thnum 65", study(`"bs":9`, `"bs":9,"thnum":65`), "thnum: 65 is outside 1..64"},
 		{"labels", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"label":"a"},{"label":"a"}]`), `estimators 1 and 2 both have the label "a"`},
 		{"default labels", study(`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"bs":9},{"bs":9,"bootstrap":"wild"},{"bs":9}]`), `estimators 1 and 3 both have the label "xthreg grid all K=1 B=9"`},
 		{"trailing data", study() + "{}", "data after the JSON document"},
@@ -89,8 +100,10 @@ func TestDecodeErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (Kind{}).DecodeSpec([]byte(study())); err != nil {
-		t.Fatalf("valid study: %v", err)
+	for _, valid := range []string{study(), study(`"bs":9`, `"bs":9,"trim":0.05,"level":0.9,"thnum":2`), study(`"bs":9`, `"bs":9,"trim":[0.05,0.1],"level":99,"thnum":2`)} {
+		if _, err := (Kind{}).DecodeSpec([]byte(valid)); err != nil {
+			t.Errorf("valid study %s: %v", valid, err)
+		}
 	}
 }
 
@@ -98,7 +111,7 @@ func TestDecodeErrors(t *testing.T) {
 // bytes it was decoded from.
 func TestEncodeCanonical(t *testing.T) {
 	raw := `{"version":1,"designs":[{"family":"threshold","n":20,"t":5,"regime_dependent":[{"name":"x"}],"thresholds":[0.5],"slopes":[[1],[2]]}],` +
-		`"estimators":[{"label":"","convention":"xthreg","grid":20,"trim":null,"thnum":0,"bootstrap":"","bs":9,"level":0}],"replications":3,"seed":1}`
+		`"estimators":[{"label":"","convention":"xthreg","grid":20,"trim":null,"thnum":null,"bootstrap":"","bs":9,"level":null}],"replications":3,"seed":1}`
 	spec, err := Kind{}.DecodeSpec([]byte(raw))
 	if err != nil {
 		t.Fatal(err)
@@ -160,5 +173,67 @@ func TestPrepareErrors(t *testing.T) {
 	_, err = spec.Prepare(&panel.Table{})
 	if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), "design 1 (threshold) with estimator 1") || !strings.Contains(err.Error(), "residual bootstrap") {
 		t.Errorf("residual bootstrap on an unbalanced design: %v", err)
+	}
+}
+
+// TestThreeThresholds checks that a study with three thresholds runs in
+// both conventions, and that coverage is that of the intervals the last
+// stage reports: xthreg's stage 3 refines the first two thresholds and
+// reports only the new threshold's interval.
+func TestThreeThresholds(t *testing.T) {
+	res := lead(t, study(`"n":20,"t":5`, `"n":100,"t":10`, `"thresholds":[0.5]`, `"thresholds":[0.25,0.5,0.75]`, `"slopes":[[1],[2]]`, `"slopes":[[1],[2],[3],[4]]`,
+		`[{"convention":"xthreg","grid":20,"bs":9}]`, `[{"convention":"xthreg","grid":20,"bs":0,"thnum":3},{"convention":"hansen","grid":20,"bs":0,"thnum":3}]`))
+	var sum struct {
+		Designs []struct {
+			Estimators []struct {
+				Label     string
+				Succeeded int
+				Stages    []struct {
+					Coverage []*float64
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(res, &sum); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range sum.Designs[0].Estimators {
+		if e.Succeeded != 3 {
+			t.Errorf("%s: %d of 3 replications succeeded", e.Label, e.Succeeded)
+		}
+		if cov := e.Stages[2].Coverage; len(cov) != 3 || !slices.ContainsFunc(cov, func(c *float64) bool { return c != nil }) {
+			t.Errorf("%s: stage 3 coverage %v, want 3 values, some defined", e.Label, cov)
+		}
+	}
+}
+
+// TestIntervalBounds checks that each interval lands on its threshold and
+// that a threshold without an interval has NaN bounds.
+func TestIntervalBounds(t *testing.T) {
+	lower, upper, err := intervalBounds([]float64{1, 2, 3}, []threshold.Interval{{Threshold: 2, Lower: 1.5, Upper: 2.5}})
+	if err != nil || !math.IsNaN(lower[0]) || lower[1] != 1.5 || upper[1] != 2.5 || !math.IsNaN(upper[2]) {
+		t.Errorf("one interval of three thresholds: %v %v %v", lower, upper, err)
+	}
+	if _, _, err := intervalBounds([]float64{1}, []threshold.Interval{{Threshold: 2}}); err == nil || !strings.Contains(err.Error(), "matches none of the thresholds") {
+		t.Errorf("an interval of no threshold: %v", err)
+	}
+}
+
+// TestFirstFailure checks that the summary says why the first failed
+// replication failed: here the trim leaves no candidate for a second
+// threshold in any replication.
+func TestFirstFailure(t *testing.T) {
+	res := lead(t, study(`[{"convention":"xthreg","grid":20,"bs":9}]`,
+		`[{"convention":"hansen","grid":20,"bs":0,"thnum":3,"trim":0.4},{"convention":"xthreg","grid":20,"bs":0}]`))
+	var sum Summary
+	if err := json.Unmarshal(res, &sum); err != nil {
+		t.Fatal(err)
+	}
+	failing, fine := sum.Designs[0].Estimators[0], sum.Designs[0].Estimators[1]
+	if failing.Failed != 3 || !strings.HasPrefix(failing.FirstFailure, "replication 0: invalid data for the model: stage 2: no candidate threshold") {
+		t.Errorf("failing estimator: %d failed, first failure %q", failing.Failed, failing.FirstFailure)
+	}
+	if fine.Failed != 0 || fine.FirstFailure != "" {
+		t.Errorf("estimator without failures: %d failed, first failure %q", fine.Failed, fine.FirstFailure)
 	}
 }

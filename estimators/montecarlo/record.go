@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/thresher/thresher/estimators/threshold"
 )
@@ -57,7 +58,10 @@ type stageRecord struct {
 
 // estimatorRecord is one estimator in one replication.
 type estimatorRecord struct {
-	OK       bool
+	OK bool
+	// Failure is why the data could not support the model when !OK; only
+	// the replication computing the record knows it (it is not encoded).
+	Failure  error
 	Selected float64
 	Stages   []stageRecord
 }
@@ -91,11 +95,9 @@ func recordOf(res *threshold.Result, rx int) (estimatorRecord, error) {
 		if b := st.Bootstrap; b != nil {
 			sr.P, sr.Crit10, sr.Crit5, sr.Crit1 = b.PValue, b.Crit10, b.Crit5, b.Crit1
 		}
-		if len(st.Intervals) != st.K {
-			return rec, fmt.Errorf("stage %d: %d intervals for %d thresholds", st.K, len(st.Intervals), st.K)
-		}
-		for _, in := range st.Intervals {
-			sr.Lower, sr.Upper = append(sr.Lower, in.Lower), append(sr.Upper, in.Upper)
+		var err error
+		if sr.Lower, sr.Upper, err = intervalBounds(st.Thresholds, st.Intervals); err != nil {
+			return rec, fmt.Errorf("stage %d: %w", st.K, err)
 		}
 		sr.Slopes = make([][]float64, st.K+1)
 		for _, c := range st.Coefficients {
@@ -114,8 +116,29 @@ func recordOf(res *threshold.Result, rx int) (estimatorRecord, error) {
 	return rec, nil
 }
 
+// intervalBounds returns the bounds of the LR interval of each threshold, in
+// the thresholds' order, NaN for a threshold the stage reports no interval
+// for: a stage refining earlier thresholds (xthreg's stage 3) reports only
+// the new threshold's interval (docs/montecarlo.md, "Summary").
+func intervalBounds(thresholds []float64, intervals []threshold.Interval) (lower, upper []float64, err error) {
+	lower, upper = make([]float64, len(thresholds)), make([]float64, len(thresholds))
+	for i := range thresholds {
+		lower[i], upper[i] = math.NaN(), math.NaN()
+	}
+	for _, in := range intervals {
+		i := slices.Index(thresholds, in.Threshold)
+		if i < 0 {
+			return nil, nil, fmt.Errorf("the interval of threshold %g matches none of the thresholds %v", in.Threshold, thresholds)
+		}
+		lower[i], upper[i] = in.Lower, in.Upper
+	}
+	return lower, upper, nil
+}
+
 // failedRecord is the record of an estimation the data could not support.
-func failedRecord() estimatorRecord { return estimatorRecord{Selected: math.NaN()} }
+func failedRecord(why error) estimatorRecord {
+	return estimatorRecord{Selected: math.NaN(), Failure: why}
+}
 
 // appendBlock appends an estimator's block of thnum stages to out.
 func (l layout) appendBlock(out []float64, rec estimatorRecord, thnum int) []float64 {

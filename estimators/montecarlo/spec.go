@@ -1,6 +1,8 @@
 package montecarlo
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -51,9 +53,9 @@ type Estimator struct {
 	// Grid is the number of grid points; 0 searches every distinct value.
 	Grid int `json:"grid"`
 	// Trim holds one trimming proportion, or one per stage.
-	Trim []float64 `json:"trim"`
+	Trim Trims `json:"trim"`
 	// Thnum is the number of thresholds (stages) K, 1 by default.
-	Thnum int `json:"thnum"`
+	Thnum *int `json:"thnum"`
 	// Bootstrap is "auto", "residual" or a wild bootstrap (see xthreg).
 	Bootstrap string `json:"bootstrap"`
 	// BS is the number of bootstrap replications of every stage, 300 by
@@ -61,7 +63,30 @@ type Estimator struct {
 	BS *int `json:"bs"`
 	// Level is the confidence level of the threshold intervals, in percent
 	// (95) or as a fraction (0.95).
-	Level float64 `json:"level"`
+	Level *float64 `json:"level"`
+}
+
+// Trims are trimming proportions, one per stage or one for all; in JSON a
+// list or, as in a sweep file, a single number.
+type Trims []float64
+
+// UnmarshalJSON accepts null, a number or a list of numbers.
+func (t *Trims) UnmarshalJSON(raw []byte) error {
+	if string(bytes.TrimSpace(raw)) == "null" {
+		*t = nil
+		return nil
+	}
+	var one float64
+	if err := json.Unmarshal(raw, &one); err == nil {
+		*t = Trims{one}
+		return nil
+	}
+	var list []float64
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return fmt.Errorf("trim: want a number or a list of numbers, not %s", raw)
+	}
+	*t = list
+	return nil
 }
 
 // Encode returns the canonical JSON encoding of the study, at StudyVersion.
@@ -165,14 +190,20 @@ func (e Estimator) config() (threshold.Config, error) {
 	if e.Grid != 0 {
 		c.Grid = strconv.Itoa(e.Grid)
 	}
-	if e.Thnum != 0 {
-		c.Thnum = e.Thnum
+	if e.Thnum != nil {
+		if k := *e.Thnum; k < 1 || k > threshold.MaxThresholds {
+			return c, fmt.Errorf("thnum: %d is outside 1..%d", k, threshold.MaxThresholds)
+		}
+		c.Thnum = *e.Thnum
 	}
 	if e.Bootstrap != "" {
 		c.Bootstrap = e.Bootstrap
 	}
-	if e.Level != 0 {
-		c.Level = e.Level
+	if e.Level != nil {
+		if err := checkLevel(*e.Level); err != nil {
+			return c, err
+		}
+		c.Level = *e.Level
 	}
 	c.Trim = e.Trim
 	if e.BS != nil {
@@ -186,6 +217,20 @@ func (e Estimator) config() (threshold.Config, error) {
 		err = s.Normalize()
 	}
 	return c, err
+}
+
+// checkLevel checks a confidence level against xthreg's --level range, in
+// percent or, at most 1, as a fraction.
+func checkLevel(v float64) error {
+	percent := v
+	if v <= 1 {
+		percent = 100 * v
+	}
+	if !(percent >= threshold.MinLevelPercent && percent <= threshold.MaxLevelPercent) {
+		return fmt.Errorf("level: %v must lie between %v and %v (in percent, or as a fraction between %v and %v)", v,
+			threshold.MinLevelPercent, threshold.MaxLevelPercent, threshold.MinLevelPercent/100.0, threshold.MaxLevelPercent/100.0)
+	}
+	return nil
 }
 
 // DesignCount returns the number of designs after expanding the grids.

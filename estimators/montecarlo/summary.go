@@ -58,6 +58,9 @@ type EstimatorStats struct {
 	// others' data could not support the model (e.g. an empty regime).
 	Succeeded int `json:"succeeded"`
 	Failed    int `json:"failed"`
+	// FirstFailure is why the first failed replication failed, with its
+	// number; empty when none failed.
+	FirstFailure string `json:"first_failure,omitempty"`
 	// Selection[j] is the share of the succeeded replications in which the
 	// sequential tests at 5% select j thresholds, j = 0..K.
 	Selection []Num        `json:"selection"`
@@ -195,22 +198,26 @@ func summarizeEstimator(label string, thnum int, tr truth, recs []estimatorRecor
 }
 
 // estimationErrors returns the coverage of each true threshold by its
-// interval and the errors of the estimates at stage k, the true number of
+// interval, over the replications whose stage k reports that interval, and
+// the errors of the estimates at stage k, the true number of
 // thresholds.
 func estimationErrors(tr truth, ok []estimatorRecord, k int) ([]Num, *Errors) {
 	coverage := make([]Num, k)
 	e := &Errors{}
 	for i, g := range tr.Thresholds {
-		covered := 0
+		covered, withInterval := 0, 0
 		var errs []float64
 		for _, r := range ok {
 			st := r.Stages[k-1]
-			if st.Lower[i] <= g && g <= st.Upper[i] {
-				covered++
+			if !math.IsNaN(st.Lower[i]) {
+				withInterval++
+				if st.Lower[i] <= g && g <= st.Upper[i] {
+					covered++
+				}
 			}
 			errs = append(errs, st.Thresholds[i]-g)
 		}
-		coverage[i] = Num(share(covered, len(ok)))
+		coverage[i] = Num(share(covered, withInterval))
 		bias, mae := biasMAE(errs)
 		e.ThresholdBias, e.ThresholdMAE = append(e.ThresholdBias, bias), append(e.ThresholdMAE, mae)
 	}

@@ -125,6 +125,13 @@ const (
 	MaxGridPoints = 10_000_000
 )
 
+// The range of a confidence level in percent, as Stata's level option and
+// `thresher xthreg --level` take it.
+const (
+	MinLevelPercent = 10
+	MaxLevelPercent = 99.99
+)
+
 // Normalize fills defaults, broadcasts a single trim or replication count to
 // every stage, and checks the specification.
 func (s *Spec) Normalize() error {
