@@ -65,6 +65,7 @@ var sameMeaning = map[string]bool{
 	"format":            true, // the report's format (montecarlo has more)
 	"coordinator":       true, // the cluster's coordinators
 	"output":            true, // a file instead of stdout
+	"blob-url":          true, // the object store of datasets and results (the in-process default is temporary)
 }
 
 // TestEnvironmentScopesComplete checks that every flag name whose usage
