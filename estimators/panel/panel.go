@@ -262,7 +262,7 @@ func checkValue(term Term, v float64) error {
 		}
 		return fmt.Errorf("%w: %q is %v%s", ErrNotFinite, term.Name, v, hint)
 	case term.IsFactor() && (v != math.Trunc(v) || math.Abs(v) >= 1e15):
-		return fmt.Errorf("%w: the factor variable %q has the level %v, not an integer below 10^15 in absolute value", ErrNotNumeric, term.Name, v)
+		return fmt.Errorf("%w: the factor variable %q has the level %v, not an integer below 10^15 in absolute value", ErrFactorLevel, term.Name, v)
 	}
 	return nil
 }
@@ -312,7 +312,7 @@ func (p *Panel) expandFactors() error {
 			base = float64(f.base)
 			if !slices.Contains(levels, base) {
 				return fmt.Errorf("%w: the base level %d of %q does not occur in the estimation sample (its levels are %s)",
-					ErrTooFewRows, f.base, term.Name, levelList(levels))
+					ErrFactorLevel, f.base, term.Name, levelList(levels))
 			}
 		}
 		for _, level := range levels {

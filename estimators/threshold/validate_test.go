@@ -82,7 +82,7 @@ func TestValidationErrors(t *testing.T) {
 		{"factor variable as qx", edit(same), func(s *Spec) { s.Qx = "ib2.t" },
 			panel.ErrSyntax, []string{`qx: invalid term "ib2.t": a factor variable is a regime-independent regressor (--indep) only`}},
 		{"absent base level", edit(same), func(s *Spec) { s.Indep = []string{"ib1999.t"} },
-			panel.ErrTooFewRows, []string{`the base level 1999 of "ib1999.t" does not occur in the estimation sample (its levels are 1, 2, 3`}},
+			panel.ErrFactorLevel, []string{`invalid factor level: the base level 1999 of "ib1999.t" does not occur in the estimation sample (its levels are 1, 2, 3`}},
 		{"ln of a negative value", edit(same), func(s *Spec) { s.Indep = []string{"ln(x)"} },
 			panel.ErrNotFinite, []string{`"ln(x)" is NaN (ln and log need a positive argument, sqrt a non-negative one) at line 2 (unit "1", period 1)`}},
 		{"sqrt of a negative value", edit(same), func(s *Spec) { s.Indep = []string{"z", "sqrt(L.x)"} },
