@@ -438,3 +438,18 @@ func TestCheckCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestGapRows checks that a row dropped for a missing period leaves a gap
+// whose next row loses its lag and is counted in GapRows, while the rows
+// without a lag at the start of a unit are not.
+func TestGapRows(t *testing.T) {
+	csv := "id,t,x\n1,1,1\n1,,2\n1,3,3\n1,4,4\n2,1,5\n2,2,6\n2,3,7\n"
+	p, err := buildWith(t, csv, BuildOptions{DropMissing: true}, "L.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MissingRows != 1 || p.Dropped != 3 || p.GapRows != 1 || len(p.Unit) != 3 {
+		t.Errorf("missing %d, dropped for lags %d, of them after a gap %d, rows kept %d; want 1, 3, 1, 3",
+			p.MissingRows, p.Dropped, p.GapRows, len(p.Unit))
+	}
+}

@@ -83,17 +83,17 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
 		after := ""
 		if pn.MissingRows > 0 {
-			after = fmt.Sprintf(", after dropping %d observations with missing values", pn.MissingRows)
+			after = fmt.Sprintf(", after dropping %s with missing values", observations(pn.MissingRows))
 		}
 		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel%s; use the wild bootstrap)", balanced, after)
 	}
 	p := &Problem{spec: spec, units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
 		notes: t.Notes()}
 	if pn.MissingRows > 0 {
-		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing}
+		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing, GapRows: pn.GapRows}
 		if balanced != nil && auto {
-			p.notes = append(p.notes, fmt.Sprintf("the panel is unbalanced after dropping %d observations with missing values, "+
-				"so it is estimated as unbalanced: the bootstrap is the wild bootstrap", pn.MissingRows))
+			p.notes = append(p.notes, fmt.Sprintf("the panel is unbalanced after dropping %s with missing values, "+
+				"so it is estimated as unbalanced: the bootstrap is the wild bootstrap", observations(pn.MissingRows)))
 		}
 	}
 	switch {
