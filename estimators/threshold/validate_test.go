@@ -145,7 +145,9 @@ func TestValidationErrors(t *testing.T) {
 		}), func(s *Spec) { s.Indep = []string{"z", "z^2", "z^3", "z^4"} },
 			ols.ErrTooFewRows, []string{"4 observations for 5 regressors"}},
 		// Regimes.
-		{"too few observations in a regime", edit(same), func(s *Spec) { s.Convention = Hansen; s.Trim = []float64{0.01} },
+		// The smallest q (Hansen's lower regime q < gamma would be empty)
+		// is no candidate; below the next one lies a single row, where x is 0.
+		{"too few observations in a regime", row(11, "3,1,3,1,3,0,-1"), func(s *Spec) { s.Convention = Hansen; s.Trim = []float64{0.01} },
 			ErrData, []string{"not identified", "too few observations in a regime for trim 0.01"}},
 		{"all observations in one regime", edit(same), func(s *Spec) { s.Given = []float64{-5} },
 			ErrData, []string{"regime 1", "without observations", "given threshold -5 lies outside the range of q in the estimation sample"}},
