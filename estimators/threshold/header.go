@@ -139,10 +139,7 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 	}
 	h.Obs = len(y)
 	h.ObsPerGroupAvg = float64(h.Obs) / float64(h.Groups)
-	dfR := h.Obs - h.Groups - k
-	if dfR <= 0 {
-		return nil, fmt.Errorf("%w: %d observations leave no residual degrees of freedom for %d units and %d slopes", ErrData, h.Obs, h.Groups, k)
-	}
+	dfR := h.Obs - h.Groups - k // positive: Prepare checks it (checkResidualDF)
 	square := func(r float64) float64 { return r * r }
 	h.R2Within = square(stat.Correlation(yW, xbW, nil))
 	h.R2Between = square(stat.Correlation(d.yMean, d.xbMean, nil))
