@@ -381,3 +381,33 @@ func TestTwoWayHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoWayHansenData runs the reported failure: period effects on
+// Hansen's data in both conventions, searched and at a given threshold.
+// Hansen's transform leaves the last year's dummy zero on the used rows, so
+// the F test that all u_i = 0 has n = 565 numerator df there, n - 1 in
+// xthreg's convention.
+func TestTwoWayHansenData(t *testing.T) {
+	for _, conv := range []Convention{Hansen, Xthreg} {
+		for _, given := range [][]float64{nil, {0.5}} {
+			t.Run(fmt.Sprintf("%v/given=%v", conv, given), func(t *testing.T) {
+				spec := Spec{Convention: conv, ID: "id", Time: "year", Depvar: "i", Indep: []string{"L.q", "i.year"}, Rx: []string{"L.c"},
+					Qx: "L.d", Thresholds: 1, Grid: Grid{Points: 30}, Trim: []float64{0.01}, Reps: []int{0}, Given: given}
+				if err := spec.Normalize(); err != nil {
+					t.Fatal(err)
+				}
+				res, err := prepareFile(t, "invest.csv", spec).Estimate(Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := 564
+				if conv == Hansen {
+					want = 565
+				}
+				if h := res.Stages[0].Header; h.FUnits.DF1 != want || !(h.FUnits.Stat > 1) {
+					t.Errorf("F test that all u_i = 0: F(%d, %d) = %v; want %d numerator df and a statistic above 1", h.FUnits.DF1, h.FUnits.DF2, h.FUnits.Stat, want)
+				}
+			})
+		}
+	}
+}
