@@ -32,6 +32,10 @@ var (
 	ErrDuplicate = errors.New("duplicate observation")
 	// ErrSyntax reports a term of a variable list that cannot be parsed.
 	ErrSyntax = errors.New("invalid term")
+	// ErrFactorLevel reports a level of a factor variable that is not an
+	// integer below 10^15 in absolute value, or a base level (ib#.) that
+	// does not occur in the estimation sample.
+	ErrFactorLevel = errors.New("invalid factor level")
 	// ErrNotFinite reports a derived term that evaluates to NaN or an infinity.
 	ErrNotFinite = errors.New("term is not finite")
 	// ErrUnbalanced reports units observed in different sets of periods.

@@ -32,6 +32,10 @@ type Panel struct {
 	Values [][]float64
 	// Dropped counts the rows dropped because a lag did not exist.
 	Dropped int
+	// GapRows counts the rows among Dropped whose missing lag (or lead)
+	// period lies inside the periods of its unit: a gap in the data, or
+	// one left by a row dropped for a missing unit or period.
+	GapRows int
 	// Missing lists, by column in order of first use, the rows dropped
 	// because a cell the row needs is missing (BuildOptions.DropMissing).
 	// A row missing several cells counts for each column; MissingRows
@@ -180,7 +184,14 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 		return values[u]
 	}
 	var missingCols []string // the columns missing in the current row
+	first, last := 0, 0      // the unit's first and last positions in order
 	for i, r := range order {
+		if i == 0 || unitOf[order[i-1]] != unitOf[r] {
+			first, last = i, i
+			for last+1 < len(order) && unitOf[order[last+1]] == unitOf[r] {
+				last++
+			}
+		}
 		// A row stays only if every lag it needs exists: the row of its
 		// unit with period t-k is at most |k| rows before (k > 0) or
 		// after it (a lead, k < 0).
@@ -206,6 +217,12 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 		}
 		if !complete {
 			p.Dropped++
+			for l, k := range lags {
+				if want := periods[r] - k; source[l] < 0 && want > periods[order[first]] && want < periods[order[last]] {
+					p.GapRows++
+					break
+				}
+			}
 			continue
 		}
 		missingCols = missingCols[:0]
@@ -262,7 +279,7 @@ func checkValue(term Term, v float64) error {
 		}
 		return fmt.Errorf("%w: %q is %v%s", ErrNotFinite, term.Name, v, hint)
 	case term.IsFactor() && (v != math.Trunc(v) || math.Abs(v) >= 1e15):
-		return fmt.Errorf("%w: the factor variable %q has the level %v, not an integer below 10^15 in absolute value", ErrNotNumeric, term.Name, v)
+		return fmt.Errorf("%w: the factor variable %q has the level %v, not an integer below 10^15 in absolute value", ErrFactorLevel, term.Name, v)
 	}
 	return nil
 }
@@ -312,7 +329,7 @@ func (p *Panel) expandFactors() error {
 			base = float64(f.base)
 			if !slices.Contains(levels, base) {
 				return fmt.Errorf("%w: the base level %d of %q does not occur in the estimation sample (its levels are %s)",
-					ErrTooFewRows, f.base, term.Name, levelList(levels))
+					ErrFactorLevel, f.base, term.Name, levelList(levels))
 			}
 		}
 		for _, level := range levels {

@@ -188,10 +188,10 @@ func TestBuildWithErrors(t *testing.T) {
 			`"ln(x)" is -Inf (ln and log need a positive argument, sqrt a non-negative one) at line 2 (unit "1", period 1)`},
 		{"sqrt of -1", "id,t,x\n1,1,1\n1,2,-1\n", factors, []string{"sqrt(x)"}, ErrNotFinite, `"sqrt(x)" is NaN (ln and log need`},
 		{"factor not allowed", "id,t,x\n1,1,1\n", BuildOptions{}, []string{"i.x"}, ErrSyntax, `"i.x": factor variables are not supported by this model`},
-		{"fractional level", "id,t,x\n1,1,1.5\n", factors, []string{"i.x"}, ErrNotNumeric,
-			`the factor variable "i.x" has the level 1.5, not an integer below 10^15 in absolute value at line 2`},
-		{"absent base", "id,t,x\n1,1,1\n1,2,2\n", factors, []string{"ib3.x"}, ErrTooFewRows,
-			`the base level 3 of "ib3.x" does not occur in the estimation sample (its levels are 1, 2)`},
+		{"fractional level", "id,t,x\n1,1,1.5\n", factors, []string{"i.x"}, ErrFactorLevel,
+			`invalid factor level: the factor variable "i.x" has the level 1.5, not an integer below 10^15 in absolute value at line 2`},
+		{"absent base", "id,t,x\n1,1,1\n1,2,2\n", factors, []string{"ib3.x"}, ErrFactorLevel,
+			`invalid factor level: the base level 3 of "ib3.x" does not occur in the estimation sample (its levels are 1, 2)`},
 		{"division by zero in parentheses", "id,t,x\n1,1,0\n", factors, []string{"1/(2*x)"}, ErrNotFinite, `"1/(2*x)" is +Inf at line 2`},
 		{"everything missing", "id,t,x\n1,1,NA\n", BuildOptions{DropMissing: true}, []string{"x"}, ErrTooFewRows,
 			"(0 rows dropped for lags, 1 for missing values)"},
@@ -436,5 +436,20 @@ func TestCheckCSV(t *testing.T) {
 		if err := CheckCSV(strings.NewReader(c.csv)); !errors.Is(err, c.is) || (err == nil) != (c.is == nil) {
 			t.Errorf("%q: error %v, want %v", c.csv, err, c.is)
 		}
+	}
+}
+
+// TestGapRows checks that a row dropped for a missing period leaves a gap
+// whose next row loses its lag and is counted in GapRows, while the rows
+// without a lag at the start of a unit are not.
+func TestGapRows(t *testing.T) {
+	csv := "id,t,x\n1,1,1\n1,,2\n1,3,3\n1,4,4\n2,1,5\n2,2,6\n2,3,7\n"
+	p, err := buildWith(t, csv, BuildOptions{DropMissing: true}, "L.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MissingRows != 1 || p.Dropped != 3 || p.GapRows != 1 || len(p.Unit) != 3 {
+		t.Errorf("missing %d, dropped for lags %d, of them after a gap %d, rows kept %d; want 1, 3, 1, 3",
+			p.MissingRows, p.Dropped, p.GapRows, len(p.Unit))
 	}
 }

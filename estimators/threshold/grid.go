@@ -72,6 +72,14 @@ func newGrid(distinct []float64, conv Convention, g Grid, trim float64) (*grid, 
 		values = append(values, distinct[i-1])
 	}
 	values = slices.Compact(values)
+	// Hansen's lower regime is q < gamma, empty at the smallest value,
+	// which the index clamp reaches when t*nd < 2 (a small sample at the
+	// default trim): no estimate can use that candidate. (xthreg's upper
+	// regime q > gamma is never empty: its top index floor((1-t)*nd) is
+	// below nd for t > 0.)
+	if conv == Hansen && len(values) > 0 && values[0] == distinct[0] {
+		values = values[1:]
+	}
 	if len(values) == 0 {
 		return nil, fmt.Errorf("%w: the threshold variable has %d distinct values; trim %v leaves no candidate threshold", ErrSpec, nd, trim)
 	}

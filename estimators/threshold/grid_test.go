@@ -107,7 +107,10 @@ func TestGridConstructions(t *testing.T) {
 		{Xthreg, Grid{Points: 10}, 0.05, 10, 5, 95, false},  // 10 points evenly spaced on [.05, .95]
 		{Hansen, Grid{}, 0.05, 91, 5, 95, false},            // every value from index 5 to 95
 		{Hansen, Grid{Points: 500}, 0.05, 91, 5, 95, false}, // more points than values: exact
-		{Hansen, Grid{}, 0.001, 99, 1, 99, false},           // index floor(0.1) = 0 is clamped to 1
+		{Hansen, Grid{}, 0.001, 98, 2, 99, false},           // index floor(0.1) = 0 is clamped to 1, the minimum (empty lower regime q < 1) left out
+		{Hansen, Grid{}, 0.01, 98, 2, 99, false},            // index floor(1) = 1, the minimum, left out
+		{Xthreg, Grid{}, 0.001, 99, 1, 99, false},           // the minimum has one observation in the lower regime q <= 1
+		{Hansen, Grid{Points: 50}, 0.001, 49, 2, 98, false}, // GAUSS's quantile grid starts at the clamped minimum too
 	}
 	for _, c := range cases {
 		g, err := newGrid(distinct, c.conv, c.grid, c.trim)

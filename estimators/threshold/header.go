@@ -139,10 +139,7 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 	}
 	h.Obs = len(y)
 	h.ObsPerGroupAvg = float64(h.Obs) / float64(h.Groups)
-	dfR := h.Obs - h.Groups - k
-	if dfR <= 0 {
-		return nil, fmt.Errorf("%w: %d observations leave no residual degrees of freedom for %d units and %d slopes", ErrData, h.Obs, h.Groups, k)
-	}
+	dfR := h.Obs - h.Groups - k // positive: Prepare checks it (checkResidualDF)
 	square := func(r float64) float64 { return r * r }
 	h.R2Within = square(stat.Correlation(yW, xbW, nil))
 	h.R2Between = square(stat.Correlation(d.yMean, d.xbMean, nil))
@@ -157,18 +154,26 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 	h.SigmaU = stat.StdDev(unitEffects, nil)
 	h.SigmaE = math.Sqrt(rss / float64(dfR))
 	h.Rho = square(h.SigmaU) / (square(h.SigmaU) + square(h.SigmaE))
-	pooled, err := p.pooledSSR(sorted, d.used)
+	pooled, rank, err := p.pooledSSR(sorted, d.used)
 	if err != nil {
 		return nil, err
 	}
-	h.FUnits = newFTest((pooled-rss)/float64(h.Groups-1)/(rss/float64(dfR)), h.Groups-1, dfR)
+	// The restricted model has rank free parameters (k + 1 unless a column
+	// is zero or collinear on the used rows, as the last period's dummy
+	// after Hansen's transform): the numerator's df is the difference of
+	// the two residual df, G - 1 when the pooled design has full rank.
+	dfPooled := h.Obs - rank
+	h.FUnits = newFTest((pooled-rss)/float64(dfPooled-dfR)/(rss/float64(dfR)), dfPooled-dfR, dfR)
 	return h, nil
 }
 
 // pooledSSR is the SSR of the pooled regression, without fixed effects, of
 // y on a constant and the regime-specific regressors in levels over the used
-// rows: the restricted model of the F test that all u_i = 0.
-func (p *Problem) pooledSSR(sorted []float64, used []bool) (float64, error) {
+// rows: the restricted model of the F test that all u_i = 0. Columns that are
+// zero or a linear combination of the columns before them on the used rows
+// (the constant comes last) are left out, as they do not change the SSR;
+// rank is the number of columns kept.
+func (p *Problem) pooledSSR(sorted []float64, used []bool) (ssr float64, rank int, err error) {
 	var yUsed []float64
 	for r, ok := range used {
 		if ok {
@@ -176,7 +181,7 @@ func (p *Problem) pooledSSR(sorted []float64, used []bool) (float64, error) {
 		}
 	}
 	k := len(p.z) + len(p.x)*(len(sorted)+1)
-	build := func(dst *mat.Dense) *mat.Dense {
+	full := func(dst *mat.Dense) *mat.Dense {
 		m := newDesign(dst, len(yUsed), k+1)
 		m.Zero() // a regressor is zero outside its regime
 		i := 0
@@ -197,9 +202,40 @@ func (p *Problem) pooledSSR(sorted []float64, used []bool) (float64, error) {
 		}
 		return m
 	}
+	keep := identifiedColumns(full(nil))
+	build := func(dst *mat.Dense) *mat.Dense {
+		all := full(nil)
+		m := newDesign(dst, len(yUsed), len(keep))
+		for i := range len(yUsed) {
+			row, src := m.RawRowView(i), all.RawRowView(i)
+			for j, c := range keep {
+				row[j] = src[c]
+			}
+		}
+		return m
+	}
 	fit, err := ols.RegressBuilt(build, yUsed, nil)
 	if err != nil {
-		return 0, fmt.Errorf("%w: the pooled regression of the test that all u_i = 0 at thresholds %v: %w", ErrData, slices.Clone(sorted), err)
+		return 0, 0, fmt.Errorf("%w: the pooled regression of the test that all u_i = 0 at thresholds %v: %w", ErrData, slices.Clone(sorted), err)
 	}
-	return fit.SSR, nil
+	return fit.SSR, len(keep), nil
+}
+
+// identifiedColumns lists the columns of x that are neither zero nor
+// (numerically, by ols.CollinearTolerance) a linear combination of the
+// columns before them. It overwrites x.
+func identifiedColumns(x *mat.Dense) []int {
+	_, k := x.Dims()
+	norms := make([]float64, k)
+	for j := range norms {
+		norms[j] = mat.Norm(x.ColView(j), 2)
+	}
+	qr := ols.FactorInPlace(x)
+	var keep []int
+	for j, norm := range norms {
+		if norm > 0 && math.Abs(qr.R(j, j)) >= ols.CollinearTolerance*norm {
+			keep = append(keep, j)
+		}
+	}
+	return keep
 }

@@ -181,9 +181,9 @@ func TestFEHeaderIndependent(t *testing.T) {
 	}
 }
 
-// TestFEHeaderNoResidualDF checks the message for a regression without
-// residual degrees of freedom: Hansen's transform leaves 4 rows for 2 units
-// and 2 slopes.
+// TestFEHeaderNoResidualDF checks that Prepare refuses, before any search or
+// bootstrap, a regression without residual degrees of freedom: Hansen's
+// transform leaves 4 rows for 2 units and 2 slopes.
 func TestFEHeaderNoResidualDF(t *testing.T) {
 	csv := "id,t,y,x,q\n1,1,1,0.5,0.1\n1,2,2,0.7,0.9\n1,3,2.5,0.1,0.5\n2,1,0.3,0.2,0.2\n2,2,1.2,0.9,0.8\n2,3,1.9,0.3,0.4\n"
 	tab, err := panel.ReadCSV(strings.NewReader(csv))
@@ -192,12 +192,8 @@ func TestFEHeaderNoResidualDF(t *testing.T) {
 	}
 	spec := Spec{Convention: Hansen, ID: "id", Time: "t", Depvar: "y", Rx: []string{"x"}, Qx: "q", Thresholds: 1,
 		Trim: []float64{0.1}, Reps: []int{0}, Given: []float64{0.45}}
-	p, err := Prepare(tab, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = p.Estimate(Options{})
-	want := "stage 1: invalid data for the model: 4 observations leave no residual degrees of freedom for 2 units and 2 slopes"
+	_, err = Prepare(tab, spec) // before any search or bootstrap
+	want := "invalid data for the model: 4 observations leave no residual degrees of freedom for 2 units and 2 slopes"
 	if !errors.Is(err, ErrData) || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
 	}

@@ -83,17 +83,17 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
 		after := ""
 		if pn.MissingRows > 0 {
-			after = fmt.Sprintf(", after dropping %d observations with missing values", pn.MissingRows)
+			after = fmt.Sprintf(", after dropping %s with missing values", observations(pn.MissingRows))
 		}
 		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel%s; use the wild bootstrap)", balanced, after)
 	}
 	p := &Problem{spec: spec, units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
 		notes: t.Notes()}
 	if pn.MissingRows > 0 {
-		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing}
+		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing, GapRows: pn.GapRows}
 		if balanced != nil && auto {
-			p.notes = append(p.notes, fmt.Sprintf("the panel is unbalanced after dropping %d observations with missing values, "+
-				"so it is estimated as unbalanced: the bootstrap is the wild bootstrap", pn.MissingRows))
+			p.notes = append(p.notes, fmt.Sprintf("the panel is unbalanced after dropping %s with missing values, "+
+				"so it is estimated as unbalanced: the bootstrap is the wild bootstrap", observations(pn.MissingRows)))
 		}
 	}
 	switch {
@@ -161,6 +161,9 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		return nil, err
 	}
 	p.warnings = spec.laggedDepvar(terms)
+	if err := p.checkResidualDF(); err != nil {
+		return nil, err
+	}
 	if spec.Given != nil {
 		if p.given, err = p.snapGiven(spec.Given); err != nil {
 			return nil, err
@@ -221,6 +224,19 @@ func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
 		if !varies(x) {
 			return fmt.Errorf("%w: the regime-dependent regressor %q is time-invariant (constant within every unit)", ErrData, p.xNames[j])
 		}
+	}
+	return nil
+}
+
+// checkResidualDF refuses, before any search or bootstrap, a sample that
+// leaves the final model no residual degrees of freedom N - n - K (the
+// divisor of sigma_e^2 in xtreg, fe's header, docs/postestimation.md), with
+// N the rows the regression uses, n units and K slopes.
+func (p *Problem) checkResidualDF() error {
+	obs, units := p.tr.Rows(), len(p.units)
+	k := len(p.z) + len(p.x)*(p.spec.Thresholds+1)
+	if obs-units-k <= 0 {
+		return fmt.Errorf("%w: %d observations leave no residual degrees of freedom for %d units and %d slopes", ErrData, obs, units, k)
 	}
 	return nil
 }

@@ -44,6 +44,17 @@ type Result struct {
 type Dropped struct {
 	Rows     int                  `json:"rows"`
 	ByColumn []panel.MissingCount `json:"by_column"`
+	// GapRows counts the rows then dropped because a lag they need falls
+	// in a gap of their unit's periods, such as one a dropped row left.
+	GapRows int `json:"gap_rows,omitempty"`
+}
+
+// observations counts observations in words: "1 observation", "2 observations".
+func observations(n int) string {
+	if n == 1 {
+		return "1 observation"
+	}
+	return fmt.Sprintf("%d observations", n)
 }
 
 // Model records the specification a result answers.

@@ -144,6 +144,43 @@ func TestLaggedDepvarWarning(t *testing.T) {
 	}
 }
 
+// TestMissingPeriodGap checks the report of one observation dropped for a
+// missing period: the singular, and the next observation of its unit, which
+// loses its lag across the gap, counted and explained.
+func TestMissingPeriodGap(t *testing.T) {
+	rows := smallPanel()
+	rows[3] = "1,,2,1,1,1,0.5" // the period of unit 1's third observation
+	tab, err := panel.ReadCSV(strings.NewReader(strings.Join(rows, "\n") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := validSpec()
+	spec.Indep = []string{"L.z"}
+	p, err := Prepare(tab, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Estimate(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Dropped; d == nil || d.Rows != 1 || d.GapRows != 1 || res.NObsUsed != 14 {
+		t.Fatalf("dropped %+v, %d observations used; want 1 missing, 1 after the gap, 14 used", d, res.NObsUsed)
+	}
+	var text bytes.Buffer
+	if err := res.WriteText(&text, Conventional); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"Dropped 1 observation with missing values (listwise; by column: t 1); then 1 observation whose lag falls in a gap of its unit's periods\n",
+		"Note: the panel is unbalanced after dropping 1 observation with missing values, so it",
+	} {
+		if !strings.Contains(text.String(), line) {
+			t.Errorf("the text lacks %q:\n%s", line, text.String())
+		}
+	}
+}
+
 // TestMissingDropped checks listwise deletion end to end: the observations
 // with a missing value are dropped and counted per column in the JSON and
 // the text, the balanced panel they leave unbalanced is estimated with the

@@ -74,7 +74,11 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 		for _, c := range d.ByColumn {
 			cols = append(cols, fmt.Sprintf("%s %d", c.Column, c.Rows))
 		}
-		fmt.Fprintf(w, "Dropped %d observations with missing values (listwise; by column: %s)\n", d.Rows, strings.Join(cols, ", "))
+		gaps := ""
+		if d.GapRows > 0 {
+			gaps = fmt.Sprintf("; then %s whose lag falls in a gap of its unit's periods", observations(d.GapRows))
+		}
+		fmt.Fprintf(w, "Dropped %s with missing values (listwise; by column: %s)%s\n", observations(d.Rows), strings.Join(cols, ", "), gaps)
 	}
 	for _, s := range r.Notes {
 		fmt.Fprintf(w, "Note: %s\n", s)

@@ -281,3 +281,133 @@ func TestTwoWayKernelsAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoWayHeader checks xtreg, fe's F test that all u_i = 0 with period
+// effects, searched and at a given threshold, in both conventions, against
+// the pooled regression built here over the used rows: y on a constant, z1,
+// the period dummies that are not zero on those rows and the regime-specific
+// x1 in levels. Hansen's transform deletes each unit's last period, so the
+// last period's dummy is zero there and the restricted model has one
+// parameter fewer: F(n, dfR) instead of xthreg's F(n-1, dfR).
+func TestTwoWayHeader(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 11))
+	const n, T = 12, 7
+	text := twoWayPanel(rng, n, T)
+	tab, err := panel.ReadCSV(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(name string) []float64 {
+		v, err := tab.Numbers(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	periods, y, z1, x1, q := col("t"), col("y"), col("z1"), col("x1"), col("q")
+	levels := slices.Compact(slices.Sorted(slices.Values(periods)))
+	for _, conv := range []Convention{Xthreg, Hansen} {
+		for _, given := range [][]float64{nil, {0.5}} {
+			t.Run(fmt.Sprintf("%v/given=%v", conv, given), func(t *testing.T) {
+				spec := Spec{Convention: conv, ID: "id", Time: "t", Depvar: "y", Indep: []string{"z1", "i.t"}, Rx: []string{"x1"},
+					Qx: "q", Thresholds: 1, Trim: []float64{0.15}, Reps: []int{0}, Given: given}
+				if err := spec.Normalize(); err != nil {
+					t.Fatal(err)
+				}
+				p, err := Prepare(tab, spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := p.Estimate(Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				st := res.Stages[0]
+				g := st.Thresholds[0]
+				var rows [][]float64
+				var dep []float64
+				for r := range y {
+					if conv == Hansen && periods[r] == levels[len(levels)-1] {
+						continue // each unit's last period (the panel is balanced)
+					}
+					row := []float64{1, z1[r]}
+					for _, l := range levels[1:] {
+						if conv == Hansen && l == levels[len(levels)-1] {
+							continue // zero on the used rows
+						}
+						d := 0.0
+						if periods[r] == l {
+							d = 1
+						}
+						row = append(row, d)
+					}
+					lower := q[r] <= g
+					if conv == Hansen {
+						lower = q[r] < g
+					}
+					if lower {
+						row = append(row, x1[r], 0)
+					} else {
+						row = append(row, 0, x1[r])
+					}
+					rows, dep = append(rows, row), append(dep, y[r])
+				}
+				k := len(rows[0])
+				design := mat.NewDense(len(rows), k, nil)
+				for i, row := range rows {
+					design.SetRow(i, row)
+				}
+				fit, err := ols.Regress(design, dep, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := st.Header
+				slopes := 1 + len(levels) - 1 + 2 // z1, the period dummies, x1 in two regimes
+				dfR := len(dep) - n - slopes
+				df1 := len(dep) - k - dfR
+				want := (fit.SSR - st.RSS) / float64(df1) / (st.RSS / float64(dfR))
+				if h.Obs != len(dep) || h.FUnits.DF1 != df1 || h.FUnits.DF2 != dfR || math.Abs(h.FUnits.Stat-want) > 1e-8*want {
+					t.Errorf("F test that all u_i = 0: F(%d, %d) = %.10g on %d obs; want F(%d, %d) = %.10g on %d obs",
+						h.FUnits.DF1, h.FUnits.DF2, h.FUnits.Stat, h.Obs, df1, dfR, want, len(dep))
+				}
+				wantDF1 := n - 1
+				if conv == Hansen {
+					wantDF1 = n
+				}
+				if df1 != wantDF1 {
+					t.Errorf("numerator df %d, want %d", df1, wantDF1)
+				}
+			})
+		}
+	}
+}
+
+// TestTwoWayHansenData runs the reported failure: period effects on
+// Hansen's data in both conventions, searched and at a given threshold.
+// Hansen's transform leaves the last year's dummy zero on the used rows, so
+// the F test that all u_i = 0 has n = 565 numerator df there, n - 1 in
+// xthreg's convention.
+func TestTwoWayHansenData(t *testing.T) {
+	for _, conv := range []Convention{Hansen, Xthreg} {
+		for _, given := range [][]float64{nil, {0.5}} {
+			t.Run(fmt.Sprintf("%v/given=%v", conv, given), func(t *testing.T) {
+				spec := Spec{Convention: conv, ID: "id", Time: "year", Depvar: "i", Indep: []string{"L.q", "i.year"}, Rx: []string{"L.c"},
+					Qx: "L.d", Thresholds: 1, Grid: Grid{Points: 30}, Trim: []float64{0.01}, Reps: []int{0}, Given: given}
+				if err := spec.Normalize(); err != nil {
+					t.Fatal(err)
+				}
+				res, err := prepareFile(t, "invest.csv", spec).Estimate(Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := 564
+				if conv == Hansen {
+					want = 565
+				}
+				if h := res.Stages[0].Header; h.FUnits.DF1 != want || !(h.FUnits.Stat > 1) {
+					t.Errorf("F test that all u_i = 0: F(%d, %d) = %v; want %d numerator df and a statistic above 1", h.FUnits.DF1, h.FUnits.DF2, h.FUnits.Stat, want)
+				}
+			})
+		}
+	}
+}

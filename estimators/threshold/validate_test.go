@@ -82,7 +82,7 @@ func TestValidationErrors(t *testing.T) {
 		{"factor variable as qx", edit(same), func(s *Spec) { s.Qx = "ib2.t" },
 			panel.ErrSyntax, []string{`qx: invalid term "ib2.t": a factor variable is a regime-independent regressor (--indep) only`}},
 		{"absent base level", edit(same), func(s *Spec) { s.Indep = []string{"ib1999.t"} },
-			panel.ErrTooFewRows, []string{`the base level 1999 of "ib1999.t" does not occur in the estimation sample (its levels are 1, 2, 3`}},
+			panel.ErrFactorLevel, []string{`invalid factor level: the base level 1999 of "ib1999.t" does not occur in the estimation sample (its levels are 1, 2, 3`}},
 		{"ln of a negative value", edit(same), func(s *Spec) { s.Indep = []string{"ln(x)"} },
 			panel.ErrNotFinite, []string{`"ln(x)" is NaN (ln and log need a positive argument, sqrt a non-negative one) at line 2 (unit "1", period 1)`}},
 		{"sqrt of a negative value", edit(same), func(s *Spec) { s.Indep = []string{"z", "sqrt(L.x)"} },
@@ -145,7 +145,9 @@ func TestValidationErrors(t *testing.T) {
 		}), func(s *Spec) { s.Indep = []string{"z", "z^2", "z^3", "z^4"} },
 			ols.ErrTooFewRows, []string{"4 observations for 5 regressors"}},
 		// Regimes.
-		{"too few observations in a regime", edit(same), func(s *Spec) { s.Convention = Hansen; s.Trim = []float64{0.01} },
+		// The smallest q (Hansen's lower regime q < gamma would be empty)
+		// is no candidate; below the next one lies a single row, where x is 0.
+		{"too few observations in a regime", row(11, "3,1,3,1,3,0,-1"), func(s *Spec) { s.Convention = Hansen; s.Trim = []float64{0.01} },
 			ErrData, []string{"not identified", "too few observations in a regime for trim 0.01"}},
 		{"all observations in one regime", edit(same), func(s *Spec) { s.Given = []float64{-5} },
 			ErrData, []string{"regime 1", "without observations", "given threshold -5 lies outside the range of q in the estimation sample"}},
