@@ -197,14 +197,15 @@ func TestPartitionedWorkerDropped(t *testing.T) {
 	cli := clustertest.Etcd(t)
 	listen := clustertest.FreeAddr(t)
 	hole := newBlackhole(t, listen)
-	w, err := worker.New(worker.Config{ID: "w1", Listen: listen, Advertise: hole.ln.Addr().String(), Etcd: cli, Slots: 1})
+	blobs := clustertest.Blobs(t)
+	w, err := worker.New(worker.Config{ID: "w1", Listen: listen, Advertise: hole.ln.Addr().String(), Etcd: cli, Blobs: blobs, Slots: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Prefix: keys.Default})
+	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, Prefix: keys.Default})
 	if err != nil {
 		t.Fatal(err)
 	}
