@@ -28,8 +28,11 @@ func FuzzReadCSV(f *testing.F) {
 		tab, err := ReadCSV(bytes.NewReader(data))
 		ref, refErr := refRead(data)
 		// Both fail, and for the same reason unless the file is not UTF-8
-		// (the reference checks that first, ReadCSV field by field).
-		if (err == nil) != (refErr == nil) || err != nil && utf8.Valid(data) && !errors.Is(err, refErr) {
+		// or holds a NUL byte (the reference checks those first, ReadCSV
+		// field by field and as it streams, so an earlier line's error may
+		// come first).
+		text := utf8.Valid(data) && bytes.IndexByte(data, 0) < 0
+		if (err == nil) != (refErr == nil) || err != nil && text && !errors.Is(err, refErr) {
 			t.Fatalf("ReadCSV: %v; the reference: %v", err, refErr)
 		}
 		if err != nil {
