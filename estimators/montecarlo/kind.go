@@ -350,7 +350,7 @@ func estimate(c threshold.Config, t *panel.Table, rx int) (estimatorRecord, erro
 	if err != nil {
 		return estimatorRecord{}, err
 	}
-	res, err := p.Estimate(threshold.Options{Algorithm: alg, Workers: 1})
+	res, err := p.Estimate(threshold.Options{Algorithm: alg, Workers: 1, Lean: true})
 	if errors.Is(err, threshold.ErrData) {
 		return failedRecord(err), nil
 	}

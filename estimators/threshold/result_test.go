@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
 	"reflect"
@@ -247,4 +248,59 @@ func TestMissingDropped(t *testing.T) {
 	if _, err := Prepare(tab, spec); !errors.Is(err, panel.ErrMissingValue) || !strings.Contains(err.Error(), `column "y", line 4`) {
 		t.Errorf("missing error: %v", err)
 	}
+}
+
+// TestLeanResult checks, in both conventions and with a bootstrap, that a
+// lean estimation is the full one without its post-estimation statistics:
+// the same thresholds, F statistics, bootstrap summaries, intervals and
+// coefficient estimates.
+func TestLeanResult(t *testing.T) {
+	cases := []struct {
+		file  string
+		spec  Spec
+		given []float64
+	}{
+		{"invest.csv", hansenSpec(10), []float64{0.0157, 0.53616}},
+		{"hansen1999_xthreg.csv", xthregSpec(10), []float64{0.01538, 0.5418}},
+	}
+	for _, c := range cases {
+		spec := c.spec
+		spec.Thresholds, spec.Trim, spec.Given = len(c.given), spec.Trim[:len(c.given)], c.given
+		p := prepareFile(t, c.file, spec)
+		full, err := p.Estimate(Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lean, err := p.Estimate(Options{Workers: 1, Lean: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full.Covariance == nil || full.Heteroskedasticity == nil || full.Stages[0].Header == nil {
+			t.Fatalf("%s: the full result lacks its post-estimation statistics", c.file)
+		}
+		want := *full
+		want.Covariance, want.Heteroskedasticity = nil, nil
+		want.Stages = nil
+		for _, st := range full.Stages {
+			st.RegimeObs, st.Header, st.EqualSlopes = nil, nil, nil
+			st.Coefficients = slices.Clone(st.Coefficients)
+			for i := range st.Coefficients {
+				st.Coefficients[i].SE, st.Coefficients[i].SERobust, st.Coefficients[i].SECluster = 0, 0, 0
+			}
+			want.Stages = append(want.Stages, st)
+		}
+		want.Coefficients = want.Stages[len(want.Stages)-1].Coefficients
+		if got, exp := mustJSON(t, lean), mustJSON(t, &want); got != exp {
+			t.Errorf("%s: lean result\n%s\nwant\n%s", c.file, got, exp)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, res *Result) string {
+	t.Helper()
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
