@@ -131,7 +131,7 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, what assembly) (*R
 		NUnits:       len(p.units),
 		NPeriods:     p.nPeriods,
 		NObsUsed:     p.tr.Rows(),
-		Balanced:     p.balanced,
+		Balanced:     p.unbalanced == nil,
 		DroppedUnits: p.droppedUnits,
 		Warnings:     p.warnings,
 		Notes:        p.notes,
