@@ -10,9 +10,11 @@
 // (record.go's layout); a task computes whole records. Replication r of
 // design d draws its panel from the stream of (seed, dgp, d, r) inside the
 // worker and runs every estimator on it with its bootstrap, in one
-// goroutine, with threshold.Prepare and Problem.Estimate; the bootstrap's
-// seed is drawn from the stream of (seed, BootstrapSeeds, d, r), so that
-// the estimators of one replication share their bootstrap draws and
+// goroutine, with threshold.Prepare and Problem.Estimate (lean: without the
+// post-estimation statistics a record does not keep); estimators that
+// differ only in the bootstrap kind share one prepared problem
+// (Problem.WithBootstrap). The bootstrap's seed is drawn from the stream
+// of (seed, BootstrapSeeds, d, r), so that the estimators of one replication share their bootstrap draws and
 // replications do not. A record depends only on the study and (d, r):
 // records are checkpointed like any family's values, and the summary is
 // byte-identical for any number of workers and across failures. The

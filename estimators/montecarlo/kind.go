@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"slices"
 	"sync"
 
@@ -308,8 +309,9 @@ func (m *kindModel) replicate(design, rep int) ([]float64, error) {
 	seed := replicationSeed(m.p.study.Seed, design, rep)
 	l := m.layouts[design]
 	out := make([]float64, 0, l.len())
+	prep := &preparations{table: table}
 	for e, c := range m.p.configs {
-		rec, err := estimate(m.vars[design].config(c, seed), table, l.rx)
+		rec, err := estimate(m.vars[design].config(c, seed), prep, l.rx)
 		if err != nil {
 			return nil, fmt.Errorf("estimator %d (%s): %w", e+1, m.p.labels[e], err)
 		}
@@ -325,7 +327,7 @@ func (m *kindModel) failure(d, rep, e int) string {
 	table, err := m.gens[d].Draw(m.p.study.Seed, d, rep).Table()
 	if err == nil {
 		var rec estimatorRecord
-		rec, err = estimate(m.vars[d].config(m.p.configs[e], replicationSeed(m.p.study.Seed, d, rep)), table, m.layouts[d].rx)
+		rec, err = estimate(m.vars[d].config(m.p.configs[e], replicationSeed(m.p.study.Seed, d, rep)), &preparations{table: table}, m.layouts[d].rx)
 		if err == nil {
 			err = rec.Failure
 		}
@@ -336,21 +338,48 @@ func (m *kindModel) failure(d, rep, e int) string {
 	return fmt.Sprintf("replication %d: %v", rep, err)
 }
 
-// estimate runs one configuration with its bootstrap on one panel. Data
-// that cannot support the model make a failed record, not an error.
-func estimate(c threshold.Config, t *panel.Table, rx int) (estimatorRecord, error) {
+// preparations prepares a replication's threshold problems once per
+// specification, the bootstrap kind aside: estimators that differ only in
+// it share the parsed panel, grid and fits (threshold.Problem.WithBootstrap,
+// which fails as threshold.Prepare would).
+type preparations struct {
+	table    *panel.Table
+	specs    []threshold.Spec // of problems, without their bootstrap kind
+	problems []*threshold.Problem
+}
+
+// prepare returns the problem of spec on the replication's panel.
+func (ps *preparations) prepare(spec threshold.Spec) (*threshold.Problem, error) {
+	key := spec
+	key.Bootstrap = threshold.AutoBootstrap
+	for i, s := range ps.specs {
+		if reflect.DeepEqual(s, key) {
+			return ps.problems[i].WithBootstrap(spec.Bootstrap)
+		}
+	}
+	p, err := threshold.Prepare(ps.table, spec)
+	if err == nil {
+		ps.specs, ps.problems = append(ps.specs, key), append(ps.problems, p)
+	}
+	return p, err
+}
+
+// estimate runs one configuration with its bootstrap on one replication's
+// panel. Data that cannot support the model make a failed record, not an
+// error.
+func estimate(c threshold.Config, prep *preparations, rx int) (estimatorRecord, error) {
 	spec, alg, err := c.Spec()
 	if err != nil {
 		return estimatorRecord{}, err
 	}
-	p, err := threshold.Prepare(t, spec)
+	p, err := prep.prepare(spec)
 	if errors.Is(err, threshold.ErrData) {
 		return failedRecord(err), nil
 	}
 	if err != nil {
 		return estimatorRecord{}, err
 	}
-	res, err := p.Estimate(threshold.Options{Algorithm: alg, Workers: 1})
+	res, err := p.Estimate(threshold.Options{Algorithm: alg, Workers: 1, Lean: true})
 	if errors.Is(err, threshold.ErrData) {
 		return failedRecord(err), nil
 	}

@@ -237,3 +237,48 @@ func TestFirstFailure(t *testing.T) {
 		t.Errorf("estimator without failures: %d failed, first failure %q", fine.Failed, fine.FirstFailure)
 	}
 }
+
+// TestSharedPreparations checks that estimators differing only in the
+// bootstrap kind share one prepared problem per replication and that their
+// records are bit for bit those of separately prepared problems.
+func TestSharedPreparations(t *testing.T) {
+	s := study(`"estimators":[{"convention":"xthreg","grid":20,"bs":9}]`, `"estimators":[`+
+		`{"convention":"xthreg","grid":20,"bs":9,"bootstrap":"residual"},{"convention":"xthreg","grid":20,"bs":9,"bootstrap":"wild"},`+
+		`{"convention":"hansen","grid":20,"bs":9,"thnum":2,"bootstrap":"wild"},{"convention":"hansen","grid":20,"bs":9,"thnum":2,"bootstrap":"residual"}]`)
+	spec, err := Kind{}.DecodeSpec([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := spec.Prepare(&panel.Table{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	km := m.(*kindModel)
+	l := km.layouts[0]
+	for rep := range km.p.study.Replications {
+		table, err := km.gens[0].Draw(km.p.study.Seed, 0, rep).Table()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed := replicationSeed(km.p.study.Seed, 0, rep)
+		shared := &preparations{table: table}
+		var got, want []float64
+		for _, c := range km.p.configs {
+			rec, err := estimate(km.vars[0].config(c, seed), shared, l.rx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = l.appendBlock(got, rec, c.Thnum)
+			if rec, err = estimate(km.vars[0].config(c, seed), &preparations{table: table}, l.rx); err != nil {
+				t.Fatal(err)
+			}
+			want = l.appendBlock(want, rec, c.Thnum)
+		}
+		if len(shared.problems) != 2 {
+			t.Errorf("replication %d: %d problems prepared for 2 specifications", rep, len(shared.problems))
+		}
+		if !slices.EqualFunc(got, want, func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }) {
+			t.Errorf("replication %d: shared records\n%v\nwant\n%v", rep, got, want)
+		}
+	}
+}

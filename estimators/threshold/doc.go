@@ -24,7 +24,9 @@
 // by step; docs/fast-kernel.md derives the fast kernel's algebra below.
 // Usage: Prepare a Problem from a panel.Table and a Spec, then Estimate in
 // this process, or PointEstimatesWith / Bootstrap / Assemble to spread the
-// work over a cluster.
+// work over a cluster. Problem.WithBootstrap derives the problem with
+// another bootstrap kind without preparing it again, and Options.Lean
+// leaves the post-estimation statistics out (both for Monte Carlo studies).
 //
 // # Examples
 //
@@ -64,7 +66,7 @@
 //	spec.go        Spec, Grid, Residuals: the specification and its checks
 //	convention.go  Convention: Hansen's GAUSS program or Stata's xthreg
 //	wild.go        BootstrapKind: residual or wild bootstrap weights
-//	problem.go     Prepare, Problem: data checks, within transform, linear fit
+//	problem.go     Prepare, Problem, WithBootstrap: data checks, within transform, linear fit
 //	grid.go        candidate thresholds and exclusion windows
 //	fit.go         the design at given thresholds; coefficients and standard errors
 //	estimate.go    Estimate, PointEstimates: the sequential search and refinement

@@ -57,6 +57,14 @@ type Options struct {
 	// Progress, when set, is called after each finished block of
 	// replications. Calls may come from several goroutines.
 	Progress func(stage, done, total int)
+	// Lean leaves the post-estimation statistics out of the result: the
+	// coefficients keep their estimates but have no standard errors, and
+	// the covariance, every stage's regime observation counts, header and
+	// equal-slopes tests, and the heteroskedasticity diagnostic are
+	// absent. Thresholds, F statistics, bootstrap summaries and LR
+	// intervals are unchanged. A Monte Carlo study, which keeps only
+	// those, sets it (docs/montecarlo.md).
+	Lean bool
 }
 
 // Estimate runs the point estimation and every stage's bootstrap in this
@@ -72,7 +80,7 @@ func (p *Problem) Estimate(opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	return p.Assemble(est, stats)
+	return p.assemble(est, stats, assembly{bootstrap: true, lean: opts.Lean})
 }
 
 // PointEstimates runs PointEstimatesWith on this process's kernel.

@@ -116,29 +116,11 @@ type Coefficient struct {
 // (S = the within cross products), and _cons = ybar - xbar'b with classical
 // variance s^2/N + xbar'V xbar.
 func (p *Problem) coefficients(thresholds []float64) ([]Coefficient, *Covariance, error) {
-	sorted := slices.Sorted(slices.Values(thresholds))
-	k := len(p.z) + len(p.x)*(len(sorted)+1)
-	withConstant := p.spec.Convention == Xthreg
-	var names []string
-	var regimes []*int
-	for _, name := range p.zNames {
-		names, regimes = append(names, name), append(regimes, nil)
-	}
-	for reg := 0; reg <= len(sorted); reg++ {
-		for _, name := range p.xNames {
-			names, regimes = append(names, name), append(regimes, &reg)
-		}
-	}
-	y := p.yT
-	if withConstant {
-		names, regimes = append(names, ConstantName), append(regimes, nil)
-		y = slices.Clone(p.yT)
-		floats.AddConst(stat.Mean(p.y, nil), y)
-	}
-	fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, withConstant) }, y, names)
+	fit, names, regimes, err := p.coefficientFit(thresholds)
 	if err != nil {
-		return nil, nil, p.regimeError(sorted, err)
+		return nil, nil, err
 	}
+	k := len(p.z) + len(p.x)*(len(thresholds)+1)
 	nRows, nUnits, nk := float64(p.tr.Rows()), float64(len(p.units)), float64(k)
 	group := make([]int, p.tr.Rows())
 	for i := range p.units {
@@ -252,4 +234,47 @@ func (p *Problem) regimeOf(q float64, sorted []float64) int {
 		k++
 	}
 	return k
+}
+
+// coefficientFit runs the regression of the model with the given thresholds, in
+// the convention's form (coefficients' doc), and returns it with its
+// coefficients' names and regimes (nil for regime-independent ones).
+func (p *Problem) coefficientFit(thresholds []float64) (*ols.Fit, []string, []*int, error) {
+	sorted := slices.Sorted(slices.Values(thresholds))
+	withConstant := p.spec.Convention == Xthreg
+	var names []string
+	var regimes []*int
+	for _, name := range p.zNames {
+		names, regimes = append(names, name), append(regimes, nil)
+	}
+	for reg := 0; reg <= len(sorted); reg++ {
+		for _, name := range p.xNames {
+			names, regimes = append(names, name), append(regimes, &reg)
+		}
+	}
+	y := p.yT
+	if withConstant {
+		names, regimes = append(names, ConstantName), append(regimes, nil)
+		y = slices.Clone(p.yT)
+		floats.AddConst(stat.Mean(p.y, nil), y)
+	}
+	fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, withConstant) }, y, names)
+	if err != nil {
+		return nil, nil, nil, p.regimeError(sorted, err)
+	}
+	return fit, names, regimes, nil
+}
+
+// estimates returns the coefficients of the model with the given
+// thresholds without their standard errors (Options.Lean).
+func (p *Problem) estimates(thresholds []float64) ([]Coefficient, error) {
+	fit, names, regimes, err := p.coefficientFit(thresholds)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Coefficient, len(names))
+	for i := range out {
+		out[i] = Coefficient{Name: names[i], Regime: regimes[i], Estimate: fit.Coef[i]}
+	}
+	return out, nil
 }

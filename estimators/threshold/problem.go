@@ -25,14 +25,25 @@ var ErrData = errors.New("invalid data for the model")
 // linear (no-threshold) fit. A Problem is immutable after Prepare and safe
 // for concurrent use.
 type Problem struct {
-	spec         Spec
+	*prepared // shared with the problems WithBootstrap derives
+	spec      Spec
+	notes     []string // about the data, for the report
+
+	plansMu sync.Mutex
+	plans   map[string]*bootstrapPlan // by BootstrapSetup
+}
+
+// prepared is what Prepare derives from the table and the specification,
+// whatever the bootstrap kind: immutable once built, but for the fast
+// kernel built on first use.
+type prepared struct {
 	units        []string
-	periods      []int // each level row's period
-	nPeriods     int   // distinct periods in the sample
-	balanced     bool
+	periods      []int    // each level row's period
+	nPeriods     int      // distinct periods in the sample
+	unbalanced   error    // why the panel is not balanced; nil if it is
 	droppedUnits []string // units with a single observation
 	warnings     []string // about the specification, for the report
-	notes        []string // about the data, for the report
+	tableNotes   []string // the table's notes about the data
 	dropped      *Dropped // observations dropped for missing values
 	tr           *within.Transform
 
@@ -54,8 +65,6 @@ type Problem struct {
 
 	fastOnce sync.Once
 	fast     *fastKernel
-	plansMu  sync.Mutex
-	plans    map[string]*bootstrapPlan // by BootstrapSetup
 }
 
 // Prepare validates the specification against the data and builds the
@@ -72,29 +81,13 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	dropped := pn.DroppedUnits
-	balanced := pn.CheckBalanced()
-	auto := spec.Bootstrap == AutoBootstrap
-	switch {
-	case spec.Bootstrap == AutoBootstrap && balanced == nil && spec.VCE == Conventional:
-		spec.Bootstrap = ResidualBootstrap
-	case spec.Bootstrap == AutoBootstrap:
-		spec.Bootstrap = WildRademacher
-	case spec.Bootstrap == ResidualBootstrap && balanced != nil:
-		after := ""
-		if pn.MissingRows > 0 {
-			after = fmt.Sprintf(", after dropping %s with missing values", observations(pn.MissingRows))
-		}
-		return nil, fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel%s; use the wild bootstrap)", balanced, after)
-	}
-	p := &Problem{spec: spec, units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()), balanced: balanced == nil, droppedUnits: dropped,
-		notes: t.Notes()}
+	p := &Problem{spec: spec, prepared: &prepared{units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()),
+		unbalanced: pn.CheckBalanced(), droppedUnits: pn.DroppedUnits, tableNotes: t.Notes()}}
 	if pn.MissingRows > 0 {
 		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing, GapRows: pn.GapRows}
-		if balanced != nil && auto {
-			p.notes = append(p.notes, fmt.Sprintf("the panel is unbalanced after dropping %s with missing values, "+
-				"so it is estimated as unbalanced: the bootstrap is the wild bootstrap", observations(pn.MissingRows)))
-		}
+	}
+	if err := p.resolveBootstrap(); err != nil {
+		return nil, err
 	}
 	switch {
 	case len(p.units) == 0:
@@ -170,6 +163,50 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		}
 	}
 	return p, nil
+}
+
+// resolveBootstrap chooses the bootstrap of AutoBootstrap (the residual
+// bootstrap on a balanced panel with conventional errors, the wild
+// bootstrap otherwise), refuses the residual bootstrap on an unbalanced
+// panel and sets the report's notes.
+func (p *Problem) resolveBootstrap() error {
+	auto := p.spec.Bootstrap == AutoBootstrap
+	switch {
+	case auto && p.unbalanced == nil && p.spec.VCE == Conventional:
+		p.spec.Bootstrap = ResidualBootstrap
+	case auto:
+		p.spec.Bootstrap = WildRademacher
+	case p.spec.Bootstrap == ResidualBootstrap && p.unbalanced != nil:
+		after := ""
+		if p.dropped != nil {
+			after = fmt.Sprintf(", after dropping %s with missing values", observations(p.dropped.Rows))
+		}
+		return fmt.Errorf("%w (the residual bootstrap redraws whole units and needs a balanced panel%s; use the wild bootstrap)", p.unbalanced, after)
+	}
+	p.notes = p.tableNotes
+	if p.dropped != nil && p.unbalanced != nil && auto {
+		p.notes = append(slices.Clip(p.notes), fmt.Sprintf("the panel is unbalanced after dropping %s with missing values, "+
+			"so it is estimated as unbalanced: the bootstrap is the wild bootstrap", observations(p.dropped.Rows)))
+	}
+	return nil
+}
+
+// WithBootstrap returns the problem with the bootstrap kind kind and
+// otherwise the same specification. It shares this problem's data, grid,
+// linear fit and fast kernel, so it costs none of Prepare's work, and fails
+// as Prepare would with that kind. Both problems stay safe for concurrent
+// use.
+func (p *Problem) WithBootstrap(kind BootstrapKind) (*Problem, error) {
+	spec := p.spec
+	spec.Bootstrap = kind
+	if err := spec.checkRobust(); err != nil {
+		return nil, err
+	}
+	q := &Problem{prepared: p.prepared, spec: spec}
+	if err := q.resolveBootstrap(); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
 // parseTerms parses the variable lists in the order y, indep, rx, qx.

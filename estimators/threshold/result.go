@@ -109,23 +109,29 @@ type StageResult struct {
 // holds stage k's replications in replication order) into the result. Every
 // stage must have exactly its specified number of replications.
 func (p *Problem) Assemble(est *Estimates, stats [][]float64) (*Result, error) {
-	return p.assemble(est, stats, true)
+	return p.assemble(est, stats, assembly{bootstrap: true})
 }
 
 // AssemblePoint assembles the point estimates alone: every stage's
 // bootstrap is null.
 func (p *Problem) AssemblePoint(est *Estimates) (*Result, error) {
-	return p.assemble(est, nil, false)
+	return p.assemble(est, nil, assembly{})
 }
 
-func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool) (*Result, error) {
+// assembly says what assemble puts in a result.
+type assembly struct {
+	bootstrap bool // the stages' bootstrap summaries
+	lean      bool // Options.Lean
+}
+
+func (p *Problem) assemble(est *Estimates, stats [][]float64, what assembly) (*Result, error) {
 	s := p.spec
 	res := &Result{
 		Convention:   s.Convention.String(),
 		NUnits:       len(p.units),
 		NPeriods:     p.nPeriods,
 		NObsUsed:     p.tr.Rows(),
-		Balanced:     p.balanced,
+		Balanced:     p.unbalanced == nil,
 		DroppedUnits: p.droppedUnits,
 		Warnings:     p.warnings,
 		Notes:        p.notes,
@@ -159,7 +165,7 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 				return nil, fmt.Errorf("stage %d: %w", k+1, err)
 			}
 		}
-		if b := s.Reps[k]; b > 0 && withBootstrap {
+		if b := s.Reps[k]; b > 0 && what.bootstrap {
 			if k >= len(stats) || len(stats[k]) != b {
 				return nil, fmt.Errorf("stage %d: %d bootstrap statistics for %d replications", k+1, lenAt(stats, k), b)
 			}
@@ -168,6 +174,14 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 				summary.Draws = slices.Clone(stats[k])
 			}
 			sr.Bootstrap = &summary
+		}
+		if what.lean {
+			var err error
+			if sr.Coefficients, err = p.estimates(st.Thresholds); err != nil {
+				return nil, fmt.Errorf("stage %d: %w", k+1, err)
+			}
+			res.Stages = append(res.Stages, sr)
+			continue
 		}
 		sr.RegimeObs = p.regimeObs(sr.Thresholds)
 		coefs, cov, err := p.coefficients(st.Thresholds)
@@ -186,7 +200,7 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, withBootstrap bool
 	}
 	last := res.Stages[len(res.Stages)-1]
 	res.Coefficients = last.Coefficients
-	if s.VCE == Conventional {
+	if s.VCE == Conventional && !what.lean {
 		var err error
 		if res.Heteroskedasticity, err = p.heteroskedasticity(last.Thresholds); err != nil {
 			return nil, err

@@ -2,8 +2,10 @@ package threshold
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -246,5 +248,136 @@ func TestMissingDropped(t *testing.T) {
 	spec.MissingError = true
 	if _, err := Prepare(tab, spec); !errors.Is(err, panel.ErrMissingValue) || !strings.Contains(err.Error(), `column "y", line 4`) {
 		t.Errorf("missing error: %v", err)
+	}
+}
+
+// TestLeanResult checks, in both conventions and with a bootstrap, that a
+// lean estimation is the full one without its post-estimation statistics:
+// the same thresholds, F statistics, bootstrap summaries, intervals and
+// coefficient estimates.
+func TestLeanResult(t *testing.T) {
+	cases := []struct {
+		file  string
+		spec  Spec
+		given []float64
+	}{
+		{"invest.csv", hansenSpec(10), []float64{0.0157, 0.53616}},
+		{"hansen1999_xthreg.csv", xthregSpec(10), []float64{0.01538, 0.5418}},
+	}
+	for _, c := range cases {
+		spec := c.spec
+		spec.Thresholds, spec.Trim, spec.Given = len(c.given), spec.Trim[:len(c.given)], c.given
+		p := prepareFile(t, c.file, spec)
+		full, err := p.Estimate(Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lean, err := p.Estimate(Options{Workers: 1, Lean: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full.Covariance == nil || full.Heteroskedasticity == nil || full.Stages[0].Header == nil {
+			t.Fatalf("%s: the full result lacks its post-estimation statistics", c.file)
+		}
+		want := *full
+		want.Covariance, want.Heteroskedasticity = nil, nil
+		want.Stages = nil
+		for _, st := range full.Stages {
+			st.RegimeObs, st.Header, st.EqualSlopes = nil, nil, nil
+			st.Coefficients = slices.Clone(st.Coefficients)
+			for i := range st.Coefficients {
+				st.Coefficients[i].SE, st.Coefficients[i].SERobust, st.Coefficients[i].SECluster = 0, 0, 0
+			}
+			want.Stages = append(want.Stages, st)
+		}
+		want.Coefficients = want.Stages[len(want.Stages)-1].Coefficients
+		if got, exp := mustJSON(t, lean), mustJSON(t, &want); got != exp {
+			t.Errorf("%s: lean result\n%s\nwant\n%s", c.file, got, exp)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, res *Result) string {
+	t.Helper()
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestWithBootstrap checks that a problem derived with another bootstrap
+// kind estimates exactly as one prepared with that kind, in both
+// conventions, and fails as Prepare does where the kind does not fit.
+func TestWithBootstrap(t *testing.T) {
+	cases := []struct {
+		file  string
+		spec  Spec
+		given []float64
+	}{
+		{"invest.csv", hansenSpec(10), []float64{0.0157, 0.53616}},
+		{"hansen1999_xthreg.csv", xthregSpec(10), []float64{0.01538, 0.5418}},
+	}
+	for _, c := range cases {
+		for _, kinds := range [][2]BootstrapKind{{ResidualBootstrap, WildRademacher}, {WildMammen, ResidualBootstrap}, {AutoBootstrap, WildWebb}} {
+			spec := c.spec
+			spec.Thresholds, spec.Trim, spec.Given = len(c.given), spec.Trim[:len(c.given)], c.given
+			spec.Bootstrap = kinds[0]
+			derived, err := prepareFile(t, c.file, spec).WithBootstrap(kinds[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec.Bootstrap = kinds[1]
+			direct := prepareFile(t, c.file, spec)
+			got, err := derived.Estimate(Options{Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := direct.Estimate(Options{Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+				t.Errorf("%s %v -> %v: derived result\n%s\nwant\n%s", c.file, kinds[0], kinds[1], g, w)
+			}
+		}
+	}
+
+	spec := hansenSpec(0)
+	spec.Thresholds, spec.Trim = 1, spec.Trim[:1]
+	tab, err := panel.ReadCSVFile("../../testdata/hansen1999/invest.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile("../../testdata/hansen1999/invest.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unbalanced, err := panel.ReadCSV(strings.NewReader(dropRows(t, string(text), 0.05, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	robust := spec
+	robust.VCE = Cluster
+	for _, c := range []struct {
+		name  string
+		tab   *panel.Table
+		spec  Spec
+		kind  BootstrapKind
+		wants error
+	}{
+		{"residual on an unbalanced panel", unbalanced, spec, ResidualBootstrap, nil},
+		{"residual with clustered errors", tab, robust, ResidualBootstrap, ErrSpec},
+	} {
+		p, err := Prepare(c.tab, c.spec)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		_, got := p.WithBootstrap(c.kind)
+		c.spec.Bootstrap = c.kind
+		_, want := Prepare(c.tab, c.spec)
+		if got == nil || want == nil || got.Error() != want.Error() || (c.wants != nil && !errors.Is(got, c.wants)) {
+			t.Errorf("%s: WithBootstrap fails with %v, Prepare with %v", c.name, got, want)
+		}
 	}
 }

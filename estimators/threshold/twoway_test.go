@@ -248,8 +248,8 @@ func TestTwoWayKernelsAgree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.balanced == unbalanced || len(p.zNames) < 5 {
-				t.Fatalf("balanced %v, regime-independent regressors %v", p.balanced, p.zNames)
+			if (p.unbalanced != nil) != unbalanced || len(p.zNames) < 5 {
+				t.Fatalf("balanced %v, regime-independent regressors %v", p.unbalanced == nil, p.zNames)
 			}
 			est, err := p.PointEstimates(Fast)
 			if err != nil {

@@ -53,7 +53,7 @@ func TestUnbalancedFastMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.balanced {
+			if p.unbalanced == nil {
 				t.Fatal("the panel should be unbalanced")
 			}
 			est, errF := p.PointEstimates(Fast)
