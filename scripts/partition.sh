@@ -139,7 +139,10 @@ heal() { # heal NODE PEER...
 
 hosts=$(for n in "${!addr[@]}"; do printf '%s,' "${addr[$n]}"; done)
 "$bin" certs --dir "$tmp/certs" --hosts "${hosts%,}" >/dev/null
-tls=(--tls-cert "$tmp/certs/node.pem" --tls-key "$tmp/certs/node-key.pem" --tls-ca "$tmp/certs/ca.pem")
+# Each role presents its own certificate (thresher certs: the role is in it).
+role_tls() { echo --tls-cert "$tmp/certs/$1.pem" --tls-key "$tmp/certs/$1-key.pem" --tls-ca "$tmp/certs/ca.pem"; }
+read -ra coordinator_tls <<<"$(role_tls coordinator)"
+read -ra worker_tls <<<"$(role_tls worker)"
 
 initial=$(for i in 1 2 3; do printf 'e%s=http://%s:2380,' "$i" "${addr[e$i]}"; done)
 for i in 1 2 3; do
@@ -152,12 +155,12 @@ endpoints=${endpoints%,}
 
 for c in "${coords[@]}"; do
 	start "$c" coordinator --etcd "$endpoints" --listen "${addr[$c]}:7070" --metrics-listen "${addr[$c]}:9090" \
-		--session-ttl "${ttl}s" --token-file "$tmp/certs/tokens.txt" "${tls[@]}"
+		--session-ttl "${ttl}s" --token-file "$tmp/certs/tokens.txt" "${coordinator_tls[@]}"
 	waitlog "$c" "coordinator started" 60
 done
 for w in "${workers[@]}"; do
 	start "$w" worker --etcd "$endpoints" --listen "${addr[$w]}:7071" --metrics-listen "${addr[$w]}:9091" \
-		--slots 1 --id "$w" "${tls[@]}"
+		--slots 1 --id "$w" "${worker_tls[@]}"
 	waitlog "$w" "worker registered" 60
 done
 
