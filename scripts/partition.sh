@@ -237,6 +237,9 @@ finish() { # finish CASE: waits for the job within the bound, compares its JSON;
 	done
 	wait "$jobpid" || { echo "$1: the client failed:" >&2; cat "$tmp/job$job.log" >&2; return 1; }
 	took=$(elapsed "$jobstart" "$(now)")
+	# Also when the machine stalled this shell past the bound while the job ended.
+	awk -v t="$took" -v b="$bound" 'BEGIN { exit !(t <= b) }' ||
+		{ echo "$1: the job took $took s, over the bound of $bound s" >&2; return 1; }
 	cmp -s "$jobout" "$tmp/reference.json" || { echo "$1: the JSON differs from the undisturbed run" >&2; return 1; }
 }
 counters() { echo "totals since start: requeued=$(outcome requeued) duplicate=$(outcome duplicate) conflict=$(outcome conflict)"; }
