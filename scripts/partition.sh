@@ -106,7 +106,7 @@ attach() { # attach NODE IFACE BRIDGE ADDRESS: a veth from IFACE in NODE's names
 node() { # node NAME ADDRESS BRIDGE GATEWAY: eth0 on BRIDGE, the other subnet through GATEWAY
 	namespace "$1"
 	attach "$1" eth0 "$3" "$2"
-	inns "$1" ip route add "10.77.0.0/23" via "$4"
+	inns "$1" ip route add "10.77.0.0/23" via "$4" # the own /24 on eth0 is more specific
 	addr[$1]=$2
 }
 namespace rt
@@ -121,6 +121,7 @@ for i in 1 2 3; do node "e$i" "10.77.0.$i" br0 10.77.0.254; done
 for i in 1 2; do node "c$i" "10.77.0.$((10 + i))" br0 10.77.0.254; done
 for i in 1 2 3 4; do node "w$i" "10.77.1.$((20 + i))" br1 10.77.1.254; done
 node cli 10.77.0.30 br0 10.77.0.254
+
 start() { # start NODE ARGS...: runs the binary in NODE's namespace, logging to NODE.log
 	local n=$1
 	shift
