@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Partition test: places 3 etcd members, 2 coordinators, 4 workers and the
-# client each in its own network namespace (veth pairs to a bridge in a hub
-# namespace, addresses in 10.77.0.0/24 that exist only inside them; TLS from
-# 'thresher certs'), runs the Hansen job (HANSEN_ARGS of the Makefile, B =
-# $PARTITION_BS, default 5000) undisturbed, and then, ROUNDS times, each case:
+# client each in its own network namespace (veth pairs to bridges in a hub
+# namespace; TLS from 'thresher certs'): etcd, coordinators and client on
+# 10.77.0.0/24, the workers on 10.77.1.0/24 behind a router namespace, so
+# every packet between a worker and another node crosses the router (the
+# addresses exist only inside the namespaces). It runs the Hansen job
+# (HANSEN_ARGS of the Makefile, B = $PARTITION_BS, default 5000) undisturbed,
+# and then, ROUNDS times, each case:
 #   a) the leading coordinator cut off from every etcd member (its streams to
 #      workers and the client stay): it must stop leading before the standby
 #      starts, and the standby finishes the job;
 #   b) a worker cut off from both coordinators but not from etcd;
 #   c) one etcd member of three isolated from everyone;
-#   d) 200 ms delay and 5% loss (tc netem) on every worker link (skipped,
-#      saying so, when the kernel has no netem qdisc).
+#   d) 200 ms delay and 5% loss on every worker link, each direction: the
+#      router sends everything it forwards through scripts/linkimpair (a TUN
+#      interface in user space; this kernel has no netem qdisc) by policy
+#      routing, and the script checks that a TCP connect from each worker
+#      takes at least the 400 ms round trip (skipped, saying so, without
+#      /dev/net/tun).
 # A cut is a blackhole route on both sides: packets vanish, as in a real
 # partition. Every case must end with JSON byte-identical to the undisturbed
 # run, no result conflict (coordinator metric thresher_tasks_total
@@ -66,38 +73,55 @@ ip netns del "${p}probe"
 
 bin=$tmp/thresher
 nice go build -o "$bin" ./cmd/thresher
-
-# Network: hub namespace with bridge br0; node N gets namespace ${p}N and
-# address 10.77.0.<ip>.
-ip netns add "${p}hub"
-nslist+=("${p}hub")
-ip -n "${p}hub" link add br0 type bridge
-ip -n "${p}hub" link set br0 up
-declare -A addr
-node() { # node NAME IP
-	local ns=${p}$1
-	ip netns add "$ns"
-	nslist=("$ns" "${nslist[@]}")
-	ip link add "${p}$1" netns "${p}hub" type veth peer name eth0 netns "$ns"
-	ip -n "${p}hub" link set "${p}$1" master br0 up
-	ip -n "$ns" addr add "10.77.0.$2/24" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" link set lo up
-	addr[$1]=10.77.0.$2
-}
-etcds=(e1 e2 e3)
-coords=(c1 c2)
-workers=(w1 w2 w3 w4)
-for i in 1 2 3; do node "e$i" "$i"; done
-for i in 1 2; do node "c$i" $((10 + i)); done
-for i in 1 2 3 4; do node "w$i" $((20 + i)); done
-node cli 30
+impair=$tmp/linkimpair
+nice go build -o "$impair" ./scripts/linkimpair
 
 inns() { # inns NODE CMD...: runs CMD in NODE's namespace
 	local n=$1
 	shift
 	ip netns exec "${p}$n" "$@"
 }
+
+# Network: hub namespace with bridges br0 (10.77.0.0/24) and br1 (the
+# workers, 10.77.1.0/24); node N gets namespace ${p}N; the router rt has
+# eth0 on br0 (10.77.0.254) and eth1 on br1 (10.77.1.254) and forwards.
+ip netns add "${p}hub"
+nslist+=("${p}hub")
+for br in br0 br1; do
+	ip -n "${p}hub" link add "$br" type bridge
+	ip -n "${p}hub" link set "$br" up
+done
+declare -A addr
+namespace() { # namespace NODE
+	ip netns add "${p}$1"
+	nslist=("${p}$1" "${nslist[@]}")
+	inns "$1" ip link set lo up
+}
+attach() { # attach NODE IFACE BRIDGE ADDRESS: a veth from IFACE in NODE's namespace to BRIDGE
+	ip link add "${p}$1${2#eth}" netns "${p}hub" type veth peer name "$2" netns "${p}$1"
+	ip -n "${p}hub" link set "${p}$1${2#eth}" master "$3" up
+	inns "$1" ip addr add "$4/24" dev "$2"
+	inns "$1" ip link set "$2" up
+}
+node() { # node NAME ADDRESS BRIDGE GATEWAY: eth0 on BRIDGE, the other subnet through GATEWAY
+	namespace "$1"
+	attach "$1" eth0 "$3" "$2"
+	inns "$1" ip route add "10.77.0.0/23" via "$4" # the own /24 on eth0 is more specific
+	addr[$1]=$2
+}
+namespace rt
+attach rt eth0 br0 10.77.0.254
+attach rt eth1 br1 10.77.1.254
+# rp_filter off: packets linkimpair writes back come in on tun0 (case d).
+inns rt sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward; for c in all default; do echo 0 >/proc/sys/net/ipv4/conf/$c/rp_filter; done'
+etcds=(e1 e2 e3)
+coords=(c1 c2)
+workers=(w1 w2 w3 w4)
+for i in 1 2 3; do node "e$i" "10.77.0.$i" br0 10.77.0.254; done
+for i in 1 2; do node "c$i" "10.77.0.$((10 + i))" br0 10.77.0.254; done
+for i in 1 2 3 4; do node "w$i" "10.77.1.$((20 + i))" br1 10.77.1.254; done
+node cli 10.77.0.30 br0 10.77.0.254
+
 start() { # start NODE ARGS...: runs the binary in NODE's namespace, logging to NODE.log
 	local n=$1
 	shift
@@ -214,6 +238,9 @@ finish() { # finish CASE: waits for the job within the bound, compares its JSON;
 	done
 	wait "$jobpid" || { echo "$1: the client failed:" >&2; cat "$tmp/job$job.log" >&2; return 1; }
 	took=$(elapsed "$jobstart" "$(now)")
+	# Also when the machine stalled this shell past the bound while the job ended.
+	awk -v t="$took" -v b="$bound" 'BEGIN { exit !(t <= b) }' ||
+		{ echo "$1: the job took $took s, over the bound of $bound s" >&2; return 1; }
 	cmp -s "$jobout" "$tmp/reference.json" || { echo "$1: the JSON differs from the undisturbed run" >&2; return 1; }
 }
 counters() { echo "totals since start: requeued=$(outcome requeued) duplicate=$(outcome duplicate) conflict=$(outcome conflict)"; }
@@ -228,8 +255,8 @@ finish undisturbed
 cp "$jobout" "$tmp/reference.json"
 echo "undisturbed: ${took} s (same JSON as the in-process run)"
 
-netem=yes
-inns w1 tc qdisc add dev eth0 root netem delay 1ms 2>/dev/null && inns w1 tc qdisc del dev eth0 root || netem=no
+tun=yes
+[ -c /dev/net/tun ] || tun=no
 
 for round in $(seq "$rounds"); do
 	# a) The leader loses etcd; it keeps its streams to workers and client.
@@ -298,23 +325,40 @@ for round in $(seq "$rounds"); do
 	check c "$c0"
 	echo "round $round c) etcd member $victim isolated: job ${took} s; leader $(leader); $(counters)"
 
-	# d) 200 ms delay and 5% loss on every worker link, both directions.
-	if [ "$netem" = no ]; then
-		echo "round $round d) SKIP: this kernel has no netem qdisc (tc: 'Specified qdisc kind is unknown')"
+	# d) 200 ms delay and 5% loss on every worker link, each direction: the
+	# router sends every packet it forwards (all there is between a worker
+	# and another node) through linkimpair's tun0 (table 100); what
+	# linkimpair writes back comes in on tun0 and follows the main table.
+	if [ "$tun" = no ]; then
+		echo "round $round d) SKIP: no /dev/net/tun for the user-space delaying link"
 		continue
 	fi
 	c0=$(outcome conflict)
-	for w in "${workers[@]}"; do
-		inns "$w" tc qdisc add dev eth0 root netem delay 200ms loss 5%
-		inns hub tc qdisc add dev "${p}$w" root netem delay 200ms loss 5%
-	done
+	ip netns exec "${p}rt" "$impair" -dev tun0 -delay 200ms -loss 0.05 -seed "$round" >"$tmp/impair$round.log" 2>&1 &
+	impairpid=$!
+	pids+=("$impairpid")
+	waitlog "impair$round" "tun0 ready" 30
+	inns rt ip link set tun0 up
+	inns rt ip route add default dev tun0 table 100
+	inns rt ip rule add iif eth0 lookup 100
+	inns rt ip rule add iif eth1 lookup 100
+	# A TCP connect from each worker to a coordinator takes one round trip.
+	rtts=$(for w in "${workers[@]}"; do
+		inns "$w" curl -s -o /dev/null --max-time 30 -w '%{time_connect}\n' "http://${addr[c1]}:9090/metrics"
+	done | sort -n | awk 'NR == 1 { min = $1 } { max = $1 } END { printf "%.2f %.2f", min, max }')
+	read -r rttmin rttmax <<<"$rtts"
+	awk -v t="$rttmin" 'BEGIN { exit !(t >= 0.4) }' ||
+		{ echo "d: a worker connected in $rttmin s, less than the 0.4 s round trip" >&2; exit 1; }
 	submit
 	finish d
-	for w in "${workers[@]}"; do
-		inns "$w" tc qdisc del dev eth0 root
-		inns hub tc qdisc del dev "${p}$w" root
-	done
+	kill -0 "$impairpid" 2>/dev/null || { echo "d: linkimpair ended during the job" >&2; exit 1; }
+	inns rt ip rule del iif eth1 lookup 100
+	inns rt ip rule del iif eth0 lookup 100
+	sleep 0.5 # what linkimpair holds leaves before it stops
+	kill -TERM "$impairpid"
+	wait "$impairpid" || { echo "d: linkimpair failed" >&2; exit 1; }
 	check d "$c0"
-	echo "round $round d) 200 ms delay, 5% loss on worker links: job ${took} s; $(counters)"
+	echo "round $round d) 200 ms delay, 5% loss on worker links: TCP connect from the workers $rttmin-$rttmax s; job ${took} s; $(counters)"
+	echo "    linkimpair (seed $round): $(sed -nE 's/^linkimpair: tun0: (received .*)/\1/p' "$tmp/impair$round.log")"
 done
 echo "partition.sh: PASS ($rounds round(s))"
