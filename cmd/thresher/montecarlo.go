@@ -172,21 +172,16 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 // reportFailures tells on stderr how many replications of each design and
-// estimator failed and why the first did, and returns an error when every
-// replication of a design failed with some estimator: its statistics are
-// then all undefined.
+// estimator failed and why the first did (the lines of the study's text
+// report), and returns an error when every replication of a design failed
+// with some estimator: its statistics are then all undefined.
 func reportFailures(stderr io.Writer, s *montecarlo.Summary) error {
 	var all []error
-	for d, ds := range s.Designs {
-		for _, e := range ds.Estimators {
-			if e.Failed == 0 {
-				continue
-			}
-			fmt.Fprintf(stderr, "thresher: design %d (%s), estimator %s: %d of %d replications failed; the first, %s\n",
-				d+1, ds.Label, e.Label, e.Failed, e.Failed+e.Succeeded, e.FirstFailure)
-			if e.Succeeded == 0 {
-				all = append(all, fmt.Errorf("design %d (%s), estimator %s: every replication failed; the first, %s", d+1, ds.Label, e.Label, e.FirstFailure))
-			}
+	for _, f := range s.Failures() {
+		fmt.Fprintf(stderr, "thresher: %v\n", f)
+		if f.All() {
+			all = append(all, fmt.Errorf("design %d (%s), estimator %s: every replication failed; the first, %s",
+				f.Design+1, f.Label, f.Estimator.Label, f.Estimator.FirstFailure))
 		}
 	}
 	return errors.Join(all...)
