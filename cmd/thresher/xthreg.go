@@ -154,9 +154,12 @@ func (r *remoteFlags) registerConnection(fs *flag.FlagSet) {
 	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
 }
 
-// explain adds to an error of a first connection the flag that fixes it.
+// explain adds to an error of a first connection the flag that fixes it,
+// and makes a refusal of an option that the data refuse a usage error.
 func (r *remoteFlags) explain(err error) error {
 	switch {
+	case errors.Is(err, jobspec.ErrOption):
+		return fmt.Errorf("%w: %v", errUsage, err)
 	case errors.Is(err, client.ErrUnknownAuthority):
 		return fmt.Errorf("%w: pass the cluster's CA with --tls-ca", err)
 	case errors.Is(err, client.ErrServerName):
