@@ -137,13 +137,9 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if f.data == "" && slices.ContainsFunc(file.study.Designs, func(d dgp.Design) bool { return d.Family == dgp.FamilyResample }) {
 		return fmt.Errorf("%w: a resample design needs the user's data: set data in the study file or --data", errUsage)
 	}
-	data, err := f.dataset(ctx)
-	if err != nil {
-		return err
-	}
 	progress := newProgressLog(stderr)
 	progress.replications = file.study.Replications * file.designs()
-	results, err := runJob(ctx, &f.remote, f.local, data, []*pb.Specification{{Kind: montecarlo.KindName, Spec: file.study.Encode()}}, progress)
+	_, results, err := f.run(ctx, []*pb.Specification{{Kind: montecarlo.KindName, Spec: file.study.Encode()}}, progress)
 	if err != nil {
 		return err
 	}

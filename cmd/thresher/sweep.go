@@ -301,10 +301,6 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.resolveData(file); err != nil {
 		return err
 	}
-	data, err := f.dataset(ctx)
-	if err != nil {
-		return err
-	}
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
 		if study, ok := e.Model.(*montecarloEntry); ok {
@@ -314,7 +310,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
 	}
-	results, err := runJob(ctx, &f.remote, f.local, data, specs, newProgressLog(stderr))
+	_, results, err := f.run(ctx, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
