@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/thresher/thresher/inprocess"
 )
 
 // e2eStudy is a study whose tasks last about a second each (n = 100,
@@ -241,14 +238,7 @@ func TestMontecarloOutputFlags(t *testing.T) {
 // on stderr, and exits 1; that 'thresher jobs get' of the study prints and
 // exits the same; and that a sweep's text report of the study says it too.
 func TestMontecarloAllFailed(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	lc, err := inprocess.Start(ctx, inprocess.Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close()
-	at := []string{"--coordinator", lc.Addr()}
+	at := inprocessCluster(t, 1)
 	path := writeStudyFile(t, `replications: 3
 seed: 1
 designs:
