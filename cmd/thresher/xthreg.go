@@ -165,6 +165,8 @@ func (r *remoteFlags) explain(err error) error {
 		return fmt.Errorf("%w: a coordinator with TLS needs the cluster's CA in --tls-ca", err)
 	case errors.Is(err, client.ErrUnauthenticated):
 		return fmt.Errorf("%w: give the job API's token with --token-file", err)
+	case errors.Is(err, client.ErrRole):
+		return fmt.Errorf("%w: check --coordinator, which names a coordinator's address, not a worker's", err)
 	case errors.Is(err, client.ErrDial):
 		return fmt.Errorf("%w: check --coordinator, or raise --dial-timeout", err)
 	}
