@@ -112,7 +112,7 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 			err = fmt.Errorf("specification %s: %w", jobspec.Label(specs[i], i), err)
 		}
 		if err != nil {
-			return status.Error(codes.InvalidArgument, err.Error())
+			return jobspec.Refusal(err).Err()
 		}
 		return nil
 	}

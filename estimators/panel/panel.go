@@ -328,8 +328,8 @@ func (p *Panel) expandFactors() error {
 		if f.hasBase {
 			base = float64(f.base)
 			if !slices.Contains(levels, base) {
-				return fmt.Errorf("%w: the base level %d of %q does not occur in the estimation sample (its levels are %s)",
-					ErrFactorLevel, f.base, term.Name, levelList(levels))
+				return optionError{fmt.Errorf("%w: the base level %d of %q does not occur in the estimation sample (its levels are %s)",
+					ErrFactorLevel, f.base, term.Name, levelList(levels))}
 			}
 		}
 		for _, level := range levels {

@@ -170,6 +170,10 @@ func TestBuildErrors(t *testing.T) {
 		if !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
 		}
+		// Only an absent base level lies in the option, not in the data.
+		if option := c.name == "absent base"; errors.Is(err, ErrOption) != option {
+			t.Errorf("%s: errors.Is(err, ErrOption) is %v, want %v", c.name, !option, option)
+		}
 	}
 }
 
@@ -200,6 +204,10 @@ func TestBuildWithErrors(t *testing.T) {
 		_, err := buildWith(t, c.csv, c.opts, c.terms...)
 		if !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
+		}
+		// Only an absent base level lies in the option, not in the data.
+		if option := c.name == "absent base"; errors.Is(err, ErrOption) != option {
+			t.Errorf("%s: errors.Is(err, ErrOption) is %v, want %v", c.name, !option, option)
 		}
 	}
 }
