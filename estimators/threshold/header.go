@@ -174,44 +174,55 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 // (the constant comes last) are left out, as they do not change the SSR;
 // rank is the number of columns kept.
 func (p *Problem) pooledSSR(sorted []float64, used []bool) (ssr float64, rank int, err error) {
-	var yUsed []float64
+	n := 0
+	for _, ok := range used {
+		if ok {
+			n++
+		}
+	}
+	yUsed := make([]float64, 0, n)
 	for r, ok := range used {
 		if ok {
 			yUsed = append(yUsed, p.y[r])
 		}
 	}
 	k := len(p.z) + len(p.x)*(len(sorted)+1)
-	full := func(dst *mat.Dense) *mat.Dense {
-		m := newDesign(dst, len(yUsed), k+1)
-		m.Zero() // a regressor is zero outside its regime
+	// fill writes the kept columns of the design (all k+1 when keep is
+	// nil) into m, row by row through one row of the full design: the full
+	// design is allocated only to find the columns to keep.
+	fill := func(m *mat.Dense, keep []int) {
+		full := make([]float64, k+1)
 		i := 0
 		for r, ok := range used {
 			if !ok {
 				continue
 			}
-			row := m.RawRowView(i)
+			clear(full) // a regressor is zero outside its regime
 			for j, c := range p.z {
-				row[j] = c[r]
+				full[j] = c[r]
 			}
 			off := len(p.z) + p.regimeOf(p.q[r], sorted)*len(p.x)
 			for j, c := range p.x {
-				row[off+j] = c[r]
+				full[off+j] = c[r]
 			}
-			row[k] = 1
+			full[k] = 1
+			row := m.RawRowView(i)
+			if keep == nil {
+				copy(row, full)
+			} else {
+				for j, c := range keep {
+					row[j] = full[c]
+				}
+			}
 			i++
 		}
-		return m
 	}
-	keep := identifiedColumns(full(nil))
+	all := newDesign(nil, n, k+1)
+	fill(all, nil)
+	keep := identifiedColumns(all) // factorises all, garbage from here on
 	build := func(dst *mat.Dense) *mat.Dense {
-		all := full(nil)
-		m := newDesign(dst, len(yUsed), len(keep))
-		for i := range len(yUsed) {
-			row, src := m.RawRowView(i), all.RawRowView(i)
-			for j, c := range keep {
-				row[j] = src[c]
-			}
-		}
+		m := newDesign(dst, n, len(keep))
+		fill(m, keep)
 		return m
 	}
 	fit, err := ols.RegressBuilt(build, yUsed, nil)
