@@ -114,8 +114,8 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 	periods := make([]int, t.rows)
 	order := make([]int, 0, t.rows)
 	for r := range periods {
-		s := times.cell(r)
-		periods[r], err = parsePeriod(s)
+		var s string
+		periods[r], s, err = times.period(r)
 		if err != nil && !(opts.DropMissing && errors.Is(err, ErrMissingValue)) {
 			return nil, fmt.Errorf("time column %s, line %d: %s: %w", quote(layout.Time), t.Line(r), quote(s), err)
 		}
@@ -487,24 +487,13 @@ func (p *Panel) CheckBalanced() error {
 // With dropMissing a row whose label is missing gets the unit -1; without,
 // it is an ErrMissingValue error.
 func orderUnits(t *Table, ids column, name string, dropMissing bool) (labels []string, unitOf []int, err error) {
-	index := map[string]int{}
-	unitOf = make([]int, t.rows)
-	for r := range unitOf {
-		s := ids.cell(r)
-		if missingTokens[s] && dropMissing {
-			unitOf[r] = -1
-			continue
-		}
-		if missingTokens[s] {
+	if labels, unitOf, err = ids.units(); err != nil {
+		return nil, nil, err
+	}
+	if !dropMissing {
+		if r := slices.Index(unitOf, -1); r >= 0 {
 			return nil, nil, fmt.Errorf("unit column %s, line %d: %w", quote(name), t.Line(r), ErrMissingValue)
 		}
-		u, ok := index[s]
-		if !ok {
-			u = len(labels)
-			index[s] = u
-			labels = append(labels, strings.Clone(s)) // not the table's text
-		}
-		unitOf[r] = u
 	}
 	values := make([]int64, len(labels))
 	numeric := true
@@ -523,7 +512,7 @@ func orderUnits(t *Table, ids column, name string, dropMissing bool) (labels []s
 	} else {
 		slices.SortFunc(rank, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
 	}
-	sorted := make([]string, len(labels))
+	sorted := make([]string, len(labels)) // labels may be the table's: not written
 	position := make([]int, len(labels))
 	for i, u := range rank {
 		sorted[i], position[u] = labels[u], i
