@@ -84,18 +84,18 @@ func (c column) period(r int) (int, string, error) {
 // units returns the distinct labels of a column of units in order of first
 // appearance and each row's index among them, -1 where the label is
 // missing. The labels may be the table's: callers do not write them.
-func (c column) units() (labels []string, unitOf []int, err error) {
-	unitOf = make([]int, c.t.rows)
+func (c column) units() (labels []string, unitOf []int32, err error) {
+	unitOf = make([]int32, c.t.rows)
 	if c.parsed != nil && c.parsed.use&AsUnit != 0 {
 		for r := range unitOf {
-			unitOf[r] = int(c.parsed.codes.at(r))
+			unitOf[r] = c.parsed.codes.at(r)
 		}
 		return c.parsed.labels, unitOf, nil
 	}
 	if c.slot < 0 {
 		return nil, nil, notRead(c.name, "unit labels")
 	}
-	index := map[string]int{}
+	index := map[string]int32{}
 	for r := range unitOf {
 		s := c.cell(r)
 		if missingTokens[s] {
@@ -104,7 +104,7 @@ func (c column) units() (labels []string, unitOf []int, err error) {
 		}
 		u, ok := index[s]
 		if !ok {
-			u = len(labels)
+			u = int32(len(labels))
 			index[s] = u
 			labels = append(labels, strings.Clone(s)) // not the table's text
 		}
@@ -262,6 +262,9 @@ func readCSV(r io.Reader, keep []string, all bool, schema Schema) (*Table, error
 			return nil, readError(err)
 		}
 		line, _ := cr.FieldPos(0)
+		if t.rows == math.MaxInt32 { // Build indexes rows with 32 bits
+			return nil, fmt.Errorf("%w: line %d: more than %s data rows", ErrFormat, line, group(math.MaxInt32))
+		}
 		if rowNames {
 			if want := strconv.Itoa(t.rows + 1); strings.TrimSpace(rec[0]) != want {
 				return nil, fmt.Errorf("%w: column 1 has an empty name and is not R's row names 1..N (line %d holds %s, not %s); name it",
