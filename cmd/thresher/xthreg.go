@@ -368,7 +368,7 @@ func (c *xthregConfig) writePredictions(ctx context.Context, data *dataset, resu
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
-	table, err := panel.ReadCSV(in)
+	table, err := panel.ReadSchema(in, spec.Schema())
 	in.Close()
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)

@@ -16,10 +16,6 @@ func build(t *testing.T, csv string, terms ...string) (*Panel, error) {
 
 func buildWith(t *testing.T, csv string, opts BuildOptions, terms ...string) (*Panel, error) {
 	t.Helper()
-	tab, err := ReadCSV(strings.NewReader(csv))
-	if err != nil {
-		return nil, err
-	}
 	var ts []Term
 	for _, s := range terms {
 		term, err := ParseTerm(s)
@@ -28,7 +24,7 @@ func buildWith(t *testing.T, csv string, opts BuildOptions, terms ...string) (*P
 		}
 		ts = append(ts, term)
 	}
-	return BuildWith(tab, Layout{ID: "id", Time: "t"}, ts, opts)
+	return buildBoth(t, []byte(csv), Layout{ID: "id", Time: "t"}, ts, opts)
 }
 
 // TestLags checks Stata's lag semantics: rows without a lag are dropped,
