@@ -20,7 +20,7 @@ import (
 // [Z, X∘1(regime 0), ..., X∘1(regime K)] on the transformed rows, without a
 // constant: its residuals are the within residuals of the model.
 func (p *Problem) regimeFit(sorted []float64) (*ols.Fit, error) {
-	fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, false) }, p.yT, nil)
+	fit, err := p.regress(p.regimeLevels(sorted), false, func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, false) }, p.yT, nil)
 	if err != nil {
 		return nil, p.regimeError(sorted, err)
 	}
