@@ -27,11 +27,7 @@ func RegressBlocks(n, k int, rows iter.Seq[*mat.Dense], y []float64, names []str
 	if n < k || k == 0 {
 		return nil, fmt.Errorf("%w: %d observations for %d regressors", ErrTooFewRows, n, k)
 	}
-	ra, sumsq := factorBlocks(k, rows, y)
-	norms := make([]float64, k)
-	for j := range norms {
-		norms[j] = math.Sqrt(sumsq[j])
-	}
+	ra, norms := FactorBlocks(k, rows, y)
 	pivots, err := checkPivots(norms, func(j int) float64 { return ra.At(j, j) }, names)
 	if err != nil {
 		return nil, err
@@ -71,11 +67,11 @@ func RegressBlocks(n, k int, rows iter.Seq[*mat.Dense], y []float64, names []str
 	return fit, nil
 }
 
-// factorBlocks returns the (k+1) x (k+1) triangular factor of [X y], X
-// given by the blocks of rows, and the sums of squares of X's columns.
-// Each step factorises R stacked on the next block (LAPACK's Householder
-// QR), keeping the new R.
-func factorBlocks(k int, rows iter.Seq[*mat.Dense], y []float64) (*mat.Dense, []float64) {
+// FactorBlocks returns the (k+1) x (k+1) triangular factor R of [X y], X
+// given by the blocks of rows as in RegressBlocks, and the norms of X's
+// columns: |R_jj| / norm_j is column j's pivot. Each step factorises R
+// stacked on the next block (LAPACK's Householder QR), keeping the new R.
+func FactorBlocks(k int, rows iter.Seq[*mat.Dense], y []float64) (*mat.Dense, []float64) {
 	c := k + 1
 	var stack *mat.Dense // R (c rows) on top of the block
 	sumsq := make([]float64, k)
@@ -111,8 +107,12 @@ func factorBlocks(k int, rows iter.Seq[*mat.Dense], y []float64) (*mat.Dense, []
 			clear(a.Data[i*a.Stride : i*a.Stride+i])
 		}
 	}
-	if stack == nil {
-		return mat.NewDense(c, c, nil), sumsq
+	norms := sumsq
+	for j, v := range sumsq {
+		norms[j] = math.Sqrt(v)
 	}
-	return mat.DenseCopyOf(stack.Slice(0, c, 0, c)), sumsq
+	if stack == nil {
+		return mat.NewDense(c, c, nil), norms
+	}
+	return mat.DenseCopyOf(stack.Slice(0, c, 0, c)), norms
 }

@@ -7,7 +7,8 @@ import (
 
 // With every design built in blocks (blockedDesign 0), the regressions of
 // Prepare, the search's refits, the coefficients with their three standard
-// errors and the heteroskedasticity fit reproduce the dense path's (the
+// errors, the heteroskedasticity fit and the header's pooled regression
+// (its F test that all u_i = 0) reproduce the dense path's (the
 // oracle) within 1e-10 relative, in both conventions.
 func TestBlockedDesignMatchesDense(t *testing.T) {
 	close := func(what string, got, want float64) {
@@ -28,6 +29,7 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 			type run struct {
 				linearSSR, refitSSR, hetSSR float64
 				coefs                       []Coefficient
+				fUnits                      FTest
 			}
 			do := func() run {
 				p := prepareFile(t, c.file, c.spec)
@@ -43,7 +45,11 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return run{p.linearSSR, refit.SSR, het.SSR, coefs}
+				header, err := p.feHeader(c.thresholds, coefs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return run{p.linearSSR, refit.SSR, het.SSR, coefs, header.FUnits}
 			}
 			dense := do()
 			defer func(saved int) { blockedDesign = saved }(blockedDesign)
@@ -52,6 +58,10 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 			close("linear SSR", blocked.linearSSR, dense.linearSSR)
 			close("refit SSR", blocked.refitSSR, dense.refitSSR)
 			close("regime fit SSR", blocked.hetSSR, dense.hetSSR)
+			close("F all u_i = 0", blocked.fUnits.Stat, dense.fUnits.Stat)
+			if blocked.fUnits.DF1 != dense.fUnits.DF1 {
+				t.Errorf("F all u_i = 0: df1 blocked %d, dense %d", blocked.fUnits.DF1, dense.fUnits.DF1)
+			}
 			for i, want := range dense.coefs {
 				got := blocked.coefs[i]
 				close(want.Name+" estimate", got.Estimate, want.Estimate)

@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 
@@ -191,28 +192,22 @@ func (p *Problem) pooledSSR(sorted []float64, used []bool, yUsed []float64) (ssr
 		full := make([]float64, k+1)
 		i := 0
 		for r, ok := range used {
-			if !ok {
-				continue
+			if ok {
+				p.pooledRow(full, m.RawRowView(i), r, sorted, keep)
+				i++
 			}
-			clear(full) // a regressor is zero outside its regime
-			for j, c := range p.z {
-				full[j] = c[r]
-			}
-			off := len(p.z) + p.regimeOf(p.q[r], sorted)*len(p.x)
-			for j, c := range p.x {
-				full[off+j] = c[r]
-			}
-			full[k] = 1
-			row := m.RawRowView(i)
-			if keep == nil {
-				copy(row, full)
-			} else {
-				for j, c := range keep {
-					row[j] = full[c]
-				}
-			}
-			i++
 		}
+	}
+	if n*(k+1) > blockedDesign {
+		// The design is built in blocks twice: for all columns, to find
+		// those to keep, then for the regression on them.
+		r, norms := ols.FactorBlocks(k+1, p.pooledRows(sorted, used, nil), yUsed)
+		keep := identified(norms, func(j int) float64 { return r.At(j, j) })
+		fit, err := ols.RegressBlocks(n, len(keep), p.pooledRows(sorted, used, keep), yUsed, nil)
+		if err != nil {
+			return 0, 0, p.pooledError(sorted, err)
+		}
+		return fit.SSR, len(keep), nil
 	}
 	all := newDesign(nil, n, k+1)
 	fill(all, nil)
@@ -227,9 +222,66 @@ func (p *Problem) pooledSSR(sorted []float64, used []bool, yUsed []float64) (ssr
 	}
 	fit, err := ols.RegressBuilt(build, yUsed, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%w: the pooled regression of the test that all u_i = 0 at thresholds %v: %w", ErrData, slices.Clone(sorted), err)
+		return 0, 0, p.pooledError(sorted, err)
 	}
 	return fit.SSR, len(keep), nil
+}
+
+func (p *Problem) pooledError(sorted []float64, err error) error {
+	return fmt.Errorf("%w: the pooled regression of the test that all u_i = 0 at thresholds %v: %w", ErrData, slices.Clone(sorted), err)
+}
+
+// pooledRow writes the kept columns (all k+1 when keep is nil) of the
+// pooled design's row at level row r into row, through full, one row of
+// the full design.
+func (p *Problem) pooledRow(full, row []float64, r int, sorted []float64, keep []int) {
+	k := len(full) - 1
+	clear(full) // a regressor is zero outside its regime
+	for j, c := range p.z {
+		full[j] = c[r]
+	}
+	off := len(p.z) + p.regimeOf(p.q[r], sorted)*len(p.x)
+	for j, c := range p.x {
+		full[off+j] = c[r]
+	}
+	full[k] = 1
+	if keep == nil {
+		copy(row, full)
+		return
+	}
+	for j, c := range keep {
+		row[j] = full[c]
+	}
+}
+
+// pooledRows yields the pooled design's rows (the kept columns, all when
+// keep is nil) on the used rows in blocks of blockRows rows.
+func (p *Problem) pooledRows(sorted []float64, used []bool, keep []int) iter.Seq[*mat.Dense] {
+	k := len(p.z) + len(p.x)*(len(sorted)+1)
+	cols := k + 1
+	if keep != nil {
+		cols = len(keep)
+	}
+	return func(yield func(*mat.Dense) bool) {
+		full := make([]float64, k+1)
+		buf := mat.NewDense(blockRows, cols, nil)
+		filled := 0
+		for r, ok := range used {
+			if !ok {
+				continue
+			}
+			p.pooledRow(full, buf.RawRowView(filled), r, sorted, keep)
+			if filled++; filled == blockRows {
+				if !yield(buf) {
+					return
+				}
+				filled = 0
+			}
+		}
+		if filled > 0 {
+			yield(buf.Slice(0, filled, 0, cols).(*mat.Dense))
+		}
+	}
 }
 
 // identifiedColumns lists the columns of x that are neither zero nor
@@ -242,9 +294,15 @@ func identifiedColumns(x *mat.Dense) []int {
 		norms[j] = mat.Norm(x.ColView(j), 2)
 	}
 	qr := ols.FactorInPlace(x)
+	return identified(norms, func(j int) float64 { return qr.R(j, j) })
+}
+
+// identified lists the columns whose norms are not zero and whose pivots
+// |R_jj| / norm_j are not below ols.CollinearTolerance.
+func identified(norms []float64, rjj func(j int) float64) []int {
 	var keep []int
 	for j, norm := range norms {
-		if norm > 0 && math.Abs(qr.R(j, j)) >= ols.CollinearTolerance*norm {
+		if norm > 0 && math.Abs(rjj(j)) >= ols.CollinearTolerance*norm {
 			keep = append(keep, j)
 		}
 	}
