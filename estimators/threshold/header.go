@@ -59,16 +59,24 @@ func newFTest(stat float64, df1, df2 int) FTest {
 // whose model has no constant. used marks the rows the regression uses
 // (Hansen's transform deletes each unit's last period).
 type decomposition struct {
-	xb, u, e []float64 // per level row; e is 0 where not used
-	used     []bool
-	yMean    []float64 // per unit
-	xbMean   []float64 // per unit
+	xb     []float64 // per level row
+	used   []bool
+	u      []float64 // per unit
+	yMean  []float64 // per unit
+	xbMean []float64 // per unit
+	y      []float64 // the model's y
+}
+
+// e returns the residual e_it of used level row r of unit i (computed, not
+// stored: on millions of rows each such column takes tens of MB).
+func (d *decomposition) e(r, i int) float64 {
+	return d.y[r] - d.xb[r] - d.yMean[i] + d.xbMean[i]
 }
 
 func (p *Problem) decompose(sorted []float64, b []float64) *decomposition {
 	n := len(p.y)
-	d := &decomposition{xb: make([]float64, n), u: make([]float64, n), e: make([]float64, n), used: make([]bool, n),
-		yMean: make([]float64, len(p.units)), xbMean: make([]float64, len(p.units))}
+	d := &decomposition{xb: make([]float64, n), used: make([]bool, n), u: make([]float64, len(p.units)),
+		yMean: make([]float64, len(p.units)), xbMean: make([]float64, len(p.units)), y: p.y}
 	nz := len(p.z)
 	for r := range n {
 		v := 0.0
@@ -102,13 +110,7 @@ func (p *Problem) decompose(sorted []float64, b []float64) *decomposition {
 		c = (ySum - xbSum) / float64(rows)
 	}
 	for i := range p.units {
-		lo, hi := p.tr.LevelBlock(i)
-		for r := lo; r < hi; r++ {
-			d.u[r] = d.yMean[i] - d.xbMean[i] - c
-			if d.used[r] {
-				d.e[r] = p.y[r] - d.xb[r] - d.yMean[i] + d.xbMean[i]
-			}
-		}
+		d.u[i] = d.yMean[i] - d.xbMean[i] - c
 	}
 	return d
 }
@@ -141,8 +143,9 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 		h.ObsPerGroupMin, h.ObsPerGroupMax = min(h.ObsPerGroupMin, hi-lo), max(h.ObsPerGroupMax, hi-lo)
 		for r := lo; r < hi; r++ {
 			yW, xbW = append(yW, p.y[r]-d.yMean[i]), append(xbW, d.xb[r]-d.xbMean[i])
-			y, xb, u = append(y, p.y[r]), append(xb, d.xb[r]), append(u, d.u[r])
-			rss += d.e[r] * d.e[r]
+			y, xb, u = append(y, p.y[r]), append(xb, d.xb[r]), append(u, d.u[i])
+			e := d.e(r, i)
+			rss += e * e
 		}
 	}
 	h.Obs = len(y)
@@ -154,12 +157,7 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 	h.R2Overall = square(stat.Correlation(y, xb, nil))
 	h.F = newFTest(h.R2Within/float64(k)/((1-h.R2Within)/float64(dfR)), k, dfR)
 	h.CorrUXb = stat.Correlation(u, xb, nil)
-	unitEffects := make([]float64, len(p.units))
-	for i := range p.units {
-		lo, _ := p.tr.LevelBlock(i)
-		unitEffects[i] = d.u[lo]
-	}
-	h.SigmaU = stat.StdDev(unitEffects, nil)
+	h.SigmaU = stat.StdDev(d.u, nil)
 	h.SigmaE = math.Sqrt(rss / float64(dfR))
 	h.Rho = square(h.SigmaU) / (square(h.SigmaU) + square(h.SigmaE))
 	pooled, rank, err := p.pooledSSR(sorted, d.used, y)
