@@ -136,3 +136,25 @@ func (p *Problem) cumulativeLevels(thresholds []float64) []level {
 	}
 	return out
 }
+
+// constantRows yields the n rows [1, cols[0][r], cols[1][r], ...] in blocks
+// of blockRows rows.
+func constantRows(n int, cols [][]float64) iter.Seq[*mat.Dense] {
+	return func(yield func(*mat.Dense) bool) {
+		buf := mat.NewDense(min(n, blockRows), 1+len(cols), nil)
+		for lo := 0; lo < n; lo += blockRows {
+			m := min(blockRows, n-lo)
+			block := buf.Slice(0, m, 0, 1+len(cols)).(*mat.Dense)
+			for i := 0; i < m; i++ {
+				row := block.RawRowView(i)
+				row[0] = 1
+				for c, col := range cols {
+					row[c+1] = col[lo+i]
+				}
+			}
+			if !yield(block) {
+				return
+			}
+		}
+	}
+}

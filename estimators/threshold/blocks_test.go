@@ -7,8 +7,8 @@ import (
 
 // With every design built in blocks (blockedDesign 0), the regressions of
 // Prepare, the search's refits, the coefficients with their three standard
-// errors, the heteroskedasticity fit and the header's pooled regression
-// (its F test that all u_i = 0) reproduce the dense path's (the
+// errors, the heteroskedasticity fit and test and the header's pooled
+// regression (its F test that all u_i = 0) reproduce the dense path's (the
 // oracle) within 1e-10 relative, in both conventions.
 func TestBlockedDesignMatchesDense(t *testing.T) {
 	close := func(what string, got, want float64) {
@@ -30,6 +30,7 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 				linearSSR, refitSSR, hetSSR float64
 				coefs                       []Coefficient
 				fUnits                      FTest
+				het                         float64
 			}
 			do := func() run {
 				p := prepareFile(t, c.file, c.spec)
@@ -49,7 +50,11 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return run{p.linearSSR, refit.SSR, het.SSR, coefs, header.FUnits}
+				test, err := p.heteroskedasticity(c.thresholds)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return run{p.linearSSR, refit.SSR, het.SSR, coefs, header.FUnits, test.Statistic}
 			}
 			dense := do()
 			defer func(saved int) { blockedDesign = saved }(blockedDesign)
@@ -59,6 +64,7 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 			close("refit SSR", blocked.refitSSR, dense.refitSSR)
 			close("regime fit SSR", blocked.hetSSR, dense.hetSSR)
 			close("F all u_i = 0", blocked.fUnits.Stat, dense.fUnits.Stat)
+			close("heteroskedasticity test", blocked.het, dense.het)
 			if blocked.fUnits.DF1 != dense.fUnits.DF1 {
 				t.Errorf("F all u_i = 0: df1 blocked %d, dense %d", blocked.fUnits.DF1, dense.fUnits.DF1)
 			}
