@@ -7,7 +7,7 @@ import (
 
 // With every design built in blocks (blockedDesign 0), the regressions of
 // Prepare, the search's refits, the coefficients with their three standard
-// errors, the heteroskedasticity fit and test and the header's pooled
+// errors, the heteroskedasticity fit and test, eta^2 and the header's pooled
 // regression (its F test that all u_i = 0) reproduce the dense path's (the
 // oracle) within 1e-10 relative, in both conventions.
 func TestBlockedDesignMatchesDense(t *testing.T) {
@@ -30,7 +30,7 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 				linearSSR, refitSSR, hetSSR float64
 				coefs                       []Coefficient
 				fUnits                      FTest
-				het                         float64
+				het, eta2                   float64
 			}
 			do := func() run {
 				p := prepareFile(t, c.file, c.spec)
@@ -54,7 +54,8 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return run{p.linearSSR, refit.SSR, het.SSR, coefs, header.FUnits, test.Statistic}
+				eta2 := p.eta2(het, c.thresholds, 1, het.SSR/p.sigmaDF)
+				return run{p.linearSSR, refit.SSR, het.SSR, coefs, header.FUnits, test.Statistic, eta2}
 			}
 			dense := do()
 			defer func(saved int) { blockedDesign = saved }(blockedDesign)
@@ -65,6 +66,7 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 			close("regime fit SSR", blocked.hetSSR, dense.hetSSR)
 			close("F all u_i = 0", blocked.fUnits.Stat, dense.fUnits.Stat)
 			close("heteroskedasticity test", blocked.het, dense.het)
+			close("eta^2", blocked.eta2, dense.eta2)
 			if blocked.fUnits.DF1 != dense.fUnits.DF1 {
 				t.Errorf("F all u_i = 0: df1 blocked %d, dense %d", blocked.fUnits.DF1, dense.fUnits.DF1)
 			}
