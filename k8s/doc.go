@@ -7,5 +7,7 @@
 // PDB targets, the ServiceMonitor, the cert-manager certificates against
 // what thresher checks of a peer, the flags and THRESHER_* variables the
 // binary accepts), and every rendered object stays small enough for
-// kubectl apply (256 KiB).
+// kubectl apply (256 KiB). make k8s-validate checks them with a real API
+// server (scripts/k8s-validate.sh); validate/ is the module that pins its
+// release.
 package k8s
