@@ -71,6 +71,7 @@ if [ ! -x "$cache/kube-apiserver" ] || [ ! -x "$cache/kubectl" ]; then
 	echo "k8s-validate: building kube-apiserver and kubectl $version into $cache (once; a cold build takes long)"
 	mkdir -p "$(dirname "$cache")"
 	build=$(mktemp -d "$cache.build.XXXXXX") # removed at exit unless complete
+	chmod 755 "$build"
 	t0=$SECONDS
 	# The version variables, as Kubernetes's release builds set them
 	# (hack/lib/version.sh).
