@@ -39,9 +39,6 @@ crds=(
 	"github.com/cert-manager/cert-manager@v1.21.2 deploy/crds/cert-manager.io_certificates.yaml"
 	"github.com/cert-manager/cert-manager@v1.21.2 deploy/crds/cert-manager.io_issuers.yaml"
 )
-# Every kustomization of k8s/ (TestKustomizeRender renders the same list).
-kustomizations=(k8s/base k8s/overlays/external-etcd k8s/overlays/queue-autoscaling k8s/overlays/minio
-	k8s/overlays/cert-manager k8s/examples/bootstrap k8s/examples/bootstrap-cert-manager)
 
 started=$SECONDS
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/thresher-k8s-validate.XXXXXX")
@@ -62,6 +59,10 @@ fail() {
 	echo "k8s-validate: FAIL: $*" >&2
 	exit 1
 }
+
+# Every kustomization of k8s/.
+mapfile -t kustomizations < <(find k8s -name kustomization.yaml -printf '%h\n' | sort)
+[[ " ${kustomizations[*]} " == *" k8s/base "* ]] || fail "no k8s/base/kustomization.yaml among ${kustomizations[*]}"
 
 # --- kube-apiserver and kubectl ----------------------------------------------
 version=$(awk '$1 == "k8s.io/kubernetes" { print $2 }' k8s/validate/go.mod)
