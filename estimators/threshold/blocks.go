@@ -55,9 +55,8 @@ func (p *Problem) transformedRows(levels []level, withConstant bool) iter.Seq[*m
 		}
 	}
 	return func(yield func(*mat.Dense) bool) {
-		buf := mat.NewDense(blockRows, cols, nil)
+		blocks := newRowBlocks(cols, yield)
 		means := make([]float64, len(levels))
-		filled := 0
 		for i := range p.units {
 			llo, lhi := p.tr.LevelBlock(i)
 			tlo, thi := p.tr.Block(i)
@@ -69,7 +68,7 @@ func (p *Problem) transformedRows(levels []level, withConstant bool) iter.Seq[*m
 				means[j] = mean / float64(lhi-llo)
 			}
 			for t := tlo; t < thi; t++ {
-				row := buf.RawRowView(filled)
+				row := blocks.row()
 				l := llo + t - tlo
 				for j, f := range levels {
 					row[j] = f(l) - means[j]
@@ -80,17 +79,45 @@ func (p *Problem) transformedRows(levels []level, withConstant bool) iter.Seq[*m
 				if withConstant {
 					row[cols-1] = 1
 				}
-				if filled++; filled == blockRows {
-					if !yield(buf) {
-						return
-					}
-					filled = 0
+				if !blocks.next() {
+					return
 				}
 			}
 		}
-		if filled > 0 {
-			yield(buf.Slice(0, filled, 0, cols).(*mat.Dense))
-		}
+		blocks.flush()
+	}
+}
+
+// rowBlocks gathers rows of a design into blocks of blockRows rows and
+// hands each full block to yield, reusing one buffer.
+type rowBlocks struct {
+	buf    *mat.Dense
+	filled int
+	yield  func(*mat.Dense) bool
+}
+
+func newRowBlocks(cols int, yield func(*mat.Dense) bool) *rowBlocks {
+	return &rowBlocks{buf: mat.NewDense(blockRows, cols, nil), yield: yield}
+}
+
+// row is the storage of the next row to fill.
+func (b *rowBlocks) row() []float64 { return b.buf.RawRowView(b.filled) }
+
+// next counts the row just filled and yields the block once it is full; it
+// reports false when yield asked to stop.
+func (b *rowBlocks) next() bool {
+	if b.filled++; b.filled < blockRows {
+		return true
+	}
+	b.filled = 0
+	return b.yield(b.buf)
+}
+
+// flush yields the rows of a last, partial block.
+func (b *rowBlocks) flush() {
+	if b.filled > 0 {
+		_, cols := b.buf.Dims()
+		b.yield(b.buf.Slice(0, b.filled, 0, cols).(*mat.Dense))
 	}
 }
 

@@ -262,23 +262,17 @@ func (p *Problem) pooledRows(sorted []float64, used []bool, keep []int) iter.Seq
 	}
 	return func(yield func(*mat.Dense) bool) {
 		full := make([]float64, k+1)
-		buf := mat.NewDense(blockRows, cols, nil)
-		filled := 0
+		blocks := newRowBlocks(cols, yield)
 		for r, ok := range used {
 			if !ok {
 				continue
 			}
-			p.pooledRow(full, buf.RawRowView(filled), r, sorted, keep)
-			if filled++; filled == blockRows {
-				if !yield(buf) {
-					return
-				}
-				filled = 0
+			p.pooledRow(full, blocks.row(), r, sorted, keep)
+			if !blocks.next() {
+				return
 			}
 		}
-		if filled > 0 {
-			yield(buf.Slice(0, filled, 0, cols).(*mat.Dense))
-		}
+		blocks.flush()
 	}
 }
 
