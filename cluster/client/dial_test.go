@@ -49,7 +49,7 @@ func devCerts(t *testing.T) security.TLSFiles {
 // dial timeout (a minute), where it used to retry for 5 minutes.
 func TestFirstConnectionErrors(t *testing.T) {
 	cluster, other := devCerts(t), devCerts(t)
-	serverCreds, err := cluster.Server(security.Peer{})
+	serverCreds, err := cluster.Server(context.Background(), security.Peer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestFirstConnectionErrors(t *testing.T) {
 		return lis.Addr().String()
 	}()
 	trusting := func(ca security.TLSFiles, name string) grpc.DialOption {
-		creds, err := security.TLSFiles{CA: ca.CA}.Client(name, security.Peer{Role: identity.RoleCoordinator})
+		creds, err := security.TLSFiles{CA: ca.CA}.Client(context.Background(), name, security.Peer{Role: identity.RoleCoordinator})
 		if err != nil {
 			t.Fatal(err)
 		}

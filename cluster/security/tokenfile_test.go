@@ -30,7 +30,7 @@ func TestTokenFileRotation(t *testing.T) {
 		}
 	}
 	write(a + "\n")
-	tokens, err := WatchTokens(path)
+	tokens, err := WatchTokens(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

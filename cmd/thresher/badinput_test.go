@@ -56,7 +56,48 @@ func abs(path string) string {
 // devices, FIFOs and links are written through, never replaced, and nothing
 // beyond the requested output changes.
 func TestBadInputBinary(t *testing.T) {
-	runBinaryCases(t, append(outputCases(), optionCases()...))
+	runBinaryCases(t, append(append(outputCases(), optionCases()...), inputCases()...))
+}
+
+// inputCases are input files that never end or are not text: each is
+// refused at once, its read bounded, with a message naming it.
+func inputCases() []binaryCase {
+	args := func(a ...string) func(*testing.T, string) []string {
+		return func(*testing.T, string) []string { return a }
+	}
+	const tooLarge = "/dev/zero: file too large: more than"
+	return []binaryCase{
+		{name: "sweep spec /dev/zero", args: args("sweep", "--spec", "/dev/zero"), code: 1, msg: tooLarge},
+		{name: "montecarlo spec /dev/zero", args: args("montecarlo", "--spec", "/dev/zero"), code: 1, msg: tooLarge},
+		{name: "paper spec /dev/zero", args: func(_ *testing.T, dir string) []string {
+			return []string{"paper", "--spec", "/dev/zero", "--data", abs(investCSV), "--out", dir}
+		}, code: 1, msg: tooLarge},
+		{name: "plot result /dev/zero", args: func(_ *testing.T, dir string) []string {
+			return []string{"plot", "--result", "/dev/zero", "--out", dir}
+		}, code: 1, msg: `/dev/zero: not a threshold result: invalid character '\x00'`},
+		{name: "tls-ca /dev/zero", args: args("jobs", "list", "--coordinator", "127.0.0.1:1", "--tls-ca", "/dev/zero"), code: 1, msg: "CA bundle: " + tooLarge},
+		{name: "token-file /dev/zero", args: args(quickJob("--coordinator", "127.0.0.1:1", "--token-file", "/dev/zero")...), code: 1, msg: "tokens: " + tooLarge},
+		{name: "data /dev/zero", args: args("xthreg", "--data", "/dev/zero", "--depvar", "i", "--rx", "c", "--qx", "d"), code: 1,
+			msg: "/dev/zero: not a CSV text file: a NUL byte at byte 1"},
+		{name: "data not UTF-8 from a pipe", args: func(t *testing.T, dir string) []string {
+			fifo := filepath.Join(dir, "fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skip(err)
+			}
+			go func() { // a writer that would send 1 GB of Latin-1 text
+				if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+					line := []byte("id,year,i\xe9\n")
+					for range 1 << 30 / len(line) {
+						if _, err := w.Write(line); err != nil {
+							break
+						}
+					}
+					w.Close()
+				}
+			}()
+			return []string{"xthreg", "--data", fifo, "--depvar", "i", "--rx", "c", "--qx", "d"}
+		}, code: 1, msg: "fifo: not a CSV text file: bytes that are not UTF-8 in its first"},
+	}
 }
 
 // optionCases are option values out of range, in flags and in files.

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"unicode/utf8"
 
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/internal/ctxio"
@@ -18,6 +19,15 @@ import (
 // defaultMaxDatasetBytes is the largest dataset a client reads and a
 // coordinator accepts by default (256 MiB).
 const defaultMaxDatasetBytes = 256 << 20
+
+// maxSpecBytes bounds a specification file (sweep, study or paper YAML)
+// and the etcd password file,
+// and maxResultBytes a result that plot reads: reading a device or a FIFO
+// by mistake ends there (package ctxio).
+const (
+	maxSpecBytes   = 4 << 20
+	maxResultBytes = 256 << 20
+)
 
 // errTooLarge reports a dataset above --max-dataset-bytes.
 var errTooLarge = errors.New("dataset too large")
@@ -87,12 +97,14 @@ func readData(ctx context.Context, path string, limit int) (*dataset, error) {
 		}
 		d.size, src = info.Size(), io.LimitReader(f, info.Size())
 	} else {
-		if d.data, err = io.ReadAll(io.LimitReader(f, int64(limit)+1)); err != nil {
-			return nil, fmt.Errorf("read data: %w", err)
-		}
-		if len(d.data) > limit {
+		d.data, err = ctxio.ReadAtMost(&textPrefix{r: f}, int64(limit))
+		if errors.Is(err, ctxio.ErrTooLarge) {
 			return nil, fmt.Errorf("%s: %w: reading stopped after more than --max-dataset-bytes %d (%s); raise --max-dataset-bytes to read it",
 				path, errTooLarge, limit, megabytes(int64(limit)))
+		} else if errors.Is(err, errNotText) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		} else if err != nil {
+			return nil, fmt.Errorf("read data: %w", err)
 		}
 		d.size, src = int64(len(d.data)), bytes.NewReader(d.data)
 	}
@@ -104,6 +116,49 @@ func readData(ctx context.Context, path string, limit int) (*dataset, error) {
 	}
 	d.rows = rc.rows()
 	return d, nil
+}
+
+// errNotText reports input that is not UTF-8 text, such as a device.
+var errNotText = errors.New("not a CSV text file")
+
+// textPrefixBytes is how much of a pipe or device textPrefix checks.
+const textPrefixBytes = 64 << 10
+
+// textPrefix passes r through and checks its first textPrefixBytes as they
+// arrive: a NUL byte or bytes that are not UTF-8, which no CSV text holds,
+// end the read at once (/dev/zero, /dev/urandom), before a pipe or device
+// is read up to --max-dataset-bytes for the CSV check.
+type textPrefix struct {
+	r    io.Reader
+	seen []byte // the prefix read so far, up to textPrefixBytes
+}
+
+func (t *textPrefix) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if len(t.seen) < textPrefixBytes && n > 0 {
+		start := len(t.seen)
+		t.seen = append(t.seen, p[:min(n, textPrefixBytes-start)]...)
+		if i := bytes.IndexByte(t.seen[start:], 0); i >= 0 {
+			return 0, fmt.Errorf("%w: a NUL byte at byte %d", errNotText, start+i+1)
+		}
+		// A rune may continue in the next read: check up to the last
+		// rune start, whole runes only.
+		valid := t.seen
+		if len(valid) < textPrefixBytes {
+			cut := len(valid)
+			for k := 0; k < utf8.UTFMax && cut > 0; k++ {
+				cut--
+				if utf8.RuneStart(valid[cut]) {
+					break
+				}
+			}
+			valid = valid[:cut]
+		}
+		if !utf8.Valid(valid) {
+			return 0, fmt.Errorf("%w: bytes that are not UTF-8 in its first %d bytes", errNotText, len(t.seen))
+		}
+	}
+	return n, err
 }
 
 // rowCounter counts the data rows of the CSV text written to it, at most:

@@ -138,7 +138,7 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 	}
-	raw, err := ctxio.ReadFile(ctx, *specPath)
+	raw, err := ctxio.ReadFile(ctx, *specPath, maxSpecBytes)
 	if err != nil {
 		return err
 	}

@@ -300,7 +300,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkOutput(*output); err != nil {
 		return err
 	}
-	raw, err := ctxio.ReadFile(ctx, *specPath)
+	raw, err := ctxio.ReadFile(ctx, *specPath, maxSpecBytes)
 	if err != nil {
 		return err
 	}
@@ -327,9 +327,12 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
 		if study, ok := e.Model.(*montecarloEntry); ok {
-			study.path = sweepDataPath(*specPath, study.path)
+			err = study.load(ctx, *specPath)
 		}
-		if specs[i], err = e.Model.specification(e.Label); err != nil {
+		if err == nil {
+			specs[i], err = e.Model.specification(e.Label)
+		}
+		if err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
 	}

@@ -176,7 +176,7 @@ func (r *remoteFlags) explain(err error) error {
 // dialOptions returns the transport credentials and token of a remote
 // cluster. Plaintext is only used when every coordinator is on loopback and
 // no CA is given.
-func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
+func (r *remoteFlags) dialOptions(ctx context.Context) ([]grpc.DialOption, error) {
 	if r.dialTimeout <= 0 {
 		return nil, fmt.Errorf("%w: --dial-timeout must be positive, not %v", errUsage, r.dialTimeout)
 	}
@@ -186,7 +186,7 @@ func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
 	if secure {
-		creds, err := security.TLSFiles{CA: r.caFile}.Client(r.serverName, security.Peer{Role: identity.RoleCoordinator})
+		creds, err := security.TLSFiles{CA: r.caFile}.Client(ctx, r.serverName, security.Peer{Role: identity.RoleCoordinator})
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +200,7 @@ func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	}
 	if r.tokenFile != "" {
-		token, err := security.ReadToken(r.tokenFile)
+		token, err := security.ReadToken(ctx, r.tokenFile)
 		if err != nil {
 			return nil, err
 		}
@@ -413,7 +413,7 @@ const abandonWait = 300 * time.Millisecond
 // specification.
 func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *dataset, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
 	addrs := remote.coordinator
-	opts, err := remote.dialOptions()
+	opts, err := remote.dialOptions(ctx)
 	if err != nil {
 		return nil, err
 	}
