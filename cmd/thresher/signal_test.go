@@ -61,6 +61,16 @@ func TestSignalsStopEveryPhase(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// O_RDWR opens a FIFO at once and keeps a writer that never writes.
+	silent := filepath.Join(dir, "silent")
+	if err := syscall.Mkfifo(silent, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := os.OpenFile(silent, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
 	abs, err := filepath.Abs(investCSV)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +110,7 @@ specs:
 		{"opening a FIFO without a writer", xthreg("--data", fifo), soon, syscall.SIGTERM},
 		{"opening a FIFO as the paper's spec", []string{"paper", "--data", filepath.Join(dir, "provinces.csv"), "--spec", fifo,
 			"--out", outDir}, soon, syscall.SIGINT},
-		{"reading /dev/zero", xthreg("--data", "/dev/zero"), soon, syscall.SIGINT},
+		{"reading a FIFO whose writer is silent", xthreg("--data", silent), soon, syscall.SIGINT},
 		{"opening a FIFO as --tls-ca", []string{"jobs", "list", "--coordinator", "127.0.0.1:1", "--tls-ca", fifo}, soon, syscall.SIGINT},
 		{"opening a FIFO as --token-file", xthreg("--coordinator", "127.0.0.1:1", "--token-file", fifo), soon, syscall.SIGTERM},
 		{"opening a FIFO as a coordinator's --tls-cert", []string{"coordinator", "--tls-cert", fifo, "--tls-key", fifo, "--tls-ca", fifo,
