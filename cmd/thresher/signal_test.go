@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -190,4 +192,61 @@ func TestSecondSignalExits(t *testing.T) {
 	if code := <-exited; code != 143 {
 		t.Errorf("second signal: exit %d, want 143", code)
 	}
+}
+
+// TestHangupAndBrokenPipeCleanUp ends an in-process run by SIGHUP (a
+// closed terminal) and by a reader of its standard error that went away
+// (`thresher ... 2>&1 | head -1`): both exit as the signal would (129,
+// 141) and leave no temporary directory behind.
+func TestHangupAndBrokenPipeCleanUp(t *testing.T) {
+	bin := clustertest.Binary(t)
+	args := quickJob("--bs", "1000000")
+	emptyAfter := func(t *testing.T, tmp string) {
+		t.Helper()
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("left in TMPDIR: %v", left)
+		}
+	}
+	t.Run("SIGHUP", func(t *testing.T) {
+		tmp := t.TempDir()
+		p := clustertest.Start(t, "thresher", bin, []string{"TMPDIR=" + tmp}, args...)
+		p.WaitFor(t, "thresher: bootstrap", 2*time.Minute)
+		if err := p.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		p.Wait(10 * time.Second)
+		if code := p.Cmd.ProcessState.ExitCode(); code != 129 {
+			t.Errorf("exit status %d, want 129:\n%s", code, p.Output())
+		}
+		emptyAfter(t, tmp)
+	})
+	t.Run("broken pipe on stderr", func(t *testing.T) {
+		tmp := t.TempDir()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(stderr).ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		stderr.Close() // as head -1 exits after its line
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			t.Fatalf("still running a minute after its stderr closed (first line %q)", line)
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 141 {
+			t.Errorf("exit status %d, want 141 (first line %q)", code, line)
+		}
+		emptyAfter(t, tmp)
+	})
 }
