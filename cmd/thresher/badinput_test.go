@@ -251,6 +251,19 @@ func outputCases() []binaryCase {
 				t.Errorf("out.json: %v, want mode 0600 and the result", err)
 			}
 		}},
+		{name: "output to a file with a second hard link writes through", args: func(t *testing.T, dir string) []string {
+			path := file(t, dir, "out.json")
+			if err := os.Link(path, filepath.Join(dir, "other.json")); err != nil {
+				t.Skip(err)
+			}
+			return quickJob("--output", path)
+		}, changed: []string{"out.json", "other.json"}, after: func(t *testing.T, dir string) {
+			a, _ := os.ReadFile(filepath.Join(dir, "out.json"))
+			b, _ := os.ReadFile(filepath.Join(dir, "other.json"))
+			if len(a) < 100 || string(a) != string(b) {
+				t.Errorf("out.json %.40q and its other name other.json %.40q differ, want the result in both", a, b)
+			}
+		}},
 		{name: "output directory missing", args: func(t *testing.T, dir string) []string {
 			return quickJob("--output", filepath.Join(dir, "missing", "out.json"))
 		}, code: 2, msg: "missing does not exist"},
