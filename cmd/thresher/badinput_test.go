@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,7 +58,64 @@ func abs(path string) string {
 // devices, FIFOs and links are written through, never replaced, and nothing
 // beyond the requested output changes.
 func TestBadInputBinary(t *testing.T) {
-	runBinaryCases(t, append(append(outputCases(), optionCases()...), inputCases()...))
+	runBinaryCases(t, slices.Concat(outputCases(), optionCases(), inputCases(), plotCases()))
+}
+
+// plotCases are results that plot must refuse before it draws, and its
+// --out rule.
+func plotCases() []binaryCase {
+	// result writes a small result with its draws, changed by edit.
+	result := func(t *testing.T, dir string, edit func(res map[string]any)) string {
+		path := filepath.Join(dir, "r.json")
+		if code, _, stderr := runCLI(t, "xthreg", "--data", abs(investCSV), "--depvar", "i", "--indep", "L.q", "--rx", "L.c",
+			"--qx", "L.d", "--grid", "20", "--bs", "20", "--save-draws", "--format", "json", "--output", path); code != 0 {
+			t.Fatal(stderr)
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res map[string]any
+		if err := json.Unmarshal(raw, &res); err != nil {
+			t.Fatal(err)
+		}
+		edit(res)
+		if raw, err = json.Marshal(res); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	stage1 := func(res map[string]any) map[string]any { return res["stages"].([]any)[0].(map[string]any) }
+	plot := func(edit func(res map[string]any)) func(*testing.T, string) []string {
+		return func(t *testing.T, dir string) []string {
+			return []string{"plot", "--result", result(t, dir, edit), "--out", filepath.Join(dir, "figures")}
+		}
+	}
+	return []binaryCase{
+		{name: "plot a result of 5000 stages", args: plot(func(res map[string]any) {
+			stages := make([]any, 5000)
+			for i := range stages {
+				st := maps.Clone(stage1(res))
+				st["k"] = i + 1
+				stages[i] = st
+			}
+			res["stages"] = stages
+		}), code: 1, msg: "not a threshold model's result: 5000 stages, more than the 64 thresholds a model estimates"},
+		{name: "plot a curve of one point", args: plot(func(res map[string]any) {
+			curve := stage1(res)["lr_curves"].([]any)[0].(map[string]any)
+			curve["points"] = curve["points"].([]any)[:1]
+		}), code: 1, msg: "curve 0 of stage 1 has 1 of 1 candidates with a finite LR; a curve needs 2"},
+		{name: "plot draws of -1e308 and 1e308", args: plot(func(res map[string]any) {
+			draws := stage1(res)["bootstrap"].(map[string]any)["draws"].([]any)
+			draws[0], draws[1] = -1e308, 1e308
+		}), code: 1, msg: "stage 1: F from -1e+308 to 1e+308: too far apart for an axis"},
+		{name: "plot into a directory whose parent is missing", args: func(t *testing.T, dir string) []string {
+			return []string{"plot", "--result", result(t, dir, func(map[string]any) {}), "--out", filepath.Join(dir, "a", "b", "c")}
+		}, code: 2, msg: "--out %DIR%/a/b/c: directory %DIR%/a/b does not exist"},
+	}
 }
 
 // inputCases are input files that never end or are not text: each is

@@ -290,7 +290,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *resultPath == "" {
 		return fmt.Errorf("%w: --result is required", errUsage)
 	}
-	if err := checkOutDir("out", *out); err != nil {
+	if err := checkNewOutDir("out", *out); err != nil {
 		return err
 	}
 	res, err := readResult(ctx, *resultPath)
