@@ -70,6 +70,26 @@ func TestFirstConnectionErrors(t *testing.T) {
 		}
 		return grpc.WithTransportCredentials(creds)
 	}
+	// A plaintext server that is not a coordinator: it reads what comes
+	// and closes the connection without a word (an etcd client port).
+	silentAddr := func() string {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { lis.Close() })
+		go func() {
+			for {
+				conn, err := lis.Accept()
+				if err != nil {
+					return
+				}
+				conn.Read(make([]byte, 64<<10))
+				conn.Close()
+			}
+		}()
+		return lis.Addr().String()
+	}()
 	plaintext := grpc.WithTransportCredentials(insecure.NewCredentials())
 	cases := []struct {
 		name    string
@@ -83,6 +103,7 @@ func TestFirstConnectionErrors(t *testing.T) {
 		{"another CA", tlsAddr, trusting(other, "thresher-coordinator"), time.Minute, client.ErrUnknownAuthority, ""},
 		{"a server name not in the certificate", tlsAddr, trusting(cluster, "wrong.example"), time.Minute, client.ErrServerName, "not wrong.example"},
 		{"TLS to a plaintext server", plainAddr, trusting(cluster, "thresher-coordinator"), time.Minute, client.ErrNotTLS, ""},
+		{"TLS to a plaintext server that is not a coordinator", silentAddr, trusting(cluster, "thresher-coordinator"), time.Minute, client.ErrNoTLSAnswer, ""},
 		{"plaintext to a TLS server", tlsAddr, plaintext, time.Minute, client.ErrNoPreface, "server preface"},
 		{"nothing listening", refused, plaintext, 300 * time.Millisecond, client.ErrDial, "connection refused"},
 	}

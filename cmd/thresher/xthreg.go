@@ -163,6 +163,8 @@ func (r *remoteFlags) explain(err error) error {
 		return fmt.Errorf("%w: set --tls-server-name to a name in its certificate ('thresher certs' uses thresher-coordinator)", err)
 	case errors.Is(err, client.ErrNotTLS):
 		return fmt.Errorf("%w: it runs with --insecure (loopback only): drop --tls-ca, or give the coordinator --tls-cert, --tls-key and --tls-ca", err)
+	case errors.Is(err, client.ErrNoTLSAnswer):
+		return fmt.Errorf("%w: is it plaintext (a coordinator with --insecure: drop --tls-ca), or not a coordinator (check --coordinator)?", err)
 	case errors.Is(err, client.ErrNoPreface) && r.caFile == "":
 		return fmt.Errorf("%w: a coordinator with TLS needs the cluster's CA in --tls-ca", err)
 	case errors.Is(err, client.ErrUnauthenticated):
