@@ -121,6 +121,9 @@ func (l *localFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.blobURL, "blob-url", "", "the in-process cluster's "+blobURLUsage+" (default: a temporary directory, removed at exit)")
 }
 
+// minBackendBytes is the smallest --etcd-backend-bytes: 16 MiB.
+const minBackendBytes = 16 << 20
+
 // remoteFlags say how to reach a cluster.
 type remoteFlags struct {
 	coordinator listFlag
@@ -428,8 +431,8 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *datas
 		if workers <= 0 {
 			workers = runtime.NumCPU()
 		}
-		if lf.backendBytes < 16<<20 {
-			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
+		if lf.backendBytes < minBackendBytes {
+			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (%d), not %d", errUsage, minBackendBytes, lf.backendBytes)
 		}
 		// The client has checked the dataset's size against its own limit.
 		limit := max(int(data.size), defaultMaxDatasetBytes)
@@ -439,7 +442,9 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *datas
 				c.MaxWork = float64(remote.maxWork)
 				c.MaxDatasetBytes = limit
 			}})
-		if errors.Is(err, etcdserver.ErrAddressSpace) {
+		if errors.Is(err, etcdserver.ErrAddressSpace) && lf.backendBytes <= minBackendBytes {
+			return nil, fmt.Errorf("start the in-process cluster: %w: --etcd-backend-bytes is at its minimum (%d): raise ulimit -v", err, lf.backendBytes)
+		} else if errors.Is(err, etcdserver.ErrAddressSpace) {
 			return nil, fmt.Errorf("start the in-process cluster: %w: lower --etcd-backend-bytes (%d) or raise ulimit -v", err, lf.backendBytes)
 		}
 		if err != nil {
