@@ -126,6 +126,15 @@ func inputCases() []binaryCase {
 	}
 	const tooLarge = "/dev/zero: file too large: more than"
 	return []binaryCase{
+		{name: "unknown column decided by the header, before the rows", args: func(t *testing.T, dir string) []string {
+			// A ragged second row: the check of every row would fail there
+			// first (80 rows of 10^6 columns took 34 s to get this far).
+			path := filepath.Join(dir, "wide.csv")
+			if err := os.WriteFile(path, []byte("id,year,i,q,c,d\n1,2\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"xthreg", "--data", path, "--depvar", "i", "--rx", "c", "--qx", "nope"}
+		}, code: 1, msg: `wide.csv: unknown column "nope" (the file has: id, year, i, q, c, d)`},
 		{name: "sweep spec /dev/zero", args: args("sweep", "--spec", "/dev/zero"), code: 1, msg: tooLarge},
 		{name: "montecarlo spec /dev/zero", args: args("montecarlo", "--spec", "/dev/zero"), code: 1, msg: tooLarge},
 		{name: "paper spec /dev/zero", args: func(_ *testing.T, dir string) []string {

@@ -161,7 +161,7 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%s: %w", *specPath, err)
 		}
 	}
-	data, err := readData(ctx, *dataPath, *maxData)
+	data, err := readData(ctx, *dataPath, *maxData, nil)
 	if err != nil {
 		return err
 	}
