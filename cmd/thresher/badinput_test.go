@@ -145,6 +145,13 @@ func inputCases() []binaryCase {
 		}, code: 1, msg: `/dev/zero: not a threshold result: invalid character '\x00'`},
 		{name: "tls-ca /dev/zero", args: args("jobs", "list", "--coordinator", "127.0.0.1:1", "--tls-ca", "/dev/zero"), code: 1, msg: "CA bundle: " + tooLarge},
 		{name: "token-file /dev/zero", args: args(quickJob("--coordinator", "127.0.0.1:1", "--token-file", "/dev/zero")...), code: 1, msg: "tokens: " + tooLarge},
+		{name: "etcd with a FIFO as --tls-cert", args: func(t *testing.T, dir string) []string {
+			fifo := filepath.Join(dir, "cert.pem")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skip(err)
+			}
+			return []string{"etcd", "--data-dir", filepath.Join(dir, "etcd"), "--listen", "127.0.0.1:0", "--tls-cert", fifo, "--tls-key", fifo}
+		}, code: 1, msg: "cert.pem is not a regular file (etcd reads it again at every handshake)"},
 		{name: "data /dev/zero", args: args("xthreg", "--data", "/dev/zero", "--depvar", "i", "--rx", "c", "--qx", "d"), code: 1,
 			msg: "/dev/zero: not a CSV text file: a NUL byte at byte 1"},
 		{name: "data not UTF-8 from a pipe", args: func(t *testing.T, dir string) []string {
