@@ -121,7 +121,7 @@ PROMETHEUS_RULE_HEAD := \
 	'    app.kubernetes.io/instance: thresher' '    app.kubernetes.io/version: "0.1.0"' \
 	'    app.kubernetes.io/managed-by: kustomize' 'spec:'
 
-.PHONY: promtool-check image demo sync-k8s
+.PHONY: promtool-check image demo sync-k8s k8s-validate
 
 promtool-check: ## check deploy/prometheus with promtool and run the rule unit tests (installs Debian's prometheus when missing)
 	@deploy/ensure-prometheus.sh; rc=$$?; \
@@ -141,6 +141,11 @@ image: ## build the container image with Docker (deploy/Dockerfile), tagged and 
 
 demo: build ## local cluster (etcd, coordinator, 2 workers) + Prometheus, a long bootstrap job; Ctrl-C stops
 	deploy/demo.sh
+
+# kube-apiserver and kubectl of the release k8s/validate/go.mod pins, built once
+# into ~/.cache/thresher/k8s-<version> (THRESHER_K8S_CACHE overrides ~/.cache/thresher).
+k8s-validate: build ## apply every kustomization of k8s/ to a real kube-apiserver (server-side dry run, no warning allowed) and the example for real
+	BIN=$(BIN) scripts/k8s-validate.sh
 
 sync-k8s: ## copy the dashboard, the alert rules (as a PrometheusRule) and the example's dataset (gzipped) into k8s/
 	cp deploy/grafana/dashboard.json k8s/base/grafana/thresher-dashboard.json

@@ -100,6 +100,21 @@ var externalSecrets = map[string][]string{
 	"thresher-s3":     {"access-key-id", "secret-access-key"},
 }
 
+// secretKeys returns the keys of a Secret that pods read: one the operator
+// creates (externalSecrets), or one cert-manager writes for a Certificate
+// of the bundle.
+func secretKeys(b *bundle, name string) ([]string, bool) {
+	if keys, ok := externalSecrets[name]; ok {
+		return keys, true
+	}
+	for _, c := range find[certificate](b) {
+		if c.Spec.SecretName == name {
+			return certificateSecretKeys, true
+		}
+	}
+	return nil, false
+}
+
 // views are the sets of objects deployed together: the base or an overlay,
 // each with the example job.
 func views(t *testing.T) map[string]*bundle {
@@ -109,12 +124,17 @@ func views(t *testing.T) map[string]*bundle {
 	overlay := loadKustomization(t, "overlays/external-etcd", used)
 	minio := loadKustomization(t, "overlays/minio", used)
 	keda := loadKustomization(t, "overlays/queue-autoscaling", used)
+	certManager := loadKustomization(t, "overlays/cert-manager", used)
 	example := loadKustomization(t, "examples/bootstrap", used)
-	// No stray manifest: every file under k8s/ but the tests and the docs
-	// belongs to a kustomization.
+	certManagerExample := loadKustomization(t, "examples/bootstrap-cert-manager", used)
+	// No stray manifest: every file under k8s/ but the tests, the docs and
+	// the module of make k8s-validate belongs to a kustomization.
 	filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			t.Fatal(err)
+		}
+		if d.IsDir() && path == "validate" {
+			return filepath.SkipDir
 		}
 		if !d.IsDir() && !used[path] && !strings.HasSuffix(path, ".go") && path != "README.md" {
 			t.Errorf("%s is in no kustomization", path)
@@ -136,7 +156,8 @@ func views(t *testing.T) map[string]*bundle {
 		}
 	}
 	return map[string]*bundle{"base": join(base, example), "external-etcd": join(overlay, example),
-		"queue-autoscaling": join(keda, example), "minio": join(minio, example)}
+		"queue-autoscaling": join(keda, example), "minio": join(minio, example),
+		"cert-manager": join(certManager, certManagerExample)}
 }
 
 // find returns the objects of a kind ("Service", ...).
@@ -282,9 +303,9 @@ func checkVolume(t *testing.T, b *bundle, where string, v corev1.Volume) {
 			}
 		}
 	case v.Secret != nil:
-		keys, ok := externalSecrets[v.Secret.SecretName]
+		keys, ok := secretKeys(b, v.Secret.SecretName)
 		if !ok {
-			t.Errorf("%s: volume %s: Secret %s is not documented (externalSecrets)", where, v.Name, v.Secret.SecretName)
+			t.Errorf("%s: volume %s: Secret %s is neither documented (externalSecrets) nor a Certificate's", where, v.Name, v.Secret.SecretName)
 		}
 		for _, it := range v.Secret.Items {
 			if !slices.Contains(keys, it.Key) {
@@ -363,8 +384,8 @@ func checkEnv(t *testing.T, where string, c corev1.Container, b *bundle) map[str
 					t.Errorf("%s: %s: ConfigMap %s has no key %s", where, e.Name, f.ConfigMapKeyRef.Name, f.ConfigMapKeyRef.Key)
 				}
 			case f.SecretKeyRef != nil:
-				if keys, ok := externalSecrets[f.SecretKeyRef.Name]; !ok {
-					t.Errorf("%s: %s: Secret %s is not documented (externalSecrets)", where, e.Name, f.SecretKeyRef.Name)
+				if keys, ok := secretKeys(b, f.SecretKeyRef.Name); !ok {
+					t.Errorf("%s: %s: Secret %s is neither documented (externalSecrets) nor a Certificate's", where, e.Name, f.SecretKeyRef.Name)
 				} else if !slices.Contains(keys, f.SecretKeyRef.Key) {
 					t.Errorf("%s: %s: Secret %s has no key %s", where, e.Name, f.SecretKeyRef.Name, f.SecretKeyRef.Key)
 				}
@@ -472,7 +493,7 @@ func checkMountedFile(t *testing.T, b *bundle, w workload, where, path string, c
 				keys = append(keys, k)
 			}
 		case v.Secret != nil:
-			keys = externalSecrets[v.Secret.SecretName]
+			keys, _ = secretKeys(b, v.Secret.SecretName)
 			if len(v.Secret.Items) > 0 {
 				keys = nil
 				for _, it := range v.Secret.Items {

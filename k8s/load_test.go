@@ -17,6 +17,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8slabels "k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"sigs.k8s.io/yaml"
 )
 
@@ -92,6 +93,52 @@ type prometheusRule struct {
 	} `json:"spec"`
 }
 
+// certificate is the part of cert-manager's Certificate that we use.
+type certificate struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		IsCA       bool   `json:"isCA,omitempty"`
+		CommonName string `json:"commonName,omitempty"`
+		Subject    *struct {
+			OrganizationalUnits []string `json:"organizationalUnits,omitempty"`
+		} `json:"subject,omitempty"`
+		URIs        []string `json:"uris,omitempty"`
+		DNSNames    []string `json:"dnsNames,omitempty"`
+		Duration    string   `json:"duration,omitempty"`
+		RenewBefore string   `json:"renewBefore,omitempty"`
+		PrivateKey  *struct {
+			Algorithm      string `json:"algorithm,omitempty"`
+			Size           int    `json:"size,omitempty"`
+			RotationPolicy string `json:"rotationPolicy,omitempty"`
+		} `json:"privateKey,omitempty"`
+		Usages     []string `json:"usages,omitempty"`
+		SecretName string   `json:"secretName"`
+		IssuerRef  struct {
+			Group string `json:"group,omitempty"`
+			Kind  string `json:"kind,omitempty"`
+			Name  string `json:"name"`
+		} `json:"issuerRef"`
+	} `json:"spec"`
+}
+
+// issuer is the part of cert-manager's Issuer that we use: self-signed, or
+// a CA whose certificate and key are a Secret.
+type issuer struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		SelfSigned *struct{} `json:"selfSigned,omitempty"`
+		CA         *struct {
+			SecretName string `json:"secretName"`
+		} `json:"ca,omitempty"`
+	} `json:"spec"`
+}
+
+// certificateSecretKeys are the keys of the Secret cert-manager writes for
+// a Certificate.
+var certificateSecretKeys = []string{"tls.crt", "tls.key", "ca.crt"}
+
 // kinds maps apiVersion/kind to the type a manifest must decode into.
 var kinds = map[string]func() any{
 	"v1/Namespace":                            func() any { return &corev1.Namespace{} },
@@ -107,6 +154,8 @@ var kinds = map[string]func() any{
 	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return &serviceMonitor{} },
 	"monitoring.coreos.com/v1/PrometheusRule": func() any { return &prometheusRule{} },
 	"keda.sh/v1alpha1/ScaledObject":           func() any { return &scaledObject{} },
+	"cert-manager.io/v1/Certificate":          func() any { return &certificate{} },
+	"cert-manager.io/v1/Issuer":               func() any { return &issuer{} },
 }
 
 // object is one decoded manifest.
@@ -148,6 +197,33 @@ type kustomization struct {
 			LabelSelector string `json:"labelSelector,omitempty"`
 		} `json:"target,omitempty"`
 	} `json:"patches,omitempty"`
+	Replacements []replacement `json:"replacements,omitempty"`
+}
+
+// replacement copies a field of one object (or the part of it between
+// delimiters) into fields of others.
+type replacement struct {
+	Source struct {
+		Kind      string              `json:"kind"`
+		Name      string              `json:"name"`
+		FieldPath string              `json:"fieldPath"`
+		Options   *replacementOptions `json:"options,omitempty"`
+	} `json:"source"`
+	Targets []struct {
+		Select struct {
+			Kind string `json:"kind"`
+		} `json:"select"`
+		Reject []struct {
+			Name string `json:"name"`
+		} `json:"reject,omitempty"`
+		FieldPaths []string            `json:"fieldPaths"`
+		Options    *replacementOptions `json:"options,omitempty"`
+	} `json:"targets"`
+}
+
+type replacementOptions struct {
+	Delimiter string `json:"delimiter"`
+	Index     int    `json:"index"`
 }
 
 // configMap is a generated ConfigMap: its keys (with the file each comes
@@ -205,8 +281,9 @@ func decodeFile(t *testing.T, path string) []object {
 }
 
 // loadKustomization loads dir/kustomization.yaml the way kustomize would,
-// minus renaming: resources (files and other kustomizations), ConfigMap
-// generators and patches. used collects every file it reads.
+// minus renaming and replacements: resources (files and other
+// kustomizations), ConfigMap generators and patches. used collects every
+// file it reads.
 func loadKustomization(t *testing.T, dir string, used map[string]bool) *bundle {
 	t.Helper()
 	b := &bundle{dir: dir, configMaps: map[string]*configMap{}}
@@ -277,6 +354,7 @@ func loadKustomization(t *testing.T, dir string, used map[string]bool) *bundle {
 	for _, p := range b.k.Patches {
 		b.applyPatch(t, kpath, p.Path, p.Patch, p.Target, used)
 	}
+	b.checkReplacements(t, kpath)
 	// Every file of the directory belongs to the kustomization (directories
 	// holding another kustomization are loaded on their own).
 	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
@@ -296,9 +374,9 @@ func loadKustomization(t *testing.T, dir string, used map[string]bool) *bundle {
 	return b
 }
 
-// applyPatch applies a "$patch: delete" patch (by target selector or by
-// the patch's kind and name) and checks that other patches decode strictly
-// into the type of an existing target.
+// applyPatch applies a patch to the objects it targets (by target selector
+// or by the patch's kind and name): "$patch: delete" removes them, any other
+// patch must decode strictly into their type and is merged into them.
 func (b *bundle) applyPatch(t *testing.T, kpath, path, text string, target *struct {
 	Kind          string `json:"kind,omitempty"`
 	Name          string `json:"name,omitempty"`
@@ -345,10 +423,56 @@ func (b *bundle) applyPatch(t *testing.T, kpath, path, text string, target *stru
 	if head.Patch != "" {
 		t.Errorf("%s: $patch: %s is not supported by these tests", kpath, head.Patch)
 	}
-	for _, o := range b.objects {
-		if matches(o) {
-			if err := yaml.UnmarshalStrict([]byte(text), kinds[o.kind]()); err != nil {
-				t.Errorf("%s: patch of %s %s: %v", kpath, o.kind, o.name, err)
+	patch, err := yaml.YAMLToJSON([]byte(text))
+	if err != nil {
+		t.Fatalf("%s: patch: %v", kpath, err)
+	}
+	for i, o := range b.objects {
+		if !matches(o) {
+			continue
+		}
+		if err := yaml.UnmarshalStrict([]byte(text), kinds[o.kind]()); err != nil {
+			t.Errorf("%s: patch of %s %s: %v", kpath, o.kind, o.name, err)
+			continue
+		}
+		// A strategic merge patch, as kustomize applies it: lists with a
+		// merge key (containers, volumes, env ...) merge by it.
+		orig, err := json.Marshal(o.obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		merged, err := strategicpatch.StrategicMergePatch(orig, patch, kinds[o.kind]())
+		if err != nil {
+			t.Fatalf("%s: patch of %s %s: %v", kpath, o.kind, o.name, err)
+		}
+		obj := kinds[o.kind]()
+		if err := yaml.UnmarshalStrict(merged, obj); err != nil {
+			t.Fatalf("%s: patched %s %s: %v", kpath, o.kind, o.name, err)
+		}
+		b.objects[i].obj = obj
+		if v, ok := obj.(interface{ GetLabels() map[string]string }); ok {
+			b.objects[i].labels = v.GetLabels()
+		}
+	}
+}
+
+// checkReplacements checks that each replacement's source object exists
+// and that each target selects an object: kustomize renders the copies
+// (TestKustomizeRender checks them where kubectl is installed).
+func (b *bundle) checkReplacements(t *testing.T, kpath string) {
+	t.Helper()
+	has := func(kind, name string) bool {
+		return slices.ContainsFunc(b.objects, func(o object) bool {
+			return strings.HasSuffix(o.kind, "/"+kind) && (name == "" || o.name == name)
+		})
+	}
+	for _, r := range b.k.Replacements {
+		if !has(r.Source.Kind, r.Source.Name) {
+			t.Errorf("%s: replacement source %s %s does not exist", kpath, r.Source.Kind, r.Source.Name)
+		}
+		for _, target := range r.Targets {
+			if !has(target.Select.Kind, "") {
+				t.Errorf("%s: replacement target %s selects nothing", kpath, target.Select.Kind)
 			}
 		}
 	}

@@ -21,7 +21,8 @@ func TestKustomizeRender(t *testing.T) {
 	if err != nil {
 		t.Skip("kubectl not installed: rendering not checked (the other tests do not need it)")
 	}
-	for _, dir := range []string{"base", "overlays/external-etcd", "overlays/queue-autoscaling", "overlays/minio", "examples/bootstrap"} {
+	for _, dir := range []string{"base", "overlays/external-etcd", "overlays/queue-autoscaling", "overlays/minio",
+		"overlays/cert-manager", "examples/bootstrap", "examples/bootstrap-cert-manager"} {
 		t.Run(dir, func(t *testing.T) {
 			out, err := exec.Command(kubectl, "kustomize", dir).Output()
 			if err != nil {

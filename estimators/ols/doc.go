@@ -6,6 +6,10 @@
 // A regressor whose QR pivot is negligible relative to its own norm is
 // reported as constant (its norm is zero) or as collinear with the columns
 // before it; no coefficient is returned for a rank-deficient design.
+// RegressBlocks fits a design given as consecutive blocks of rows, never
+// held whole: R of [X y] is updated block by block (R stacked on the next
+// block is factorised again), so Q'y is R's last column and the design is
+// rebuilt block by block for the residuals and the covariances.
 //
 // Three covariance estimators are provided; the caller chooses the
 // small-sample scale, because conventions differ between programs:

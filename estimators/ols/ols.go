@@ -3,6 +3,7 @@ package ols
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 
 	"gonum.org/v1/gonum/blas/blas64"
@@ -37,7 +38,9 @@ type Fit struct {
 	// explained by the columns before it, relative to the column's norm.
 	Pivots []float64
 	x      *mat.Dense
-	xtxi   *mat.Dense // (X'X)^{-1}
+	rows   iter.Seq[*mat.Dense] // the design's row blocks, when x is nil (RegressBlocks)
+	n, k   int                  // the design's dimensions, when x is nil
+	xtxi   *mat.Dense           // (X'X)^{-1}
 }
 
 // Exact reports whether the fit explains y exactly, given y's total sum of
@@ -76,15 +79,9 @@ func RegressBuilt(build func(dst *mat.Dense) *mat.Dense, y []float64, names []st
 		norms[j] = mat.Norm(x.ColView(j), 2)
 	}
 	qr := FactorInPlace(x)
-	pivots := make([]float64, k)
-	for j, norm := range norms {
-		if norm == 0 {
-			return nil, fmt.Errorf("%w: regressor %s is zero after the transformation (constant within every unit, or absorbed by the fixed effects)", ErrCollinear, label(names, j))
-		}
-		pivots[j] = math.Abs(qr.R(j, j)) / norm
-		if pivots[j] < CollinearTolerance {
-			return nil, fmt.Errorf("%w: regressor %s is a linear combination of the regressors before it (%s)", ErrCollinear, label(names, j), shortlist.Quote(names[:min(j, len(names))]))
-		}
+	pivots, err := checkPivots(norms, func(j int) float64 { return qr.R(j, j) }, names)
+	if err != nil {
+		return nil, err
 	}
 	beta, err := qr.Solve(y)
 	if err != nil {
@@ -106,13 +103,65 @@ func RegressBuilt(build func(dst *mat.Dense) *mat.Dense, y []float64, names []st
 		fit.Resid[i] = e
 		fit.SSR += e * e
 	}
+	if fit.xtxi, err = inverseGram(rk); err != nil {
+		return nil, err
+	}
+	return fit, nil
+}
+
+// checkPivots returns the pivots |R_jj| / ||x_j|| of columns with the given
+// norms, or the error that names the first zero or collinear regressor.
+func checkPivots(norms []float64, rjj func(j int) float64, names []string) ([]float64, error) {
+	pivots := make([]float64, len(norms))
+	for j, norm := range norms {
+		if norm == 0 {
+			return nil, fmt.Errorf("%w: regressor %s is zero after the transformation (constant within every unit, or absorbed by the fixed effects)", ErrCollinear, label(names, j))
+		}
+		pivots[j] = math.Abs(rjj(j)) / norm
+		if pivots[j] < CollinearTolerance {
+			return nil, fmt.Errorf("%w: regressor %s is a linear combination of the regressors before it (%s)", ErrCollinear, label(names, j), shortlist.Quote(names[:min(j, len(names))]))
+		}
+	}
+	return pivots, nil
+}
+
+// inverseGram returns (X'X)^{-1} = R^{-1} R^{-T} from the triangular factor R.
+func inverseGram(r *mat.TriDense) (*mat.Dense, error) {
+	k, _ := r.Dims()
 	var rinv mat.TriDense
-	if err := rinv.InverseTri(rk); err != nil {
+	if err := rinv.InverseTri(r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCollinear, err)
 	}
-	fit.xtxi = mat.NewDense(k, k, nil)
-	fit.xtxi.Mul(&rinv, rinv.T())
-	return fit, nil
+	xtxi := mat.NewDense(k, k, nil)
+	xtxi.Mul(&rinv, rinv.T())
+	return xtxi, nil
+}
+
+// eachRow calls fn with every row of the design, in order.
+func (f *Fit) eachRow(fn func(r int, x []float64)) {
+	if f.x != nil {
+		n, _ := f.x.Dims()
+		for r := 0; r < n; r++ {
+			fn(r, f.x.RawRowView(r))
+		}
+		return
+	}
+	lo := 0
+	for block := range f.rows {
+		m, _ := block.Dims()
+		for i := 0; i < m; i++ {
+			fn(lo+i, block.RawRowView(i))
+		}
+		lo += m
+	}
+}
+
+// dims returns the design's dimensions.
+func (f *Fit) dims() (n, k int) {
+	if f.x != nil {
+		return f.x.Dims()
+	}
+	return f.n, f.k
 }
 
 // Classical returns s^2 (X'X)^{-1} with s^2 = SSR/df.
@@ -126,16 +175,16 @@ func (f *Fit) Classical(df float64) *mat.Dense {
 // with every row its own group, summed row by row instead of through an
 // n x k matrix of scores.
 func (f *Fit) White(scale float64) *mat.Dense {
-	n, k := f.x.Dims()
+	_, k := f.dims()
 	meat := mat.NewDense(k, k, nil)
 	s := make([]float64, k)
-	for r := 0; r < n; r++ {
+	f.eachRow(func(r int, x []float64) {
 		e := f.Resid[r]
 		for j := range s {
-			s[j] = f.x.At(r, j) * e
+			s[j] = x[j] * e
 		}
 		addOuter(meat, s)
-	}
+	})
 	return f.sandwich(meat, scale)
 }
 
@@ -143,7 +192,7 @@ func (f *Fit) White(scale float64) *mat.Dense {
 // s_g = sum over rows r of group g of x_r e_r. group[r] is row r's group,
 // numbered from 0.
 func (f *Fit) Cluster(group []int, scale float64) *mat.Dense {
-	n, k := f.x.Dims()
+	n, k := f.dims()
 	if len(group) != n {
 		panic("ols: cluster groups do not match the rows")
 	}
@@ -152,13 +201,13 @@ func (f *Fit) Cluster(group []int, scale float64) *mat.Dense {
 		ngroups = max(ngroups, g+1)
 	}
 	scores := mat.NewDense(ngroups, k, nil)
-	for r := 0; r < n; r++ {
+	f.eachRow(func(r int, x []float64) {
 		row := scores.RawRowView(group[r])
 		e := f.Resid[r]
 		for j := 0; j < k; j++ {
-			row[j] += f.x.At(r, j) * e
+			row[j] += x[j] * e
 		}
-	}
+	})
 	meat := mat.NewDense(k, k, nil)
 	for g := 0; g < ngroups; g++ {
 		addOuter(meat, scores.RawRowView(g))

@@ -171,9 +171,18 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 		}
 	}
 
-	for i := range p.Values {
+	// A term given twice (a threshold variable that is also a regressor)
+	// is evaluated once: its columns share their values.
+	sameAs := make([]int, len(terms)) // the first term with the same values
+	for i, term := range terms {
 		p.Source[i] = i
-		p.Values[i] = make([]float64, 0, t.rows)
+		sameAs[i] = slices.IndexFunc(terms, func(u Term) bool { return !u.IsFactor() && u.Name == term.Name })
+		if sameAs[i] < 0 { // a factor variable
+			sameAs[i] = i
+		}
+		if sameAs[i] == i {
+			p.Values[i] = make([]float64, 0, t.rows)
+		}
 	}
 	source := make([]int, len(lags)) // the row each lag reads, for the current row
 	values := make([]float64, len(uses))
@@ -246,6 +255,9 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 			continue
 		}
 		for k, term := range terms {
+			if sameAs[k] != k {
+				continue
+			}
 			v := term.Eval(value)
 			if err := checkValue(term, v); err != nil {
 				return nil, fmt.Errorf("%w at line %d (unit %s, period %d)", err, t.Line(r), quote(labels[unitOf[r]]), periods[r])
@@ -255,6 +267,9 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 		p.Unit = append(p.Unit, int(unitOf[r]))
 		p.Period = append(p.Period, periods[r])
 		p.Line = append(p.Line, t.Line(r))
+	}
+	for k, f := range sameAs {
+		p.Values[k] = p.Values[f]
 	}
 	if len(p.Unit) == 0 {
 		return nil, fmt.Errorf("%w: no row has every lag the variable lists need and no missing value (%d rows dropped for lags, %d for missing values)",

@@ -457,3 +457,17 @@ func TestGapRows(t *testing.T) {
 			p.MissingRows, p.Dropped, p.GapRows, len(p.Unit))
 	}
 }
+
+// TestRepeatedTermSharesValues: a term given twice (a threshold variable
+// that is also a regressor) is evaluated once, its columns one slice, also
+// after units are dropped.
+func TestRepeatedTermSharesValues(t *testing.T) {
+	p, err := buildWith(t, "id,t,x\n1,1,1\n1,2,2\n2,1,5\n3,1,7\n3,2,8\n3,3,9\n", BuildOptions{MinUnitRows: 2}, "L.x", "x", "L.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{7, 8} // units 1 and 2 keep one row each: dropped
+	if !slices.Equal(p.Values[0], want) || !slices.Equal(p.Values[2], want) || &p.Values[0][0] != &p.Values[2][0] {
+		t.Errorf("L.x given twice: %v and %v, want %v in one slice", p.Values[0], p.Values[2], want)
+	}
+}

@@ -69,6 +69,7 @@
 //	problem.go     Prepare, Problem, WithBootstrap: data checks, within transform, linear fit
 //	grid.go        candidate thresholds and exclusion windows
 //	fit.go         the design at given thresholds; coefficients and standard errors
+//	blocks.go      large designs built in blocks of rows for ols.RegressBlocks
 //	estimate.go    Estimate, PointEstimates: the sequential search and refinement
 //	lr.go          LR curves, their critical value and confidence sets
 //	robust.go      Hansen's (2000) eta^2 and the heteroskedasticity diagnostic

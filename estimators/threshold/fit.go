@@ -30,7 +30,7 @@ func (p *Problem) designAt(dst *mat.Dense, thresholds []float64) *mat.Dense {
 
 // fitAt fits the model at the given thresholds (in any order) by QR.
 func (p *Problem) fitAt(y []float64, thresholds []float64) (*ols.Fit, error) {
-	fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.designAt(dst, thresholds) }, y, p.cumulativeNames(thresholds))
+	fit, err := p.regress(p.cumulativeLevels(thresholds), false, func(dst *mat.Dense) *mat.Dense { return p.designAt(dst, thresholds) }, y, p.cumulativeNames(thresholds))
 	if err != nil {
 		return nil, p.regimeError(thresholds, err)
 	}
@@ -258,7 +258,7 @@ func (p *Problem) coefficientFit(thresholds []float64) (*ols.Fit, []string, []*i
 		y = slices.Clone(p.yT)
 		floats.AddConst(stat.Mean(p.y, nil), y)
 	}
-	fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, withConstant) }, y, names)
+	fit, err := p.regress(p.regimeLevels(sorted), withConstant, func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, withConstant) }, y, names)
 	if err != nil {
 		return nil, nil, nil, p.regimeError(sorted, err)
 	}

@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 
@@ -58,16 +59,24 @@ func newFTest(stat float64, df1, df2 int) FTest {
 // whose model has no constant. used marks the rows the regression uses
 // (Hansen's transform deletes each unit's last period).
 type decomposition struct {
-	xb, u, e []float64 // per level row; e is 0 where not used
-	used     []bool
-	yMean    []float64 // per unit
-	xbMean   []float64 // per unit
+	xb     []float64 // per level row
+	used   []bool
+	u      []float64 // per unit
+	yMean  []float64 // per unit
+	xbMean []float64 // per unit
+	y      []float64 // the model's y
+}
+
+// e returns the residual e_it of used level row r of unit i (computed, not
+// stored: on millions of rows each such column takes tens of MB).
+func (d *decomposition) e(r, i int) float64 {
+	return d.y[r] - d.xb[r] - d.yMean[i] + d.xbMean[i]
 }
 
 func (p *Problem) decompose(sorted []float64, b []float64) *decomposition {
 	n := len(p.y)
-	d := &decomposition{xb: make([]float64, n), u: make([]float64, n), e: make([]float64, n), used: make([]bool, n),
-		yMean: make([]float64, len(p.units)), xbMean: make([]float64, len(p.units))}
+	d := &decomposition{xb: make([]float64, n), used: make([]bool, n), u: make([]float64, len(p.units)),
+		yMean: make([]float64, len(p.units)), xbMean: make([]float64, len(p.units)), y: p.y}
 	nz := len(p.z)
 	for r := range n {
 		v := 0.0
@@ -101,13 +110,7 @@ func (p *Problem) decompose(sorted []float64, b []float64) *decomposition {
 		c = (ySum - xbSum) / float64(rows)
 	}
 	for i := range p.units {
-		lo, hi := p.tr.LevelBlock(i)
-		for r := lo; r < hi; r++ {
-			d.u[r] = d.yMean[i] - d.xbMean[i] - c
-			if d.used[r] {
-				d.e[r] = p.y[r] - d.xb[r] - d.yMean[i] + d.xbMean[i]
-			}
-		}
+		d.u[i] = d.yMean[i] - d.xbMean[i] - c
 	}
 	return d
 }
@@ -140,8 +143,9 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 		h.ObsPerGroupMin, h.ObsPerGroupMax = min(h.ObsPerGroupMin, hi-lo), max(h.ObsPerGroupMax, hi-lo)
 		for r := lo; r < hi; r++ {
 			yW, xbW = append(yW, p.y[r]-d.yMean[i]), append(xbW, d.xb[r]-d.xbMean[i])
-			y, xb, u = append(y, p.y[r]), append(xb, d.xb[r]), append(u, d.u[r])
-			rss += d.e[r] * d.e[r]
+			y, xb, u = append(y, p.y[r]), append(xb, d.xb[r]), append(u, d.u[i])
+			e := d.e(r, i)
+			rss += e * e
 		}
 	}
 	h.Obs = len(y)
@@ -153,12 +157,7 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 	h.R2Overall = square(stat.Correlation(y, xb, nil))
 	h.F = newFTest(h.R2Within/float64(k)/((1-h.R2Within)/float64(dfR)), k, dfR)
 	h.CorrUXb = stat.Correlation(u, xb, nil)
-	unitEffects := make([]float64, len(p.units))
-	for i := range p.units {
-		lo, _ := p.tr.LevelBlock(i)
-		unitEffects[i] = d.u[lo]
-	}
-	h.SigmaU = stat.StdDev(unitEffects, nil)
+	h.SigmaU = stat.StdDev(d.u, nil)
 	h.SigmaE = math.Sqrt(rss / float64(dfR))
 	h.Rho = square(h.SigmaU) / (square(h.SigmaU) + square(h.SigmaE))
 	pooled, rank, err := p.pooledSSR(sorted, d.used, y)
@@ -191,28 +190,22 @@ func (p *Problem) pooledSSR(sorted []float64, used []bool, yUsed []float64) (ssr
 		full := make([]float64, k+1)
 		i := 0
 		for r, ok := range used {
-			if !ok {
-				continue
+			if ok {
+				p.pooledRow(full, m.RawRowView(i), r, sorted, keep)
+				i++
 			}
-			clear(full) // a regressor is zero outside its regime
-			for j, c := range p.z {
-				full[j] = c[r]
-			}
-			off := len(p.z) + p.regimeOf(p.q[r], sorted)*len(p.x)
-			for j, c := range p.x {
-				full[off+j] = c[r]
-			}
-			full[k] = 1
-			row := m.RawRowView(i)
-			if keep == nil {
-				copy(row, full)
-			} else {
-				for j, c := range keep {
-					row[j] = full[c]
-				}
-			}
-			i++
 		}
+	}
+	if n*(k+1) > blockedDesign {
+		// The design is built in blocks twice: for all columns, to find
+		// those to keep, then for the regression on them.
+		r, norms := ols.FactorBlocks(k+1, p.pooledRows(sorted, used, nil), yUsed)
+		keep := identified(norms, func(j int) float64 { return r.At(j, j) })
+		fit, err := ols.RegressBlocks(n, len(keep), p.pooledRows(sorted, used, keep), yUsed, nil)
+		if err != nil {
+			return 0, 0, p.pooledError(sorted, err)
+		}
+		return fit.SSR, len(keep), nil
 	}
 	all := newDesign(nil, n, k+1)
 	fill(all, nil)
@@ -227,9 +220,66 @@ func (p *Problem) pooledSSR(sorted []float64, used []bool, yUsed []float64) (ssr
 	}
 	fit, err := ols.RegressBuilt(build, yUsed, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%w: the pooled regression of the test that all u_i = 0 at thresholds %v: %w", ErrData, slices.Clone(sorted), err)
+		return 0, 0, p.pooledError(sorted, err)
 	}
 	return fit.SSR, len(keep), nil
+}
+
+func (p *Problem) pooledError(sorted []float64, err error) error {
+	return fmt.Errorf("%w: the pooled regression of the test that all u_i = 0 at thresholds %v: %w", ErrData, slices.Clone(sorted), err)
+}
+
+// pooledRow writes the kept columns (all k+1 when keep is nil) of the
+// pooled design's row at level row r into row, through full, one row of
+// the full design.
+func (p *Problem) pooledRow(full, row []float64, r int, sorted []float64, keep []int) {
+	k := len(full) - 1
+	clear(full) // a regressor is zero outside its regime
+	for j, c := range p.z {
+		full[j] = c[r]
+	}
+	off := len(p.z) + p.regimeOf(p.q[r], sorted)*len(p.x)
+	for j, c := range p.x {
+		full[off+j] = c[r]
+	}
+	full[k] = 1
+	if keep == nil {
+		copy(row, full)
+		return
+	}
+	for j, c := range keep {
+		row[j] = full[c]
+	}
+}
+
+// pooledRows yields the pooled design's rows (the kept columns, all when
+// keep is nil) on the used rows in blocks of blockRows rows.
+func (p *Problem) pooledRows(sorted []float64, used []bool, keep []int) iter.Seq[*mat.Dense] {
+	k := len(p.z) + len(p.x)*(len(sorted)+1)
+	cols := k + 1
+	if keep != nil {
+		cols = len(keep)
+	}
+	return func(yield func(*mat.Dense) bool) {
+		full := make([]float64, k+1)
+		buf := mat.NewDense(blockRows, cols, nil)
+		filled := 0
+		for r, ok := range used {
+			if !ok {
+				continue
+			}
+			p.pooledRow(full, buf.RawRowView(filled), r, sorted, keep)
+			if filled++; filled == blockRows {
+				if !yield(buf) {
+					return
+				}
+				filled = 0
+			}
+		}
+		if filled > 0 {
+			yield(buf.Slice(0, filled, 0, cols).(*mat.Dense))
+		}
+	}
 }
 
 // identifiedColumns lists the columns of x that are neither zero nor
@@ -242,9 +292,15 @@ func identifiedColumns(x *mat.Dense) []int {
 		norms[j] = mat.Norm(x.ColView(j), 2)
 	}
 	qr := ols.FactorInPlace(x)
+	return identified(norms, func(j int) float64 { return qr.R(j, j) })
+}
+
+// identified lists the columns whose norms are not zero and whose pivots
+// |R_jj| / norm_j are not below ols.CollinearTolerance.
+func identified(norms []float64, rjj func(j int) float64) []int {
 	var keep []int
 	for j, norm := range norms {
-		if norm > 0 && math.Abs(qr.R(j, j)) >= ols.CollinearTolerance*norm {
+		if norm > 0 && math.Abs(rjj(j)) >= ols.CollinearTolerance*norm {
 			keep = append(keep, j)
 		}
 	}

@@ -50,7 +50,7 @@ func (p *Problem) WritePredictions(out io.Writer, res *Result) error {
 				continue
 			}
 			rec := []string{unit, strconv.Itoa(p.periods[r]), strconv.Itoa(p.regimeOf(p.q[r], sorted)),
-				format(p.y[r] - d.e[r]), format(d.e[r]), format(d.u[r])}
+				format(p.y[r] - d.e(r, i)), format(d.e(r, i)), format(d.u[i])}
 			if err := w.Write(rec); err != nil {
 				return err
 			}

@@ -126,7 +126,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	p.yT = p.transform(p.y)
 	p.tss = centredSS(p.yT)
 	names := append(slices.Clone(p.zNames), p.xNames...)
-	linear, err := ols.RegressBuilt(p.baseDesign, p.yT, names)
+	linear, err := p.regress(columnLevels(append(slices.Clone(p.z), p.x...)), false, p.baseDesign, p.yT, names)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrData, err)
 	}

@@ -20,7 +20,7 @@ import (
 // [Z, X∘1(regime 0), ..., X∘1(regime K)] on the transformed rows, without a
 // constant: its residuals are the within residuals of the model.
 func (p *Problem) regimeFit(sorted []float64) (*ols.Fit, error) {
-	fit, err := ols.RegressBuilt(func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, false) }, p.yT, nil)
+	fit, err := p.regress(p.regimeLevels(sorted), false, func(dst *mat.Dense) *mat.Dense { return p.regimeDesign(dst, sorted, false) }, p.yT, nil)
 	if err != nil {
 		return nil, p.regimeError(sorted, err)
 	}
@@ -61,18 +61,18 @@ func (p *Problem) eta2(fit *ols.Fit, sorted []float64, j int, sigma2 float64) fl
 	}
 	rows := p.levelRows()
 	r1, r2 := make([]float64, len(rows)), make([]float64, len(rows))
-	design := mat.NewDense(len(rows), 3, nil)
+	dq, dq2 := make([]float64, len(rows)), make([]float64, len(rows)) // q - g and its square
 	for r, l := range rows {
 		d := 0.0
 		for b, x := range p.x {
 			d += x[l] * delta[b]
 		}
 		r1[r], r2[r] = d*d, d*d*fit.Resid[r]*fit.Resid[r]
-		dq := p.q[l] - g
-		design.SetRow(r, []float64{1, dq, dq * dq})
+		dq[r] = p.q[l] - g
+		dq2[r] = dq[r] * dq[r]
 	}
 	at := func(v []float64) float64 {
-		f, err := ols.Regress(design, v, nil)
+		f, err := regressOnConstant(v, [][]float64{dq, dq2}, nil)
 		if err != nil {
 			return 0 // q takes fewer than three values: use the means
 		}
@@ -182,8 +182,12 @@ func (p *Problem) heteroskedasticity(sorted []float64) (*HeteroskedasticityTest,
 		PValue: distuv.ChiSquared{K: float64(df)}.Survival(stat)}, nil
 }
 
-// regressOnConstant regresses y on a constant and the columns.
+// regressOnConstant regresses y on a constant and the columns, building
+// the design in blocks of rows when it is larger than blockedDesign.
 func regressOnConstant(y []float64, cols [][]float64, names []string) (*ols.Fit, error) {
+	if len(y)*(1+len(cols)) > blockedDesign {
+		return ols.RegressBlocks(len(y), 1+len(cols), constantRows(len(y), cols), y, names)
+	}
 	design := mat.NewDense(len(y), 1+len(cols), nil)
 	for r := range y {
 		design.Set(r, 0, 1)
