@@ -34,7 +34,7 @@ func TestJobOwnership(t *testing.T) {
 	if err := os.WriteFile(path, []byte("# names\nalice:alice-token-0123456789\nbob:bob-token-0123456789ab\nroot:root-token-0123456789a:admin\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := security.LoadTokens(path)
+	tokens, err := security.LoadTokens(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -277,6 +277,9 @@ func All(ctx context.Context, res threshold.Result, dir, prefix string, opt Opti
 	if err != nil {
 		return nil, err
 	}
+	if err := checkResult(res); err != nil {
+		return nil, err
+	}
 	type drawn struct {
 		path string
 		data []byte

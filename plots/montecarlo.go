@@ -145,7 +145,7 @@ func PowerCurve(s montecarlo.Summary, designs []int, k int) (*Figure, error) {
 	p.X.Label.Text = "effect (slope difference)"
 	p.Y.Label.Text = "rejection rate"
 	lo, hi := float64(first.Effect), float64(s.Designs[ordered[len(ordered)-1]].Effect)
-	if err := span("effect", lo, hi); err != nil {
+	if err := span("effect", lo, hi, 0); err != nil {
 		return nil, err
 	}
 	if !(hi > lo) {

@@ -21,6 +21,13 @@ import (
 var (
 	// ErrStage reports a stage or curve the result lacks.
 	ErrStage = errors.New("no such stage or curve")
+	// ErrResult reports a result no threshold model gives: more stages or
+	// curves than thresholds a model estimates (threshold.MaxThresholds),
+	// or stages out of order.
+	ErrResult = errors.New("not a threshold model's result")
+	// ErrPoints reports an LR curve with fewer than two points of finite
+	// LR: no line to draw.
+	ErrPoints = errors.New("too few points to draw")
 	// ErrNoDraws reports a stage whose bootstrap draws were not kept.
 	ErrNoDraws = errors.New("no bootstrap draws")
 	// ErrFormat reports a file extension other than .png, .svg and .pdf.
@@ -34,10 +41,36 @@ var (
 	ErrSize = errors.New("figure size out of range")
 )
 
-// span checks that an axis from lo to hi can be drawn.
-func span(what string, lo, hi float64) error {
-	if w := hi - lo; math.IsInf(w, 0) || math.IsNaN(w) {
-		return fmt.Errorf("plots: %w: %s from %g to %g", ErrRange, what, lo, hi)
+// span checks that an axis over values from lo to hi, widened by the
+// fraction pad of its width on each side, can be drawn. The error reports
+// the values, not the widened axis.
+func span(what string, lo, hi, pad float64) error {
+	w := hi - lo
+	switch {
+	case math.IsNaN(lo) || math.IsNaN(hi):
+		return fmt.Errorf("plots: %w: %s: a value is NaN", ErrRange, what)
+	case math.IsInf(lo, 0) || math.IsInf(hi, 0):
+		return fmt.Errorf("plots: %w: %s from %g to %g: a value is infinite", ErrRange, what, lo, hi)
+	case math.IsInf(w, 0) || math.IsInf(lo-pad*w, 0) || math.IsInf(hi+pad*w, 0) || math.IsInf((1+2*pad)*w, 0):
+		return fmt.Errorf("plots: %w: %s from %g to %g: too far apart for an axis (its width overflows)", ErrRange, what, lo, hi)
+	}
+	return nil
+}
+
+// checkResult refuses a result no threshold model gives, before any figure
+// is drawn: a decoded file of 5000 stages would otherwise start drawing
+// 10,000 figures.
+func checkResult(res threshold.Result) error {
+	if len(res.Stages) > threshold.MaxThresholds {
+		return fmt.Errorf("plots: %w: %d stages, more than the %d thresholds a model estimates", ErrResult, len(res.Stages), threshold.MaxThresholds)
+	}
+	for i, st := range res.Stages {
+		if st.K != i+1 {
+			return fmt.Errorf("plots: %w: stage %d is numbered %d", ErrResult, i+1, st.K)
+		}
+		if len(st.LRCurves) > st.K {
+			return fmt.Errorf("plots: %w: stage %d has %d LR curves, more than its %d thresholds", ErrResult, st.K, len(st.LRCurves), st.K)
+		}
 	}
 	return nil
 }
@@ -70,7 +103,8 @@ func LRCurve(res threshold.Result, k, c int) (*Figure, error) {
 		}
 	}
 	if len(pts) < 2 {
-		return nil, fmt.Errorf("plots: %w: curve %d of stage %d has %d finite points", ErrStage, c, k, len(pts))
+		return nil, fmt.Errorf("plots: %w: curve %d of stage %d has %d of %d candidates with a finite LR; a curve needs 2",
+			ErrPoints, c, k, len(pts), len(curve.Points))
 	}
 	level := res.Model.Level
 	crit := threshold.LRCritical(level)
@@ -81,14 +115,14 @@ func LRCurve(res threshold.Result, k, c int) (*Figure, error) {
 		crit *= eta2
 		critLabel = fmt.Sprintf("eta^2 c(%g) = %.4g x %.4g", level, eta2, threshold.LRCritical(level))
 	}
-	left, right, _, top := plotter.XYRange(pts)
-	top = 1.05 * max(top, crit)
-	if err := span(fmt.Sprintf("stage %d curve %d: threshold", k, c), min(left, curve.Threshold), max(right, curve.Threshold)); err != nil {
+	left, right, _, maxLR := plotter.XYRange(pts)
+	if err := span(fmt.Sprintf("stage %d curve %d: threshold", k, c), min(left, curve.Threshold), max(right, curve.Threshold), 0); err != nil {
 		return nil, err
 	}
-	if err := span(fmt.Sprintf("stage %d curve %d: LR", k, c), 0, top); err != nil {
+	if err := span(fmt.Sprintf("stage %d curve %d: LR", k, c), 0, max(maxLR, crit), 0.05); err != nil {
 		return nil, err
 	}
+	top := 1.05 * max(maxLR, crit)
 	f := &Figure{Plot: plot.New()}
 	p := f.Plot
 	p.Title.Text = fmt.Sprintf("%s model: LR of threshold %.4g", strings.ToLower(threshold.StageName(k)), curve.Threshold)
@@ -177,10 +211,10 @@ func BootstrapF(res threshold.Result, k int) (*Figure, error) {
 	}
 	draws := st.Bootstrap.Draws
 	lo, hi := min(slices.Min(draws), st.FStat), max(slices.Max(draws), st.FStat)
-	pad := 0.05 * (hi - lo)
-	if err := span(fmt.Sprintf("stage %d: F", k), lo-pad, hi+pad); err != nil {
+	if err := span(fmt.Sprintf("stage %d: F", k), lo, hi, 0.05); err != nil {
 		return nil, err
 	}
+	pad := 0.05 * (hi - lo)
 	hist := histogram(draws, min(max(int(math.Sqrt(float64(len(draws)))), 5), 50))
 	tallest := 0.0
 	for _, b := range hist.Bins {

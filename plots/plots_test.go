@@ -201,6 +201,31 @@ func TestErrors(t *testing.T) {
 			p, _ := LRCurve(res, 1, 0)
 			return Save(context.Background(), p, filepath.Join(t.TempDir(), "lr.png"), Options{Width: 2, Height: 1.5, FontSize: 48})
 		}, ErrSize},
+		{"65 stages", func() error {
+			many := res
+			many.Stages = make([]threshold.StageResult, threshold.MaxThresholds+1)
+			for i := range many.Stages {
+				many.Stages[i] = res.Stages[0]
+				many.Stages[i].K = i + 1
+			}
+			_, err := All(context.Background(), many, t.TempDir(), "x", Options{})
+			return err
+		}, ErrResult},
+		{"stages out of order", func() error {
+			swapped := res
+			swapped.Stages = []threshold.StageResult{res.Stages[1], res.Stages[0]}
+			_, err := All(context.Background(), swapped, t.TempDir(), "x", Options{})
+			return err
+		}, ErrResult},
+		{"a curve with one finite point", func() error {
+			one := withStage1(res, func(pts [][2]float64, _ *threshold.StageResult) {
+				for i := 1; i < len(pts); i++ {
+					pts[i][1] = math.Inf(1)
+				}
+			})
+			_, err := LRCurve(one, 1, 0)
+			return err
+		}, ErrPoints},
 		{"missing directory", func() error {
 			p, _ := LRCurve(res, 1, 0)
 			return Save(context.Background(), p, filepath.Join(t.TempDir(), "absent", "lr.png"), Options{})
@@ -242,32 +267,33 @@ func TestExtremeValues(t *testing.T) {
 		name string
 		edit func(points [][2]float64, st *threshold.StageResult)
 		want error
+		msg  string // a part of the error's text
 	}{
 		{"candidates from -1e308 to 1e308", func(pts [][2]float64, _ *threshold.StageResult) {
 			pts[0][0], pts[last][0] = -1e308, 1e308
-		}, ErrRange},
-		{"LR of 1.75e308", func(pts [][2]float64, _ *threshold.StageResult) { pts[1][1] = 1.75e308 }, ErrRange},
+		}, ErrRange, "threshold from -1e+308 to 1e+308: too far apart"},
+		{"LR of 1.75e308", func(pts [][2]float64, _ *threshold.StageResult) { pts[1][1] = 1.75e308 }, ErrRange, "LR from 0 to 1.75e+308: too far apart"},
 		{"LR of 1e308 at every other candidate", func(pts [][2]float64, _ *threshold.StageResult) {
 			for i := 0; i < len(pts); i += 2 {
 				pts[i][1] = 1e308
 			}
-		}, nil},
+		}, nil, ""},
 		{"estimate at -1e308", func(_ [][2]float64, st *threshold.StageResult) {
 			st.LRCurves[0].Threshold = -1e308
-		}, nil},
+		}, nil, ""},
 		{"draws from -1e308 to 1e308", func(_ [][2]float64, st *threshold.StageResult) {
 			st.Bootstrap.Draws[0], st.Bootstrap.Draws[1] = -1e308, 1e308
-		}, ErrRange},
-		{"a draw of -1e308", func(_ [][2]float64, st *threshold.StageResult) { st.Bootstrap.Draws[0] = -1e308 }, nil},
-		{"an infinite F", func(_ [][2]float64, st *threshold.StageResult) { st.FStat = math.Inf(1) }, ErrRange},
-		{"a NaN draw", func(_ [][2]float64, st *threshold.StageResult) { st.Bootstrap.Draws[2] = math.NaN() }, ErrRange},
+		}, ErrRange, "stage 1: F from -1e+308 to 1e+308: too far apart for an axis"},
+		{"a draw of -1e308", func(_ [][2]float64, st *threshold.StageResult) { st.Bootstrap.Draws[0] = -1e308 }, nil, ""},
+		{"an infinite F", func(_ [][2]float64, st *threshold.StageResult) { st.FStat = math.Inf(1) }, ErrRange, "a value is infinite"},
+		{"a NaN draw", func(_ [][2]float64, st *threshold.StageResult) { st.Bootstrap.Draws[2] = math.NaN() }, ErrRange, "a value is NaN"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			_, err := All(context.Background(), withStage1(res, c.edit), dir, "x", Options{})
-			if !errors.Is(err, c.want) {
-				t.Errorf("error %v, want %v", err, c.want)
+			if !errors.Is(err, c.want) || err != nil && !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("error %v, want %v and %q", err, c.want, c.msg)
 			}
 		})
 	}

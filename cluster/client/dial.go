@@ -21,6 +21,10 @@ var (
 	ErrServerName = errors.New("the coordinator's certificate is not valid for the server name")
 	// ErrNotTLS: the client speaks TLS to a plaintext coordinator.
 	ErrNotTLS = errors.New("the coordinator does not speak TLS")
+	// ErrNoTLSAnswer: the server closed the connection during the TLS
+	// handshake without a word, as a plaintext server that is not a
+	// coordinator (an etcd client port) does to a TLS client.
+	ErrNoTLSAnswer = errors.New("the server did not answer TLS")
 	// ErrNoPreface: the coordinator closed the connection before speaking
 	// HTTP/2, as a TLS server does to a plaintext client.
 	ErrNoPreface = errors.New("the coordinator closed the connection before speaking gRPC")
@@ -37,11 +41,11 @@ var (
 
 // causes lists the recognized causes. A cause is final once it is seen on
 // that many attempts in a row: a TLS mismatch at once; a connection closed
-// before the HTTP/2 preface (also a coordinator dying mid-handshake) after
-// three attempts, about 0.7 s. With quote, the cause quotes the error's
-// text, which says what the certificate names or how the connection ended,
-// up to a character of end (default: a quotation mark, escaped or not;
-// escaped ones are unescaped when end has none).
+// before the HTTP/2 preface or during the TLS handshake (also a coordinator
+// dying mid-handshake) after three attempts, about 0.7 s. With quote, the
+// cause quotes the error's text, which says what the certificate names or
+// how the connection ended, up to a character of end (default: a quotation
+// mark, escaped or not; escaped ones are unescaped when end has none).
 var causes = []struct {
 	err   error
 	text  string
@@ -55,6 +59,8 @@ var causes = []struct {
 	{ErrNotTLS, "first record does not look like a TLS handshake", 1, false, ""},
 	{ErrNoPreface, "error reading server preface", 3, true, ""},
 	{ErrRole, "has role", 1, true, ";"},
+	{ErrNoTLSAnswer, "authentication handshake failed: EOF", 3, false, ""},
+	{ErrNoTLSAnswer, "connection reset by peer", 3, false, ""},
 }
 
 // connectionCause returns the attempts in a row that make the cause of a

@@ -49,14 +49,14 @@ func devCerts(t *testing.T) security.TLSFiles {
 // dial timeout (a minute), where it used to retry for 5 minutes.
 func TestFirstConnectionErrors(t *testing.T) {
 	cluster, other := devCerts(t), devCerts(t)
-	serverCreds, err := cluster.Server(security.Peer{})
+	serverCreds, err := cluster.Server(context.Background(), security.Peer{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tlsAddr := serve(t, pb.UnimplementedJobsServer{}, grpc.Creds(serverCreds))
 	dir := filepath.Dir(cluster.CA)
 	workerCreds, err := security.TLSFiles{CA: cluster.CA, Cert: filepath.Join(dir, "worker.pem"), Key: filepath.Join(dir, "worker-key.pem")}.
-		Server(security.Peer{})
+		Server(context.Background(), security.Peer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +71,32 @@ func TestFirstConnectionErrors(t *testing.T) {
 		return lis.Addr().String()
 	}()
 	trusting := func(ca security.TLSFiles, name string) grpc.DialOption {
-		creds, err := security.TLSFiles{CA: ca.CA}.Client(name, security.Peer{Role: identity.RoleCoordinator})
+		creds, err := security.TLSFiles{CA: ca.CA}.Client(context.Background(), name, security.Peer{Role: identity.RoleCoordinator})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return grpc.WithTransportCredentials(creds)
 	}
+	// A plaintext server that is not a coordinator: it reads what comes
+	// and closes the connection without a word (an etcd client port).
+	silentAddr := func() string {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { lis.Close() })
+		go func() {
+			for {
+				conn, err := lis.Accept()
+				if err != nil {
+					return
+				}
+				conn.Read(make([]byte, 64<<10))
+				conn.Close()
+			}
+		}()
+		return lis.Addr().String()
+	}()
 	plaintext := grpc.WithTransportCredentials(insecure.NewCredentials())
 	cases := []struct {
 		name    string
@@ -90,6 +110,7 @@ func TestFirstConnectionErrors(t *testing.T) {
 		{"another CA", tlsAddr, trusting(other, "thresher-coordinator"), time.Minute, client.ErrUnknownAuthority, ""},
 		{"a server name not in the certificate", tlsAddr, trusting(cluster, "wrong.example"), time.Minute, client.ErrServerName, "not wrong.example"},
 		{"TLS to a plaintext server", plainAddr, trusting(cluster, "thresher-coordinator"), time.Minute, client.ErrNotTLS, ""},
+		{"TLS to a plaintext server that is not a coordinator", silentAddr, trusting(cluster, "thresher-coordinator"), time.Minute, client.ErrNoTLSAnswer, ""},
 		{"plaintext to a TLS server", tlsAddr, plaintext, time.Minute, client.ErrNoPreface, "server preface"},
 		{"a worker's certificate", workerAddr, trusting(cluster, "thresher-coordinator"), time.Minute, client.ErrRole,
 			`has role "worker" (URI SAN thresher://<cluster-id>/<role>)`},

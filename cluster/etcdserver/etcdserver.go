@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -85,6 +86,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.ClientTLS.Enabled() {
 		if cfg.ClientTLS.Cert == "" || cfg.ClientTLS.Key == "" {
 			return nil, errors.New("etcd: client TLS needs a certificate and a key")
+		}
+		// etcd reads the files by path at every handshake, without a
+		// bound or a way to stop: a FIFO would hang it, a device fill
+		// memory.
+		for _, path := range []string{cfg.ClientTLS.Cert, cfg.ClientTLS.Key, cfg.ClientTLS.CA} {
+			if fi, err := os.Stat(path); path != "" && err == nil && !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("etcd: client TLS: %s is not a regular file (etcd reads it again at every handshake)", path)
+			}
 		}
 		scheme = "https"
 	}

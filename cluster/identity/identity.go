@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
+
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +17,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/thresher/thresher/cluster/keys"
+	"github.com/thresher/thresher/internal/ctxio"
 )
 
 // Scheme is the URI scheme of a cluster's id in a certificate.
@@ -60,9 +61,14 @@ func FromCertificate(cert *x509.Certificate) string {
 	return ""
 }
 
-// ReadCertificate reads the first certificate of a PEM file.
-func ReadCertificate(path string) (*x509.Certificate, error) {
-	raw, err := os.ReadFile(path)
+// maxPEMBytes bounds a certificate file: a device or a FIFO given by
+// mistake is refused there.
+const maxPEMBytes = 1 << 20
+
+// ReadCertificate reads the first certificate of a PEM file, of at most
+// 1 MiB, stopping when ctx ends (a FIFO without a writer).
+func ReadCertificate(ctx context.Context, path string) (*x509.Certificate, error) {
+	raw, err := ctxio.ReadFile(ctx, path, maxPEMBytes)
 	if err != nil {
 		return nil, fmt.Errorf("certificate: %w", err)
 	}

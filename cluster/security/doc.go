@@ -16,6 +16,11 @@
 //     again when it changes.
 //   - A development CA and certificates (WriteDevCerts) for local clusters.
 //
+// Every file is read with a bound (1 MiB) and a context that a signal
+// cancels (package ctxio): a device refuses at the bound and a FIFO without
+// a writer stops with the command. A file that is not regular (a pipe, a
+// FIFO) is read once and never again, as it cannot be read twice.
+//
 // Plaintext is allowed only on loopback addresses and only when asked for
 // explicitly (IsLoopback lets commands enforce that). Nothing here logs a
 // token, a key or a password.

@@ -1,6 +1,7 @@
 package security
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"math/big"
@@ -37,12 +38,12 @@ func TestRotationWithoutRestart(t *testing.T) {
 		}
 		return cert.SerialNumber
 	}
-	scfg, err := server.load(true)
+	scfg, err := server.load(context.Background(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	scfg.ClientAuth = tls.RequireAndVerifyClientCert
-	ccfg, err := client.load(false)
+	ccfg, err := client.load(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

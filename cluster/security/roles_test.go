@@ -52,7 +52,7 @@ func TestPeerRoles(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			creds, err := files(c.serverRole).Server(c.serverWants)
+			creds, err := files(c.serverRole).Server(context.Background(), c.serverWants)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestPeerRoles(t *testing.T) {
 			if c.clientRole != "" {
 				cf = files(c.clientRole)
 			}
-			ccreds, err := cf.Client("localhost", c.clientWants)
+			ccreds, err := cf.Client(context.Background(), "localhost", c.clientWants)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 
 	"google.golang.org/grpc/credentials"
 
 	"github.com/thresher/thresher/cluster/identity"
+	"github.com/thresher/thresher/internal/ctxio"
 )
 
 // TLSFiles names a PEM certificate, its key and the CA bundle that signs the
@@ -23,22 +23,32 @@ type TLSFiles struct {
 // Enabled reports whether any file is set.
 func (f TLSFiles) Enabled() bool { return f.Cert != "" || f.Key != "" || f.CA != "" }
 
-func (f TLSFiles) load(needPair bool) (*tls.Config, error) {
+// maxFileBytes bounds a certificate, key, CA bundle or token file: a
+// device or a FIFO given by mistake is refused there.
+const maxFileBytes = 1 << 20
+
+// readFile reads a small file of the cluster's security, stopping when ctx
+// ends (a FIFO without a writer).
+func readFile(ctx context.Context, path string) ([]byte, error) {
+	return ctxio.ReadFile(ctx, path, maxFileBytes)
+}
+
+func (f TLSFiles) load(ctx context.Context, needPair bool) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if f.Cert != "" || f.Key != "" {
 		// Served from the files at every handshake: rotation without
 		// restart (keyPair).
-		pair, err := loadKeyPair(f.Cert, f.Key)
+		pair, err := loadKeyPair(ctx, f.Cert, f.Key)
 		if err != nil {
 			return nil, err
 		}
-		cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return pair.get() }
-		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return pair.get() }
+		cfg.GetCertificate = func(h *tls.ClientHelloInfo) (*tls.Certificate, error) { return pair.get(h.Context()) }
+		cfg.GetClientCertificate = func(r *tls.CertificateRequestInfo) (*tls.Certificate, error) { return pair.get(r.Context()) }
 	} else if needPair {
 		return nil, errors.New("tls: a certificate and its key are required")
 	}
 	if f.CA != "" {
-		pem, err := os.ReadFile(f.CA)
+		pem, err := readFile(ctx, f.CA)
 		if err != nil {
 			return nil, fmt.Errorf("tls: CA bundle: %w", err)
 		}
@@ -77,8 +87,9 @@ func (p Peer) verify(cfg *tls.Config) {
 // Server returns server credentials. With a peer role, clients must present
 // a certificate signed by the CA and naming that role (mutual TLS);
 // without one, clients present none (they authenticate with tokens).
-func (f TLSFiles) Server(peer Peer) (credentials.TransportCredentials, error) {
-	cfg, err := f.load(true)
+// Reading the files stops when ctx ends.
+func (f TLSFiles) Server(ctx context.Context, peer Peer) (credentials.TransportCredentials, error) {
+	cfg, err := f.load(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -95,9 +106,10 @@ func (f TLSFiles) Server(peer Peer) (credentials.TransportCredentials, error) {
 // Client returns client credentials that verify the server against the CA
 // (or the system roots when none is set) under serverName (empty: the
 // host dialled) and, with a peer role, that its certificate names it,
-// presenting the certificate when one is set.
-func (f TLSFiles) Client(serverName string, peer Peer) (credentials.TransportCredentials, error) {
-	cfg, err := f.load(false)
+// presenting the certificate when one is set. Reading the files stops when
+// ctx ends.
+func (f TLSFiles) Client(ctx context.Context, serverName string, peer Peer) (credentials.TransportCredentials, error) {
+	cfg, err := f.load(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -133,5 +145,5 @@ func DialLoopbackOnly(ctx context.Context, addr string) (net.Conn, error) {
 }
 
 // Config returns a client tls.Config (for clients that are not gRPC, such
-// as the etcd client).
-func (f TLSFiles) Config() (*tls.Config, error) { return f.load(false) }
+// as the etcd client), reading the files until ctx ends.
+func (f TLSFiles) Config(ctx context.Context) (*tls.Config, error) { return f.load(ctx, false) }

@@ -15,9 +15,9 @@ type TokenFile struct {
 }
 
 // WatchTokens loads the tokens of path (as LoadTokens) and keeps them up
-// to date.
-func WatchTokens(path string) (*TokenFile, error) {
-	r, err := newReloaded(func() (*Tokens, error) { return LoadTokens(path) }, path)
+// to date. The first read stops when ctx ends.
+func WatchTokens(ctx context.Context, path string) (*TokenFile, error) {
+	r, err := newReloaded(ctx, func(ctx context.Context) (*Tokens, error) { return LoadTokens(ctx, path) }, path)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func WatchTokens(path string) (*TokenFile, error) {
 // file holds at the time of the call.
 func (f *TokenFile) ServerOptions() []grpc.ServerOption {
 	return checkedBy(func(ctx context.Context) (context.Context, error) {
-		t, _ := f.tokens.get() // never fails once loaded: the last good tokens
+		t, _ := f.tokens.get(ctx) // never fails once loaded: the last good tokens
 		return t.check(ctx)
 	})
 }

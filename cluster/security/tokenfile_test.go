@@ -2,6 +2,7 @@ package security
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/thresher/thresher/proto/thresherv1"
@@ -30,7 +32,7 @@ func TestTokenFileRotation(t *testing.T) {
 		}
 	}
 	write(a + "\n")
-	tokens, err := WatchTokens(path)
+	tokens, err := WatchTokens(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,5 +79,34 @@ func TestTokenFileRotation(t *testing.T) {
 				t.Errorf("step %d: token %s: %v, want %v", i, token[:7], got, want)
 			}
 		}
+	}
+}
+
+// TestTokenFileFromAPipe reads the token file from a pipe (a shell's
+// <(...)): its tokens are read once, since a pipe cannot be read again, and
+// a call is checked against them without reading the pipe again (which
+// would wait for a writer that never comes).
+func TestTokenFileFromAPipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const tok = "token-p-0123456789abcdef"
+	go func() { w.WriteString("alice:" + tok + "\n"); w.Close() }()
+	tokens, err := WatchTokens(context.Background(), fmt.Sprintf("/dev/fd/%d", r.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tokens.tokens.static {
+		t.Fatal("the tokens of a pipe would be read again at every call")
+	}
+	ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+tok))
+	got, err := tokens.tokens.get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := got.check(ctx); err != nil {
+		t.Errorf("the pipe's token is refused: %v", err)
 	}
 }

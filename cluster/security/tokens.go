@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
@@ -67,9 +66,9 @@ func parseTokenLine(line string) (string, Identity, error) {
 // LoadTokens reads tokens from a file: one per line, "name:token" or
 // "name:token:admin" (an admin sees and manages every name's jobs), or a
 // token alone, named "default"; blank lines and lines starting with # are
-// ignored. Messages never quote a token.
-func LoadTokens(path string) (*Tokens, error) {
-	raw, err := os.ReadFile(path)
+// ignored. Messages never quote a token. Reading stops when ctx ends.
+func LoadTokens(ctx context.Context, path string) (*Tokens, error) {
+	raw, err := readFile(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
@@ -94,8 +93,8 @@ func LoadTokens(path string) (*Tokens, error) {
 }
 
 // ReadToken reads the first token of a file, for clients.
-func ReadToken(path string) (string, error) {
-	t, err := LoadTokens(path)
+func ReadToken(ctx context.Context, path string) (string, error) {
+	t, err := LoadTokens(ctx, path)
 	if err != nil {
 		return "", err
 	}

@@ -33,7 +33,7 @@ func TestLoadTokens(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			tokens, err := LoadTokens(path)
+			tokens, err := LoadTokens(context.Background(), path)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "0123456789abcdef") {
 					t.Fatalf("error %v, want %q without the token", err, tt.err)

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,7 +58,121 @@ func abs(path string) string {
 // devices, FIFOs and links are written through, never replaced, and nothing
 // beyond the requested output changes.
 func TestBadInputBinary(t *testing.T) {
-	runBinaryCases(t, append(outputCases(), optionCases()...))
+	runBinaryCases(t, slices.Concat(outputCases(), optionCases(), inputCases(), plotCases()))
+}
+
+// plotCases are results that plot must refuse before it draws, and its
+// --out rule.
+func plotCases() []binaryCase {
+	// result writes a small result with its draws, changed by edit.
+	result := func(t *testing.T, dir string, edit func(res map[string]any)) string {
+		path := filepath.Join(dir, "r.json")
+		if code, _, stderr := runCLI(t, "xthreg", "--data", abs(investCSV), "--depvar", "i", "--indep", "L.q", "--rx", "L.c",
+			"--qx", "L.d", "--grid", "20", "--bs", "20", "--save-draws", "--format", "json", "--output", path); code != 0 {
+			t.Fatal(stderr)
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res map[string]any
+		if err := json.Unmarshal(raw, &res); err != nil {
+			t.Fatal(err)
+		}
+		edit(res)
+		if raw, err = json.Marshal(res); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	stage1 := func(res map[string]any) map[string]any { return res["stages"].([]any)[0].(map[string]any) }
+	plot := func(edit func(res map[string]any)) func(*testing.T, string) []string {
+		return func(t *testing.T, dir string) []string {
+			return []string{"plot", "--result", result(t, dir, edit), "--out", filepath.Join(dir, "figures")}
+		}
+	}
+	return []binaryCase{
+		{name: "plot a result of 5000 stages", args: plot(func(res map[string]any) {
+			stages := make([]any, 5000)
+			for i := range stages {
+				st := maps.Clone(stage1(res))
+				st["k"] = i + 1
+				stages[i] = st
+			}
+			res["stages"] = stages
+		}), code: 1, msg: "not a threshold model's result: 5000 stages, more than the 64 thresholds a model estimates"},
+		{name: "plot a curve of one point", args: plot(func(res map[string]any) {
+			curve := stage1(res)["lr_curves"].([]any)[0].(map[string]any)
+			curve["points"] = curve["points"].([]any)[:1]
+		}), code: 1, msg: "curve 0 of stage 1 has 1 of 1 candidates with a finite LR; a curve needs 2"},
+		{name: "plot draws of -1e308 and 1e308", args: plot(func(res map[string]any) {
+			draws := stage1(res)["bootstrap"].(map[string]any)["draws"].([]any)
+			draws[0], draws[1] = -1e308, 1e308
+		}), code: 1, msg: "stage 1: F from -1e+308 to 1e+308: too far apart for an axis"},
+		{name: "plot into a directory whose parent is missing", args: func(t *testing.T, dir string) []string {
+			return []string{"plot", "--result", result(t, dir, func(map[string]any) {}), "--out", filepath.Join(dir, "a", "b", "c")}
+		}, code: 2, msg: "--out %DIR%/a/b/c: directory %DIR%/a/b does not exist"},
+	}
+}
+
+// inputCases are input files that never end or are not text: each is
+// refused at once, its read bounded, with a message naming it.
+func inputCases() []binaryCase {
+	args := func(a ...string) func(*testing.T, string) []string {
+		return func(*testing.T, string) []string { return a }
+	}
+	const tooLarge = "/dev/zero: file too large: more than"
+	return []binaryCase{
+		{name: "unknown column decided by the header, before the rows", args: func(t *testing.T, dir string) []string {
+			// A ragged second row: the check of every row would fail there
+			// first (80 rows of 10^6 columns took 34 s to get this far).
+			path := filepath.Join(dir, "wide.csv")
+			if err := os.WriteFile(path, []byte("id,year,i,q,c,d\n1,2\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"xthreg", "--data", path, "--depvar", "i", "--rx", "c", "--qx", "nope"}
+		}, code: 1, msg: `wide.csv: unknown column "nope" (the file has: id, year, i, q, c, d)`},
+		{name: "sweep spec /dev/zero", args: args("sweep", "--spec", "/dev/zero"), code: 1, msg: tooLarge},
+		{name: "montecarlo spec /dev/zero", args: args("montecarlo", "--spec", "/dev/zero"), code: 1, msg: tooLarge},
+		{name: "paper spec /dev/zero", args: func(_ *testing.T, dir string) []string {
+			return []string{"paper", "--spec", "/dev/zero", "--data", abs(investCSV), "--out", dir}
+		}, code: 1, msg: tooLarge},
+		{name: "plot result /dev/zero", args: func(_ *testing.T, dir string) []string {
+			return []string{"plot", "--result", "/dev/zero", "--out", dir}
+		}, code: 1, msg: `/dev/zero: not a threshold result: invalid character '\x00'`},
+		{name: "tls-ca /dev/zero", args: args("jobs", "list", "--coordinator", "127.0.0.1:1", "--tls-ca", "/dev/zero"), code: 1, msg: "CA bundle: " + tooLarge},
+		{name: "token-file /dev/zero", args: args(quickJob("--coordinator", "127.0.0.1:1", "--token-file", "/dev/zero")...), code: 1, msg: "tokens: " + tooLarge},
+		{name: "etcd with a FIFO as --tls-cert", args: func(t *testing.T, dir string) []string {
+			fifo := filepath.Join(dir, "cert.pem")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skip(err)
+			}
+			return []string{"etcd", "--data-dir", filepath.Join(dir, "etcd"), "--listen", "127.0.0.1:0", "--tls-cert", fifo, "--tls-key", fifo}
+		}, code: 1, msg: "cert.pem is not a regular file (etcd reads it again at every handshake)"},
+		{name: "data /dev/zero", args: args("xthreg", "--data", "/dev/zero", "--depvar", "i", "--rx", "c", "--qx", "d"), code: 1,
+			msg: "/dev/zero: not a CSV text file: a NUL byte at byte 1"},
+		{name: "data not UTF-8 from a pipe", args: func(t *testing.T, dir string) []string {
+			fifo := filepath.Join(dir, "fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skip(err)
+			}
+			go func() { // a writer that would send 1 GB of Latin-1 text
+				if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+					line := []byte("id,year,i\xe9\n")
+					for range 1 << 30 / len(line) {
+						if _, err := w.Write(line); err != nil {
+							break
+						}
+					}
+					w.Close()
+				}
+			}()
+			return []string{"xthreg", "--data", fifo, "--depvar", "i", "--rx", "c", "--qx", "d"}
+		}, code: 1, msg: "fifo: not a CSV text file: bytes that are not UTF-8 in its first"},
+	}
 }
 
 // optionCases are option values out of range, in flags and in files.
@@ -211,6 +327,19 @@ func outputCases() []binaryCase {
 		}, changed: []string{"out.json"}, after: func(t *testing.T, dir string) {
 			if fi, err := os.Stat(filepath.Join(dir, "out.json")); err != nil || fi.Mode() != 0o600 || fi.Size() < 100 {
 				t.Errorf("out.json: %v, want mode 0600 and the result", err)
+			}
+		}},
+		{name: "output to a file with a second hard link writes through", args: func(t *testing.T, dir string) []string {
+			path := file(t, dir, "out.json")
+			if err := os.Link(path, filepath.Join(dir, "other.json")); err != nil {
+				t.Skip(err)
+			}
+			return quickJob("--output", path)
+		}, changed: []string{"out.json", "other.json"}, after: func(t *testing.T, dir string) {
+			a, _ := os.ReadFile(filepath.Join(dir, "out.json"))
+			b, _ := os.ReadFile(filepath.Join(dir, "other.json"))
+			if len(a) < 100 || string(a) != string(b) {
+				t.Errorf("out.json %.40q and its other name other.json %.40q differ, want the result in both", a, b)
 			}
 		}},
 		{name: "output directory missing", args: func(t *testing.T, dir string) []string {

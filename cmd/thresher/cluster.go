@@ -33,6 +33,7 @@ import (
 	"github.com/thresher/thresher/cluster/keys"
 	"github.com/thresher/thresher/cluster/security"
 	"github.com/thresher/thresher/coordinator"
+	"github.com/thresher/thresher/internal/ctxio"
 	"github.com/thresher/thresher/worker"
 )
 
@@ -129,10 +130,10 @@ func (f *commonFlags) security() error {
 // identify checks that --tls-cert names role and sets f.id, the cluster's
 // id: --cluster-id, or the one in --tls-cert, which must agree when both
 // are given; "" when there is none.
-func (f *commonFlags) identify(role string) error {
+func (f *commonFlags) identify(ctx context.Context, role string) error {
 	fromCert := ""
 	if f.tls.Cert != "" {
-		cert, err := identity.ReadCertificate(f.tls.Cert)
+		cert, err := identity.ReadCertificate(ctx, f.tls.Cert)
 		if err != nil {
 			return err
 		}
@@ -187,7 +188,7 @@ func (f *commonFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("%w: --log-format %q: want text or json", errUsage, f.logFormat)
 }
 
-func (f *commonFlags) etcdClient() (*clientv3.Client, error) {
+func (f *commonFlags) etcdClient(ctx context.Context) (*clientv3.Client, error) {
 	// Keepalive pings find an endpoint that stopped answering without
 	// closing the connection (a partitioned or isolated member): without
 	// them the client waits on it forever instead of using another member.
@@ -195,14 +196,14 @@ func (f *commonFlags) etcdClient() (*clientv3.Client, error) {
 	cfg := clientv3.Config{Endpoints: f.etcd, DialTimeout: 5 * time.Second, DialKeepAliveTime: 10 * time.Second,
 		DialKeepAliveTimeout: 5 * time.Second, Logger: zap.NewNop(), Username: f.etcdUser}
 	if f.etcdTLS.Enabled() {
-		tc, err := f.etcdTLS.Config()
+		tc, err := f.etcdTLS.Config(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("etcd TLS: %w", err)
 		}
 		cfg.TLS = tc
 	}
 	if f.etcdPassword != "" {
-		raw, err := os.ReadFile(f.etcdPassword)
+		raw, err := ctxio.ReadFile(ctx, f.etcdPassword, maxSpecBytes)
 		if err != nil {
 			return nil, fmt.Errorf("etcd password: %w", err)
 		}
@@ -361,7 +362,7 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := f.security(); err != nil {
 		return err
 	}
-	if err := f.identify(identity.RoleCoordinator); err != nil {
+	if err := f.identify(ctx, identity.RoleCoordinator); err != nil {
 		return err
 	}
 	var serverOpts []grpc.ServerOption
@@ -371,15 +372,15 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 		if *tokenFile == "" {
 			return fmt.Errorf("%w: --token-file is required with TLS", errUsage)
 		}
-		tokens, err := security.WatchTokens(*tokenFile)
+		tokens, err := security.WatchTokens(ctx, *tokenFile)
 		if err != nil {
 			return err
 		}
-		server, err := f.tls.Server(security.Peer{})
+		server, err := f.tls.Server(ctx, security.Peer{})
 		if err != nil {
 			return err
 		}
-		client, err := f.tls.Client(*workerName, security.Peer{ClusterID: f.id, Role: identity.RoleWorker})
+		client, err := f.tls.Client(ctx, *workerName, security.Peer{ClusterID: f.id, Role: identity.RoleWorker})
 		if err != nil {
 			return err
 		}
@@ -448,7 +449,7 @@ func (f *commonFlags) serve(ctx context.Context, stderr io.Writer, name, control
 	if err != nil {
 		return err
 	}
-	cli, err := f.etcdClient()
+	cli, err := f.etcdClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -533,14 +534,14 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := f.security(); err != nil {
 		return err
 	}
-	if err := f.identify(identity.RoleWorker); err != nil {
+	if err := f.identify(ctx, identity.RoleWorker); err != nil {
 		return err
 	}
 	var serverOpts []grpc.ServerOption
 	if !f.insecure {
 		// Mutual TLS: only coordinators with a coordinator's certificate of
 		// the cluster's CA may send tasks.
-		server, err := f.tls.Server(security.Peer{ClusterID: f.id, Role: identity.RoleCoordinator})
+		server, err := f.tls.Server(ctx, security.Peer{ClusterID: f.id, Role: identity.RoleCoordinator})
 		if err != nil {
 			return err
 		}

@@ -58,7 +58,7 @@ func TestE2EUnauthenticatedDrainRefused(t *testing.T) {
 	}
 	dials := map[string]grpc.DialOption{"plaintext": grpc.WithTransportCredentials(insecure.NewCredentials())}
 	for name, files := range credentials {
-		creds, err := files.Client("thresher-worker", security.Peer{})
+		creds, err := files.Client(context.Background(), "thresher-worker", security.Peer{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -74,8 +74,8 @@ func TestDatasetLimit(t *testing.T) {
 		msg  string
 	}{
 		{"regular file above the limit", xthreg(small, "--max-dataset-bytes", "6"), 1, "the file has 7 bytes (0.0 MB), more than --max-dataset-bytes 6"},
-		{"regular file at the limit", xthreg(small, "--max-dataset-bytes", "7"), 1, "malformed CSV"},
-		{"device", xthreg("/dev/zero", "--max-dataset-bytes", "1000000"), 1, "reading stopped after more than --max-dataset-bytes 1000000"},
+		{"regular file at the limit", xthreg(small, "--max-dataset-bytes", "7"), 1, `small.csv: unknown column "c"`},
+		{"device", xthreg("/dev/zero", "--max-dataset-bytes", "1000000"), 1, "/dev/zero: not a CSV text file: a NUL byte at byte 1"},
 		{"FIFO", xthreg(fifo, "--max-dataset-bytes", "1000"), 1, "reading stopped after more than --max-dataset-bytes 1000"},
 		{"sweep", []string{"sweep", "--spec", sweep, "--data", small, "--max-dataset-bytes", "6"}, 1, "more than --max-dataset-bytes 6"},
 		{"paper", []string{"paper", "--data", small, "--out", dir, "--max-dataset-bytes", "6"}, 1, "more than --max-dataset-bytes 6"},
@@ -114,7 +114,7 @@ func TestReadDataStreams(t *testing.T) {
 		path string
 		held bool
 	}{{file, false}, {fifo, true}} {
-		d, err := readData(context.Background(), c.path, len(text))
+		d, err := readData(context.Background(), c.path, len(text), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -119,7 +119,7 @@ func (c *cluster) clientFlags(tokenFile string) []string {
 // id is the cluster id of the cluster's certificates.
 func (c *cluster) id() string {
 	c.t.Helper()
-	cert, err := identity.ReadCertificate(filepath.Join(c.certs, "ca.pem"))
+	cert, err := identity.ReadCertificate(context.Background(), filepath.Join(c.certs, "ca.pem"))
 	id := ""
 	if err == nil {
 		id = identity.FromCertificate(cert)
@@ -422,7 +422,7 @@ func TestE2EEtcdTLSAndAuth(t *testing.T) {
 	etcd.WaitFor(t, "etcd serving", 30*time.Second)
 
 	tlsFiles := security.TLSFiles{Cert: filepath.Join(certs, "client.pem"), Key: filepath.Join(certs, "client-key.pem"), CA: filepath.Join(certs, "ca.pem")}
-	tc, err := tlsFiles.Config()
+	tc, err := tlsFiles.Config(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

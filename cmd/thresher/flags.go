@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"strings"
@@ -170,6 +171,19 @@ func checkOutDir(flagName, dir string) error {
 		return fmt.Errorf("%w: --%s %v", errUsage, flagName, err)
 	}
 	return nil
+}
+
+// checkNewOutDir checks --flagName before a job runs: an existing directory
+// that accepts files, or a new one whose parent exists (as the directory of
+// an --output file must exist); the command creates only the last element.
+func checkNewOutDir(flagName, dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := outfile.Check(dir); err != nil {
+			return fmt.Errorf("%w: --%s %v", errUsage, flagName, err)
+		}
+		return nil
+	}
+	return checkOutDir(flagName, dir)
 }
 
 // writeOutput writes data to path with package outfile (a regular file is

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"math/big"
@@ -115,7 +116,7 @@ func TestE2ERotationWithoutRestart(t *testing.T) {
 	if out, err := exec.Command(clustertest.Binary(t), "certs", "--dir", c.certs, "--renew").CombinedOutput(); err != nil {
 		t.Fatalf("certs --renew: %v\n%s", err, out)
 	}
-	cert, err := identity.ReadCertificate(filepath.Join(c.certs, "coordinator.pem"))
+	cert, err := identity.ReadCertificate(context.Background(), filepath.Join(c.certs, "coordinator.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/thresher/thresher/estimators/kinds"
+	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -46,18 +49,34 @@ func (f *jobFlags) parseWithData(fs *flag.FlagSet, args []string) error {
 // resample designs): the job needs one, and its models ignore it.
 var placeholderData = []byte("placeholder\n0\n")
 
-// dataset reads the CSV of --data, or returns the placeholder without one.
-func (f *jobFlags) dataset(ctx context.Context) (*dataset, error) {
+// dataset reads the CSV of --data for a job of specs, or returns the
+// placeholder without one.
+func (f *jobFlags) dataset(ctx context.Context, specs []*pb.Specification) (*dataset, error) {
 	if f.data == "" {
 		return bytesDataset(placeholderData), nil
 	}
-	return readData(ctx, f.data, *f.maxData)
+	return readData(ctx, f.data, *f.maxData, specsSchema(specs))
+}
+
+// specsSchema returns the columns specs use (model.SchemaOf), nil when a
+// specification does not decode or does not name its columns: its errors
+// are the job's.
+func specsSchema(specs []*pb.Specification) panel.Schema {
+	registry := kinds.Builtin()
+	decoded := make([]model.Spec, len(specs))
+	for i, s := range specs {
+		var err error
+		if decoded[i], err = registry.Decode(s.Kind, s.Spec); err != nil {
+			return nil
+		}
+	}
+	return model.SchemaOf(decoded...)
 }
 
 // run reads the dataset and runs a job of specs on it, on the cluster the
 // flags say; it returns the dataset too.
 func (f *jobFlags) run(ctx context.Context, specs []*pb.Specification, progress *progressLog) (*dataset, [][]byte, error) {
-	data, err := f.dataset(ctx)
+	data, err := f.dataset(ctx, specs)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -102,7 +102,7 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := checkOutput(o.output); err != nil {
 		return err
 	}
-	opts, err := o.remote.dialOptions()
+	opts, err := o.remote.dialOptions(ctx)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,9 @@ func usage(w io.Writer) {
 
 func main() {
 	ctx, stop := notifyContext(context.Background(), os.Exit)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	ctx, cancel := context.WithCancelCause(ctx)
+	code := run(ctx, os.Args[1:], stopOnBrokenPipe(os.Stdout, cancel), stopOnBrokenPipe(os.Stderr, cancel))
+	cancel(nil)
 	stop()
 	os.Exit(code)
 }

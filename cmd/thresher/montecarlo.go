@@ -119,11 +119,11 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	if *out != "" {
-		if err := checkStudyDir(*out); err != nil {
+		if err := checkNewOutDir("out", *out); err != nil {
 			return err
 		}
 	}
-	raw, err := ctxio.ReadFile(ctx, f.spec)
+	raw, err := ctxio.ReadFile(ctx, f.spec, maxSpecBytes)
 	if err != nil {
 		return err
 	}
@@ -219,19 +219,6 @@ func studyReport(s *montecarlo.Summary, raw []byte, format string) ([]byte, erro
 	}
 	err = s.Write(&buf, f)
 	return buf.Bytes(), err
-}
-
-// checkStudyDir checks --out before the study runs: an existing directory
-// that accepts files, or a new one whose parent exists (as the file of
-// xthreg --predict must be in an existing directory).
-func checkStudyDir(dir string) error {
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := outfile.Check(dir); err != nil {
-			return fmt.Errorf("%w: --out %v", errUsage, err)
-		}
-		return nil
-	}
-	return checkOutDir("out", dir)
 }
 
 // writeStudy writes the summary in every format and its figures into dir.

@@ -149,20 +149,19 @@ func runPaper(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	spec := paper.DefaultSpec()
 	if *specPath != "" {
-		// paper.LoadSpec, with an open and reads that stop on a signal.
-		f, err := ctxio.Open(ctx, *specPath)
+		// paper.LoadSpec, with a bounded read that stops on a signal.
+		raw, err := ctxio.ReadFile(ctx, *specPath, maxSpecBytes)
 		if err != nil {
 			return fmt.Errorf("paper spec: %w", err)
 		}
-		spec, err = paper.ParseSpec(f)
-		f.Close()
+		spec, err = paper.ParseSpec(bytes.NewReader(raw))
 		if errors.Is(err, paper.ErrSpec) {
 			return fmt.Errorf("%w: %s: %v", errUsage, *specPath, err)
 		} else if err != nil {
 			return fmt.Errorf("%s: %w", *specPath, err)
 		}
 	}
-	data, err := readData(ctx, *dataPath, *maxData)
+	data, err := readData(ctx, *dataPath, *maxData, nil)
 	if err != nil {
 		return err
 	}
@@ -291,19 +290,12 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *resultPath == "" {
 		return fmt.Errorf("%w: --result is required", errUsage)
 	}
-	if err := checkOutDir("out", *out); err != nil {
+	if err := checkNewOutDir("out", *out); err != nil {
 		return err
 	}
-	raw, err := ctxio.ReadFile(ctx, *resultPath)
+	res, err := readResult(ctx, *resultPath)
 	if err != nil {
 		return err
-	}
-	// Decoding a large result takes seconds and cannot check ctx.
-	var res threshold.Result
-	if err := interruptible(ctx, func() error { return json.Unmarshal(raw, &res) }); ctx.Err() != nil {
-		return err
-	} else if err != nil {
-		return fmt.Errorf("%s: not a threshold result: %w", *resultPath, err)
 	}
 	if len(res.Stages) == 0 {
 		return fmt.Errorf("%s: not a threshold result: no stages", *resultPath)
@@ -317,6 +309,42 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, p)
 	}
 	return nil
+}
+
+// readResult decodes the JSON result at path, of at most maxResultBytes,
+// as it is read: input that is not JSON (a device) fails at its first
+// byte, and opening, reading and decoding stop when ctx ends.
+func readResult(ctx context.Context, path string) (threshold.Result, error) {
+	var res threshold.Result
+	f, err := ctxio.Open(ctx, path)
+	if err != nil {
+		return res, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return res, err
+	} else if fi.Mode().IsRegular() && fi.Size() > maxResultBytes {
+		return res, fmt.Errorf("%s: %w: %d bytes, more than the %d plot reads", path, ctxio.ErrTooLarge, fi.Size(), maxResultBytes)
+	}
+	// Decoding a large result takes seconds between reads.
+	err = interruptible(ctx, func() error {
+		dec := json.NewDecoder(ctxio.Limit(f, maxResultBytes))
+		if err := dec.Decode(&res); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return fmt.Errorf("more after the result's JSON object (%v)", err)
+		}
+		return nil
+	})
+	if ctx.Err() != nil {
+		return res, err
+	} else if errors.Is(err, ctxio.ErrTooLarge) {
+		return res, fmt.Errorf("%s: %w", path, err)
+	} else if err != nil {
+		return res, fmt.Errorf("%s: not a threshold result: %w", path, err)
+	}
+	return res, nil
 }
 
 // figureFlags are the size and format options of the figures.

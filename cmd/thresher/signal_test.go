@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -61,6 +63,16 @@ func TestSignalsStopEveryPhase(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// O_RDWR opens a FIFO at once and keeps a writer that never writes.
+	silent := filepath.Join(dir, "silent")
+	if err := syscall.Mkfifo(silent, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := os.OpenFile(silent, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
 	abs, err := filepath.Abs(investCSV)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +112,11 @@ specs:
 		{"opening a FIFO without a writer", xthreg("--data", fifo), soon, syscall.SIGTERM},
 		{"opening a FIFO as the paper's spec", []string{"paper", "--data", filepath.Join(dir, "provinces.csv"), "--spec", fifo,
 			"--out", outDir}, soon, syscall.SIGINT},
-		{"reading /dev/zero", xthreg("--data", "/dev/zero"), soon, syscall.SIGINT},
+		{"reading a FIFO whose writer is silent", xthreg("--data", silent), soon, syscall.SIGINT},
+		{"opening a FIFO as --tls-ca", []string{"jobs", "list", "--coordinator", "127.0.0.1:1", "--tls-ca", fifo}, soon, syscall.SIGINT},
+		{"opening a FIFO as --token-file", xthreg("--coordinator", "127.0.0.1:1", "--token-file", fifo), soon, syscall.SIGTERM},
+		{"opening a FIFO as a coordinator's --tls-cert", []string{"coordinator", "--tls-cert", fifo, "--tls-key", fifo, "--tls-ca", fifo,
+			"--token-file", fifo}, soon, syscall.SIGTERM},
 		{"parsing 64 MB", append(xthreg("--data", filepath.Join(big, "threshold.csv")), "--time", "t", "--depvar", "y",
 			"--indep", "z1", "--rx", "x1", "--qx", "q"), parsing, syscall.SIGINT},
 		{"point estimates", xthreg("--algorithm", "reference", "--grid", "all", "--bs", "0"), "running on", syscall.SIGINT},
@@ -176,4 +192,61 @@ func TestSecondSignalExits(t *testing.T) {
 	if code := <-exited; code != 143 {
 		t.Errorf("second signal: exit %d, want 143", code)
 	}
+}
+
+// TestHangupAndBrokenPipeCleanUp ends an in-process run by SIGHUP (a
+// closed terminal) and by a reader of its standard error that went away
+// (`thresher ... 2>&1 | head -1`): both exit as the signal would (129,
+// 141) and leave no temporary directory behind.
+func TestHangupAndBrokenPipeCleanUp(t *testing.T) {
+	bin := clustertest.Binary(t)
+	args := quickJob("--bs", "1000000")
+	emptyAfter := func(t *testing.T, tmp string) {
+		t.Helper()
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("left in TMPDIR: %v", left)
+		}
+	}
+	t.Run("SIGHUP", func(t *testing.T) {
+		tmp := t.TempDir()
+		p := clustertest.Start(t, "thresher", bin, []string{"TMPDIR=" + tmp}, args...)
+		p.WaitFor(t, "thresher: bootstrap", 2*time.Minute)
+		if err := p.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		p.Wait(10 * time.Second)
+		if code := p.Cmd.ProcessState.ExitCode(); code != 129 {
+			t.Errorf("exit status %d, want 129:\n%s", code, p.Output())
+		}
+		emptyAfter(t, tmp)
+	})
+	t.Run("broken pipe on stderr", func(t *testing.T) {
+		tmp := t.TempDir()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(stderr).ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		stderr.Close() // as head -1 exits after its line
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			t.Fatalf("still running a minute after its stderr closed (first line %q)", line)
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 141 {
+			t.Errorf("exit status %d, want 141 (first line %q)", code, line)
+		}
+		emptyAfter(t, tmp)
+	})
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,17 +26,22 @@ func signalName(sig syscall.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGPIPE:
+		return "SIGPIPE"
 	}
 	return sig.String()
 }
 
 // notifyContext returns a context cancelled, with a signalCause, by the
-// first SIGINT or SIGTERM; a second one calls exit at once with the
-// signal's exit code. stop restores the default handling.
+// first SIGINT, SIGTERM or SIGHUP (a closed terminal); a second one calls
+// exit at once with the signal's exit code. stop restores the default
+// handling.
 func notifyContext(parent context.Context, exit func(int)) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -68,4 +75,35 @@ func interruptible(ctx context.Context, f func() error) error {
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
+}
+
+// pipeWriter writes to a standard stream through a duplicate of its file
+// descriptor and cancels a command's context, as SIGPIPE would end it, when
+// the stream's reader has gone (`thresher ... 2>&1 | head -1`). The Go
+// runtime kills a process whose write to descriptor 1 or 2 meets a broken
+// pipe, before any cleanup (an in-process run's temporary directory); a
+// write to the duplicate returns EPIPE instead.
+type pipeWriter struct {
+	f      *os.File
+	cancel context.CancelCauseFunc
+}
+
+// stopOnBrokenPipe returns the writer of the standard stream f whose
+// broken pipe calls cancel with SIGPIPE's signalCause, or f itself when its
+// descriptor cannot be duplicated.
+func stopOnBrokenPipe(f *os.File, cancel context.CancelCauseFunc) io.Writer {
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		return f
+	}
+	syscall.CloseOnExec(fd)
+	return &pipeWriter{os.NewFile(uintptr(fd), f.Name()), cancel}
+}
+
+func (w *pipeWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if errors.Is(err, syscall.EPIPE) {
+		w.cancel(signalCause{syscall.SIGPIPE})
+	}
+	return n, err
 }

@@ -286,7 +286,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.parse(fs, args); err != nil {
 		return err
 	}
-	raw, err := ctxio.ReadFile(ctx, f.spec)
+	raw, err := ctxio.ReadFile(ctx, f.spec, maxSpecBytes)
 	if err != nil {
 		return err
 	}
@@ -304,9 +304,12 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
 		if study, ok := e.Model.(*montecarloEntry); ok {
-			study.path = sweepDataPath(f.spec, study.path)
+			err = study.load(ctx, f.spec)
 		}
-		if specs[i], err = e.Model.specification(e.Label); err != nil {
+		if err == nil {
+			specs[i], err = e.Model.specification(e.Label)
+		}
+		if err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
 	}

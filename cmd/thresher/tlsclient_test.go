@@ -32,6 +32,8 @@ func TestE2EClientTLSMistakes(t *testing.T) {
 			[]string{"not valid for the server name", "not wrong.example", "--tls-server-name"}},
 		{"TLS against plaintext", []string{"--coordinator", plainAddr, "--tls-ca", ca},
 			[]string{"does not speak TLS", "drop --tls-ca"}},
+		{"TLS against a plaintext server that is not a coordinator (etcd)", []string{"--coordinator", c.EtcdAddr, "--tls-ca", ca},
+			[]string{"the server did not answer TLS: is it plaintext", "--insecure", "check --coordinator"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.mistake, func(t *testing.T) {

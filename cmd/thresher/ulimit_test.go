@@ -19,18 +19,21 @@ func TestInProcessUnderAddressSpaceLimit(t *testing.T) {
 	}
 	cases := []struct {
 		limitKB string
+		extra   []string
 		code    int
 		stderr  string
 	}{
-		{"4194304", 0, "thresher: bootstrap single 20/20\n"},
-		{"3145728", 1, "lower --etcd-backend-bytes (1073741824) or raise ulimit -v\n"},
-		{"2097152", 1, "lower --etcd-backend-bytes (1073741824) or raise ulimit -v\n"},
+		{"4194304", nil, 0, "thresher: bootstrap single 20/20\n"},
+		{"3145728", nil, 1, "lower --etcd-backend-bytes (1073741824) or raise ulimit -v\n"},
+		{"2097152", nil, 1, "lower --etcd-backend-bytes (1073741824) or raise ulimit -v\n"},
+		// At the smallest quota only a larger limit helps.
+		{"2097152", []string{"--etcd-backend-bytes", "16777216"}, 1, "--etcd-backend-bytes is at its minimum (16777216): raise ulimit -v\n"},
 	}
 	bin := clustertest.Binary(t)
 	for _, c := range cases {
-		t.Run(c.limitKB+" KiB", func(t *testing.T) {
+		t.Run(strings.TrimSpace(c.limitKB+" KiB "+strings.Join(c.extra, " ")), func(t *testing.T) {
 			args := append([]string{"-c", `ulimit -v "$0" && exec "$@"`, c.limitKB, bin},
-				hansenArgs("--thnum", "1", "--trim", "0.01", "--bs", "20", "--format", "json")...)
+				hansenArgs(append([]string{"--thnum", "1", "--trim", "0.01", "--bs", "20", "--format", "json"}, c.extra...)...)...)
 			p := clustertest.Start(t, "xthreg under ulimit -v", "bash", nil, args...)
 			p.Wait(2 * time.Minute)
 			stderr := p.Stderr.String()

@@ -116,6 +116,9 @@ func (l *localFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.blobURL, "blob-url", "", "the in-process cluster's "+blobURLUsage+" (default: a temporary directory, removed at exit)")
 }
 
+// minBackendBytes is the smallest --etcd-backend-bytes: 16 MiB.
+const minBackendBytes = 16 << 20
+
 // remoteFlags say how to reach a cluster.
 type remoteFlags struct {
 	coordinator listFlag
@@ -161,6 +164,8 @@ func (r *remoteFlags) explain(err error) error {
 		return fmt.Errorf("%w: set --tls-server-name to a name in its certificate ('thresher certs' uses thresher-coordinator)", err)
 	case errors.Is(err, client.ErrNotTLS):
 		return fmt.Errorf("%w: it runs with --insecure (loopback only): drop --tls-ca, or give the coordinator --tls-cert, --tls-key and --tls-ca", err)
+	case errors.Is(err, client.ErrNoTLSAnswer):
+		return fmt.Errorf("%w: is it plaintext (a coordinator with --insecure: drop --tls-ca), or not a coordinator (check --coordinator)?", err)
 	case errors.Is(err, client.ErrNoPreface) && r.caFile == "":
 		return fmt.Errorf("%w: a coordinator with TLS needs the cluster's CA in --tls-ca", err)
 	case errors.Is(err, client.ErrUnauthenticated):
@@ -176,7 +181,7 @@ func (r *remoteFlags) explain(err error) error {
 // dialOptions returns the transport credentials and token of a remote
 // cluster. Plaintext is only used when every coordinator is on loopback and
 // no CA is given.
-func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
+func (r *remoteFlags) dialOptions(ctx context.Context) ([]grpc.DialOption, error) {
 	if r.dialTimeout <= 0 {
 		return nil, fmt.Errorf("%w: --dial-timeout must be positive, not %v", errUsage, r.dialTimeout)
 	}
@@ -186,7 +191,7 @@ func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
 	var opts []grpc.DialOption
 	secure := r.caFile != ""
 	if secure {
-		creds, err := security.TLSFiles{CA: r.caFile}.Client(r.serverName, security.Peer{Role: identity.RoleCoordinator})
+		creds, err := security.TLSFiles{CA: r.caFile}.Client(ctx, r.serverName, security.Peer{Role: identity.RoleCoordinator})
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +205,7 @@ func (r *remoteFlags) dialOptions() ([]grpc.DialOption, error) {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	}
 	if r.tokenFile != "" {
-		token, err := security.ReadToken(r.tokenFile)
+		token, err := security.ReadToken(ctx, r.tokenFile)
 		if err != nil {
 			return nil, err
 		}
@@ -400,7 +405,7 @@ const abandonWait = 300 * time.Millisecond
 // specification.
 func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *dataset, specs []*pb.Specification, progress *progressLog) ([][]byte, error) {
 	addrs := remote.coordinator
-	opts, err := remote.dialOptions()
+	opts, err := remote.dialOptions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -413,8 +418,8 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *datas
 		if workers <= 0 {
 			workers = runtime.NumCPU()
 		}
-		if lf.backendBytes < 16<<20 {
-			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (16777216), not %d", errUsage, lf.backendBytes)
+		if lf.backendBytes < minBackendBytes {
+			return nil, fmt.Errorf("%w: --etcd-backend-bytes must be at least 16 MiB (%d), not %d", errUsage, minBackendBytes, lf.backendBytes)
 		}
 		// The client has checked the dataset's size against its own limit.
 		limit := max(int(data.size), defaultMaxDatasetBytes)
@@ -424,7 +429,9 @@ func runJob(ctx context.Context, remote *remoteFlags, lf localFlags, data *datas
 				c.MaxWork = float64(remote.maxWork)
 				c.MaxDatasetBytes = limit
 			}})
-		if errors.Is(err, etcdserver.ErrAddressSpace) {
+		if errors.Is(err, etcdserver.ErrAddressSpace) && lf.backendBytes <= minBackendBytes {
+			return nil, fmt.Errorf("start the in-process cluster: %w: --etcd-backend-bytes is at its minimum (%d): raise ulimit -v", err, lf.backendBytes)
+		} else if errors.Is(err, etcdserver.ErrAddressSpace) {
 			return nil, fmt.Errorf("start the in-process cluster: %w: lower --etcd-backend-bytes (%d) or raise ulimit -v", err, lf.backendBytes)
 		}
 		if err != nil {

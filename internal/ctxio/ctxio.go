@@ -3,6 +3,8 @@ package ctxio
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -95,22 +97,45 @@ func (f *File) Close() error {
 	return f.f.Close()
 }
 
-// ReadFile reads the whole file at path, as os.ReadFile does, stopping
-// when ctx ends. A regular file is read into a buffer of its size; a pipe
-// or device into chunks of maxRead bytes joined at the end, so that no step
-// copies more than maxRead bytes before the next check of ctx.
-func ReadFile(ctx context.Context, path string) ([]byte, error) {
+// ErrTooLarge reports a file larger than the limit of its reader.
+var ErrTooLarge = errors.New("file too large")
+
+// ReadFile reads the whole file at path, as os.ReadFile does, at most limit
+// bytes, stopping when ctx ends. A regular file is refused from its size
+// before any read, else read into a buffer of its size; a pipe or device
+// is read in chunks of maxRead bytes, each checking ctx, and refused once
+// it yields more than limit bytes. The error names path.
+func ReadFile(ctx context.Context, path string, limit int64) ([]byte, error) {
 	f, err := Open(ctx, path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		return readAll(f, make([]byte, 0, fi.Size()+1))
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
 	}
+	if fi.Mode().IsRegular() {
+		if fi.Size() > limit {
+			return nil, fmt.Errorf("%s: %w: %d bytes, more than the %d this command reads", path, ErrTooLarge, fi.Size(), limit)
+		}
+		return readAll(io.LimitReader(f, fi.Size()), make([]byte, 0, fi.Size()+1))
+	}
+	data, err := ReadAtMost(f, limit)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, err
+}
+
+// ReadAtMost reads r to its end, failing with ErrTooLarge once it yields
+// more than limit bytes. Memory grows in chunks of maxRead bytes, joined at
+// the end, so that a source that never ends costs at most limit bytes.
+func ReadAtMost(r io.Reader, limit int64) ([]byte, error) {
 	var chunks [][]byte
+	r = Limit(r, limit)
 	for {
-		chunk, err := readAll(io.LimitReader(f, maxRead), make([]byte, 0, maxRead+1))
+		chunk, err := readAll(io.LimitReader(r, maxRead), make([]byte, 0, maxRead+1))
 		if err != nil {
 			return nil, err
 		}
@@ -119,6 +144,29 @@ func ReadFile(ctx context.Context, path string) ([]byte, error) {
 			return bytes.Join(chunks, nil), nil
 		}
 	}
+}
+
+// limited is the reader of Limit.
+type limited struct {
+	r     io.Reader
+	limit int64
+	read  int64
+}
+
+// Limit returns a reader of r that fails with ErrTooLarge once r yields
+// more than limit bytes, for a parser that reads a stream (a JSON decoder)
+// and must tell a source that is too large from one that ends early.
+func Limit(r io.Reader, limit int64) io.Reader { return &limited{r: r, limit: limit} }
+
+func (l *limited) Read(p []byte) (int, error) {
+	// One byte beyond the limit tells a source that ends at the limit from
+	// a larger one.
+	n, err := l.r.Read(p[:min(int64(len(p)), l.limit+1-l.read)])
+	l.read += int64(n)
+	if l.read > l.limit {
+		return 0, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, l.limit)
+	}
+	return n, err
 }
 
 // readAll reads r to its end into buf, which grows only when r yields

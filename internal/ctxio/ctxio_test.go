@@ -3,6 +3,7 @@ package ctxio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -46,7 +47,7 @@ func TestReadFileStops(t *testing.T) {
 			path := c.path(t)
 			ctx, cancel := context.WithCancelCause(context.Background())
 			time.AfterFunc(50*time.Millisecond, func() { cancel(errStop) })
-			if _, err := ctxio.ReadFile(ctx, path); !errors.Is(err, errStop) {
+			if _, err := ctxio.ReadFile(ctx, path, 1<<40); !errors.Is(err, errStop) {
 				t.Errorf("ReadFile(%s) = %v, want the context's cause", path, err)
 			}
 		})
@@ -61,11 +62,11 @@ func TestReadFileRegular(t *testing.T) {
 	if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ctxio.ReadFile(context.Background(), path)
+	got, err := ctxio.ReadFile(context.Background(), path, 1<<20)
 	if err != nil || string(got) != want {
 		t.Errorf("ReadFile = %q, %v; want %q", got, err, want)
 	}
-	if _, err := ctxio.ReadFile(context.Background(), path+".missing"); !errors.Is(err, os.ErrNotExist) {
+	if _, err := ctxio.ReadFile(context.Background(), path+".missing", 1<<20); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -87,5 +88,45 @@ func TestReaderStops(t *testing.T) {
 	cancel(errStop)
 	if _, err := r.Read(buf); !errors.Is(err, errStop) {
 		t.Errorf("read after cancel: %v, want the context's cause", err)
+	}
+}
+
+// TestReadFileLimit checks that ReadFile refuses a regular file above its
+// limit from its size and a device or pipe once it yields one byte more,
+// and reads one at the limit in full.
+func TestReadFileLimit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "spec.yaml")
+	if err := os.WriteFile(path, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pipe := func(content string) string {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		go func() { w.WriteString(content); w.Close() }()
+		return fmt.Sprintf("/dev/fd/%d", r.Fd())
+	}
+	cases := []struct {
+		name, path string
+		limit      int64
+		want       string // the content, or "" for ErrTooLarge
+	}{
+		{"regular at the limit", path, 10, "0123456789"},
+		{"regular above the limit", path, 9, ""},
+		{"device", "/dev/zero", 3 << 20, ""},
+		{"pipe at the limit", pipe("abc"), 3, "abc"},
+		{"pipe above the limit", pipe("abcd"), 3, ""},
+	}
+	for _, c := range cases {
+		got, err := ctxio.ReadFile(context.Background(), c.path, c.limit)
+		switch {
+		case c.want == "" && !errors.Is(err, ctxio.ErrTooLarge):
+			t.Errorf("%s: %d bytes, %v; want ErrTooLarge", c.name, len(got), err)
+		case c.want != "" && (err != nil || string(got) != c.want):
+			t.Errorf("%s: %q, %v; want %q", c.name, got, err, c.want)
+		}
 	}
 }

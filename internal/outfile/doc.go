@@ -17,8 +17,13 @@
 // New files get the permission bits the caller asks for (results use Perm,
 // 0644) filtered by the process's umask, as the kernel applies it on
 // creation; a replaced regular file keeps its permission bits and, where
-// the process may set them, its owner and group. Replacing a file breaks its
-// hard links, as every atomic writer does.
+// the process may set them, its owner and group. Two kinds of existing
+// regular file are not replaced: one the user may not write (mode 0444, or
+// another's) is refused with "permission denied", as the shell's
+// redirection refuses it, though the directory would allow the rename; one
+// with more than one hard link is truncated and written through, as the
+// shell does, so that every name sees the result (a rename would leave the
+// other names with the old content), at the cost of atomicity.
 //
 // Check and CheckDir validate a destination before a job runs, so that a
 // missing or read-only directory, or a directory named as a file, is

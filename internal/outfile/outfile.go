@@ -26,6 +26,9 @@ type destination struct {
 	path    string
 	info    os.FileInfo // of the file to replace; nil for a new file
 	through bool
+	// truncate: a regular file written through (it has hard links),
+	// truncated as the shell's > does.
+	truncate bool
 }
 
 // locate finds the destination of path. The kernel decides what path is
@@ -51,10 +54,33 @@ func locate(path string) (destination, error) {
 	if err != nil {
 		return destination{}, err
 	}
-	if descriptor && fi != nil {
+	if fi == nil {
+		return destination{path: target}, nil
+	}
+	// An existing file the user may not write is refused, as the shell's
+	// redirection refuses it, though the directory would let a rename
+	// replace it.
+	if err := syscall.Access(path, 2 /* W_OK */); err != nil {
+		return destination{}, fmt.Errorf("%s: %w", path, err)
+	}
+	switch {
+	case descriptor:
 		return destination{path: path, through: true}, nil
+	case linkCount(fi) > 1:
+		// Replacing the file would split its hard links: the other names
+		// would keep the old content.
+		return destination{path: target, through: true, truncate: true}, nil
 	}
 	return destination{path: target, info: fi}, nil
+}
+
+// linkCount is the number of hard links of a file, 1 where the system
+// does not tell.
+func linkCount(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
 }
 
 // followLinks follows the symbolic links of path's last element and
@@ -169,7 +195,11 @@ func Write(ctx context.Context, path string, data []byte, perm os.FileMode) erro
 		return err
 	}
 	if d.through {
-		return writeThrough(ctx, d.path, data)
+		flag := os.O_WRONLY
+		if d.truncate {
+			flag |= os.O_TRUNC
+		}
+		return writeThrough(ctx, d.path, data, flag)
 	}
 	return replace(d.path, data, perm, d.info)
 }
@@ -210,18 +240,19 @@ func replace(path string, data []byte, perm os.FileMode, old os.FileInfo) (err e
 	return os.Rename(f.Name(), path)
 }
 
-// writeThrough opens an existing device or FIFO and writes data into it.
+// writeThrough opens an existing device, FIFO or file with flag and writes
+// data into it.
 // A FIFO's open blocks until a reader opens it; when ctx ends first, the
 // function opens the FIFO for reading itself to release the open, and
 // returns ctx's error.
-func writeThrough(ctx context.Context, path string, data []byte) error {
+func writeThrough(ctx context.Context, path string, data []byte, flag int) error {
 	type opened struct {
 		f   *os.File
 		err error
 	}
 	ch := make(chan opened, 1)
 	go func() {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		f, err := os.OpenFile(path, flag, 0)
 		ch <- opened{f, err}
 	}()
 	var o opened

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -128,6 +129,17 @@ func TestWrite(t *testing.T) {
 			mknod(t, filepath.Join(dir, "full"), 1, 7)
 			return filepath.Join(dir, "full")
 		}, write: "no space left on device", after: func(t *testing.T, dir string) { isCharDevice(t, filepath.Join(dir, "full")) }},
+		{name: "hard link written through", setup: func(t *testing.T, dir string) string {
+			path := filepath.Join(dir, "out.txt")
+			writeFile(t, path, "old content that is longer\n", 0o604)
+			if err := os.Link(path, filepath.Join(dir, "other name")); err != nil {
+				t.Skip(err)
+			}
+			return path
+		}, after: func(t *testing.T, dir string) {
+			wantFile(t, filepath.Join(dir, "out.txt"), data, 0o604)
+			wantFile(t, filepath.Join(dir, "other name"), data, 0o604)
+		}},
 		{name: "symlink to a device", setup: func(t *testing.T, dir string) string {
 			mknod(t, filepath.Join(dir, "null"), 1, 3)
 			symlink(t, "null", filepath.Join(dir, "link"))
@@ -300,4 +312,61 @@ func noTempFiles(t *testing.T, dir string) {
 		}
 		return nil
 	})
+}
+
+// TestUnwritableFileRefused checks that an existing regular file the user
+// may not write (mode 0444) is refused by Check and Write, as the shell's
+// redirection refuses it, and stays as it was, though its directory would
+// let a rename replace it. Root may write any file, as its shell may: as
+// root, the test runs itself again as the user nobody.
+func TestUnwritableFileRefused(t *testing.T) {
+	if os.Geteuid() == 0 {
+		runAsNobody(t)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "keep.txt")
+	writeFile(t, path, "keep\n", 0o444)
+	wantErr(t, "Check", Check(path), "keep.txt: permission denied")
+	wantErr(t, "Write", Write(context.Background(), path, []byte("result\n"), Perm), "keep.txt: permission denied")
+	wantFile(t, path, []byte("keep\n"), 0o444)
+}
+
+// runAsNobody runs the test t in a copy of the test binary as the user and
+// group 65534 (nobody), with a temporary directory that user may write,
+// and fails t when that run fails or does not run the test.
+func runAsNobody(t *testing.T) {
+	dir, err := os.MkdirTemp("", "outfile-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(os.Chmod(dir, 0o755), os.Chmod(tmp, 0o1777)); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "outfile.test")
+	if err := os.WriteFile(bin, raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if errors.Is(err, syscall.EACCES) {
+		t.Skipf("cannot run the test binary as nobody: %v", err)
+	}
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Errorf("as nobody: %v\n%s", err, out)
+	}
 }

@@ -132,6 +132,21 @@ def test_bad_token_file(invest, tmp_path, text, message):
                         tls_ca=str(INVEST), token_file=str(tmp_path / "t"))
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(token_file="/dev/zero"), "tokens: /dev/zero: file too large"),
+    (dict(tls_ca="/dev/zero"), "tls: CA bundle: /dev/zero: file too large"),
+])
+def test_endless_credential_files(invest, kwargs, message):
+    with pytest.raises(thresher.ThresherError, match=message):
+        thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator="127.0.0.1:1", **kwargs)
+
+
+def test_token_file_not_utf8(tmp_path):
+    (tmp_path / "t").write_bytes(b"\xff" * 20)
+    with pytest.raises(thresher.ThresherError, match="is not UTF-8 text"):
+        read_token(str(tmp_path / "t"))
+
+
 @pytest.mark.parametrize("text", ["0123456789abcdef\n", "# c\nalice:0123456789abcdef\n", "root:0123456789abcdef:admin\n"])
 def test_token_file_formats(tmp_path, text):
     (tmp_path / "t").write_text(text)

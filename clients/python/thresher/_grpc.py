@@ -112,16 +112,33 @@ def is_loopback(addr):
         return False
 
 
+# The largest token file or CA bundle read, as the command line's limit: a
+# device or a FIFO given by mistake is refused there.
+MAX_FILE_BYTES = 1 << 20
+
+
+def read_small(path, what):
+    """The bytes of a small file (token file, CA bundle), at most
+    MAX_FILE_BYTES: read one byte beyond to refuse a larger one."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise ThresherError(f"{what}: {err}") from err
+    if len(raw) > MAX_FILE_BYTES:
+        raise ThresherError(f"{what}: {path}: file too large: more than {MAX_FILE_BYTES} bytes")
+    return raw
+
+
 def read_token(path):
     """The first token of a token file, read as the command line reads it:
     a line per token, "name:token", "name:token:admin" or a token alone;
     blank lines and # comments skipped; every token at least
     MIN_TOKEN_LENGTH characters long."""
     try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except OSError as err:
-        raise ThresherError(f"tokens: {err}") from err
+        lines = read_small(path, "tokens").decode("utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise ThresherError(f"tokens: {path} is not UTF-8 text") from err
     tokens = []
     for number, line in enumerate(lines, 1):
         text = line.strip()
@@ -156,12 +173,11 @@ class Client:
         options = [("grpc.max_receive_message_length", 1 << 30)]
         self._verified = set()  # the coordinators whose certificate names the role
         if tls_ca is not None:
+            ca = read_small(tls_ca, "tls: CA bundle")
+            creds = grpc.ssl_channel_credentials(root_certificates=ca)
             try:
-                with open(tls_ca, "rb") as f:
-                    ca = f.read()
-                creds = grpc.ssl_channel_credentials(root_certificates=ca)
                 self._ssl = ssl.create_default_context(cadata=ca.decode("ascii", "replace"))
-            except (OSError, ssl.SSLError) as err:
+            except ssl.SSLError as err:
                 raise ThresherError(f"tls: CA bundle: {err}") from err
             self._ssl.set_alpn_protocols(["h2"])
             self._server_name = tls_server_name
