@@ -400,6 +400,9 @@ func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
 	}
 	if err != nil {
 		c.log.Info("job failed", "job", id, "err", err)
+		if pe := (*model.PanicError)(nil); errors.As(err, &pe) {
+			c.log.Error("a model panicked", "job", id, "where", pe.Where, "stack", string(pe.Stack))
+		}
 		if c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_FAILED, Error: err.Error(),
 			FinishedUnixMs: nowMs()}) == nil {
 			c.deleteCheckpoints(ctx, id)

@@ -25,6 +25,9 @@ type toySpec struct {
 	N      int    `json:"n"`
 	// Gated tasks wait for toyGate to close.
 	Gated bool `json:"gated,omitempty"`
+	// Panic names the step of the model that panics: "prepare", "lead" or
+	// "execute".
+	Panic string `json:"panic,omitempty"`
 }
 
 // toyGate holds the tasks of gated toy models until a test closes it.
@@ -54,6 +57,9 @@ func (s toySpec) Encode() []byte {
 }
 
 func (s toySpec) Prepare(t *panel.Table) (model.Model, error) {
+	if s.Panic == "prepare" {
+		panic("toy: prepare")
+	}
 	col, err := t.Numbers(s.Column)
 	if err != nil {
 		return nil, fmt.Errorf("toy: %w", err)
@@ -62,13 +68,14 @@ func (s toySpec) Prepare(t *panel.Table) (model.Model, error) {
 	for _, v := range col {
 		sum += v
 	}
-	return toyModel{n: s.N, sum: sum, gated: s.Gated}, nil
+	return toyModel{n: s.N, sum: sum, gated: s.Gated, panic: s.Panic}, nil
 }
 
 type toyModel struct {
 	n     int
 	sum   float64
 	gated bool
+	panic string
 }
 
 func (m toyModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
@@ -76,12 +83,19 @@ func (m toyModel) Lead(ctx context.Context, r model.Runner) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.panic == "lead" {
+		var values []float64
+		return json.Marshal(values[len(v)]) // index out of range
+	}
 	return json.Marshal(v)
 }
 
 func (m toyModel) Execute(ctx context.Context, t model.Task) ([]float64, error) {
 	if t.Family != "square" {
 		return nil, fmt.Errorf("toy: no family %q", t.Family)
+	}
+	if m.panic == "execute" {
+		panic(fmt.Sprintf("toy: execute [%d, %d)", t.First, t.Last))
 	}
 	if m.gated {
 		select {
@@ -135,6 +149,35 @@ func TestToyKind(t *testing.T) {
 	} {
 		if _, err := run(tt.opts, tt.spec); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want %q", tt.spec, err, tt.want)
+		}
+	}
+}
+
+// TestToyKindPanics checks that a panic in a kind's Prepare, Lead or
+// Execute fails its job with the panic's message, and that the coordinator
+// and the workers live on: the next job on the same cluster succeeds.
+func TestToyKindPanics(t *testing.T) {
+	registry := kinds.Builtin()
+	registry.Register(toyKind{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	data := []byte("id,year,y\na,1,1.5\na,2,2\nb,1,-1\nb,2,0.5\n")
+	c := connect(t, ctx, Options{Workers: 2, Kinds: registry})
+	run := func(spec string) ([][]byte, error) {
+		return c.Run(ctx, data, []*pb.Specification{{Kind: "toy", Spec: []byte(spec)}}, nil)
+	}
+	for _, tt := range []struct{ step, want string }{
+		{"prepare", `internal error in kind "toy": Prepare: toy: prepare (a bug`},
+		{"lead", `internal error in kind "toy": Lead: runtime error: index out of range [4] with length 0`},
+		{"execute", `internal error in kind "toy": Execute of a "square" task: toy: execute [`},
+	} {
+		_, err := run(fmt.Sprintf(`{"column":"y","n":4,"panic":%q}`, tt.step))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("panic in %s: %v, want %q", tt.step, err, tt.want)
+		}
+		results, err := run(`{"column":"y","n":2}`)
+		if err != nil || string(results[0]) != "[3,4]" {
+			t.Fatalf("after a panic in %s: %s, %v; want [3,4]", tt.step, results, err)
 		}
 	}
 }

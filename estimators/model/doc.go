@@ -17,6 +17,12 @@
 //     dataset of a given size, which the client and the coordinator sum
 //     over a job's specifications and bound (--max-work) before any work.
 //
+// A panic in a kind's code is a bug, but it must not take a coordinator or
+// a worker down with every other job (nor crash-loop a coordinator that
+// takes the job up again after a restart): Registry.Decode, Prepare and the
+// Model that Prepare returns recover it at this boundary as a PanicError,
+// and the job fails with its message.
+//
 // A task's values must depend only on the specification, the dataset, the
 // family's work and the slot numbers, never on how the slots are split into
 // tasks or which worker computes them: that is what makes results
