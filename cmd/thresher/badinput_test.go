@@ -93,6 +93,12 @@ func optionCases() []binaryCase {
 			return []string{"paper", "--data", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "results"),
 				"--spec", write(t, dir, "p.yaml", "threshold:\n  thresholds: 2.5\n")}
 		}, code: 2, msg: `threshold.thresholds: "2.5" is not an integer`},
+		// The dependent variable has the same mean in every unit: R-sq
+		// between is undefined (null), and in Hansen's convention the F
+		// test that all u_i = 0 is negative (p = 1), which panicked in the
+		// p-value.
+		{name: "undefined R-sq between, hansen", args: flags("--depvar", "year", "--convention", "hansen"), stdout: `"r2_between": null`},
+		{name: "undefined R-sq between, xthreg", args: flags("--depvar", "year", "--vce", "robust"), stdout: `"r2_between": null`},
 		{name: "given threshold outside the data", args: flags("--thresholds", "99"), code: 1,
 			msg: "the given threshold 99 lies outside the range of L.d in the estimation sample, 0 to 4.67335"},
 		{name: "equal given thresholds", args: flags("--thnum", "2", "--thresholds", "0.1,0.1"), code: 2,
