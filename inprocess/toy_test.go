@@ -12,6 +12,7 @@ import (
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -178,6 +179,36 @@ func TestToyKindPanics(t *testing.T) {
 		results, err := run(`{"column":"y","n":2}`)
 		if err != nil || string(results[0]) != "[3,4]" {
 			t.Fatalf("after a panic in %s: %s, %v; want [3,4]", tt.step, results, err)
+		}
+	}
+}
+
+// TestJobAPIStrictSpec submits threshold configurations through the job
+// API as a client other than the CLI may write them: the coordinator holds
+// them to the command line's rules instead of defaulting a level of 0 to
+// 95%, reading 5 as 5% or an empty list as its default.
+func TestJobAPIStrictSpec(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := connect(t, ctx, Options{Workers: 1})
+	data := []byte("id,year,y,x,q\na,1,1.5,0.2,0.1\na,2,2,0.4,0.5\nb,1,-1,0.3,0.2\nb,2,0.5,0.1,0.9\n")
+	for _, tt := range []struct {
+		name string
+		edit func(*threshold.Config)
+		want string
+	}{
+		{"level 0", func(c *threshold.Config) { c.Level = 0 }, "confidence level 0: give a percent"},
+		{"level 5", func(c *threshold.Config) { c.Level = 5 }, "confidence level 5: give a percent"},
+		{"level 0.01", func(c *threshold.Config) { c.Level = 0.01 }, "confidence level 0.01: give a percent"},
+		{"empty bs", func(c *threshold.Config) { c.Bs = []int{} }, "bs is an empty list"},
+		{"empty trim", func(c *threshold.Config) { c.Trim = []float64{} }, "trim is an empty list"},
+	} {
+		cfg := threshold.DefaultConfig
+		cfg.Depvar, cfg.Rx, cfg.Qx = "y", []string{"x"}, "q"
+		tt.edit(&cfg)
+		_, err := c.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName, Spec: cfg.Encode()}}, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
 		}
 	}
 }

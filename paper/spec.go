@@ -230,6 +230,18 @@ func ParseSpec(r io.Reader) (Spec, error) {
 	if err := dec.Decode(&spec); err != nil && !errors.Is(err, io.EOF) {
 		return Spec{}, fmt.Errorf("%w: %s", ErrSpec, plainYAMLError(err))
 	}
+	// A file's levels follow the rule of every command: a percent or a
+	// fraction (threshold.LevelFraction); a Spec holds fractions.
+	for _, l := range []struct {
+		key   string
+		level *float64
+	}{{"mediation.level", &spec.Mediation.Level}, {"threshold.level", &spec.Threshold.Level}} {
+		f, err := threshold.LevelFraction(*l.level)
+		if err != nil {
+			return Spec{}, fmt.Errorf("%w: %s: %v", ErrSpec, l.key, err)
+		}
+		*l.level = f
+	}
 	return spec, spec.Validate()
 }
 
@@ -369,10 +381,18 @@ func (s Spec) Validate() error {
 			return bad("carbon source %q has factor %v; want a name and a positive factor", src.Name, src.Factor)
 		}
 	}
-	if m := s.Mediation; m.Reps < 0 || m.Reps == 1 || !(m.Level > 0 && m.Level < 1) {
-		return bad("mediation: %d replications (0, or at least 2) at level %v (in (0, 1))", m.Reps, m.Level)
+	if m := s.Mediation; m.Reps < 0 || m.Reps == 1 || !isLevelFraction(m.Level) {
+		return bad("mediation: %d replications (0, or at least 2) at level %v (a fraction, 0.1..0.9999)", m.Reps, m.Level)
 	}
 	return s.Threshold.validate(bad)
+}
+
+// isLevelFraction reports whether a level is a fraction by
+// threshold.LevelFraction's rule (a Spec holds fractions; a file may give
+// percents, which ParseSpec converts).
+func isLevelFraction(v float64) bool {
+	f, err := threshold.LevelFraction(v)
+	return err == nil && f == v
 }
 
 func (t Threshold) validate(bad func(string, ...any) error) error {
@@ -385,8 +405,8 @@ func (t Threshold) validate(bad func(string, ...any) error) error {
 		return bad("threshold.trim %v is outside (0, 0.5)", t.Trim)
 	case t.Grid < 0 || t.Reps < 1:
 		return bad("threshold.grid %d must be >= 0 and threshold.bs %d >= 1 (Table 6 needs the tests)", t.Grid, t.Reps)
-	case !(t.Level > 0 && t.Level < 1) || !(t.Select > 0 && t.Select < 1):
-		return bad("threshold.level %v and threshold.select %v must lie in (0, 1)", t.Level, t.Select)
+	case !isLevelFraction(t.Level) || !(t.Select > 0 && t.Select < 1):
+		return bad("threshold.level %v must be a fraction, 0.1..0.9999, and threshold.select %v lie in (0, 1)", t.Level, t.Select)
 	}
 	if _, err := threshold.ParseConvention(t.Convention); err != nil {
 		return bad("threshold.convention: %v", err)

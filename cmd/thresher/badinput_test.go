@@ -72,8 +72,8 @@ func optionCases() []binaryCase {
 		return func(*testing.T, string) []string { return quickJob(extra...) }
 	}
 	return []binaryCase{
-		{name: "level 0", args: flags("--level", "0"), code: 2, msg: `invalid value "0" for flag --level: 0 must lie between 10 and 99.99`},
-		{name: "level 100", args: flags("--level", "100"), code: 2, msg: "100 must lie between 10 and 99.99"},
+		{name: "level 0", args: flags("--level", "0"), code: 2, msg: `invalid value "0" for flag --level: confidence level 0: give a percent between 10 and 99.99 (95) or a fraction between 0.1 and 0.9999 (0.95)`},
+		{name: "level 100", args: flags("--level", "100"), code: 2, msg: "confidence level 100: give a percent"},
 		{name: "trim outside (0, 0.5)", args: flags("--trim", "0.7"), code: 2, msg: "flag --trim: 0.7 must lie strictly between 0 and 0.5"},
 		{name: "grid not a number", args: flags("--grid", "many"), code: 2, msg: "flag --grid"},
 		{name: "fractional thnum in a sweep", args: func(t *testing.T, dir string) []string {

@@ -191,9 +191,10 @@ func TestOptionErrors(t *testing.T) {
 		env  string // NAME=value
 		msg  string
 	}{
-		{args: []string{"--level", "0"}, msg: `invalid value "0" for flag --level: 0 must lie between 10 and 99.99`},
-		{args: []string{"--level", "100"}, msg: "100 must lie between 10 and 99.99"},
-		{args: []string{"--level", "0.95"}, msg: "0.95 must lie between 10 and 99.99"},
+		{args: []string{"--level", "0"}, msg: `invalid value "0" for flag --level: confidence level 0: give a percent between 10 and 99.99 (95) or a fraction between 0.1 and 0.9999 (0.95)`},
+		{args: []string{"--level", "100"}, msg: "confidence level 100: give a percent"},
+		{args: []string{"--level", "5"}, msg: "confidence level 5: give a percent"},
+		{args: []string{"--level", "0.01"}, msg: "confidence level 0.01: give a percent"},
 		{args: []string{"--level", "NaN"}, msg: `"NaN" is not a number`},
 		{args: []string{"--thnum", "2.5"}, msg: `invalid value "2.5" for flag --thnum: "2.5" is not an integer`},
 		{args: []string{"--thnum", "0"}, msg: "0 is outside 1..64"},
@@ -204,6 +205,9 @@ func TestOptionErrors(t *testing.T) {
 		{args: []string{"--bs", "1e3"}, msg: `"1e3" is not an integer`},
 		{args: []string{"--bs", "20000000"}, msg: "20000000 is outside 0..10000000"},
 		{args: []string{"--bs"}, msg: "flag needs an argument: --bs"},
+		{args: []string{"--bs="}, msg: `invalid value "" for flag --bs: an empty list: give at least one value, or leave the option out for its default`},
+		{args: []string{"--trim="}, msg: `invalid value "" for flag --trim: an empty list`},
+		{args: []string{"--thresholds", " , "}, msg: `flag --thresholds: an empty list`},
 		{args: []string{"--grid", "1"}, msg: "flag --grid"},
 		{args: []string{"--grid", "2.5"}, msg: `grid "2.5" must be "all" or an integer >= 2`},
 		{args: []string{"--seed", "-1"}, msg: "flag --seed"},
@@ -219,7 +223,7 @@ func TestOptionErrors(t *testing.T) {
 		{args: []string{"--convention", "r"}, msg: "flag --convention"},
 		{args: []string{"--save-draws=maybe"}, msg: "--save-draws"},
 		{args: []string{"--bogus"}, msg: "flag provided but not defined: --bogus"},
-		{env: "THRESHER_LEVEL=0", msg: `invalid value "0" for THRESHER_LEVEL (--level): 0 must lie between 10 and 99.99`},
+		{env: "THRESHER_LEVEL=0", msg: `invalid value "0" for THRESHER_LEVEL (--level): confidence level 0: give a percent`},
 		{env: "THRESHER_THNUM=2.5", msg: `"2.5" is not an integer`},
 	}
 	for _, c := range cases {
@@ -253,6 +257,12 @@ func TestLevelEcho(t *testing.T) {
 	for _, c := range []struct{ level, text, json string }{
 		{"12.51", "(level = 12.51)", `"level": 0.1251,`},
 		{"12.345678901234", "(level = 12.345678901234)", `"level": 0.12345678901234,`},
+		{"10", "(level = 10)", `"level": 0.1,`},
+		{"50", "(level = 50)", `"level": 0.5,`},
+		{"90", "(level = 90)", `"level": 0.9,`},
+		{"99.9", "(level = 99.9)", `"level": 0.999,`},
+		{"33.333", "(level = 33.333)", `"level": 0.33333,`},
+		{"0.95", "(level = 95)", `"level": 0.95,`},
 	} {
 		code, out, stderr := runCLI(t, hansenArgs("--bs", "0", "--thnum", "1", "--trim", "0.01", "--level", c.level)...)
 		if code != 0 || !strings.Contains(out, c.text) {

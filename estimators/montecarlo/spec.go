@@ -200,8 +200,8 @@ func (e Estimator) config() (threshold.Config, error) {
 		c.Bootstrap = e.Bootstrap
 	}
 	if e.Level != nil {
-		if err := checkLevel(*e.Level); err != nil {
-			return c, err
+		if _, err := threshold.LevelFraction(*e.Level); err != nil {
+			return c, fmt.Errorf("level: %w", err)
 		}
 		c.Level = *e.Level
 	}
@@ -217,20 +217,6 @@ func (e Estimator) config() (threshold.Config, error) {
 		err = s.Normalize()
 	}
 	return c, err
-}
-
-// checkLevel checks a confidence level against xthreg's --level range, in
-// percent or, at most 1, as a fraction.
-func checkLevel(v float64) error {
-	percent := v
-	if v <= 1 {
-		percent = 100 * v
-	}
-	if !(percent >= threshold.MinLevelPercent && percent <= threshold.MaxLevelPercent) {
-		return fmt.Errorf("level: %v must lie between %v and %v (in percent, or as a fraction between %v and %v)", v,
-			threshold.MinLevelPercent, threshold.MaxLevelPercent, threshold.MinLevelPercent/100.0, threshold.MaxLevelPercent/100.0)
-	}
-	return nil
 }
 
 // DesignCount returns the number of designs after expanding the grids.
