@@ -22,6 +22,7 @@ import (
 	"github.com/thresher/thresher/cluster/jobspec"
 	"github.com/thresher/thresher/cluster/prepared"
 	"github.com/thresher/thresher/cluster/security"
+	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -106,6 +107,13 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 		return nil, status.Error(code, err.Error())
 	}
 	specs := req.Spec.Specs
+	labels := make([]string, len(specs))
+	for i, item := range specs {
+		labels[i] = item.Label
+	}
+	if err := model.CheckLabels("specifications", labels); err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
 	check := func(i int, table *panel.Table) error {
 		err := s.validate(sha, table, specs[i])
 		if err != nil && len(specs) > 1 {

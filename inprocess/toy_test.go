@@ -186,7 +186,8 @@ func TestToyKindPanics(t *testing.T) {
 // TestJobAPIStrictSpec submits threshold configurations through the job
 // API as a client other than the CLI may write them: the coordinator holds
 // them to the command line's rules instead of defaulting a level of 0 to
-// 95%, reading 5 as 5% or an empty list as its default.
+// 95%, reading 5 as 5% or an empty list as its default, or taking labels
+// that differ only in case.
 func TestJobAPIStrictSpec(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -210,5 +211,12 @@ func TestJobAPIStrictSpec(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
 		}
+	}
+	cfg := threshold.DefaultConfig
+	cfg.Depvar, cfg.Rx, cfg.Qx = "y", []string{"x"}, "q"
+	_, err := c.Run(ctx, data, []*pb.Specification{{Kind: threshold.KindName, Label: "A", Spec: cfg.Encode()},
+		{Kind: threshold.KindName, Label: "a", Spec: cfg.Encode()}}, nil)
+	if want := `specifications 1 and 2 have the labels "A" and "a", which differ only in case`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("labels A and a: %v, want %q", err, want)
 	}
 }

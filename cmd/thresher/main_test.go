@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 const investCSV = "../../testdata/hansen1999/invest.csv"
@@ -358,5 +360,35 @@ func TestXthregTwoWayMissing(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "thresher: note: the unnamed first column (R's row names 1..N) is ignored\n") {
 		t.Errorf("stderr lacks the notes: %s", stderr)
+	}
+}
+
+// TestMessagesBounded checks that an error echoing a huge value (a term, a
+// label, a number of a million digits) stays short: its start and its end,
+// the rest elided.
+func TestMessagesBounded(t *testing.T) {
+	dir := t.TempDir()
+	sweep := func(name, entry string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("specs:\n  - "+entry+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	huge := strings.Repeat("L.", 50000) + "q"
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"100 KB term", []string{"xthreg", "--data", investCSV, "--depvar", "i", "--indep", huge, "--rx", "c", "--qx", "d"}, 2, "bytes elided"},
+		{"1 MB label", []string{"sweep", "--spec", sweep("label.yaml", "{qx: d, label: "+strings.Repeat("x", 1<<20)+"}")}, 2, "is longer than 128 bytes"},
+		{"10^6-digit grid", []string{"sweep", "--spec", sweep("grid.yaml", "{qx: d, grid: "+strings.Repeat("9", 1e6)+"}")}, 2, "bytes elided"},
+	} {
+		code, _, stderr := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.msg) || len(stderr) > 2*shortlist.MessageBytes {
+			t.Errorf("%s: exit %d, %d bytes of stderr %.200q; want exit %d, %q and at most %d bytes", c.name, code, len(stderr), stderr, c.code, c.msg, 2*shortlist.MessageBytes)
+		}
 	}
 }

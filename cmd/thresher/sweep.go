@@ -142,7 +142,7 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		return "", nil, fmt.Errorf("line %d: specs: want a list of models", specs.Line)
 	}
 	entries := make([]sweepEntry, len(specs.Content))
-	labels := map[string]int{}
+	labels := make([]string, len(specs.Content))
 	for i, node := range specs.Content {
 		node = deref(node)
 		if node.Kind != yaml.MappingNode {
@@ -165,10 +165,10 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		if e.Label == "" {
 			e.Label = fmt.Sprintf("spec %d", i+1)
 		}
-		if j, ok := labels[e.Label]; ok {
-			return "", nil, fmt.Errorf("specs %d and %d both have the label %q; labels name the results and must differ", j+1, i+1, e.Label)
-		}
-		labels[e.Label] = i
+		labels[i] = e.Label
+	}
+	if err := model.CheckLabels("specs", labels); err != nil {
+		return "", nil, err
 	}
 	return data, entries, nil
 }

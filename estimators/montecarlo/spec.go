@@ -148,7 +148,6 @@ func (s Study) plan() (*plan, error) {
 		return nil, fmt.Errorf("%w: %d designs after expanding the grids exceed the limit of %d", ErrSpec, len(designs), MaxDesigns)
 	}
 	p := &plan{study: s, designs: designs}
-	seen := map[string]int{}
 	for i, e := range s.Estimators {
 		c, err := e.config()
 		if err != nil {
@@ -158,11 +157,10 @@ func (s Study) plan() (*plan, error) {
 		if label == "" {
 			label = e.defaultLabel(c)
 		}
-		if j, dup := seen[label]; dup {
-			return nil, fmt.Errorf("%w: estimators %d and %d both have the label %q; labels name the results and must differ", ErrSpec, j+1, i+1, label)
-		}
-		seen[label] = i
 		p.configs, p.labels = append(p.configs, c), append(p.labels, label)
+	}
+	if err := model.CheckLabels("estimators", p.labels); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	return p, nil
 }
