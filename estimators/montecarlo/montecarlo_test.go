@@ -85,6 +85,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"level 100", study(`"bs":9`, `"bs":9,"level":100`), "level: confidence level 100: give a percent between 10 and 99.99 (95) or a fraction between 0.1 and 0.9999 (0.95)"},
 		{"level 5", study(`"bs":9`, `"bs":9,"level":5`), "level: confidence level 5: give a percent between 10 and 99.99 (95) or a fraction between 0.1 and 0.9999 (0.95)"},
 		{"level 200", study(`"bs":9`, `"bs":9,"level":200`), "level: confidence level 200: give a percent between 10 and 99.99 (95) or a fraction between 0.1 and 0.9999 (0.95)"},
+		{"fractional replications", study(`"replications":3`, `"replications":2.5`), "study: replications: want an integer, not the number 2.5"},
+		{"negative seed", study(`"seed":1`, `"seed":-1`), "study: seed: want a non-negative integer, not the number -1"},
 		{"label with a newline", study(`"bs":9`, `"bs":9,"label":"a\nb"`), `estimators 1: the label "a\nb" has a control character`},
 		{"level 0", study(`"bs":9`, `"bs":9,"level":0`), "level: confidence level 0: give a percent between 10 and 99.99 (95) or a fraction between 0.1 and 0.9999 (0.95)"},
 		{"thnum 0", study(`"bs":9`, `"bs":9,"thnum":0`), "thnum: 0 is outside 1..64"},
