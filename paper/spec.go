@@ -34,10 +34,10 @@ type Spec struct {
 	// Outcome, Treatment, Controls and Mediators are terms of a panel
 	// variable list (see package panel), e.g. "lnpgdp" or "L.lnpgdp".
 	// Controls enter Table 3 one by one, in this order.
-	Outcome   string   `yaml:"outcome"`
-	Treatment string   `yaml:"treatment"`
-	Controls  []string `yaml:"controls"`
-	Mediators []string `yaml:"mediators"`
+	Outcome   string `yaml:"outcome"`
+	Treatment string `yaml:"treatment"`
+	Controls  Names  `yaml:"controls"`
+	Mediators Names  `yaml:"mediators"`
 	// PeriodEffects adds period dummies to every model.
 	PeriodEffects bool `yaml:"period_effects"`
 	// Split selects how Table 4 splits the sample at the median of the
@@ -68,8 +68,8 @@ const (
 // Region names the region column and its labels, in the order of Table 4's
 // columns.
 type Region struct {
-	Column string   `yaml:"column"` // the column of region labels
-	Labels []string `yaml:"labels"` // every label the column may hold
+	Column string `yaml:"column"` // the column of region labels
+	Labels Names  `yaml:"labels"` // every label the column may hold
 }
 
 // Digital builds the treatment as a principal-component index of the
@@ -77,7 +77,7 @@ type Region struct {
 // (its scores have mean 0) and sd its sample SD.
 type Digital struct {
 	// Indicators are the columns of the raw indicators.
-	Indicators []string `yaml:"indicators"`
+	Indicators Names `yaml:"indicators"`
 	// Rule is "first_component" or "variance_share" (see package pca).
 	Rule   string  `yaml:"rule"`
 	Center float64 `yaml:"center"`
@@ -94,7 +94,7 @@ type Digital struct {
 //
 // for i, j in Sectors and k in Sources.
 type Carbon struct {
-	Sectors []string `yaml:"sectors"` // the <i> and <j> of the columns
+	Sectors Names    `yaml:"sectors"` // the <i> and <j> of the columns
 	Sources []Source `yaml:"sources"` // the energy sources and their factors
 }
 
@@ -120,7 +120,7 @@ type Bootstrap struct {
 // fixed effects (see package threshold).
 type Threshold struct {
 	// Variables are the threshold variables, one model each.
-	Variables []string `yaml:"variables"`
+	Variables Names `yaml:"variables"`
 	// Regressor is the regime-dependent regressor; empty means the
 	// treatment.
 	Regressor string `yaml:"regressor"`
@@ -277,6 +277,29 @@ func plainYAMLError(err error) string {
 		}
 		return fmt.Sprintf("%s is not %s", what, kind)
 	})
+}
+
+// Names is a list of names in a specification file: a YAML list, or a
+// single value for a list of one (variables: lndig), as sweep files take
+// lists.
+type Names []string
+
+// UnmarshalYAML reads a list or a single value.
+func (n *Names) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!null" {
+		var one string
+		if err := v.Decode(&one); err != nil {
+			return err
+		}
+		*n = Names{one}
+		return nil
+	}
+	var list []string
+	if err := v.Decode(&list); err != nil {
+		return err
+	}
+	*n = list
+	return nil
 }
 
 // integerRE is the grammar of an integer key: decimal digits only.

@@ -67,6 +67,11 @@ func TestLoadSpecOverridesDefaults(t *testing.T) {
 	if _, err := LoadSpec(filepath.Join(t.TempDir(), "absent.yaml")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("absent file: %v", err)
 	}
+	// A single value for a list is a list of one, as in sweep files.
+	single, err := ParseSpec(strings.NewReader("threshold:\n  variables: lndig\ncontrols: lnpgdp\n"))
+	if err != nil || !slices.Equal(single.Threshold.Variables, []string{"lndig"}) || !slices.Equal(single.Controls, []string{"lnpgdp"}) {
+		t.Errorf("single values for lists: %v, %v and %v", err, single.Threshold.Variables, single.Controls)
+	}
 	// Levels follow every command's rule: a percent or a fraction.
 	levels, err := ParseSpec(strings.NewReader("threshold:\n  level: 99.9\nmediation:\n  level: 0.9\n"))
 	if err != nil || levels.Threshold.Level != 0.999 || levels.Mediation.Level != 0.9 {
@@ -100,7 +105,7 @@ func TestParseSpecErrors(t *testing.T) {
 	}{
 		{"unknown key", "outcome: y\ncontrol: [a]\n", `line 2: unknown key "control"`},
 		{"unknown nested key", "threshold:\n  reps: 10\n", `unknown key "reps"`},
-		{"wrong type", "controls: lnpgdp\n", `line 1: "lnpgdp" is not a list`},
+		{"wrong type", "controls: {a: b}\n", "line 1: a mapping of keys is not a list"},
 		{"list for a number", "threshold:\n  trim: [0.1]\n", "is not a number"},
 		{"list for a section", "digital: [a]\n", "is not a mapping of keys"},
 		{"text for a switch", "period_effects: maybe\n", `"maybe" is not true or false`},

@@ -152,6 +152,18 @@ func (v levelValue) Set(s string) error {
 // would otherwise fall back to the default silently.
 var errEmptyList = errors.New("an empty list: give at least one value, or leave the option out for its default")
 
+// numericValue marks the options whose values are numbers: a sweep file
+// writes them as YAML numbers, unquoted, as paper and montecarlo files do
+// ("1" in quotes is text there and here).
+type numericValue interface{ isNumeric() }
+
+func (intValue) isNumeric()    {}
+func (seedValue) isNumeric()   {}
+func (floatValue) isNumeric()  {}
+func (levelValue) isNumeric()  {}
+func (floatsValue) isNumeric() {}
+func (intsValue) isNumeric()   {}
+
 // listValue marks the options that take a list: a sweep file may give them
 // a YAML sequence as well as a scalar.
 type listValue interface{ isList() }

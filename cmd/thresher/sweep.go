@@ -253,16 +253,26 @@ func applyModel(n *yaml.Node, command string, m sweepModel, label *string) error
 // scalar or a sequence of scalars, joined with commas.
 func scalarText(v *yaml.Node, value flag.Value) (string, error) {
 	_, isList := value.(listValue)
+	_, isNumeric := value.(numericValue)
+	quoted := func(n *yaml.Node) error {
+		if isNumeric && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+			return fmt.Errorf("%q is quoted, which makes it text: write the number without quotes", n.Value)
+		}
+		return nil
+	}
 	switch {
 	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null":
 		return "", fmt.Errorf("no value")
 	case v.Kind == yaml.ScalarNode:
-		return v.Value, nil
+		return v.Value, quoted(v)
 	case v.Kind == yaml.SequenceNode && isList:
 		items := make([]string, len(v.Content))
 		for i, it := range v.Content {
 			if it = deref(it); it.Kind != yaml.ScalarNode {
 				return "", fmt.Errorf("item %d is not a single value", i+1)
+			}
+			if err := quoted(it); err != nil {
+				return "", fmt.Errorf("item %d: %w", i+1, err)
 			}
 			items[i] = it.Value
 		}

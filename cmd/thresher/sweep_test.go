@@ -94,6 +94,8 @@ func TestParseSweepErrors(t *testing.T) {
 		{"specs: [{label: A, qx: d}, {label: a, qx: c}]\n", `specs 1 and 2 have the labels "A" and "a", which differ only in case`},
 		{"specs: [{label: x, qx: d}, {label: 'x ', qx: c}]\n", `specs 2: the label "x " begins or ends with a space`},
 		{"specs: [{label: \"a\\nb\", qx: d}]\n", `specs 1: the label "a\nb" has a control character`},
+		{"specs: [{qx: d, thnum: \"1\"}]\n", `thnum: "1" is quoted, which makes it text: write the number without quotes`},
+		{"specs: [{qx: d, bs: [5, '6']}]\n", `bs: item 2: "6" is quoted`},
 		{"specs: [{qx: d, bs: []}]\n", `bs: invalid value "": an empty list: give at least one value`},
 		{"specs: [{qx: d, trim: []}]\n", `trim: invalid value "": an empty list: give at least one value`},
 		{"specs: [{qx: d, level: 5}]\n", "confidence level 5: give a percent"},
