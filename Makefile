@@ -19,7 +19,7 @@ TOOLS              := $(CURDIR)/bin/tools
 FUZZ_TARGETS := ./estimators/panel:FuzzReadCSV ./estimators/panel:FuzzParseNumber \
 	./estimators/panel:FuzzParsePeriod ./estimators/panel:FuzzParseTerm \
 	./estimators/panel:FuzzParseList ./estimators/threshold:FuzzEstimate ./cmd/thresher:FuzzSweepFile \
-	./paper:FuzzParseSpec \
+	./paper:FuzzParseSpec ./estimators/dgp:FuzzDesign \
 	./coordinator:FuzzJobsAPI ./worker:FuzzTask
 FUZZTIME ?= 60s
 

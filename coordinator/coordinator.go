@@ -446,10 +446,10 @@ func (c *Coordinator) execute(ctx context.Context, sched *scheduler, id string) 
 	return results, r.snapshot(), err
 }
 
-// dataset returns the parsed dataset of a SHA-256 from the cache, loading it
-// from etcd on a miss.
-func (c *Coordinator) dataset(ctx context.Context, sha string) (*panel.Table, error) {
-	t, _, err := c.cfg.Cache.Dataset(sha, func() (io.Reader, error) {
+// dataset returns the dataset of a SHA-256 read for a schema (nil: as
+// text) from the cache, loading it from the blob store on a miss.
+func (c *Coordinator) dataset(ctx context.Context, sha string, schema panel.Schema) (*panel.Table, error) {
+	t, _, err := c.cfg.Cache.Dataset(sha, schema, func() (io.Reader, error) {
 		return datastore.Open(ctx, c.cfg.Etcd, c.cfg.Prefix, c.cfg.Blobs, sha)
 	})
 	return t, err

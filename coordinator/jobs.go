@@ -88,7 +88,14 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 		return nil, status.Error(codes.InvalidArgument, "a job needs at least one specification")
 	}
 	sha := req.Spec.DatasetSha256
-	table, err := s.c.dataset(ctx, sha)
+	specs := req.Spec.Specs
+	decoded, decodeErrs := make([]model.Spec, len(specs)), make([]error, len(specs))
+	for i, item := range specs {
+		decoded[i], decodeErrs[i] = s.c.cfg.Kinds.Decode(item.Kind, item.Spec)
+	}
+	// The dataset is read for the columns its specifications use; one that
+	// does not decode fails below, after the dataset's own errors.
+	table, err := s.c.dataset(ctx, sha, model.SchemaOf(decoded...))
 	var invalid prepared.InvalidError
 	switch {
 	case errors.Is(err, datastore.ErrNotFound):
@@ -106,7 +113,6 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 		}
 		return nil, status.Error(code, err.Error())
 	}
-	specs := req.Spec.Specs
 	labels := make([]string, len(specs))
 	for i, item := range specs {
 		labels[i] = item.Label
@@ -115,12 +121,15 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	check := func(i int, table *panel.Table) error {
-		err := s.validate(sha, table, specs[i])
+		err := decodeErrs[i]
+		if err == nil {
+			err = s.validate(sha, table, specs[i].Kind, decoded[i])
+		}
 		if err != nil && len(specs) > 1 {
 			err = fmt.Errorf("specification %s: %w", jobspec.Label(specs[i], i), err)
 		}
 		if err != nil {
-			return status.Error(codes.InvalidArgument, err.Error())
+			return jobspec.Refusal(err).Err()
 		}
 		return nil
 	}
@@ -173,14 +182,10 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 	return &pb.SubmitResponse{JobId: req.JobId}, nil
 }
 
-// validate decodes a specification and prepares it as a worker would; the
+// validate prepares a decoded specification as a worker would; the
 // prepared model stays cached for the job's run.
-func (s *jobsService) validate(sha string, table *panel.Table, item *pb.Specification) error {
-	spec, err := s.c.cfg.Kinds.Decode(item.Kind, item.Spec)
-	if err != nil {
-		return err
-	}
-	_, _, err = s.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) { return table, nil })
+func (s *jobsService) validate(sha string, table *panel.Table, kind string, spec model.Spec) error {
+	_, _, err := s.c.cfg.Cache.Model(sha, kind, spec, func() (*panel.Table, error) { return table, nil })
 	return err
 }
 

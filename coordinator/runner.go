@@ -118,7 +118,9 @@ func (r *runner) runItem(ctx context.Context, i int, item *pb.Specification) ([]
 	jobCtx := ctx
 	if err := retry(ctx, func(ctx context.Context) (err error) {
 		sha := r.spec.DatasetSha256
-		m, _, err = r.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) { return r.c.dataset(jobCtx, sha) })
+		m, _, err = r.c.cfg.Cache.Model(sha, item.Kind, spec, func() (*panel.Table, error) {
+			return r.c.dataset(jobCtx, sha, model.SchemaOf(spec))
+		})
 		var invalid prepared.InvalidError
 		if errors.Is(err, datastore.ErrNotFound) || errors.As(err, &invalid) {
 			return final{err}

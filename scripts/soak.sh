@@ -22,39 +22,17 @@ workers=${WORKERS:-2}
 sample=${SAMPLE:-10}
 job_timeout=${JOB_TIMEOUT:-600}
 case $n$par$workers$sample$job_timeout in *[!0-9]*) echo "usage: scripts/soak.sh [N]; PARALLEL, WORKERS, SAMPLE, JOB_TIMEOUT are integers" >&2; exit 2 ;; esac
-make build >/dev/null
-bin=$PWD/bin/thresher
-dir=$(mktemp -d "${TMPDIR:-/tmp}/thresher-soak.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-
-# address LOG REGEX: the first HOST:PORT that REGEX finds in LOG (10 s at most).
-address() {
-	for _ in $(seq 100); do
-		if a=$(grep -oE "$2" "$1" | head -1 | grep -oE '127\.0\.0\.1:[0-9]+'); then
-			echo "$a"
-			return
-		fi
-		sleep 0.1
-	done
-	echo "soak: no address in $1:" >&2
-	cat "$1" >&2
-	exit 1
-}
+name=soak
+# shellcheck source=lib/cluster.sh
+. scripts/lib/cluster.sh
+cluster_init soak
 
 etcd_flags=()
 # Defragmenting every minute returns the compacted space to the file.
 if "$bin" etcd --help 2>&1 | grep -q -- '--defrag-interval'; then
 	etcd_flags+=(--defrag-interval 1m)
 fi
-"$bin" etcd --data-dir "$dir/etcd" --listen 127.0.0.1:0 ${etcd_flags[@]+"${etcd_flags[@]}"} >"$dir/etcd.log" 2>&1 &
-pids+=($!)
-etcd=$(address "$dir/etcd.log" 'serving on 127\.0\.0\.1:[0-9]+')
+start_etcd ${etcd_flags[@]+"${etcd_flags[@]}"}
 coord_flags=() worker_flags=() blob=""
 help=$("$bin" coordinator --help 2>&1 || true)
 if grep -q -- '--retention' <<<"$help"; then
@@ -68,15 +46,8 @@ if grep -q -- '--blob-url' <<<"$help"; then
 	coord_flags+=(--blob-url "file://$blob")
 	worker_flags+=(--blob-url "file://$blob")
 fi
-"$bin" coordinator --insecure --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --etcd "$etcd" \
-	${coord_flags[@]+"${coord_flags[@]}"} >"$dir/coordinator.log" 2>&1 &
-pids+=($!)
-coordinator=$(address "$dir/coordinator.log" 'started" address=127\.0\.0\.1:[0-9]+')
-for i in $(seq "$workers"); do
-	"$bin" worker --insecure --etcd "$etcd" --slots 1 --id "soak-$i" ${worker_flags[@]+"${worker_flags[@]}"} \
-		>"$dir/worker-$i.log" 2>&1 &
-	pids+=($!)
-done
+start_coordinator ${coord_flags[@]+"${coord_flags[@]}"}
+start_workers "$workers" soak ${worker_flags[@]+"${worker_flags[@]}"}
 echo "soak: $n jobs, $par clients at a time, $workers workers; coordinator ${coord_flags[*]:-without --retention or --blob-url}"
 
 dbsize() { curl -sf "http://$etcd/metrics" | awk '$1 == "etcd_mvcc_db_total_size_in_bytes" {printf "%d", $2}'; }

@@ -17,16 +17,10 @@ cd "$(dirname "$0")/.."
 n=${1:-1000}
 check=${2:-10}
 case $n$check in *[!0-9]*) echo "usage: scripts/sweep-scale.sh [SPECS] [CHECK]" >&2; exit 2 ;; esac
-make build >/dev/null
-bin=$PWD/bin/thresher
-dir=$(mktemp -d "${TMPDIR:-/tmp}/thresher-sweep.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+name=sweep-scale
+# shellcheck source=lib/cluster.sh
+. scripts/lib/cluster.sh
+cluster_init sweep
 
 data=$PWD/testdata/hansen1999/invest.csv
 common=(--id id --time year --depvar i --indep 'L.q,L.q^2,L.q^3,L.d,L.q*L.d' --rx L.c --convention hansen --bs 50)
@@ -70,31 +64,9 @@ echo "sweep-scale: $n models, B = 50, on $(nproc) CPUs"
 t=$(run in-process)
 echo "sweep-scale: in-process: ${t}s"
 
-# address LOG REGEX: the first HOST:PORT that REGEX finds in LOG (10 s at most).
-address() {
-	for _ in $(seq 100); do
-		if a=$(grep -oE "$2" "$1" | head -1 | grep -oE '127\.0\.0\.1:[0-9]+'); then
-			echo "$a"
-			return
-		fi
-		sleep 0.1
-	done
-	echo "sweep-scale: no address in $1:" >&2
-	cat "$1" >&2
-	exit 1
-}
-"$bin" etcd --data-dir "$dir/etcd" --listen 127.0.0.1:0 >"$dir/etcd.log" 2>&1 &
-pids+=($!)
-etcd=$(address "$dir/etcd.log" 'serving on 127\.0\.0\.1:[0-9]+')
-"$bin" coordinator --insecure --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --etcd "$etcd" >"$dir/coordinator.log" 2>&1 &
-pids+=($!)
-coordinator=$(address "$dir/coordinator.log" 'started" address=127\.0\.0\.1:[0-9]+')
-metrics=("$(address "$dir/coordinator.log" 'metrics=127\.0\.0\.1:[0-9]+')")
-for i in 1 2 3; do
-	"$bin" worker --insecure --etcd "$etcd" --slots 1 --id "sweep-$i" >"$dir/worker-$i.log" 2>&1 &
-	pids+=($!)
-	metrics+=("$(address "$dir/worker-$i.log" 'metrics=127\.0\.0\.1:[0-9]+')")
-done
+start_etcd
+start_coordinator
+start_workers 3 sweep
 t=$(run cluster --coordinator "$coordinator")
 echo "sweep-scale: cluster of 3 workers: ${t}s"
 losses=0

@@ -46,10 +46,11 @@ type executor struct {
 // job is a job's specification as its tasks need it: the dataset and every
 // specification decoded (or why it does not decode).
 type job struct {
-	sha   string
-	kinds []string
-	specs []model.Spec
-	errs  []error
+	sha    string
+	kinds  []string
+	specs  []model.Spec
+	errs   []error
+	schema panel.Schema // of the specifications: the dataset's columns read
 }
 
 // job reads a job's specification from etcd once and decodes it.
@@ -71,14 +72,15 @@ func (x *executor) job(ctx context.Context, id string) (*job, error) {
 			decoded, err := x.kinds.Decode(s.Kind, s.Spec)
 			j.kinds, j.specs, j.errs = append(j.kinds, s.Kind), append(j.specs, decoded), append(j.errs, err)
 		}
+		j.schema = model.SchemaOf(j.specs...)
 		return j, nil
 	}))
 }
 
 func first[V any](v V, _ bool, err error) (V, error) { return v, err }
 
-func (x *executor) dataset(ctx context.Context, sha string) (*panel.Table, error) {
-	t, hit, err := x.cache.Dataset(sha, func() (io.Reader, error) {
+func (x *executor) dataset(ctx context.Context, sha string, schema panel.Schema) (*panel.Table, error) {
+	t, hit, err := x.cache.Dataset(sha, schema, func() (io.Reader, error) {
 		data, err := datastore.Open(ctx, x.etcd, x.prefix, x.blobs, sha)
 		if errors.Is(err, datastore.ErrNotFound) {
 			return nil, permanentError{err}
@@ -111,7 +113,7 @@ func (x *executor) model(ctx context.Context, task *pb.Task) (model.Model, error
 		return nil, permanentError{j.errs[i]}
 	}
 	m, hit, err := x.cache.Model(j.sha, j.kinds[i], j.specs[i], func() (*panel.Table, error) {
-		return x.dataset(ctx, j.sha)
+		return x.dataset(ctx, j.sha, j.schema)
 	})
 	x.count("model", hit)
 	return m, err

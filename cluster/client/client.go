@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/thresher/thresher/cluster/jobspec"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -86,6 +87,9 @@ func plain(err error) error {
 		if s.Code() == codes.Unauthenticated {
 			return &unauthenticated{s.Message()}
 		}
+		if jobspec.IsOption(s) {
+			return &optionRefused{s.Message()}
+		}
 		return errors.New(s.Message())
 	}
 	return err
@@ -97,6 +101,14 @@ type unauthenticated struct{ msg string }
 
 func (e *unauthenticated) Error() string        { return e.msg }
 func (e *unauthenticated) Is(target error) bool { return target == ErrUnauthenticated }
+
+// optionRefused is a refusal of a specification whose fault lies in an
+// option the data refuse: its message is the server's, and it matches
+// jobspec.ErrOption.
+type optionRefused struct{ msg string }
+
+func (e *optionRefused) Error() string        { return e.msg }
+func (e *optionRefused) Is(target error) bool { return target == jobspec.ErrOption }
 
 // call runs op against the coordinators in turn until it succeeds, fails
 // for good, or no coordinator has answered for Patience (DialTimeout

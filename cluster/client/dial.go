@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -26,6 +27,10 @@ var (
 	// ErrUnauthenticated: the coordinator refused the call's bearer token
 	// (missing or wrong).
 	ErrUnauthenticated = errors.New("the coordinator refused the bearer token")
+	// ErrRole: the server's certificate, of the cluster's CA, names
+	// another role than coordinator (URI SAN thresher://<cluster-id>/<role>,
+	// package identity): a worker's address, say.
+	ErrRole = errors.New("the server's certificate is not a coordinator's")
 	// ErrDial: no coordinator answered within the dial timeout.
 	ErrDial = errors.New("no coordinator answered")
 )
@@ -34,18 +39,22 @@ var (
 // that many attempts in a row: a TLS mismatch at once; a connection closed
 // before the HTTP/2 preface (also a coordinator dying mid-handshake) after
 // three attempts, about 0.7 s. With quote, the cause quotes the error's
-// text, which says what the certificate names or how the connection ended.
+// text, which says what the certificate names or how the connection ended,
+// up to a character of end (default: a quotation mark, escaped or not;
+// escaped ones are unescaped when end has none).
 var causes = []struct {
 	err   error
 	text  string
 	final int
 	quote bool
+	end   string
 }{
-	{ErrUnknownAuthority, "certificate signed by unknown authority", 1, false},
-	{ErrServerName, "certificate is valid for", 1, true},
-	{ErrServerName, "certificate is not valid for any names", 1, true},
-	{ErrNotTLS, "first record does not look like a TLS handshake", 1, false},
-	{ErrNoPreface, "error reading server preface", 3, true},
+	{ErrUnknownAuthority, "certificate signed by unknown authority", 1, false, ""},
+	{ErrServerName, "certificate is valid for", 1, true, ""},
+	{ErrServerName, "certificate is not valid for any names", 1, true, ""},
+	{ErrNotTLS, "first record does not look like a TLS handshake", 1, false, ""},
+	{ErrNoPreface, "error reading server preface", 3, true, ""},
+	{ErrRole, "has role", 1, true, ";"},
 }
 
 // connectionCause returns the attempts in a row that make the cause of a
@@ -63,8 +72,11 @@ func connectionCause(err error) (int, error) {
 		case !c.quote:
 			return c.final, c.err
 		}
-		quote := msg[i:]
-		if end := strings.IndexAny(quote, `"\`); end > 0 {
+		quote, ends := msg[i:], cmp.Or(c.end, `"\`)
+		if !strings.Contains(ends, `"`) {
+			quote = strings.ReplaceAll(quote, `\"`, `"`)
+		}
+		if end := strings.IndexAny(quote, ends); end > 0 {
 			quote = quote[:end]
 		}
 		return c.final, fmt.Errorf("%w: %s", c.err, quote)

@@ -54,6 +54,13 @@ func TestFirstConnectionErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tlsAddr := serve(t, pb.UnimplementedJobsServer{}, grpc.Creds(serverCreds))
+	dir := filepath.Dir(cluster.CA)
+	workerCreds, err := security.TLSFiles{CA: cluster.CA, Cert: filepath.Join(dir, "worker.pem"), Key: filepath.Join(dir, "worker-key.pem")}.
+		Server(security.Peer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	workerAddr := serve(t, pb.UnimplementedJobsServer{}, grpc.Creds(workerCreds))
 	plainAddr := serve(t, pb.UnimplementedJobsServer{})
 	refused := func() string {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -84,6 +91,8 @@ func TestFirstConnectionErrors(t *testing.T) {
 		{"a server name not in the certificate", tlsAddr, trusting(cluster, "wrong.example"), time.Minute, client.ErrServerName, "not wrong.example"},
 		{"TLS to a plaintext server", plainAddr, trusting(cluster, "thresher-coordinator"), time.Minute, client.ErrNotTLS, ""},
 		{"plaintext to a TLS server", tlsAddr, plaintext, time.Minute, client.ErrNoPreface, "server preface"},
+		{"a worker's certificate", workerAddr, trusting(cluster, "thresher-coordinator"), time.Minute, client.ErrRole,
+			`has role "worker" (URI SAN thresher://<cluster-id>/<role>)`},
 		{"nothing listening", refused, plaintext, 300 * time.Millisecond, client.ErrDial, "connection refused"},
 	}
 	for _, c := range cases {

@@ -36,18 +36,28 @@ func New(datasets, models int) *Cache {
 	return &Cache{datasets: NewLRU[weak.Pointer[panel.Table]](datasets), models: NewLRU[model.Model](models)}
 }
 
-// Dataset returns the parsed dataset of a SHA-256, reading its bytes from
-// the reader that fetch returns on a miss; hit reports whether it was
+// Dataset returns the parsed dataset of a SHA-256 read for a schema (see
+// model.SchemaOf; nil keeps the text of every column), reading its bytes
+// from the reader that fetch returns on a miss; hit reports whether it was
 // cached. A dataset that does not parse is an InvalidError.
-func (c *Cache) Dataset(sha string, fetch func() (io.Reader, error)) (t *panel.Table, hit bool, err error) {
+func (c *Cache) Dataset(sha string, schema panel.Schema, fetch func() (io.Reader, error)) (t *panel.Table, hit bool, err error) {
+	key := sha
+	if schema != nil {
+		key += "/" + schema.Key()
+	}
 	for {
 		var loaded *panel.Table // the strong reference while the weak one is cached
-		w, hit, err := c.datasets.Get(sha, func() (weak.Pointer[panel.Table], error) {
+		w, hit, err := c.datasets.Get(key, func() (weak.Pointer[panel.Table], error) {
 			data, err := fetch()
 			if err != nil {
 				return weak.Pointer[panel.Table]{}, err
 			}
-			if loaded, err = panel.ReadCSV(data); err != nil {
+			if schema != nil {
+				loaded, err = panel.ReadSchema(data, schema)
+			} else {
+				loaded, err = panel.ReadCSV(data)
+			}
+			if err != nil {
 				return weak.Pointer[panel.Table]{}, InvalidError{err}
 			}
 			return weak.Make(loaded), nil
@@ -61,7 +71,7 @@ func (c *Cache) Dataset(sha string, fetch func() (io.Reader, error)) (t *panel.T
 		if t := w.Value(); t != nil {
 			return t, true, nil
 		}
-		c.datasets.Remove(sha, func(w weak.Pointer[panel.Table]) bool { return w.Value() == nil }) // freed: load it again
+		c.datasets.Remove(key, func(w weak.Pointer[panel.Table]) bool { return w.Value() == nil }) // freed: load it again
 	}
 }
 

@@ -47,7 +47,7 @@ func TestCache(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var err error
-			if tables[i], _, err = c.Dataset("sha", fetch); err != nil {
+			if tables[i], _, err = c.Dataset("sha", nil, fetch); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -56,20 +56,20 @@ func TestCache(t *testing.T) {
 	if fetches != 1 {
 		t.Errorf("8 concurrent loads fetched %d times, want 1", fetches)
 	}
-	_, _, err := c.Dataset("broken", func() (io.Reader, error) { return strings.NewReader("a,b\n1\n"), nil })
+	_, _, err := c.Dataset("broken", nil, func() (io.Reader, error) { return strings.NewReader("a,b\n1\n"), nil })
 	var invalid InvalidError
 	if !errors.As(err, &invalid) {
 		t.Errorf("a dataset that does not parse: %v, want an InvalidError", err)
 	}
 	unavailable := errors.New("etcd unavailable")
-	if _, _, err := c.Dataset("later", func() (io.Reader, error) { return nil, unavailable }); err != unavailable {
+	if _, _, err := c.Dataset("later", nil, func() (io.Reader, error) { return nil, unavailable }); err != unavailable {
 		t.Errorf("failed fetch: %v", err)
 	}
-	if _, hit, err := c.Dataset("later", fetch); hit || err != nil {
+	if _, hit, err := c.Dataset("later", nil, fetch); hit || err != nil {
 		t.Errorf("after a failed fetch: hit %v, %v; want a new load", hit, err)
 	}
 
-	table := func() (*panel.Table, error) { tab, _, err := c.Dataset("sha", fetch); return tab, err }
+	table := func() (*panel.Table, error) { tab, _, err := c.Dataset("sha", nil, fetch); return tab, err }
 	n := 0
 	for i, tt := range []struct {
 		sha, kind, spec string
@@ -117,17 +117,17 @@ func TestDatasetFreed(t *testing.T) {
 	c := New(8, 32)
 	fetches := 0
 	fetch := func() (io.Reader, error) { fetches++; return strings.NewReader("id,year,y\na,1,2\n"), nil }
-	table := func() (*panel.Table, error) { tab, _, err := c.Dataset("sha", fetch); return tab, err }
+	table := func() (*panel.Table, error) { tab, _, err := c.Dataset("sha", nil, fetch); return tab, err }
 	if _, hit, err := c.Model("sha", "k", columnsSpec{}, table); hit || err != nil {
 		t.Fatalf("first preparation: hit %v, %v", hit, err)
 	}
-	held, _, err := c.Dataset("sha", fetch) // a hit, or a second fetch if a collection came first
+	held, _, err := c.Dataset("sha", nil, fetch) // a hit, or a second fetch if a collection came first
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := fetches
 	runtime.GC()
-	if again, hit, err := c.Dataset("sha", fetch); again != held || !hit || err != nil || fetches != before {
+	if again, hit, err := c.Dataset("sha", nil, fetch); again != held || !hit || err != nil || fetches != before {
 		t.Errorf("a held table was not kept: hit %v, %v, %d fetches after %d", hit, err, fetches, before)
 	}
 	runtime.KeepAlive(held)
@@ -135,7 +135,38 @@ func TestDatasetFreed(t *testing.T) {
 	if _, hit, err := c.Model("sha", "k", columnsSpec{}, table); !hit || err != nil || fetches != before {
 		t.Errorf("the prepared model: hit %v, %v, %d fetches after %d; want it cached without a fetch", hit, err, fetches, before)
 	}
-	if _, hit, err := c.Dataset("sha", fetch); hit || err != nil || fetches != before+1 {
+	if _, hit, err := c.Dataset("sha", nil, fetch); hit || err != nil || fetches != before+1 {
 		t.Errorf("a freed table: hit %v, %v, %d fetches after %d; want one more", hit, err, fetches, before)
 	}
+}
+
+// TestCacheSchema checks that a dataset read for a schema is cached apart
+// from its text and from other schemas, and keeps the schema's columns
+// parsed.
+func TestCacheSchema(t *testing.T) {
+	c := New(8, 32)
+	fetches := 0
+	fetch := func() (io.Reader, error) { fetches++; return strings.NewReader("id,year,y\na,1,2\n"), nil }
+	text, _, err := c.Dataset("sha", nil, fetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := panel.Schema{"y": panel.AsNumber}
+	parsed, hit, err := c.Dataset("sha", schema, fetch)
+	if err != nil || hit || fetches != 2 {
+		t.Fatalf("a schema's first load: hit %v, %d fetches, %v; want a miss", hit, fetches, err)
+	}
+	if y, err := parsed.Numbers("y"); err != nil || len(y) != 1 || y[0] != 2 {
+		t.Errorf("the schema's column: %v, %v", y, err)
+	}
+	if _, err := parsed.Strings("id"); err == nil {
+		t.Error("a table read for a schema kept a column outside it")
+	}
+	if again, hit, err := c.Dataset("sha", panel.Schema{"y": panel.AsNumber}, fetch); again != parsed || !hit || err != nil {
+		t.Errorf("an equal schema: hit %v, %v; want the cached table", hit, err)
+	}
+	if other, hit, _ := c.Dataset("sha", panel.Schema{"y": panel.AsNumber | panel.AsPeriod}, fetch); other == parsed || hit {
+		t.Error("another schema got the first one's table")
+	}
+	runtime.KeepAlive(text)
 }

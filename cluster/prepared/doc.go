@@ -1,5 +1,6 @@
 // Package prepared caches what every task of a job shares: parsed datasets,
-// by SHA-256, and prepared models, by (dataset SHA-256, kind, SHA-256 of
+// by SHA-256 and the schema they were read for (model.SchemaOf; none: the
+// text of every column), and prepared models, by (dataset SHA-256, kind, SHA-256 of
 // the specification's canonical encoding). A coordinator validates and
 // leads jobs from it and a worker executes tasks from it; in one process
 // (the in-process cluster) they share one Cache, so that a model is

@@ -105,6 +105,9 @@ func optionCases() []binaryCase {
 			msg: "given thresholds 1 and 2 are both 0.1"},
 		{name: "non-ASCII column name", args: flags("--indep", "qé"), code: 2,
 			msg: "a column name in a variable list uses the ASCII letters, digits and _ only"},
+		{name: "absent base level", args: flags("--indep", "ib3.year"), code: 2,
+			msg: `usage: invalid factor level: the base level 3 of "ib3.year" does not occur in the estimation sample ` +
+				"(its levels are 1974, 1975, 1976, 1977, 1978, 1979, 1980, 1981, 1982, 1983, ... and 4 more)"},
 		{name: "predict to stdout", args: flags("--predict", "-"), code: 2, msg: "usage: --predict needs a file name; the report goes to stdout"},
 		{name: "predict into the report", args: func(t *testing.T, dir string) []string {
 			return quickJob("--output", filepath.Join(dir, "r.txt"), "--predict", filepath.Join(dir, ".", "r.txt"))

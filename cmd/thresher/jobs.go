@@ -13,6 +13,7 @@ import (
 	"github.com/thresher/thresher/cluster/client"
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
+	"github.com/thresher/thresher/estimators/montecarlo"
 	"github.com/thresher/thresher/estimators/threshold"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
@@ -224,20 +225,25 @@ func jobsGet(ctx context.Context, cl *client.Client, o *jobsOptions, id string, 
 		s := summarize(info)
 		return fmt.Errorf("job %s has not ended (%s, %d/%d): 'thresher jobs wait %s' follows it", id, s.State, s.Done, s.Total, id)
 	}
-	report, err := renderJob(info, o, stderr)
+	report, failed, err := renderJob(info, o, stderr)
 	if err != nil {
 		return err
 	}
-	return writeOutput(ctx, o.output, stdout, report)
+	if err := writeOutput(ctx, o.output, stdout, report); err != nil {
+		return err
+	}
+	return failed
 }
 
 // renderJob renders a succeeded job's results as the command that
-// submitted it did: a single specification without a label as xthreg or
-// xthenreg (a threshold model's warnings to stderr with --format json),
+// submitted it did: a single specification without a label as xthreg,
+// xthenreg or montecarlo (a threshold model's warnings to stderr with
+// --format json, a study's failed replications to stderr, and failed, to
+// return after the report, when every replication of a design failed),
 // anything else as sweep.
-func renderJob(info *pb.JobInfo, o *jobsOptions, stderr io.Writer) ([]byte, error) {
+func renderJob(info *pb.JobInfo, o *jobsOptions, stderr io.Writer) (report []byte, failed, err error) {
 	if len(info.Results) != len(info.Specs) {
-		return nil, fmt.Errorf("job %s: %d results for %d specifications", info.JobId, len(info.Results), len(info.Specs))
+		return nil, nil, fmt.Errorf("job %s: %d results for %d specifications", info.JobId, len(info.Results), len(info.Specs))
 	}
 	registry := kinds.Builtin()
 	ks := make([]model.Kind, len(info.Specs))
@@ -245,21 +251,30 @@ func renderJob(info *pb.JobInfo, o *jobsOptions, stderr io.Writer) ([]byte, erro
 	for i, sp := range info.Specs {
 		k, err := registry.Kind(sp.Kind)
 		if err != nil {
-			return nil, fmt.Errorf("job %s: %w", info.JobId, err)
+			return nil, nil, fmt.Errorf("job %s: %w", info.JobId, err)
 		}
 		ks[i], labels[i] = k, sp.Label
 	}
 	if len(info.Specs) != 1 || labels[0] != "" {
-		return renderSweep(labels, ks, o.format, info.Results)
+		report, err = renderSweep(labels, ks, o.format, info.Results)
+		return report, nil, err
 	}
-	if info.Specs[0].Kind == threshold.KindName {
+	switch info.Specs[0].Kind {
+	case threshold.KindName:
 		if o.format == "json" {
 			if err := warnJSON(stderr, info.Results[0]); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
+	case montecarlo.KindName:
+		summary, err := montecarlo.DecodeSummary(info.Results[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		failed = reportFailures(stderr, summary)
 	}
-	return renderResult(ks[0], o.format, info.Results[0])
+	report, err = renderResult(ks[0], o.format, info.Results[0])
+	return report, failed, err
 }
 
 func jobsWait(ctx context.Context, cl *client.Client, o *jobsOptions, id string, stdout, stderr io.Writer) error {

@@ -26,6 +26,20 @@ func submittedID(t *testing.T, stderr string) string {
 	return m[1]
 }
 
+// inprocessCluster starts an in-process cluster of workers for the test
+// (two minutes at most) and returns the flag that submits to it.
+func inprocessCluster(t *testing.T, workers int) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	lc, err := inprocess.Start(ctx, inprocess.Options{Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lc.Close() })
+	return []string{"--coordinator", lc.Addr()}
+}
+
 // TestJobsCommand submits an xthreg job and a sweep to an in-process
 // cluster, as 'thresher xthreg --coordinator' does, and checks that 'thresher
 // jobs get' prints byte for byte what the submitting commands printed (JSON
@@ -33,14 +47,7 @@ func submittedID(t *testing.T, stderr string) string {
 // 'jobs list' describes both, and that 'jobs delete' removes one, after
 // which get fails.
 func TestJobsCommand(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	lc, err := inprocess.Start(ctx, inprocess.Options{Workers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close()
-	at := []string{"--coordinator", lc.Addr()}
+	at := inprocessCluster(t, 2)
 	model := hansenArgs("--thnum", "2", "--trim", "0.01,0.05", "--grid", "40", "--bs", "20")
 
 	code, jsonOut, stderr := runCLI(t, append(append(model, "--format", "json"), at...)...)

@@ -110,60 +110,36 @@ func checkFinite(v any, path string) error {
 	return nil
 }
 
-// placeholderData is the dataset of a study without resample designs: the
-// job needs one, and its designs ignore it.
-var placeholderData = []byte("placeholder\n0\n")
-
 func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("montecarlo", montecarloSynopsis, stderr)
-	specPath := fs.String("spec", "", "study file (required)")
-	dataPath := fs.String("data", "", "CSV file of resample designs (default: the study file's data)")
-	format := "text"
-	fs.Var(choiceValue{&format, checkReportFormat}, "format", "output format: text, json, markdown or latex")
-	output := fs.String("output", "", "write the report to this file instead of stdout")
+	var f jobFileFlags
+	f.register(fs, "study file", "CSV file of resample designs (default: the study file's data)", "text, json, markdown or latex", checkReportFormat)
 	out := fs.String("out", "", "write the summary in every format and the figures into this directory (created if missing; its parent must exist)")
-	var lf localFlags
-	lf.register(fs)
-	maxData := registerMaxDataset(fs)
-	var remote remoteFlags
-	remote.register(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := f.parse(fs, args); err != nil {
 		return err
-	}
-	if *specPath == "" {
-		return fmt.Errorf("%w: --spec is required", errUsage)
 	}
 	if *out != "" {
 		if err := checkStudyDir(*out); err != nil {
 			return err
 		}
 	}
-	raw, err := ctxio.ReadFile(ctx, *specPath)
+	raw, err := ctxio.ReadFile(ctx, f.spec)
 	if err != nil {
 		return err
 	}
 	file, err := parseStudy(raw)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", errUsage, *specPath, err)
+		return fmt.Errorf("%w: %s: %v", errUsage, f.spec, err)
 	}
-	if *dataPath == "" {
-		*dataPath = sweepDataPath(*specPath, file.data)
-	}
-	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
+	if err := f.resolveData(file.data); err != nil {
 		return err
 	}
-	data := bytesDataset(placeholderData)
-	if *dataPath == "" && slices.ContainsFunc(file.study.Designs, func(d dgp.Design) bool { return d.Family == dgp.FamilyResample }) {
+	if f.data == "" && slices.ContainsFunc(file.study.Designs, func(d dgp.Design) bool { return d.Family == dgp.FamilyResample }) {
 		return fmt.Errorf("%w: a resample design needs the user's data: set data in the study file or --data", errUsage)
-	}
-	if *dataPath != "" {
-		if data, err = readData(ctx, *dataPath, *maxData); err != nil {
-			return err
-		}
 	}
 	progress := newProgressLog(stderr)
 	progress.replications = file.study.Replications * file.designs()
-	results, err := runJob(ctx, &remote, lf, data, []*pb.Specification{{Kind: montecarlo.KindName, Spec: file.study.Encode()}}, progress)
+	_, results, err := f.run(ctx, []*pb.Specification{{Kind: montecarlo.KindName, Spec: file.study.Encode()}}, progress)
 	if err != nil {
 		return err
 	}
@@ -177,36 +153,31 @@ func runMontecarlo(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 	}
-	report, err := studyReport(summary, results[0], format)
+	report, err := studyReport(summary, results[0], f.format)
 	if err != nil {
 		return err
 	}
-	if *out != "" && *output == "" && format == "text" {
+	if *out != "" && f.output == "" && f.format == "text" {
 		fmt.Fprintf(stderr, "thresher: wrote the summary and figures into %s\n", *out)
 		return failed
 	}
-	if err := writeOutput(ctx, *output, stdout, report); err != nil {
+	if err := writeOutput(ctx, f.output, stdout, report); err != nil {
 		return err
 	}
 	return failed
 }
 
 // reportFailures tells on stderr how many replications of each design and
-// estimator failed and why the first did, and returns an error when every
-// replication of a design failed with some estimator: its statistics are
-// then all undefined.
+// estimator failed and why the first did (the lines of the study's text
+// report), and returns an error when every replication of a design failed
+// with some estimator: its statistics are then all undefined.
 func reportFailures(stderr io.Writer, s *montecarlo.Summary) error {
 	var all []error
-	for d, ds := range s.Designs {
-		for _, e := range ds.Estimators {
-			if e.Failed == 0 {
-				continue
-			}
-			fmt.Fprintf(stderr, "thresher: design %d (%s), estimator %s: %d of %d replications failed; the first, %s\n",
-				d+1, ds.Label, e.Label, e.Failed, e.Failed+e.Succeeded, e.FirstFailure)
-			if e.Succeeded == 0 {
-				all = append(all, fmt.Errorf("design %d (%s), estimator %s: every replication failed; the first, %s", d+1, ds.Label, e.Label, e.FirstFailure))
-			}
+	for _, f := range s.Failures() {
+		fmt.Fprintf(stderr, "thresher: %v\n", f)
+		if f.All() {
+			all = append(all, fmt.Errorf("design %d (%s), estimator %s: every replication failed; the first, %s",
+				f.Design+1, f.Label, f.Estimator.Label, f.Estimator.FirstFailure))
 		}
 	}
 	return errors.Join(all...)

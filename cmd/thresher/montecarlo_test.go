@@ -234,8 +234,11 @@ func TestMontecarloOutputFlags(t *testing.T) {
 }
 
 // TestMontecarloAllFailed checks that a study whose replications all fail
-// with an estimator says how many failed and why, and exits 1.
+// with an estimator says how many failed and why, in its text report and
+// on stderr, and exits 1; that 'thresher jobs get' of the study prints and
+// exits the same; and that a sweep's text report of the study says it too.
 func TestMontecarloAllFailed(t *testing.T) {
+	at := inprocessCluster(t, 1)
 	path := writeStudyFile(t, `replications: 3
 seed: 1
 designs:
@@ -244,16 +247,29 @@ estimators:
   - {label: hansen, convention: hansen, grid: 20, bs: 0, thnum: 3, trim: 0.4}
   - {label: xthreg, convention: xthreg, grid: 20, bs: 0}
 `)
-	code, stdout, stderr := runCLI(t, "montecarlo", "--spec", path)
-	for _, want := range []string{
-		"design 1 (threshold), estimator hansen: 3 of 3 replications failed; the first, replication 0: invalid data for the model: stage 2: no candidate threshold",
-		"error: design 1 (threshold), estimator hansen: every replication failed",
-	} {
+	failure := "design 1 (threshold), estimator hansen: 3 of 3 replications failed; the first, replication 0: invalid data for the model: stage 2: no candidate threshold"
+	code, stdout, stderr := runCLI(t, append([]string{"montecarlo", "--spec", path}, at...)...)
+	for _, want := range []string{"thresher: " + failure, "error: design 1 (threshold), estimator hansen: every replication failed"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q, want %q", stderr, want)
 		}
 	}
-	if code != 1 || !strings.Contains(stdout, "xthreg") || strings.Contains(stderr, "estimator xthreg") {
-		t.Errorf("exit %d (want 1, the report written, xthreg without failures); stdout %q", code, stdout)
+	if code != 1 || !strings.Contains(stdout, "\n"+failure) || !strings.Contains(stdout, "xthreg") || strings.Contains(stderr, "estimator xthreg") {
+		t.Errorf("exit %d (want 1, the report written with the failure, xthreg without failures); stdout %q", code, stdout)
+	}
+
+	id := submittedID(t, stderr)
+	code, got, getStderr := runCLI(t, append([]string{"jobs", "get", id}, at...)...)
+	if code != 1 || got != stdout || !strings.Contains(getStderr, "thresher: "+failure) {
+		t.Errorf("jobs get: exit %d, stderr %q; stdout\n%s\nwant 1 and montecarlo's\n%s", code, getStderr, got, stdout)
+	}
+
+	sweep := filepath.Join(filepath.Dir(path), "sweep.yaml")
+	if err := os.WriteFile(sweep, []byte("specs:\n  - {kind: montecarlo, label: study, spec: "+filepath.Base(path)+"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, got, stderr = runCLI(t, append([]string{"sweep", "--spec", sweep}, at...)...)
+	if code != 0 || !strings.Contains(got, "=== study ===\n"+strings.SplitAfter(stdout, "\n")[0]+failure) {
+		t.Errorf("sweep: exit %d, %s; stdout\n%s\nwant the study's failure under its label", code, stderr, got)
 	}
 }

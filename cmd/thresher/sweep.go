@@ -291,59 +291,36 @@ func (s *stringValue) Set(v string) error { *s = stringValue(v); return nil }
 
 func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep", sweepSynopsis, stderr)
-	specPath := fs.String("spec", "", "sweep file (required)")
-	dataPath := fs.String("data", "", "CSV file (default: the sweep file's data)")
-	format := "text"
-	fs.Var(choiceValue{&format, checkFormat}, "format", "output format: text or json")
-	output := fs.String("output", "", "write the report to this file instead of stdout")
-	var lf localFlags
-	lf.register(fs)
-	maxData := registerMaxDataset(fs)
-	var remote remoteFlags
-	remote.register(fs)
-	if err := parseFlags(fs, args); err != nil {
+	var f jobFileFlags
+	f.register(fs, "sweep file", "CSV file (default: the sweep file's data)", "text or json", checkFormat)
+	if err := f.parse(fs, args); err != nil {
 		return err
 	}
-	if *specPath == "" {
-		return fmt.Errorf("%w: --spec is required", errUsage)
-	}
-	if err := checkOutput(*output); err != nil {
-		return err
-	}
-	raw, err := ctxio.ReadFile(ctx, *specPath)
+	raw, err := ctxio.ReadFile(ctx, f.spec)
 	if err != nil {
 		return err
 	}
 	file, entries, err := parseSweep(raw)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", errUsage, *specPath, err)
-	}
-	if *dataPath == "" {
-		*dataPath = sweepDataPath(*specPath, file)
+		return fmt.Errorf("%w: %s: %v", errUsage, f.spec, err)
 	}
 	studiesOnly := !slices.ContainsFunc(entries, func(e sweepEntry) bool { return e.Kind != montecarlo.KindName })
-	if *dataPath == "" && !studiesOnly {
+	if f.data == "" && file == "" && !studiesOnly {
 		return fmt.Errorf("%w: no data: set --data or 'data:' in the sweep file", errUsage)
 	}
-	if err := checkOutput(*output, *specPath, *dataPath); err != nil {
+	if err := f.resolveData(file); err != nil {
 		return err
-	}
-	data := bytesDataset(placeholderData)
-	if *dataPath != "" {
-		if data, err = readData(ctx, *dataPath, *maxData); err != nil {
-			return err
-		}
 	}
 	specs := make([]*pb.Specification, len(entries))
 	for i, e := range entries {
 		if study, ok := e.Model.(*montecarloEntry); ok {
-			study.path = sweepDataPath(*specPath, study.path)
+			study.path = sweepDataPath(f.spec, study.path)
 		}
 		if specs[i], err = e.Model.specification(e.Label); err != nil {
 			return fmt.Errorf("spec %d (%s): %w", i+1, e.Label, err)
 		}
 	}
-	results, err := runJob(ctx, &remote, lf, data, specs, newProgressLog(stderr))
+	_, results, err := f.run(ctx, specs, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -357,11 +334,11 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		labels[i], entryKinds[i] = e.Label, kind
 	}
-	report, err := renderSweep(labels, entryKinds, format, results)
+	report, err := renderSweep(labels, entryKinds, f.format, results)
 	if err != nil {
 		return err
 	}
-	return writeOutput(ctx, *output, stdout, report)
+	return writeOutput(ctx, f.output, stdout, report)
 }
 
 // sweepDataPath resolves a sweep file's data path: a relative one is

@@ -77,34 +77,22 @@ func (m *xthenregModel) specification(label string) (*pb.Specification, error) {
 
 // xthenregConfig holds the flags of `thresher xthenreg`.
 type xthenregConfig struct {
-	model          xthenregModel
-	data           string
-	format, output string
-	local          localFlags
-	maxData        *int
-	remote         remoteFlags
+	model xthenregModel
+	jobFlags
 }
 
 func (c *xthenregConfig) register(fs *flag.FlagSet) {
-	c.model, c.format = defaultXthenreg, "text"
-	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
+	c.model = defaultXthenreg
+	c.jobFlags.register(fs, "CSV file with a header row (required)", "text or json", checkFormat)
 	c.model.register(fs)
-	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
-	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
-	c.local.register(fs)
-	c.maxData = registerMaxDataset(fs)
-	c.remote.register(fs)
 }
 
 func runXthenreg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c xthenregConfig
 	fs := newFlagSet("xthenreg", xthenregSynopsis, stderr)
 	c.register(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := c.parseWithData(fs, args); err != nil {
 		return err
-	}
-	if c.data == "" {
-		return fmt.Errorf("%w: --data is required", errUsage)
 	}
 	spec, err := c.model.specification("")
 	if err != nil {
@@ -113,11 +101,7 @@ func runXthenreg(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := checkOutput(c.output, c.data); err != nil {
 		return err
 	}
-	data, err := readData(ctx, c.data, *c.maxData)
-	if err != nil {
-		return err
-	}
-	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{spec}, newProgressLog(stderr))
+	_, results, err := c.run(ctx, []*pb.Specification{spec}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}

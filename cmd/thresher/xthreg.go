@@ -95,15 +95,10 @@ func checkGrid(s string) error {
 // xthregConfig holds the flags of `thresher xthreg`.
 type xthregConfig struct {
 	modelConfig
-	data    string
-	format  string
-	output  string
+	jobFlags
 	predict string
 	// testEqual selects the equal-slope tests the text report prints.
 	testEqual listFlag
-	local     localFlags
-	maxData   *int
-	remote    remoteFlags
 }
 
 // localFlags configure the in-process cluster that runs a job when no
@@ -154,9 +149,12 @@ func (r *remoteFlags) registerConnection(fs *flag.FlagSet) {
 	fs.DurationVar(&r.dialTimeout, "dial-timeout", 10*time.Second, "wait for a first connection to a coordinator at most this long; a TLS mismatch fails at once")
 }
 
-// explain adds to an error of a first connection the flag that fixes it.
+// explain adds to an error of a first connection the flag that fixes it,
+// and makes a refusal of an option that the data refuse a usage error.
 func (r *remoteFlags) explain(err error) error {
 	switch {
+	case errors.Is(err, jobspec.ErrOption):
+		return fmt.Errorf("%w: %v", errUsage, err)
 	case errors.Is(err, client.ErrUnknownAuthority):
 		return fmt.Errorf("%w: pass the cluster's CA with --tls-ca", err)
 	case errors.Is(err, client.ErrServerName):
@@ -167,6 +165,8 @@ func (r *remoteFlags) explain(err error) error {
 		return fmt.Errorf("%w: a coordinator with TLS needs the cluster's CA in --tls-ca", err)
 	case errors.Is(err, client.ErrUnauthenticated):
 		return fmt.Errorf("%w: give the job API's token with --token-file", err)
+	case errors.Is(err, client.ErrRole):
+		return fmt.Errorf("%w: check --coordinator, which names a coordinator's address, not a worker's", err)
 	case errors.Is(err, client.ErrDial):
 		return fmt.Errorf("%w: check --coordinator, or raise --dial-timeout", err)
 	}
@@ -226,17 +226,11 @@ JSON document that is byte-identical across runs with the same seed.`
 
 func (c *xthregConfig) register(fs *flag.FlagSet) {
 	c.modelConfig = defaultModel
-	c.format = "text"
-	fs.StringVar(&c.data, "data", "", "CSV file with a header row (required)")
+	c.jobFlags.register(fs, "CSV file with a header row (required)", "text or json", checkFormat)
 	c.modelConfig.register(fs)
-	fs.Var(choiceValue{&c.format, checkFormat}, "format", "output format: text or json")
-	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
 	fs.StringVar(&c.predict, "predict", "", "write id, time, regime, fitted value, residual and fixed effect of every observation of the final regression to this CSV file")
 	fs.Var(&c.testEqual, "test-equal", "regime-dependent regressors, comma-separated, whose Wald test of equal slopes across regimes the text report prints "+
 		"(default all; the JSON always holds every one)")
-	c.local.register(fs)
-	c.maxData = registerMaxDataset(fs)
-	c.remote.register(fs)
 }
 
 // maxWorkers bounds the workers of an in-process cluster.
@@ -277,11 +271,8 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var c xthregConfig
 	fs := newFlagSet("xthreg", xthregSynopsis, stderr)
 	c.register(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := c.parseWithData(fs, args); err != nil {
 		return err
-	}
-	if c.data == "" {
-		return fmt.Errorf("%w: --data is required", errUsage)
 	}
 	spec, err := c.specification("")
 	if err != nil {
@@ -298,11 +289,7 @@ func runXthreg(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("%w: --test-equal %s is not a regime-dependent regressor (--rx %s)", errUsage, name, strings.Join(c.Rx, ","))
 		}
 	}
-	data, err := readData(ctx, c.data, *c.maxData)
-	if err != nil {
-		return err
-	}
-	results, err := runJob(ctx, &c.remote, c.local, data, []*pb.Specification{spec}, newProgressLog(stderr))
+	data, results, err := c.run(ctx, []*pb.Specification{spec}, newProgressLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -381,7 +368,7 @@ func (c *xthregConfig) writePredictions(ctx context.Context, data *dataset, resu
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
-	table, err := panel.ReadCSV(in)
+	table, err := panel.ReadSchema(in, spec.Schema())
 	in.Close()
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)

@@ -27,63 +27,52 @@ func (g Grid) Value() float64 {
 // UnmarshalJSON reads a number or a list of numbers.
 func (g *Grid) UnmarshalJSON(raw []byte) error {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '[' {
-		var list []float64
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return fmt.Errorf("a number or a list of numbers: %w", err)
-		}
-		if len(list) == 0 {
-			return fmt.Errorf("an empty list: give at least one value")
-		}
-		*g = list
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return fmt.Errorf("a number or a list of numbers: %w", err)
-	}
-	*g = Grid{v}
-	return nil
+	return g.decode(len(raw) > 0 && raw[0] == '[', "", func(v any) error { return json.Unmarshal(raw, v) })
 }
 
 // MarshalJSON writes a single value as a number and several as a list.
-func (g Grid) MarshalJSON() ([]byte, error) {
-	if len(g) == 1 {
-		return json.Marshal(g[0])
-	}
-	return json.Marshal([]float64(g))
-}
+func (g Grid) MarshalJSON() ([]byte, error) { return json.Marshal(g.plain()) }
 
 // UnmarshalYAML reads a number or a list of numbers.
 func (g *Grid) UnmarshalYAML(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		var list []float64
-		if err := n.Decode(&list); err != nil {
-			return fmt.Errorf("a number or a list of numbers: %w", err)
-		}
-		if len(list) == 0 {
-			return fmt.Errorf("line %d: an empty list: give at least one value", n.Line)
-		}
-		*g = list
-		return nil
-	case yaml.ScalarNode:
+	if n.Kind != yaml.SequenceNode && n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: a number or a list of numbers", n.Line)
+	}
+	return g.decode(n.Kind == yaml.SequenceNode, fmt.Sprintf("line %d: ", n.Line), n.Decode)
+}
+
+// MarshalYAML writes a single value as a number and several as a list.
+func (g Grid) MarshalYAML() (any, error) { return g.plain(), nil }
+
+// decode sets g from a document of either format: decode decodes it into
+// a *[]float64 when it is a list, else into a *float64; where prefixes the
+// message of an empty list with its place in the document.
+func (g *Grid) decode(list bool, where string, decode func(any) error) error {
+	if !list {
 		var v float64
-		if err := n.Decode(&v); err != nil {
+		if err := decode(&v); err != nil {
 			return fmt.Errorf("a number or a list of numbers: %w", err)
 		}
 		*g = Grid{v}
 		return nil
 	}
-	return fmt.Errorf("line %d: a number or a list of numbers", n.Line)
+	var values []float64
+	if err := decode(&values); err != nil {
+		return fmt.Errorf("a number or a list of numbers: %w", err)
+	}
+	if len(values) == 0 {
+		return fmt.Errorf("%san empty list: give at least one value", where)
+	}
+	*g = values
+	return nil
 }
 
-// MarshalYAML writes a single value as a number and several as a list.
-func (g Grid) MarshalYAML() (any, error) {
+// plain returns what a grid is written as: its single value, or the list.
+func (g Grid) plain() any {
 	if len(g) == 1 {
-		return g[0], nil
+		return g[0]
 	}
-	return []float64(g), nil
+	return []float64(g)
 }
 
 // String writes the values as Expand's labels do: "30" or "[30 100]".

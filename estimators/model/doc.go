@@ -15,7 +15,10 @@
 //     on a worker (Execute);
 //   - optionally Costed, on its Spec: an estimate of the model's work on a
 //     dataset of a given size, which the client and the coordinator sum
-//     over a job's specifications and bound (--max-work) before any work.
+//     over a job's specifications and bound (--max-work) before any work;
+//   - optionally Schemed, on its Spec: the columns its preparation reads and
+//     how, so that the dataset is read with panel.ReadSchema (only those
+//     columns, parsed, no text) instead of as the text of every column.
 //
 // A panic in a kind's code is a bug, but it must not take a coordinator or
 // a worker down with every other job (nor crash-loop a coordinator that

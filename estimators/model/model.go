@@ -30,6 +30,35 @@ type Spec interface {
 	Prepare(t *panel.Table) (Model, error)
 }
 
+// Schemed is implemented by a Spec that names, before any data is read,
+// the columns its Prepare reads and how: a process then reads the dataset
+// with panel.ReadSchema, which parses those columns as the rows stream in
+// and keeps no text, instead of panel.ReadCSV's text of every column.
+type Schemed interface {
+	Schema() panel.Schema
+}
+
+// SchemaOf returns the union of the schemas of specs, nil when one of them
+// is not Schemed (its dataset is then read whole, as text). Nil specs, of
+// specifications that did not decode, are left out.
+func SchemaOf(specs ...Spec) panel.Schema {
+	var union panel.Schema
+	for _, spec := range specs {
+		if spec == nil {
+			continue
+		}
+		s, ok := spec.(Schemed)
+		if !ok {
+			return nil
+		}
+		if union == nil {
+			union = panel.Schema{}
+		}
+		union.Merge(s.Schema())
+	}
+	return union
+}
+
 // Model is a specification prepared on a dataset. It is immutable and safe
 // for concurrent use: a process caches one Model per dataset and
 // specification and runs many tasks on it at once.

@@ -224,7 +224,7 @@ func TestIntervalBounds(t *testing.T) {
 
 // TestFirstFailure checks that the summary says why the first failed
 // replication failed: here the trim leaves no candidate for a second
-// threshold in any replication.
+// threshold in any replication; Failures and the text report say it too.
 func TestFirstFailure(t *testing.T) {
 	res := lead(t, study(`[{"convention":"xthreg","grid":20,"bs":9}]`,
 		`[{"convention":"hansen","grid":20,"bs":0,"thnum":3,"trim":0.4},{"convention":"xthreg","grid":20,"bs":0}]`))
@@ -238,6 +238,18 @@ func TestFirstFailure(t *testing.T) {
 	}
 	if fine.Failed != 0 || fine.FirstFailure != "" {
 		t.Errorf("estimator without failures: %d failed, first failure %q", fine.Failed, fine.FirstFailure)
+	}
+	failures := sum.Failures()
+	line := "design 1 (" + sum.Designs[0].Label + "), estimator " + failing.Label + ": 3 of 3 replications failed; the first, " + failing.FirstFailure
+	if len(failures) != 1 || failures[0].Error() != line || !failures[0].All() {
+		t.Fatalf("Failures() = %v, want one, all failed: %s", failures, line)
+	}
+	var text strings.Builder
+	if err := (Kind{}).WriteText(&text, res); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Monte Carlo study: 3 replications, seed 1\n" + line + "\n\n"; !strings.HasPrefix(text.String(), want) {
+		t.Errorf("text report starts\n%.400s\nwant\n%s", text.String(), want)
 	}
 }
 

@@ -53,10 +53,16 @@ type table struct {
 
 // Write writes the summary's tables in a format: per design, the tests and
 // estimates of every estimator and stage, then the selection frequencies.
+// The text format starts with the study's replications and seed and the
+// lines of Failures.
 func (s *Summary) Write(w io.Writer, f Format) error {
 	var b strings.Builder
 	if f == Text {
-		fmt.Fprintf(&b, "Monte Carlo study: %d replications, seed %d\n\n", s.Replications, s.Seed)
+		fmt.Fprintf(&b, "Monte Carlo study: %d replications, seed %d\n", s.Replications, s.Seed)
+		for _, failure := range s.Failures() {
+			fmt.Fprintln(&b, failure.Error())
+		}
+		b.WriteByte('\n')
 	}
 	for _, d := range s.Designs {
 		for _, t := range d.tables(s.Replications) {
@@ -73,6 +79,37 @@ func (s *Summary) Write(w io.Writer, f Format) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Failure says that replications of a design failed with an estimator.
+type Failure struct {
+	Design    int // 0-based
+	Label     string
+	Estimator EstimatorStats
+}
+
+// Error says how many replications failed and why the first did.
+func (f Failure) Error() string {
+	return fmt.Sprintf("design %d (%s), estimator %s: %d of %d replications failed; the first, %s",
+		f.Design+1, f.Label, f.Estimator.Label, f.Estimator.Failed, f.Estimator.Failed+f.Estimator.Succeeded, f.Estimator.FirstFailure)
+}
+
+// All reports whether every replication failed: the design's statistics
+// for the estimator are then all undefined.
+func (f Failure) All() bool { return f.Estimator.Succeeded == 0 }
+
+// Failures returns, design by design and estimator by estimator, those
+// with failed replications.
+func (s *Summary) Failures() []Failure {
+	var out []Failure
+	for d, ds := range s.Designs {
+		for _, e := range ds.Estimators {
+			if e.Failed > 0 {
+				out = append(out, Failure{d, ds.Label, e})
+			}
+		}
+	}
+	return out
 }
 
 // tables returns a design's two tables.

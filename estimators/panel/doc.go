@@ -21,6 +21,12 @@
 // asked for (all by default); Build parses the cells a model uses as it
 // builds the rows, so the memory of a table is about the kept text plus two
 // bytes per kept cell (four where cells average more than 8 bytes).
+// ReadSchema, given the columns a model uses and how (a Schema: SchemaOf a
+// layout and terms), keeps no text: numbers as float64, unit labels as a
+// dictionary and a 4-byte code per row, periods as 8-byte integers, with
+// missing and bad cells marked so that Build returns what it returns on
+// ReadCSV's table, errors included (the tests and FuzzReadCSV compare the
+// two).
 //
 // Variable lists use Stata's notation for time-series operators and factor
 // variables and a small expression language for derived terms:

@@ -42,7 +42,18 @@ var (
 	ErrUnbalanced = errors.New("unbalanced panel")
 	// ErrTooFewRows reports a sample too small for the requested model.
 	ErrTooFewRows = errors.New("too few observations")
+	// ErrOption marks, besides its sentinel, an error that only the data
+	// reveal but that lies in an option, not in the data: a base level
+	// (ib#.) that is not a level of its variable. A command line reports it
+	// as a usage mistake.
+	ErrOption = errors.New("the option does not fit the data")
 )
+
+// optionError is an error that also matches ErrOption.
+type optionError struct{ error }
+
+func (e optionError) Unwrap() error        { return e.error }
+func (e optionError) Is(target error) bool { return target == ErrOption }
 
 // maxQuoted bounds the bytes of a name or cell quoted in a message.
 const maxQuoted = 40

@@ -15,8 +15,10 @@ import (
 // with the reference reader and number parser of reference_test.go: the
 // same failure, columns, rows, lines and cells, and for every cell the
 // same number and period. It then builds the columns of every header
-// column, plain and lagged: errors are fine, panics are not, and a built
-// panel holds only finite numbers in sorted rows.
+// column, plain and lagged, with and without listwise deletion, from this
+// table and from one of ReadSchema: errors are fine, panics are not, both
+// tables give the same panel or error (buildBoth), and a built panel holds
+// only finite numbers in sorted rows.
 func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("id,t,x\n1,1,2\n1,2,3\n2,1,4\n2,2,5\n"))
 	f.Add([]byte("\xef\xbb\xbfid,t,x,y\na,1974,1e3,NA\na,1975,.,2\n"))
@@ -51,7 +53,9 @@ func FuzzReadCSV(f *testing.F) {
 		if len(cols) < 2 {
 			return
 		}
-		p, err := BuildWith(tab, Layout{ID: cols[0], Time: cols[1]}, terms, BuildOptions{Factors: true, DropMissing: true, MinUnitRows: 2})
+		layout := Layout{ID: cols[0], Time: cols[1]}
+		buildBoth(t, data, layout, terms, BuildOptions{Factors: true})
+		p, err := buildBoth(t, data, layout, terms, BuildOptions{Factors: true, DropMissing: true, MinUnitRows: 2})
 		if err != nil {
 			return
 		}

@@ -112,10 +112,10 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 	p.Units = labels
 	// Rows with a unit and a period, and the period of each row.
 	periods := make([]int, t.rows)
-	order := make([]int, 0, t.rows)
+	order := make([]int32, 0, t.rows) // the reader refuses more than MaxInt32 rows
 	for r := range periods {
-		s := times.cell(r)
-		periods[r], err = parsePeriod(s)
+		var s string
+		periods[r], s, err = times.period(r)
 		if err != nil && !(opts.DropMissing && errors.Is(err, ErrMissingValue)) {
 			return nil, fmt.Errorf("time column %s, line %d: %s: %w", quote(layout.Time), t.Line(r), quote(s), err)
 		}
@@ -123,7 +123,7 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 			p.dropMissing(r, unitOf[r] < 0, layout.ID, err != nil, layout.Time)
 			continue
 		}
-		order = append(order, r)
+		order = append(order, int32(r))
 	}
 
 	// Every distinct reference of the terms, with the first term using it
@@ -154,7 +154,7 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 
 	// Rows sorted by unit and period (periods are below 10^15 and lags at
 	// most maxLag, so no arithmetic on them overflows).
-	byKey := func(a, b int) int {
+	byKey := func(a, b int32) int {
 		if c := cmp.Compare(unitOf[a], unitOf[b]); c != 0 {
 			return c
 		}
@@ -164,7 +164,8 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 		slices.SortFunc(order, byKey)
 	}
 	for i := 1; i < len(order); i++ {
-		if a, b := order[i-1], order[i]; byKey(a, b) == 0 {
+		if byKey(order[i-1], order[i]) == 0 {
+			a, b := int(order[i-1]), int(order[i])
 			return nil, fmt.Errorf("%w: unit %s, period %d appears on lines %d and %d",
 				ErrDuplicate, quote(labels[unitOf[a]]), periods[a], min(t.Line(a), t.Line(b)), max(t.Line(a), t.Line(b)))
 		}
@@ -185,7 +186,8 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 	}
 	var missingCols []string // the columns missing in the current row
 	first, last := 0, 0      // the unit's first and last positions in order
-	for i, r := range order {
+	for i, r32 := range order {
+		r := int(r32)
 		if i == 0 || unitOf[order[i-1]] != unitOf[r] {
 			first, last = i, i
 			for last+1 < len(order) && unitOf[order[last+1]] == unitOf[r] {
@@ -204,7 +206,7 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 			}
 			lo, hi := max(0, min(i, i-k)), min(len(order)-1, max(i, i-k))
 			for j := i; j >= lo && j <= hi; j += step {
-				s := order[j]
+				s := int(order[j])
 				if unitOf[s] != unitOf[r] || (periods[s]-(periods[r]-k))*step > 0 {
 					break
 				}
@@ -250,7 +252,7 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 			}
 			p.Values[k] = append(p.Values[k], v)
 		}
-		p.Unit = append(p.Unit, unitOf[r])
+		p.Unit = append(p.Unit, int(unitOf[r]))
 		p.Period = append(p.Period, periods[r])
 		p.Line = append(p.Line, t.Line(r))
 	}
@@ -335,8 +337,8 @@ func (p *Panel) expandFactors() error {
 		if f.hasBase {
 			base = float64(f.base)
 			if !slices.Contains(levels, base) {
-				return fmt.Errorf("%w: the base level %d of %q does not occur in the estimation sample (its levels are %s)",
-					ErrFactorLevel, f.base, term.Name, levelList(levels))
+				return optionError{fmt.Errorf("%w: the base level %d of %q does not occur in the estimation sample (its levels are %s)",
+					ErrFactorLevel, f.base, term.Name, levelList(levels))}
 			}
 		}
 		for _, level := range levels {
@@ -493,25 +495,14 @@ func (p *Panel) CheckBalanced() error {
 //
 // With dropMissing a row whose label is missing gets the unit -1; without,
 // it is an ErrMissingValue error.
-func orderUnits(t *Table, ids column, name string, dropMissing bool) (labels []string, unitOf []int, err error) {
-	index := map[string]int{}
-	unitOf = make([]int, t.rows)
-	for r := range unitOf {
-		s := ids.cell(r)
-		if missingTokens[s] && dropMissing {
-			unitOf[r] = -1
-			continue
-		}
-		if missingTokens[s] {
+func orderUnits(t *Table, ids column, name string, dropMissing bool) (labels []string, unitOf []int32, err error) {
+	if labels, unitOf, err = ids.units(); err != nil {
+		return nil, nil, err
+	}
+	if !dropMissing {
+		if r := slices.Index(unitOf, -1); r >= 0 {
 			return nil, nil, fmt.Errorf("unit column %s, line %d: %w", quote(name), t.Line(r), ErrMissingValue)
 		}
-		u, ok := index[s]
-		if !ok {
-			u = len(labels)
-			index[s] = u
-			labels = append(labels, strings.Clone(s)) // not the table's text
-		}
-		unitOf[r] = u
 	}
 	values := make([]int64, len(labels))
 	numeric := true
@@ -530,14 +521,14 @@ func orderUnits(t *Table, ids column, name string, dropMissing bool) (labels []s
 	} else {
 		slices.SortFunc(rank, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
 	}
-	sorted := make([]string, len(labels))
+	sorted := make([]string, len(labels)) // labels may be the table's: not written
 	position := make([]int, len(labels))
 	for i, u := range rank {
 		sorted[i], position[u] = labels[u], i
 	}
 	for r, u := range unitOf {
 		if u >= 0 {
-			unitOf[r] = position[u]
+			unitOf[r] = int32(position[u])
 		}
 	}
 	return sorted, unitOf, nil

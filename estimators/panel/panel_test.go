@@ -16,10 +16,6 @@ func build(t *testing.T, csv string, terms ...string) (*Panel, error) {
 
 func buildWith(t *testing.T, csv string, opts BuildOptions, terms ...string) (*Panel, error) {
 	t.Helper()
-	tab, err := ReadCSV(strings.NewReader(csv))
-	if err != nil {
-		return nil, err
-	}
 	var ts []Term
 	for _, s := range terms {
 		term, err := ParseTerm(s)
@@ -28,7 +24,7 @@ func buildWith(t *testing.T, csv string, opts BuildOptions, terms ...string) (*P
 		}
 		ts = append(ts, term)
 	}
-	return BuildWith(tab, Layout{ID: "id", Time: "t"}, ts, opts)
+	return buildBoth(t, []byte(csv), Layout{ID: "id", Time: "t"}, ts, opts)
 }
 
 // TestLags checks Stata's lag semantics: rows without a lag are dropped,
@@ -170,6 +166,10 @@ func TestBuildErrors(t *testing.T) {
 		if !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
 		}
+		// Only an absent base level lies in the option, not in the data.
+		if option := c.name == "absent base"; errors.Is(err, ErrOption) != option {
+			t.Errorf("%s: errors.Is(err, ErrOption) is %v, want %v", c.name, !option, option)
+		}
 	}
 }
 
@@ -203,6 +203,10 @@ func TestBuildWithErrors(t *testing.T) {
 		_, err := buildWith(t, c.csv, c.opts, c.terms...)
 		if !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.msg)
+		}
+		// Only an absent base level lies in the option, not in the data.
+		if option := c.name == "absent base"; errors.Is(err, ErrOption) != option {
+			t.Errorf("%s: errors.Is(err, ErrOption) is %v, want %v", c.name, !option, option)
 		}
 	}
 }

@@ -34,6 +34,7 @@ type Table struct {
 	line0     int   // file line of the first data row
 	lines     []int // file line of each data row; nil while row r is on line0+r
 	notes     []string
+	parsed    []*parsedColumn // position in header -> the column parsed for a Schema, or nil
 }
 
 // blockCells is the number of cells of a block, at least one row: 8192
@@ -49,10 +50,13 @@ type block struct {
 	ends32 []uint32
 }
 
-// column is a kept column.
+// column is a kept column: its text (slot >= 0), what a Schema parsed
+// of it (parsed not nil), or both.
 type column struct {
-	t    *Table
-	slot int
+	t      *Table
+	name   string
+	slot   int
+	parsed *parsedColumn
 }
 
 func (c column) cell(r int) string {
@@ -62,6 +66,51 @@ func (c column) cell(r int) string {
 		return cellText(b.text, b.ends16, i)
 	}
 	return cellText(b.text, b.ends32, i)
+}
+
+// period returns row r's period, or its error and the cell's text.
+func (c column) period(r int) (int, string, error) {
+	if c.parsed != nil && c.parsed.use&AsPeriod != 0 {
+		return c.parsed.period(r)
+	}
+	if c.slot < 0 {
+		return 0, "", notRead(c.name, "periods")
+	}
+	s := c.cell(r)
+	p, err := parsePeriod(s)
+	return p, s, err
+}
+
+// units returns the distinct labels of a column of units in order of first
+// appearance and each row's index among them, -1 where the label is
+// missing. The labels may be the table's: callers do not write them.
+func (c column) units() (labels []string, unitOf []int32, err error) {
+	unitOf = make([]int32, c.t.rows)
+	if c.parsed != nil && c.parsed.use&AsUnit != 0 {
+		for r := range unitOf {
+			unitOf[r] = c.parsed.codes.at(r)
+		}
+		return c.parsed.labels, unitOf, nil
+	}
+	if c.slot < 0 {
+		return nil, nil, notRead(c.name, "unit labels")
+	}
+	index := map[string]int32{}
+	for r := range unitOf {
+		s := c.cell(r)
+		if missingTokens[s] {
+			unitOf[r] = -1
+			continue
+		}
+		u, ok := index[s]
+		if !ok {
+			u = int32(len(labels))
+			index[s] = u
+			labels = append(labels, strings.Clone(s)) // not the table's text
+		}
+		unitOf[r] = u
+	}
+	return labels, unitOf, nil
 }
 
 // cellText returns cell i of a block's text.
@@ -93,17 +142,27 @@ func ReadCSVFile(path string, keep ...string) (*Table, error) {
 // fields) whether kept or not. Fields are trimmed of surrounding white
 // space; a UTF-8 byte-order mark is ignored.
 func ReadCSV(r io.Reader, keep ...string) (*Table, error) {
-	return readCSV(r, keep, len(keep) == 0)
+	return readCSV(r, keep, len(keep) == 0, nil)
+}
+
+// ReadSchema reads CSV text as ReadCSV does but keeps no text: the columns
+// of the schema are parsed as the rows stream in, each as it is used (see
+// Schema), and the others are only checked. Columns of the schema that the
+// header lacks are ignored here: Build reports them, as it does on a table
+// of ReadCSV. Build on the table returns what it returns on ReadCSV's,
+// errors included, holding a fraction of the memory.
+func ReadSchema(r io.Reader, s Schema) (*Table, error) {
+	return readCSV(r, nil, false, s)
 }
 
 // CheckCSV reads CSV text as ReadCSV does and returns its error, keeping
 // no cell: it checks a file of any size in constant memory.
 func CheckCSV(r io.Reader) error {
-	_, err := readCSV(r, nil, false)
+	_, err := readCSV(r, nil, false, nil)
 	return err
 }
 
-func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
+func readCSV(r io.Reader, keep []string, all bool, schema Schema) (*Table, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
 		br.Discard(3)
@@ -164,6 +223,16 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 			keptAt = append(keptAt, j)
 		}
 	}
+	var parsedAt []int // positions in header of the parsed columns
+	for _, name := range schema.names() {
+		if j, ok := t.index[name]; ok {
+			if t.parsed == nil {
+				t.parsed = make([]*parsedColumn, len(header))
+			}
+			t.parsed[j] = newParsedColumn(schema[name])
+			parsedAt = append(parsedAt, j)
+		}
+	}
 	t.nkept = len(keptAt)
 	t.blockRows = max(1, blockCells/max(1, t.nkept))
 	var text []byte   // the text of the block being read
@@ -193,6 +262,9 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 			return nil, readError(err)
 		}
 		line, _ := cr.FieldPos(0)
+		if t.rows == math.MaxInt32 { // Build indexes rows with 32 bits
+			return nil, fmt.Errorf("%w: line %d: more than %s data rows", ErrFormat, line, group(math.MaxInt32))
+		}
 		if rowNames {
 			if want := strconv.Itoa(t.rows + 1); strings.TrimSpace(rec[0]) != want {
 				return nil, fmt.Errorf("%w: column 1 has an empty name and is not R's row names 1..N (line %d holds %s, not %s); name it",
@@ -220,9 +292,17 @@ func readCSV(r io.Reader, keep []string, all bool) (*Table, error) {
 				flush()
 			}
 		}
+		for _, j := range parsedAt {
+			if err := t.parsed[j].add(strings.TrimSpace(rec[j]), t.rows); err != nil {
+				return nil, fmt.Errorf("%w: column %s, line %d: %w", ErrFormat, quote(t.header[j]), line, err)
+			}
+		}
 		t.addLine(line)
 	}
 	flush()
+	for _, j := range parsedAt {
+		t.parsed[j].done()
+	}
 	if t.rows == 0 {
 		return nil, fmt.Errorf("%w: the file has a header but no data rows", ErrEmpty)
 	}
@@ -310,10 +390,20 @@ func (t *Table) column(name string) (column, error) {
 	if !ok {
 		return column{}, t.unknown(name)
 	}
-	if t.slot[j] < 0 {
+	c := column{t: t, name: name, slot: t.slot[j]}
+	if t.parsed != nil {
+		c.parsed = t.parsed[j]
+	}
+	if c.slot < 0 && c.parsed == nil {
 		return column{}, fmt.Errorf("%w %s: the column was not among those read", ErrUnknownColumn, quote(name))
 	}
-	return column{t, t.slot[j]}, nil
+	return c, nil
+}
+
+// notRead is the error for a column read, but not in the way a caller
+// needs (as text, or parsed as numbers, units or periods).
+func notRead(name, as string) error {
+	return fmt.Errorf("%w %s: the column was not read as %s", ErrUnknownColumn, quote(name), as)
 }
 
 // Strings returns the cells of a column as text.
@@ -321,6 +411,9 @@ func (t *Table) Strings(name string) ([]string, error) {
 	c, err := t.column(name)
 	if err != nil {
 		return nil, err
+	}
+	if c.slot < 0 {
+		return nil, notRead(name, "text")
 	}
 	out := make([]string, t.rows)
 	for r := range out {
@@ -347,6 +440,20 @@ func (t *Table) Numbers(name string) ([]float64, error) {
 
 // number parses the cell of row r of a kept column.
 func (t *Table) number(c column, name string, r int) (float64, error) {
+	if c.parsed != nil && c.parsed.use&AsNumber != 0 {
+		v := c.parsed.values.at(r)
+		if v == v { // not NaN: every number parsed is finite
+			return v, nil
+		}
+		text, bad := c.parsed.badText(r)
+		if !bad {
+			return 0, &cellError{column: name, line: t.Line(r), err: ErrMissingValue}
+		}
+		return 0, &cellError{column: name, line: t.Line(r), text: text, err: ErrNotNumeric}
+	}
+	if c.slot < 0 {
+		return 0, notRead(name, "numbers")
+	}
 	s := c.cell(r)
 	v, err := parseNumber(s)
 	if err != nil {
@@ -374,4 +481,14 @@ func (e *cellError) Unwrap() error { return e.err }
 
 // missingTokens are the spellings of a missing value in CSV exports of
 // Stata, R, pandas and spreadsheets.
-var missingTokens = map[string]bool{"": true, ".": true, "NA": true, "N/A": true, "NaN": true, "nan": true, "NULL": true, "null": true}
+var missingTokens = func() map[string]bool {
+	set := map[string]bool{}
+	for _, s := range missingList {
+		set[s] = true
+	}
+	return set
+}()
+
+// missingList lists missingTokens in a fixed order: a parsed period keeps
+// the index of its token (see parsedColumn).
+var missingList = []string{"", ".", "NA", "N/A", "NaN", "nan", "NULL", "null"}

@@ -139,7 +139,14 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 		b[j] = coefs[j].Estimate
 	}
 	d := p.decompose(sorted, b)
-	var yW, xbW, y, xb, u []float64 // over the used rows
+	used := 0
+	for _, ok := range d.used {
+		if ok {
+			used++
+		}
+	}
+	// Over the used rows, allocated once at their size.
+	yW, xbW, y, xb, u := make([]float64, 0, used), make([]float64, 0, used), make([]float64, 0, used), make([]float64, 0, used), make([]float64, 0, used)
 	h := &FEHeader{Groups: len(p.units), ObsPerGroupMin: math.MaxInt}
 	rss := 0.0
 	for i := range p.units {
@@ -172,7 +179,7 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 	sigmaU, sigmaE := stat.StdDev(unitEffects, nil), math.Sqrt(rss/float64(dfR))
 	h.SigmaU, h.SigmaE = Num(sigmaU), Num(sigmaE)
 	h.Rho = Num(square(sigmaU) / (square(sigmaU) + square(sigmaE)))
-	pooled, rank, err := p.pooledSSR(sorted, d.used)
+	pooled, rank, err := p.pooledSSR(sorted, d.used, y)
 	if err != nil {
 		return nil, err
 	}
@@ -190,46 +197,50 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 // rows: the restricted model of the F test that all u_i = 0. Columns that are
 // zero or a linear combination of the columns before them on the used rows
 // (the constant comes last) are left out, as they do not change the SSR;
-// rank is the number of columns kept.
-func (p *Problem) pooledSSR(sorted []float64, used []bool) (ssr float64, rank int, err error) {
-	var yUsed []float64
-	for r, ok := range used {
-		if ok {
-			yUsed = append(yUsed, p.y[r])
-		}
-	}
+// rank is the number of columns kept. yUsed is y on the used rows.
+func (p *Problem) pooledSSR(sorted []float64, used []bool, yUsed []float64) (ssr float64, rank int, err error) {
+	n := len(yUsed)
 	k := len(p.z) + len(p.x)*(len(sorted)+1)
-	full := func(dst *mat.Dense) *mat.Dense {
-		m := newDesign(dst, len(yUsed), k+1)
-		m.Zero() // a regressor is zero outside its regime
+	// fill writes the kept columns of the design (all k+1 when keep is
+	// nil) into m, every element, row by row through one row of the full
+	// design. One matrix of the full design's size is allocated: to find
+	// the columns to keep, then for the regression on them.
+	fill := func(m *mat.Dense, keep []int) {
+		full := make([]float64, k+1)
 		i := 0
 		for r, ok := range used {
 			if !ok {
 				continue
 			}
-			row := m.RawRowView(i)
+			clear(full) // a regressor is zero outside its regime
 			for j, c := range p.z {
-				row[j] = c[r]
+				full[j] = c[r]
 			}
 			off := len(p.z) + p.regimeOf(p.q[r], sorted)*len(p.x)
 			for j, c := range p.x {
-				row[off+j] = c[r]
+				full[off+j] = c[r]
 			}
-			row[k] = 1
+			full[k] = 1
+			row := m.RawRowView(i)
+			if keep == nil {
+				copy(row, full)
+			} else {
+				for j, c := range keep {
+					row[j] = full[c]
+				}
+			}
 			i++
 		}
-		return m
 	}
-	keep := identifiedColumns(full(nil))
+	all := newDesign(nil, n, k+1)
+	fill(all, nil)
+	keep := identifiedColumns(all) // factorises all
 	build := func(dst *mat.Dense) *mat.Dense {
-		all := full(nil)
-		m := newDesign(dst, len(yUsed), len(keep))
-		for i := range len(yUsed) {
-			row, src := m.RawRowView(i), all.RawRowView(i)
-			for j, c := range keep {
-				row[j] = src[c]
-			}
+		if dst == nil { // the regression's design takes the storage of all, not as much again
+			dst = mat.NewDense(n, len(keep), all.RawMatrix().Data[:n*len(keep)])
 		}
+		m := newDesign(dst, n, len(keep))
+		fill(m, keep)
 		return m
 	}
 	fit, err := ols.RegressBuilt(build, yUsed, nil)

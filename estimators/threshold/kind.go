@@ -88,6 +88,9 @@ func (s kindSpec) Encode() []byte { return s.config.Encode() }
 // Spec.Work), with its kernel: the threshold kind is model.Costed.
 func (s kindSpec) Work(rows int) (float64, error) { return s.spec.Work(rows, s.alg) }
 
+// Schema returns Spec.Schema: the threshold kind is model.Schemed.
+func (s kindSpec) Schema() panel.Schema { return s.spec.Schema() }
+
 func (s kindSpec) Prepare(t *panel.Table) (model.Model, error) {
 	p, err := Prepare(t, s.spec)
 	if err != nil {

@@ -110,6 +110,13 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 			p.xNames, p.x = append(p.xNames, name), append(p.x, v)
 		default:
 			p.qName, p.q = spec.Qx, v
+			// A threshold variable among the regressors (Hansen's L.d) is
+			// the same term, read and evaluated alike: one column for both.
+			if j := slices.Index(p.zNames, name); j >= 0 {
+				p.q = p.z[j]
+			} else if j := slices.Index(p.xNames, name); j >= 0 {
+				p.q = p.x[j]
+			}
 		}
 	}
 

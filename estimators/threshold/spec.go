@@ -176,6 +176,14 @@ func (s *Spec) normalize() ([]panel.Term, error) {
 	return terms, s.checkDepvar(terms)
 }
 
+// Schema returns the columns Prepare reads and how: the unit and time
+// columns and those of the variable lists. A table read for it with
+// panel.ReadSchema prepares as the file's whole text does.
+func (s Spec) Schema() panel.Schema {
+	terms, _ := s.normalize() // an error is Prepare's to report
+	return panel.SchemaOf(panel.Layout{ID: s.ID, Time: s.Time}, terms)
+}
+
 // checkDepvar refuses a regressor or threshold variable that contains the
 // dependent variable (y, 2*y, y^2, y*x for y): the model would fit y by
 // construction and report an RSS of 0 with meaningless statistics, or split

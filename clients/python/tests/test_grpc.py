@@ -11,7 +11,7 @@ import thresher
 from cluster import Capture, capture_server, free_port, local_cluster
 from conftest import HANSEN, INVEST
 from thresher import _spec
-from thresher._grpc import Client, read_token, specification
+from thresher._grpc import Client, read_token, role_of, specification
 from thresher._run import dataset, used_columns
 
 
@@ -162,6 +162,40 @@ def test_tls_mismatch_explained(invest, certs, tls, client, message):
         with pytest.raises(thresher.ThresherError, match=message):
             thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator=addr, **kwargs)
     assert capture.submits == []
+
+
+@pytest.mark.parametrize("role", ["worker", "client"])
+def test_coordinator_role_required(binary, invest, certs, role):
+    """A server whose certificate, of the cluster's CA and valid for the
+    server name, names another role than coordinator is refused before any
+    upload, as the command line refuses it."""
+    own, _ = certs
+    tls = dict(tls_ca=str(own / "ca.pem"), tls_server_name="thresher-coordinator")
+    server = (own / f"{role}.pem").read_bytes(), (own / f"{role}-key.pem").read_bytes()
+    with capture_server(*server) as (capture, addr):
+        start = time.monotonic()
+        with pytest.raises(thresher.ThresherError, match=f'{addr}: the coordinator\'s certificate "thresher {role}" '
+                                                         f'has role "{role}" .*; want coordinator'):
+            thresher.xthreg(invest, depvar="i", rx="L.c", qx="L.d", coordinator=addr, **tls)
+        assert time.monotonic() - start < 5  # final at once, not after the dial timeout
+        proc = subprocess.run([binary, "xthreg", "--data", str(INVEST), "--depvar", "i", "--rx", "L.c", "--qx", "L.d",
+                               "--coordinator", addr, "--tls-ca", tls["tls_ca"], "--tls-server-name",
+                               tls["tls_server_name"]], capture_output=True, text=True, timeout=5)
+        assert proc.returncode == 1 and f"the server's certificate is not a coordinator's: has role \"{role}\"" in proc.stderr, \
+            proc.stderr
+    assert capture.datasets == {} and capture.submits == []
+
+
+@pytest.mark.parametrize("sans, role", [
+    ((("DNS", "x"), ("URI", "thresher://c1/coordinator")), "coordinator"),
+    ((("URI", "https://example/coordinator"), ("URI", "thresher://c1/worker"), ("URI", "thresher://c1/coordinator")),
+     "worker"),
+    ((("URI", "thresher://c1"),), ""),
+    ((("DNS", "thresher-coordinator"),), ""),
+    ((), ""),
+])
+def test_role_of(sans, role):
+    assert role_of({"subjectAltName": sans}) == role
 
 
 def test_no_coordinator(invest):

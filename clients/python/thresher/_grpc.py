@@ -3,11 +3,18 @@ Go client (cluster/client) is: upload the dataset in chunks, submit a job
 of one specification under a random id, watch it to its end, and cancel it
 when the caller gives up. Calls that no coordinator could answer are
 retried on the next coordinator, at most dial_timeout seconds before any
-coordinator has answered and PATIENCE seconds after.
+coordinator has answered and PATIENCE seconds after. With TLS, each
+coordinator's certificate must name the coordinator role (URI SAN
+thresher://<cluster-id>/coordinator, package cluster/identity), as the Go
+client requires: grpcio verifies no more than the CA and the server name,
+so a TLS handshake of Python's ssl module checks it, under the same CA and
+name, before the first call to that coordinator.
 """
 
 import ipaddress
 import secrets
+import socket
+import ssl
 import time
 
 import grpc
@@ -30,13 +37,17 @@ _FINAL = {pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED}
 # client's, cluster/client/dial.go, with the arguments for the flags). A
 # connection closed before HTTP/2, as a TLS server closes a plaintext one,
 # is final after three attempts, as a coordinator dying mid-handshake may
-# close one too.
+# close one too. "Hostname mismatch" and "IP address mismatch" are texts of
+# Python's ssl module (the handshake of _check_role), which says "certificate
+# verify failed" for them too: they come first.
+_SERVER_NAME = ("the coordinator's certificate is not valid for the server name: set tls_server_name= to a name "
+                "in its certificate ('thresher certs' uses thresher-coordinator)")
 _CAUSES = [
+    ("Hostname mismatch", 1, False, _SERVER_NAME),
+    ("IP address mismatch", 1, False, _SERVER_NAME),
     ("certificate verify failed", 1, False,
      "the coordinator's certificate is signed by an unknown authority: pass the cluster's CA with tls_ca="),
-    ("is not in peer certificate", 1, False,
-     "the coordinator's certificate is not valid for the server name: set tls_server_name= to a name "
-     "in its certificate ('thresher certs' uses thresher-coordinator)"),
+    ("is not in peer certificate", 1, False, _SERVER_NAME),
     ("wrong version number", 1, False,
      "the coordinator does not speak TLS: it runs with --insecure (loopback only): drop tls_ca=, "
      "or give the coordinator --tls-cert, --tls-key and --tls-ca"),
@@ -53,6 +64,36 @@ def _cause(details, tls):
         if text in details and not (plaintext_only and tls):
             return final, cause
     return 0, None
+
+
+# The role a coordinator's certificate names (package cluster/identity).
+SCHEME, ROLE = "thresher", "coordinator"
+
+
+def role_of(cert):
+    """The role of the first thresher:// URI SAN of a certificate (as
+    ssl.SSLSocket.getpeercert returns it), or "" when it names none:
+    identity.RoleOf."""
+    for kind, value in cert.get("subjectAltName", ()):
+        if kind == "URI" and value.startswith(SCHEME + "://"):
+            return value[len(SCHEME) + 3:].partition("/")[2]
+    return ""
+
+
+def check_role(addr, cert):
+    """Refuses the certificate of the server at addr unless it names the
+    coordinator role, with identity.CheckRole's message."""
+    role = role_of(cert)
+    if role != ROLE:
+        name = next((v for rdn in cert.get("subject", ()) for k, v in rdn if k == "commonName"), "")
+        raise ThresherError(f'{addr}: the coordinator\'s certificate "{name}" has role "{role}" (URI SAN '
+                            f'{SCHEME}://<cluster-id>/<role>); want {ROLE}: check that coordinator= names coordinators')
+
+
+def _split(addr):
+    """The host and port of HOST:PORT or [HOST]:PORT."""
+    host, _, port = addr.rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 def is_loopback(addr):
@@ -113,12 +154,17 @@ class Client:
             raise ValueError("coordinator: no address")
         self._metadata = () if token_file is None else (("authorization", "Bearer " + read_token(token_file)),)
         options = [("grpc.max_receive_message_length", 1 << 30)]
+        self._verified = set()  # the coordinators whose certificate names the role
         if tls_ca is not None:
             try:
                 with open(tls_ca, "rb") as f:
-                    creds = grpc.ssl_channel_credentials(root_certificates=f.read())
-            except OSError as err:
+                    ca = f.read()
+                creds = grpc.ssl_channel_credentials(root_certificates=ca)
+                self._ssl = ssl.create_default_context(cadata=ca.decode("ascii", "replace"))
+            except (OSError, ssl.SSLError) as err:
                 raise ThresherError(f"tls: CA bundle: {err}") from err
+            self._ssl.set_alpn_protocols(["h2"])
+            self._server_name = tls_server_name
             if tls_server_name:
                 options.append(("grpc.ssl_target_name_override", tls_server_name))
             self._channels = [grpc.secure_channel(a, creds, options=options) for a in addrs]
@@ -144,6 +190,18 @@ class Client:
     def __exit__(self, *exc):
         self.close()
 
+    def _check_role(self, addr, timeout):
+        """Refuses a coordinator whose certificate does not name the
+        coordinator role: a handshake under the channel's CA and server
+        name, whose errors are the connection's."""
+        if not self._tls or addr in self._verified:
+            return
+        host, port = _split(addr)
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            with self._ssl.wrap_socket(sock, server_hostname=self._server_name or host) as conn:
+                check_role(addr, conn.getpeercert())
+        self._verified.add(addr)
+
     def _call(self, op, deadline):
         """Runs op(stub, timeout) on the coordinators in turn until it
         succeeds or fails for good; deadline (time.monotonic) bounds it.
@@ -156,18 +214,20 @@ class Client:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise TimeoutError("the cluster did not finish the job within the timeout")
+            addr = self._addrs[self._next]
             try:
+                self._check_role(addr, min(t for t in (remaining, self.dial_timeout) if t is not None))
                 result = op(pb_grpc.JobsStub(self._channels[self._next]), remaining)
                 self._answered = True
                 return result
-            except grpc.RpcError as err:
-                code = err.code()
+            except (grpc.RpcError, OSError) as err:
+                code = err.code() if isinstance(err, grpc.RpcError) else grpc.StatusCode.UNAVAILABLE
                 if code not in _TRANSIENT:
                     self._answered = True
                     raise ThresherError(err.details() or str(code)) from err
                 if deadline is not None and time.monotonic() >= deadline:
                     raise TimeoutError("the cluster did not finish the job within the timeout") from err
-                addr, details = self._addrs[self._next], err.details() or str(code)
+                details = (err.details() if isinstance(err, grpc.RpcError) else str(err)) or str(code)
                 if not self._answered:
                     final, cause = _cause(details, self._tls)
                     seen = seen + 1 if cause is not None and cause == last else 1
