@@ -32,6 +32,7 @@ import (
 	"github.com/thresher/thresher/estimators/kinds"
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/internal/shortlist"
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
@@ -400,7 +401,10 @@ func (c *Coordinator) runJob(ctx context.Context, sched *scheduler, id string) {
 	}
 	if err != nil {
 		c.log.Info("job failed", "job", id, "err", err)
-		if c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_FAILED, Error: err.Error(),
+		if pe := (*model.PanicError)(nil); errors.As(err, &pe) {
+			c.log.Error("a model panicked", "job", id, "where", pe.Where, "stack", string(pe.Stack))
+		}
+		if c.writeState(ctx, &pb.JobEvent{JobId: id, State: pb.JobState_JOB_STATE_FAILED, Error: shortlist.Message(err.Error()),
 			FinishedUnixMs: nowMs()}) == nil {
 			c.deleteCheckpoints(ctx, id)
 		}

@@ -113,6 +113,13 @@ func (s *jobsService) Submit(ctx context.Context, req *pb.SubmitRequest) (*pb.Su
 		}
 		return nil, status.Error(code, err.Error())
 	}
+	labels := make([]string, len(specs))
+	for i, item := range specs {
+		labels[i] = item.Label
+	}
+	if err := model.CheckLabels("specifications", labels); err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
 	check := func(i int, table *panel.Table) error {
 		err := decodeErrs[i]
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/thresher/thresher/estimators/mediation"
+	"github.com/thresher/thresher/estimators/threshold"
 	"github.com/thresher/thresher/estimators/twfe"
 )
 
@@ -121,6 +122,6 @@ func sameFit(a, b *twfe.Result) bool {
 // mediationNote explains Table 5's indirect effects.
 func mediationNote(spec Spec) string {
 	return fmt.Sprintf("Indirect effect a*b: a from the mediator equation, b from the outcome equation; Sobel, Aroian and Goodman z "+
-		"with normal p-values; %d unit-cluster bootstrap replications, %.0f%% percentile and bias-corrected intervals.",
-		spec.Mediation.Reps, 100*spec.Mediation.Level)
+		"with normal p-values; %d unit-cluster bootstrap replications, %s%% percentile and bias-corrected intervals.",
+		spec.Mediation.Reps, threshold.LevelPercent(spec.Mediation.Level))
 }

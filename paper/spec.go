@@ -34,10 +34,10 @@ type Spec struct {
 	// Outcome, Treatment, Controls and Mediators are terms of a panel
 	// variable list (see package panel), e.g. "lnpgdp" or "L.lnpgdp".
 	// Controls enter Table 3 one by one, in this order.
-	Outcome   string   `yaml:"outcome"`
-	Treatment string   `yaml:"treatment"`
-	Controls  []string `yaml:"controls"`
-	Mediators []string `yaml:"mediators"`
+	Outcome   string `yaml:"outcome"`
+	Treatment string `yaml:"treatment"`
+	Controls  Names  `yaml:"controls"`
+	Mediators Names  `yaml:"mediators"`
 	// PeriodEffects adds period dummies to every model.
 	PeriodEffects bool `yaml:"period_effects"`
 	// Split selects how Table 4 splits the sample at the median of the
@@ -68,8 +68,8 @@ const (
 // Region names the region column and its labels, in the order of Table 4's
 // columns.
 type Region struct {
-	Column string   `yaml:"column"` // the column of region labels
-	Labels []string `yaml:"labels"` // every label the column may hold
+	Column string `yaml:"column"` // the column of region labels
+	Labels Names  `yaml:"labels"` // every label the column may hold
 }
 
 // Digital builds the treatment as a principal-component index of the
@@ -77,7 +77,7 @@ type Region struct {
 // (its scores have mean 0) and sd its sample SD.
 type Digital struct {
 	// Indicators are the columns of the raw indicators.
-	Indicators []string `yaml:"indicators"`
+	Indicators Names `yaml:"indicators"`
 	// Rule is "first_component" or "variance_share" (see package pca).
 	Rule   string  `yaml:"rule"`
 	Center float64 `yaml:"center"`
@@ -94,7 +94,7 @@ type Digital struct {
 //
 // for i, j in Sectors and k in Sources.
 type Carbon struct {
-	Sectors []string `yaml:"sectors"` // the <i> and <j> of the columns
+	Sectors Names    `yaml:"sectors"` // the <i> and <j> of the columns
 	Sources []Source `yaml:"sources"` // the energy sources and their factors
 }
 
@@ -120,7 +120,7 @@ type Bootstrap struct {
 // fixed effects (see package threshold).
 type Threshold struct {
 	// Variables are the threshold variables, one model each.
-	Variables []string `yaml:"variables"`
+	Variables Names `yaml:"variables"`
 	// Regressor is the regime-dependent regressor; empty means the
 	// treatment.
 	Regressor string `yaml:"regressor"`
@@ -230,6 +230,18 @@ func ParseSpec(r io.Reader) (Spec, error) {
 	if err := dec.Decode(&spec); err != nil && !errors.Is(err, io.EOF) {
 		return Spec{}, fmt.Errorf("%w: %s", ErrSpec, plainYAMLError(err))
 	}
+	// A file's levels follow the rule of every command: a percent or a
+	// fraction (threshold.LevelFraction); a Spec holds fractions.
+	for _, l := range []struct {
+		key   string
+		level *float64
+	}{{"mediation.level", &spec.Mediation.Level}, {"threshold.level", &spec.Threshold.Level}} {
+		f, err := threshold.LevelFraction(*l.level)
+		if err != nil {
+			return Spec{}, fmt.Errorf("%w: %s: %v", ErrSpec, l.key, err)
+		}
+		*l.level = f
+	}
 	return spec, spec.Validate()
 }
 
@@ -265,6 +277,29 @@ func plainYAMLError(err error) string {
 		}
 		return fmt.Sprintf("%s is not %s", what, kind)
 	})
+}
+
+// Names is a list of names in a specification file: a YAML list, or a
+// single value for a list of one (variables: lndig), as sweep files take
+// lists.
+type Names []string
+
+// UnmarshalYAML reads a list or a single value.
+func (n *Names) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!null" {
+		var one string
+		if err := v.Decode(&one); err != nil {
+			return err
+		}
+		*n = Names{one}
+		return nil
+	}
+	var list []string
+	if err := v.Decode(&list); err != nil {
+		return err
+	}
+	*n = list
+	return nil
 }
 
 // integerRE is the grammar of an integer key: decimal digits only.
@@ -369,10 +404,18 @@ func (s Spec) Validate() error {
 			return bad("carbon source %q has factor %v; want a name and a positive factor", src.Name, src.Factor)
 		}
 	}
-	if m := s.Mediation; m.Reps < 0 || m.Reps == 1 || !(m.Level > 0 && m.Level < 1) {
-		return bad("mediation: %d replications (0, or at least 2) at level %v (in (0, 1))", m.Reps, m.Level)
+	if m := s.Mediation; m.Reps < 0 || m.Reps == 1 || !isLevelFraction(m.Level) {
+		return bad("mediation: %d replications (0, or at least 2) at level %v (a fraction, 0.1..0.9999)", m.Reps, m.Level)
 	}
 	return s.Threshold.validate(bad)
+}
+
+// isLevelFraction reports whether a level is a fraction by
+// threshold.LevelFraction's rule (a Spec holds fractions; a file may give
+// percents, which ParseSpec converts).
+func isLevelFraction(v float64) bool {
+	f, err := threshold.LevelFraction(v)
+	return err == nil && f == v
 }
 
 func (t Threshold) validate(bad func(string, ...any) error) error {
@@ -385,8 +428,8 @@ func (t Threshold) validate(bad func(string, ...any) error) error {
 		return bad("threshold.trim %v is outside (0, 0.5)", t.Trim)
 	case t.Grid < 0 || t.Reps < 1:
 		return bad("threshold.grid %d must be >= 0 and threshold.bs %d >= 1 (Table 6 needs the tests)", t.Grid, t.Reps)
-	case !(t.Level > 0 && t.Level < 1) || !(t.Select > 0 && t.Select < 1):
-		return bad("threshold.level %v and threshold.select %v must lie in (0, 1)", t.Level, t.Select)
+	case !isLevelFraction(t.Level) || !(t.Select > 0 && t.Select < 1):
+		return bad("threshold.level %v must be a fraction, 0.1..0.9999, and threshold.select %v lie in (0, 1)", t.Level, t.Select)
 	}
 	if _, err := threshold.ParseConvention(t.Convention); err != nil {
 		return bad("threshold.convention: %v", err)

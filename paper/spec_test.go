@@ -67,6 +67,16 @@ func TestLoadSpecOverridesDefaults(t *testing.T) {
 	if _, err := LoadSpec(filepath.Join(t.TempDir(), "absent.yaml")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("absent file: %v", err)
 	}
+	// A single value for a list is a list of one, as in sweep files.
+	single, err := ParseSpec(strings.NewReader("threshold:\n  variables: lndig\ncontrols: lnpgdp\n"))
+	if err != nil || !slices.Equal(single.Threshold.Variables, []string{"lndig"}) || !slices.Equal(single.Controls, []string{"lnpgdp"}) {
+		t.Errorf("single values for lists: %v, %v and %v", err, single.Threshold.Variables, single.Controls)
+	}
+	// Levels follow every command's rule: a percent or a fraction.
+	levels, err := ParseSpec(strings.NewReader("threshold:\n  level: 99.9\nmediation:\n  level: 0.9\n"))
+	if err != nil || levels.Threshold.Level != 0.999 || levels.Mediation.Level != 0.9 {
+		t.Errorf("levels 99.9 and 0.9: %v, %v and %v; want 0.999 and 0.9", err, levels.Threshold.Level, levels.Mediation.Level)
+	}
 	empty, err := ParseSpec(strings.NewReader(""))
 	if err != nil || !equalSpecs(empty, DefaultSpec()) {
 		t.Errorf("empty file: %v, %+v", err, empty)
@@ -95,7 +105,7 @@ func TestParseSpecErrors(t *testing.T) {
 	}{
 		{"unknown key", "outcome: y\ncontrol: [a]\n", `line 2: unknown key "control"`},
 		{"unknown nested key", "threshold:\n  reps: 10\n", `unknown key "reps"`},
-		{"wrong type", "controls: lnpgdp\n", `line 1: "lnpgdp" is not a list`},
+		{"wrong type", "controls: {a: b}\n", "line 1: a mapping of keys is not a list"},
 		{"list for a number", "threshold:\n  trim: [0.1]\n", "is not a number"},
 		{"list for a section", "digital: [a]\n", "is not a mapping of keys"},
 		{"text for a switch", "period_effects: maybe\n", `"maybe" is not true or false`},
@@ -118,6 +128,9 @@ func TestParseSpecErrors(t *testing.T) {
 		{"trim", "threshold:\n  trim: 0.5\n", "trim 0.5"},
 		{"no bootstrap", "threshold:\n  bs: 0\n", "needs the tests"},
 		{"select", "threshold:\n  select: 1\n", "select 1"},
+		{"threshold level 1%", "threshold:\n  level: 0.01\n", "threshold.level: confidence level 0.01: give a percent between 10 and 99.99 (95) or a fraction"},
+		{"threshold level 0", "threshold:\n  level: 0\n", "threshold.level: confidence level 0: give a percent"},
+		{"mediation level 100", "mediation:\n  level: 100\n", "mediation.level: confidence level 100: give a percent"},
 		{"convention", "threshold:\n  convention: matlab\n", "convention"},
 		{"vce", "threshold:\n  vce: white\n", `threshold.vce "white" is not conventional, robust or cluster`},
 		{"vce in capitals", "threshold:\n  vce: Cluster\n", `threshold.vce "Cluster" is not conventional, robust or cluster`},

@@ -253,8 +253,8 @@ func thresholdNotes(spec Spec, models []ThresholdModel) []string {
 			"of the threshold variable; %s.", th.Convention, spec.Outcome, effects, spec.regressor(), controls),
 		fmt.Sprintf("F tests k against k-1 thresholds, bootstrap p-values in parentheses (%d replications%s). The number of "+
 			"thresholds is the largest k whose test and every earlier test have p < %g.", th.Reps, robustNote(th.VCE), th.Select),
-		fmt.Sprintf("Thresholds with their %g%% likelihood-ratio confidence sets in brackets. Slopes with standard errors "+
-			"clustered by %s in parentheses.", 100*th.Level, spec.Unit),
+		fmt.Sprintf("Thresholds with their %s%% likelihood-ratio confidence sets in brackets. Slopes with standard errors "+
+			"clustered by %s in parentheses.", threshold.LevelPercent(th.Level), spec.Unit),
 		starNote,
 	}
 	for _, m := range models {

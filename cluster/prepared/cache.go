@@ -78,7 +78,9 @@ func (c *Cache) Dataset(sha string, schema panel.Schema, fetch func() (io.Reader
 // Model returns the model of a specification of a kind prepared on the
 // dataset of a SHA-256, preparing it on a miss on the table that table
 // returns; hit reports whether it was cached. A preparation error is an
-// InvalidError.
+// InvalidError, a panic in the kind's code included: the model is prepared
+// by model.Prepare, whose Lead and Execute return a kind's panic as a
+// model.PanicError, so that a job fails with it and the process lives on.
 func (c *Cache) Model(sha, kind string, spec model.Spec, table func() (*panel.Table, error)) (m model.Model, hit bool, err error) {
 	h := sha256.Sum256(spec.Encode())
 	return c.models.Get(sha+"/"+kind+"/"+hex.EncodeToString(h[:]), func() (model.Model, error) {
@@ -86,7 +88,7 @@ func (c *Cache) Model(sha, kind string, spec model.Spec, table func() (*panel.Ta
 		if err != nil {
 			return nil, err
 		}
-		m, err := spec.Prepare(t)
+		m, err := model.Prepare(kind, spec, t)
 		if err != nil {
 			return nil, InvalidError{err}
 		}

@@ -188,8 +188,8 @@ func optionCases() []binaryCase {
 		return func(*testing.T, string) []string { return quickJob(extra...) }
 	}
 	return []binaryCase{
-		{name: "level 0", args: flags("--level", "0"), code: 2, msg: `invalid value "0" for flag --level: 0 must lie between 10 and 99.99`},
-		{name: "level 100", args: flags("--level", "100"), code: 2, msg: "100 must lie between 10 and 99.99"},
+		{name: "level 0", args: flags("--level", "0"), code: 2, msg: `invalid value "0" for flag --level: confidence level 0: give a percent between 10 and 99.99 (95) or a fraction between 0.1 and 0.9999 (0.95)`},
+		{name: "level 100", args: flags("--level", "100"), code: 2, msg: "confidence level 100: give a percent"},
 		{name: "trim outside (0, 0.5)", args: flags("--trim", "0.7"), code: 2, msg: "flag --trim: 0.7 must lie strictly between 0 and 0.5"},
 		{name: "grid not a number", args: flags("--grid", "many"), code: 2, msg: "flag --grid"},
 		{name: "fractional thnum in a sweep", args: func(t *testing.T, dir string) []string {
@@ -209,6 +209,12 @@ func optionCases() []binaryCase {
 			return []string{"paper", "--data", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "results"),
 				"--spec", write(t, dir, "p.yaml", "threshold:\n  thresholds: 2.5\n")}
 		}, code: 2, msg: `threshold.thresholds: "2.5" is not an integer`},
+		// The dependent variable has the same mean in every unit: R-sq
+		// between is undefined (null), and in Hansen's convention the F
+		// test that all u_i = 0 is negative (p = 1), which panicked in the
+		// p-value.
+		{name: "undefined R-sq between, hansen", args: flags("--depvar", "year", "--convention", "hansen"), stdout: `"r2_between": null`},
+		{name: "undefined R-sq between, xthreg", args: flags("--depvar", "year", "--vce", "robust"), stdout: `"r2_between": null`},
 		{name: "given threshold outside the data", args: flags("--thresholds", "99"), code: 1,
 			msg: "the given threshold 99 lies outside the range of L.d in the estimation sample, 0 to 4.67335"},
 		{name: "equal given thresholds", args: flags("--thnum", "2", "--thresholds", "0.1,0.1"), code: 2,

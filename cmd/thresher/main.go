@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 // command is one subcommand of the binary.
@@ -61,7 +63,8 @@ func main() {
 }
 
 // run dispatches to a subcommand and maps errors to exit codes: 0 success,
-// 1 failure (bad data, failed job), 2 command-line mistake.
+// 1 failure (bad data, failed job), 2 command-line mistake. A message is
+// bounded in length (shortlist.Message), whatever input it echoes.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
@@ -89,10 +92,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.Is(err, errUsage):
-			fmt.Fprintf(stderr, "thresher %s: %v\nRun 'thresher %s --help' for usage.\n", c.name, err, c.name)
+			fmt.Fprintf(stderr, "thresher %s: %s\nRun 'thresher %s --help' for usage.\n", c.name, shortlist.Message(err.Error()), c.name)
 			return 2
 		default:
-			fmt.Fprintf(stderr, "thresher %s: error: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "thresher %s: error: %s\n", c.name, shortlist.Message(err.Error()))
 			return 1
 		}
 	}

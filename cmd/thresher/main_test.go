@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/thresher/thresher/internal/shortlist"
 )
 
 const investCSV = "../../testdata/hansen1999/invest.csv"
@@ -191,9 +193,10 @@ func TestOptionErrors(t *testing.T) {
 		env  string // NAME=value
 		msg  string
 	}{
-		{args: []string{"--level", "0"}, msg: `invalid value "0" for flag --level: 0 must lie between 10 and 99.99`},
-		{args: []string{"--level", "100"}, msg: "100 must lie between 10 and 99.99"},
-		{args: []string{"--level", "0.95"}, msg: "0.95 must lie between 10 and 99.99"},
+		{args: []string{"--level", "0"}, msg: `invalid value "0" for flag --level: confidence level 0: give a percent between 10 and 99.99 (95) or a fraction between 0.1 and 0.9999 (0.95)`},
+		{args: []string{"--level", "100"}, msg: "confidence level 100: give a percent"},
+		{args: []string{"--level", "5"}, msg: "confidence level 5: give a percent"},
+		{args: []string{"--level", "0.01"}, msg: "confidence level 0.01: give a percent"},
 		{args: []string{"--level", "NaN"}, msg: `"NaN" is not a number`},
 		{args: []string{"--thnum", "2.5"}, msg: `invalid value "2.5" for flag --thnum: "2.5" is not an integer`},
 		{args: []string{"--thnum", "0"}, msg: "0 is outside 1..64"},
@@ -204,6 +207,9 @@ func TestOptionErrors(t *testing.T) {
 		{args: []string{"--bs", "1e3"}, msg: `"1e3" is not an integer`},
 		{args: []string{"--bs", "20000000"}, msg: "20000000 is outside 0..10000000"},
 		{args: []string{"--bs"}, msg: "flag needs an argument: --bs"},
+		{args: []string{"--bs="}, msg: `invalid value "" for flag --bs: an empty list: give at least one value, or leave the option out for its default`},
+		{args: []string{"--trim="}, msg: `invalid value "" for flag --trim: an empty list`},
+		{args: []string{"--thresholds", " , "}, msg: `flag --thresholds: an empty list`},
 		{args: []string{"--grid", "1"}, msg: "flag --grid"},
 		{args: []string{"--grid", "2.5"}, msg: `grid "2.5" must be "all" or an integer >= 2`},
 		{args: []string{"--seed", "-1"}, msg: "flag --seed"},
@@ -219,7 +225,7 @@ func TestOptionErrors(t *testing.T) {
 		{args: []string{"--convention", "r"}, msg: "flag --convention"},
 		{args: []string{"--save-draws=maybe"}, msg: "--save-draws"},
 		{args: []string{"--bogus"}, msg: "flag provided but not defined: --bogus"},
-		{env: "THRESHER_LEVEL=0", msg: `invalid value "0" for THRESHER_LEVEL (--level): 0 must lie between 10 and 99.99`},
+		{env: "THRESHER_LEVEL=0", msg: `invalid value "0" for THRESHER_LEVEL (--level): confidence level 0: give a percent`},
 		{env: "THRESHER_THNUM=2.5", msg: `"2.5" is not an integer`},
 	}
 	for _, c := range cases {
@@ -253,6 +259,12 @@ func TestLevelEcho(t *testing.T) {
 	for _, c := range []struct{ level, text, json string }{
 		{"12.51", "(level = 12.51)", `"level": 0.1251,`},
 		{"12.345678901234", "(level = 12.345678901234)", `"level": 0.12345678901234,`},
+		{"10", "(level = 10)", `"level": 0.1,`},
+		{"50", "(level = 50)", `"level": 0.5,`},
+		{"90", "(level = 90)", `"level": 0.9,`},
+		{"99.9", "(level = 99.9)", `"level": 0.999,`},
+		{"33.333", "(level = 33.333)", `"level": 0.33333,`},
+		{"0.95", "(level = 95)", `"level": 0.95,`},
 	} {
 		code, out, stderr := runCLI(t, hansenArgs("--bs", "0", "--thnum", "1", "--trim", "0.01", "--level", c.level)...)
 		if code != 0 || !strings.Contains(out, c.text) {
@@ -348,5 +360,35 @@ func TestXthregTwoWayMissing(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "thresher: note: the unnamed first column (R's row names 1..N) is ignored\n") {
 		t.Errorf("stderr lacks the notes: %s", stderr)
+	}
+}
+
+// TestMessagesBounded checks that an error echoing a huge value (a term, a
+// label, a number of a million digits) stays short: its start and its end,
+// the rest elided.
+func TestMessagesBounded(t *testing.T) {
+	dir := t.TempDir()
+	sweep := func(name, entry string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("specs:\n  - "+entry+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	huge := strings.Repeat("L.", 50000) + "q"
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"100 KB term", []string{"xthreg", "--data", investCSV, "--depvar", "i", "--indep", huge, "--rx", "c", "--qx", "d"}, 2, "bytes elided"},
+		{"1 MB label", []string{"sweep", "--spec", sweep("label.yaml", "{qx: d, label: "+strings.Repeat("x", 1<<20)+"}")}, 2, "is longer than 128 bytes"},
+		{"10^6-digit grid", []string{"sweep", "--spec", sweep("grid.yaml", "{qx: d, grid: "+strings.Repeat("9", 1e6)+"}")}, 2, "bytes elided"},
+	} {
+		code, _, stderr := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.msg) || len(stderr) > 2*shortlist.MessageBytes {
+			t.Errorf("%s: exit %d, %d bytes of stderr %.200q; want exit %d, %q and at most %d bytes", c.name, code, len(stderr), stderr, c.code, c.msg, 2*shortlist.MessageBytes)
+		}
 	}
 }

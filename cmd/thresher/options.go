@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/thresher/thresher/estimators/threshold"
 )
 
 // The option values below parse an option's text and check its range once,
@@ -128,6 +131,39 @@ func (v floatValue) Set(s string) error {
 	return err
 }
 
+// levelValue is a confidence level, kept as given: a percent or a
+// fraction, by threshold.LevelFraction's rule.
+type levelValue struct{ p *float64 }
+
+func (v levelValue) String() string { return floatValue{p: v.p}.String() }
+
+func (v levelValue) Set(s string) error {
+	x, err := parseNumber(s)
+	if err == nil {
+		_, err = threshold.LevelFraction(x)
+	}
+	if err == nil {
+		*v.p = x
+	}
+	return err
+}
+
+// errEmptyList refuses a list option given no value (--bs=, bs: []), which
+// would otherwise fall back to the default silently.
+var errEmptyList = errors.New("an empty list: give at least one value, or leave the option out for its default")
+
+// numericValue marks the options whose values are numbers: a sweep file
+// writes them as YAML numbers, unquoted, as paper and montecarlo files do
+// ("1" in quotes is text there and here).
+type numericValue interface{ isNumeric() }
+
+func (intValue) isNumeric()    {}
+func (seedValue) isNumeric()   {}
+func (floatValue) isNumeric()  {}
+func (levelValue) isNumeric()  {}
+func (floatsValue) isNumeric() {}
+func (intsValue) isNumeric()   {}
+
 // listValue marks the options that take a list: a sweep file may give them
 // a YAML sequence as well as a scalar.
 type listValue interface{ isList() }
@@ -169,6 +205,9 @@ func (v floatsValue) Set(s string) error {
 		}
 		out = append(out, x)
 	}
+	if len(out) == 0 {
+		return errEmptyList
+	}
 	*v.p = out
 	return nil
 }
@@ -200,6 +239,9 @@ func (v intsValue) Set(s string) error {
 			return err
 		}
 		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return errEmptyList
 	}
 	*v.p = out
 	return nil

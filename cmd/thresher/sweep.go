@@ -142,7 +142,7 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		return "", nil, fmt.Errorf("line %d: specs: want a list of models", specs.Line)
 	}
 	entries := make([]sweepEntry, len(specs.Content))
-	labels := map[string]int{}
+	labels := make([]string, len(specs.Content))
 	for i, node := range specs.Content {
 		node = deref(node)
 		if node.Kind != yaml.MappingNode {
@@ -165,10 +165,10 @@ func parseSweep(raw []byte) (string, []sweepEntry, error) {
 		if e.Label == "" {
 			e.Label = fmt.Sprintf("spec %d", i+1)
 		}
-		if j, ok := labels[e.Label]; ok {
-			return "", nil, fmt.Errorf("specs %d and %d both have the label %q; labels name the results and must differ", j+1, i+1, e.Label)
-		}
-		labels[e.Label] = i
+		labels[i] = e.Label
+	}
+	if err := model.CheckLabels("specs", labels); err != nil {
+		return "", nil, err
 	}
 	return data, entries, nil
 }
@@ -253,16 +253,26 @@ func applyModel(n *yaml.Node, command string, m sweepModel, label *string) error
 // scalar or a sequence of scalars, joined with commas.
 func scalarText(v *yaml.Node, value flag.Value) (string, error) {
 	_, isList := value.(listValue)
+	_, isNumeric := value.(numericValue)
+	quoted := func(n *yaml.Node) error {
+		if isNumeric && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+			return fmt.Errorf("%q is quoted, which makes it text: write the number without quotes", n.Value)
+		}
+		return nil
+	}
 	switch {
 	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null":
 		return "", fmt.Errorf("no value")
 	case v.Kind == yaml.ScalarNode:
-		return v.Value, nil
+		return v.Value, quoted(v)
 	case v.Kind == yaml.SequenceNode && isList:
 		items := make([]string, len(v.Content))
 		for i, it := range v.Content {
 			if it = deref(it); it.Kind != yaml.ScalarNode {
 				return "", fmt.Errorf("item %d is not a single value", i+1)
+			}
+			if err := quoted(it); err != nil {
+				return "", fmt.Errorf("item %d: %w", i+1, err)
 			}
 			items[i] = it.Value
 		}

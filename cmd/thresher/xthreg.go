@@ -45,8 +45,7 @@ var defaultModel = modelConfig{threshold.DefaultConfig}
 
 // Ranges of the model options.
 var (
-	trimRange  = interval{lo: 0, hi: 0.5, open: true}
-	levelRange = interval{lo: threshold.MinLevelPercent, hi: threshold.MaxLevelPercent}
+	trimRange = interval{lo: 0, hi: 0.5, open: true}
 )
 
 // register adds the model's options to fs, with their current values as
@@ -62,7 +61,8 @@ func (m *modelConfig) register(fs *flag.FlagSet) {
 	fs.Var(choiceValue{&m.Grid, checkGrid}, "grid", fmt.Sprintf(`candidate grid: "all" (every distinct value inside the trim) or a number of points, 2..%d`, threshold.MaxGridPoints))
 	fs.Var(floatsValue{&m.Trim, trimRange}, "trim", "trimming proportion per threshold, each strictly between 0 and 0.5, comma-separated; one value applies to all (default 0.01)")
 	fs.Var(intsValue{&m.Bs, 0, threshold.MaxReps}, "bs", fmt.Sprintf("bootstrap replications per threshold, 0..%d each, comma-separated; one value applies to all; 0 skips a test (default 300)", threshold.MaxReps))
-	fs.Var(floatValue{&m.Level, levelRange}, "level", fmt.Sprintf("confidence level of the threshold intervals, in percent, %v..%v (as Stata's level)", threshold.MinLevelPercent, threshold.MaxLevelPercent))
+	fs.Var(levelValue{&m.Level}, "level", fmt.Sprintf("confidence level of the threshold intervals, in percent, %v..%v (as Stata's level), or as a fraction, %v..%v",
+		threshold.MinLevelPercent, threshold.MaxLevelPercent, threshold.MinLevelPercent/100.0, threshold.MaxLevelPercent/100.0))
 	fs.Var(seedValue{&m.Seed}, "seed", "seed of the bootstrap streams")
 	fs.Var(choiceValue{&m.Convention, parsesAs(threshold.ParseConvention)}, "convention", "arithmetic to reproduce: xthreg (Stata) or hansen (Hansen's GAUSS code)")
 	fs.Var(choiceValue{&m.Residuals, parsesAs(threshold.ParseResiduals)}, "residuals", "bootstrap residuals: null (Hansen's code) or alternative (paper text)")

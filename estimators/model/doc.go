@@ -20,6 +20,12 @@
 //     how, so that the dataset is read with panel.ReadSchema (only those
 //     columns, parsed, no text) instead of as the text of every column.
 //
+// A panic in a kind's code is a bug, but it must not take a coordinator or
+// a worker down with every other job (nor crash-loop a coordinator that
+// takes the job up again after a restart): Registry.Decode, Prepare and the
+// Model that Prepare returns recover it at this boundary as a PanicError,
+// and the job fails with its message.
+//
 // A task's values must depend only on the specification, the dataset, the
 // family's work and the slot numbers, never on how the slots are split into
 // tasks or which worker computes them: that is what makes results

@@ -79,7 +79,12 @@ func TestStrictAndCanonical(t *testing.T) {
 		{`{"a":1,"b":"x<y"}`, ""},
 		{`{"a":1,"c":2}`, `unknown field "c"`},
 		{`{"a":1} {"a":2}`, "data after"},
-		{`{"a":"1"}`, "cannot unmarshal"},
+		{`{"a":"1"}`, "a: want an integer, not a text"},
+		{`{"a":2.5}`, "a: want an integer, not the number 2.5"},
+		{`{"b":[1]}`, "b: want a text, not a list"},
+		{`{"b":{}}`, "b: want a text, not a mapping of keys"},
+		{`{"a":true}`, "a: want an integer, not true or false"},
+		{`[1]`, "the document: want a mapping of keys, not a list"},
 	}
 	for _, tt := range tests {
 		var d doc
@@ -91,8 +96,8 @@ func TestStrictAndCanonical(t *testing.T) {
 			}
 			continue
 		}
-		if err == nil || !strings.Contains(err.Error(), tt.err) {
-			t.Errorf("%s: %v, want %q", tt.in, err, tt.err)
+		if err == nil || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "Go ") {
+			t.Errorf("%s: %v, want %q and no Go type name", tt.in, err, tt.err)
 		}
 	}
 }

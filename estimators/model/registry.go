@@ -46,12 +46,14 @@ func (r *Registry) Kind(name string) (Kind, error) {
 	return k, nil
 }
 
-// Decode decodes a specification of the named kind.
-func (r *Registry) Decode(kind string, raw []byte) (Spec, error) {
+// Decode decodes a specification of the named kind; a panic in the kind's
+// decoding is returned as a PanicError.
+func (r *Registry) Decode(kind string, raw []byte) (s Spec, err error) {
 	k, err := r.Kind(kind)
 	if err != nil {
 		return nil, err
 	}
+	defer recoverInto(&err, fmt.Sprintf("kind %q: DecodeSpec", kind))
 	return k.DecodeSpec(raw)
 }
 

@@ -148,7 +148,6 @@ func (s Study) plan() (*plan, error) {
 		return nil, fmt.Errorf("%w: %d designs after expanding the grids exceed the limit of %d", ErrSpec, len(designs), MaxDesigns)
 	}
 	p := &plan{study: s, designs: designs}
-	seen := map[string]int{}
 	for i, e := range s.Estimators {
 		c, err := e.config()
 		if err != nil {
@@ -158,11 +157,10 @@ func (s Study) plan() (*plan, error) {
 		if label == "" {
 			label = e.defaultLabel(c)
 		}
-		if j, dup := seen[label]; dup {
-			return nil, fmt.Errorf("%w: estimators %d and %d both have the label %q; labels name the results and must differ", ErrSpec, j+1, i+1, label)
-		}
-		seen[label] = i
 		p.configs, p.labels = append(p.configs, c), append(p.labels, label)
+	}
+	if err := model.CheckLabels("estimators", p.labels); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	return p, nil
 }
@@ -200,8 +198,8 @@ func (e Estimator) config() (threshold.Config, error) {
 		c.Bootstrap = e.Bootstrap
 	}
 	if e.Level != nil {
-		if err := checkLevel(*e.Level); err != nil {
-			return c, err
+		if _, err := threshold.LevelFraction(*e.Level); err != nil {
+			return c, fmt.Errorf("level: %w", err)
 		}
 		c.Level = *e.Level
 	}
@@ -217,20 +215,6 @@ func (e Estimator) config() (threshold.Config, error) {
 		err = s.Normalize()
 	}
 	return c, err
-}
-
-// checkLevel checks a confidence level against xthreg's --level range, in
-// percent or, at most 1, as a fraction.
-func checkLevel(v float64) error {
-	percent := v
-	if v <= 1 {
-		percent = 100 * v
-	}
-	if !(percent >= threshold.MinLevelPercent && percent <= threshold.MaxLevelPercent) {
-		return fmt.Errorf("level: %v must lie between %v and %v (in percent, or as a fraction between %v and %v)", v,
-			threshold.MinLevelPercent, threshold.MaxLevelPercent, threshold.MinLevelPercent/100.0, threshold.MaxLevelPercent/100.0)
-	}
-	return nil
 }
 
 // DesignCount returns the number of designs after expanding the grids.

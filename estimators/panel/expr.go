@@ -1,6 +1,7 @@
 package panel
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -319,8 +320,16 @@ func (p *parser) primary() (node, error) {
 		return inner, nil
 	case isDigit(c) || c == '.':
 		_, n := scanNumber(p.src[p.pos:])
-		v, err := strconv.ParseFloat(p.src[p.pos:p.pos+n], 64)
-		if n == 0 || err != nil {
+		literal := p.src[p.pos : p.pos+n]
+		v, err := strconv.ParseFloat(literal, 64)
+		mantissa, _, _ := strings.Cut(strings.ToLower(literal), "e")
+		outOfRange := errors.Is(err, strconv.ErrRange)
+		switch {
+		case n > 0 && (err == nil || outOfRange) && v == 0 && strings.ContainsAny(mantissa, "123456789"):
+			return nil, p.errorf("the number %s is below float64's range (about 5e-324) and would be 0", literal)
+		case outOfRange:
+			return nil, p.errorf("the number %s is beyond float64's range (about 1.8e308)", literal)
+		case n == 0 || err != nil:
 			return nil, p.errorf("bad number (a number is written like 100, 0.5, .5 or 1e-5)")
 		}
 		p.pos += n

@@ -290,9 +290,16 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 func checkValue(term Term, v float64) error {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
-		hint := ""
-		if term.calls {
+		var hint string
+		switch {
+		case math.IsInf(v, 1) && term.calls:
+			hint = " (beyond float64's range, about 1.8e308: an overflow, as exp of a large value, or a division by 0)"
+		case math.IsInf(v, 0) && !term.calls:
+			hint = " (beyond float64's range, about 1.8e308: an overflow or a division by 0)"
+		case term.calls: // NaN or -Inf: ln(0), sqrt(-1)
 			hint = " (ln and log need a positive argument, sqrt a non-negative one)"
+		default:
+			hint = " (an overflow met another: Inf - Inf or 0 * Inf)"
 		}
 		return fmt.Errorf("%w: %q is %v%s", ErrNotFinite, term.Name, v, hint)
 	case term.IsFactor() && (v != math.Trunc(v) || math.Abs(v) >= 1e15):

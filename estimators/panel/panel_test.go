@@ -158,7 +158,7 @@ func TestBuildErrors(t *testing.T) {
 		{"duplicate", "id,t,x\n1,2,1\n2,1,1\n1,2.0,1\n", []string{"x"}, ErrDuplicate, `unit "1", period 2 appears on lines 2 and 4`},
 		{"missing unit", "id,t,x\n,1,2\n", []string{"x"}, ErrMissingValue, `unit column "id", line 2`},
 		{"unknown id column", "unit,t,x\n1,1,2\n", []string{"x"}, ErrUnknownColumn, `unknown column "id"`},
-		{"division by zero", "id,t,x\n1,1,0\n", []string{"1/x"}, ErrNotFinite, `"1/x" is +Inf at line 2`},
+		{"division by zero", "id,t,x\n1,1,0\n", []string{"1/x"}, ErrNotFinite, `"1/x" is +Inf (beyond float64's range, about 1.8e308: an overflow or a division by 0) at line 2`},
 		{"no row with lags", "id,t,x\n1,1,2\n2,1,3\n", []string{"L.x"}, ErrTooFewRows, "no row has every lag"},
 	}
 	for _, c := range cases {
@@ -187,12 +187,15 @@ func TestBuildWithErrors(t *testing.T) {
 		{"ln of 0", "id,t,x\n1,1,0\n", factors, []string{"ln(x)"}, ErrNotFinite,
 			`"ln(x)" is -Inf (ln and log need a positive argument, sqrt a non-negative one) at line 2 (unit "1", period 1)`},
 		{"sqrt of -1", "id,t,x\n1,1,1\n1,2,-1\n", factors, []string{"sqrt(x)"}, ErrNotFinite, `"sqrt(x)" is NaN (ln and log need`},
+		{"exp overflow", "id,t,x\n1,1,1\n", factors, []string{"exp(x*1000)"}, ErrNotFinite,
+			`"exp(x*1000)" is +Inf (beyond float64's range, about 1.8e308: an overflow, as exp of a large value`},
+		{"product overflow", "id,t,x\n1,1,1e300\n", factors, []string{"x*x/(x*x)"}, ErrNotFinite, `"x*x/(x*x)" is NaN (an overflow met another`},
 		{"factor not allowed", "id,t,x\n1,1,1\n", BuildOptions{}, []string{"i.x"}, ErrSyntax, `"i.x": factor variables are not supported by this model`},
 		{"fractional level", "id,t,x\n1,1,1.5\n", factors, []string{"i.x"}, ErrFactorLevel,
 			`invalid factor level: the factor variable "i.x" has the level 1.5, not an integer below 10^15 in absolute value at line 2`},
 		{"absent base", "id,t,x\n1,1,1\n1,2,2\n", factors, []string{"ib3.x"}, ErrFactorLevel,
 			`invalid factor level: the base level 3 of "ib3.x" does not occur in the estimation sample (its levels are 1, 2)`},
-		{"division by zero in parentheses", "id,t,x\n1,1,0\n", factors, []string{"1/(2*x)"}, ErrNotFinite, `"1/(2*x)" is +Inf at line 2`},
+		{"division by zero in parentheses", "id,t,x\n1,1,0\n", factors, []string{"1/(2*x)"}, ErrNotFinite, `"1/(2*x)" is +Inf (beyond float64's range, about 1.8e308: an overflow or a division by 0) at line 2`},
 		{"everything missing", "id,t,x\n1,1,NA\n", BuildOptions{DropMissing: true}, []string{"x"}, ErrTooFewRows,
 			"(0 rows dropped for lags, 1 for missing values)"},
 	}

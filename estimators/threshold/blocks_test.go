@@ -64,7 +64,7 @@ func TestBlockedDesignMatchesDense(t *testing.T) {
 			close("linear SSR", blocked.linearSSR, dense.linearSSR)
 			close("refit SSR", blocked.refitSSR, dense.refitSSR)
 			close("regime fit SSR", blocked.hetSSR, dense.hetSSR)
-			close("F all u_i = 0", blocked.fUnits.Stat, dense.fUnits.Stat)
+			close("F all u_i = 0", float64(blocked.fUnits.Stat), float64(dense.fUnits.Stat))
 			close("heteroskedasticity test", blocked.het, dense.het)
 			close("eta^2", blocked.eta2, dense.eta2)
 			if blocked.fUnits.DF1 != dense.fUnits.DF1 {

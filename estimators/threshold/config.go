@@ -26,7 +26,9 @@ type Config struct {
 	Grid    string    `json:"grid"`
 	Trim    []float64 `json:"trim"`
 	Bs      []int     `json:"bs"`
-	// Level is in percent (95) or a fraction (0.95).
+	// Level is in percent (95) or a fraction (0.95): LevelFraction's rule;
+	// 0 is refused. Trim and Bs left out (null) take their defaults, 0.01
+	// and 300; an empty list is refused.
 	Level      float64   `json:"level"`
 	Seed       uint64    `json:"seed"`
 	Convention string    `json:"convention"`
@@ -75,9 +77,16 @@ func (c Config) Spec() (Spec, Algorithm, error) {
 	s.ID, s.Time = c.ID, c.Time
 	s.Depvar, s.Indep, s.Rx, s.Qx = c.Depvar, c.Indep, c.Rx, c.Qx
 	s.Thresholds, s.Trim, s.Reps, s.Seed = c.Thnum, c.Trim, c.Bs, c.Seed
-	s.Level = c.Level
-	if s.Level > 1 {
-		s.Level /= 100
+	if s.Level, err = LevelFraction(c.Level); err != nil {
+		return s, 0, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	for _, l := range []struct {
+		name  string
+		empty bool
+	}{{"trim", c.Trim != nil && len(c.Trim) == 0}, {"bs", c.Bs != nil && len(c.Bs) == 0}} {
+		if l.empty {
+			return s, 0, fmt.Errorf("%w: %s is an empty list: give a value, or leave it out for the default", ErrSpec, l.name)
+		}
 	}
 	if len(c.Thresholds) > 0 {
 		s.Given = c.Thresholds
@@ -132,10 +141,15 @@ func missingName(s Spec) string {
 }
 
 // ConfigOf returns the configuration of a specification and kernel:
-// ConfigOf(s, alg).Spec() gives them back.
+// ConfigOf(s, alg).Spec() gives them back, with the default level in place
+// of a level left 0 (a Config states its level).
 func ConfigOf(s Spec, alg Algorithm) Config {
+	level := s.Level
+	if level == 0 {
+		level = defaultLevel
+	}
 	return Config{ID: s.ID, Time: s.Time, Depvar: s.Depvar, Indep: s.Indep, Rx: s.Rx, Qx: s.Qx, Thnum: s.Thresholds,
-		Grid: s.Grid.String(), Trim: s.Trim, Bs: s.Reps, Level: s.Level, Seed: s.Seed, Convention: s.Convention.String(),
+		Grid: s.Grid.String(), Trim: s.Trim, Bs: s.Reps, Level: level, Seed: s.Seed, Convention: s.Convention.String(),
 		Residuals: s.Residuals.String(), Thresholds: s.Given, Algorithm: alg.String(), Bootstrap: s.Bootstrap.String(),
 		SaveDraws: s.KeepDraws, VCE: s.VCE.String(), BootstrapRefine: s.BootstrapRefine, Missing: missingName(s)}
 }

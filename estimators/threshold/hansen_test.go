@@ -179,15 +179,15 @@ func TestXthregGiven(t *testing.T) {
 			if h.Obs != wh.Obs || h.Groups != wh.Groups || [2]int{h.F.DF1, h.F.DF2} != wh.FDF || [2]int{h.FUnits.DF1, h.FUnits.DF2} != wh.FUnitsDF {
 				t.Errorf("header: obs %d, groups %d, F(%d,%d), F units (%d,%d); published %+v", h.Obs, h.Groups, h.F.DF1, h.F.DF2, h.FUnits.DF1, h.FUnits.DF2, *wh)
 			}
-			checkPrinted(t, "R-sq within", h.R2Within, wh.R2Within)
-			checkPrinted(t, "R-sq between", h.R2Between, wh.R2Between)
-			checkPrinted(t, "R-sq overall", h.R2Overall, wh.R2Overall)
-			checkPrinted(t, "F", h.F.Stat, wh.F)
-			checkPrinted(t, "corr(u_i, Xb)", h.CorrUXb, wh.CorrUXb)
-			checkPrinted(t, "sigma_u", h.SigmaU, wh.SigmaU)
-			checkPrinted(t, "sigma_e", h.SigmaE, wh.SigmaE)
-			checkPrinted(t, "rho", h.Rho, wh.Rho)
-			checkPrinted(t, "F test that all u_i = 0", h.FUnits.Stat, wh.FUnits)
+			checkPrinted(t, "R-sq within", float64(h.R2Within), wh.R2Within)
+			checkPrinted(t, "R-sq between", float64(h.R2Between), wh.R2Between)
+			checkPrinted(t, "R-sq overall", float64(h.R2Overall), wh.R2Overall)
+			checkPrinted(t, "F", float64(h.F.Stat), wh.F)
+			checkPrinted(t, "corr(u_i, Xb)", float64(h.CorrUXb), wh.CorrUXb)
+			checkPrinted(t, "sigma_u", float64(h.SigmaU), wh.SigmaU)
+			checkPrinted(t, "sigma_e", float64(h.SigmaE), wh.SigmaE)
+			checkPrinted(t, "rho", float64(h.Rho), wh.Rho)
+			checkPrinted(t, "F test that all u_i = 0", float64(h.FUnits.Stat), wh.FUnits)
 		}
 	}
 	var text strings.Builder

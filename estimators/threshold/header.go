@@ -15,40 +15,57 @@ import (
 
 // FEHeader holds the statistics Stata's xtreg, fe prints above its table,
 // for the regression of one stage; docs/postestimation.md gives the formulas.
+// A statistic the data leave undefined (a correlation with a constant, as
+// R-sq between when every unit has the same mean of the dependent variable)
+// is NaN: JSON null, "." in the text report.
 type FEHeader struct {
 	Obs            int     `json:"obs"`
 	Groups         int     `json:"groups"`
 	ObsPerGroupMin int     `json:"obs_per_group_min"`
 	ObsPerGroupAvg float64 `json:"obs_per_group_avg"`
 	ObsPerGroupMax int     `json:"obs_per_group_max"`
-	R2Within       float64 `json:"r2_within"`
-	R2Between      float64 `json:"r2_between"`
-	R2Overall      float64 `json:"r2_overall"`
+	R2Within       Num     `json:"r2_within"`
+	R2Between      Num     `json:"r2_between"`
+	R2Overall      Num     `json:"r2_overall"`
 	// F tests that all slopes are zero.
 	F FTest `json:"f"`
 	// CorrUXb is the correlation of the fixed effect and the linear
 	// prediction over the observations.
-	CorrUXb float64 `json:"corr_u_xb"`
-	SigmaU  float64 `json:"sigma_u"`
-	SigmaE  float64 `json:"sigma_e"`
-	Rho     float64 `json:"rho"`
+	CorrUXb Num `json:"corr_u_xb"`
+	SigmaU  Num `json:"sigma_u"`
+	SigmaE  Num `json:"sigma_e"`
+	Rho     Num `json:"rho"`
 	// FUnits tests that all fixed effects are equal (all u_i = 0).
 	FUnits FTest `json:"f_units"`
 }
 
 // FTest is an F statistic with its degrees of freedom and p-value.
 type FTest struct {
-	Stat   float64 `json:"stat"`
-	DF1    int     `json:"df1"`
-	DF2    int     `json:"df2"`
-	PValue float64 `json:"p_value"`
+	Stat   Num `json:"stat"`
+	DF1    int `json:"df1"`
+	DF2    int `json:"df2"`
+	PValue Num `json:"p_value"`
 }
 
+// newFTest returns the test of a statistic on (df1, df2) degrees of freedom.
+// A statistic at or below 0 has p-value 1 (P(F > f) = 1 for f <= 0: the
+// restricted model fits as well as the unrestricted one, or, with Hansen's
+// transform, whose residuals are not least squares on the used rows, better;
+// docs/postestimation.md §1); without degrees of freedom or with an
+// undefined statistic the p-value is undefined (NaN).
 func newFTest(stat float64, df1, df2 int) FTest {
-	// P(F > f) = I_{d2/(d2 + d1 f)}(d2/2, d1/2), without the cancellation
-	// of 1 - CDF in the far tail.
-	d1, d2 := float64(df1), float64(df2)
-	return FTest{Stat: stat, DF1: df1, DF2: df2, PValue: mathext.RegIncBeta(d2/2, d1/2, d2/(d2+d1*stat))}
+	t := FTest{Stat: Num(stat), DF1: df1, DF2: df2, PValue: Num(math.NaN())}
+	switch {
+	case df1 < 1 || df2 < 1 || math.IsNaN(stat):
+	case stat <= 0:
+		t.PValue = 1
+	default:
+		// P(F > f) = I_{d2/(d2 + d1 f)}(d2/2, d1/2), without the
+		// cancellation of 1 - CDF in the far tail.
+		d1, d2 := float64(df1), float64(df2)
+		t.PValue = Num(mathext.RegIncBeta(d2/2, d1/2, d2/(d2+d1*stat)))
+	}
+	return t
 }
 
 // decomposition splits the fitted model at sorted thresholds with slopes b
@@ -152,14 +169,15 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 	h.ObsPerGroupAvg = float64(h.Obs) / float64(h.Groups)
 	dfR := h.Obs - h.Groups - k // positive: Prepare checks it (checkResidualDF)
 	square := func(r float64) float64 { return r * r }
-	h.R2Within = square(stat.Correlation(yW, xbW, nil))
-	h.R2Between = square(stat.Correlation(d.yMean, d.xbMean, nil))
-	h.R2Overall = square(stat.Correlation(y, xb, nil))
-	h.F = newFTest(h.R2Within/float64(k)/((1-h.R2Within)/float64(dfR)), k, dfR)
-	h.CorrUXb = stat.Correlation(u, xb, nil)
-	h.SigmaU = stat.StdDev(d.u, nil)
-	h.SigmaE = math.Sqrt(rss / float64(dfR))
-	h.Rho = square(h.SigmaU) / (square(h.SigmaU) + square(h.SigmaE))
+	r2Within := square(stat.Correlation(yW, xbW, nil))
+	h.R2Within = Num(r2Within)
+	h.R2Between = Num(square(stat.Correlation(d.yMean, d.xbMean, nil)))
+	h.R2Overall = Num(square(stat.Correlation(y, xb, nil)))
+	h.F = newFTest(r2Within/float64(k)/((1-r2Within)/float64(dfR)), k, dfR)
+	h.CorrUXb = Num(stat.Correlation(u, xb, nil))
+	sigmaU, sigmaE := stat.StdDev(d.u, nil), math.Sqrt(rss/float64(dfR))
+	h.SigmaU, h.SigmaE = Num(sigmaU), Num(sigmaE)
+	h.Rho = Num(square(sigmaU) / (square(sigmaU) + square(sigmaE)))
 	pooled, rank, err := p.pooledSSR(sorted, d.used, y)
 	if err != nil {
 		return nil, err

@@ -155,15 +155,15 @@ func TestFEHeaderIndependent(t *testing.T) {
 				name      string
 				got, want float64
 			}{
-				{"R-sq within", h.R2Within, r2w},
-				{"R-sq between", h.R2Between, math.Pow(corr(yMean, xbMean), 2)},
-				{"R-sq overall", h.R2Overall, math.Pow(corr(yL, xbL), 2)},
-				{"F", h.F.Stat, r2w / K / ((1 - r2w) / dfR)},
-				{"corr(u_i, Xb)", h.CorrUXb, corr(uL, xbL)},
-				{"sigma_u", h.SigmaU, sigmaU},
-				{"sigma_e", h.SigmaE, sigmaE},
-				{"rho", h.Rho, sigmaU * sigmaU / (sigmaU*sigmaU + sigmaE*sigmaE)},
-				{"F test that all u_i = 0", h.FUnits.Stat, (rssPooled - rss) / (n - 1) / (rss / dfR)},
+				{"R-sq within", float64(h.R2Within), r2w},
+				{"R-sq between", float64(h.R2Between), math.Pow(corr(yMean, xbMean), 2)},
+				{"R-sq overall", float64(h.R2Overall), math.Pow(corr(yL, xbL), 2)},
+				{"F", float64(h.F.Stat), r2w / K / ((1 - r2w) / dfR)},
+				{"corr(u_i, Xb)", float64(h.CorrUXb), corr(uL, xbL)},
+				{"sigma_u", float64(h.SigmaU), sigmaU},
+				{"sigma_e", float64(h.SigmaE), sigmaE},
+				{"rho", float64(h.Rho), sigmaU * sigmaU / (sigmaU*sigmaU + sigmaE*sigmaE)},
+				{"F test that all u_i = 0", float64(h.FUnits.Stat), (rssPooled - rss) / (n - 1) / (rss / dfR)},
 				{"RSS", st.RSS, rss},
 			} {
 				if math.Abs(c.got-c.want) > 1e-9*math.Abs(c.want) {

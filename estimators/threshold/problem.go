@@ -123,6 +123,9 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err := p.checkTimeVarying(pn); err != nil {
 		return nil, err
 	}
+	if err := p.checkMagnitude(); err != nil {
+		return nil, err
+	}
 	p.yT = p.transform(p.y)
 	p.tss = centredSS(p.yT)
 	names := append(slices.Clone(p.zNames), p.xNames...)
@@ -267,6 +270,31 @@ func (p *Problem) checkTimeVarying(pn *panel.Panel) error {
 	for j, x := range p.x {
 		if !varies(x) {
 			return fmt.Errorf("%w: the regime-dependent regressor %q is time-invariant (constant within every unit)", ErrData, p.xNames[j])
+		}
+	}
+	return nil
+}
+
+// maxMagnitude bounds the absolute values of the dependent variable and
+// the regressors: the regressions sum squares and cross-products of them
+// over every observation, which overflow float64 (about 1.8e308) beyond
+// about 1e154 / sqrt(observations) and lose every digit long before.
+const maxMagnitude = 1e100
+
+// checkMagnitude refuses a dependent variable or regressor with a value
+// beyond maxMagnitude, naming the overflow as the cause and the remedy,
+// instead of the unidentified slopes or singular designs it would cause.
+// The threshold variable is only compared, never multiplied: any finite
+// value is fine.
+func (p *Problem) checkMagnitude() error {
+	names := append(append([]string{p.yName}, p.zNames...), p.xNames...)
+	columns := append(append([][]float64{p.y}, p.z...), p.x...)
+	for j, v := range columns {
+		for _, x := range v {
+			if math.Abs(x) > maxMagnitude {
+				return fmt.Errorf("%w: %q has the value %.3g, beyond %.0e in absolute value: the regressions' sums of squares "+
+					"would overflow float64 or lose every digit; rescale it (divide it by a power of 10)", ErrData, names[j], x, maxMagnitude)
+			}
 		}
 	}
 	return nil

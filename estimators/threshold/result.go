@@ -3,6 +3,7 @@ package threshold
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -218,12 +219,17 @@ func lenAt(stats [][]float64, k int) int {
 
 // JSON returns the canonical compact encoding of the result, the bytes a
 // cluster ships and compares: encoding/json without HTML escaping, so that
-// regime labels keep their "<".
+// regime labels keep their "<". A statistic that may be undefined is a Num
+// (null); any other that is not a finite number is a data error.
 func (r *Result) JSON() ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(r); err != nil {
+		var bad *json.UnsupportedValueError
+		if errors.As(err, &bad) {
+			return nil, fmt.Errorf("%w: a statistic of the result is %s: the data do not determine the model", ErrData, bad.Str)
+		}
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil

@@ -125,12 +125,36 @@ const (
 	MaxGridPoints = 10_000_000
 )
 
-// The range of a confidence level in percent, as Stata's level option and
-// `thresher xthreg --level` take it.
+// The range of a confidence level in percent, as Stata's level option takes
+// it; LevelFraction states the rule every command, file and the job API
+// follow.
 const (
 	MinLevelPercent = 10
 	MaxLevelPercent = 99.99
 )
+
+// defaultLevel is the confidence level of a Spec that leaves it 0.
+const defaultLevel = 0.95
+
+// LevelFraction reads a confidence level as every command, specification
+// file and the job API take it: a percent between MinLevelPercent and
+// MaxLevelPercent (95, as Stata's level), or the same level as a fraction
+// between MinLevelPercent/100 and MaxLevelPercent/100 (0.95). Anything else,
+// 0 included, is an error (not an ErrSpec: callers wrap it with their
+// context): there is no silent default. It returns the
+// fraction, which is the decimal of a percent with its point moved two
+// places (99.9 gives 0.999 exactly as that literal, not 99.9/100 =
+// 0.9990000000000001), so that a result echoes the level as given.
+func LevelFraction(v float64) (float64, error) {
+	switch {
+	case v >= MinLevelPercent && v <= MaxLevelPercent:
+		return strconv.ParseFloat(strconv.FormatFloat(v, 'f', -1, 64)+"e-2", 64)
+	case v >= MinLevelPercent/100.0 && v <= MaxLevelPercent/100.0:
+		return v, nil
+	}
+	return 0, fmt.Errorf("confidence level %v: give a percent between %v and %v (95) or a fraction between %v and %v (0.95)",
+		v, MinLevelPercent, MaxLevelPercent, MinLevelPercent/100.0, MaxLevelPercent/100.0)
+}
 
 // Normalize fills defaults, broadcasts a single trim or replication count to
 // every stage, and checks the specification.
@@ -240,10 +264,10 @@ func (s *Spec) checkOptions() error {
 		return fmt.Errorf("%w: a grid needs 0 (every distinct value) or at least 2 points, not %d", ErrSpec, s.Grid.Points)
 	}
 	if s.Level == 0 {
-		s.Level = 0.95
+		s.Level = defaultLevel
 	}
-	if !(s.Level > 0 && s.Level < 1) {
-		return fmt.Errorf("%w: confidence level %v must lie strictly between 0 and 1 (e.g. 0.95)", ErrSpec, s.Level)
+	if !(s.Level >= MinLevelPercent/100.0 && s.Level <= MaxLevelPercent/100.0) {
+		return fmt.Errorf("%w: confidence level %v must lie between %v and %v (a fraction: 0.95)", ErrSpec, s.Level, MinLevelPercent/100.0, MaxLevelPercent/100.0)
 	}
 	if s.Given != nil && len(s.Given) != k {
 		return fmt.Errorf("%w: %d given thresholds for %d thresholds (give one per stage)", ErrSpec, len(s.Given), k)

@@ -90,7 +90,7 @@ func (r *Result) WriteText(out io.Writer, vce VCE) error {
 		fmt.Fprintln(w)
 	}
 
-	fmt.Fprintf(w, "Threshold estimator (level = %s):\n%s\n", levelPercent(r.Model.Level), line)
+	fmt.Fprintf(w, "Threshold estimator (level = %s):\n%s\n", LevelPercent(r.Model.Level), line)
 	fmt.Fprintf(w, "%10s | %14s %14s %14s\n%s\n", "model", "Threshold", "Lower", "Upper", line)
 	var warnings []string
 	for _, st := range r.Stages {
@@ -242,14 +242,11 @@ func intervalName(st StageResult, i int) string {
 	return fmt.Sprintf("Th-%d", st.K)
 }
 
-// levelPercent writes a confidence level (a fraction) in percent with the
-// fewest digits that give the level back, as it was given: 12.51, not
-// 12.509999999999998, and 12.345678901234 with all its digits.
-func levelPercent(level float64) string {
-	for digits := 1; ; digits++ {
-		s := strconv.FormatFloat(100*level, 'g', digits, 64)
-		if v, _ := strconv.ParseFloat(s, 64); v/100 == level || digits == 17 {
-			return s
-		}
-	}
+// LevelPercent writes a confidence level (a fraction) in percent, as it was
+// given: the shortest decimal of the fraction with its point moved two
+// places (LevelFraction's inverse), so 0.999 prints 99.9, 0.1 prints 10 and
+// 0.12345678901234 prints 12.345678901234, never in exponent form.
+func LevelPercent(level float64) string {
+	percent, _ := strconv.ParseFloat(strconv.FormatFloat(level, 'g', -1, 64)+"e2", 64) // a level is finite
+	return strconv.FormatFloat(percent, 'f', -1, 64)
 }

@@ -366,7 +366,7 @@ func TestTwoWayHeader(t *testing.T) {
 				dfR := len(dep) - n - slopes
 				df1 := len(dep) - k - dfR
 				want := (fit.SSR - st.RSS) / float64(df1) / (st.RSS / float64(dfR))
-				if h.Obs != len(dep) || h.FUnits.DF1 != df1 || h.FUnits.DF2 != dfR || math.Abs(h.FUnits.Stat-want) > 1e-8*want {
+				if h.Obs != len(dep) || h.FUnits.DF1 != df1 || h.FUnits.DF2 != dfR || math.Abs(float64(h.FUnits.Stat)-want) > 1e-8*want {
 					t.Errorf("F test that all u_i = 0: F(%d, %d) = %.10g on %d obs; want F(%d, %d) = %.10g on %d obs",
 						h.FUnits.DF1, h.FUnits.DF2, h.FUnits.Stat, h.Obs, df1, dfR, want, len(dep))
 				}

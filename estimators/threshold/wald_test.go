@@ -70,8 +70,8 @@ func TestEqualSlopes(t *testing.T) {
 					t.Errorf("chi2 = %.12g, want %.12g", got.Chi2, want)
 				}
 				wantP := distuv.F{D1: 2, D2: float64(df2)}.Survival(want / 2)
-				if got.Regressor != "x" || got.VCE != vce.String() || got.DF1 != 2 || got.DF2 != df2 || got.Stat != got.Chi2/2 ||
-					math.Abs(got.PValue-wantP) > 1e-12 { // distuv takes 1 - CDF: compare absolutely
+				if got.Regressor != "x" || got.VCE != vce.String() || got.DF1 != 2 || got.DF2 != df2 || float64(got.Stat) != got.Chi2/2 ||
+					math.Abs(float64(got.PValue)-wantP) > 1e-12 { // distuv takes 1 - CDF: compare absolutely
 					t.Errorf("test %+v; want regressor x, vce %s, F(2, %d), p = %v", got, vce, df2, wantP)
 				}
 			})

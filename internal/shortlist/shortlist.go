@@ -61,3 +61,24 @@ func clip(s string) string {
 	}
 	return s[:cut] + "..."
 }
+
+// MessageBytes bounds the length of a whole message (Message).
+const MessageBytes = 2048
+
+// Message bounds a message that may echo user input of any length (a term,
+// a label, a value): a longer one keeps its start and its end, which say
+// what failed and why, around "... [N bytes elided] ...".
+func Message(s string) string {
+	if len(s) <= MessageBytes {
+		return s
+	}
+	head, tail := MessageBytes*3/4, MessageBytes/4
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	start := len(s) - tail
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return fmt.Sprintf("%s ... [%d bytes elided] ... %s", s[:head], start-head, s[start:])
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func names(n int) []string {
@@ -37,5 +38,22 @@ func TestLists(t *testing.T) {
 				t.Errorf("got %q, want %q", c.got, c.want)
 			}
 		})
+	}
+}
+
+func TestMessage(t *testing.T) {
+	short := strings.Repeat("é", MessageBytes/2)
+	if got := Message(short); got != short {
+		t.Errorf("Message of %d bytes changed it", len(short))
+	}
+	long := "term " + strings.Repeat("L.", 50000) + "q: unknown column"
+	got := Message(long)
+	if len(got) > MessageBytes+64 || !strings.HasPrefix(got, "term L.L.") || !strings.HasSuffix(got, "L.q: unknown column") ||
+		!strings.Contains(got, " ... [97974 bytes elided] ... ") {
+		t.Errorf("Message of %d bytes = %d bytes: %.80q ... %q", len(long), len(got), got, got[len(got)-40:])
+	}
+	multi := strings.Repeat("é", 5000)
+	if got := Message(multi); !utf8.ValidString(got) {
+		t.Errorf("Message cut a rune: %q", got[len(got)-80:])
 	}
 }

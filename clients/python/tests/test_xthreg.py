@@ -204,3 +204,17 @@ def test_environment_cannot_make_inference_robust(binary, invest, monkeypatch):
     monkeypatch.setenv("THRESHER_VCE", "cluster")
     monkeypatch.setenv("THRESHER_BOOTSTRAP_REFINE", "true")
     assert thresher.xthreg(invest, binary=binary, **args).json == want
+
+
+@pytest.mark.parametrize("name", ["trim", "bs"])
+def test_empty_list_refused_for_a_cluster(name):
+    """An empty trim or bs for a cluster is refused, as the binary refuses
+    --trim= and --bs=, instead of becoming the default on the coordinator."""
+    from thresher import _spec
+
+    args = dict(id="id", time="year", depvar="i", indep=(), rx="L.c", qx="L.d", thnum=1, grid="400", trim=0.01,
+                bs=50, level=95, seed=1, convention="xthreg", residuals="null", thresholds=None, algorithm="fast",
+                bootstrap="auto", save_draws=False)
+    args[name] = []
+    with pytest.raises(ValueError, match=f"{name}: an empty list: give at least one value"):
+        _spec.config(**args)

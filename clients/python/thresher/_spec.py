@@ -113,7 +113,13 @@ def _grid(grid):
 
 def config(*, id, time, depvar, indep, rx, qx, thnum, grid, trim, bs, level, seed, convention,
            residuals, thresholds, algorithm, bootstrap, save_draws, vce="conventional", bootstrap_refine=False):
-    """threshold.Config's fields, in its order, from xthreg's arguments."""
+    """threshold.Config's fields, in its order, from xthreg's arguments.
+    An empty trim or bs is refused as the binary refuses --trim= (None
+    leaves them to the defaults); the coordinator checks the rest, the
+    level included, as the command line does."""
+    for name, value in (("trim", trim), ("bs", bs)):
+        if value is not None and not _split(value):
+            raise ValueError(f"{name}: an empty list: give at least one value, or leave it out for its default")
     level = _floats([level], "level")[0]
     return {
         "version": CONFIG_VERSION,
