@@ -92,7 +92,7 @@ func TestLocalSweepOfEveryKind(t *testing.T) {
 	layout := panel.Layout{ID: "id", Time: "t"}
 	th := threshold.Spec{ID: "id", Time: "t", Depvar: "y", Indep: []string{"z1", "z2"}, Rx: []string{"x1"}, Qx: "q",
 		Thresholds: 2, Grid: threshold.Grid{Points: 50}, Trim: []float64{0.05}, Reps: []int{30}, Seed: 4}
-	med := mediation.Spec{Outcome: "y", Treatment: "x1", Mediator: "z1", Controls: []string{"z2"}, PeriodEffects: true, Reps: 40, Seed: 4}
+	med := mediation.Spec{Outcome: "y", Treatment: "x1", Mediator: "z1", Controls: []string{"z2"}, PeriodEffects: true, Reps: 40, Level: 0.95, Seed: 4}
 
 	p, err := threshold.Prepare(tab, th)
 	if err != nil {

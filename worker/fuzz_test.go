@@ -27,7 +27,7 @@ func FuzzTask(f *testing.F) {
 	sha := clustertest.PutDataset(f, cli, blobs, "../testdata/hansen1999/hansen1999_xthreg.csv")
 	th := threshold.ConfigOf(threshold.Spec{ID: "id", Time: "year", Depvar: "i", Indep: []string{"q1"}, Rx: []string{"c1"},
 		Qx: "d1", Thresholds: 2, Grid: threshold.Grid{Points: 50}, Reps: []int{20}}, threshold.Fast)
-	med := mediation.Config{ID: "id", Time: "year", Spec: mediation.Spec{Outcome: "i", Treatment: "q1", Mediator: "c1", Reps: 10}}
+	med := mediation.Config{ID: "id", Time: "year", Spec: mediation.Spec{Outcome: "i", Treatment: "q1", Mediator: "c1", Reps: 10, Level: 0.95}}
 	raw, _ := proto.Marshal(&pb.JobSpec{DatasetSha256: sha, Specs: []*pb.Specification{
 		{Kind: threshold.KindName, Spec: th.Encode()}, {Kind: mediation.KindName, Spec: med.Encode()}}})
 	if _, err := cli.Put(ctx, keys.Default.JobSpec("j"), string(raw)); err != nil {

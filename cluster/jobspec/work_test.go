@@ -32,7 +32,7 @@ func TestCheckWork(t *testing.T) {
 	reg := kinds.Builtin()
 	th := threshold.Spec{ID: "id", Time: "year", Depvar: "i", Rx: []string{"c"}, Qx: "d", Thresholds: 1,
 		Grid: threshold.Grid{Points: 50}, Reps: []int{9}}
-	med := mediation.Spec{Outcome: "y", Treatment: "x", Mediator: "m", Reps: 10}
+	med := mediation.Spec{Outcome: "y", Treatment: "x", Mediator: "m", Reps: 10, Level: 0.95}
 	thSpec := &pb.Specification{Kind: threshold.KindName, Spec: threshold.ConfigOf(th, threshold.Fast).Encode()}
 	medSpec := &pb.Specification{Label: "med", Kind: mediation.KindName, Spec: mediation.Config{ID: "id", Time: "year", Spec: med}.Encode()}
 	badMed := med

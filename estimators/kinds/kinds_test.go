@@ -166,7 +166,7 @@ func TestMediationKind(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := mediation.Config{ID: "id", Time: "t", Spec: mediation.Spec{Outcome: "y", Treatment: "x1", Mediator: "z1",
-		Controls: []string{"z2"}, PeriodEffects: true, Reps: 150, Seed: 4}}
+		Controls: []string{"z2"}, PeriodEffects: true, Reps: 150, Level: 0.95, Seed: 4}}
 	p, err := mediation.Prepare(tab, panel.Layout{ID: "id", Time: "t"}, cfg.Spec)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/thresher/thresher/estimators/model"
 	"github.com/thresher/thresher/estimators/panel"
+	"github.com/thresher/thresher/estimators/threshold"
 )
 
 // KindName is the name of the mediation kind.
@@ -49,11 +50,18 @@ type Kind struct{}
 // Name returns KindName.
 func (Kind) Name() string { return KindName }
 
-// DecodeSpec decodes a Config encoded by Config.Encode.
+// DecodeSpec decodes a Config encoded by Config.Encode and refuses a level
+// outside threshold.LevelFraction's range of fractions (0 included).
 func (Kind) DecodeSpec(raw []byte) (model.Spec, error) {
 	var c Config
 	if err := model.DecodeConfig(raw, &c, &c.Version, ConfigVersion, "mediation configuration"); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
+	}
+	// A job states its level (threshold.LevelFraction's range, as a
+	// fraction): a Spec's 0 for the default is the Go API's, not the wire's.
+	if !(c.Level >= threshold.MinLevelPercent/100.0 && c.Level <= threshold.MaxLevelPercent/100.0) {
+		return nil, fmt.Errorf("%w: confidence level %v: give a fraction between %v and %v (0.95)",
+			ErrSpec, c.Level, threshold.MinLevelPercent/100.0, threshold.MaxLevelPercent/100.0)
 	}
 	return c, nil
 }
