@@ -2,6 +2,7 @@ package etcdserver
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,10 +33,9 @@ func TestScheduledDefragmentation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	full, err := cli.Status(ctx, srv.Endpoint())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The backend commits its writes in batches: wait until the file holds
+	// them, or "full" could be measured before the 8 MiB reach it.
+	full := waitDBSize(ctx, t, cli, srv.Endpoint(), func(size int64) bool { return size >= 8<<20 }, "to hold the 8 MiB written")
 	del, err := cli.Delete(ctx, "/fill/", clientv3.WithPrefix())
 	if err != nil {
 		t.Fatal(err)
@@ -43,17 +43,26 @@ func TestScheduledDefragmentation(t *testing.T) {
 	if _, err := cli.Compact(ctx, del.Header.Revision, clientv3.WithCompactPhysical()); err != nil {
 		t.Fatal(err)
 	}
+	waitDBSize(ctx, t, cli, srv.Endpoint(), func(size int64) bool { return size < full/2 },
+		fmt.Sprintf("to shrink below half of %d bytes by scheduled defragmentation", full))
+}
+
+// waitDBSize polls the member's database size until done accepts it and
+// returns that size; it fails the test when ctx ends first.
+func waitDBSize(ctx context.Context, t *testing.T, cli *clientv3.Client, endpoint string, done func(int64) bool, what string) int64 {
+	t.Helper()
+	var size int64
 	for {
-		st, err := cli.Status(ctx, srv.Endpoint())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.DbSize < full.DbSize/2 {
-			return
+		st, err := cli.Status(ctx, endpoint)
+		if err == nil {
+			size = st.DbSize
+			if done(size) {
+				return size
+			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("database still %d bytes (%d full) after a minute of scheduled defragmentation", st.DbSize, full.DbSize)
+			t.Fatalf("waited a minute for the database (%d bytes, last error %v) %s", size, err, what)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
