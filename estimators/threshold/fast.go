@@ -7,6 +7,9 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/thresher/thresher/estimators/ols"
 )
 
 // fastKernel evaluates every candidate threshold with one sorted sweep over
@@ -72,18 +75,65 @@ func (p *Problem) lowerCount(g float64) int {
 	return sort.Search(len(p.order), func(i int) bool { return !p.spec.Convention.inLower(p.q[p.order[i]], g) })
 }
 
-// gramSorted returns M c for level columns c, row-major in q order.
-func (k *fastKernel) gramSorted(cols [][]float64) []float64 {
-	n, w := len(k.p.q), len(cols)
-	out := make([]float64, n*w)
-	tmp := make([]float64, n)
+// lowerProducts writes, for every candidate j and level column c_a, the
+// products (M c_a)'B_g of B_g's columns x_b 1(q <= g_j) with the transformed
+// c_a: the sum of (M c_a)_o x_ob over the observations o in the lower regime
+// of g_j, at dst[(j*m+b)*stride+a]. One column of M c is held at a time,
+// and each sum runs over the observations in q order, as one walk over the
+// observations accumulating every column at once would.
+func (k *fastKernel) lowerProducts(cols [][]float64, dst []float64, stride int) {
+	m := k.m
+	gram := make([]float64, len(k.p.q))
+	run := make([]float64, m)
 	for a, c := range cols {
-		k.p.tr.Gram(tmp, c)
-		for pos, r := range k.p.order {
-			out[pos*w+a] = tmp[r]
+		k.p.tr.Gram(gram, c)
+		clear(run)
+		pos := 0
+		for j, cut := range k.cut {
+			for ; pos < cut; pos++ {
+				ga := gram[k.p.order[pos]]
+				for b, xb := range k.xs[pos*m : (pos+1)*m] {
+					run[b] += ga * xb
+				}
+			}
+			for b, v := range run {
+				dst[(j*m+b)*stride+a] = v
+			}
 		}
 	}
-	return out
+}
+
+// factorFixed returns the upper triangular factor R_A (row-major) of the
+// transformed design A of the level columns cols, and the first column
+// (from 1) whose pivot |R_aa| is below ols.CollinearTolerance times the
+// column's norm, 0 if none. A design above blockedDesign elements is
+// factorised by blocks of rows (ols.FactorBlocks) instead of whole.
+func (k *fastKernel) factorFixed(cols [][]float64) (rA []float64, unidentified int) {
+	p, pA := k.p, len(cols)
+	var r func(a, b int) float64
+	var norms []float64
+	if p.tr.Rows()*pA <= blockedDesign {
+		at := p.design(nil, cols)
+		norms = make([]float64, pA)
+		for a := range norms {
+			norms[a] = mat.Norm(at.ColView(a), 2)
+		}
+		r = ols.FactorInPlace(at).R
+	} else {
+		var ra *mat.Dense
+		ra, norms = ols.FactorBlocks(pA, p.transformedRows(columnLevels(cols), false), p.yT)
+		r = ra.At
+	}
+	rA = make([]float64, pA*pA)
+	for a, norm := range norms {
+		if math.Abs(r(a, a)) < ols.CollinearTolerance*norm {
+			return nil, a + 1
+		}
+		for b := a; b < pA; b++ {
+			rA[a*pA+b] = r(a, b)
+		}
+	}
+	return rA, 0
 }
 
 // batch holds nb responses in the forms the sweeps consume.

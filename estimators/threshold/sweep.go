@@ -5,9 +5,6 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/gonum/mat"
-
-	"github.com/thresher/thresher/estimators/ols"
 	"github.com/thresher/thresher/internal/shortlist"
 )
 
@@ -110,8 +107,9 @@ func (k *fastKernel) newSweep(sorted []float64) (*sweep, error) {
 }
 
 // buildSweep builds a sweep from scratch: a QR decomposition of the fixed
-// design and one walk over the observations in q order that accumulates, for
-// each candidate, A'B_g and B_g'B_g.
+// design and walks over the observations in q order that accumulate, for
+// each candidate, A'B_g (one walk per column of A, see lowerProducts) and
+// B_g'B_g.
 func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 	p, m := k.p, k.m
 	pA := k.p0 + m*len(fixed)
@@ -124,42 +122,26 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 		}
 	}
 	cols := append(slices.Clone(k.base), extra...)
-	at := p.design(nil, cols)
-	norms := make([]float64, pA)
-	for a := range norms {
-		norms[a] = mat.Norm(at.ColView(a), 2)
-	}
-	qr := ols.FactorInPlace(at)
-	s.rA = make([]float64, pA*pA)
-	for a, norm := range norms {
-		if math.Abs(qr.R(a, a)) < ols.CollinearTolerance*norm {
-			return nil, fmt.Errorf("%w: the model at fixed thresholds [%s] is not identified (regressor %d)", ErrData, shortlist.Values(fixed), a+1)
-		}
-		for b := a; b < pA; b++ {
-			s.rA[a*pA+b] = qr.R(a, b)
-		}
+	var unidentified int
+	if s.rA, unidentified = k.factorFixed(cols); unidentified > 0 {
+		return nil, fmt.Errorf("%w: the model at fixed thresholds [%s] is not identified (regressor %d)", ErrData, shortlist.Values(fixed), unidentified)
 	}
 
 	G := len(p.grid.values)
 	s.alloc(G)
 	s.btb = make([]float64, G*m)
-	g1 := make([]float64, pA*m) // A'B_g
-	g2 := make([]float64, m*m)  // sum x x' over the lower regime
+	// A'B_g, written where R_g goes: row j*m+b of seg holds column b.
+	k.lowerProducts(cols, s.seg, pA)
+	g2 := make([]float64, m*m) // sum x x' over the lower regime
 	phiSum := make([]float64, m*m)
 	phi := make([]float64, p.tr.Units()*k.nfun*m)
 	btb := make([]float64, m*m)
-	gram := k.gramSorted(cols)
 	unitOf := p.unitOf()
 	loads := make([]float64, k.nfun)
 	pos := 0
 	for j := range p.grid.values {
 		for ; pos < k.cut[j]; pos++ {
 			x := k.xs[pos*m : (pos+1)*m]
-			for a, ga := range gram[pos*pA : (pos+1)*pA] {
-				for b, xb := range x {
-					g1[a*m+b] += ga * xb
-				}
-			}
 			for b, xb := range x {
 				for c, xc := range x {
 					g2[b*m+c] += xb * xc
@@ -188,12 +170,13 @@ func (k *fastKernel) buildSweep(fixed []float64) (*sweep, error) {
 		for b := 0; b < m; b++ {
 			s.btb[j*m+b] = btb[b*m+b]
 		}
-		// R_g = R_A^{-T} A'B_g by forward substitution (R_A' is lower).
+		// R_g = R_A^{-T} A'B_g by forward substitution (R_A' is lower), in
+		// place of A'B_g.
 		rg := s.seg[j*m*pA : (j+1)*m*pA]
 		for b := 0; b < m; b++ {
 			row := rg[b*pA : (b+1)*pA]
 			for a := 0; a < pA; a++ {
-				v := g1[a*m+b]
+				v := row[a]
 				for l := 0; l < a; l++ {
 					v -= s.rA[l*pA+a] * row[l]
 				}
@@ -250,29 +233,21 @@ func (k *fastKernel) deriveSweep(parent *sweep, jf int) *sweep {
 	for _, x := range p.x {
 		extra = append(extra, p.indicator(x, f))
 	}
-	extraGram := k.gramSorted(extra)
 	G := len(p.grid.values)
 	s.alloc(G)
-	ebg := make([]float64, m*m) // E'B_g: rows E's columns, columns B_g's
-	pos := 0
+	// E'B_g, written where t_g goes: row j*m+b of seg holds column b.
+	k.lowerProducts(extra, s.seg, m)
 	for j := range p.grid.values {
-		for ; pos < k.cut[j]; pos++ {
-			x := k.xs[pos*m : (pos+1)*m]
-			for a, ga := range extraGram[pos*m : (pos+1)*m] {
-				for b, xb := range x {
-					ebg[a*m+b] += ga * xb
-				}
-			}
-		}
+		tg := s.seg[j*m*m : (j+1)*m*m]
 		if !parent.identified[j] {
+			clear(tg)
 			continue
 		}
-		// t_g = L_f^{-1}(E'B_g - R_f'R_g), stored as this sweep's segment:
-		// row j*m+b holds column b of t_g.
-		tg := s.seg[j*m*m : (j+1)*m*m]
+		// t_g = L_f^{-1}(E'B_g - R_f'R_g) in place of E'B_g: row j*m+b
+		// holds column b of t_g.
 		for b := 0; b < m; b++ {
 			for a := 0; a < m; a++ {
-				v := ebg[a*m+b] - parent.rgDot(jf, a, j, b)
+				v := tg[b*m+a] - parent.rgDot(jf, a, j, b)
 				for l := 0; l < a; l++ {
 					v -= lf[a*m+l] * tg[b*m+l]
 				}
