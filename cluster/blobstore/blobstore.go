@@ -2,6 +2,7 @@ package blobstore
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -104,10 +105,19 @@ func Redact(rawURL string) string {
 
 func key(dir, sha string) string { return dir + "/" + sha }
 
-// Put stores data under dir and returns its Ref; an object that is stored
-// already is not written again.
-func (s *Store) Put(ctx context.Context, dir string, data []byte) (Ref, error) {
-	ref := Ref{SHA256: Hash(data), Size: int64(len(data))}
+// Put stores the object made of the chunks of data, in order, under dir and
+// returns its Ref; an object that is stored already is not written again.
+// The chunks are hashed and written one after the other, never joined, so
+// storing an upload received in chunks holds no second copy of it.
+func (s *Store) Put(ctx context.Context, dir string, data ...[]byte) (Ref, error) {
+	sha, sum := sha256.New(), md5.New()
+	var size int64
+	for _, chunk := range data {
+		sha.Write(chunk)
+		sum.Write(chunk)
+		size += int64(len(chunk))
+	}
+	ref := Ref{SHA256: hex.EncodeToString(sha.Sum(nil)), Size: size}
 	k := key(dir, ref.SHA256)
 	exists, err := s.bucket.Exists(ctx, k)
 	if err != nil {
@@ -116,11 +126,31 @@ func (s *Store) Put(ctx context.Context, dir string, data []byte) (Ref, error) {
 	if exists {
 		return ref, nil
 	}
-	if err := s.bucket.WriteAll(ctx, k, data, &blob.WriterOptions{ContentType: "application/octet-stream"}); err != nil {
+	if err := s.write(ctx, k, sum.Sum(nil), data); err != nil {
 		return Ref{}, fmt.Errorf("store object %s: %w", k, err)
 	}
 	s.stored.Add(ref.Size)
 	return ref, nil
+}
+
+// write writes the object k from its chunks; the store checks them against
+// their MD5 (as Bucket.WriteAll does), and an object whose write failed is
+// discarded, never left incomplete.
+func (s *Store) write(ctx context.Context, k string, md5sum []byte, data [][]byte) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.bucket.NewWriter(wctx, k, &blob.WriterOptions{ContentType: "application/octet-stream", ContentMD5: md5sum})
+	if err != nil {
+		return err
+	}
+	for _, chunk := range data {
+		if _, err := w.Write(chunk); err != nil {
+			cancel() // a cancelled writer discards what it wrote
+			w.Close()
+			return err
+		}
+	}
+	return w.Close()
 }
 
 // Get returns the object ref under dir, verified against ref.

@@ -104,6 +104,36 @@ func TestPutGetDelete(t *testing.T) {
 	}
 }
 
+// TestPutChunks stores an object given in chunks of every size, empty ones
+// included: its address and bytes are those of the chunks joined.
+func TestPutChunks(t *testing.T) {
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("id,year,y\n1,2000,0.5\n"), 1000)
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, chunks := range [][][]byte{
+				{data[:1], data[1:7], nil, data[7:4096], data[4096:]},
+				{nil, data, nil},
+			} {
+				ref, err := s.Put(ctx, "thresher/datasets", chunks...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ref.SHA256 != blobstore.Hash(data) || ref.Size != int64(len(data)) {
+					t.Fatalf("ref %+v of %d chunks, want the joined data's", ref, len(chunks))
+				}
+				got, err := s.Get(ctx, "thresher/datasets", ref)
+				if err != nil || !bytes.Equal(got, data) {
+					t.Fatalf("get: %d bytes, %v", len(got), err)
+				}
+				if err := s.Delete(ctx, "thresher/datasets", ref.SHA256); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // TestGetVerifies alters a stored object behind the store's back: the read
 // fails instead of returning other bytes.
 func TestGetVerifies(t *testing.T) {

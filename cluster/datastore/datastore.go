@@ -20,11 +20,12 @@ var ErrNotFound = errors.New("dataset not found")
 // ErrTooLarge reports a dataset above the configured limit.
 var ErrTooLarge = errors.New("dataset too large")
 
-// Put stores data and returns its address. Storing a stored dataset again
-// writes nothing; an object missing behind its reference, or a reference
-// of another format, is stored again.
-func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, data []byte) (string, error) {
-	ref, err := blobs.Put(ctx, prefix.DatasetObjects(), data)
+// Put stores the dataset made of the chunks of data, in order, and returns
+// its address. Storing a stored dataset again writes nothing; an object
+// missing behind its reference, or a reference of another format, is
+// stored again.
+func Put(ctx context.Context, cli *clientv3.Client, prefix keys.Prefix, blobs *blobstore.Store, data ...[]byte) (string, error) {
+	ref, err := blobs.Put(ctx, prefix.DatasetObjects(), data...)
 	if err != nil {
 		return "", fmt.Errorf("store dataset: %w", err)
 	}
