@@ -132,6 +132,16 @@ func (p *Problem) decompose(sorted []float64, b []float64) *decomposition {
 	return d
 }
 
+// usedRows returns the level rows of unit i that xtreg, fe's header uses:
+// all but, after Hansen's transform, the last.
+func (p *Problem) usedRows(i int) (lo, hi int) {
+	lo, hi = p.tr.LevelBlock(i)
+	if p.tr.DropsLast() {
+		hi--
+	}
+	return lo, hi
+}
+
 // feHeader computes xtreg, fe's header statistics of the regression at
 // sorted thresholds with the given coefficients (slopes first, in
 // regime-specific order).
@@ -148,18 +158,16 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 			used++
 		}
 	}
-	// Over the used rows, allocated once at their size.
-	yW, xbW, y, xb, u := make([]float64, 0, used), make([]float64, 0, used), make([]float64, 0, used), make([]float64, 0, used), make([]float64, 0, used)
+	// Over the used rows, at most three vectors at a time (each statistic
+	// sees the same values as from vectors of its own): y, xb and u, then
+	// the within deviations written over xb and u.
+	y, xb, u := make([]float64, 0, used), make([]float64, 0, used), make([]float64, 0, used)
 	h := &FEHeader{Groups: len(p.units), ObsPerGroupMin: math.MaxInt}
 	rss := 0.0
 	for i := range p.units {
-		lo, hi := p.tr.LevelBlock(i)
-		if p.tr.DropsLast() {
-			hi--
-		}
+		lo, hi := p.usedRows(i)
 		h.ObsPerGroupMin, h.ObsPerGroupMax = min(h.ObsPerGroupMin, hi-lo), max(h.ObsPerGroupMax, hi-lo)
 		for r := lo; r < hi; r++ {
-			yW, xbW = append(yW, p.y[r]-d.yMean[i]), append(xbW, d.xb[r]-d.xbMean[i])
 			y, xb, u = append(y, p.y[r]), append(xb, d.xb[r]), append(u, d.u[i])
 			e := d.e(r, i)
 			rss += e * e
@@ -169,12 +177,19 @@ func (p *Problem) feHeader(sorted []float64, coefs []Coefficient) (*FEHeader, er
 	h.ObsPerGroupAvg = float64(h.Obs) / float64(h.Groups)
 	dfR := h.Obs - h.Groups - k // positive: Prepare checks it (checkResidualDF)
 	square := func(r float64) float64 { return r * r }
+	h.R2Overall = Num(square(stat.Correlation(y, xb, nil)))
+	h.CorrUXb = Num(stat.Correlation(u, xb, nil))
+	yW, xbW := u[:0], xb[:0]
+	for i := range p.units {
+		lo, hi := p.usedRows(i)
+		for r := lo; r < hi; r++ {
+			yW, xbW = append(yW, p.y[r]-d.yMean[i]), append(xbW, d.xb[r]-d.xbMean[i])
+		}
+	}
 	r2Within := square(stat.Correlation(yW, xbW, nil))
 	h.R2Within = Num(r2Within)
 	h.R2Between = Num(square(stat.Correlation(d.yMean, d.xbMean, nil)))
-	h.R2Overall = Num(square(stat.Correlation(y, xb, nil)))
 	h.F = newFTest(r2Within/float64(k)/((1-r2Within)/float64(dfR)), k, dfR)
-	h.CorrUXb = Num(stat.Correlation(u, xb, nil))
 	sigmaU, sigmaE := stat.StdDev(d.u, nil), math.Sqrt(rss/float64(dfR))
 	h.SigmaU, h.SigmaE = Num(sigmaU), Num(sigmaE)
 	h.Rho = Num(square(sigmaU) / (square(sigmaU) + square(sigmaE)))
