@@ -97,9 +97,7 @@ func TestE2EMontecarlo(t *testing.T) {
 		t.Fatalf("summary without a null stage or coverage:\n%.2000s", want)
 	}
 
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	var ws []*proc
 	for range 3 {
 		ws = append(ws, c.worker())
