@@ -20,6 +20,21 @@ import (
 	pb "github.com/thresher/thresher/proto/thresherv1"
 )
 
+// runCoordinator runs a coordinator with cfg until ctx ends or the
+// returned function, which waits for its end, is called: defer
+// runCoordinator(t, ctx, cfg)() stops it when the test returns.
+func runCoordinator(t *testing.T, ctx context.Context, cfg Config) (stop func()) {
+	t.Helper()
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+	return func() { cancel(); <-done }
+}
+
 // TestRecoverWithoutLeader fills a 16 MiB etcd with the keys of a job that
 // finished long ago until etcd raises its NOSPACE alarm, then starts a
 // coordinator. etcd grants it no lease, so it cannot lead; it must still
@@ -58,14 +73,7 @@ func TestRecoverWithoutLeader(t *testing.T) {
 			t.Fatal("etcd took 100 MiB without raising NOSPACE")
 		}
 	}
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: clustertest.Blobs(t), JanitorInterval: 100 * time.Millisecond, SessionTTL: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- c.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	defer runCoordinator(t, ctx, Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: clustertest.Blobs(t), JanitorInterval: 100 * time.Millisecond, SessionTTL: time.Second})()
 	for {
 		alarms, err := cli.AlarmList(ctx)
 		resp, err2 := cli.Get(ctx, string(p)+"/", clientv3.WithPrefix(), clientv3.WithCountOnly())
@@ -118,14 +126,7 @@ func TestExpiry(t *testing.T) {
 	put("legacy", &pb.JobEvent{JobId: "legacy", State: pb.JobState_JOB_STATE_FAILED}, nil)
 	put("kept", &pb.JobEvent{JobId: "kept", State: pb.JobState_JOB_STATE_SUCCEEDED, FinishedUnixMs: time.Now().UnixMilli()},
 		&pb.JobMeta{RetentionSeconds: 3600})
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: clustertest.Blobs(t), JanitorInterval: 50 * time.Millisecond, Retention: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- c.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	defer runCoordinator(t, ctx, Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: clustertest.Blobs(t), JanitorInterval: 50 * time.Millisecond, Retention: 300 * time.Millisecond})()
 	for {
 		resp, err := cli.Get(ctx, p.JobState("legacy"), clientv3.WithCountOnly())
 		if err == nil && resp.Count == 0 {
@@ -167,14 +168,7 @@ func TestUnreferencedDatasets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c, err := New(Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, JanitorInterval: 50 * time.Millisecond, DatasetGrace: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- c.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	defer runCoordinator(t, ctx, Config{Listen: "127.0.0.1:0", Etcd: cli, Blobs: blobs, JanitorInterval: 50 * time.Millisecond, DatasetGrace: 200 * time.Millisecond})()
 	for {
 		resp, err := cli.Get(ctx, p.Datasets(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 		if err == nil && len(resp.Kvs) == 1 {

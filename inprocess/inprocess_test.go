@@ -43,19 +43,7 @@ func TestLocalClusterMatchesDirect(t *testing.T) {
 	var want [][]byte
 	var specs []*pb.Specification
 	for _, spec := range []threshold.Spec{hansenSpec(60), robust} {
-		p, err := threshold.Prepare(tab, spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := p.Estimate(threshold.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		js, err := res.JSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, js)
+		want = append(want, directJSON(t, tab, spec))
 		specs = append(specs, &pb.Specification{Kind: threshold.KindName, Spec: threshold.ConfigOf(spec, threshold.Fast).Encode()})
 	}
 
@@ -94,15 +82,7 @@ func TestLocalSweepOfEveryKind(t *testing.T) {
 		Thresholds: 2, Grid: threshold.Grid{Points: 50}, Trim: []float64{0.05}, Reps: []int{30}, Seed: 4}
 	med := mediation.Spec{Outcome: "y", Treatment: "x1", Mediator: "z1", Controls: []string{"z2"}, PeriodEffects: true, Reps: 40, Level: 0.95, Seed: 4}
 
-	p, err := threshold.Prepare(tab, th)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := p.Estimate(threshold.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantThreshold, _ := tr.JSON()
+	wantThreshold := directJSON(t, tab, th)
 	m, err := mediation.Prepare(tab, layout, med)
 	if err != nil {
 		t.Fatal(err)

@@ -35,17 +35,7 @@ func startToy(t *testing.T, ctx context.Context, opts Options) (*Cluster, *clien
 			adjust(cfg)
 		}
 	}
-	c, err := Start(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	cl, err := client.New([]string{c.Addr()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	return c, cl
+	return startWithClient(t, ctx, opts)
 }
 
 // keyCount counts the keys under a prefix.

@@ -76,19 +76,7 @@ func TestManySpecifications(t *testing.T) {
 		t.Errorf("%v leadership sessions lost", losses)
 	}
 	for i, got := range results {
-		p, err := threshold.Prepare(tab, sweepSpec(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := p.Estimate(threshold.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := res.JSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
+		if want := directJSON(t, tab, sweepSpec(i)); !bytes.Equal(got, want) {
 			t.Errorf("specification %d differs from its direct estimation:\n%.200s\n%.200s", i, got, want)
 		}
 	}

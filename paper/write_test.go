@@ -3,7 +3,6 @@ package paper
 import (
 	"bytes"
 	"context"
-	"flag"
 	"io"
 	"math"
 	"os"
@@ -13,9 +12,8 @@ import (
 
 	"github.com/thresher/thresher/estimators/mediation"
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 func ptr(v float64) *float64 { return &v }
 
@@ -61,7 +59,7 @@ func fixtures() []Table {
 
 func TestWritersGolden(t *testing.T) {
 	dir := filepath.Join("testdata", "golden")
-	if *update {
+	if golden.Update() {
 		if err := WriteAll(context.Background(), dir, fixtures()...); err != nil {
 			t.Fatal(err)
 		}

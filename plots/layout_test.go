@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -21,9 +19,8 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/thresher/thresher/estimators/threshold"
+	"github.com/thresher/thresher/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the layout goldens in testdata")
 
 // box is a rectangle in points, origin at the bottom left of the figure.
 type box struct{ x0, y0, x1, y1 float64 }
@@ -200,9 +197,9 @@ func checkLayout(t *testing.T, l svgLayout, legend []string, isData func(svgPath
 	}
 }
 
-// golden compares the figure's texts (string, size and position, to the
-// point) with testdata/<name>.golden, or rewrites it with -update.
-func golden(t *testing.T, name string, l svgLayout) {
+// checkGolden compares the figure's texts (string, size and position, to
+// the point) with testdata/<name>.golden, or rewrites it with -update.
+func checkGolden(t *testing.T, name string, l svgLayout) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "figure %g x %g\n", l.width, l.height)
@@ -210,16 +207,8 @@ func golden(t *testing.T, name string, l svgLayout) {
 		fmt.Fprintf(&b, "%q %gpx at %.0f,%.0f rotated=%t\n", tx.s, tx.size, tx.box.x0, tx.box.y0, tx.rotated)
 	}
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./plots -run Layout -update)", err)
-	}
-	if got := b.String(); got != string(want) {
+	got := b.String()
+	if want := golden.Bytes(t, path, []byte(got)); got != string(want) {
 		t.Errorf("%s changed:\ngot\n%swant\n%s", path, got, want)
 	}
 }
@@ -278,7 +267,7 @@ func TestLayoutLRCurve(t *testing.T) {
 				t.Error("no shaded confidence set over the curve")
 			}
 			if sz.name == "default" {
-				golden(t, "lr", l)
+				checkGolden(t, "lr", l)
 			}
 		})
 	}
@@ -296,7 +285,7 @@ func TestLayoutBootstrapF(t *testing.T) {
 			checkLayout(t, l, []string{"bootstrap F*", fmt.Sprintf("observed F = %.4g", res.Stages[0].FStat)},
 				func(p svgPath) bool { return strings.Contains(p.style, "fill:#808080") })
 			if sz.name == "default" {
-				golden(t, "f", l)
+				checkGolden(t, "f", l)
 			}
 		})
 	}

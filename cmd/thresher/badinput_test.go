@@ -46,6 +46,8 @@ func quickJob(extra ...string) []string {
 		"--qx", "L.d", "--grid", "20", "--bs", "0", "--format", "json"}, extra...)
 }
 
+// abs is path made absolute; it panics only when the working directory
+// is gone.
 func abs(path string) string {
 	p, err := filepath.Abs(path)
 	if err != nil {
@@ -66,27 +68,8 @@ func TestBadInputBinary(t *testing.T) {
 func plotCases() []binaryCase {
 	// result writes a small result with its draws, changed by edit.
 	result := func(t *testing.T, dir string, edit func(res map[string]any)) string {
-		path := filepath.Join(dir, "r.json")
-		if code, _, stderr := runCLI(t, "xthreg", "--data", abs(investCSV), "--depvar", "i", "--indep", "L.q", "--rx", "L.c",
-			"--qx", "L.d", "--grid", "20", "--bs", "20", "--save-draws", "--format", "json", "--output", path); code != 0 {
-			t.Fatal(stderr)
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var res map[string]any
-		if err := json.Unmarshal(raw, &res); err != nil {
-			t.Fatal(err)
-		}
-		edit(res)
-		if raw, err = json.Marshal(res); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
+		return writeEditedResult(t, filepath.Join(dir, "r.json"), edit, "xthreg", "--data", abs(investCSV), "--depvar", "i",
+			"--indep", "L.q", "--rx", "L.c", "--qx", "L.d", "--grid", "20", "--bs", "20", "--save-draws")
 	}
 	stage1 := func(res map[string]any) map[string]any { return res["stages"].([]any)[0].(map[string]any) }
 	plot := func(edit func(res map[string]any)) func(*testing.T, string) []string {
@@ -116,6 +99,32 @@ func plotCases() []binaryCase {
 			return []string{"plot", "--result", result(t, dir, func(map[string]any) {}), "--out", filepath.Join(dir, "a", "b", "c")}
 		}, code: 2, msg: "--out %DIR%/a/b/c: directory %DIR%/a/b does not exist"},
 	}
+}
+
+// writeEditedResult runs the command args in-process with its JSON result
+// written to path, applies edit to the decoded result, writes it back and
+// returns path.
+func writeEditedResult(t *testing.T, path string, edit func(res map[string]any), args ...string) string {
+	t.Helper()
+	if code, _, stderr := runCLI(t, slices.Concat(args, []string{"--format", "json", "--output", path})...); code != 0 {
+		t.Fatal(stderr)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	edit(res)
+	if raw, err = json.Marshal(res); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // inputCases are input files that never end or are not text: each is

@@ -230,9 +230,7 @@ func TestLoad(t *testing.T) {
 		return
 	}
 
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	for i := 0; i < 3; i++ {
 		c.worker()
 	}

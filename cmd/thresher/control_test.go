@@ -25,9 +25,7 @@ import (
 // profiles.
 func TestE2EUnauthenticatedDrainRefused(t *testing.T) {
 	skipShort(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	w := c.worker()
 	metrics := w.WaitFor(t, `worker started.*metrics=(\S+)`, 10*time.Second)
 	grpcAddr := w.WaitFor(t, `worker started.*address=(\S+)`, 10*time.Second)

@@ -83,6 +83,14 @@ type cluster struct {
 
 func newCluster(t *testing.T) *cluster { return newClusterOn(t, "") }
 
+// newClusterWithCoordinator starts a cluster and a coordinator of it on a
+// free address, and returns the cluster, the address and the coordinator.
+func newClusterWithCoordinator(t *testing.T) (*cluster, string, *proc) {
+	c := newCluster(t)
+	addr := freePort(t)
+	return c, addr, c.coordinator(addr)
+}
+
 // newClusterOn starts a cluster on the etcd at etcdAddr, or on its own etcd
 // when etcdAddr is empty.
 func newClusterOn(t *testing.T, etcdAddr string) *cluster {
@@ -199,9 +207,7 @@ func TestE2EOneAndFourWorkers(t *testing.T) {
 	want := reference(t)
 	for _, n := range []int{1, 4} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			c := newCluster(t)
-			addr := freePort(t)
-			c.coordinator(addr)
+			c, addr, _ := newClusterWithCoordinator(t)
 			for i := 0; i < n; i++ {
 				c.worker()
 			}
@@ -215,9 +221,7 @@ func TestE2EOneAndFourWorkers(t *testing.T) {
 func TestE2EWorkerKilledAndLateJoiner(t *testing.T) {
 	skipShort(t)
 	want := reference(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	var ws []*proc
 	for i := 0; i < 4; i++ {
 		ws = append(ws, c.worker())
@@ -237,9 +241,7 @@ func TestE2EWorkerKilledAndLateJoiner(t *testing.T) {
 func TestE2EWorkerDrained(t *testing.T) {
 	skipShort(t)
 	want := reference(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	w := c.worker()
 	c.worker()
 	client := c.submit(addr)
@@ -270,9 +272,7 @@ func TestE2EWorkerDrained(t *testing.T) {
 func TestE2ECoordinatorKilledAndRestarted(t *testing.T) {
 	skipShort(t)
 	want := reference(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	co := c.coordinator(addr)
+	c, addr, co := newClusterWithCoordinator(t)
 	c.worker()
 	c.worker()
 	client := c.submit(addr)
@@ -309,9 +309,7 @@ func TestE2ECoordinatorReplacedByStandby(t *testing.T) {
 func TestE2EEtcdRestart(t *testing.T) {
 	skipShort(t)
 	want := reference(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	c.worker()
 	c.worker()
 	client := c.submit(addr)
@@ -327,9 +325,7 @@ func TestE2EEtcdRestart(t *testing.T) {
 // without a token and one with a wrong token.
 func TestE2EClientWithoutValidToken(t *testing.T) {
 	skipShort(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	co := c.coordinator(addr)
+	c, addr, co := newClusterWithCoordinator(t)
 	wrong := filepath.Join(t.TempDir(), "wrong.txt")
 	if err := os.WriteFile(wrong, []byte("not-the-cluster-token-0123456789\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -379,9 +375,7 @@ func TestE2EClientWithoutValidToken(t *testing.T) {
 func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 	skipShort(t)
 	want := reference(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	c.workerWithCerts(makeCerts(t, "--cluster-id", c.id()), nil)
 	client := c.submit(addr)
 	client.WaitFor(t, `waiting for workers: 1 registered, none reachable`, time.Minute)
@@ -398,9 +392,7 @@ func TestE2EWorkerWithoutValidCertificate(t *testing.T) {
 func TestE2ENoWorkersYet(t *testing.T) {
 	skipShort(t)
 	want := reference(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	client := c.submit(addr)
 	client.WaitFor(t, `waiting for workers: none registered`, time.Minute)
 	c.worker()

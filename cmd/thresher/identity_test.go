@@ -94,9 +94,7 @@ func TestE2ERolesInCertificates(t *testing.T) {
 // a job submitted with the new token runs on the same processes.
 func TestE2ERotationWithoutRestart(t *testing.T) {
 	skipShort(t)
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	c.worker()
 	served := func() *big.Int {
 		t.Helper()

@@ -69,10 +69,7 @@ func TestJobsCommand(t *testing.T) {
 		t.Errorf("jobs get: exit %d, differs from xthreg's text report: %s", code, stderr)
 	}
 
-	sweep := filepath.Join(t.TempDir(), "sweep.yaml")
-	if err := os.WriteFile(sweep, []byte(strings.Replace(sweepYAML, "../../testdata", mustAbs(t, "../../testdata"), 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	sweep := writeSweepFile(t, t.TempDir(), sweepYAML)
 	for _, format := range []string{"text", "json"} {
 		code, sweepOut, stderr := runCLI(t, append([]string{"sweep", "--spec", sweep, "--format", format}, at...)...)
 		if code != 0 {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -99,9 +97,7 @@ func TestE2EMontecarlo(t *testing.T) {
 		t.Fatalf("summary without a null stage or coverage:\n%.2000s", want)
 	}
 
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	var ws []*proc
 	for range 3 {
 		ws = append(ws, c.worker())
@@ -122,45 +118,25 @@ func TestSweepMontecarloEntry(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "study.yaml"), []byte(study), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	abs, err := filepath.Abs(investCSV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sweep := "data: " + abs + "\ndefaults: {depvar: i, indep: [L.q], rx: [L.c], grid: 20, bs: 9}\n" +
+	sweep := "data: " + abs(investCSV) + "\ndefaults: {depvar: i, indep: [L.q], rx: [L.c], grid: 20, bs: 9}\n" +
 		"specs:\n  - {label: cash flow, qx: L.c}\n  - {kind: montecarlo, label: study, spec: study.yaml}\n"
 	path := filepath.Join(dir, "sweep.yaml")
 	if err := os.WriteFile(path, []byte(sweep), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := runCLI(t, "sweep", "--spec", path, "--format", "json", "--workers", "1")
-	if code != 0 {
-		t.Fatalf("sweep: exit %d: %s", code, stderr)
-	}
+	results, stderr := runSweepJSON(t, path, "1")
 	if !regexp.MustCompile(`#2 replications [0-8]/8\b`).MatchString(stderr) {
 		t.Errorf("the study's progress is not counted in its 2 x 4 replications:\n%s", stderr)
 	}
-	var got struct {
-		Results []struct {
-			Label  string          `json:"label"`
-			Result json.RawMessage `json:"result"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Results) != 2 {
-		t.Fatalf("sweep JSON: %v\n%.500s", err, out)
+	if len(results) != 2 {
+		t.Fatalf("sweep JSON: %d results, want 2", len(results))
 	}
 	code, want, stderr := runCLI(t, "montecarlo", "--spec", filepath.Join(dir, "study.yaml"), "--format", "json", "--workers", "1")
 	if code != 0 {
 		t.Fatalf("montecarlo: exit %d: %s", code, stderr)
 	}
-	var g, w bytes.Buffer
-	if err := json.Compact(&g, got.Results[1].Result); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Compact(&w, []byte(want)); err != nil {
-		t.Fatal(err)
-	}
-	if g.String() != w.String() {
-		t.Errorf("the sweep's study result differs from thresher montecarlo's:\n%.300s\n%.300s", g.String(), w.String())
+	if g, w := compactJSON(t, results[1].Result), compactJSON(t, []byte(want)); g != w {
+		t.Errorf("the sweep's study result differs from thresher montecarlo's:\n%.300s\n%.300s", g, w)
 	}
 	code, text, _ := runCLI(t, "sweep", "--spec", path, "--workers", "1")
 	if code != 0 || !strings.Contains(text, "=== study ===\nMonte Carlo study: 4 replications") {

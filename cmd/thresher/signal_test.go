@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -21,34 +20,17 @@ import (
 // forever), long enough to interrupt.
 func zigzagResult(t *testing.T, dir string) string {
 	t.Helper()
-	path := filepath.Join(dir, "zigzag.json")
-	if code, _, stderr := runCLI(t, hansenArgs("--thnum", "1", "--trim", "0.01", "--bs", "0", "--format", "json", "--output", path)...); code != 0 {
-		t.Fatal(stderr)
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res map[string]any
-	if err := json.Unmarshal(raw, &res); err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range res["stages"].([]any) {
-		for _, c := range st.(map[string]any)["lr_curves"].([]any) {
-			for i, p := range c.(map[string]any)["points"].([]any) {
-				if i%2 == 0 {
-					p.([]any)[1] = 1e308
+	return writeEditedResult(t, filepath.Join(dir, "zigzag.json"), func(res map[string]any) {
+		for _, st := range res["stages"].([]any) {
+			for _, c := range st.(map[string]any)["lr_curves"].([]any) {
+				for i, p := range c.(map[string]any)["points"].([]any) {
+					if i%2 == 0 {
+						p.([]any)[1] = 1e308
+					}
 				}
 			}
 		}
-	}
-	if raw, err = json.Marshal(res); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	}, hansenArgs("--thnum", "1", "--trim", "0.01", "--bs", "0")...)
 }
 
 // TestSignalsStopEveryPhase interrupts the binary in each phase of a run
@@ -73,17 +55,13 @@ func TestSignalsStopEveryPhase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	abs, err := filepath.Abs(investCSV)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sweep := filepath.Join(dir, "sweep.yaml")
 	if err := os.WriteFile(sweep, fmt.Appendf(nil, `data: %s
 defaults: {depvar: i, indep: [L.q, L.d], rx: [L.c], grid: 400, bs: [20000]}
 specs:
   - {label: debt, qx: L.d}
   - {label: cash flow, qx: L.c}
-`, abs), 0o644); err != nil {
+`, abs(investCSV)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if code, _, stderr := runCLI(t, "simulate", "provinces", "--seed", "1", "--out", dir); code != 0 {

@@ -141,31 +141,16 @@ func TestParseSweepErrors(t *testing.T) {
 // TestSweepMatchesXthreg runs a two-model sweep in-process and checks that
 // each result is byte for byte what 'thresher xthreg' gives for the model.
 func TestSweepMatchesXthreg(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sweep.yaml")
-	if err := os.WriteFile(path, []byte(strings.Replace(sweepYAML, "../../testdata", mustAbs(t, "../../testdata"), 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, out, stderr := runCLI(t, "sweep", "--spec", path, "--format", "json", "--workers", "2")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var sweep struct {
-		Results []struct {
-			Label  string          `json:"label"`
-			Result json.RawMessage `json:"result"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(out), &sweep); err != nil {
-		t.Fatal(err)
-	}
-	_, single, stderr := runCLI(t, "xthreg", "--data", investCSV, "--depvar", "i", "--indep", "L.q,L.q^2,L.q^3,L.d,L.q*L.d",
+	path := writeSweepFile(t, t.TempDir(), sweepYAML)
+	results, _ := runSweepJSON(t, path, "2")
+	code, single, stderr := runCLI(t, "xthreg", "--data", investCSV, "--depvar", "i", "--indep", "L.q,L.q^2,L.q^3,L.d,L.q*L.d",
 		"--rx", "L.c", "--qx", "L.c", "--convention", "hansen", "--grid", "400", "--bs", "40", "--seed", "5", "--trim", "0.05",
 		"--format", "json")
-	var a, b bytes.Buffer
-	json.Compact(&a, sweep.Results[1].Result)
-	json.Compact(&b, []byte(single))
-	if len(sweep.Results) != 2 || sweep.Results[1].Label != "cash flow" || a.String() != b.String() {
-		t.Errorf("sweep result 2 differs from xthreg's (%d results): %s", len(sweep.Results), stderr)
+	if code != 0 {
+		t.Fatalf("xthreg: exit %d: %s", code, stderr)
+	}
+	if len(results) != 2 || results[1].Label != "cash flow" || compactJSON(t, results[1].Result) != compactJSON(t, []byte(single)) {
+		t.Errorf("sweep result 2 differs from xthreg's (%d results)", len(results))
 	}
 }
 
@@ -208,7 +193,7 @@ specs:
 // 'thresher xthenreg' gives, and that the text report has both kinds' tables.
 func TestSweepMatchesXthenreg(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sweep.yaml")
-	file := "data: " + mustAbs(t, investCSV) + `
+	file := "data: " + abs(investCSV) + `
 defaults: {depvar: i, qx: d, seed: 7, grid: 5}
 specs:
   - {label: dynamic, kind: dynthreshold, indep: [q, c, d], endo: d, boost: 30}
@@ -217,29 +202,17 @@ specs:
 	if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := runCLI(t, "sweep", "--spec", path, "--format", "json", "--workers", "2")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var sweep struct {
-		Results []struct {
-			Label  string          `json:"label"`
-			Result json.RawMessage `json:"result"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(out), &sweep); err != nil {
-		t.Fatal(err)
-	}
+	results, _ := runSweepJSON(t, path, "2")
 	code, single, stderr := runCLI(t, "xthenreg", "--data", investCSV, "--depvar", "i", "--qx", "d", "--indep", "q,c,d",
 		"--endo", "d", "--boost", "30", "--seed", "7", "--grid", "5", "--format", "json")
 	if code != 0 {
 		t.Fatalf("xthenreg: exit %d: %s", code, stderr)
 	}
-	var a, b bytes.Buffer
-	json.Compact(&a, sweep.Results[0].Result)
-	json.Compact(&b, []byte(single))
-	if len(sweep.Results) != 2 || sweep.Results[0].Label != "dynamic" || a.String() != b.String() {
-		t.Errorf("sweep result 1 differs from xthenreg's (%d results):\n%s\n%s", len(sweep.Results), a.String(), b.String())
+	if len(results) != 2 || results[0].Label != "dynamic" {
+		t.Fatalf("sweep: %d results, want 2 with the dynamic model first", len(results))
+	}
+	if a, b := compactJSON(t, results[0].Result), compactJSON(t, []byte(single)); a != b {
+		t.Errorf("sweep result 1 differs from xthenreg's:\n%s\n%s", a, b)
 	}
 	code, text, stderr := runCLI(t, "sweep", "--spec", path, "--workers", "2")
 	if code != 0 || !strings.Contains(text, "=== dynamic ===\nDynamic panel threshold model") || !strings.Contains(text, "=== static ===") {
@@ -247,10 +220,48 @@ specs:
 	}
 }
 
-func mustAbs(t *testing.T, p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
+// writeSweepFile writes the sweep file text, its data path
+// ../../testdata made absolute, into dir as sweep.yaml and returns its path.
+func writeSweepFile(t *testing.T, dir, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(path, []byte(strings.Replace(text, "../../testdata", abs("../../testdata"), 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return a
+	return path
+}
+
+// sweepResult is a model's entry in the JSON report of a sweep.
+type sweepResult struct {
+	Label  string          `json:"label"`
+	Result json.RawMessage `json:"result"`
+}
+
+// runSweepJSON runs 'thresher sweep' in-process on the sweep file at path,
+// with a JSON report and workers workers, and returns its results and its
+// standard error; a failed run or an unreadable report fails the test.
+func runSweepJSON(t *testing.T, path, workers string) (results []sweepResult, stderr string) {
+	t.Helper()
+	code, out, stderr := runCLI(t, "sweep", "--spec", path, "--format", "json", "--workers", workers)
+	if code != 0 {
+		t.Fatalf("sweep: exit %d: %s", code, stderr)
+	}
+	var report struct {
+		Results []sweepResult `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatalf("sweep JSON: %v\n%.500s", err, out)
+	}
+	return report.Results, stderr
+}
+
+// compactJSON returns the JSON document raw without insignificant white
+// space; a document that is not JSON fails the test.
+func compactJSON(t *testing.T, raw []byte) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		t.Fatalf("%v: %.300s", err, raw)
+	}
+	return b.String()
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -71,20 +69,13 @@ func TestDataRows(t *testing.T) {
 // models and that an invalid model is named by its label before any work.
 func TestSweepWork(t *testing.T) {
 	dir := t.TempDir()
-	write := func(yaml string) string {
-		path := filepath.Join(dir, "sweep.yaml")
-		if err := os.WriteFile(path, []byte(strings.Replace(yaml, "../../testdata", mustAbs(t, "../../testdata"), 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
 	// 83 and 41 passes over 8475 rows and 400 candidates: 736,625 and
 	// 363,875 units, 1,100,500 in all.
-	code, _, stderr := runCLI(t, "sweep", "--spec", write(sweepYAML), "--max-work", "1e6")
+	code, _, stderr := runCLI(t, "sweep", "--spec", writeSweepFile(t, dir, sweepYAML), "--max-work", "1e6")
 	if code != 1 || !strings.Contains(stderr, "its estimated work is 1.1e+06 units on 8475 observations, above the limit of 1e+06") {
 		t.Errorf("sweep above the limit: exit %d, %s", code, stderr)
 	}
-	code, _, stderr = runCLI(t, "sweep", "--spec", write(sweepYAML+"  - {label: bad, qx: L.d, indep: [i]}\n"))
+	code, _, stderr = runCLI(t, "sweep", "--spec", writeSweepFile(t, dir, sweepYAML+"  - {label: bad, qx: L.d, indep: [i]}\n"))
 	if code != 2 || !strings.Contains(stderr, `spec 3 (bad): usage: invalid specification: indep term "i" contains the dependent variable "i"`) {
 		t.Errorf("invalid model: exit %d, %s", code, stderr)
 	}

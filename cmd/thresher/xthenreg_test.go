@@ -132,9 +132,7 @@ func TestE2EXthenregWorkerKilled(t *testing.T) {
 	if !strings.Contains(in.Stdout.String(), `"reps": `+boost) {
 		t.Fatalf("in-process run: no linearity test in\n%s", in.Stdout.String())
 	}
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	var ws []*proc
 	for i := 0; i < 3; i++ {
 		ws = append(ws, c.worker())
@@ -180,9 +178,7 @@ func TestE2EXthenregFullBootstrap(t *testing.T) {
 	if err := in.Wait(5 * time.Minute); err != nil {
 		t.Fatalf("in-process run: %v\n%s", err, in.Stderr.String())
 	}
-	c := newCluster(t)
-	addr := freePort(t)
-	c.coordinator(addr)
+	c, addr, _ := newClusterWithCoordinator(t)
 	for i := 0; i < 3; i++ {
 		c.worker()
 	}

@@ -5,17 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
 	"github.com/thresher/thresher/estimators/panel"
 	"github.com/thresher/thresher/estimators/stream"
+	"github.com/thresher/thresher/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden.json")
 
 // goldenDesigns are one design of every family and error law.
 var goldenDesigns = map[string]string{
@@ -71,21 +68,8 @@ func TestGolden(t *testing.T) {
 		sum := sha256.Sum256(s.CSV())
 		got[name] = hex.EncodeToString(sum[:])
 	}
-	const path = "testdata/golden.json"
-	if *update {
-		raw, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want map[string]string
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
-	}
+	golden.JSON(t, "testdata/golden.json", got, &want)
 	if len(want) != len(got) {
 		t.Errorf("golden file has %d designs, the test %d", len(want), len(got))
 	}

@@ -47,14 +47,7 @@ func TestRecoversDynamicJump(t *testing.T) {
 		sd: []float64{0.0549, 0.1406, 0.2160, 0.1103, 0.3279, 0.1554}}
 	s := d.spec()
 	s.Boost = 100
-	pr, err := Prepare(d.table(t, 1), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pr.Estimate(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := prepareAndEstimate(t, d.table(t, 1), s)
 	names := []string{"Lag_y_b", "x_b", "cons_d", "Lag_y_d", "x_d", "r"}
 	for c, co := range res.Coefficients {
 		if co.Name != names[c] {
@@ -83,14 +76,7 @@ func TestRecoversDynamicJump(t *testing.T) {
 func TestRecoversDynamicKink(t *testing.T) {
 	d := dgp{n: 500, T: 8, gamma: 0.3, beta: []float64{0.4, 1}, delta: []float64{1}, rho: 0.5, kink: true}
 	mc := monteCarlo{mean: []float64{0.3706, 0.9792, 1.2821, 0.2368}, sd: []float64{0.0284, 0.0269, 0.4003, 0.4412}}
-	pr, err := Prepare(d.table(t, 2), d.spec())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pr.Estimate(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := prepareAndEstimate(t, d.table(t, 2), d.spec())
 	if res.Coefficients[2].Name != "kink_slope" || res.Model != "kink" {
 		t.Errorf("model %s, third coefficient %s", res.Model, res.Coefficients[2].Name)
 	}
@@ -104,14 +90,7 @@ func TestStaticAndDynamic(t *testing.T) {
 	d := dgp{n: 500, T: 6, static: true, gamma: 0.3, beta: []float64{1}, delta: []float64{1, -0.5}, rho: 0.5}
 	tab := d.table(t, 3)
 	s := d.spec()
-	pr, err := Prepare(tab, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pr.Estimate(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := prepareAndEstimate(t, tab, s)
 	if res.Dynamic || len(res.Coefficients) != 4 {
 		t.Fatalf("static model: dynamic %v, %d coefficients", res.Dynamic, len(res.Coefficients))
 	}
@@ -121,18 +100,26 @@ func TestStaticAndDynamic(t *testing.T) {
 		}
 	}
 	s.Static = false
-	pr, err = Prepare(tab, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, err = pr.Estimate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	res = prepareAndEstimate(t, tab, s)
 	for _, c := range []int{0, 3} { // Lag_y_b, Lag_y_d
 		if co := res.Coefficients[c]; math.Abs(co.Estimate) > 5*co.SE {
 			t.Errorf("dynamic model on a static panel: %s = %.4f (SE %.4f), truth 0", co.Name, co.Estimate, co.SE)
 		}
 	}
+}
+
+// prepareAndEstimate prepares the model s on tab and estimates it.
+func prepareAndEstimate(t testing.TB, tab *panel.Table, s Spec) *Result {
+	t.Helper()
+	pr, err := Prepare(tab, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pr.Estimate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // randomTable returns a small random panel with columns id, t, y, x, q, w.
@@ -253,14 +240,8 @@ func TestDeterministic(t *testing.T) {
 	s := Spec{ID: "id", Time: "t", Depvar: "y", Qx: "q", Indep: []string{"x"}, Endo: []string{"q"}, GridNum: 10, Boost: 50, Seed: 9}
 	var out [2][]byte
 	for k := range out {
-		pr, err := Prepare(tab, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := pr.Estimate(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := prepareAndEstimate(t, tab, s)
+		var err error
 		if out[k], err = json.Marshal(res); err != nil {
 			t.Fatal(err)
 		}
@@ -304,14 +285,7 @@ func TestLinearPanel(t *testing.T) {
 	for seed := uint64(1); seed <= 6; seed++ {
 		s := d.spec()
 		s.GridNum, s.Boost, s.Seed = 20, 99, seed
-		pr, err := Prepare(d.table(t, 1000+seed), s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := pr.Estimate(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := prepareAndEstimate(t, d.table(t, 1000+seed), s)
 		if res.Linearity.PValue < 0.05 {
 			rejections++
 		}

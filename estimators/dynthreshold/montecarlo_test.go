@@ -1,7 +1,6 @@
 package dynthreshold
 
 import (
-	"context"
 	"flag"
 	"math"
 	"testing"
@@ -32,14 +31,7 @@ func TestMonteCarlo(t *testing.T) {
 		for seed := uint64(100); seed < 100+panels; seed++ {
 			s := d.spec()
 			s.Boost = 100
-			pr, err := Prepare(d.table(t, seed), s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := pr.Estimate(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := prepareAndEstimate(t, d.table(t, seed), s)
 			if sum == nil {
 				sum, sum2 = make([]float64, len(res.Coefficients)), make([]float64, len(res.Coefficients))
 			}
@@ -76,14 +68,7 @@ func TestMonteCarloFullBootstrap(t *testing.T) {
 		for _, b := range []Bootstrap{BootstrapMultiplier, BootstrapWild} {
 			s := d.spec()
 			s.GridNum, s.Boost, s.Bootstrap, s.Seed = 20, 99, b, seed
-			pr, err := Prepare(d.table(t, seed), s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := pr.Estimate(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := prepareAndEstimate(t, d.table(t, seed), s)
 			if res.Linearity.PValue < 0.05 {
 				rejections[b]++
 			}

@@ -1,15 +1,12 @@
 package stream
 
 import (
-	"encoding/json"
-	"flag"
 	"math"
-	"os"
 	"slices"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden file")
+	"github.com/thresher/thresher/internal/golden"
+)
 
 type goldenCase struct {
 	Seed    uint64  `json:"seed"`
@@ -38,21 +35,8 @@ func TestGolden(t *testing.T) {
 			cases[i].Draws = append(cases[i].Draws, s.IntN(cases[i].N))
 		}
 	}
-	const path = "testdata/golden.json"
-	if *update {
-		raw, _ := json.MarshalIndent(cases, "", "  ")
-		if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want []goldenCase
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
-	}
+	golden.JSON(t, "testdata/golden.json", cases, &want)
 	if len(want) != len(cases) {
 		t.Fatalf("golden file has %d cases, test has %d", len(want), len(cases))
 	}

@@ -38,6 +38,21 @@ func prepareFile(t testing.TB, file string, spec Spec) *Problem {
 	return p
 }
 
+// prepareAndEstimate prepares spec on tab and estimates it with the
+// default options.
+func prepareAndEstimate(t testing.TB, tab *panel.Table, spec Spec) (*Problem, *Result) {
+	t.Helper()
+	p, err := Prepare(tab, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Estimate(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, res
+}
+
 // printedMatch reports whether v agrees with the printed decimal s to s's
 // last printed digit (|v - s| <= half a unit of that digit).
 func printedMatch(v float64, s string) bool {

@@ -28,14 +28,7 @@ func TestFEHeaderIndependent(t *testing.T) {
 		t.Run(conv.String(), func(t *testing.T) {
 			spec := hetSpec(conv, Conventional)
 			spec.Given = []float64{0.5}
-			p, err := Prepare(hetPanel(11, 40, 6, heteroskedastic, false), spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := p.Estimate(Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, res := prepareAndEstimate(t, hetPanel(11, 40, 6, heteroskedastic, false), spec)
 			st := res.Stages[0]
 			g := st.Thresholds[0]
 			const n, T, K = 40, 6, 2

@@ -156,6 +156,26 @@ func checkProfiles(t *testing.T, p *Problem, fixed []float64, stage int) {
 	}
 }
 
+// checkBootstrap compares the two kernels' bootstrap statistics F* of the
+// first reps replications under a stage's setup: both must compute them,
+// each within 1e-9 relative of the other.
+func checkBootstrap(t *testing.T, p *Problem, st StageEstimate, reps int) {
+	t.Helper()
+	bf, err := p.Bootstrap(Fast, st.Setup(), 0, reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, err := p.Bootstrap(Reference, st.Setup(), 0, reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := range bf {
+		if relDiff(bf[r], br[r]) > 1e-9 {
+			t.Errorf("stage %d replication %d: F* %v, reference %v", st.K, r, bf[r], br[r])
+		}
+	}
+}
+
 // TestFastMatchesReferenceHansen compares the kernels on the Hansen data in
 // both conventions, including the bootstrap of every stage. It is the
 // package's one slow test (the reference kernel on 7,910 observations, on
@@ -174,19 +194,7 @@ func TestFastMatchesReferenceHansen(t *testing.T) {
 			}
 			for _, st := range est.Stages {
 				checkProfiles(t, p, st.Null, st.K)
-				bf, err := p.Bootstrap(Fast, st.Setup(), 0, 2)
-				if err != nil {
-					t.Fatal(err)
-				}
-				br, err := p.Bootstrap(Reference, st.Setup(), 0, 2)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for r := range bf {
-					if relDiff(bf[r], br[r]) > 1e-9 {
-						t.Errorf("stage %d replication %d: F* %v, reference %v", st.K, r, bf[r], br[r])
-					}
-				}
+				checkBootstrap(t, p, st, 2)
 			}
 		})
 	}

@@ -17,14 +17,7 @@ import (
 func TestWritePredictions(t *testing.T) {
 	for _, conv := range []Convention{Hansen, Xthreg} {
 		t.Run(conv.String(), func(t *testing.T) {
-			p, err := Prepare(hetPanel(3, 30, 5, homoskedastic, false), hetSpec(conv, Conventional))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := p.Estimate(Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, res := prepareAndEstimate(t, hetPanel(3, 30, 5, homoskedastic, false), hetSpec(conv, Conventional))
 			var b strings.Builder
 			if err := p.WritePredictions(&b, res); err != nil {
 				t.Fatal(err)

@@ -15,24 +15,34 @@ import (
 	"github.com/thresher/thresher/estimators/panel"
 )
 
+// givenThresholdCase is a model on one of Hansen's data files with its
+// thresholds given.
+type givenThresholdCase struct {
+	file string
+	spec Spec
+}
+
+// givenThresholdCases are Hansen's model in both conventions, each on its
+// data file, with the two thresholds given at their estimates and reps
+// bootstrap replications per stage.
+func givenThresholdCases(reps int) []givenThresholdCase {
+	cases := []givenThresholdCase{{"invest.csv", hansenSpec(reps)}, {"hansen1999_xthreg.csv", xthregSpec(reps)}}
+	for i, given := range [][]float64{{0.0157, 0.53616}, {0.01538, 0.5418}} {
+		s := &cases[i].spec
+		s.Thresholds, s.Trim, s.Given = len(given), s.Trim[:len(given)], given
+	}
+	return cases
+}
+
 // TestPostEstimation checks, at given thresholds in both conventions, that
 // the JSON's three covariance matrices reproduce the reported standard errors
 // exactly and that the observations per regime add up to the observations
 // used.
 func TestPostEstimation(t *testing.T) {
-	cases := []struct {
-		file  string
-		spec  Spec
-		given []float64
-		obs   []int // regime_obs of the last stage
-	}{
-		{"invest.csv", hansenSpec(0), []float64{0.0157, 0.53616}, []int{903, 5989, 453}},            // 565 x 13 rows,
-		{"hansen1999_xthreg.csv", xthregSpec(0), []float64{0.01538, 0.5418}, []int{963, 6423, 524}}, // 565 x 14 rows,
-	}
-	for _, c := range cases {
-		spec := c.spec
-		spec.Thresholds, spec.Trim, spec.Given = len(c.given), spec.Trim[:len(c.given)], c.given
-		p := prepareFile(t, c.file, spec)
+	// regime_obs of the last stage, for 565 x 13 and 565 x 14 rows
+	wantObs := [][]int{{903, 5989, 453}, {963, 6423, 524}}
+	for i, c := range givenThresholdCases(0) {
+		p := prepareFile(t, c.file, c.spec)
 		res, err := p.Estimate(Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -52,8 +62,8 @@ func TestPostEstimation(t *testing.T) {
 				}
 			}
 		}
-		if got := res.Stages[len(res.Stages)-1].RegimeObs; !slices.Equal(got, c.obs) {
-			t.Errorf("%s: regime_obs %v, want %v", c.file, got, c.obs)
+		if got := res.Stages[len(res.Stages)-1].RegimeObs; !slices.Equal(got, wantObs[i]) {
+			t.Errorf("%s: regime_obs %v, want %v", c.file, got, wantObs[i])
 		}
 		for _, st := range res.Stages {
 			sum := 0
@@ -158,14 +168,7 @@ func TestMissingPeriodGap(t *testing.T) {
 	}
 	spec := validSpec()
 	spec.Indep = []string{"L.z"}
-	p, err := Prepare(tab, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := p.Estimate(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res := prepareAndEstimate(t, tab, spec)
 	if d := res.Dropped; d == nil || d.Rows != 1 || d.GapRows != 1 || res.NObsUsed != 14 {
 		t.Fatalf("dropped %+v, %d observations used; want 1 missing, 1 after the gap, 14 used", d, res.NObsUsed)
 	}
@@ -205,14 +208,7 @@ func TestMissingDropped(t *testing.T) {
 	}
 	spec := validSpec()
 	spec.Reps = []int{2}
-	p, err := Prepare(tab, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := p.Estimate(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res := prepareAndEstimate(t, tab, spec)
 	want := &Dropped{Rows: 2, ByColumn: []panel.MissingCount{{Column: "y", Rows: 1}, {Column: "z", Rows: 1}}}
 	if !reflect.DeepEqual(res.Dropped, want) || res.NObsUsed != 18 || res.Balanced || res.Model.Bootstrap != WildRademacher.String() {
 		t.Errorf("dropped %+v, %d observations, balanced %v, bootstrap %s", res.Dropped, res.NObsUsed, res.Balanced, res.Model.Bootstrap)
@@ -256,18 +252,8 @@ func TestMissingDropped(t *testing.T) {
 // the same thresholds, F statistics, bootstrap summaries, intervals and
 // coefficient estimates.
 func TestLeanResult(t *testing.T) {
-	cases := []struct {
-		file  string
-		spec  Spec
-		given []float64
-	}{
-		{"invest.csv", hansenSpec(10), []float64{0.0157, 0.53616}},
-		{"hansen1999_xthreg.csv", xthregSpec(10), []float64{0.01538, 0.5418}},
-	}
-	for _, c := range cases {
-		spec := c.spec
-		spec.Thresholds, spec.Trim, spec.Given = len(c.given), spec.Trim[:len(c.given)], c.given
-		p := prepareFile(t, c.file, spec)
+	for _, c := range givenThresholdCases(10) {
+		p := prepareFile(t, c.file, c.spec)
 		full, err := p.Estimate(Options{Workers: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -310,18 +296,9 @@ func mustJSON(t *testing.T, res *Result) string {
 // kind estimates exactly as one prepared with that kind, in both
 // conventions, and fails as Prepare does where the kind does not fit.
 func TestWithBootstrap(t *testing.T) {
-	cases := []struct {
-		file  string
-		spec  Spec
-		given []float64
-	}{
-		{"invest.csv", hansenSpec(10), []float64{0.0157, 0.53616}},
-		{"hansen1999_xthreg.csv", xthregSpec(10), []float64{0.01538, 0.5418}},
-	}
-	for _, c := range cases {
+	for _, c := range givenThresholdCases(10) {
 		for _, kinds := range [][2]BootstrapKind{{ResidualBootstrap, WildRademacher}, {WildMammen, ResidualBootstrap}, {AutoBootstrap, WildWebb}} {
 			spec := c.spec
-			spec.Thresholds, spec.Trim, spec.Given = len(c.given), spec.Trim[:len(c.given)], c.given
 			spec.Bootstrap = kinds[0]
 			derived, err := prepareFile(t, c.file, spec).WithBootstrap(kinds[1])
 			if err != nil {

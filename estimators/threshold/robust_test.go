@@ -67,14 +67,7 @@ func TestEta2(t *testing.T) {
 	} {
 		for _, conv := range []Convention{Hansen, Xthreg} {
 			t.Run(c.name+"/"+conv.String(), func(t *testing.T) {
-				p, err := Prepare(hetPanel(5, 300, 10, c.sd, false), hetSpec(conv, Cluster))
-				if err != nil {
-					t.Fatal(err)
-				}
-				res, err := p.Estimate(Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
+				p, res := prepareAndEstimate(t, hetPanel(5, 300, 10, c.sd, false), hetSpec(conv, Cluster))
 				in := res.Stages[0].Intervals[0]
 				t.Logf("eta^2 = %v, set [%v, %v]", in.Eta2, in.Lower, in.Upper)
 				if in.Eta2 < c.min || in.Eta2 > c.max {
@@ -153,14 +146,7 @@ func TestHeteroskedasticityDiagnostic(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := Prepare(c.tab, hetSpec(Xthreg, Conventional))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := p.Estimate(Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, res := prepareAndEstimate(t, c.tab, hetSpec(Xthreg, Conventional))
 			h := res.Heteroskedasticity
 			if h == nil || h.DF != c.df || h.Rejects() != c.rejects {
 				t.Fatalf("test %+v, want df %d and rejects %v", h, c.df, c.rejects)
@@ -289,14 +275,7 @@ func TestEta2Means(t *testing.T) {
 	}
 	spec := hetSpec(Xthreg, Cluster)
 	spec.Given, spec.Grid, spec.Trim = []float64{0}, Grid{}, []float64{0.2}
-	p, err := Prepare(tab, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := p.Estimate(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, res := prepareAndEstimate(t, tab, spec)
 	fit, err := p.fitAt(p.yT, []float64{0})
 	if err != nil {
 		t.Fatal(err)

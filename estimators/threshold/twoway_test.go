@@ -264,19 +264,7 @@ func TestTwoWayKernelsAgree(t *testing.T) {
 					t.Fatalf("stage %d: %v (RSS %v), reference %v (RSS %v)", s+1, st.Thresholds, st.RSS, ref.Stages[s].Thresholds, ref.Stages[s].RSS)
 				}
 				checkProfiles(t, p, st.Null, st.K)
-				bf, err := p.Bootstrap(Fast, st.Setup(), 0, 3)
-				if err != nil {
-					t.Fatal(err)
-				}
-				br, err := p.Bootstrap(Reference, st.Setup(), 0, 3)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for r := range bf {
-					if relDiff(bf[r], br[r]) > 1e-9 {
-						t.Errorf("stage %d replication %d: F* %v, reference %v", s+1, r, bf[r], br[r])
-					}
-				}
+				checkBootstrap(t, p, st, 3)
 			}
 		})
 	}
@@ -314,14 +302,7 @@ func TestTwoWayHeader(t *testing.T) {
 				if err := spec.Normalize(); err != nil {
 					t.Fatal(err)
 				}
-				p, err := Prepare(tab, spec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res, err := p.Estimate(Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
+				_, res := prepareAndEstimate(t, tab, spec)
 				st := res.Stages[0]
 				g := st.Thresholds[0]
 				var rows [][]float64

@@ -69,19 +69,7 @@ func TestUnbalancedFastMatchesReference(t *testing.T) {
 					t.Fatalf("stage %d: %v, reference %v", s+1, st.Thresholds, ref.Stages[s].Thresholds)
 				}
 				checkProfiles(t, p, st.Null, st.K)
-				bf, err := p.Bootstrap(Fast, st.Setup(), 0, 3)
-				if err != nil {
-					t.Fatal(err)
-				}
-				br, err := p.Bootstrap(Reference, st.Setup(), 0, 3)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for r := range bf {
-					if relDiff(bf[r], br[r]) > 1e-9 {
-						t.Errorf("stage %d replication %d: F* %v, reference %v", s+1, r, bf[r], br[r])
-					}
-				}
+				checkBootstrap(t, p, st, 3)
 			}
 		})
 	}
@@ -102,14 +90,7 @@ func TestHansenUnbalanced(t *testing.T) {
 	for _, conv := range []Convention{Hansen, Xthreg} {
 		spec := hansenSpec(50)
 		spec.Convention = conv
-		p, err := Prepare(tab, spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := p.Estimate(Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, res := prepareAndEstimate(t, tab, spec)
 		if res.Balanced || res.Model.Bootstrap != "wild-rademacher" || len(res.Stages) != 3 || res.Stages[2].Bootstrap == nil {
 			t.Errorf("%v: balanced %v, bootstrap %q, %d stages", conv, res.Balanced, res.Model.Bootstrap, len(res.Stages))
 		}

@@ -19,14 +19,7 @@ func TestEqualSlopes(t *testing.T) {
 			t.Run(conv.String()+"/"+vce.String(), func(t *testing.T) {
 				spec := hetSpec(conv, vce)
 				spec.Thresholds, spec.Trim, spec.Reps, spec.Given = 2, []float64{0.1, 0.1}, []int{0, 0}, []float64{0.3, 0.6}
-				p, err := Prepare(hetPanel(7, 50, 6, heteroskedastic, false), spec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res, err := p.Estimate(Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
+				p, res := prepareAndEstimate(t, hetPanel(7, 50, 6, heteroskedastic, false), spec)
 				st := res.Stages[1]
 				if len(st.EqualSlopes) != 1 {
 					t.Fatalf("%d equal-slope tests, want 1", len(st.EqualSlopes))
