@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -502,10 +503,36 @@ func (p *Panel) UnitStarts() []int {
 }
 
 // Periods returns the distinct periods of the sample in increasing order.
+// It marks them in a bitmap of their span when that is smaller than a copy
+// of the rows' periods (as for years or dates), and sorts such a copy
+// otherwise.
 func (p *Panel) Periods() []int {
-	ps := slices.Clone(p.Period)
-	slices.Sort(ps)
-	return slices.Compact(ps)
+	if len(p.Period) == 0 {
+		return nil
+	}
+	lo, hi := slices.Min(p.Period), slices.Max(p.Period)
+	span := hi - lo // below 2*10^15: no overflow
+	if span/64 >= len(p.Period) {
+		ps := slices.Clone(p.Period)
+		slices.Sort(ps)
+		return slices.Compact(ps)
+	}
+	seen := make([]uint64, span/64+1)
+	for _, t := range p.Period {
+		d := t - lo
+		seen[d/64] |= 1 << (d % 64)
+	}
+	n := 0
+	for _, w := range seen {
+		n += bits.OnesCount64(w)
+	}
+	out := make([]int, 0, n)
+	for i, w := range seen {
+		for ; w != 0; w &= w - 1 {
+			out = append(out, lo+64*i+bits.TrailingZeros64(w))
+		}
+	}
+	return out
 }
 
 // CheckBalanced returns an ErrUnbalanced error naming the units that lack
