@@ -38,8 +38,8 @@ type Problem struct {
 // kernel built on first use.
 type prepared struct {
 	units        []string
-	periods      []int    // each level row's period
-	nPeriods     int      // distinct periods in the sample
+	periods      []int    // the distinct periods of the sample, in order
+	period       []int32  // each level row's index into periods
 	unbalanced   error    // why the panel is not balanced; nil if it is
 	droppedUnits []string // units with a single observation
 	warnings     []string // about the specification, for the report
@@ -81,8 +81,12 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Problem{spec: spec, prepared: &prepared{units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()),
+	p := &Problem{spec: spec, prepared: &prepared{units: pn.Units, periods: pn.Periods(), period: make([]int32, pn.Len()),
 		unbalanced: pn.CheckBalanced(), droppedUnits: pn.DroppedUnits, tableNotes: t.Notes()}}
+	for r, per := range pn.Period { // 4 bytes a row, not 8: fewer periods than MaxInt32 rows
+		i, _ := slices.BinarySearch(p.periods, per)
+		p.period[r] = int32(i)
+	}
 	if pn.MissingRows > 0 {
 		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing, GapRows: pn.GapRows}
 	}
@@ -155,11 +159,20 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		}
 		return 0
 	})
-	sortedQ := make([]float64, len(p.q))
+	// The sorted distinct values of q, counted first to be allocated at
+	// their number.
+	distinct := 0
 	for i, r := range p.order {
-		sortedQ[i] = p.q[r]
+		if i == 0 || p.q[r] != p.q[p.order[i-1]] {
+			distinct++
+		}
 	}
-	p.distinct = slices.Clone(slices.Compact(sortedQ)) // a copy, to let sortedQ go
+	p.distinct = make([]float64, 0, distinct)
+	for i, r := range p.order {
+		if i == 0 || p.q[r] != p.q[p.order[i-1]] {
+			p.distinct = append(p.distinct, p.q[r])
+		}
+	}
 	if p.grid, err = newGrid(p.distinct, spec.Convention, spec.Grid, spec.Trim[0]); err != nil {
 		return nil, err
 	}
