@@ -81,12 +81,8 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Problem{spec: spec, prepared: &prepared{units: pn.Units, periods: pn.Periods(), period: make([]int32, pn.Len()),
+	p := &Problem{spec: spec, prepared: &prepared{units: pn.Units, periods: pn.Periods(),
 		unbalanced: pn.CheckBalanced(), droppedUnits: pn.DroppedUnits, tableNotes: t.Notes()}}
-	for r, per := range pn.Period { // 4 bytes a row, not 8: fewer periods than MaxInt32 rows
-		i, _ := slices.BinarySearch(p.periods, per)
-		p.period[r] = int32(i)
-	}
 	if pn.MissingRows > 0 {
 		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing, GapRows: pn.GapRows}
 	}
@@ -127,13 +123,21 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err := p.checkTimeVarying(pn); err != nil {
 		return nil, err
 	}
+	// Each row's period as an index, 4 bytes a row where the panel has 8
+	// (fewer periods than MaxInt32 rows): the last use of the panel, whose
+	// other rows' columns (units, lines) can go first.
+	p.period = make([]int32, pn.Len())
+	for r, per := range pn.Period {
+		i, _ := slices.BinarySearch(p.periods, per)
+		p.period[r] = int32(i)
+	}
 	if err := p.checkMagnitude(); err != nil {
 		return nil, err
 	}
 	p.yT = p.transform(p.y)
 	p.tss = centredSS(p.yT)
 	names := append(slices.Clone(p.zNames), p.xNames...)
-	linear, err := p.regress(columnLevels(append(slices.Clone(p.z), p.x...)), false, p.baseDesign, p.yT, names)
+	linear, err := p.regressSSR(columnLevels(append(slices.Clone(p.z), p.x...)), false, p.baseDesign, p.yT, names)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrData, err)
 	}
