@@ -123,8 +123,8 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 	}
 	period := func(r int) int { return int(periods.periods.at(r)) } // of a row with a period
 
-	// Rows sorted by unit and period (periods are below 10^15 and lags at
-	// most maxLag, so no arithmetic on them overflows).
+	// The order of rows: by unit, then period (periods are below 10^15 and
+	// lags at most maxLag, so no arithmetic on them overflows).
 	byKey := func(a, b int) int {
 		if c := cmp.Compare(units.of(a), units.of(b)); c != 0 {
 			return c
@@ -147,24 +147,6 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 			sorted = false
 		}
 		valid, prev = valid+1, r
-	}
-	var order rowOrder // nil: every row in the table's order
-	if valid < t.rows || !sorted {
-		order = make(rowOrder, 0, valid) // the reader refuses more than MaxInt32 rows
-		for r := range t.rows {
-			if _, _, err := periods.period(r); err == nil && units.of(r) >= 0 {
-				order = append(order, int32(r))
-			}
-		}
-		if !sorted {
-			slices.SortFunc(order, func(a, b int32) int { return byKey(int(a), int(b)) })
-		}
-	}
-	for i := 1; i < valid; i++ {
-		if a, b := order.row(i-1), order.row(i); byKey(a, b) == 0 {
-			return nil, fmt.Errorf("%w: unit %s, period %d appears on lines %d and %d",
-				ErrDuplicate, quote(labels[units.of(a)]), period(a), min(t.Line(a), t.Line(b)), max(t.Line(a), t.Line(b)))
-		}
 	}
 
 	// Every distinct reference of the terms, with the first term using it
@@ -190,6 +172,26 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 				lags = append(lags, ref.Lag)
 			}
 			uses = append(uses, use{ref, term.Name, c, slices.Index(lags, ref.Lag)})
+		}
+	}
+
+	// The rows with a unit and a period in order, and no two alike.
+	var order rowOrder // nil: every row in the table's order
+	if valid < t.rows || !sorted {
+		order = make(rowOrder, 0, valid) // the reader refuses more than MaxInt32 rows
+		for r := range t.rows {
+			if _, _, err := periods.period(r); err == nil && units.of(r) >= 0 {
+				order = append(order, int32(r))
+			}
+		}
+		if !sorted {
+			slices.SortFunc(order, func(a, b int32) int { return byKey(int(a), int(b)) })
+		}
+	}
+	for i := 1; i < valid; i++ {
+		if a, b := order.row(i-1), order.row(i); byKey(a, b) == 0 {
+			return nil, fmt.Errorf("%w: unit %s, period %d appears on lines %d and %d",
+				ErrDuplicate, quote(labels[units.of(a)]), period(a), min(t.Line(a), t.Line(b)), max(t.Line(a), t.Line(b)))
 		}
 	}
 

@@ -103,6 +103,7 @@ func TestReadSchemaBuildsAsReadCSV(t *testing.T) {
 		{"unknown column", []byte("id,t,x\n1,1,2\n"), idT, "x,nope", BuildOptions{}, "unknown column \"nope\""},
 		{"unknown unit column", []byte("id,t,x\n1,1,2\n"), Layout{ID: "firm", Time: "t"}, "x", BuildOptions{}, "unit column: unknown column \"firm\""},
 		{"duplicate", []byte("id,t,x\n1,1,2\n1,1.0,3\n"), idT, "x", BuildOptions{}, "appears on lines 2 and 3"},
+		{"unknown column before duplicate", []byte("id,t,x\n1,1,2\n1,1,3\n"), idT, "x,nope", BuildOptions{}, "unknown column \"nope\""},
 		{"not finite", []byte("id,t,x\n1,1,-1\n1,2,3\n"), idT, "ln(x)", BuildOptions{}, "is NaN"},
 		{"periods widened", []byte("id,t,x\n1,NA,1\n1,5,2\n1,6,3\n1,.,4\n1,-2147483600,5\n1,-2147483599,6\n2,999999999999998,7\n2,999999999999999,8\n2,NULL,9\n"),
 			idT, "x,L.x", BuildOptions{DropMissing: true}, ""},
