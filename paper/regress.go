@@ -177,7 +177,7 @@ func fit(p *panel.Panel, rows []int, y string, x []string, periodEffects bool) (
 		}
 		return out
 	}
-	unit, period := make([]int, len(rows)), make([]int, len(rows))
+	unit, period := make([]int32, len(rows)), make([]int, len(rows))
 	for i, r := range rows {
 		unit[i], period[i] = p.Unit[r], p.Period[r]
 	}
@@ -206,12 +206,12 @@ func rowRegions(ds *Dataset, p *panel.Panel, reg Region) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("paper: %w", err)
 	}
-	byLine := make(map[int]string, len(labels))
+	byLine := make(map[int32]string, len(labels))
 	for r, l := range labels {
 		if err := reg.check(l, ds.Table.Line(r)); err != nil {
 			return nil, fmt.Errorf("paper: table 4: %w", err)
 		}
-		byLine[ds.Table.Line(r)] = l
+		byLine[int32(ds.Table.Line(r))] = l // the reader refuses lines beyond MaxInt32
 	}
 	out := make([]string, p.Len())
 	for r, line := range p.Line {
@@ -260,7 +260,7 @@ func median(v []float64) float64 {
 
 // countUnits counts the distinct units among the rows.
 func countUnits(p *panel.Panel, rows []int) int {
-	seen := map[int]bool{}
+	seen := map[int32]bool{}
 	for _, r := range rows {
 		seen[p.Unit[r]] = true
 	}

@@ -37,9 +37,9 @@ func withinFit(t *testing.T, s *Sample, truth Truth) ([]float64, *twfe.Result) {
 			x, names = append(x, split), append(names, name+string(rune('a'+k)))
 		}
 	}
-	unit, period := make([]int, s.Len()), make([]int, s.Len())
+	unit, period := make([]int32, s.Len()), make([]int, s.Len())
 	for i, v := range col(truth.ID) {
-		unit[i] = int(v)
+		unit[i] = int32(v)
 	}
 	for i, v := range col(truth.Time) {
 		period[i] = int(v)

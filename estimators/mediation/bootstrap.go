@@ -79,7 +79,7 @@ func (p *Problem) resample(draw []int) *sample {
 		}
 		s.period = append(s.period, d.period[lo:hi]...)
 		for range hi - lo {
-			s.unit = append(s.unit, i)
+			s.unit = append(s.unit, int32(i))
 		}
 	}
 	return s

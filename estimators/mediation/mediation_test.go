@@ -273,14 +273,15 @@ func TestReplicationByHand(t *testing.T) {
 		st := stream.New(s.Seed, stream.MediationBootstrap, 1, r)
 		for attempt := 0; ; attempt++ {
 			rs := map[string][]float64{}
-			var unit, period []int
+			var unit []int32
+			var period []int
 			for i := 0; i < units; i++ {
 				u := st.IntN(units) // the CSV holds unit u's rows at u*periods...
 				for row := u * periods; row < (u+1)*periods; row++ {
 					for name, c := range cols {
 						rs[name] = append(rs[name], c[row])
 					}
-					unit, period = append(unit, i), append(period, int(cols["year"][row]))
+					unit, period = append(unit, int32(i)), append(period, int(cols["year"][row]))
 				}
 			}
 			opts := twfe.Options{PeriodEffects: true}
@@ -371,7 +372,7 @@ func TestErrors(t *testing.T) {
 func TestResample(t *testing.T) {
 	p := prepare(t, simulate(1, 3, 2, 3), spec(0))
 	s := p.resample([]int{2, 0, 2})
-	if !slices.Equal(s.unit, []int{0, 0, 1, 1, 2, 2}) || !slices.Equal(s.period, []int{2008, 2009, 2008, 2009, 2008, 2009}) {
+	if !slices.Equal(s.unit, []int32{0, 0, 1, 1, 2, 2}) || !slices.Equal(s.period, []int{2008, 2009, 2008, 2009, 2008, 2009}) {
 		t.Errorf("units %v, periods %v", s.unit, s.period)
 	}
 	if s.x[0] != p.data.x[4] || s.y[3] != p.data.y[1] || s.m[5] != p.data.m[5] || s.controls[0][2] != p.data.controls[0][0] {

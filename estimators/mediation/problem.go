@@ -28,7 +28,7 @@ type Problem struct {
 type sample struct {
 	y, x, m  []float64
 	controls [][]float64
-	unit     []int
+	unit     []int32
 	period   []int
 }
 

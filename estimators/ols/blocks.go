@@ -21,6 +21,18 @@ import (
 // again. Coefficients, residuals and covariances equal Regress's up to
 // rounding; the fixed blocks and order make them deterministic.
 func RegressBlocks(n, k int, rows iter.Seq[*mat.Dense], y []float64, names []string) (*Fit, error) {
+	return regressBlocks(n, k, rows, y, names, true)
+}
+
+// RegressBlocksSSR is RegressBlocks for a caller that reads only the sum of
+// squared residuals (SSR, Exact): the same fit and SSR, bit for bit, but the
+// residuals are not kept (Resid is nil, n floats less): White and Cluster,
+// which read them, panic.
+func RegressBlocksSSR(n, k int, rows iter.Seq[*mat.Dense], y []float64, names []string) (*Fit, error) {
+	return regressBlocks(n, k, rows, y, names, false)
+}
+
+func regressBlocks(n, k int, rows iter.Seq[*mat.Dense], y []float64, names []string, residuals bool) (*Fit, error) {
 	if n != len(y) {
 		panic(fmt.Sprintf("ols: %d rows in X but %d in y", n, len(y)))
 	}
@@ -44,13 +56,18 @@ func RegressBlocks(n, k int, rows iter.Seq[*mat.Dense], y []float64, names []str
 	if cond := 1 / lapack64.Trcon(mat.CondNorm, r, make([]float64, 3*k), make([]int, k)); cond > mat.ConditionTolerance {
 		return nil, fmt.Errorf("%w: %v", ErrCollinear, mat.Condition(cond))
 	}
-	fit := &Fit{Coef: beta, Resid: make([]float64, n), Pivots: pivots, rows: rows, n: n, k: k}
+	fit := &Fit{Coef: beta, Pivots: pivots, rows: rows, n: n, k: k}
+	if residuals {
+		fit.Resid = make([]float64, n)
+	}
 	lo := 0
 	for block := range rows {
 		m, _ := block.Dims()
 		for i := 0; i < m; i++ {
 			e := y[lo+i] - blas64.Dot(blas64.Vector{N: k, Inc: 1, Data: block.RawRowView(i)}, blas64.Vector{N: k, Inc: 1, Data: beta})
-			fit.Resid[lo+i] = e
+			if residuals {
+				fit.Resid[lo+i] = e
+			}
 			fit.SSR += e * e
 		}
 		lo += m

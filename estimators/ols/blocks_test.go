@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -73,6 +74,15 @@ func TestRegressBlocksMatchesRegress(t *testing.T) {
 			if math.Abs(blocked.Resid[r]-dense.Resid[r]) > 1e-10*math.Sqrt(dense.SSR) {
 				t.Errorf("blocks of %d: resid[%d] = %v, dense %v", size, r, blocked.Resid[r], dense.Resid[r])
 			}
+		}
+		// RegressBlocksSSR: the same fit, bit for bit, without residuals.
+		ssrOnly, err := RegressBlocksSSR(n, k, blocksOf(x, size), y, nil)
+		if err != nil {
+			t.Fatalf("blocks of %d, SSR only: %v", size, err)
+		}
+		if ssrOnly.SSR != blocked.SSR || !slices.Equal(ssrOnly.Coef, blocked.Coef) || ssrOnly.Resid != nil {
+			t.Errorf("blocks of %d, SSR only: SSR %v, coef %v, %d residuals; RegressBlocks: SSR %v, coef %v",
+				size, ssrOnly.SSR, ssrOnly.Coef, len(ssrOnly.Resid), blocked.SSR, blocked.Coef)
 		}
 	}
 }

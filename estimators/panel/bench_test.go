@@ -51,3 +51,53 @@ func BenchmarkReadCSV(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBuildLarge builds the model of scripts/bench-memory.sh (Hansen's
+// terms, lags of one period) on a balanced Hansen-shaped panel of about a
+// million rows read by ReadSchema, and reports per row the heap the table
+// keeps (table/row), what Build allocates (build-alloc/row: its peak above
+// the table, when nothing it allocates is freed before it returns) and what
+// the panel keeps (panel/row).
+func BenchmarkBuildLarge(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("id,year,i,q,c,d\n")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for u := range 66_667 {
+		for t := 1973; t < 1988; t++ {
+			fmt.Fprintf(&buf, "%d,%d,%.5f,%.5f,%.5f,%.5f\n", u+1, t, rng.Float64(), rng.Float64()*3, rng.Float64()/2, rng.Float64())
+		}
+	}
+	layout := Layout{ID: "id", Time: "year"}
+	terms, err := ParseList("i,L.q,L.q^2,L.q^3,L.d,L.q*L.d,L.c,L.d")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var table, alloc, kept float64
+	for b.Loop() {
+		var start, read, built, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&start)
+		tab, err := ReadSchema(bytes.NewReader(buf.Bytes()), SchemaOf(layout, terms))
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&read)
+		p, err := Build(tab, layout, terms)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.ReadMemStats(&built)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(tab)
+		rows := float64(tab.Len())
+		table = float64(read.HeapAlloc-start.HeapAlloc) / rows
+		alloc = float64(built.TotalAlloc-read.TotalAlloc) / rows
+		kept = (float64(after.HeapAlloc) - float64(read.HeapAlloc)) / rows
+		runtime.KeepAlive(p)
+	}
+	b.ReportMetric(table, "table/row")
+	b.ReportMetric(alloc, "build-alloc/row")
+	b.ReportMetric(kept, "panel/row")
+}

@@ -23,7 +23,8 @@
 // bytes per kept cell (four where cells average more than 8 bytes).
 // ReadSchema, given the columns a model uses and how (a Schema: SchemaOf a
 // layout and terms), keeps no text: numbers as float64, unit labels as a
-// dictionary and a 4-byte code per row, periods as 8-byte integers, with
+// dictionary and a 4-byte code per row, periods as 4-byte offsets (8-byte
+// integers when they span more than about 2^31), with
 // missing and bad cells marked so that Build returns what it returns on
 // ReadCSV's table, errors included (the tests and FuzzReadCSV compare the
 // two).

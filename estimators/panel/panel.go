@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,12 +16,14 @@ import (
 type Panel struct {
 	// Units are the unit labels, in the order rows use them.
 	Units []string
-	// Unit is each row's index into Units.
-	Unit []int
+	// Unit is each row's index into Units (32 bits: the reader refuses
+	// more than MaxInt32 rows).
+	Unit []int32
 	// Period is each row's period.
 	Period []int
-	// Line is each row's line in the CSV file, for messages.
-	Line []int
+	// Line is each row's line in the CSV file, for messages (the reader
+	// refuses files of more than MaxInt32 lines).
+	Line []int32
 	// Terms are the columns' terms: the terms given to Build in their
 	// order, each factor variable replaced by the indicators of its levels
 	// but the base, in increasing order of level.
@@ -82,8 +85,11 @@ type Layout struct {
 // Build evaluates terms on the table and returns the estimation sample.
 // Rows for which some lag does not exist are dropped, as Stata does; any other
 // missing or non-numeric value that a term needs is an error. The same term
-// may appear in several lists. Cells are parsed as rows are built: Build
-// holds the sample and a few integers per row, not the parsed columns.
+// may appear in several lists. Build reads what ReadSchema parsed where it
+// is (a table of ReadCSV has its units and periods parsed first and its
+// numbers as rows are built), allocates the sample at its size before
+// missing values, and holds besides it at most a 4-byte row index per row
+// (none when the rows are sorted by unit and period and none lacks either).
 func Build(t *Table, layout Layout, terms []Term) (*Panel, error) {
 	return BuildWith(t, layout, terms, BuildOptions{})
 }
@@ -103,27 +109,44 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 	if err != nil {
 		return nil, fmt.Errorf("time column: %w", err)
 	}
-	p := &Panel{Terms: terms, Values: make([][]float64, len(terms)), Source: make([]int, len(terms)),
-		Unit: make([]int, 0, t.rows), Period: make([]int, 0, t.rows), Line: make([]int, 0, t.rows)}
-	labels, unitOf, err := orderUnits(t, ids, layout.ID, opts.DropMissing)
+	p := &Panel{Terms: terms, Values: make([][]float64, len(terms)), Source: make([]int, len(terms))}
+	labels, units, err := orderUnits(t, ids, layout.ID, opts.DropMissing)
 	if err != nil {
 		return nil, err
 	}
 	p.Units = labels
-	// Rows with a unit and a period, and the period of each row.
-	periods := make([]int, t.rows)
-	order := make([]int32, 0, t.rows) // the reader refuses more than MaxInt32 rows
-	for r := range periods {
-		var s string
-		periods[r], s, err = times.period(r)
+	// The table's periods are read where they are (on a table of text
+	// they are parsed first).
+	periods, err := times.parsedAs(AsPeriod, "periods")
+	if err != nil {
+		return nil, fmt.Errorf("time column: %w", err)
+	}
+	period := func(r int) int { return int(periods.periods.at(r)) } // of a row with a period
+
+	// The order of rows: by unit, then period (periods are below 10^15 and
+	// lags at most maxLag, so no arithmetic on them overflows).
+	byKey := func(a, b int) int {
+		if c := cmp.Compare(units.of(a), units.of(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(period(a), period(b))
+	}
+	// Rows with a unit and a period: every row, in the table's order, when
+	// none lacks either and they are sorted already.
+	valid, sorted, prev := 0, true, -1
+	for r := range t.rows {
+		_, s, err := periods.period(r)
 		if err != nil && !(opts.DropMissing && errors.Is(err, ErrMissingValue)) {
 			return nil, fmt.Errorf("time column %s, line %d: %s: %w", quote(layout.Time), t.Line(r), quote(s), err)
 		}
-		if err != nil || unitOf[r] < 0 {
-			p.dropMissing(r, unitOf[r] < 0, layout.ID, err != nil, layout.Time)
+		if err != nil || units.of(r) < 0 {
+			p.dropMissing(r, units.of(r) < 0, layout.ID, err != nil, layout.Time)
 			continue
 		}
-		order = append(order, int32(r))
+		if prev >= 0 && byKey(prev, r) > 0 {
+			sorted = false
+		}
+		valid, prev = valid+1, r
 	}
 
 	// Every distinct reference of the terms, with the first term using it
@@ -152,24 +175,81 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 		}
 	}
 
-	// Rows sorted by unit and period (periods are below 10^15 and lags at
-	// most maxLag, so no arithmetic on them overflows).
-	byKey := func(a, b int32) int {
-		if c := cmp.Compare(unitOf[a], unitOf[b]); c != 0 {
-			return c
+	// The rows with a unit and a period in order, and no two alike.
+	var order rowOrder // nil: every row in the table's order
+	if valid < t.rows || !sorted {
+		order = make(rowOrder, 0, valid) // the reader refuses more than MaxInt32 rows
+		for r := range t.rows {
+			if _, _, err := periods.period(r); err == nil && units.of(r) >= 0 {
+				order = append(order, int32(r))
+			}
 		}
-		return cmp.Compare(periods[a], periods[b])
+		if !sorted {
+			slices.SortFunc(order, func(a, b int32) int { return byKey(int(a), int(b)) })
+		}
 	}
-	if !slices.IsSortedFunc(order, byKey) {
-		slices.SortFunc(order, byKey)
-	}
-	for i := 1; i < len(order); i++ {
-		if byKey(order[i-1], order[i]) == 0 {
-			a, b := int(order[i-1]), int(order[i])
+	for i := 1; i < valid; i++ {
+		if a, b := order.row(i-1), order.row(i); byKey(a, b) == 0 {
 			return nil, fmt.Errorf("%w: unit %s, period %d appears on lines %d and %d",
-				ErrDuplicate, quote(labels[unitOf[a]]), periods[a], min(t.Line(a), t.Line(b)), max(t.Line(a), t.Line(b)))
+				ErrDuplicate, quote(labels[units.of(a)]), period(a), min(t.Line(a), t.Line(b)), max(t.Line(a), t.Line(b)))
 		}
 	}
+
+	// A row stays only if every lag it needs exists: the row of its unit
+	// with period t-k is at most |k| rows before (k > 0) or after it (a
+	// lead, k < 0). sources sets source to the rows that the lags of the
+	// row at position i read and reports whether they all exist; first and
+	// last are the positions of its unit's first and last rows.
+	source := make([]int, len(lags)) // the row each lag reads, for the current row
+	first, last := 0, 0
+	sources := func(i int) bool {
+		r := order.row(i)
+		if i == 0 || units.of(order.row(i-1)) != units.of(r) {
+			first, last = i, i
+			for last+1 < valid && units.of(order.row(last+1)) == units.of(r) {
+				last++
+			}
+		}
+		complete := true
+		for l, k := range lags {
+			source[l] = -1
+			step := -1
+			if k < 0 {
+				step = 1
+			}
+			lo, hi := max(0, min(i, i-k)), min(valid-1, max(i, i-k))
+			for j := i; j >= lo && j <= hi; j += step {
+				s := order.row(j)
+				if units.of(s) != units.of(r) || (period(s)-(period(r)-k))*step > 0 {
+					break
+				}
+				if period(s) == period(r)-k {
+					source[l] = s
+					break
+				}
+			}
+			complete = complete && source[l] >= 0
+		}
+		return complete
+	}
+	// A first pass counts the rows dropped for lags, so that the sample is
+	// allocated at most at its size.
+	size := 0
+	for i := range valid {
+		if sources(i) {
+			size++
+			continue
+		}
+		p.Dropped++
+		r := order.row(i)
+		for l, k := range lags {
+			if want := period(r) - k; source[l] < 0 && want > period(order.row(first)) && want < period(order.row(last)) {
+				p.GapRows++
+				break
+			}
+		}
+	}
+	p.Unit, p.Period, p.Line = make([]int32, 0, size), make([]int, 0, size), make([]int32, 0, size)
 
 	// A term given twice (a threshold variable that is also a regressor)
 	// is evaluated once: its columns share their values.
@@ -181,10 +261,9 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 			sameAs[i] = i
 		}
 		if sameAs[i] == i {
-			p.Values[i] = make([]float64, 0, t.rows)
+			p.Values[i] = make([]float64, 0, size)
 		}
 	}
-	source := make([]int, len(lags)) // the row each lag reads, for the current row
 	values := make([]float64, len(uses))
 	value := func(ref Ref) float64 { // every ref of a term is among uses
 		u := 0
@@ -194,48 +273,11 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 		return values[u]
 	}
 	var missingCols []string // the columns missing in the current row
-	first, last := 0, 0      // the unit's first and last positions in order
-	for i, r32 := range order {
-		r := int(r32)
-		if i == 0 || unitOf[order[i-1]] != unitOf[r] {
-			first, last = i, i
-			for last+1 < len(order) && unitOf[order[last+1]] == unitOf[r] {
-				last++
-			}
-		}
-		// A row stays only if every lag it needs exists: the row of its
-		// unit with period t-k is at most |k| rows before (k > 0) or
-		// after it (a lead, k < 0).
-		complete := true
-		for l, k := range lags {
-			source[l] = -1
-			step := -1
-			if k < 0 {
-				step = 1
-			}
-			lo, hi := max(0, min(i, i-k)), min(len(order)-1, max(i, i-k))
-			for j := i; j >= lo && j <= hi; j += step {
-				s := int(order[j])
-				if unitOf[s] != unitOf[r] || (periods[s]-(periods[r]-k))*step > 0 {
-					break
-				}
-				if periods[s] == periods[r]-k {
-					source[l] = s
-					break
-				}
-			}
-			complete = complete && source[l] >= 0
-		}
-		if !complete {
-			p.Dropped++
-			for l, k := range lags {
-				if want := periods[r] - k; source[l] < 0 && want > periods[order[first]] && want < periods[order[last]] {
-					p.GapRows++
-					break
-				}
-			}
+	for i := range valid {
+		if !sources(i) {
 			continue
 		}
+		r := order.row(i)
 		missingCols = missingCols[:0]
 		for u, use := range uses {
 			if values[u], err = t.number(use.col, use.ref.Column, source[use.lag]); err != nil {
@@ -260,13 +302,13 @@ func BuildWith(t *Table, layout Layout, terms []Term, opts BuildOptions) (*Panel
 			}
 			v := term.Eval(value)
 			if err := checkValue(term, v); err != nil {
-				return nil, fmt.Errorf("%w at line %d (unit %s, period %d)", err, t.Line(r), quote(labels[unitOf[r]]), periods[r])
+				return nil, fmt.Errorf("%w at line %d (unit %s, period %d)", err, t.Line(r), quote(labels[units.of(r)]), period(r))
 			}
 			p.Values[k] = append(p.Values[k], v)
 		}
-		p.Unit = append(p.Unit, int(unitOf[r]))
-		p.Period = append(p.Period, periods[r])
-		p.Line = append(p.Line, t.Line(r))
+		p.Unit = append(p.Unit, units.of(r))
+		p.Period = append(p.Period, period(r))
+		p.Line = append(p.Line, int32(t.Line(r))) // the reader refuses lines beyond MaxInt32
 	}
 	for k, f := range sameAs {
 		p.Values[k] = p.Values[f]
@@ -420,14 +462,14 @@ func (p *Panel) DropUnitsBelow(min int) []string {
 // dropUnusedUnits removes units left without rows (e.g. units observed in a
 // single period when a lag is used) and renumbers the rest.
 func (p *Panel) dropUnusedUnits() {
-	used := make([]int, len(p.Units))
+	used := make([]int32, len(p.Units))
 	for i := range used {
 		used[i] = -1
 	}
-	var labels []string
+	labels := make([]string, 0, len(p.Units))
 	for _, u := range p.Unit {
 		if used[u] < 0 {
-			used[u] = len(labels)
+			used[u] = int32(len(labels))
 			labels = append(labels, p.Units[u])
 		}
 	}
@@ -463,10 +505,36 @@ func (p *Panel) UnitStarts() []int {
 }
 
 // Periods returns the distinct periods of the sample in increasing order.
+// It marks them in a bitmap of their span when that is smaller than a copy
+// of the rows' periods (as for years or dates), and sorts such a copy
+// otherwise.
 func (p *Panel) Periods() []int {
-	ps := slices.Clone(p.Period)
-	slices.Sort(ps)
-	return slices.Compact(ps)
+	if len(p.Period) == 0 {
+		return nil
+	}
+	lo, hi := slices.Min(p.Period), slices.Max(p.Period)
+	span := hi - lo // below 2*10^15: no overflow
+	if span/64 >= len(p.Period) {
+		ps := slices.Clone(p.Period)
+		slices.Sort(ps)
+		return slices.Compact(ps)
+	}
+	seen := make([]uint64, span/64+1)
+	for _, t := range p.Period {
+		d := t - lo
+		seen[d/64] |= 1 << (d % 64)
+	}
+	n := 0
+	for _, w := range seen {
+		n += bits.OnesCount64(w)
+	}
+	out := make([]int, 0, n)
+	for i, w := range seen {
+		for ; w != 0; w &= w - 1 {
+			out = append(out, lo+64*i+bits.TrailingZeros64(w))
+		}
+	}
+	return out
 }
 
 // CheckBalanced returns an ErrUnbalanced error naming the units that lack
@@ -510,13 +578,17 @@ func (p *Panel) CheckBalanced() error {
 //
 // With dropMissing a row whose label is missing gets the unit -1; without,
 // it is an ErrMissingValue error.
-func orderUnits(t *Table, ids column, name string, dropMissing bool) (labels []string, unitOf []int32, err error) {
-	if labels, unitOf, err = ids.units(); err != nil {
-		return nil, nil, err
+func orderUnits(t *Table, ids column, name string, dropMissing bool) (sorted []string, units unitIndex, err error) {
+	parsed, err := ids.parsedAs(AsUnit, "unit labels")
+	if err != nil {
+		return nil, unitIndex{}, err
 	}
+	labels := parsed.labels // may be the table's: not written
 	if !dropMissing {
-		if r := slices.Index(unitOf, -1); r >= 0 {
-			return nil, nil, fmt.Errorf("unit column %s, line %d: %w", quote(name), t.Line(r), ErrMissingValue)
+		for r := range t.rows {
+			if parsed.codes.at(r) < 0 {
+				return nil, unitIndex{}, fmt.Errorf("unit column %s, line %d: %w", quote(name), t.Line(r), ErrMissingValue)
+			}
 		}
 	}
 	values := make([]int64, len(labels))
@@ -536,15 +608,35 @@ func orderUnits(t *Table, ids column, name string, dropMissing bool) (labels []s
 	} else {
 		slices.SortFunc(rank, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
 	}
-	sorted := make([]string, len(labels)) // labels may be the table's: not written
-	position := make([]int, len(labels))
+	sorted = make([]string, len(labels))
+	units = unitIndex{codes: &parsed.codes, position: make([]int32, len(labels))}
 	for i, u := range rank {
-		sorted[i], position[u] = labels[u], i
+		sorted[i], units.position[u] = labels[u], int32(i)
 	}
-	for r, u := range unitOf {
-		if u >= 0 {
-			unitOf[r] = int32(position[u])
-		}
+	return sorted, units, nil
+}
+
+// unitIndex gives each row of a table its unit's index in order.
+type unitIndex struct {
+	codes    *chunked[int32] // each row's code among the column's labels, -1 if missing
+	position []int32         // code -> index in order
+}
+
+// of returns row r's unit index, or -1 if its label is missing.
+func (u unitIndex) of(r int) int32 {
+	if c := u.codes.at(r); c >= 0 {
+		return u.position[c]
 	}
-	return sorted, unitOf, nil
+	return -1
+}
+
+// rowOrder lists the rows of a table by position; nil lists every row in
+// the table's order.
+type rowOrder []int32
+
+func (o rowOrder) row(i int) int {
+	if o == nil {
+		return i
+	}
+	return int(o[i])
 }

@@ -474,3 +474,20 @@ func TestRepeatedTermSharesValues(t *testing.T) {
 		t.Errorf("L.x given twice: %v and %v, want %v in one slice", p.Values[0], p.Values[2], want)
 	}
 }
+
+// TestPeriods checks the distinct periods against a sorted copy, through
+// the bitmap of their span (short spans, gaps, negative periods, a word's
+// edges) and through the sort (a span beyond 64 times the rows).
+func TestPeriods(t *testing.T) {
+	for _, periods := range [][]int{
+		{1990, 1988, 1990, 1989, 1988},
+		{-3, 5, -3, 0, 60, 61, 63, 64, 127, 128},
+		{7},
+		{1, 999999999999999, -999999999999999, 1},
+	} {
+		want := slices.Compact(slices.Sorted(slices.Values(periods)))
+		if got := (&Panel{Period: periods}).Periods(); !slices.Equal(got, want) {
+			t.Errorf("Periods of %v = %v, want %v", periods, got, want)
+		}
+	}
+}

@@ -22,8 +22,9 @@ const (
 
 // Schema names the columns a model reads and how. ReadSchema keeps each
 // as it is used, parsed as the rows stream in: unit labels as a dictionary
-// of the distinct labels and one 4-byte code a row, periods as 8-byte
-// integers, numbers as float64; a cell that is missing or does not parse
+// of the distinct labels and one 4-byte code a row, periods as 4-byte
+// offsets from the first period while every period lies within about 2^31
+// of it (8-byte integers otherwise), numbers as float64; a cell that is missing or does not parse
 // is marked (and a bad one's text kept) for Build to report as it would on
 // the text.
 type Schema map[string]Use
@@ -73,7 +74,7 @@ type parsedColumn struct {
 	codes  chunked[int32]
 	// AsPeriod: each row's period, or missingPeriod+i for the missing-value
 	// token missingList[i], or badPeriod.
-	periods chunked[int64]
+	periods periodColumn
 	// AsNumber: each row's value, NaN for a missing or bad cell.
 	values chunked[float64]
 	// The rows (in increasing order) whose cell is a bad period or number,
@@ -165,6 +166,64 @@ func (c *parsedColumn) period(r int) (int, string, error) {
 		return 0, missingList[p-missingPeriod], ErrMissingValue
 	}
 	return int(p), "", nil
+}
+
+// periodColumn holds parsed periods and their markers (missingPeriod+i,
+// badPeriod): as 4-byte offsets from the first period while every period
+// lies within narrowMin..MaxInt32 of it, as 8-byte integers from the first
+// one that does not (the offsets read so far are then widened).
+type periodColumn struct {
+	base   int64 // the first period added, once hasBase
+	narrow chunked[int32]
+	wide   *chunked[int64] // nil while the offsets fit
+	// hasBase reports whether a period (not a marker) was added.
+	hasBase bool
+}
+
+// A narrow marker is the int64 marker's distance from missingPeriod above
+// MinInt32; offsets are above narrowMin.
+const narrowMin = math.MinInt32 + (badPeriod - missingPeriod)
+
+func (c *periodColumn) add(v int64) {
+	if c.wide != nil {
+		c.wide.add(v)
+		return
+	}
+	if v <= badPeriod { // a marker
+		c.narrow.add(int32(math.MinInt32 + (v - missingPeriod)))
+		return
+	}
+	if !c.hasBase {
+		c.base, c.hasBase = v, true
+	}
+	if d := v - c.base; d > narrowMin && d <= math.MaxInt32 { // no overflow: |v|, |base| < 10^15
+		c.narrow.add(int32(d))
+		return
+	}
+	c.wide = &chunked[int64]{}
+	for _, chunk := range c.narrow.chunks {
+		for _, n := range chunk {
+			c.wide.add(c.widen(n))
+		}
+	}
+	c.narrow = chunked[int32]{}
+	c.wide.add(v)
+}
+
+// widen returns the period or marker of an offset or narrow marker.
+func (c *periodColumn) widen(n int32) int64 {
+	if n <= narrowMin {
+		return missingPeriod + (int64(n) - math.MinInt32)
+	}
+	return c.base + int64(n)
+}
+
+// at returns row r's period or marker.
+func (c *periodColumn) at(r int) int64 {
+	if c.wide != nil {
+		return c.wide.at(r)
+	}
+	return c.widen(c.narrow.at(r))
 }
 
 // chunkLen is the length of a chunk of a chunked slice.

@@ -103,7 +103,11 @@ func TestReadSchemaBuildsAsReadCSV(t *testing.T) {
 		{"unknown column", []byte("id,t,x\n1,1,2\n"), idT, "x,nope", BuildOptions{}, "unknown column \"nope\""},
 		{"unknown unit column", []byte("id,t,x\n1,1,2\n"), Layout{ID: "firm", Time: "t"}, "x", BuildOptions{}, "unit column: unknown column \"firm\""},
 		{"duplicate", []byte("id,t,x\n1,1,2\n1,1.0,3\n"), idT, "x", BuildOptions{}, "appears on lines 2 and 3"},
+		{"unknown column before duplicate", []byte("id,t,x\n1,1,2\n1,1,3\n"), idT, "x,nope", BuildOptions{}, "unknown column \"nope\""},
 		{"not finite", []byte("id,t,x\n1,1,-1\n1,2,3\n"), idT, "ln(x)", BuildOptions{}, "is NaN"},
+		{"periods widened", []byte("id,t,x\n1,NA,1\n1,5,2\n1,6,3\n1,.,4\n1,-2147483600,5\n1,-2147483599,6\n2,999999999999998,7\n2,999999999999999,8\n2,NULL,9\n"),
+			idT, "x,L.x", BuildOptions{DropMissing: true}, ""},
+		{"bad period widened", []byte("id,t,x\n1,1,2\n1,-999999999999999,3\n1,1.5,4\n"), idT, "x", BuildOptions{}, "\"1.5\": not an integer period"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			terms, err := ParseList(c.terms)
@@ -138,5 +142,44 @@ func TestReadSchemaText(t *testing.T) {
 	}
 	if x, err := tab.Numbers("x"); err != nil || !reflect.DeepEqual(x, []float64{2.5, 3}) {
 		t.Fatalf("Numbers: %v, %v", x, err)
+	}
+}
+
+// TestPeriodColumn adds periods and the markers of missing and bad cells to
+// a periodColumn and reads them back: within the 4-byte offsets' range (its
+// edges included) and beyond it, before and after the offsets are widened.
+func TestPeriodColumn(t *testing.T) {
+	const base = 5
+	markers := []int64{missingPeriod, missingPeriod + 7, badPeriod}
+	for _, c := range []struct {
+		name    string
+		periods []int64
+		wide    bool
+	}{
+		{"narrow", []int64{base, base + math.MaxInt32, base + narrowMin + 1, 0, -999}, false},
+		{"above", []int64{base, base + 1, base + math.MaxInt32 + 1, base, -999999999999999}, true},
+		{"below", []int64{base, base + narrowMin, 999999999999999, base + 2}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var col periodColumn
+			var want []int64
+			for _, m := range markers { // before the first period
+				col.add(m)
+				want = append(want, m)
+			}
+			for i, p := range c.periods {
+				col.add(p)
+				col.add(markers[i%len(markers)])
+				want = append(want, p, markers[i%len(markers)])
+			}
+			for r, w := range want {
+				if got := col.at(r); got != w {
+					t.Errorf("row %d: %d, want %d", r, got, w)
+				}
+			}
+			if (col.wide != nil) != c.wide {
+				t.Errorf("widened %v, want %v", col.wide != nil, c.wide)
+			}
+		})
 	}
 }

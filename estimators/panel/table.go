@@ -68,49 +68,24 @@ func (c column) cell(r int) string {
 	return cellText(b.text, b.ends32, i)
 }
 
-// period returns row r's period, or its error and the cell's text.
-func (c column) period(r int) (int, string, error) {
-	if c.parsed != nil && c.parsed.use&AsPeriod != 0 {
-		return c.parsed.period(r)
+// parsedAs returns the column parsed for a use: what a Schema parsed of it,
+// or, on a table of text, the column parsed now (what is the use's name for
+// messages). The caller does not write it: it may be the table's.
+func (c column) parsedAs(u Use, what string) (*parsedColumn, error) {
+	if c.parsed != nil && c.parsed.use&u != 0 {
+		return c.parsed, nil
 	}
 	if c.slot < 0 {
-		return 0, "", notRead(c.name, "periods")
+		return nil, notRead(c.name, what)
 	}
-	s := c.cell(r)
-	p, err := parsePeriod(s)
-	return p, s, err
-}
-
-// units returns the distinct labels of a column of units in order of first
-// appearance and each row's index among them, -1 where the label is
-// missing. The labels may be the table's: callers do not write them.
-func (c column) units() (labels []string, unitOf []int32, err error) {
-	unitOf = make([]int32, c.t.rows)
-	if c.parsed != nil && c.parsed.use&AsUnit != 0 {
-		for r := range unitOf {
-			unitOf[r] = c.parsed.codes.at(r)
+	pc := newParsedColumn(u)
+	for r := range c.t.rows {
+		if err := pc.add(c.cell(r), r); err != nil {
+			return nil, fmt.Errorf("%w: column %s, line %d: %w", ErrFormat, quote(c.name), c.t.Line(r), err)
 		}
-		return c.parsed.labels, unitOf, nil
 	}
-	if c.slot < 0 {
-		return nil, nil, notRead(c.name, "unit labels")
-	}
-	index := map[string]int32{}
-	for r := range unitOf {
-		s := c.cell(r)
-		if missingTokens[s] {
-			unitOf[r] = -1
-			continue
-		}
-		u, ok := index[s]
-		if !ok {
-			u = int32(len(labels))
-			index[s] = u
-			labels = append(labels, strings.Clone(s)) // not the table's text
-		}
-		unitOf[r] = u
-	}
-	return labels, unitOf, nil
+	pc.done()
+	return pc, nil
 }
 
 // cellText returns cell i of a block's text.
@@ -264,6 +239,9 @@ func readCSV(r io.Reader, keep []string, all bool, schema Schema) (*Table, error
 		line, _ := cr.FieldPos(0)
 		if t.rows == math.MaxInt32 { // Build indexes rows with 32 bits
 			return nil, fmt.Errorf("%w: line %d: more than %s data rows", ErrFormat, line, group(math.MaxInt32))
+		}
+		if line > math.MaxInt32 { // Panel.Line holds 32 bits
+			return nil, fmt.Errorf("%w: line %d: more than %s lines", ErrFormat, line, group(math.MaxInt32))
 		}
 		if rowNames {
 			if want := strconv.Itoa(t.rows + 1); strings.TrimSpace(rec[0]) != want {

@@ -202,13 +202,13 @@ func TestProvincesEffects(t *testing.T) {
 	rows := Provinces{Seed: 2}.Generate()
 	p := ProvinceParameters()
 	n := len(rows)
-	unit, period := make([]int, n), make([]int, n)
+	unit, period := make([]int32, n), make([]int, n)
 	y, dig, ind, tec := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	controls := make([][]float64, 4)
 	var csv bytes.Buffer
 	csv.WriteString("id,year,lncie,lndig,lnpgdp,lnopen,lnes,lncap\n")
 	for i, r := range rows {
-		unit[i], period[i] = i/13, r.Year
+		unit[i], period[i] = int32(i/13), r.Year
 		y[i], dig[i], ind[i], tec[i] = r.LnCIE, r.LnDig, r.LnInd, r.LnTec
 		for k, v := range []float64{r.LnPGDP, r.LnOpen, r.LnES, r.LnCap} {
 			controls[k] = append(controls[k], v)

@@ -26,6 +26,19 @@ type level func(l int) float64
 // mean and a constant column when withConstant), building the design with
 // dense, which must return the same matrix, when it is small.
 func (p *Problem) regress(levels []level, withConstant bool, dense func(dst *mat.Dense) *mat.Dense, y []float64, names []string) (*ols.Fit, error) {
+	return p.regressBy(ols.RegressBlocks, levels, withConstant, dense, y, names)
+}
+
+// regressSSR is regress for a caller that reads only the fit's SSR: a
+// blocked regression keeps no residuals (ols.RegressBlocksSSR).
+func (p *Problem) regressSSR(levels []level, withConstant bool, dense func(dst *mat.Dense) *mat.Dense, y []float64, names []string) (*ols.Fit, error) {
+	return p.regressBy(ols.RegressBlocksSSR, levels, withConstant, dense, y, names)
+}
+
+// regressBy is regress with blocked, RegressBlocks or RegressBlocksSSR, for
+// a large design.
+func (p *Problem) regressBy(blocked func(n, k int, rows iter.Seq[*mat.Dense], y []float64, names []string) (*ols.Fit, error),
+	levels []level, withConstant bool, dense func(dst *mat.Dense) *mat.Dense, y []float64, names []string) (*ols.Fit, error) {
 	cols := len(levels)
 	if withConstant {
 		cols++
@@ -33,7 +46,7 @@ func (p *Problem) regress(levels []level, withConstant bool, dense func(dst *mat
 	if p.tr.Rows()*cols <= blockedDesign {
 		return ols.RegressBuilt(dense, y, names)
 	}
-	return ols.RegressBlocks(p.tr.Rows(), cols, p.transformedRows(levels, withConstant), y, names)
+	return blocked(p.tr.Rows(), cols, p.transformedRows(levels, withConstant), y, names)
 }
 
 // transformedRows yields the rows of the design whose columns are the

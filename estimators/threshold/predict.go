@@ -49,7 +49,7 @@ func (p *Problem) WritePredictions(out io.Writer, res *Result) error {
 			if !d.used[r] {
 				continue
 			}
-			rec := []string{unit, strconv.Itoa(p.periods[r]), strconv.Itoa(p.regimeOf(p.q[r], sorted)),
+			rec := []string{unit, strconv.Itoa(p.periods[p.period[r]]), strconv.Itoa(p.regimeOf(p.q[r], sorted)),
 				format(p.y[r] - d.e(r, i)), format(d.e(r, i)), format(d.u[i])}
 			if err := w.Write(rec); err != nil {
 				return err

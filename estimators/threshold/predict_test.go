@@ -39,7 +39,7 @@ func TestWritePredictions(t *testing.T) {
 			fe := map[string]string{}
 			yAt := map[[2]string]float64{}
 			for r, y := range p.y {
-				yAt[[2]string{p.units[r/5], strconv.Itoa(p.periods[r])}] = y
+				yAt[[2]string{p.units[r/5], strconv.Itoa(p.periods[p.period[r]])}] = y
 			}
 			for _, row := range rows {
 				v := make([]float64, 3)

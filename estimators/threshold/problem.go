@@ -38,8 +38,8 @@ type Problem struct {
 // kernel built on first use.
 type prepared struct {
 	units        []string
-	periods      []int    // each level row's period
-	nPeriods     int      // distinct periods in the sample
+	periods      []int    // the distinct periods of the sample, in order
+	period       []int32  // each level row's index into periods
 	unbalanced   error    // why the panel is not balanced; nil if it is
 	droppedUnits []string // units with a single observation
 	warnings     []string // about the specification, for the report
@@ -81,7 +81,7 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Problem{spec: spec, prepared: &prepared{units: pn.Units, periods: pn.Period, nPeriods: len(pn.Periods()),
+	p := &Problem{spec: spec, prepared: &prepared{units: pn.Units, periods: pn.Periods(),
 		unbalanced: pn.CheckBalanced(), droppedUnits: pn.DroppedUnits, tableNotes: t.Notes()}}
 	if pn.MissingRows > 0 {
 		p.dropped = &Dropped{Rows: pn.MissingRows, ByColumn: pn.Missing, GapRows: pn.GapRows}
@@ -123,13 +123,21 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 	if err := p.checkTimeVarying(pn); err != nil {
 		return nil, err
 	}
+	// Each row's period as an index, 4 bytes a row where the panel has 8
+	// (fewer periods than MaxInt32 rows): the last use of the panel, whose
+	// other rows' columns (units, lines) can go first.
+	p.period = make([]int32, pn.Len())
+	for r, per := range pn.Period {
+		i, _ := slices.BinarySearch(p.periods, per)
+		p.period[r] = int32(i)
+	}
 	if err := p.checkMagnitude(); err != nil {
 		return nil, err
 	}
 	p.yT = p.transform(p.y)
 	p.tss = centredSS(p.yT)
 	names := append(slices.Clone(p.zNames), p.xNames...)
-	linear, err := p.regress(columnLevels(append(slices.Clone(p.z), p.x...)), false, p.baseDesign, p.yT, names)
+	linear, err := p.regressSSR(columnLevels(append(slices.Clone(p.z), p.x...)), false, p.baseDesign, p.yT, names)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrData, err)
 	}
@@ -155,11 +163,20 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		}
 		return 0
 	})
-	sortedQ := make([]float64, len(p.q))
+	// The sorted distinct values of q, counted first to be allocated at
+	// their number.
+	distinct := 0
 	for i, r := range p.order {
-		sortedQ[i] = p.q[r]
+		if i == 0 || p.q[r] != p.q[p.order[i-1]] {
+			distinct++
+		}
 	}
-	p.distinct = slices.Clone(slices.Compact(sortedQ)) // a copy, to let sortedQ go
+	p.distinct = make([]float64, 0, distinct)
+	for i, r := range p.order {
+		if i == 0 || p.q[r] != p.q[p.order[i-1]] {
+			p.distinct = append(p.distinct, p.q[r])
+		}
+	}
 	if p.grid, err = newGrid(p.distinct, spec.Convention, spec.Grid, spec.Trim[0]); err != nil {
 		return nil, err
 	}

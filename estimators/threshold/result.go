@@ -130,7 +130,7 @@ func (p *Problem) assemble(est *Estimates, stats [][]float64, what assembly) (*R
 	res := &Result{
 		Convention:   s.Convention.String(),
 		NUnits:       len(p.units),
-		NPeriods:     p.nPeriods,
+		NPeriods:     len(p.periods),
 		NObsUsed:     p.tr.Rows(),
 		Balanced:     p.unbalanced == nil,
 		DroppedUnits: p.droppedUnits,

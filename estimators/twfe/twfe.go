@@ -1,6 +1,7 @@
 package twfe
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -90,7 +91,7 @@ func (r *Result) Coefficient(name string) (Coefficient, bool) {
 // optional period fixed effects. unit[r] and period[r] identify row r; rows
 // may come in any order and units may have different numbers of rows. It
 // panics if the lengths of the arguments disagree.
-func Fit(y []float64, x [][]float64, names []string, unit, period []int, opts Options) (*Result, error) {
+func Fit(y []float64, x [][]float64, names []string, unit []int32, period []int, opts Options) (*Result, error) {
 	n := len(y)
 	if len(x) != len(names) || len(unit) != n || len(period) != n {
 		panic(fmt.Sprintf("twfe: %d rows of y, %d units and %d periods; %d columns and %d names", n, len(unit), len(period), len(x), len(names)))
@@ -192,7 +193,7 @@ func coefficient(name string, est float64, h []float64, covs []*mat.Dense, dfs [
 
 // index returns the sorted distinct values of ids and each row's position
 // among them.
-func index(ids []int) (distinct []int, pos []int) {
+func index[T cmp.Ordered](ids []T) (distinct []T, pos []int) {
 	distinct = slices.Compact(slices.Sorted(slices.Values(ids)))
 	pos = make([]int, len(ids))
 	for r, v := range ids {

@@ -17,7 +17,7 @@ import (
 )
 
 type handCase struct {
-	Unit      []int     `json:"unit"`
+	Unit      []int32   `json:"unit"`
 	Period    []int     `json:"period"`
 	X         []float64 `json:"x"`
 	Y         []float64 `json:"y"`
@@ -80,7 +80,7 @@ func TestHand(t *testing.T) {
 // randomPanel draws an unbalanced panel of n units over periods 2000..2007:
 // every unit has period 2000 (so the period dummies are identified) and a
 // random subset of the others. Rows are shuffled.
-func randomPanel(rng *rand.Rand, n, k int) (y []float64, x [][]float64, unit, period []int) {
+func randomPanel(rng *rand.Rand, n, k int) (y []float64, x [][]float64, unit []int32, period []int) {
 	x = make([][]float64, k)
 	gamma := make([]float64, 8)
 	for t := range gamma {
@@ -92,7 +92,7 @@ func randomPanel(rng *rand.Rand, n, k int) (y []float64, x [][]float64, unit, pe
 			if t > 0 && rng.IntN(3) == 0 {
 				continue
 			}
-			unit, period = append(unit, 100+7*i), append(period, 2000+t)
+			unit, period = append(unit, int32(100+7*i)), append(period, 2000+t)
 			v := alpha + gamma[t] + (1+float64(i%3))*rng.NormFloat64()
 			for j := range x {
 				xj := rng.NormFloat64() + 0.5*alpha + float64(t*j)/4
@@ -122,7 +122,7 @@ func permute[T any](v []T, perm []int) []T {
 // period dummies, normal equations, and the cluster sandwich summed over
 // units. It returns the slopes, their classical and clustered SEs, and the
 // constant (the row-weighted mean of the unit effects) with its SEs.
-func lsdv(t *testing.T, y []float64, x [][]float64, unit, period []int, periodEffects bool) (b, se, seCl []float64) {
+func lsdv(t *testing.T, y []float64, x [][]float64, unit []int32, period []int, periodEffects bool) (b, se, seCl []float64) {
 	t.Helper()
 	units, group := index(unit)
 	periods, pidx := index(period)
@@ -259,12 +259,12 @@ func TestErrors(t *testing.T) {
 		y     []float64
 		x     [][]float64
 		names []string
-		unit  []int
+		unit  []int32
 		opts  Options
 		is    error
 		msg   string
 	}{
-		{"one unit", h.Y, [][]float64{h.X}, []string{"x"}, make([]int, 9), pe, ErrFewUnits, "fewer than 2 units in the sample"},
+		{"one unit", h.Y, [][]float64{h.X}, []string{"x"}, make([]int32, 9), pe, ErrFewUnits, "fewer than 2 units in the sample"},
 		{"time-invariant regressor", h.Y, [][]float64{h.X, unitConst}, []string{"x", "size"}, h.Unit, pe, ols.ErrCollinear, `regressor "size" is constant within every unit`},
 		{"collinear with period dummies", h.Y, [][]float64{trend}, []string{"trend"}, h.Unit, pe, ols.ErrCollinear, `regressor "trend" is a linear combination`},
 		{"collinear regressors", h.Y, [][]float64{h.X, varying, h.X}, []string{"x", "v", "x_copy"}, h.Unit, Options{}, ols.ErrCollinear, `"x_copy" is a linear combination`},
@@ -292,7 +292,7 @@ func TestShapeMismatchPanics(t *testing.T) {
 			t.Error("no panic for a short column")
 		}
 	}()
-	Fit([]float64{1, 2}, [][]float64{{1}}, []string{"x"}, []int{1, 2}, []int{1, 1}, Options{})
+	Fit([]float64{1, 2}, [][]float64{{1}}, []string{"x"}, []int32{1, 2}, []int{1, 1}, Options{})
 }
 
 // TestFitPanel checks the panel convenience on the hand case written as CSV
@@ -302,7 +302,7 @@ func TestFitPanel(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("id,year,x,y\n")
 	for _, r := range []int{4, 0, 8, 2, 6, 1, 3, 7, 5} {
-		b.WriteString(strings.Join([]string{strconv.Itoa(h.Unit[r]), strconv.Itoa(h.Period[r]), ftoa(h.X[r]), ftoa(h.Y[r])}, ","))
+		b.WriteString(strings.Join([]string{strconv.Itoa(int(h.Unit[r])), strconv.Itoa(h.Period[r]), ftoa(h.X[r]), ftoa(h.Y[r])}, ","))
 		b.WriteString("\n")
 	}
 	tab, err := panel.ReadCSV(strings.NewReader(b.String()))
