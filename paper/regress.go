@@ -155,7 +155,7 @@ func buildSample(ds *Dataset, vars []string) (*panel.Panel, error) {
 			return nil, fmt.Errorf("paper: variable %q: %w", v, err)
 		}
 	}
-	p, err := panel.Build(ds.Table, ds.Layout, terms)
+	p, err := panel.BuildWith(ds.Table, ds.Layout, terms, panel.BuildOptions{Lines: true})
 	if err != nil {
 		return nil, fmt.Errorf("paper: %w", err)
 	}

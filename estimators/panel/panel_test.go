@@ -27,6 +27,36 @@ func buildWith(t *testing.T, csv string, opts BuildOptions, terms ...string) (*P
 	return buildBoth(t, []byte(csv), Layout{ID: "id", Time: "t"}, ts, opts)
 }
 
+// TestRowLines checks that each row's line in the file is recorded when
+// asked for, through the sort by unit and period and DropUnitsBelow, and
+// left nil otherwise.
+func TestRowLines(t *testing.T) {
+	csv := "id,t,x\n" +
+		"b,2,3\nb,1,2\n" + // lines 2 and 3, unit b sorted after a
+		"a,1,1\n" + // line 4: a unit of one row
+		"c,1,5\nc,2,6\nc,3,7\n" // lines 5-7
+	p, err := buildWith(t, csv, BuildOptions{Lines: true}, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int32{4, 3, 2, 5, 6, 7}; !slices.Equal(p.Line, want) {
+		t.Errorf("lines %v, want %v", p.Line, want)
+	}
+	if dropped := p.DropUnitsBelow(2); !slices.Equal(dropped, []string{"a"}) {
+		t.Errorf("dropped units %v, want [a]", dropped)
+	}
+	if want := []int32{3, 2, 5, 6, 7}; !slices.Equal(p.Line, want) || !slices.Equal(p.Values[0], []float64{2, 3, 5, 6, 7}) {
+		t.Errorf("after dropping a: lines %v, x %v", p.Line, p.Values[0])
+	}
+	p, err = build(t, csv, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Line != nil || p.DropUnitsBelow(2) == nil || p.Line != nil || p.Len() != 5 {
+		t.Errorf("without Lines: lines %v, %d rows", p.Line, p.Len())
+	}
+}
+
 // TestLags checks Stata's lag semantics: rows without a lag are dropped,
 // gaps in the periods break lags, rows are sorted by unit and period
 // whatever the file order, and numeric unit labels sort numerically.
