@@ -8,19 +8,25 @@ import (
 	"testing"
 )
 
-// BenchmarkReadCSV reads a Hansen-shaped file (id, year and four numbers)
-// keeping every column or one, then builds a lagged model from it, and
-// reports the heap the table keeps per byte of the file (kept/file-byte).
-func BenchmarkReadCSV(b *testing.B) {
+// hansenShaped returns a balanced panel shaped like Hansen's (1999) data:
+// units 1..units over the years 1973-1987, columns id, year, i, q, c, d.
+func hansenShaped(units int) []byte {
 	var buf bytes.Buffer
 	buf.WriteString("id,year,i,q,c,d\n")
 	rng := rand.New(rand.NewPCG(1, 2))
-	for u := range 20_000 {
+	for u := range units {
 		for t := 1973; t < 1988; t++ {
 			fmt.Fprintf(&buf, "%d,%d,%.5f,%.5f,%.5f,%.5f\n", u+1, t, rng.Float64(), rng.Float64()*3, rng.Float64()/2, rng.Float64())
 		}
 	}
-	data := buf.Bytes()
+	return buf.Bytes()
+}
+
+// BenchmarkReadCSV reads a Hansen-shaped file (id, year and four numbers)
+// keeping every column or one, then builds a lagged model from it, and
+// reports the heap the table keeps per byte of the file (kept/file-byte).
+func BenchmarkReadCSV(b *testing.B) {
+	data := hansenShaped(20_000)
 	terms, err := ParseList("i,L.q,L.q^2,L.d,L.q*L.d,L.c")
 	if err != nil {
 		b.Fatal(err)
@@ -59,14 +65,7 @@ func BenchmarkReadCSV(b *testing.B) {
 // the table, when nothing it allocates is freed before it returns) and what
 // the panel keeps (panel/row).
 func BenchmarkBuildLarge(b *testing.B) {
-	var buf bytes.Buffer
-	buf.WriteString("id,year,i,q,c,d\n")
-	rng := rand.New(rand.NewPCG(1, 2))
-	for u := range 66_667 {
-		for t := 1973; t < 1988; t++ {
-			fmt.Fprintf(&buf, "%d,%d,%.5f,%.5f,%.5f,%.5f\n", u+1, t, rng.Float64(), rng.Float64()*3, rng.Float64()/2, rng.Float64())
-		}
-	}
+	data := hansenShaped(66_667)
 	layout := Layout{ID: "id", Time: "year"}
 	terms, err := ParseList("i,L.q,L.q^2,L.q^3,L.d,L.q*L.d,L.c,L.d")
 	if err != nil {
@@ -77,7 +76,7 @@ func BenchmarkBuildLarge(b *testing.B) {
 		var start, read, built, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&start)
-		tab, err := ReadSchema(bytes.NewReader(buf.Bytes()), SchemaOf(layout, terms))
+		tab, err := ReadSchema(bytes.NewReader(data), SchemaOf(layout, terms))
 		if err != nil {
 			b.Fatal(err)
 		}
