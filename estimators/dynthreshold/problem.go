@@ -34,6 +34,11 @@ type Problem struct {
 	h      float64 // bandwidth of the kernel derivative
 }
 
+// maxLayoutPerRow bounds the cells of the per-unit layout over the span of
+// periods (units x periods) per row of the panel: a balanced panel has one,
+// an unbalanced one a few.
+const maxLayoutPerRow = 64
+
 // Prepare reads the variables of spec from the table, checks the panel
 // (strongly balanced with consecutive periods unless Spec.Unbalanced) and its
 // length, builds the differenced equations with their instruments, and the
@@ -75,6 +80,12 @@ func Prepare(t *panel.Table, spec Spec) (*Problem, error) {
 		}
 	}
 	T := observed[len(observed)-1] - observed[0] + 1
+	// Each unit is laid out over the whole span of periods: a few periods
+	// far from the rest would make that layout dwarf the data.
+	if cells := float64(len(pan.Units)) * float64(T); cells > maxLayoutPerRow*float64(pan.Len()) {
+		return nil, fmt.Errorf("%w: periods %d..%d span %d periods, of which %d are observed: the estimator lays out each of the %d units over the whole span (%.3g cells for %d rows, at most %d per row); recode the periods so that the observed ones are close together",
+			panel.ErrUnbalanced, observed[0], observed[len(observed)-1], T, len(observed), len(pan.Units), cells, pan.Len(), maxLayoutPerRow)
+	}
 	pr := &Problem{spec: spec}
 	for tau := 0; tau < T; tau++ {
 		pr.periods = append(pr.periods, observed[0]+tau)

@@ -3,6 +3,8 @@ package dynthreshold
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -48,6 +50,27 @@ func csvOf(t *testing.T, n, T int, drop int) string {
 	return b.String()
 }
 
+// farPeriods returns csv with the periods of unit id moved by offset.
+func farPeriods(t *testing.T, csv, id string, offset int) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(csv, "\n"), "\n")
+	header := strings.Split(lines[0], ",")
+	idCol, timeCol := slices.Index(header, "id"), slices.Index(header, "t")
+	for i, line := range lines[1:] {
+		cells := strings.Split(line, ",")
+		if cells[idCol] != id {
+			continue
+		}
+		period, err := strconv.Atoi(cells[timeCol])
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells[timeCol] = strconv.Itoa(period + offset)
+		lines[i+1] = strings.Join(cells, ",")
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
 // TestBadInput: every bad input stops with an error that wraps its
 // sentinel and names the problem.
 func TestBadInput(t *testing.T) {
@@ -63,6 +86,8 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"unbalanced", csvOf(t, 60, 5, 7), base, panel.ErrUnbalanced, `unit "2" lacks 3`},
 		{"gap in periods", strings.ReplaceAll(csvOf(t, 60, 5, -1), ",3,", ",9,"), base, panel.ErrUnbalanced, "between 2 and 4"},
+		{"periods far apart", farPeriods(t, csvOf(t, 60, 5, -1), "60", 1<<31), with(func(s *Spec) { s.Unbalanced = true }),
+			panel.ErrUnbalanced, "span 2147483653 periods, of which 10 are observed"},
 		{"too few periods (dynamic)", csvOf(t, 60, 2, -1), base, ErrTooFewPeriods, "start in period 3 of the panel, which has 2"},
 		{"too few instruments", csvOf(t, 60, 2, -1), with(func(s *Spec) { s.Endo = nil; s.Static = true; s.Indep = []string{"x", "w"} }),
 			ErrIdentification, "instruments for 6 parameters"},
